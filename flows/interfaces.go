@@ -1,0 +1,150 @@
+// Package flows holds Passerelle's conversations and their vocabulary: an Input
+// comes in, the engine moves the person's Session one step and returns Replies
+// and Events. Flows never see Telegram, Redis or the clock directly.
+package flows
+
+import (
+	"context"
+	"errors"
+	"time"
+)
+
+// InputKind says what a person did.
+type InputKind string
+
+// The kinds of input a flow can receive.
+const (
+	KindText     InputKind = "text"     // free text
+	KindCommand  InputKind = "command"  // /command [arg]
+	KindButton   InputKind = "button"   // an inline button press (Data is trusted: signature checked upstream)
+	KindLocation InputKind = "location" // a shared location
+	KindOther    InputKind = "other"    // a photo, sticker, voice note… that we do not read
+	KindBlocked  InputKind = "blocked"  // the person blocked the bot (no reply possible)
+	KindUnblock  InputKind = "unblock"  // the person unblocked the bot
+)
+
+// Input is one thing a person did, transport-neutral.
+type Input struct {
+	ChatID    int64     // the private chat; the person is always acted on as this id
+	Kind      InputKind //
+	Text      string    // KindText
+	Command   string    // KindCommand, lower case, without slash
+	Arg       string    // KindCommand: the rest of the line (deep-link payload for /start)
+	Data      string    // KindButton: the flow's button data
+	Expired   bool      // KindButton: the button was forged, stale or unreadable
+	Location  *Location // KindLocation
+	LangHint  string    // the client's language code, a hint only
+	MessageID int       // KindButton: the message carrying the pressed button (for edits)
+}
+
+// Location is a point on the map.
+type Location struct {
+	Latitude  float64
+	Longitude float64
+}
+
+// Venue is a named place shown on a map.
+type Venue struct {
+	Location
+	Title   string
+	Address string
+}
+
+// Button is an inline button. Data must fit MaxButtonData bytes.
+type Button struct {
+	Text string
+	Data string
+}
+
+// MaxButtonData is the room left for a flow's button data once the transport has
+// signed it (Telegram allows 64 bytes in all).
+const MaxButtonData = 48
+
+// Reply is one message to show the person.
+type Reply struct {
+	MessageID string     // the locale message id of the main text (for /feedback)
+	Text      string     // plain text, never parsed as markup
+	Buttons   [][]Button // inline keyboard rows
+	Edit      bool       // replace the message whose button was pressed, when there is one
+	Venue     *Venue     // a place to show on a map, sent after the text
+	RTL       bool       // the text is right-to-left (for terminals)
+}
+
+// Purpose is something a person can consent to.
+type Purpose string
+
+// The consent purposes of the first release.
+const (
+	PurposeNews    Purpose = "news"
+	PurposeSurveys Purpose = "surveys"
+)
+
+// Purposes lists every purpose in display order.
+var Purposes = []Purpose{PurposeNews, PurposeSurveys}
+
+// Consent records when a person agreed to a purpose, and to which notice.
+type Consent struct {
+	At     time.Time `json:"at"`
+	Notice int       `json:"notice"`
+}
+
+// SessionVersion is the current shape of Session; older ones are migrated on load.
+const SessionVersion = 1
+
+// Session is the small state kept about one person: never a transcript.
+type Session struct {
+	Version   int                 `json:"v"`
+	Lang      string              `json:"lang,omitempty"`
+	Territory string              `json:"ter,omitempty"`
+	Consents  map[Purpose]Consent `json:"cons,omitempty"`
+	Flow      string              `json:"flow,omitempty"`
+	Step      string              `json:"step,omitempty"`
+	Vars      map[string]string   `json:"vars,omitempty"`
+	LastMsg   string              `json:"last,omitempty"` // locale id of the last main message sent, for /feedback
+	Onboarded bool                `json:"onb,omitempty"`
+	Inactive  bool                `json:"off,omitempty"` // blocked the bot or deactivated: never send bulk
+	Created   time.Time           `json:"created"`
+	Seen      time.Time           `json:"seen"`
+}
+
+// Event is a fact the engine produced for the store to record with the session.
+type Event interface{ isEvent() }
+
+// SourceScanned counts a deep-link source (a poster, a partner) for attribution;
+// it is never stored per person.
+type SourceScanned struct{ Territory, Source string }
+
+// FeedbackGiven counts one "unclear" or "badly translated" flag on a message in a language.
+type FeedbackGiven struct{ MessageID, Lang, Kind string }
+
+// Forgotten asks the store to erase every key about the person.
+type Forgotten struct{}
+
+func (SourceScanned) isEvent() {}
+func (FeedbackGiven) isEvent() {}
+func (Forgotten) isEvent()     {}
+
+// ErrNotFound is returned by a Store when nothing is stored for a chat.
+var ErrNotFound = errors.New("not found")
+
+// Store keeps sessions and records events. Commit writes the session (or erases
+// the person on Forgotten) and the events atomically.
+type Store interface {
+	Load(ctx context.Context, chatID int64) (*Session, error)
+	Commit(ctx context.Context, chatID int64, s *Session, events []Event) error
+}
+
+// Clock tells the time; tests inject a fixed one.
+type Clock interface{ Now() time.Time }
+
+// ClockFunc adapts a function to Clock.
+type ClockFunc func() time.Time
+
+// Now returns f().
+func (f ClockFunc) Now() time.Time { return f() }
+
+// SystemClock is the real clock.
+var SystemClock Clock = ClockFunc(time.Now)
+
+// Retention is how long a person's session is kept after their last message.
+const Retention = 180 * 24 * time.Hour
