@@ -127,6 +127,10 @@ func (Forgotten) isEvent()     {}
 // ErrNotFound is returned by a Store when nothing is stored for a chat.
 var ErrNotFound = errors.New("not found")
 
+// ErrCorrupt is returned by a Store when a stored session cannot be read; the
+// person then starts afresh rather than being stuck.
+var ErrCorrupt = errors.New("corrupt session")
+
 // Store keeps sessions and records events. Commit writes the session (or erases
 // the person on Forgotten) and the events atomically.
 type Store interface {
@@ -148,3 +152,6 @@ var SystemClock Clock = ClockFunc(time.Now)
 
 // Retention is how long a person's session is kept after their last message.
 const Retention = 180 * 24 * time.Hour
+
+// InactiveRetention is how long the session of a person who blocked the bot is kept.
+const InactiveRetention = 30 * 24 * time.Hour
