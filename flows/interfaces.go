@@ -35,6 +35,7 @@ type Input struct {
 	Location  *Location // KindLocation
 	LangHint  string    // the client's language code, a hint only
 	MessageID int       // KindButton: the message carrying the pressed button (for edits)
+	Group     bool      // sent in a group: only "write to me in private" is answered
 }
 
 // Location is a point on the map.

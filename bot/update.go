@@ -1,0 +1,67 @@
+package bot
+
+import (
+	"github.com/go-telegram/bot/models"
+
+	"github.com/territoires-integration/passerelle/flows"
+)
+
+// toInput turns an update into a flow input. ok is false for updates Passerelle
+// ignores (channel posts, edits, other bots…). Inputs from group chats are
+// marked Group: only the "private only" answer goes there.
+func toInput(u *models.Update, botUsername string, signer *Signer) (in flows.Input, callbackID string, ok bool) {
+	switch {
+	case u.Message != nil:
+		m := u.Message
+		if m.From == nil || m.From.IsBot {
+			return in, "", false
+		}
+		in = flows.Input{ChatID: m.Chat.ID, LangHint: m.From.LanguageCode, Group: m.Chat.Type != models.ChatTypePrivate}
+		switch {
+		case m.Text != "":
+			if name, arg, isCmd := ParseCommand(m.Text, botUsername); isCmd {
+				in.Kind, in.Command, in.Arg = flows.KindCommand, name, arg
+			} else {
+				in.Kind, in.Text = flows.KindText, m.Text
+			}
+		case m.Location != nil:
+			in.Kind = flows.KindLocation
+			in.Location = &flows.Location{Latitude: m.Location.Latitude, Longitude: m.Location.Longitude}
+		default:
+			in.Kind = flows.KindOther
+		}
+		if in.Group && in.Kind != flows.KindCommand {
+			return in, "", false
+		}
+		return in, "", true
+	case u.CallbackQuery != nil:
+		q := u.CallbackQuery
+		msg := q.Message.Message
+		if msg == nil && q.Message.InaccessibleMessage != nil {
+			msg = &models.Message{ID: q.Message.InaccessibleMessage.MessageID, Chat: q.Message.InaccessibleMessage.Chat}
+		}
+		if msg == nil || msg.Chat.Type != models.ChatTypePrivate {
+			return in, q.ID, false
+		}
+		in = flows.Input{ChatID: msg.Chat.ID, Kind: flows.KindButton, LangHint: q.From.LanguageCode, MessageID: msg.ID}
+		data, valid := signer.Verify(q.From.ID, q.Data)
+		// The person is always acted on as the presser, in their own chat.
+		if !valid || q.From.ID != msg.Chat.ID {
+			in.Expired = true
+		} else {
+			in.Data = data
+		}
+		return in, q.ID, true
+	case u.MyChatMember != nil:
+		cm := u.MyChatMember
+		if cm.Chat.Type != models.ChatTypePrivate {
+			return in, "", false
+		}
+		in = flows.Input{ChatID: cm.Chat.ID, Kind: flows.KindUnblock, LangHint: cm.From.LanguageCode}
+		if cm.NewChatMember.Type == models.ChatMemberTypeBanned || cm.NewChatMember.Type == models.ChatMemberTypeLeft {
+			in.Kind = flows.KindBlocked
+		}
+		return in, "", true
+	}
+	return in, "", false
+}

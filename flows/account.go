@@ -1,0 +1,210 @@
+package flows
+
+import (
+	"github.com/territoires-integration/passerelle/locales"
+)
+
+// Names of the account flows (button prefixes).
+const (
+	menuFlow     = "menu"
+	forgetFlow   = "fgt"
+	feedbackFlow = "fb"
+)
+
+// dateLayout is how dates read in every language: day/month/year, as on French documents.
+const dateLayout = "02/01/2006"
+
+func registerCore(e *Engine) {
+	e.Register(languageChooser{})
+	e.Register(consentChooser{})
+	e.Register(territoryChooser{})
+	e.Register(menu{})
+	e.Register(forget{})
+	e.Register(feedback{})
+
+	e.Command("start", start)
+	e.Command("menu", func(t *Turn) { t.Home() })
+	e.Command("language", func(t *Turn) { languageMenu(t, false) })
+	e.Command("territory", func(t *Turn) { requireLang(t, territoryMenu) })
+	e.Command("help", help)
+	e.Command("privacy", func(t *Turn) { requireLang(t, func(t *Turn) { consentScreen(t, false) }) })
+	e.Command("mydata", myData)
+	e.Command("stop", stop)
+	e.Command("forget", func(t *Turn) {
+		t.Goto(forgetFlow, "confirm")
+		t.Say("ForgetConfirm", nil, [][]Button{
+			{{Text: t.T("ForgetYes", nil), Data: forgetFlow + ":yes"}},
+			{{Text: t.T("ForgetNo", nil), Data: forgetFlow + ":no"}},
+		})
+	})
+	e.Command("feedback", askFeedback)
+	e.Command("emergency", emergency)
+	e.Command("sos", emergency)
+
+	e.AddMenuEntry(MenuEntry{Label: "MenuEmergency", Data: menuFlow + ":sos"})
+	e.AddMenuEntry(MenuEntry{Label: "MenuTerritory", Data: menuFlow + ":ter", Visible: func(t *Turn) bool {
+		return len(t.e.content.Territories()) > 0
+	}})
+	e.AddMenuEntry(MenuEntry{Label: "MenuLanguage", Data: menuFlow + ":lang"})
+	e.AddMenuEntry(MenuEntry{Label: "MenuPrivacy", Data: menuFlow + ":priv"})
+	e.AddMenuEntry(MenuEntry{Label: "MenuHelp", Data: menuFlow + ":help"})
+}
+
+// requireLang runs fn once the person has a language, else asks for it first.
+func requireLang(t *Turn, fn func(*Turn)) {
+	if t.S.Lang == "" {
+		languageMenu(t, false)
+		return
+	}
+	fn(t)
+}
+
+type menu struct{}
+
+func (menu) Name() string { return menuFlow }
+
+func (menu) Press(t *Turn, action string) {
+	switch action {
+	case "home":
+		t.Home()
+	case "sos":
+		emergency(t)
+	case "lang":
+		languageMenu(t, false)
+	case "ter":
+		requireLang(t, territoryMenu)
+	case "priv":
+		requireLang(t, func(t *Turn) { consentScreen(t, false) })
+	case "help":
+		help(t)
+	default:
+		t.Expired()
+	}
+}
+
+func (menu) Input(*Turn) bool { return false }
+
+func emergency(t *Turn) { t.Say("Emergency", nil, t.menuButton()) }
+
+func help(t *Turn) { t.Say("Help", nil, t.menuButton()) }
+
+func myData(t *Turn) {
+	consent := func(p Purpose) string {
+		c, ok := t.S.Consents[p]
+		if !ok {
+			return t.T("ConsentNo", nil)
+		}
+		return t.T("ConsentYes", map[string]any{"Date": c.At.Format(dateLayout), "Version": c.Notice})
+	}
+	lang, _ := locales.Lookup(t.lang)
+	ter := t.T("NoTerritory", nil)
+	if tr, ok := t.territory(); ok {
+		ter = tr.Name(t.lang)
+	}
+	retention := Retention
+	if t.S.Inactive {
+		retention = InactiveRetention
+	}
+	text := t.T("MyData", map[string]any{
+		"Language":  lang.Name,
+		"Territory": ter,
+		"News":      consent(PurposeNews),
+		"Surveys":   consent(PurposeSurveys),
+		"Created":   t.S.Created.Format(dateLayout),
+		"Seen":      t.S.Seen.Format(dateLayout),
+		"Expires":   t.S.Seen.Add(retention).Format(dateLayout),
+	})
+	days := int(t.Now.Sub(t.S.Created).Hours() / 24)
+	text += "\n\n" + t.e.msgs.Plural(t.lang, "MyDataDays", days, nil)
+	t.Send(Reply{MessageID: "MyData", Text: text, Buttons: t.menuButton()})
+}
+
+func stop(t *Turn) {
+	for _, p := range Purposes {
+		delete(t.S.Consents, p)
+	}
+	t.Goto("", "")
+	t.Say("StopDone", nil, t.menuButton())
+}
+
+type forget struct{}
+
+func (forget) Name() string { return forgetFlow }
+
+func (forget) Press(t *Turn, action string) {
+	if t.S.Flow != forgetFlow {
+		t.Expired()
+		return
+	}
+	switch action {
+	case "yes":
+		t.Emit(Forgotten{})
+		t.EditOrSend(Reply{MessageID: "ForgetDone", Text: t.T("ForgetDone", nil)})
+		*t.S = *NewSession(t.Now)
+	case "no":
+		t.EditOrSend(Reply{MessageID: "ForgetCancelled", Text: t.T("ForgetCancelled", nil)})
+		t.Home()
+	default:
+		t.Expired()
+	}
+}
+
+func (forget) Input(*Turn) bool { return false }
+
+func askFeedback(t *Turn) {
+	if t.S.LastMsg == "" {
+		t.Send(Reply{Text: t.T("FeedbackNothing", nil), Buttons: t.menuButton()})
+		return
+	}
+	t.Goto(feedbackFlow, "ask")
+	t.S.Vars = map[string]string{"msg": t.S.LastMsg}
+	t.Send(Reply{Text: t.T("FeedbackPrompt", nil), Buttons: [][]Button{
+		{{Text: t.T("FeedbackUnclear", nil), Data: feedbackFlow + ":unclear"}},
+		{{Text: t.T("FeedbackTranslation", nil), Data: feedbackFlow + ":translation"}},
+		{{Text: t.T("ButtonCancel", nil), Data: feedbackFlow + ":cancel"}},
+	}})
+}
+
+type feedback struct{}
+
+func (feedback) Name() string { return feedbackFlow }
+
+func (feedback) Press(t *Turn, action string) {
+	msg := t.S.Vars["msg"]
+	if t.S.Flow != feedbackFlow || msg == "" {
+		t.Expired()
+		return
+	}
+	switch action {
+	case "unclear", "translation":
+		t.Emit(FeedbackGiven{MessageID: msg, Lang: t.lang, Kind: action})
+		t.Goto("", "")
+		t.EditOrSend(Reply{Text: t.T("FeedbackThanks", nil), Buttons: t.menuButton()})
+	case "cancel":
+		t.Home()
+	default:
+		t.Expired()
+	}
+}
+
+func (feedback) Input(*Turn) bool { return false }
+
+// CommandInfo is one command of the list Telegram shows in its menu.
+type CommandInfo struct{ Name, Description string }
+
+// listedCommands are the commands shown in Telegram's menu, with their description message.
+var listedCommands = [][2]string{
+	{"menu", "CommandMenu"}, {"language", "CommandLanguage"}, {"territory", "CommandTerritory"},
+	{"help", "CommandHelp"}, {"privacy", "CommandPrivacy"}, {"mydata", "CommandMyData"},
+	{"stop", "CommandStop"}, {"forget", "CommandForget"}, {"feedback", "CommandFeedback"},
+	{"start", "CommandStart"},
+}
+
+// CommandList returns the command menu in lang.
+func (e *Engine) CommandList(lang string) []CommandInfo {
+	out := make([]CommandInfo, len(listedCommands))
+	for i, c := range listedCommands {
+		out[i] = CommandInfo{Name: c[0], Description: e.msgs.Text(lang, c[1], nil)}
+	}
+	return out
+}

@@ -1,0 +1,246 @@
+package flows
+
+import (
+	"strings"
+	"time"
+
+	"github.com/territoires-integration/passerelle/content"
+	"github.com/territoires-integration/passerelle/locales"
+)
+
+// NoticeVersion is the version of the privacy notice people consent to; bump it
+// when the PrivacyNotice message changes in substance.
+const NoticeVersion = 1
+
+// Flow is one conversation registered with the engine. Its name prefixes its
+// button data ("name:action") and is stored in Session.Flow while it waits for
+// the person.
+type Flow interface {
+	Name() string
+	// Press handles a press on one of the flow's buttons; action is the data
+	// after "name:". A press the flow does not expect in the current step must
+	// call t.Expired().
+	Press(t *Turn, action string)
+	// Input handles text or a location while Session.Flow is this flow and
+	// reports whether it did.
+	Input(t *Turn) bool
+}
+
+// MenuEntry is a main-menu button. Entries only show when they work.
+type MenuEntry struct {
+	Label   string // message id of the button text
+	Data    string // button data, routed like any other
+	Visible func(t *Turn) bool
+}
+
+// Engine runs conversations: one input, one state transition, replies and events.
+// It does no I/O.
+type Engine struct {
+	content  *content.Content
+	msgs     *locales.Catalog
+	flows    map[string]Flow
+	commands map[string]func(*Turn)
+	menu     []MenuEntry
+}
+
+// NewEngine returns an engine with the core flows registered.
+func NewEngine(c *content.Content, msgs *locales.Catalog) *Engine {
+	e := &Engine{content: c, msgs: msgs, flows: map[string]Flow{}, commands: map[string]func(*Turn){}}
+	registerCore(e)
+	return e
+}
+
+// Register adds a flow; its name must be unique and free of ':'.
+func (e *Engine) Register(f Flow) {
+	if _, dup := e.flows[f.Name()]; dup || strings.Contains(f.Name(), ":") {
+		panic("flows: bad or duplicate flow name " + f.Name())
+	}
+	e.flows[f.Name()] = f
+}
+
+// Command routes /name to fn.
+func (e *Engine) Command(name string, fn func(*Turn)) { e.commands[name] = fn }
+
+// AddMenuEntry appends a main-menu button.
+func (e *Engine) AddMenuEntry(m MenuEntry) { e.menu = append(e.menu, m) }
+
+// Content returns the content the engine serves.
+func (e *Engine) Content() *content.Content { return e.content }
+
+// Result is what one step produced.
+type Result struct {
+	Session *Session
+	Replies []Reply
+	Events  []Event
+}
+
+// NewSession returns the session of someone we have never met.
+func NewSession(now time.Time) *Session {
+	return &Session{Version: SessionVersion, Created: now, Seen: now}
+}
+
+// Step moves the session one input forward. It never fails: whatever the input,
+// the person gets an answer.
+func (e *Engine) Step(s *Session, in Input, now time.Time) Result {
+	t := &Turn{e: e, S: s, In: in, Now: now}
+	t.lang = s.Lang
+	if t.lang == "" {
+		t.lang = locales.Match(in.LangHint)
+	}
+	if t.lang == "" {
+		t.lang = locales.Source
+	}
+	if in.Kind != KindBlocked {
+		s.Seen = now
+		s.Inactive = false
+	}
+	e.route(t)
+	for i := len(t.out) - 1; i >= 0; i-- {
+		if id := t.out[i].MessageID; id != "" {
+			s.LastMsg = id
+			break
+		}
+	}
+	return Result{Session: t.S, Replies: t.out, Events: t.events}
+}
+
+func (e *Engine) route(t *Turn) {
+	switch t.In.Kind {
+	case KindBlocked:
+		t.S.Inactive = true
+	case KindUnblock:
+		// Nothing to say: they come back when they write.
+	case KindCommand:
+		if fn, ok := e.commands[t.In.Command]; ok {
+			fn(t)
+			return
+		}
+		t.Hint("FreeTextHint")
+	case KindButton:
+		name, action, _ := strings.Cut(t.In.Data, ":")
+		f, ok := e.flows[name]
+		if t.In.Expired || !ok {
+			t.Expired()
+			return
+		}
+		f.Press(t, action)
+	case KindText, KindLocation:
+		if f, ok := e.flows[t.S.Flow]; ok && f.Input(t) {
+			return
+		}
+		t.Hint("FreeTextHint")
+	default:
+		t.Hint("UnsupportedInput")
+	}
+}
+
+// Turn is one step in progress: the session, the input, and what to answer.
+type Turn struct {
+	e      *Engine
+	S      *Session
+	In     Input
+	Now    time.Time
+	lang   string
+	out    []Reply
+	events []Event
+}
+
+// Lang is the language of this turn's replies.
+func (t *Turn) Lang() string { return t.lang }
+
+// SetLang switches the language of this turn's replies.
+func (t *Turn) SetLang(code string) { t.lang = code }
+
+// T renders message id in the turn's language.
+func (t *Turn) T(id string, data map[string]any) string { return t.e.msgs.Text(t.lang, id, data) }
+
+// Say sends message id with optional buttons.
+func (t *Turn) Say(id string, data map[string]any, buttons [][]Button) {
+	t.Send(Reply{MessageID: id, Text: t.T(id, data), Buttons: buttons})
+}
+
+// Send appends a reply, marking right-to-left text.
+func (t *Turn) Send(r Reply) {
+	if l, ok := locales.Lookup(t.lang); ok {
+		r.RTL = l.RTL
+	}
+	t.out = append(t.out, r)
+}
+
+// EditOrSend replaces the pressed message when there is one, else sends anew.
+func (t *Turn) EditOrSend(r Reply) {
+	r.Edit = t.In.Kind == KindButton && t.In.MessageID != 0
+	t.Send(r)
+}
+
+// Emit records an event for the store.
+func (t *Turn) Emit(ev Event) { t.events = append(t.events, ev) }
+
+// Goto sets the flow and step the person is in.
+func (t *Turn) Goto(flow, step string) {
+	t.S.Flow, t.S.Step = flow, step
+	if flow == "" {
+		t.S.Vars = nil
+	}
+}
+
+// Expired answers a forged, stale or unknown button without changing state.
+func (t *Turn) Expired() {
+	t.Say("ButtonExpired", nil, nil)
+	t.Home()
+}
+
+// Hint answers unexpected input with message id, then shows where the person is.
+func (t *Turn) Hint(id string) {
+	t.Say(id, nil, nil)
+	t.Home()
+}
+
+// Home shows the menu, or the next onboarding question for someone who has
+// not finished it.
+func (t *Turn) Home() {
+	switch {
+	case t.S.Lang == "":
+		languageMenu(t, false)
+	case !t.S.Onboarded && t.S.Flow == consentFlow:
+		consentScreen(t, false)
+	case !t.S.Onboarded:
+		territoryMenu(t)
+	default:
+		t.Menu("")
+	}
+}
+
+// Menu shows the main menu, headed by message id (or the default title).
+func (t *Turn) Menu(id string) {
+	ter, ok := t.territory()
+	title := id
+	var data map[string]any
+	switch {
+	case id != "":
+	case ok:
+		title, data = "MenuTitle", map[string]any{"Territory": ter.Name(t.lang)}
+	default:
+		title = "MenuTitleNoTerritory"
+	}
+	var rows [][]Button
+	for _, m := range t.e.menu {
+		if m.Visible == nil || m.Visible(t) {
+			rows = append(rows, []Button{{Text: t.T(m.Label, nil), Data: m.Data}})
+		}
+	}
+	t.Goto("", "")
+	t.Say(title, data, rows)
+}
+
+func (t *Turn) territory() (*content.Territory, bool) {
+	if t.S.Territory == "" {
+		return nil, false
+	}
+	return t.e.content.Territory(t.S.Territory)
+}
+
+// menuButton is the one-button keyboard that leads back to the menu.
+func (t *Turn) menuButton() [][]Button {
+	return [][]Button{{{Text: t.T("ButtonMenu", nil), Data: "menu:home"}}}
+}

@@ -1,0 +1,221 @@
+package flows
+
+import (
+	"regexp"
+	"strings"
+
+	"github.com/territoires-integration/passerelle/locales"
+)
+
+// Names of the core flows (button prefixes).
+const (
+	languageFlow  = "lang"
+	consentFlow   = "cons"
+	territoryFlow = "ter"
+)
+
+// Steps of the consent flow: during onboarding or from /privacy.
+const (
+	stepOnboarding = "onb"
+	stepSettings   = "set"
+)
+
+var deepLinkRE = regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`)
+
+// ParseDeepLink splits a /start payload "<territory>" or "<territory>__<source>".
+// Anything else gives ok == false; the caller ignores it.
+func ParseDeepLink(payload string) (territory, source string, ok bool) {
+	if !deepLinkRE.MatchString(payload) {
+		return "", "", false
+	}
+	territory, source, _ = strings.Cut(strings.ToLower(payload), "__")
+	if territory == "" {
+		return "", "", false
+	}
+	return territory, source, true
+}
+
+// start handles /start, with or without a deep-link payload.
+func start(t *Turn) {
+	if ter, src, ok := ParseDeepLink(t.In.Arg); ok {
+		if tr, known := t.e.content.Territory(ter); known {
+			if s, known := tr.Source(src); known {
+				t.Emit(SourceScanned{Territory: tr.ID, Source: s.ID})
+			}
+			if t.S.Onboarded && t.S.Territory != tr.ID {
+				t.S.Territory = tr.ID
+				t.Say("TerritorySet", map[string]any{"Territory": tr.Name(t.lang)}, nil)
+			}
+			t.S.Territory = tr.ID
+		}
+	}
+	if t.S.Onboarded {
+		t.Menu("")
+		return
+	}
+	languageMenu(t, false)
+}
+
+// languageMenu offers every language in its own script, the likeliest first.
+func languageMenu(t *Turn, edit bool) {
+	first := t.S.Lang
+	if first == "" {
+		first = locales.Match(t.In.LangHint)
+	}
+	ordered := make([]locales.Language, 0, len(locales.Languages))
+	for _, l := range locales.Languages {
+		if l.Code == first {
+			ordered = append([]locales.Language{l}, ordered...)
+		} else {
+			ordered = append(ordered, l)
+		}
+	}
+	lines := make([]string, len(ordered))
+	var rows [][]Button
+	for i, l := range ordered {
+		lines[i] = t.e.msgs.Text(l.Code, "LanguagePrompt", nil)
+		b := Button{Text: l.Name, Data: languageFlow + ":" + l.Code}
+		if i%2 == 0 {
+			rows = append(rows, []Button{b})
+		} else {
+			rows[len(rows)-1] = append(rows[len(rows)-1], b)
+		}
+	}
+	t.Goto(languageFlow, "")
+	r := Reply{MessageID: "LanguagePrompt", Text: "🌐 " + strings.Join(lines, "\n"), Buttons: rows}
+	if edit {
+		t.EditOrSend(r)
+	} else {
+		t.out = append(t.out, r)
+	}
+}
+
+type languageChooser struct{}
+
+func (languageChooser) Name() string { return languageFlow }
+
+func (languageChooser) Press(t *Turn, code string) {
+	if _, ok := locales.Lookup(code); !ok {
+		t.Expired()
+		return
+	}
+	t.S.Lang = code
+	t.SetLang(code)
+	t.EditOrSend(Reply{MessageID: "LanguageSet", Text: t.T("LanguageSet", nil)})
+	if !t.S.Onboarded {
+		consentScreen(t, false)
+		return
+	}
+	t.Menu("")
+}
+
+func (languageChooser) Input(*Turn) bool { return false }
+
+// consentScreen shows the privacy notice with one toggle per purpose.
+func consentScreen(t *Turn, edit bool) {
+	step := stepSettings
+	done := "ButtonDone"
+	if !t.S.Onboarded {
+		step, done = stepOnboarding, "ButtonContinue"
+	}
+	t.Goto(consentFlow, step)
+	labels := map[Purpose]string{PurposeNews: "ConsentNews", PurposeSurveys: "ConsentSurveys"}
+	var rows [][]Button
+	for _, p := range Purposes {
+		mark := "⬜ "
+		if _, ok := t.S.Consents[p]; ok {
+			mark = "✅ "
+		}
+		rows = append(rows, []Button{{Text: mark + t.T(labels[p], nil), Data: consentFlow + ":" + string(p)}})
+	}
+	rows = append(rows, []Button{{Text: t.T(done, nil), Data: consentFlow + ":ok"}})
+	r := Reply{MessageID: "PrivacyNotice", Text: t.T("PrivacyNotice", nil), Buttons: rows}
+	if edit {
+		t.EditOrSend(r)
+	} else {
+		t.Send(r)
+	}
+}
+
+type consentChooser struct{}
+
+func (consentChooser) Name() string { return consentFlow }
+
+func (consentChooser) Press(t *Turn, action string) {
+	if t.S.Flow != consentFlow || t.S.Lang == "" {
+		t.Expired()
+		return
+	}
+	switch p := Purpose(action); {
+	case p == PurposeNews || p == PurposeSurveys:
+		if _, on := t.S.Consents[p]; on {
+			delete(t.S.Consents, p)
+		} else {
+			if t.S.Consents == nil {
+				t.S.Consents = map[Purpose]Consent{}
+			}
+			t.S.Consents[p] = Consent{At: t.Now, Notice: NoticeVersion}
+		}
+		consentScreen(t, true)
+	case action == "ok" && t.S.Step == stepOnboarding:
+		t.EditOrSend(Reply{MessageID: "PrivacyNotice", Text: t.T("PrivacyNotice", nil)})
+		if _, ok := t.territory(); ok {
+			finishOnboarding(t)
+			return
+		}
+		territoryMenu(t)
+	case action == "ok":
+		t.EditOrSend(Reply{MessageID: "PrivacyNotice", Text: t.T("PrivacyNotice", nil)})
+		t.Menu("ConsentsSaved")
+	default:
+		t.Expired()
+	}
+}
+
+func (consentChooser) Input(*Turn) bool { return false }
+
+// territoryMenu offers the territories of the content, and "another city".
+func territoryMenu(t *Turn) {
+	var rows [][]Button
+	for _, tr := range t.e.content.Territories() {
+		rows = append(rows, []Button{{Text: tr.Name(t.lang), Data: territoryFlow + ":" + tr.ID}})
+	}
+	rows = append(rows, []Button{{Text: t.T("TerritoryOther", nil), Data: territoryFlow + ":-"}})
+	t.Goto(territoryFlow, "")
+	t.Say("TerritoryPrompt", nil, rows)
+}
+
+type territoryChooser struct{}
+
+func (territoryChooser) Name() string { return territoryFlow }
+
+func (territoryChooser) Press(t *Turn, id string) {
+	if t.S.Lang == "" {
+		t.Expired()
+		return
+	}
+	if id == "-" {
+		t.S.Territory = ""
+		t.EditOrSend(Reply{MessageID: "TerritoryNone", Text: t.T("TerritoryNone", nil)})
+	} else {
+		tr, ok := t.e.content.Territory(id)
+		if !ok {
+			t.Expired()
+			return
+		}
+		t.S.Territory = tr.ID
+		t.EditOrSend(Reply{MessageID: "TerritorySet", Text: t.T("TerritorySet", map[string]any{"Territory": tr.Name(t.lang)})})
+	}
+	if !t.S.Onboarded {
+		finishOnboarding(t)
+		return
+	}
+	t.Menu("")
+}
+
+func (territoryChooser) Input(*Turn) bool { return false }
+
+func finishOnboarding(t *Turn) {
+	t.S.Onboarded = true
+	t.Menu("OnboardingDone")
+}

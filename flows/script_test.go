@@ -1,0 +1,215 @@
+package flows_test
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/territoires-integration/passerelle/content"
+	"github.com/territoires-integration/passerelle/flows"
+	"github.com/territoires-integration/passerelle/locales"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden transcripts")
+
+// memStore is an in-memory flows.Store for conversation scripts.
+type memStore struct {
+	sessions map[int64][]byte
+	events   []flows.Event
+}
+
+func (m *memStore) Load(_ context.Context, chat int64) (*flows.Session, error) {
+	buf, ok := m.sessions[chat]
+	if !ok {
+		return nil, flows.ErrNotFound
+	}
+	var s flows.Session
+	if err := json.Unmarshal(buf, &s); err != nil {
+		return nil, fmt.Errorf("%w: %w", flows.ErrCorrupt, err)
+	}
+	return &s, nil
+}
+
+func (m *memStore) Commit(_ context.Context, chat int64, s *flows.Session, events []flows.Event) error {
+	m.events = append(m.events, events...)
+	for _, ev := range events {
+		if _, ok := ev.(flows.Forgotten); ok {
+			delete(m.sessions, chat)
+			return nil
+		}
+	}
+	buf, err := json.Marshal(s)
+	if err != nil {
+		return err
+	}
+	m.sessions[chat] = buf
+	return nil
+}
+
+func newEngine(t *testing.T) *flows.Engine {
+	t.Helper()
+	c, diags := content.Load(content.Sample(), locales.Codes())
+	if c == nil {
+		t.Fatalf("sample content: %v", diags)
+	}
+	msgs, err := locales.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return flows.NewEngine(c, msgs)
+}
+
+// TestScripts plays every testdata/scripts/*.txt conversation and compares the
+// transcript with its .golden file (go test ./flows -update rewrites them).
+//
+// Script lines: "> text" types text or a /command; "press N" presses the N-th
+// button shown so far by the last message with buttons; "data X" presses a
+// button carrying data X; "forged" presses a button whose signature failed;
+// "hint xx" sets the client language; "wait 36h" moves the clock;
+// "location LAT LON" shares a location; "photo" sends a photo; "blocked" and
+// "unblocked" are my_chat_member changes; "# ..." is a comment.
+func TestScripts(t *testing.T) {
+	paths, _ := filepath.Glob("testdata/scripts/*.txt")
+	if len(paths) == 0 {
+		t.Fatal("no scripts")
+	}
+	for _, path := range paths {
+		t.Run(strings.TrimSuffix(filepath.Base(path), ".txt"), func(t *testing.T) {
+			got := runScript(t, newEngine(t), path)
+			golden := strings.TrimSuffix(path, ".txt") + ".golden"
+			if *update {
+				if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			want, err := os.ReadFile(golden)
+			if err != nil {
+				t.Fatalf("%v (run with -update)", err)
+			}
+			if got != string(want) {
+				t.Errorf("transcript differs from %s (run with -update and review the diff):\n%s", golden, got)
+			}
+		})
+	}
+}
+
+func runScript(t *testing.T, e *flows.Engine, path string) string {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	now := time.Date(2026, 11, 26, 10, 0, 0, 0, time.UTC)
+	store := &memStore{sessions: map[int64][]byte{}}
+	svc := flows.NewService(e, store, flows.ClockFunc(func() time.Time { return now }))
+	const chat = 4242
+	var (
+		out      strings.Builder
+		hint     string
+		buttons  []flows.Button
+		lastMsg  = 100
+		nEvents  int
+		lineNo   int
+		scanner  = bufio.NewScanner(f)
+	)
+	for scanner.Scan() {
+		lineNo++
+		line := strings.TrimSpace(scanner.Text())
+		if line == "" || strings.HasPrefix(line, "#") {
+			out.WriteString(line + "\n")
+			continue
+		}
+		in := flows.Input{ChatID: chat, LangHint: hint}
+		verb, arg, _ := strings.Cut(line, " ")
+		switch verb {
+		case ">":
+			in.Kind, in.Text = flows.KindText, arg
+			if strings.HasPrefix(arg, "/") {
+				cmd, rest, _ := strings.Cut(arg[1:], " ")
+				in = flows.Input{ChatID: chat, LangHint: hint, Kind: flows.KindCommand, Command: cmd, Arg: rest}
+			}
+		case "press":
+			n, err := strconv.Atoi(arg)
+			if err != nil || n < 1 || n > len(buttons) {
+				t.Fatalf("%s:%d: no button %q among %d", path, lineNo, arg, len(buttons))
+			}
+			in.Kind, in.Data, in.MessageID = flows.KindButton, buttons[n-1].Data, lastMsg
+		case "data":
+			in.Kind, in.Data, in.MessageID = flows.KindButton, arg, lastMsg
+		case "forged":
+			in.Kind, in.Expired, in.MessageID = flows.KindButton, true, lastMsg
+		case "hint":
+			hint = arg
+			continue
+		case "wait":
+			d, err := time.ParseDuration(arg)
+			if err != nil {
+				t.Fatalf("%s:%d: %v", path, lineNo, err)
+			}
+			now = now.Add(d)
+			out.WriteString(line + "\n")
+			continue
+		case "location":
+			var loc flows.Location
+			fmt.Sscan(arg, &loc.Latitude, &loc.Longitude)
+			in.Kind, in.Location = flows.KindLocation, &loc
+		case "photo":
+			in.Kind = flows.KindOther
+		case "blocked":
+			in.Kind = flows.KindBlocked
+		case "unblocked":
+			in.Kind = flows.KindUnblock
+		default:
+			t.Fatalf("%s:%d: unknown verb %q", path, lineNo, verb)
+		}
+		replies, err := svc.Handle(context.Background(), in)
+		if err != nil {
+			t.Fatalf("%s:%d: %v", path, lineNo, err)
+		}
+		for _, r := range replies {
+			if strings.Contains(r.Text, "[[") {
+				t.Errorf("%s:%d: missing message in %q", path, lineNo, r.Text)
+			}
+			for _, b := range flows.Buttons([]flows.Reply{r}) {
+				if len(b.Data) > flows.MaxButtonData || b.Data == "" {
+					t.Errorf("%s:%d: button data %q is empty or longer than %d bytes", path, lineNo, b.Data, flows.MaxButtonData)
+				}
+			}
+		}
+		fmt.Fprintf(&out, "%s\n%s", line, indent(flows.Render(replies, 1)))
+		if bs := flows.Buttons(replies); len(bs) > 0 {
+			buttons = bs
+			lastMsg++
+		}
+		for _, ev := range store.events[nEvents:] {
+			fmt.Fprintf(&out, "    • event %T %+v\n", ev, ev)
+		}
+		nEvents = len(store.events)
+	}
+	if s, err := store.Load(context.Background(), chat); err == nil {
+		buf, _ := json.Marshal(s)
+		fmt.Fprintf(&out, "session: %s\n", buf)
+	} else {
+		fmt.Fprintf(&out, "session: %v\n", err)
+	}
+	return out.String()
+}
+
+func indent(s string) string {
+	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
+	for i, l := range lines {
+		if l != "" {
+			lines[i] = "    " + l
+		}
+	}
+	return strings.Join(lines, "\n") + "\n"
+}

@@ -1,0 +1,195 @@
+package locales
+
+import (
+	"fmt"
+	"io/fs"
+	"regexp"
+	"slices"
+	"sort"
+	"strings"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// Problem is one mistake found in a message file.
+type Problem struct {
+	File    string
+	Line    int
+	Warning bool
+	Message string
+}
+
+// String formats the problem as "file:line: severity: message".
+func (p Problem) String() string {
+	sev := "error"
+	if p.Warning {
+		sev = "warning"
+	}
+	return fmt.Sprintf("%s:%d: %s: %s", p.File, p.Line, sev, p.Message)
+}
+
+// PluralForms lists the CLDR plural categories each supported language needs
+// (French also has "many" for millions, which the messages never count).
+var PluralForms = map[string][]string{
+	"fr": {"one", "other"},
+	"en": {"one", "other"},
+	"ar": {"zero", "one", "two", "few", "many", "other"},
+	"fa": {"one", "other"},
+	"ps": {"one", "other"},
+	"uk": {"one", "few", "many", "other"},
+	"ru": {"one", "few", "many", "other"},
+	"ti": {"one", "other"},
+}
+
+var (
+	placeholderRE = regexp.MustCompile(`{{\s*\.(\w+)\s*}}`)
+	formKeys      = []string{"zero", "one", "two", "few", "many", "other"}
+)
+
+// message is one entry of a file, as written.
+type message struct {
+	line   int
+	forms  map[string]string // plural category (or "other") → text
+	plural bool
+}
+
+// Check compares every message file of fsys with the French source: missing
+// or extra messages, differing placeholders, missing plural forms, syntax.
+func Check(fsys fs.FS) []Problem {
+	var problems []Problem
+	parsed := make(map[string]map[string]message)
+	for _, l := range Languages {
+		name := l.Code + ".yaml"
+		msgs, err := parseFile(fsys, name)
+		if err != nil {
+			problems = append(problems, err.(Problem))
+			continue
+		}
+		parsed[l.Code] = msgs
+	}
+	source, ok := parsed[Source]
+	if !ok {
+		return problems
+	}
+	for _, l := range Languages {
+		msgs, ok := parsed[l.Code]
+		if !ok {
+			continue
+		}
+		problems = append(problems, compare(l.Code+".yaml", l.Code, source, msgs)...)
+	}
+	return problems
+}
+
+func compare(file, lang string, source, msgs map[string]message) []Problem {
+	var problems []Problem
+	add := func(line int, warn bool, format string, args ...any) {
+		problems = append(problems, Problem{File: file, Line: line, Warning: warn, Message: fmt.Sprintf(format, args...)})
+	}
+	for _, id := range sortedIDs(source) {
+		src := source[id]
+		m, ok := msgs[id]
+		if !ok {
+			add(1, false, "message %s is missing", id)
+			continue
+		}
+		want := placeholders(src.forms["other"])
+		for _, form := range formKeys {
+			text, ok := m.forms[form]
+			if !ok {
+				continue
+			}
+			if !hasText(text) {
+				add(m.line, false, "message %s (%s) is empty", id, form)
+			}
+			if got := placeholders(text); !slices.Equal(got, want) {
+				add(m.line, false, "message %s (%s): placeholders %v, French has %v", id, form, got, want)
+			}
+		}
+		if src.plural {
+			for _, form := range PluralForms[lang] {
+				if _, ok := m.forms[form]; !ok {
+					add(m.line, false, "message %s: plural form %q is missing", id, form)
+				}
+			}
+		}
+	}
+	for _, id := range sortedIDs(msgs) {
+		if _, ok := source[id]; !ok {
+			add(msgs[id].line, true, "message %s is not in the French source", id)
+		}
+	}
+	return problems
+}
+
+func parseFile(fsys fs.FS, name string) (map[string]message, error) {
+	buf, err := fs.ReadFile(fsys, name)
+	if err != nil {
+		return nil, Problem{File: name, Line: 1, Message: fmt.Sprintf("cannot read: %v", err)}
+	}
+	var doc yaml.Node
+	if err := yaml.Unmarshal(buf, &doc); err != nil {
+		return nil, Problem{File: name, Line: yamlErrorLine(err), Message: err.Error()}
+	}
+	if len(doc.Content) == 0 || doc.Content[0].Kind != yaml.MappingNode {
+		return nil, Problem{File: name, Line: 1, Message: "expected a mapping of message ids"}
+	}
+	root := doc.Content[0]
+	msgs := make(map[string]message)
+	for i := 0; i+1 < len(root.Content); i += 2 {
+		key, val := root.Content[i], root.Content[i+1]
+		m := message{line: key.Line, forms: map[string]string{}}
+		switch val.Kind {
+		case yaml.ScalarNode:
+			m.forms["other"] = val.Value
+		case yaml.MappingNode:
+			for j := 0; j+1 < len(val.Content); j += 2 {
+				k := val.Content[j].Value
+				if slices.Contains(formKeys, k) {
+					m.forms[k] = val.Content[j+1].Value
+					m.plural = m.plural || k != "other"
+				}
+			}
+		}
+		if _, ok := m.forms["other"]; !ok {
+			return nil, Problem{File: name, Line: key.Line, Message: fmt.Sprintf("message %s has no \"other\" text", key.Value)}
+		}
+		msgs[key.Value] = m
+	}
+	return msgs, nil
+}
+
+// Error lets a Problem travel as an error inside this package.
+func (p Problem) Error() string { return p.String() }
+
+func placeholders(s string) []string {
+	var names []string
+	for _, m := range placeholderRE.FindAllStringSubmatch(s, -1) {
+		names = append(names, m[1])
+	}
+	sort.Strings(names)
+	return slices.Compact(names)
+}
+
+func sortedIDs(m map[string]message) []string {
+	ids := make([]string, 0, len(m))
+	for id := range m {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	return ids
+}
+
+var yamlLineRE = regexp.MustCompile(`line (\d+)`)
+
+func yamlErrorLine(err error) int {
+	if m := yamlLineRE.FindStringSubmatch(err.Error()); m != nil {
+		var n int
+		fmt.Sscan(m[1], &n)
+		return n
+	}
+	return 1
+}
+
+// hasText reports whether s holds more than white space.
+func hasText(s string) bool { return strings.TrimSpace(s) != "" }
