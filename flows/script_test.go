@@ -113,13 +113,13 @@ func runScript(t *testing.T, e *flows.Engine, path string) string {
 	svc := flows.NewService(e, store, flows.ClockFunc(func() time.Time { return now }))
 	const chat = 4242
 	var (
-		out      strings.Builder
-		hint     string
-		buttons  []flows.Button
-		lastMsg  = 100
-		nEvents  int
-		lineNo   int
-		scanner  = bufio.NewScanner(f)
+		out     strings.Builder
+		hint    string
+		buttons []flows.Button
+		lastMsg = 100
+		nEvents int
+		lineNo  int
+		scanner = bufio.NewScanner(f)
 	)
 	for scanner.Scan() {
 		lineNo++

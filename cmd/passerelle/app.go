@@ -1,0 +1,179 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+
+	"github.com/territoires-integration/passerelle/bot"
+	"github.com/territoires-integration/passerelle/content"
+	"github.com/territoires-integration/passerelle/flows"
+	"github.com/territoires-integration/passerelle/locales"
+	"github.com/territoires-integration/passerelle/storage"
+)
+
+// shutdownBudget is how long a stop may take, in-flight updates included.
+const shutdownBudget = 8 * time.Second
+
+// App is a running bot: store, engine, Telegram transport and HTTP server.
+// Open it, Run it until the context ends, then Close it.
+type App struct {
+	cfg   Config
+	log   *slog.Logger
+	store *storage.Redis
+	bot   *bot.Bot
+	srv   *http.Server
+	ln    net.Listener
+}
+
+// openEngine loads content and messages and builds the conversation engine.
+func openEngine(contentDir string) (*flows.Engine, error) {
+	fsys, label := contentFS(contentDir)
+	c, diags := content.Load(fsys, locales.Codes())
+	if c == nil {
+		return nil, fmt.Errorf("content in %s has %d errors (run passerelle check): %v", label, diags.Errors(), diags)
+	}
+	msgs, err := locales.Load()
+	if err != nil {
+		return nil, err
+	}
+	return flows.NewEngine(c, msgs), nil
+}
+
+// Open connects everything; on error nothing is left open.
+func Open(ctx context.Context, cfg Config, log *slog.Logger) (a *App, err error) {
+	a = &App{cfg: cfg, log: log}
+	defer func() {
+		if err != nil {
+			a.Close()
+		}
+	}()
+	engine, err := openEngine(cfg.ContentDir)
+	if err != nil {
+		return nil, err
+	}
+	if cfg.RedisURL == "" {
+		log.Warn("REDIS_URL is empty: using an in-process store. EVERY SESSION IS LOST WHEN THE PROCESS STOPS. Set REDIS_URL in production.")
+		a.store, err = storage.OpenEmbedded()
+	} else {
+		a.store, err = storage.New(ctx, cfg.RedisURL)
+	}
+	if err != nil {
+		return nil, err
+	}
+	svc := flows.NewService(engine, a.store, flows.SystemClock)
+	svc.OnCorrupt = func(err error) { log.Warn("unreadable session replaced by a new one", "err", err) }
+
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	a.bot, err = bot.New(ctx, bot.Config{
+		Token: cfg.Token, APIURL: cfg.APIURL, ButtonSecret: []byte(cfg.Secret),
+		WebhookURL: cfg.WebhookURL, WebhookSecret: cfg.WebhookSecret,
+		Handler: svc, Claims: a.store, Commands: engine.CommandList, Languages: locales.Codes(),
+		Logger: log, Registry: reg,
+	})
+	if err != nil {
+		return nil, err
+	}
+	if err := a.bot.Setup(ctx); err != nil {
+		return nil, err
+	}
+	mux, err := bot.Mux(a.bot, a.store.Ping, reg)
+	if err != nil {
+		return nil, err
+	}
+	a.ln, err = net.Listen("tcp", cfg.Listen)
+	if err != nil {
+		return nil, fmt.Errorf("listen %s: %w", cfg.Listen, err)
+	}
+	a.srv = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	return a, nil
+}
+
+// Addr is the address the HTTP server listens on.
+func (a *App) Addr() string { return a.ln.Addr().String() }
+
+// Run serves until ctx ends, then stops taking updates and finishes the ones
+// in flight.
+func (a *App) Run(ctx context.Context) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	httpErr := make(chan error, 1)
+	go func() {
+		if err := a.srv.Serve(a.ln); !errors.Is(err, http.ErrServerClosed) {
+			httpErr <- fmt.Errorf("http server: %w", err)
+		}
+	}()
+	mode := "long polling"
+	if a.cfg.WebhookURL != "" {
+		mode = "webhook"
+	}
+	a.log.Info("passerelle is running", "bot", a.bot.Username(), "mode", mode, "listen", a.Addr())
+	polled := make(chan struct{})
+	go func() {
+		defer close(polled)
+		if a.cfg.WebhookURL == "" {
+			a.bot.Poll(ctx)
+		}
+	}()
+	var err error
+	select {
+	case <-ctx.Done():
+	case err = <-httpErr:
+	}
+	a.log.Info("stopping")
+	cancel()
+	<-polled // the poller finishes the batch it holds
+	sctx, stop := context.WithTimeout(context.WithoutCancel(ctx), shutdownBudget)
+	defer stop()
+	if serr := a.srv.Shutdown(sctx); serr != nil {
+		err = errors.Join(err, fmt.Errorf("http shutdown: %w", serr))
+	}
+	return err
+}
+
+// Close waits for queued updates and closes the store.
+func (a *App) Close() error {
+	if a.bot != nil {
+		a.bot.Close()
+	}
+	if a.ln != nil && a.srv == nil {
+		a.ln.Close() // opened but never served
+	}
+	if a.store != nil {
+		return a.store.Close()
+	}
+	return nil
+}
+
+// serve runs the bot until SIGINT or SIGTERM.
+func serve(ctx context.Context, stderr io.Writer) int {
+	log := slog.New(slog.NewJSONHandler(stderr, nil))
+	cfg, err := loadConfig(environ)
+	if err == nil {
+		err = cfg.validateServe()
+	}
+	if err != nil {
+		log.Error("configuration", "err", err)
+		return 2
+	}
+	app, err := Open(ctx, cfg, log)
+	if err != nil {
+		log.Error("start", "err", err)
+		return 1
+	}
+	defer app.Close()
+	if err := app.Run(ctx); err != nil {
+		log.Error("run", "err", err)
+		return 1
+	}
+	return 0
+}

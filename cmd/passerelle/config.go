@@ -1,0 +1,96 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Config is everything Passerelle reads from its environment. Nothing else
+// in the program reads the environment.
+type Config struct {
+	Token         string
+	APIURL        string
+	RedisURL      string
+	ContentDir    string
+	Admins        []int64
+	Secret        string
+	WebhookURL    string
+	WebhookSecret string
+	Listen        string
+	TZ            *time.Location
+}
+
+// envDoc documents every variable, for --help and the README.
+var envDoc = [][2]string{
+	{"TELEGRAM_BOT_TOKEN", "bot token from BotFather (required by serve)"},
+	{"TELEGRAM_API_URL", "Bot API base URL (default https://api.telegram.org)"},
+	{"REDIS_URL", "redis://… or rediss://…; empty: embedded in-process store, data lost at exit"},
+	{"PASSERELLE_CONTENT_DIR", "content folder (default: the embedded sample territories)"},
+	{"PASSERELLE_ADMINS", "comma-separated Telegram user ids of national admins"},
+	{"PASSERELLE_SECRET", "key for pseudonyms and signed buttons (required by serve, 32+ characters)"},
+	{"PASSERELLE_WEBHOOK_URL", "public HTTPS URL for webhook mode; empty: long polling"},
+	{"PASSERELLE_WEBHOOK_SECRET", "secret Telegram sends with each webhook call (required with the URL)"},
+	{"PASSERELLE_LISTEN", "address of the HTTP server: webhook, /healthz, /readyz, /metrics (default :8080)"},
+	{"PASSERELLE_TZ", "time zone of schedules and quiet hours (default Europe/Paris)"},
+}
+
+// loadConfig reads the environment through getenv.
+func loadConfig(getenv func(string) string) (Config, error) {
+	c := Config{
+		Token:         getenv("TELEGRAM_BOT_TOKEN"),
+		APIURL:        orDefault(getenv("TELEGRAM_API_URL"), "https://api.telegram.org"),
+		RedisURL:      getenv("REDIS_URL"),
+		ContentDir:    getenv("PASSERELLE_CONTENT_DIR"),
+		Secret:        getenv("PASSERELLE_SECRET"),
+		WebhookURL:    getenv("PASSERELLE_WEBHOOK_URL"),
+		WebhookSecret: getenv("PASSERELLE_WEBHOOK_SECRET"),
+		Listen:        orDefault(getenv("PASSERELLE_LISTEN"), ":8080"),
+	}
+	var errs []error
+	for _, f := range strings.Split(getenv("PASSERELLE_ADMINS"), ",") {
+		if f = strings.TrimSpace(f); f == "" {
+			continue
+		}
+		id, err := strconv.ParseInt(f, 10, 64)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("PASSERELLE_ADMINS: %q is not a Telegram user id", f))
+			continue
+		}
+		c.Admins = append(c.Admins, id)
+	}
+	tz, err := time.LoadLocation(orDefault(getenv("PASSERELLE_TZ"), "Europe/Paris"))
+	if err != nil {
+		errs = append(errs, fmt.Errorf("PASSERELLE_TZ: %w", err))
+	}
+	c.TZ = tz
+	return c, errors.Join(errs...)
+}
+
+// validateServe checks what serve needs beyond loadConfig.
+func (c Config) validateServe() error {
+	var errs []error
+	if c.Token == "" {
+		errs = append(errs, errors.New("TELEGRAM_BOT_TOKEN is required"))
+	}
+	if len(c.Secret) < 32 {
+		errs = append(errs, errors.New("PASSERELLE_SECRET must be at least 32 characters (e.g. openssl rand -hex 32)"))
+	}
+	if c.WebhookURL != "" && c.WebhookSecret == "" {
+		errs = append(errs, errors.New("PASSERELLE_WEBHOOK_SECRET is required with PASSERELLE_WEBHOOK_URL"))
+	}
+	return errors.Join(errs...)
+}
+
+func orDefault(v, def string) string {
+	if v == "" {
+		return def
+	}
+	return v
+}
+
+// environ is the real environment.
+var environ = os.Getenv

@@ -1,0 +1,62 @@
+// Command passerelle runs the Passerelle Telegram bot (serve), lets anyone try
+// its conversations in a terminal (chat), and validates content (check).
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+const usage = `passerelle — a multilingual Telegram bot for the "Territoires d'intégration" programme
+
+Usage:
+  passerelle serve              run the bot (long polling, or webhook when PASSERELLE_WEBHOOK_URL is set)
+  passerelle chat [flags]       talk to the bot in this terminal: no token, no Redis
+      --lang CODE                 start in this language (fr en ar fa ps uk ru ti)
+      --territory ID              start as if from a poster of this territory (e.g. dijon)
+  passerelle check [DIR]        validate content (default: the embedded sample) and translations;
+                                prints file:line: severity: message, exits 1 on errors
+  passerelle help               this text
+
+Environment (serve; chat and check read PASSERELLE_CONTENT_DIR only):
+`
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	os.Exit(run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+}
+
+// run dispatches a subcommand and returns the exit code.
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		printUsage(stderr)
+		return 2
+	}
+	switch args[0] {
+	case "serve":
+		return serve(ctx, stderr)
+	case "chat":
+		return chat(ctx, args[1:], stdin, stdout, stderr)
+	case "check":
+		return check(args[1:], stdout, stderr)
+	case "help", "-h", "-help", "--help":
+		printUsage(stdout)
+		return 0
+	default:
+		fmt.Fprintf(stderr, "passerelle: unknown command %q\n\n", args[0])
+		printUsage(stderr)
+		return 2
+	}
+}
+
+func printUsage(w io.Writer) {
+	fmt.Fprint(w, usage)
+	for _, v := range envDoc {
+		fmt.Fprintf(w, "  %-26s %s\n", v[0], v[1])
+	}
+}
