@@ -3,26 +3,36 @@ package bot
 import (
 	"fmt"
 
-	"github.com/go-telegram/bot/models"
-
 	"github.com/territoires-integration/passerelle/flows"
 )
 
+// inlineKeyboardMarkup is the Bot API object with only the fields we send:
+// go-telegram/bot's own type always adds an empty "copy_text", which Telegram
+// may refuse (BUTTON_COPY_TEXT_INVALID).
+type inlineKeyboardMarkup struct {
+	InlineKeyboard [][]inlineButton `json:"inline_keyboard"`
+}
+
+type inlineButton struct {
+	Text         string `json:"text"`
+	CallbackData string `json:"callback_data"`
+}
+
 // inlineKeyboard renders a reply's buttons as an inline keyboard signed for
 // userID; nil when there are none.
-func inlineKeyboard(rows [][]flows.Button, userID int64, signer *Signer) (*models.InlineKeyboardMarkup, error) {
+func inlineKeyboard(rows [][]flows.Button, userID int64, signer *Signer) (*inlineKeyboardMarkup, error) {
 	if len(rows) == 0 {
 		return nil, nil
 	}
-	kb := &models.InlineKeyboardMarkup{InlineKeyboard: make([][]models.InlineKeyboardButton, 0, len(rows))}
+	kb := &inlineKeyboardMarkup{InlineKeyboard: make([][]inlineButton, 0, len(rows))}
 	for _, row := range rows {
-		out := make([]models.InlineKeyboardButton, 0, len(row))
+		out := make([]inlineButton, 0, len(row))
 		for _, b := range row {
 			data, ok := signer.Sign(userID, b.Data)
 			if !ok || b.Data == "" {
 				return nil, fmt.Errorf("button data %q does not fit callback_data", b.Data)
 			}
-			out = append(out, models.InlineKeyboardButton{Text: b.Text, CallbackData: data})
+			out = append(out, inlineButton{Text: b.Text, CallbackData: data})
 		}
 		kb.InlineKeyboard = append(kb.InlineKeyboard, out)
 	}

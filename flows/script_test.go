@@ -18,6 +18,8 @@ import (
 	"github.com/territoires-integration/passerelle/locales"
 )
 
+var fixedNow = time.Date(2026, 11, 26, 10, 0, 0, 0, time.UTC)
+
 var update = flag.Bool("update", false, "rewrite the golden transcripts")
 
 // memStore is an in-memory flows.Store for conversation scripts.
@@ -108,7 +110,7 @@ func runScript(t *testing.T, e *flows.Engine, path string) string {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	now := time.Date(2026, 11, 26, 10, 0, 0, 0, time.UTC)
+	now := fixedNow
 	store := &memStore{sessions: map[int64][]byte{}}
 	svc := flows.NewService(e, store, flows.ClockFunc(func() time.Time { return now }))
 	const chat = 4242

@@ -56,7 +56,7 @@ func TestTextAndFallback(t *testing.T) {
 	tests := []struct{ lang, id, want string }{
 		{"fr", "ButtonMenu", "Menu"},
 		{"en", "TerritorySet", "📍 Your city: Dijon."},
-		{"xx", "ButtonMenu", "Menu"},           // unknown language: French
+		{"xx", "ButtonMenu", "Menu"},                 // unknown language: French
 		{"ar", "NoSuchMessage", "[[NoSuchMessage]]"}, // missing everywhere: visible in tests
 	}
 	for _, tt := range tests {

@@ -1,0 +1,183 @@
+// Package content loads and validates Passerelle's editable content: the YAML
+// files a coordinator writes (territories for now), each mistake reported as a
+// "file:line: severity: message" diagnostic.
+package content
+
+import (
+	"cmp"
+	"embed"
+	"fmt"
+	"io/fs"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+// Severity says whether a diagnostic blocks loading.
+type Severity int
+
+// The severities of a diagnostic.
+const (
+	Error   Severity = iota // the content cannot be used until this is fixed
+	Warning                 // the content works, but something is probably missing
+)
+
+// String returns "error" or "warning".
+func (s Severity) String() string {
+	switch s {
+	case Error:
+		return "error"
+	case Warning:
+		return "warning"
+	}
+	return "Severity(" + strconv.Itoa(int(s)) + ")"
+}
+
+// Diagnostic is one problem found in a content file.
+type Diagnostic struct {
+	File     string // slash-separated path inside the content directory
+	Line     int    // 1-based line; 0 when the problem concerns the whole file
+	Severity Severity
+	Message  string
+}
+
+// String formats the diagnostic as "file:line: severity: message" ("file: severity: message" when Line is 0).
+func (d Diagnostic) String() string {
+	var b strings.Builder
+	if d.File != "" {
+		b.WriteString(d.File)
+		if d.Line > 0 {
+			b.WriteByte(':')
+			b.WriteString(strconv.Itoa(d.Line))
+		}
+		b.WriteString(": ")
+	}
+	b.WriteString(d.Severity.String())
+	b.WriteString(": ")
+	b.WriteString(d.Message)
+	return b.String()
+}
+
+// Diagnostics is a list of problems; Load returns them sorted by file then line.
+type Diagnostics []Diagnostic
+
+// Errors returns the number of errors.
+func (ds Diagnostics) Errors() int { return ds.count(Error) }
+
+// Warnings returns the number of warnings.
+func (ds Diagnostics) Warnings() int { return ds.count(Warning) }
+
+func (ds Diagnostics) count(s Severity) int {
+	n := 0
+	for _, d := range ds {
+		if d.Severity == s {
+			n++
+		}
+	}
+	return n
+}
+
+// Source is a deep-link source: a poster or a partner pointing people to the bot.
+type Source struct {
+	ID   string // unique within its territory; the deep-link payload is territory ID + "__" + ID
+	Name string // the organisation's name as written in French
+}
+
+// Territory is one local programme (CTAI, CTAIR, PTAI or PTAIR).
+type Territory struct {
+	ID      string            // used in deep links
+	Kind    string            // CTAI, CTAIR, PTAI or PTAIR
+	Names   map[string]string // language code to name; "fr" is always set
+	Sources []Source          // in file order
+	File    string            // the file it was read from
+	Line    int               // the line of its id
+}
+
+// Name returns the territory's name in lang, or in French when it has no translation.
+func (t *Territory) Name(lang string) string {
+	if t == nil {
+		return ""
+	}
+	if s := t.Names[lang]; s != "" {
+		return s
+	}
+	return t.Names[sourceLang]
+}
+
+// Source returns the territory's source with this id.
+func (t *Territory) Source(id string) (Source, bool) {
+	if t == nil {
+		return Source{}, false
+	}
+	for _, s := range t.Sources {
+		if s.ID == id {
+			return s, true
+		}
+	}
+	return Source{}, false
+}
+
+// sourceLang is the language content is written in first, required everywhere, and the fallback.
+const sourceLang = "fr"
+
+// Content is a validated set of content files.
+type Content struct {
+	territories []*Territory // sorted by French name, then id
+	byID        map[string]*Territory
+}
+
+// Territories returns every territory, sorted by French name.
+func (c *Content) Territories() []*Territory {
+	if c == nil {
+		return nil
+	}
+	return slices.Clone(c.territories)
+}
+
+// Territory returns the territory with this id.
+func (c *Content) Territory(id string) (*Territory, bool) {
+	if c == nil {
+		return nil, false
+	}
+	t, ok := c.byID[id]
+	return t, ok
+}
+
+// Load reads every *.yaml/*.yml under territories/ in fsys (sorted by path), validates, and returns the content
+// when there are no errors (nil content otherwise) plus all diagnostics (errors and warnings), sorted by file then line.
+// langs is the list of supported language codes; missing translations of names are warnings.
+func Load(fsys fs.FS, langs []string) (*Content, Diagnostics) {
+	l := newLoader(langs)
+	var ts []*Territory
+	if fsys == nil {
+		l.add(territoriesDir, 0, Error, "no content to read")
+	} else {
+		ts = l.territories(fsys)
+	}
+	slices.SortStableFunc(l.diags, func(a, b Diagnostic) int {
+		return cmp.Or(strings.Compare(a.File, b.File), cmp.Compare(a.Line, b.Line))
+	})
+	if l.diags.Errors() > 0 {
+		return nil, l.diags
+	}
+	c := &Content{territories: ts, byID: make(map[string]*Territory, len(ts))}
+	for _, t := range ts {
+		c.byID[t.ID] = t
+	}
+	slices.SortStableFunc(c.territories, func(a, b *Territory) int {
+		return cmp.Or(strings.Compare(a.Names[sourceLang], b.Names[sourceLang]), strings.Compare(a.ID, b.ID))
+	})
+	return c, l.diags
+}
+
+//go:embed sample
+var sampleFS embed.FS
+
+// Sample returns the embedded sample content.
+func Sample() fs.FS {
+	sub, err := fs.Sub(sampleFS, "sample")
+	if err != nil {
+		panic(fmt.Sprintf("content: embedded sample: %v", err)) // cannot happen: "sample" is a valid path
+	}
+	return sub
+}

@@ -1,0 +1,195 @@
+package content
+
+import (
+	"fmt"
+	"strings"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// territoryKinds are the kinds of programme a territory can run.
+var territoryKinds = []string{"CTAI", "CTAIR", "PTAI", "PTAIR"}
+
+var (
+	territoryKeys = []string{"id", "kind", "name", "sources"}
+	sourceKeys    = []string{"id", "name"}
+)
+
+const (
+	minTerritoryID, maxTerritoryID = 2, 24
+	minSourceID, maxSourceID       = 1, 20
+	sourceSeparator                = "__" // between territory and source ids in a deep link
+	maxDeepLink                    = 64   // Telegram's limit on a start parameter
+)
+
+// territory validates a file's root node. It returns the territory as far as
+// it could be read (ID is empty when the id is missing or invalid), or nil when
+// the root is not a mapping.
+func (l *loader) territory(root *yaml.Node) *Territory {
+	if root.Kind != yaml.MappingNode {
+		l.errorf(root.Line, "expected a territory (id, kind, name and sources as key: value lines), found %s", describe(root))
+		return nil
+	}
+	t := &Territory{Names: map[string]string{}, File: l.file, Line: root.Line}
+	fields := map[string]*yaml.Node{}
+	for _, e := range l.entries(root, "", territoryKeys) {
+		fields[e.name] = e.val
+	}
+
+	if v, ok := fields["id"]; !ok {
+		l.errorf(root.Line, `missing required key "id"`)
+	} else if id, ok := l.text("id", v); ok {
+		t.Line = v.Line
+		if validID(id, minTerritoryID, maxTerritoryID) {
+			t.ID = id
+		} else {
+			l.errorf(v.Line, "id: %s is not a valid territory id: use %d to %d characters among a-z, 0-9 and -", quote(id), minTerritoryID, maxTerritoryID)
+		}
+	}
+
+	if v, ok := fields["kind"]; !ok {
+		l.errorf(root.Line, `missing required key "kind"`)
+	} else if kind, ok := l.text("kind", v); ok {
+		if contains(territoryKinds, kind) {
+			t.Kind = kind
+		} else {
+			l.errorf(v.Line, "kind: %s is not a territory kind%s; use one of %s", quote(kind), suggest(kind, territoryKinds), strings.Join(territoryKinds, ", "))
+		}
+	}
+
+	if v, ok := fields["name"]; !ok {
+		l.errorf(root.Line, `missing required key "name"`)
+	} else {
+		l.names(v, t.Names)
+	}
+
+	if v, ok := fields["sources"]; ok {
+		t.Sources = l.sources(v, t.ID)
+	}
+	return t
+}
+
+// names reads a mapping of language code to name into names.
+func (l *loader) names(v *yaml.Node, names map[string]string) {
+	if v.Kind != yaml.MappingNode {
+		l.errorf(v.Line, "name: expected the name in each language (fr: …, en: … lines), found %s", describe(v))
+		return
+	}
+	present := map[string]bool{}
+	for _, e := range l.entries(v, "name", nil) {
+		lang := e.name
+		if !l.langSet[lang] {
+			l.errorf(e.key.Line, "name: unknown language %s%s; supported: %s", quote(lang), l.suggestLang(lang), strings.Join(l.langs, ", "))
+			continue
+		}
+		present[lang] = true
+		s, ok := l.text("name: "+lang, e.val)
+		switch {
+		case !ok:
+		case s != "":
+			names[lang] = s
+		case lang == sourceLang:
+			l.errorf(e.val.Line, "name: the French (%q) name is empty", sourceLang)
+		default:
+			l.warnf(e.val.Line, "name: empty translation for %q", lang)
+		}
+	}
+	if !present[sourceLang] {
+		l.errorf(v.Line, "name: missing the French (%q) name, which is required", sourceLang)
+	}
+	for _, lang := range l.langs {
+		if !present[lang] && lang != sourceLang {
+			l.warnf(v.Line, "name: missing translation for %q", lang)
+		}
+	}
+}
+
+// suggestLang returns ` (did you mean "x"?)` when lang looks like the
+// supported language x written another way ("FR", "fra", "fr-FR"), or "".
+func (l *loader) suggestLang(lang string) string {
+	lower := strings.ToLower(lang)
+	if i := strings.IndexAny(lower, "-_"); i >= 0 {
+		lower = lower[:i]
+	}
+	if len(lower) > 2 {
+		lower = lower[:2]
+	}
+	if lower != lang && l.langSet[lower] {
+		return fmt.Sprintf(" (did you mean %q?)", lower)
+	}
+	return ""
+}
+
+// sources reads the list of deep-link sources of the territory with id
+// territoryID ("" when the territory's id is invalid).
+func (l *loader) sources(v *yaml.Node, territoryID string) []Source {
+	if isNull(v) {
+		return nil
+	}
+	if v.Kind != yaml.SequenceNode {
+		l.errorf(v.Line, "sources: expected a list of sources (- id: …, name: …), found %s", describe(v))
+		return nil
+	}
+	var sources []Source
+	first := map[string]int{}
+	for _, item := range v.Content {
+		if item.Kind != yaml.MappingNode {
+			l.errorf(item.Line, "sources: expected a source (id and name as key: value lines), found %s", describe(item))
+			continue
+		}
+		fields := map[string]*yaml.Node{}
+		for _, e := range l.entries(item, "source", sourceKeys) {
+			fields[e.name] = e.val
+		}
+		var s Source
+		ok := true
+		if iv, found := fields["id"]; !found {
+			l.errorf(item.Line, `source: missing required key "id"`)
+			ok = false
+		} else if id, isText := l.text("source id", iv); !isText {
+			ok = false
+		} else if !validID(id, minSourceID, maxSourceID) {
+			l.errorf(iv.Line, "source id: %s is not a valid source id: use %d to %d characters among a-z, 0-9 and -", quote(id), minSourceID, maxSourceID)
+			ok = false
+		} else if line, dup := first[id]; dup {
+			l.errorf(iv.Line, "source id: duplicate source %q (first at line %d)", id, line)
+			ok = false
+		} else {
+			first[id] = iv.Line
+			if payload := territoryID + sourceSeparator + id; len(payload) > maxDeepLink {
+				l.errorf(iv.Line, "source id: the deep link %q is longer than %d characters", payload, maxDeepLink)
+				ok = false
+			}
+			s.ID = id
+		}
+		if nv, found := fields["name"]; !found {
+			l.errorf(item.Line, `source: missing required key "name"`)
+			ok = false
+		} else if name, isText := l.text("source name", nv); !isText {
+			ok = false
+		} else if name == "" {
+			l.errorf(nv.Line, "source name: must not be empty")
+			ok = false
+		} else {
+			s.Name = name
+		}
+		if ok {
+			sources = append(sources, s)
+		}
+	}
+	return sources
+}
+
+// validID reports whether id has lo to hi characters among a-z, 0-9 and '-'.
+func validID(id string, lo, hi int) bool {
+	if len(id) < lo || len(id) > hi {
+		return false
+	}
+	for i := 0; i < len(id); i++ {
+		c := id[i]
+		if !('a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '-') {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,313 @@
+// Package storage keeps Passerelle's sessions and aggregate counters in Redis.
+//
+// It stores the minimum: one small JSON session per person, always with a
+// TTL, and counters that name no one. It never logs; every failure comes back
+// as a wrapped error.
+package storage
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/alicebob/miniredis/v2"
+	"github.com/redis/go-redis/v9"
+
+	"github.com/territoires-integration/passerelle/flows"
+)
+
+// Client timeouts: short, so that a Redis outage surfaces as an error within
+// seconds instead of piling up blocked handlers.
+const (
+	dialTimeout  = 2 * time.Second
+	readTimeout  = 2 * time.Second
+	writeTimeout = 2 * time.Second
+	// dialAttempts per command attempt; commands are themselves retried
+	// (MaxRetries), so the client's default of 5 only delays the error.
+	dialAttempts = 2
+)
+
+// Redis is a flows.Store backed by Redis.
+type Redis struct {
+	c    redis.UniversalClient
+	mini *miniredis.Miniredis // the embedded server, when OpenEmbedded started one
+}
+
+var _ flows.Store = (*Redis)(nil)
+
+// New connects to the Redis at url (redis:// or rediss://) and checks it answers.
+func New(ctx context.Context, url string) (*Redis, error) {
+	opt, err := redis.ParseURL(url)
+	if err != nil {
+		// The parser's message may quote the URL, which may hold a password.
+		return nil, errors.New("parse redis url: invalid, expected redis://[user:password@]host:port[/db] or rediss://")
+	}
+	setDefaults(opt)
+	c := redis.NewClient(opt)
+	if err := c.Ping(ctx).Err(); err != nil {
+		_ = c.Close()
+		return nil, fmt.Errorf("connect redis: %w", err)
+	}
+	return &Redis{c: c}, nil
+}
+
+// setDefaults applies this package's timeouts where the URL set none.
+func setDefaults(opt *redis.Options) {
+	opt.ContextTimeoutEnabled = true
+	if opt.DialerRetries == 0 {
+		opt.DialerRetries = dialAttempts
+	}
+	if opt.DialTimeout == 0 {
+		opt.DialTimeout = dialTimeout
+	}
+	if opt.ReadTimeout == 0 {
+		opt.ReadTimeout = readTimeout
+	}
+	if opt.WriteTimeout == 0 {
+		opt.WriteTimeout = writeTimeout
+	}
+}
+
+// NewFromClient wraps an already configured client (Sentinel, Cluster…).
+func NewFromClient(c redis.UniversalClient) *Redis {
+	return &Redis{c: c}
+}
+
+// OpenEmbedded starts an in-process Redis and connects to it; its data is lost at exit.
+func OpenEmbedded() (*Redis, error) {
+	m, err := miniredis.Run()
+	if err != nil {
+		return nil, fmt.Errorf("start embedded redis: %w", err)
+	}
+	// The embedded server listens on loopback: a random password keeps other
+	// local users from reading sessions through it.
+	pw, err := randomPassword()
+	if err != nil {
+		m.Close()
+		return nil, fmt.Errorf("start embedded redis: %w", err)
+	}
+	m.RequireAuth(pw)
+	opt := &redis.Options{Addr: m.Addr(), Password: pw}
+	setDefaults(opt)
+	c := redis.NewClient(opt)
+	ctx, cancel := context.WithTimeout(context.Background(), dialTimeout)
+	defer cancel()
+	if err := c.Ping(ctx).Err(); err != nil {
+		_ = c.Close()
+		m.Close()
+		return nil, fmt.Errorf("connect embedded redis: %w", err)
+	}
+	return &Redis{c: c, mini: m}, nil
+}
+
+// randomPassword returns 128 random bits in hex.
+func randomPassword() (string, error) {
+	b := make([]byte, 16)
+	if _, err := rand.Read(b); err != nil {
+		return "", err
+	}
+	return hex.EncodeToString(b), nil
+}
+
+// Load returns the person's session, flows.ErrNotFound, or an error wrapping flows.ErrCorrupt.
+func (r *Redis) Load(ctx context.Context, chatID int64) (*flows.Session, error) {
+	raw, err := r.c.Get(ctx, sessionKey(chatID)).Bytes()
+	if errors.Is(err, redis.Nil) {
+		return nil, flows.ErrNotFound
+	}
+	if err != nil {
+		return nil, fmt.Errorf("load session: %w", err)
+	}
+	s, err := decodeSession(raw)
+	if err != nil {
+		return nil, fmt.Errorf("load session: %w", err)
+	}
+	return s, nil
+}
+
+// decodeSession reads a stored session of any known version.
+func decodeSession(raw []byte) (*flows.Session, error) {
+	var head struct {
+		V int `json:"v"`
+	}
+	if err := json.Unmarshal(raw, &head); err != nil {
+		return nil, fmt.Errorf("%w: %w", flows.ErrCorrupt, err)
+	}
+	switch {
+	case head.V <= 0:
+		return nil, fmt.Errorf("%w: session version missing", flows.ErrCorrupt)
+	case head.V > flows.SessionVersion:
+		return nil, fmt.Errorf("%w: session version %d is newer than this binary", flows.ErrCorrupt, head.V)
+	}
+	raw, err := migrate(head.V, raw)
+	if err != nil {
+		return nil, err
+	}
+	var s flows.Session
+	if err := json.Unmarshal(raw, &s); err != nil {
+		return nil, fmt.Errorf("%w: %w", flows.ErrCorrupt, err)
+	}
+	s.Version = flows.SessionVersion
+	return &s, nil
+}
+
+// migrate brings the JSON of a session stored at version v up to
+// flows.SessionVersion, one version at a time.
+func migrate(v int, raw []byte) ([]byte, error) {
+	for ; v < flows.SessionVersion; v++ {
+		switch v {
+		// When SessionVersion becomes 2, add here:
+		// case 1:
+		//	raw, err = migrate1to2(raw)
+		default:
+			return nil, fmt.Errorf("%w: no migration from session version %d", flows.ErrCorrupt, v)
+		}
+	}
+	return raw, nil
+}
+
+// encodeSession writes s as the current version without modifying it.
+func encodeSession(s *flows.Session) ([]byte, error) {
+	c := *s
+	c.Version = flows.SessionVersion
+	return json.Marshal(&c)
+}
+
+// Commit writes the session, or erases the person on flows.Forgotten, and records the events in one transaction.
+func (r *Redis) Commit(ctx context.Context, chatID int64, s *flows.Session, events []flows.Event) error {
+	forget := false
+	for _, e := range events {
+		switch e.(type) {
+		case flows.Forgotten, *flows.Forgotten:
+			forget = true
+		}
+	}
+	var payload []byte
+	if !forget {
+		if s == nil {
+			return errors.New("commit: nil session")
+		}
+		var err error
+		if payload, err = encodeSession(s); err != nil {
+			return fmt.Errorf("commit: encode session: %w", err)
+		}
+	}
+	_, err := r.c.TxPipelined(ctx, func(p redis.Pipeliner) error {
+		if forget {
+			p.Del(ctx, userKeys(chatID)...)
+		} else {
+			p.Set(ctx, sessionKey(chatID), payload, sessionTTL(s))
+		}
+		for _, e := range events {
+			switch e := e.(type) {
+			case flows.SourceScanned:
+				p.HIncrBy(ctx, sourceKey(e.Territory), e.Source, 1)
+			case *flows.SourceScanned:
+				p.HIncrBy(ctx, sourceKey(e.Territory), e.Source, 1)
+			case flows.FeedbackGiven:
+				p.HIncrBy(ctx, feedbackKey(e.Lang), feedbackField(e.MessageID, e.Kind), 1)
+			case *flows.FeedbackGiven:
+				p.HIncrBy(ctx, feedbackKey(e.Lang), feedbackField(e.MessageID, e.Kind), 1)
+			case flows.Forgotten, *flows.Forgotten:
+				// handled above
+			default:
+				// Returning an error discards the queued commands: nothing is sent.
+				return fmt.Errorf("unknown event %T", e)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	return nil
+}
+
+// ClaimUpdate marks a Telegram update as handled and reports whether this caller claimed it first.
+func (r *Redis) ClaimUpdate(ctx context.Context, updateID int64) (bool, error) {
+	ok, err := r.c.SetNX(ctx, updateKey(updateID), 1, UpdateClaimTTL).Result()
+	if err != nil {
+		return false, fmt.Errorf("claim update: %w", err)
+	}
+	return ok, nil
+}
+
+// ReleaseUpdate forgets a claim so that a redelivery of the update is handled again.
+func (r *Redis) ReleaseUpdate(ctx context.Context, updateID int64) error {
+	if err := r.c.Del(ctx, updateKey(updateID)).Err(); err != nil {
+		return fmt.Errorf("release update: %w", err)
+	}
+	return nil
+}
+
+// SourceCounts returns how many times each deep-link source of a territory was scanned.
+func (r *Redis) SourceCounts(ctx context.Context, territory string) (map[string]int64, error) {
+	m, err := r.counts(ctx, sourceKey(territory))
+	if err != nil {
+		return nil, fmt.Errorf("source counts: %w", err)
+	}
+	return m, nil
+}
+
+// FeedbackCounts returns the feedback counts of a language, keyed "messageID|kind".
+func (r *Redis) FeedbackCounts(ctx context.Context, lang string) (map[string]int64, error) {
+	m, err := r.counts(ctx, feedbackKey(lang))
+	if err != nil {
+		return nil, fmt.Errorf("feedback counts: %w", err)
+	}
+	return m, nil
+}
+
+// counts reads a hash of integer counters.
+func (r *Redis) counts(ctx context.Context, key string) (map[string]int64, error) {
+	h, err := r.c.HGetAll(ctx, key).Result()
+	if err != nil {
+		return nil, err
+	}
+	m := make(map[string]int64, len(h))
+	for field, v := range h {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil {
+			return nil, fmt.Errorf("field %q is not a count: %w", field, err)
+		}
+		m[field] = n
+	}
+	return m, nil
+}
+
+// Ping checks that Redis answers.
+func (r *Redis) Ping(ctx context.Context) error {
+	if err := r.c.Ping(ctx).Err(); err != nil {
+		return fmt.Errorf("ping redis: %w", err)
+	}
+	return nil
+}
+
+// MemoryUsage returns the bytes Redis uses for the person's session, as MEMORY USAGE reports them.
+func (r *Redis) MemoryUsage(ctx context.Context, chatID int64) (int64, error) {
+	n, err := r.c.MemoryUsage(ctx, sessionKey(chatID)).Result()
+	if errors.Is(err, redis.Nil) {
+		return 0, flows.ErrNotFound
+	}
+	if err != nil {
+		return 0, fmt.Errorf("memory usage (the server may not support MEMORY USAGE): %w", err)
+	}
+	return n, nil
+}
+
+// Close closes the client and stops the embedded server, if any.
+func (r *Redis) Close() error {
+	err := r.c.Close()
+	if r.mini != nil {
+		r.mini.Close()
+	}
+	if err != nil {
+		return fmt.Errorf("close redis: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,596 @@
+package storage
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/territoires-integration/passerelle/flows"
+	"github.com/territoires-integration/passerelle/storage/redistest"
+)
+
+// open starts a Redis for this test only and connects a store to it.
+func open(t testing.TB) (*Redis, *redistest.Server) {
+	t.Helper()
+	srv := redistest.New(t)
+	r, err := New(context.Background(), srv.URL())
+	if err != nil {
+		t.Fatalf("New: %v", err)
+	}
+	t.Cleanup(func() { _ = r.Close() })
+	return r, srv
+}
+
+// onboarded is a realistic session after onboarding.
+func onboarded() *flows.Session {
+	at := time.Date(2025, 3, 14, 9, 26, 53, 0, time.UTC)
+	return &flows.Session{
+		Version:   flows.SessionVersion,
+		Lang:      "ar",
+		Territory: "dijon",
+		Consents: map[flows.Purpose]flows.Consent{
+			flows.PurposeNews:    {At: at, Notice: 1},
+			flows.PurposeSurveys: {At: at, Notice: 1},
+		},
+		Flow:      "menu",
+		Step:      "home",
+		LastMsg:   "menu.home",
+		Onboarded: true,
+		Created:   at,
+		Seen:      at.Add(5 * time.Minute),
+	}
+}
+
+func TestRoundTrip(t *testing.T) {
+	ctx := context.Background()
+	r, _ := open(t)
+	paris := time.FixedZone("CET", 3600)
+	want := &flows.Session{
+		Version:   flows.SessionVersion,
+		Lang:      "uk",
+		Territory: "dijon",
+		Consents: map[flows.Purpose]flows.Consent{
+			flows.PurposeNews:    {At: time.Date(2025, 1, 2, 3, 4, 5, 600, paris), Notice: 2},
+			flows.PurposeSurveys: {At: time.Now(), Notice: 1}, // monotonic reading, local zone
+		},
+		Flow:      "housing",
+		Step:      "ask_city",
+		Vars:      map[string]string{"city": "Dijon", "empty": ""},
+		LastMsg:   "housing.ask_city",
+		Onboarded: true,
+		Inactive:  true,
+		Created:   time.Date(2024, 12, 31, 23, 59, 59, 999999999, paris),
+		Seen:      time.Now(),
+	}
+	if err := r.Commit(ctx, 42, want, nil); err != nil {
+		t.Fatalf("Commit: %v", err)
+	}
+	got, err := r.Load(ctx, 42)
+	if err != nil {
+		t.Fatalf("Load: %v", err)
+	}
+	if got.Version != want.Version || got.Lang != want.Lang || got.Territory != want.Territory ||
+		got.Flow != want.Flow || got.Step != want.Step || got.LastMsg != want.LastMsg ||
+		got.Onboarded != want.Onboarded || got.Inactive != want.Inactive {
+		t.Errorf("scalar fields: got %+v, want %+v", got, want)
+	}
+	if !got.Created.Equal(want.Created) || !got.Seen.Equal(want.Seen) {
+		t.Errorf("times: got %v / %v, want %v / %v", got.Created, got.Seen, want.Created, want.Seen)
+	}
+	if !reflect.DeepEqual(got.Vars, want.Vars) {
+		t.Errorf("Vars: got %v, want %v", got.Vars, want.Vars)
+	}
+	if len(got.Consents) != len(want.Consents) {
+		t.Fatalf("Consents: got %v, want %v", got.Consents, want.Consents)
+	}
+	for p, w := range want.Consents {
+		g, ok := got.Consents[p]
+		if !ok || g.Notice != w.Notice || !g.At.Equal(w.At) {
+			t.Errorf("Consents[%s]: got %+v (present %v), want %+v", p, g, ok, w)
+		}
+	}
+
+	// Another person is unaffected.
+	if _, err := r.Load(ctx, 43); !errors.Is(err, flows.ErrNotFound) {
+		t.Errorf("Load(43): got %v, want ErrNotFound", err)
+	}
+}
+
+func TestCommitStampsVersion(t *testing.T) {
+	ctx := context.Background()
+	r, _ := open(t)
+	s := onboarded()
+	s.Version = 0
+	if err := r.Commit(ctx, 1, s, nil); err != nil {
+		t.Fatalf("Commit: %v", err)
+	}
+	if s.Version != 0 {
+		t.Errorf("Commit modified the caller's session")
+	}
+	got, err := r.Load(ctx, 1)
+	if err != nil {
+		t.Fatalf("Load: %v", err)
+	}
+	if got.Version != flows.SessionVersion {
+		t.Errorf("Version: got %d, want %d", got.Version, flows.SessionVersion)
+	}
+}
+
+func TestLoadErrors(t *testing.T) {
+	tests := []struct {
+		name    string
+		stored  string // "" stores nothing
+		want    error
+		message string // substring expected in the error
+	}{
+		{name: "unknown chat", want: flows.ErrNotFound},
+		{name: "garbage", stored: "not json{", want: flows.ErrCorrupt},
+		{name: "json null", stored: "null", want: flows.ErrCorrupt, message: "version missing"},
+		{name: "version missing", stored: `{"lang":"fr"}`, want: flows.ErrCorrupt, message: "version missing"},
+		{name: "version zero", stored: `{"v":0,"lang":"fr"}`, want: flows.ErrCorrupt, message: "version missing"},
+		{name: "version negative", stored: `{"v":-1}`, want: flows.ErrCorrupt},
+		{name: "version not a number", stored: `{"v":"1"}`, want: flows.ErrCorrupt},
+		{name: "future version", stored: `{"v":99,"lang":"fr"}`, want: flows.ErrCorrupt,
+			message: "session version 99 is newer than this binary"},
+		{name: "bad field", stored: `{"v":1,"cons":"yes"}`, want: flows.ErrCorrupt},
+		{name: "truncated", stored: `{"v":1,"lang":"f`, want: flows.ErrCorrupt},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ctx := context.Background()
+			r, _ := open(t)
+			if tt.stored != "" {
+				if err := r.c.Set(ctx, sessionKey(7), tt.stored, time.Hour).Err(); err != nil {
+					t.Fatal(err)
+				}
+			}
+			s, err := r.Load(ctx, 7)
+			if !errors.Is(err, tt.want) {
+				t.Fatalf("Load: got (%v, %v), want %v", s, err, tt.want)
+			}
+			if s != nil {
+				t.Errorf("Load returned a session with an error: %+v", s)
+			}
+			if tt.message != "" && !strings.Contains(err.Error(), tt.message) {
+				t.Errorf("error %q does not mention %q", err, tt.message)
+			}
+		})
+	}
+}
+
+func TestSessionTTL(t *testing.T) {
+	tests := []struct {
+		name     string
+		inactive bool
+		want     time.Duration
+	}{
+		{"active", false, flows.Retention},
+		{"inactive", true, flows.InactiveRetention},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ctx := context.Background()
+			r, _ := open(t)
+			s := onboarded()
+			s.Inactive = tt.inactive
+			if err := r.Commit(ctx, 5, s, nil); err != nil {
+				t.Fatalf("Commit: %v", err)
+			}
+			ttl, err := r.c.TTL(ctx, sessionKey(5)).Result()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if d := tt.want - ttl; d < 0 || d > time.Minute {
+				t.Errorf("TTL %v, want about %v", ttl, tt.want)
+			}
+		})
+	}
+
+	// Becoming active again restores the long retention.
+	ctx := context.Background()
+	r, _ := open(t)
+	s := onboarded()
+	s.Inactive = true
+	if err := r.Commit(ctx, 6, s, nil); err != nil {
+		t.Fatal(err)
+	}
+	s.Inactive = false
+	if err := r.Commit(ctx, 6, s, nil); err != nil {
+		t.Fatal(err)
+	}
+	if ttl := r.c.TTL(ctx, sessionKey(6)).Val(); flows.Retention-ttl > time.Minute {
+		t.Errorf("TTL after reactivation %v, want about %v", ttl, flows.Retention)
+	}
+}
+
+func TestForgotten(t *testing.T) {
+	ctx := context.Background()
+	r, _ := open(t)
+	const chat = 1234
+	if err := r.Commit(ctx, chat, onboarded(), nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Commit(ctx, chat+1, onboarded(), nil); err != nil {
+		t.Fatal(err)
+	}
+	// Every personal key exists, whatever its type, so that DEL is exercised on each.
+	for _, k := range userKeys(chat) {
+		if n := r.c.Exists(ctx, k).Val(); n == 0 {
+			if err := r.c.Set(ctx, k, "x", time.Hour).Err(); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+
+	// The session passed along is not written: forgetting wins.
+	events := []flows.Event{flows.Forgotten{}, flows.FeedbackGiven{MessageID: "forget.done", Lang: "ar", Kind: "unclear"}}
+	if err := r.Commit(ctx, chat, onboarded(), events); err != nil {
+		t.Fatalf("Commit: %v", err)
+	}
+	for _, k := range userKeys(chat) {
+		if n := r.c.Exists(ctx, k).Val(); n != 0 {
+			t.Errorf("key %s survived Forgotten", k)
+		}
+	}
+	if _, err := r.Load(ctx, chat); !errors.Is(err, flows.ErrNotFound) {
+		t.Errorf("Load after Forgotten: %v, want ErrNotFound", err)
+	}
+	if _, err := r.Load(ctx, chat+1); err != nil {
+		t.Errorf("another person was erased: %v", err)
+	}
+	fb, err := r.FeedbackCounts(ctx, "ar")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fb["forget.done|unclear"] != 1 {
+		t.Errorf("events of the forgetting commit not counted: %v", fb)
+	}
+
+	// Forgetting someone unknown, with no session, is fine.
+	if err := r.Commit(ctx, 999, nil, []flows.Event{&flows.Forgotten{}}); err != nil {
+		t.Errorf("Commit(Forgotten, nil session): %v", err)
+	}
+	if n := r.c.Exists(ctx, sessionKey(999)).Val(); n != 0 {
+		t.Errorf("session written for a forgotten person")
+	}
+}
+
+func TestEventsCounted(t *testing.T) {
+	ctx := context.Background()
+	r, _ := open(t)
+	s := onboarded()
+	commits := [][]flows.Event{
+		{flows.SourceScanned{Territory: "dijon", Source: "poster-gare"}},
+		{flows.SourceScanned{Territory: "dijon", Source: "poster-gare"},
+			flows.FeedbackGiven{MessageID: "menu.home", Lang: "ar", Kind: "unclear"}},
+		{&flows.SourceScanned{Territory: "dijon", Source: "cada"},
+			flows.FeedbackGiven{MessageID: "menu.home", Lang: "ar", Kind: "translation"},
+			&flows.FeedbackGiven{MessageID: "menu.home", Lang: "ar", Kind: "unclear"}},
+		{flows.SourceScanned{Territory: "besancon", Source: "poster-gare"},
+			flows.FeedbackGiven{MessageID: "menu.home", Lang: "uk", Kind: "unclear"}},
+	}
+	for i, ev := range commits {
+		if err := r.Commit(ctx, int64(100+i), s, ev); err != nil {
+			t.Fatalf("Commit %d: %v", i, err)
+		}
+	}
+	tests := []struct {
+		name string
+		get  func() (map[string]int64, error)
+		want map[string]int64
+	}{
+		{"sources dijon", func() (map[string]int64, error) { return r.SourceCounts(ctx, "dijon") },
+			map[string]int64{"poster-gare": 2, "cada": 1}},
+		{"sources besancon", func() (map[string]int64, error) { return r.SourceCounts(ctx, "besancon") },
+			map[string]int64{"poster-gare": 1}},
+		{"sources unknown", func() (map[string]int64, error) { return r.SourceCounts(ctx, "nowhere") },
+			map[string]int64{}},
+		{"feedback ar", func() (map[string]int64, error) { return r.FeedbackCounts(ctx, "ar") },
+			map[string]int64{"menu.home|unclear": 2, "menu.home|translation": 1}},
+		{"feedback uk", func() (map[string]int64, error) { return r.FeedbackCounts(ctx, "uk") },
+			map[string]int64{"menu.home|unclear": 1}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := tt.get()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("got %v, want %v", got, tt.want)
+			}
+		})
+	}
+	// Aggregates are not personal: they never expire.
+	for _, k := range []string{sourceKey("dijon"), feedbackKey("ar")} {
+		if ttl := r.c.TTL(ctx, k).Val(); ttl != -1 {
+			t.Errorf("TTL(%s) = %v, want none", k, ttl)
+		}
+	}
+}
+
+func TestClaimUpdate(t *testing.T) {
+	ctx := context.Background()
+	r, _ := open(t)
+	steps := []struct {
+		name    string
+		release bool
+		want    bool
+	}{
+		{"first claim", false, true},
+		{"redelivery", false, false},
+		{"after release", true, true},
+		{"redelivery after reclaim", false, false},
+	}
+	for _, st := range steps {
+		if st.release {
+			if err := r.ReleaseUpdate(ctx, 555); err != nil {
+				t.Fatalf("%s: ReleaseUpdate: %v", st.name, err)
+			}
+		}
+		got, err := r.ClaimUpdate(ctx, 555)
+		if err != nil {
+			t.Fatalf("%s: ClaimUpdate: %v", st.name, err)
+		}
+		if got != st.want {
+			t.Errorf("%s: ClaimUpdate = %v, want %v", st.name, got, st.want)
+		}
+	}
+	if ok, err := r.ClaimUpdate(ctx, 556); err != nil || !ok {
+		t.Errorf("another update: (%v, %v), want (true, nil)", ok, err)
+	}
+	ttl, err := r.c.TTL(ctx, updateKey(555)).Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := UpdateClaimTTL - ttl; d < 0 || d > time.Minute {
+		t.Errorf("claim TTL %v, want about %v", ttl, UpdateClaimTTL)
+	}
+	if err := r.ReleaseUpdate(ctx, 777); err != nil {
+		t.Errorf("releasing an unclaimed update: %v", err)
+	}
+}
+
+// unknownEvent is an event this store does not know how to record.
+type unknownEvent struct{ flows.Forgotten }
+
+func TestCommitAllOrNothing(t *testing.T) {
+	cancelled, cancel := context.WithCancel(context.Background())
+	cancel()
+	tests := []struct {
+		name   string
+		ctx    context.Context
+		events []flows.Event
+	}{
+		{"cancelled context", cancelled, []flows.Event{
+			flows.SourceScanned{Territory: "dijon", Source: "poster"},
+			flows.FeedbackGiven{MessageID: "m", Lang: "ar", Kind: "unclear"},
+		}},
+		{"unknown event", context.Background(), []flows.Event{
+			flows.SourceScanned{Territory: "dijon", Source: "poster"},
+			flows.FeedbackGiven{MessageID: "m", Lang: "ar", Kind: "unclear"},
+			unknownEvent{},
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ctx := context.Background()
+			r, _ := open(t)
+			if err := r.Commit(tt.ctx, 8, onboarded(), tt.events); err == nil {
+				t.Fatal("Commit succeeded")
+			}
+			if _, err := r.Load(ctx, 8); !errors.Is(err, flows.ErrNotFound) {
+				t.Errorf("Load: %v, want ErrNotFound", err)
+			}
+			if n := r.c.DBSize(ctx).Val(); n != 0 {
+				t.Errorf("%d keys written, want none: %v", n, r.c.Keys(ctx, "*").Val())
+			}
+		})
+	}
+}
+
+func TestCommitNilSession(t *testing.T) {
+	r, _ := open(t)
+	if err := r.Commit(context.Background(), 9, nil, nil); err == nil {
+		t.Error("Commit(nil session) succeeded")
+	}
+}
+
+func TestRedisDown(t *testing.T) {
+	r, srv := open(t)
+	ctx := context.Background()
+	if err := r.Commit(ctx, 10, onboarded(), nil); err != nil {
+		t.Fatal(err)
+	}
+
+	srv.Stop()
+	calls := []struct {
+		name string
+		call func(context.Context) error
+	}{
+		{"Load", func(ctx context.Context) error { _, err := r.Load(ctx, 10); return err }},
+		{"Commit", func(ctx context.Context) error { return r.Commit(ctx, 10, onboarded(), nil) }},
+		{"ClaimUpdate", func(ctx context.Context) error { _, err := r.ClaimUpdate(ctx, 1); return err }},
+		{"Ping", r.Ping},
+	}
+	for _, c := range calls {
+		start := time.Now()
+		ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
+		err := c.call(ctx)
+		cancel()
+		if err == nil {
+			t.Errorf("%s with Redis down: no error", c.name)
+		}
+		if errors.Is(err, flows.ErrNotFound) {
+			t.Errorf("%s with Redis down: ErrNotFound would make the person start afresh", c.name)
+		}
+		t.Logf("%s with Redis down: %v after %v", c.name, err, time.Since(start).Round(time.Millisecond))
+	}
+
+	srv.Restart()
+	// The same client reconnects by itself, possibly after a short back-off.
+	deadline := time.Now().Add(10 * time.Second)
+	for r.Ping(ctx) != nil {
+		if time.Now().After(deadline) {
+			t.Fatalf("no reconnection after restart: %v", r.Ping(ctx))
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if err := r.Commit(ctx, 10, onboarded(), nil); err != nil {
+		t.Fatalf("Commit after restart: %v", err)
+	}
+	if _, err := r.Load(ctx, 10); err != nil {
+		t.Fatalf("Load after restart: %v", err)
+	}
+}
+
+func TestNewErrors(t *testing.T) {
+	ctx := context.Background()
+	// A port that nothing listens on.
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	l.Close()
+
+	tests := []struct {
+		name, url, want string
+	}{
+		{"bad scheme", "http://user:s3cret@" + addr, "parse redis url"},
+		{"bad port", "redis://user:s3cret@127.0.0.1:notaport", "parse redis url"},
+		{"unreachable", "redis://user:s3cret@" + addr + "/0", "connect redis"},
+		{"unreachable tls", "rediss://user:s3cret@" + addr + "/0", "connect redis"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+			defer cancel()
+			r, err := New(ctx, tt.url)
+			if err == nil {
+				r.Close()
+				t.Fatal("New succeeded")
+			}
+			if !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("error %q does not start with %q", err, tt.want)
+			}
+			if strings.Contains(err.Error(), "s3cret") {
+				t.Errorf("error leaks the password: %q", err)
+			}
+		})
+	}
+}
+
+func TestNewFromClient(t *testing.T) {
+	ctx := context.Background()
+	r, _ := open(t)
+	r2 := NewFromClient(r.c)
+	if err := r2.Commit(ctx, 11, onboarded(), nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.Load(ctx, 11); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestOpenEmbedded(t *testing.T) {
+	ctx := context.Background()
+	r, err := OpenEmbedded()
+	if err != nil {
+		t.Fatalf("OpenEmbedded: %v", err)
+	}
+	if err := r.Ping(ctx); err != nil {
+		t.Fatalf("Ping: %v", err)
+	}
+	want := onboarded()
+	if err := r.Commit(ctx, 12, want, []flows.Event{flows.SourceScanned{Territory: "dijon", Source: "x"}}); err != nil {
+		t.Fatalf("Commit: %v", err)
+	}
+	got, err := r.Load(ctx, 12)
+	if err != nil {
+		t.Fatalf("Load: %v", err)
+	}
+	if got.Lang != want.Lang || !got.Seen.Equal(want.Seen) {
+		t.Errorf("Load: got %+v", got)
+	}
+	if _, err := r.MemoryUsage(ctx, 12); err != nil {
+		t.Logf("MemoryUsage on the embedded server: %v", err)
+	}
+
+	// The embedded server requires a password: other local users cannot read it.
+	addr := r.mini.Addr()
+	c, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.SetDeadline(time.Now().Add(2 * time.Second))
+	key := sessionKey(12)
+	c.Write([]byte(fmt.Sprintf("*2\r\n$3\r\nGET\r\n$%d\r\n%s\r\n", len(key), key)))
+	buf := make([]byte, 64)
+	n, _ := c.Read(buf)
+	c.Close()
+	if !strings.HasPrefix(string(buf[:n]), "-NOAUTH") {
+		t.Errorf("unauthenticated GET answered %q", buf[:n])
+	}
+
+	if err := r.Close(); err != nil {
+		t.Fatalf("Close: %v", err)
+	}
+	if err := r.Ping(ctx); err == nil {
+		t.Error("Ping after Close succeeded")
+	}
+	if c, err := net.DialTimeout("tcp", addr, time.Second); err == nil {
+		c.Close()
+		t.Errorf("embedded server still listening on %s after Close", addr)
+	}
+}
+
+func TestMemoryUsageUnknown(t *testing.T) {
+	r, _ := open(t)
+	if _, err := r.MemoryUsage(context.Background(), 13); !errors.Is(err, flows.ErrNotFound) {
+		t.Errorf("MemoryUsage of an unknown chat: %v, want ErrNotFound", err)
+	}
+}
+
+func TestBytesPerUser(t *testing.T) {
+	r, srv := open(t)
+	if !srv.Real() {
+		t.Skip("MEMORY USAGE is only meaningful on a real redis-server")
+	}
+	ctx := context.Background()
+	s := onboarded()
+	if err := r.Commit(ctx, 6543210987, s, nil); err != nil {
+		t.Fatal(err)
+	}
+	n, err := r.MemoryUsage(ctx, 6543210987)
+	if err != nil {
+		t.Fatalf("MemoryUsage: %v", err)
+	}
+	raw, _ := encodeSession(s)
+	t.Logf("onboarded session (ar, dijon, 2 consents): %d bytes in Redis, %d bytes of JSON", n, len(raw))
+}
+
+func BenchmarkCommit(b *testing.B) {
+	r, _ := open(b)
+	ctx := context.Background()
+	const chat = 6543210987
+	if err := r.Commit(ctx, chat, onboarded(), nil); err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		s, err := r.Load(ctx, chat)
+		if err != nil {
+			b.Fatal(err)
+		}
+		s.Seen = time.Now()
+		if err := r.Commit(ctx, chat, s, nil); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
