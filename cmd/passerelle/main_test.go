@@ -1,0 +1,108 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// runCmd runs the program in-process.
+func runCmd(t *testing.T, stdin string, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	code = run(context.Background(), args, strings.NewReader(stdin), &out, &errOut)
+	return code, out.String(), errOut.String()
+}
+
+func TestHelpListsEveryVariable(t *testing.T) {
+	code, out, _ := runCmd(t, "", "--help")
+	if code != 0 {
+		t.Fatalf("exit %d", code)
+	}
+	for _, v := range envDoc {
+		if !strings.Contains(out, v[0]) {
+			t.Errorf("--help does not mention %s", v[0])
+		}
+	}
+	for _, sub := range []string{"serve", "chat", "check"} {
+		if !strings.Contains(out, "passerelle "+sub) {
+			t.Errorf("--help does not mention %s", sub)
+		}
+	}
+	if code, _, _ := runCmd(t, "", "nope"); code != 2 {
+		t.Errorf("unknown command exit %d, want 2", code)
+	}
+}
+
+func TestCheck(t *testing.T) {
+	if code, out, errOut := runCmd(t, "", "check"); code != 0 {
+		t.Fatalf("sample content: exit %d\n%s%s", code, out, errOut)
+	}
+	dir := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(dir, "territories"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	broken := "id: dijon\nkind: CTAIR\nname:\n  en: Dijon\nsources:\n  - id: cesam\n    nme: Cesam\n"
+	if err := os.WriteFile(filepath.Join(dir, "territories", "dijon.yaml"), []byte(broken), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errOut := runCmd(t, "", "check", dir)
+	if code != 1 {
+		t.Errorf("broken content: exit %d, want 1", code)
+	}
+	for _, want := range []string{"territories/dijon.yaml:4: error:", "territories/dijon.yaml:7: error:"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("check output lacks %q:\n%s", want, out)
+		}
+	}
+	if !strings.Contains(errOut, "errors") {
+		t.Errorf("no summary line: %q", errOut)
+	}
+}
+
+func TestChatInArabic(t *testing.T) {
+	// Choose no consent, continue, then read the emergency numbers.
+	code, out, errOut := runCmd(t, "3\n1\n/quit\n", "chat", "--lang", "ar", "--territory", "dijon")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	for _, want := range []string{"🔒 بياناتك", "أرقام الطوارئ", "3919", "[1] 🆘"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("chat output lacks %q:\n%s", want, out)
+		}
+	}
+}
+
+func TestChatRefusesUnknownFlags(t *testing.T) {
+	for _, args := range [][]string{{"chat", "--lang", "xx"}, {"chat", "--territory", "atlantis"}} {
+		if code, _, _ := runCmd(t, "", args...); code != 2 {
+			t.Errorf("%v: exit %d, want 2", args, code)
+		}
+	}
+}
+
+func TestConfig(t *testing.T) {
+	env := func(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
+	c, err := loadConfig(env(map[string]string{"PASSERELLE_ADMINS": " 12, 34 "}))
+	if err != nil || len(c.Admins) != 2 || c.Admins[1] != 34 || c.Listen != ":8080" || c.APIURL != "https://api.telegram.org" || c.TZ.String() != "Europe/Paris" {
+		t.Errorf("defaults: %+v, %v", c, err)
+	}
+	if err := c.validateServe(); err == nil || !strings.Contains(err.Error(), "TELEGRAM_BOT_TOKEN") || !strings.Contains(err.Error(), "PASSERELLE_SECRET") {
+		t.Errorf("validateServe() = %v", err)
+	}
+	for name, m := range map[string]map[string]string{
+		"bad admin": {"PASSERELLE_ADMINS": "12,abc"},
+		"bad tz":    {"PASSERELLE_TZ": "Mars/Olympus"},
+	} {
+		if _, err := loadConfig(env(m)); err == nil {
+			t.Errorf("%s: no error", name)
+		}
+	}
+	c, _ = loadConfig(env(map[string]string{"TELEGRAM_BOT_TOKEN": "t", "PASSERELLE_SECRET": strings.Repeat("s", 32), "PASSERELLE_WEBHOOK_URL": "https://x/y"}))
+	if err := c.validateServe(); err == nil || !strings.Contains(err.Error(), "PASSERELLE_WEBHOOK_SECRET") {
+		t.Errorf("webhook without secret: %v", err)
+	}
+}
