@@ -56,7 +56,7 @@ func (m *memStore) Commit(_ context.Context, chat int64, s *flows.Session, event
 	return nil
 }
 
-func newEngine(t *testing.T) *flows.Engine {
+func newEngine(t testing.TB) *flows.Engine {
 	t.Helper()
 	c, diags := content.Load(content.Sample(), locales.Codes())
 	if c == nil {

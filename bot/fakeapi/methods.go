@@ -427,6 +427,14 @@ func checkMarkup(markup string) string {
 			if len(button) < 2 {
 				return "Bad Request: can't parse inline keyboard button: Text buttons are unallowed in the inline keyboard"
 			}
+			if ct, has := button["copy_text"]; has {
+				var copyText struct {
+					Text *string `json:"text"`
+				}
+				if err := json.Unmarshal(ct, &copyText); err != nil || copyText.Text == nil || *copyText.Text == "" {
+					return "Bad Request: BUTTON_COPY_TEXT_INVALID"
+				}
+			}
 			cb, has := button["callback_data"]
 			if !has {
 				continue

@@ -118,6 +118,7 @@ func TestServeEndToEnd(t *testing.T) {
 					env = append(env, "PASSERELLE_WEBHOOK_URL=http://"+listen+"/telegram/hook", "PASSERELLE_WEBHOOK_SECRET=e2e-webhook-secret")
 				}
 				var logs syncBuffer
+				started := time.Now()
 				cmd := exec.Command(bin, "serve")
 				cmd.Env, cmd.Stdout, cmd.Stderr = env, &logs, &logs
 				if err := cmd.Start(); err != nil {
@@ -144,6 +145,7 @@ func TestServeEndToEnd(t *testing.T) {
 					ready = "setWebhook"
 				}
 				wait(ready, func(c []fakeapi.Call) bool { return len(fake.CallsTo(ready)) > 0 })
+				t.Logf("serving %v after start", time.Since(started).Round(time.Millisecond))
 				if mode == "webhook" {
 					hook := fake.CallsTo("setWebhook")[0].Params
 					if hook["url"] != "http://"+listen+"/telegram/hook" || hook["secret_token"] != "e2e-webhook-secret" {
