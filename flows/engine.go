@@ -202,7 +202,7 @@ func (t *Turn) Home() {
 	switch {
 	case t.S.Lang == "":
 		languageMenu(t, false)
-	case !t.S.Onboarded && t.S.Flow == consentFlow:
+	case !t.S.Onboarded && t.S.Flow != territoryFlow:
 		consentScreen(t, false)
 	case !t.S.Onboarded:
 		territoryMenu(t)
