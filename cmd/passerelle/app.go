@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/redis/go-redis/v9"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"github.com/territoires-integration/passerelle/bot"
@@ -60,6 +61,7 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (a *App, err error)
 	if err != nil {
 		return nil, err
 	}
+	redis.SetLogger(redisLogger{log})
 	if cfg.RedisURL == "" {
 		log.Warn("REDIS_URL is empty: using an in-process store. EVERY SESSION IS LOST WHEN THE PROCESS STOPS. Set REDIS_URL in production.")
 		a.store, err = storage.OpenEmbedded()
@@ -176,4 +178,12 @@ func serve(ctx context.Context, stderr io.Writer) int {
 		return 1
 	}
 	return 0
+}
+
+// redisLogger routes go-redis' own messages (reconnects, pool errors) to slog;
+// they name addresses, never keys or values.
+type redisLogger struct{ log *slog.Logger }
+
+func (l redisLogger) Printf(_ context.Context, format string, v ...any) {
+	l.log.Warn("redis client", "detail", fmt.Sprintf(format, v...))
 }
