@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -69,22 +68,12 @@ func freeAddr(t *testing.T) string {
 	return ln.Addr().String()
 }
 
-// syncBuffer is a log sink safe for the process's writes and the test's reads.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
+// logFile collects the process's output in a file the test reads when needed.
+type logFile struct{ path string }
 
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
+func (l logFile) String() string {
+	buf, _ := os.ReadFile(l.path)
+	return string(buf)
 }
 
 // TestServeEndToEnd builds passerelle, runs `serve` against the fake Bot API
@@ -117,10 +106,15 @@ func TestServeEndToEnd(t *testing.T) {
 				if mode == "webhook" {
 					env = append(env, "PASSERELLE_WEBHOOK_URL=http://"+listen+"/telegram/hook", "PASSERELLE_WEBHOOK_SECRET=e2e-webhook-secret")
 				}
-				var logs syncBuffer
+				logs := logFile{filepath.Join(t.TempDir(), "serve.log")}
+				out, err := os.Create(logs.path)
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer out.Close()
 				started := time.Now()
 				cmd := exec.Command(bin, "serve")
-				cmd.Env, cmd.Stdout, cmd.Stderr = env, &logs, &logs
+				cmd.Env, cmd.Stdout, cmd.Stderr = env, out, out
 				if err := cmd.Start(); err != nil {
 					t.Fatal(err)
 				}
