@@ -239,7 +239,7 @@ func (b *Bot) deliver(ctx context.Context, in flows.Input, replies []flows.Reply
 		}
 		kind := errorKind(err)
 		b.metrics.errors.WithLabelValues(kind).Inc()
-		if kind == "forbidden" {
+		if kind == "forbidden" && !in.Group { // a group that mutes the bot is no person blocking it
 			if _, herr := b.cfg.Handler.Handle(ctx, flows.Input{ChatID: in.ChatID, Kind: flows.KindBlocked}); herr != nil {
 				b.log.Warn("cannot mark chat inactive", "err", herr)
 			}

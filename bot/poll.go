@@ -16,10 +16,10 @@ import (
 
 // getUpdatesResponse is the Bot API envelope of getUpdates.
 type getUpdatesResponse struct {
-	OK          bool             `json:"ok"`
-	Result      []*models.Update `json:"result"`
-	ErrorCode   int              `json:"error_code"`
-	Description string           `json:"description"`
+	OK          bool              `json:"ok"`
+	Result      []json.RawMessage `json:"result"`
+	ErrorCode   int               `json:"error_code"`
+	Description string            `json:"description"`
 	Parameters  struct {
 		RetryAfter int `json:"retry_after"`
 	} `json:"parameters"`
@@ -113,7 +113,23 @@ func (b *Bot) getUpdates(ctx context.Context, offset int64) ([]*models.Update, i
 	if !r.OK {
 		return nil, r.Parameters.RetryAfter, fmt.Errorf("getUpdates: %d %s", r.ErrorCode, r.Description)
 	}
-	return r.Result, 0, nil
+	// Updates are decoded one by one: one this client cannot read (a type newer
+	// than the library) is kept as an empty update, skipped, rather than
+	// failing every poll from now on.
+	updates := make([]*models.Update, len(r.Result))
+	for i, raw := range r.Result {
+		updates[i] = &models.Update{}
+		if err := json.Unmarshal(raw, updates[i]); err != nil {
+			var head struct {
+				ID int64 `json:"update_id"`
+			}
+			_ = json.Unmarshal(raw, &head)
+			updates[i] = &models.Update{ID: head.ID}
+			b.metrics.errors.WithLabelValues("bad_update").Inc()
+			b.log.Warn("update unreadable, skipped", "update_id", head.ID, "bytes", len(raw))
+		}
+	}
+	return updates, 0, nil
 }
 
 // nextBackoff doubles the wait between failed polls, from 1 s to 30 s, or
