@@ -1,6 +1,8 @@
 // Package content loads and validates Passerelle's editable content: the YAML
-// files a coordinator writes (territories for now), each mistake reported as a
-// "file:line: severity: message" diagnostic.
+// files a coordinator writes (territories and their services), checked
+// against the embedded national theme taxonomy, each mistake reported as a
+// "file:line: severity: message" diagnostic. The format is described in
+// docs/content.md.
 package content
 
 import (
@@ -11,6 +13,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // Severity says whether a diagnostic blocks loading.
@@ -120,10 +123,16 @@ func (t *Territory) Source(id string) (Source, bool) {
 // sourceLang is the language content is written in first, required everywhere, and the fallback.
 const sourceLang = "fr"
 
-// Content is a validated set of content files.
+// Content is a validated set of content files. It is never modified after
+// loading and is safe for concurrent use; the values it returns are shared and
+// must not be modified.
 type Content struct {
 	territories []*Territory // sorted by French name, then id
 	byID        map[string]*Territory
+	themes      *taxonomy             // the embedded national taxonomy
+	services    []*Service            // sorted by id
+	serviceByID map[string]*Service   //
+	byTerritory map[string][]*Service // territory id ("" for national) → services sorted by name
 }
 
 // Territories returns every territory, sorted by French name.
@@ -143,31 +152,62 @@ func (c *Content) Territory(id string) (*Territory, bool) {
 	return t, ok
 }
 
-// Load reads every *.yaml/*.yml under territories/ in fsys (sorted by path), validates, and returns the content
-// when there are no errors (nil content otherwise) plus all diagnostics (errors and warnings), sorted by file then line.
-// langs is the list of supported language codes; missing translations of names are warnings.
+// Load reads the content folder fsys: every *.yaml/*.yml file under
+// territories/, then under services/ (optional), each list sorted by path. It
+// validates them against each other and against the embedded theme taxonomy,
+// and returns the content when there are no errors (nil content otherwise)
+// plus all diagnostics (errors and warnings), sorted by file then line.
+// langs is the list of supported language codes; missing translations are
+// warnings. Dates such as a service's "verified" are compared with today in
+// Europe/Paris.
 func Load(fsys fs.FS, langs []string) (*Content, Diagnostics) {
+	return load(fsys, langs, today())
+}
+
+// today returns the current date in Europe/Paris (in the local time zone
+// when the time zone database is missing).
+func today() Date {
+	now := time.Now()
+	if loc, err := time.LoadLocation("Europe/Paris"); err == nil {
+		now = now.In(loc)
+	}
+	return dateOf(now)
+}
+
+// load is Load with an explicit "today", for tests.
+func load(fsys fs.FS, langs []string, today Date) (*Content, Diagnostics) {
 	l := newLoader(langs)
+	l.today = today
+	tax, themeDiags := embeddedThemes()
+	l.diags = append(l.diags, themeDiags...)
 	var ts []*Territory
+	var svcs []*Service
 	if fsys == nil {
 		l.add(territoriesDir, 0, Error, "no content to read")
 	} else {
 		ts = l.territories(fsys)
+		svcs = l.services(fsys, ts, tax)
 	}
-	slices.SortStableFunc(l.diags, func(a, b Diagnostic) int {
-		return cmp.Or(strings.Compare(a.File, b.File), cmp.Compare(a.Line, b.Line))
-	})
+	sortDiagnostics(l.diags)
 	if l.diags.Errors() > 0 {
 		return nil, l.diags
 	}
-	c := &Content{territories: ts, byID: make(map[string]*Territory, len(ts))}
+	c := &Content{territories: ts, byID: make(map[string]*Territory, len(ts)), themes: tax}
 	for _, t := range ts {
 		c.byID[t.ID] = t
 	}
 	slices.SortStableFunc(c.territories, func(a, b *Territory) int {
 		return cmp.Or(strings.Compare(a.Names[sourceLang], b.Names[sourceLang]), strings.Compare(a.ID, b.ID))
 	})
+	c.indexServices(svcs)
 	return c, l.diags
+}
+
+// sortDiagnostics sorts ds by file then line, keeping the order of equal ones.
+func sortDiagnostics(ds Diagnostics) {
+	slices.SortStableFunc(ds, func(a, b Diagnostic) int {
+		return cmp.Or(strings.Compare(a.File, b.File), cmp.Compare(a.Line, b.Line))
+	})
 }
 
 //go:embed sample

@@ -2,6 +2,7 @@ package content
 
 import (
 	"bytes"
+	"cmp"
 	"errors"
 	"fmt"
 	"io"
@@ -26,11 +27,10 @@ const (
 type loader struct {
 	langs   []string        // supported languages, sourceLang first, no duplicates
 	langSet map[string]bool // the same, as a set
+	today   Date            // the day dates are checked against
 	diags   Diagnostics
-	file    string // the file being read
-
-	shown, hidden int  // diagnostics of file shown and not shown
-	hiddenError   bool // an error is among the hidden ones
+	file    string      // the file being read
+	pending Diagnostics // its diagnostics, added to diags by endFile
 }
 
 func newLoader(langs []string) *loader {
@@ -58,16 +58,11 @@ func (l *loader) warnf(line int, format string, args ...any) {
 	l.report(line, Warning, format, args...)
 }
 
-// report adds a diagnostic for the file being read, keeping at most
-// maxPerFile so that a badly broken file does not bury the others.
+// report adds a diagnostic for the file being read. At most maxPerFile are
+// kept per file, errors first, so that a badly broken file does not bury the
+// others and warnings never hide an error.
 func (l *loader) report(line int, sev Severity, format string, args ...any) {
-	if l.shown >= maxPerFile {
-		l.hidden++
-		l.hiddenError = l.hiddenError || sev == Error
-		return
-	}
-	l.shown++
-	l.add(l.file, line, sev, fmt.Sprintf(format, args...))
+	l.pending = append(l.pending, Diagnostic{File: l.file, Line: line, Severity: sev, Message: fmt.Sprintf(format, args...)})
 }
 
 // startFile ends the previous file and starts reporting on name.
@@ -76,21 +71,27 @@ func (l *loader) startFile(name string) {
 	l.file = name
 }
 
-// endFile reports how many diagnostics of the file were not shown.
+// endFile adds the file's diagnostics, and how many were not shown.
 func (l *loader) endFile() {
-	if l.hidden > 0 {
-		sev := Warning
-		if l.hiddenError {
-			sev = Error
-		}
-		l.add(l.file, 0, sev, fmt.Sprintf("too many problems: only the first %d are shown, %d more are not", maxPerFile, l.hidden))
+	ds := l.pending
+	l.pending = l.pending[:0]
+	if len(ds) <= maxPerFile {
+		l.diags = append(l.diags, ds...)
+		return
 	}
-	l.shown, l.hidden, l.hiddenError = 0, 0, false
+	slices.SortStableFunc(ds, func(a, b Diagnostic) int { return cmp.Compare(a.Severity, b.Severity) })
+	l.diags = append(l.diags, ds[:maxPerFile]...)
+	hidden := ds[maxPerFile:]
+	sev := Warning
+	if hidden.Errors() > 0 {
+		sev = Error
+	}
+	l.add(l.file, 0, sev, fmt.Sprintf("too many problems: only the first %d are shown, %d more are not", maxPerFile, len(hidden)))
 }
 
 // territories reads and validates every territory file in fsys.
 func (l *loader) territories(fsys fs.FS) []*Territory {
-	files := l.list(fsys, territoriesDir)
+	files := l.list(fsys, territoriesDir, "territory")
 	if len(files) == 0 {
 		if l.diags.Errors() == 0 {
 			l.add(territoriesDir, 0, Error, "no territory found: add one .yaml file per territory in this directory")
@@ -106,7 +107,7 @@ func (l *loader) territories(fsys fs.FS) []*Territory {
 		if !ok {
 			continue
 		}
-		root := l.parse(data)
+		root := l.parse(data, territoryDoc)
 		if root == nil {
 			continue
 		}
@@ -128,13 +129,14 @@ func (l *loader) territories(fsys fs.FS) []*Territory {
 }
 
 // list returns the YAML files under dir, sorted by path, skipping hidden files
-// and directories and warning about other files.
-func (l *loader) list(fsys fs.FS, dir string) []string {
+// and directories and warning about other files. A missing dir yields no file
+// and no diagnostic. per names what each file holds ("territory").
+func (l *loader) list(fsys fs.FS, dir, per string) []string {
 	var files []string
 	err := fs.WalkDir(fsys, dir, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			if p == dir && errors.Is(err, fs.ErrNotExist) {
-				return fs.SkipAll // reported as "no territory found"
+				return fs.SkipAll // the caller decides whether that is a problem
 			}
 			l.add(p, 0, Error, "cannot read: "+errText(err, p))
 			if d != nil && d.IsDir() {
@@ -144,7 +146,7 @@ func (l *loader) list(fsys fs.FS, dir string) []string {
 		}
 		if p == dir {
 			if !d.IsDir() {
-				l.add(p, 0, Error, "must be a directory holding one .yaml file per territory")
+				l.add(p, 0, Error, "must be a directory holding one .yaml file per "+per)
 			}
 			return nil
 		}
@@ -196,9 +198,17 @@ func (l *loader) read(fsys fs.FS, name string) ([]byte, bool) {
 	return data, true
 }
 
+// docKind describes what a kind of file holds, for parse's messages.
+type docKind struct {
+	one      string // "territory"
+	contents string // "a territory (id, kind, name, sources)"
+}
+
+var territoryDoc = docKind{"territory", "a territory (id, kind, name, sources)"}
+
 // parse parses data as a single YAML document and returns its root node, or
 // nil after reporting why there is none.
-func (l *loader) parse(data []byte) (root *yaml.Node) {
+func (l *loader) parse(data []byte, kind docKind) (root *yaml.Node) {
 	defer func() {
 		// The parser reports malformed input by panicking internally; a few
 		// inputs still escape its own recovery. None may crash a check.
@@ -211,7 +221,7 @@ func (l *loader) parse(data []byte) (root *yaml.Node) {
 	var doc yaml.Node
 	if err := dec.Decode(&doc); err != nil {
 		if errors.Is(err, io.EOF) {
-			l.errorf(0, "file is empty: expected a territory (id, kind, name, sources)")
+			l.errorf(0, "file is empty: expected %s", kind.contents)
 		} else {
 			l.syntaxError(err, data)
 		}
@@ -224,10 +234,10 @@ func (l *loader) parse(data []byte) (root *yaml.Node) {
 		l.syntaxError(err, data)
 		return nil
 	default:
-		l.errorf(next.Line, "a second YAML document: a file holds a single territory, remove the \"---\" line and what follows")
+		l.errorf(next.Line, "a second YAML document: a file holds a single %s, remove the \"---\" line and what follows", kind.one)
 	}
 	if doc.Kind != yaml.DocumentNode || len(doc.Content) == 0 || isNull(doc.Content[0]) {
-		l.errorf(0, "file is empty: expected a territory (id, kind, name, sources)")
+		l.errorf(0, "file is empty: expected %s", kind.contents)
 		return nil
 	}
 	return doc.Content[0]

@@ -1,0 +1,499 @@
+package content
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+)
+
+func TestNormalize(t *testing.T) {
+	tests := []struct{ in, want string }{
+		// French: accents, case, punctuation
+		{"Médecin", "medecin"},
+		{"MÉDECIN", "medecin"},
+		{"HÔPITAL", "hopital"},
+		{"  Cours   de  Français ! ", "cours de francais"},
+		{"l'hôpital", "l hopital"},
+		{"l’hôpital", "l hopital"},
+		{"Titre-de-séjour_2024", "titre de sejour 2024"},
+		{"sœur, Œuvre, ex æquo", "soeur oeuvre ex aequo"},
+		{"Straße", "strasse"},
+		{"ﬁche ＣＡＦ n°2", "fiche caf n 2"},
+		{"🩺 Santé", "sante"},
+		{"a\tb\nc", "a b c"},
+		{"", ""},
+		{"!!!", ""},
+		// Arabic: harakat, tatweel, letter variants
+		{"طَبِيب", "طبیب"},
+		{"طـبيب", "طبیب"},
+		{"طـــبـيـب", "طبیب"},
+		{"الطبيب", "الطبیب"},
+		{"على", "علی"},
+		{"مدرسة", "مدرسه"},
+		{"أحمد إبراهيم آمنة", "احمد ابراهیم امنه"},
+		{"ٱلله", "الله"},
+		{"مسؤول", "مسوول"},
+		{"سائق", "سایق"},
+		{"قُرْآن", "قران"},
+		{"ﻻ", "لا"},
+		{"٤٥٦", "456"},
+		{"\u200Fسلام\u200E", "سلام"},
+		{"\u202Bسلام\u202C", "سلام"},
+		{"مرحبا، كيف؟", "مرحبا کیف"},
+		// Persian: Arabic-keyboard and Persian-keyboard spellings meet
+		{"دكتر", "دکتر"},
+		{"دکتر", "دکتر"},
+		{"كتاب", "کتاب"},
+		{"کتاب", "کتاب"},
+		{"پزشك", "پزشک"},
+		{"پزشکي", "پزشکی"},
+		{"می‌خواهم", "میخواهم"},
+		{"میخواهم", "میخواهم"},
+		{"خانهٔ", "خانه"},
+		{"۱۲۳", "123"},
+		{"ساعت ۹:۳۰", "ساعت 9 30"},
+		// Pashto
+		{"ډاکټر", "ډاکټر"},
+		{"کېږي", "کیږی"},
+		{"ناروغۍ", "ناروغی"},
+		{"ګټه", "گټه"},
+		// Ukrainian and Russian
+		{"ЛІКАР", "лікар"},
+		{"Їжа", "їжа"},
+		{"Здоров'я", "здоровя"},
+		{"сім’я", "сімя"},
+		{"Ґанок", "ганок"},
+		{"ВРАЧ", "врач"},
+		{"Жильё", "жилье"},
+		{"ЁЛКА", "елка"},
+		{"Йод", "йод"},
+		{"и\u0306од", "йод"},      // й typed decomposed
+		{"i\u0308", "i"},          // Latin i with diaeresis: an accent
+		{"\u0456\u0308жа", "їжа"}, // ї typed decomposed
+		{"Україна", "україна"},
+		// Tigrinya (Ge'ez) passes through
+		{"ሓኪም", "ሓኪም"},
+		{"መንበሪ ገዛን መዕቆቢን", "መንበሪ ገዛን መዕቆቢን"},
+		{"ሓኪም።", "ሓኪም"},
+		{"ሓኪም፡ስኒ", "ሓኪም ስኒ"},
+	}
+	for _, tt := range tests {
+		got := Normalize(tt.in)
+		if got != tt.want {
+			t.Errorf("Normalize(%q) = %q (%+q), want %q", tt.in, got, got, tt.want)
+		}
+		if again := Normalize(got); again != got {
+			t.Errorf("Normalize is not idempotent on %q: %q then %q", tt.in, got, again)
+		}
+	}
+}
+
+func TestNormalizeSpellingsMeet(t *testing.T) {
+	groups := [][]string{
+		{"médecin", "medecin", "MEDECIN", "Médecin", "me\u0301decin"},
+		{"طبيب", "طَبِيب", "طـبيب", "طبیب"},
+		{"دکتر", "دكتر"},
+		{"كتاب", "کتاب"},
+		{"پزشک", "پزشك"},
+		{"می‌خواهم", "میخواهم", "مي‌خواهم"},
+		{"لیکچر", "ليكچر"},
+		{"жильё", "жилье", "ЖИЛЬЁ"},
+		{"здоров'я", "здоров’я", "здоровʼя", "ЗДОРОВ'Я"},
+		{"123", "۱۲۳", "١٢٣"},
+	}
+	for _, g := range groups {
+		want := Normalize(g[0])
+		for _, s := range g[1:] {
+			if got := Normalize(s); got != want {
+				t.Errorf("Normalize(%q) = %q, want %q like Normalize(%q)", s, got, want, g[0])
+			}
+		}
+	}
+	// Distinct letters stay distinct.
+	for _, pair := range [][2]string{{"лікар", "лiкар"}, {"їжа", "іжа"}, {"мой", "мои"}, {"ډاکټر", "داکتر"}} {
+		if Normalize(pair[0]) == Normalize(pair[1]) {
+			t.Errorf("Normalize(%q) == Normalize(%q): distinct letters were merged", pair[0], pair[1])
+		}
+	}
+}
+
+func TestSearchTokens(t *testing.T) {
+	tests := []struct {
+		in   string
+		want []string
+	}{
+		{"Je cherche un médecin", []string{"medecin"}},
+		{"I need a doctor for my son", []string{"doctor", "son"}},
+		{"أريد طبيب في ديجون", []string{"طبیب", "دیجون"}},
+		{"الطبيب", []string{"طبیب"}},
+		{"الان", []string{"الان"}}, // too short to be the article
+		{"من دنبال دکتر می‌گردم", []string{"دکتر", "میگردم"}},
+		{"мені потрібен лікар", []string{"лікар"}},
+		{"мне нужен врач", []string{"врач"}},
+		{"ኣብ ሓኪም", []string{"ሓኪም"}},
+		{"l'hôpital d'Autun", []string{"hopital", "autun"}},
+		{"de la", nil},
+	}
+	for _, tt := range tests {
+		if got := searchTokens(nil, Normalize(tt.in)); !slices.Equal(got, tt.want) {
+			t.Errorf("searchTokens(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
+
+func TestWithinOneEdit(t *testing.T) {
+	tests := []struct {
+		a, b string
+		want bool
+	}{
+		{"medecin", "medecin", true},
+		{"medcin", "medecin", true},
+		{"medecin", "medecni", true},
+		{"medecin", "medecim", true},
+		{"medecin", "mdeecin", true},
+		{"medecin", "medecins", true},
+		{"medecin", "mdcin", false},
+		{"medecin", "medicament", false},
+		{"лікар", "лікарі", true},
+		{"پزشک", "پزشکی", true},
+		{"abc", "cab", false},
+	}
+	for _, tt := range tests {
+		if got := ixWithinOneEdit(tt.a, tt.b); got != tt.want {
+			t.Errorf("ixWithinOneEdit(%q, %q) = %v, want %v", tt.a, tt.b, got, tt.want)
+		}
+		if got := ixWithinOneEdit(tt.b, tt.a); got != tt.want {
+			t.Errorf("ixWithinOneEdit(%q, %q) = %v, want %v", tt.b, tt.a, got, tt.want)
+		}
+	}
+}
+
+// searchFixtureThemes are five themes, one of them a sub-theme, with labels and synonyms in several languages.
+func searchFixtureThemes() []*Theme {
+	return []*Theme{
+		{
+			ID: "sante", Emoji: "🩺",
+			Labels: map[string]string{"fr": "Santé", "en": "Health", "ar": "الصحة", "fa": "سلامت و درمان", "ps": "روغتیا", "uk": "Здоров'я", "ru": "Здоровье", "ti": "ጥዕና"},
+			Synonyms: map[string][]string{
+				"fr": {"médecin", "docteur", "hôpital", "pharmacie", "carte vitale"},
+				"en": {"doctor", "hospital", "pharmacy"},
+				"ar": {"طبيب", "دكتور", "مستشفى"},
+				"fa": {"دکتر", "پزشک", "بیمارستان"},
+				"ps": {"ډاکټر", "روغتون"},
+				"uk": {"лікар", "лікарня"},
+				"ru": {"врач", "больница"},
+				"ti": {"ሓኪም", "ሆስፒታል"},
+			},
+		},
+		{
+			ID: "sante--acces-aux-soins", Parent: "sante",
+			Labels:   map[string]string{"fr": "Se faire soigner", "en": "Get medical care"},
+			Synonyms: map[string][]string{"fr": {"consultation", "généraliste", "centre de santé"}, "en": {"GP", "health centre"}},
+		},
+		{
+			ID: "logement-hebergement", Emoji: "🏠",
+			Labels: map[string]string{"fr": "Logement et hébergement", "en": "Housing and shelter", "ar": "السكن والإيواء", "fa": "مسکن و سرپناه", "uk": "Житло і притулок", "ru": "Жильё и приют", "ti": "መንበሪ ገዛን መዕቆቢን"},
+			Synonyms: map[string][]string{
+				"fr": {"logement", "hébergement", "appartement", "loyer", "115"},
+				"en": {"housing", "shelter", "room"},
+				"ar": {"سكن", "بيت"},
+				"fa": {"خانه", "اجاره"},
+				"uk": {"житло", "квартира"},
+				"ru": {"жильё", "квартира"},
+			},
+		},
+		{
+			ID: "apprendre-francais", Emoji: "🗣️",
+			Labels:   map[string]string{"fr": "Apprendre le français", "en": "Learn French", "ar": "تعلم الفرنسية", "fa": "یادگیری زبان فرانسوی"},
+			Synonyms: map[string][]string{"fr": {"cours de français", "FLE", "alphabétisation"}, "en": {"French lessons", "French class"}, "fa": {"کلاس فرانسوی"}},
+		},
+		{
+			ID: "acces-aux-droits", Emoji: "📄",
+			Labels:   map[string]string{"fr": "Papiers et droits", "en": "Papers and rights", "fa": "مدارک و حقوق"},
+			Synonyms: map[string][]string{"fr": {"titre de séjour", "préfecture", "CAF", "RSA", "avocat", "asile"}, "en": {"residence permit", "lawyer", "asylum"}},
+		},
+	}
+}
+
+func searchFixturePoint(lat, lon float64) *Point { return &Point{Lat: lat, Lon: lon} }
+
+// searchFixtureServices are 20 services in Dijon, Lyon and national ones.
+func searchFixtureServices() []*Service {
+	fr := func(s string) map[string]string { return map[string]string{"fr": s} }
+	return []*Service{
+		{ID: "dijon-pass-chu", Territory: "dijon", Name: "PASS du CHU Dijon Bourgogne", Organisation: "CHU Dijon Bourgogne", Themes: []string{"sante--acces-aux-soins"}, Short: fr("Consultations sans couverture santé"), Location: searchFixturePoint(47.3239, 5.0735)},
+		{ID: "dijon-centre-sante", Territory: "dijon", Name: "Centre de santé des Grésilles", Organisation: "Ville de Dijon", Themes: []string{"sante"}, Short: map[string]string{"fr": "Généralistes et infirmiers", "ar": "مركز صحي", "fa": "مرکز بهداشت"}, Location: searchFixturePoint(47.3310, 5.0560)},
+		{ID: "dijon-psy", Territory: "dijon", Name: "Écoute psychologique", Organisation: "Mutualité française", Themes: []string{"sante"}, Short: fr("Entretiens avec une psychologue, avec interprète")},
+		{ID: "dijon-adoma", Territory: "dijon", Name: "Accueil Adoma", Organisation: "Adoma", Themes: []string{"logement-hebergement"}, Short: fr("Résidences sociales"), Location: searchFixturePoint(47.3180, 5.0290)},
+		{ID: "dijon-115", Territory: "dijon", Name: "Hébergement d'urgence", Organisation: "SIAO 21", Themes: []string{"logement-hebergement"}, Short: fr("Mise à l'abri, appeler le 115")},
+		{ID: "dijon-fle", Territory: "dijon", Name: "Cours de français pour adultes", Organisation: "MJC Grésilles", Themes: []string{"apprendre-francais"}, Short: fr("Ateliers de langue deux fois par semaine"), Location: searchFixturePoint(47.3300, 5.0600)},
+		{ID: "dijon-cuisine", Territory: "dijon", Name: "Cours de cuisine du monde", Organisation: "Centre social Fontaine d'Ouche", Short: fr("Atelier collectif le jeudi"), Location: searchFixturePoint(47.3150, 5.0010)},
+		{ID: "dijon-cimade", Territory: "dijon", Name: "Permanence juridique", Organisation: "La Cimade", Themes: []string{"acces-aux-droits"}, Short: fr("Aide pour le titre de séjour et l'asile"), Location: searchFixturePoint(47.3225, 5.0410)},
+		{ID: "dijon-restos", Territory: "dijon", Name: "Restos du Cœur Dijon", Organisation: "Les Restaurants du Cœur", Short: fr("Distribution de repas"), Location: searchFixturePoint(47.3400, 5.0500)},
+		{ID: "lyon-pass", Territory: "lyon", Name: "PASS de l'hôpital Édouard-Herriot", Organisation: "Hospices civils de Lyon", Themes: []string{"sante--acces-aux-soins"}, Short: fr("Consultations de médecine générale"), Location: searchFixturePoint(45.7420, 4.8800)},
+		{ID: "lyon-mdm", Territory: "lyon", Name: "Centre d'accueil, de soins et d'orientation", Organisation: "Médecins du Monde", Themes: []string{"sante"}, Short: fr("Médecins bénévoles, sans rendez-vous"), Location: searchFixturePoint(45.7600, 4.8500)},
+		{ID: "lyon-mvs", Territory: "lyon", Name: "Maison de la veille sociale", Organisation: "MVS Rhône", Themes: []string{"logement-hebergement"}, Short: fr("Demandes d'hébergement"), Location: searchFixturePoint(45.7500, 4.8600)},
+		{ID: "lyon-fle", Territory: "lyon", Name: "Cours de français Lyon", Organisation: "Association Bonjour", Themes: []string{"apprendre-francais"}, Short: fr("Français langue étrangère"), Location: searchFixturePoint(45.7700, 4.8300)},
+		{ID: "lyon-forum", Territory: "lyon", Name: "Forum Réfugiés permanence", Organisation: "Forum Réfugiés", Themes: []string{"acces-aux-droits"}, Short: fr("Demande d'asile et titre de séjour"), Location: searchFixturePoint(45.7550, 4.8450)},
+		{ID: "lyon-pharma", Territory: "lyon", Name: "Pharmacie humanitaire", Organisation: "Pharmaciens sans frontières", Themes: []string{"sante"}, Short: fr("Médicaments gratuits sur ordonnance")},
+		{ID: "nat-ameli", Name: "Assurance Maladie", Organisation: "CPAM", Themes: []string{"sante"}, Short: fr("Carte Vitale, AME, remboursements")},
+		{ID: "nat-115", Name: "Le 115, Samu social", Organisation: "SIAO", Themes: []string{"logement-hebergement"}, Short: fr("Numéro d'urgence pour un hébergement")},
+		{ID: "nat-caf", Name: "CAF", Organisation: "Caisse d'allocations familiales", Themes: []string{"acces-aux-droits"}, Short: fr("Allocations, RSA, aide au logement")},
+		{ID: "nat-ofii", Name: "OFII Direction territoriale", Organisation: "OFII", Themes: []string{"acces-aux-droits", "apprendre-francais"}, Short: fr("Contrat d'intégration républicaine"), Location: searchFixturePoint(48.8566, 2.3522)},
+		{ID: "nat-watizat", Name: "Guide Watizat", Organisation: "Watizat", Themes: []string{"logement-hebergement", "sante"}, Short: map[string]string{"fr": "Guide d'information", "en": "Information guide"}},
+	}
+}
+
+func searchFixtureIndex() *Index {
+	return NewIndex(searchFixtureThemes(), searchFixtureServices())
+}
+
+func themeIDs(ts []*Theme) []string {
+	var ids []string
+	for _, t := range ts {
+		ids = append(ids, t.ID)
+	}
+	return ids
+}
+
+func serviceIDs(ss []*Service) []string {
+	var ids []string
+	for _, s := range ss {
+		ids = append(ids, s.ID)
+	}
+	return ids
+}
+
+func TestSearchThemeInEveryLanguage(t *testing.T) {
+	ix := searchFixtureIndex()
+	tests := []struct{ query, want string }{
+		{"medecin", "sante"},
+		{"Médecin", "sante"},
+		{"DOCTOR", "sante"},
+		{"je cherche un médecin", "sante"},
+		{"I need a doctor", "sante"},
+		{"طبيب", "sante"},
+		{"طَبِيب", "sante"},
+		{"الطبيب", "sante"},
+		{"أريد طبيب", "sante"},
+		{"پزشک", "sante"},
+		{"پزشك", "sante"}, // Arabic kaf
+		{"دکتر", "sante"},
+		{"دكتر", "sante"}, // Arabic kaf
+		{"ډاکټر", "sante"},
+		{"лікар", "sante"},
+		{"ЛІКАР", "sante"},
+		{"врач", "sante"},
+		{"ሓኪም", "sante"},
+		{"santé", "sante"},
+		{"carte vitale", "sante"},
+		{"logement", "logement-hebergement"},
+		{"خانه", "logement-hebergement"},
+		{"квартира", "logement-hebergement"},
+		{"жилье", "logement-hebergement"},
+		{"115", "logement-hebergement"},
+		{"cours de français", "apprendre-francais"},
+		{"French class", "apprendre-francais"},
+		{"titre de séjour", "acces-aux-droits"},
+		{"titre sejour", "acces-aux-droits"},
+		{"CAF", "acces-aux-droits"},
+		{"caf", "acces-aux-droits"},
+		{"généraliste", "sante--acces-aux-soins"},
+		{"consultation", "sante--acces-aux-soins"},
+		// prefixes
+		{"log", "logement-hebergement"},
+		{"heberg", "logement-hebergement"},
+		{"pharma", "sante"},
+		{"лікар", "sante"},
+		// typos
+		{"medcin", "sante"},
+		{"mdecin", "sante"},
+		{"medecni", "sante"},
+		{"logemnt", "logement-hebergement"},
+		{"loggement", "logement-hebergement"},
+		{"hopitla", "sante"},
+	}
+	for _, tt := range tests {
+		res := ix.Search(tt.query, "dijon", 5)
+		if len(res.Themes) == 0 || res.Themes[0].ID != tt.want {
+			t.Errorf("Search(%q) themes = %v, want %s first", tt.query, themeIDs(res.Themes), tt.want)
+		}
+	}
+}
+
+func TestSearchNothing(t *testing.T) {
+	ix := searchFixtureIndex()
+	for _, q := range []string{"", "   ", "zzzz", "zzzzzz", "!!!", "je cherche", "de la", "the", "x", "ab", "🩺"} {
+		res := ix.Search(q, "dijon", 5)
+		if len(res.Themes) != 0 || len(res.Services) != 0 {
+			t.Errorf("Search(%q) = themes %v, services %v, want nothing", q, themeIDs(res.Themes), serviceIDs(res.Services))
+		}
+	}
+	if res := ix.Search("medecin", "dijon", 0); len(res.Themes)+len(res.Services) != 0 {
+		t.Errorf("Search with limit 0 returned %v %v", themeIDs(res.Themes), serviceIDs(res.Services))
+	}
+	var nilIndex *Index
+	if res := nilIndex.Search("medecin", "dijon", 5); len(res.Themes)+len(res.Services) != 0 {
+		t.Errorf("nil index found something")
+	}
+	empty := NewIndex(nil, nil)
+	if res := empty.Search("medecin", "dijon", 5); len(res.Themes)+len(res.Services) != 0 {
+		t.Errorf("empty index found something")
+	}
+}
+
+func TestSearchServiceByName(t *testing.T) {
+	ix := searchFixtureIndex()
+	tests := []struct{ query, territory, want string }{
+		{"Restos du coeur", "dijon", "dijon-restos"},
+		{"restos du cœur", "dijon", "dijon-restos"},
+		{"cimade", "dijon", "dijon-cimade"},
+		{"Forum Réfugiés", "lyon", "lyon-forum"},
+		{"forum refugies", "lyon", "lyon-forum"},
+		{"adoma", "dijon", "dijon-adoma"},
+		{"CAF", "dijon", "nat-caf"},
+		{"CAF", "lyon", "nat-caf"},
+		{"OFII", "", "nat-ofii"},
+		{"watizat", "lyon", "nat-watizat"},
+		{"médecins du monde", "lyon", "lyon-mdm"},
+		{"carte vitale", "dijon", "nat-ameli"},
+		{"cours de français", "dijon", "dijon-fle"},
+		{"cours de français", "lyon", "lyon-fle"},
+		{"psychologue", "dijon", "dijon-psy"},
+		{"مرکز بهداشت", "dijon", "dijon-centre-sante"},
+	}
+	for _, tt := range tests {
+		res := ix.Search(tt.query, tt.territory, 5)
+		if len(res.Services) == 0 || res.Services[0].ID != tt.want {
+			t.Errorf("Search(%q, %q) services = %v, want %s first", tt.query, tt.territory, serviceIDs(res.Services), tt.want)
+		}
+	}
+}
+
+func TestSearchAllWordsFirst(t *testing.T) {
+	ix := searchFixtureIndex()
+	got := serviceIDs(ix.Search("cours de français", "dijon", 10).Services)
+	fle, cuisine := slices.Index(got, "dijon-fle"), slices.Index(got, "dijon-cuisine")
+	if fle != 0 || cuisine < 0 {
+		t.Errorf("Search(cours de français) = %v, want dijon-fle first and dijon-cuisine (one word) after", got)
+	}
+}
+
+func TestSearchThemeLiftsServices(t *testing.T) {
+	ix := searchFixtureIndex()
+	for _, q := range []string{"doctor", "طبيب", "лікар", "ሓኪም", "santé"} {
+		got := serviceIDs(ix.Search(q, "dijon", 20).Services)
+		// Health services of Dijon, the sub-theme's included, and national ones; nothing else.
+		want := []string{"dijon-centre-sante", "dijon-pass-chu", "dijon-psy", "nat-ameli", "nat-watizat"}
+		sorted := slices.Sorted(slices.Values(got))
+		if !slices.Equal(sorted, want) {
+			t.Errorf("Search(%q, dijon) services = %v, want %v", q, got, want)
+		}
+		res := ix.Search(q, "dijon", 20)
+		if len(res.Themes) == 0 || res.Themes[0].ID != "sante" {
+			t.Errorf("Search(%q, dijon) themes = %v, want sante first", q, themeIDs(res.Themes))
+		}
+	}
+	// A sub-theme lifts only its own services.
+	got := serviceIDs(ix.Search("généraliste", "lyon", 20).Services)
+	if len(got) == 0 || got[0] != "lyon-pass" || slices.Contains(got, "lyon-pharma") {
+		t.Errorf("Search(généraliste, lyon) = %v, want lyon-pass first and no lyon-pharma", got)
+	}
+	// A service mentioning the word outranks one lifted by its theme alone.
+	got = serviceIDs(ix.Search("médecins", "lyon", 20).Services)
+	if len(got) < 2 || got[0] != "lyon-mdm" {
+		t.Errorf("Search(médecins, lyon) = %v, want lyon-mdm first", got)
+	}
+}
+
+func TestSearchTerritory(t *testing.T) {
+	ix := searchFixtureIndex()
+	queries := []string{"doctor", "logement", "cours de français", "titre de séjour", "PASS", "consultation", "hébergement", "médecin", "asile", "caf", "pharmacie"}
+	for _, q := range queries {
+		for _, tc := range []struct{ territory, foreign string }{{"dijon", "lyon-"}, {"lyon", "dijon-"}, {"", "-"}, {"paris", "-"}} {
+			res := ix.Search(q, tc.territory, 50)
+			for _, s := range res.Services {
+				if s.Territory != "" && s.Territory != tc.territory {
+					t.Errorf("Search(%q, %q) returned %s of %s", q, tc.territory, s.ID, s.Territory)
+				}
+				if tc.foreign == "-" && s.Territory != "" {
+					t.Errorf("Search(%q, %q) returned local service %s", q, tc.territory, s.ID)
+				}
+			}
+		}
+	}
+	// National services are always eligible.
+	for _, territory := range []string{"dijon", "lyon", "", "paris"} {
+		got := serviceIDs(ix.Search("logement", territory, 50).Services)
+		for _, id := range []string{"nat-115", "nat-watizat", "nat-caf"} {
+			if !slices.Contains(got, id) {
+				t.Errorf("Search(logement, %q) = %v, missing national %s", territory, got, id)
+			}
+		}
+	}
+	if got := serviceIDs(ix.Search("logement", "lyon", 50).Services); !slices.Contains(got, "lyon-mvs") || slices.Contains(got, "dijon-adoma") {
+		t.Errorf("Search(logement, lyon) = %v", got)
+	}
+}
+
+func TestSearchLimitAndOrder(t *testing.T) {
+	ix := searchFixtureIndex()
+	all := ix.Search("sante", "dijon", 100)
+	for limit := 1; limit <= len(all.Services); limit++ {
+		res := ix.Search("sante", "dijon", limit)
+		if len(res.Services) != limit || len(res.Themes) > limit {
+			t.Fatalf("limit %d: %d themes, %d services", limit, len(res.Themes), len(res.Services))
+		}
+		if !slices.Equal(res.Services, all.Services[:limit]) {
+			t.Errorf("limit %d: %v, want the first of %v", limit, serviceIDs(res.Services), serviceIDs(all.Services))
+		}
+	}
+	// Deterministic.
+	for range 5 {
+		again := ix.Search("sante", "dijon", 100)
+		if !slices.Equal(again.Services, all.Services) || !slices.Equal(again.Themes, all.Themes) {
+			t.Fatalf("Search is not deterministic")
+		}
+	}
+}
+
+func TestSearchLongQuery(t *testing.T) {
+	ix := searchFixtureIndex()
+	q := strings.Repeat("bonjour je cherche un médecin s'il vous plaît ", 200)
+	res := ix.Search(q, "dijon", 5)
+	if len(res.Themes) == 0 || res.Themes[0].ID != "sante" {
+		t.Errorf("long query: themes %v", themeIDs(res.Themes))
+	}
+}
+
+func TestSearchConcurrent(t *testing.T) {
+	ix := searchFixtureIndex()
+	queries := []string{"medecin", "logement", "cours de français", "طبيب", "лікар", "caf", "zzzz", "medcin", "log"}
+	want := make([]SearchResult, len(queries))
+	for i, q := range queries {
+		want[i] = ix.Search(q, "dijon", 10)
+	}
+	var wg sync.WaitGroup
+	errs := make(chan string, 100)
+	for g := range 8 {
+		wg.Go(func() {
+			for i := range 50 {
+				k := (g + i) % len(queries)
+				got := ix.Search(queries[k], "dijon", 10)
+				if !slices.Equal(got.Themes, want[k].Themes) || !slices.Equal(got.Services, want[k].Services) {
+					select {
+					case errs <- fmt.Sprintf("concurrent Search(%q) differs", queries[k]):
+					default:
+					}
+				}
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for e := range errs {
+		t.Error(e)
+	}
+}
