@@ -257,10 +257,16 @@ func (b *Bot) send(ctx context.Context, in flows.Input, r flows.Reply) error {
 		b.log.Error("cannot render keyboard", "message", r.MessageID, "err", err)
 	}
 	var markup models.ReplyMarkup
-	if kb != nil {
+	switch {
+	case kb != nil:
 		markup = kb
+	case r.Ask != nil:
+		markup = locationKeyboard(r.Ask)
+		r.Edit = false // a reply keyboard cannot be set by an edit
 	}
-	if r.Edit && in.MessageID != 0 {
+	if r.Text == "" {
+		// nothing to write: a place on the map alone
+	} else if r.Edit && in.MessageID != 0 {
 		err := b.call(ctx, "editMessageText", func() error {
 			_, err := b.api.EditMessageText(ctx, &tgbot.EditMessageTextParams{ChatID: in.ChatID, MessageID: in.MessageID, Text: r.Text, ReplyMarkup: markup})
 			return err

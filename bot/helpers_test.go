@@ -138,7 +138,10 @@ func newHarness(tb testing.TB, opts harnessOpts) *harness {
 	if h.msgs, err = locales.Load(); err != nil {
 		tb.Fatalf("locales: %v", err)
 	}
-	h.engine = flows.NewEngine(c, h.msgs)
+	h.engine, err = flows.NewEngine(flows.Config{Content: c, Messages: h.msgs})
+	if err != nil {
+		tb.Fatalf("engine: %v", err)
+	}
 	h.svc = flows.NewService(h.engine, h.store, h.clock)
 	var handler Handler = h.svc
 	if opts.wrap != nil {

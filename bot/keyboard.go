@@ -38,3 +38,25 @@ func inlineKeyboard(rows [][]flows.Button, userID int64, signer *Signer) (*inlin
 	}
 	return kb, nil
 }
+
+// replyKeyboardMarkup asks for the location with a keyboard button; it hides
+// once used.
+type replyKeyboardMarkup struct {
+	Keyboard        [][]keyboardButton `json:"keyboard"`
+	ResizeKeyboard  bool               `json:"resize_keyboard"`
+	OneTimeKeyboard bool               `json:"one_time_keyboard"`
+}
+
+type keyboardButton struct {
+	Text            string `json:"text"`
+	RequestLocation bool   `json:"request_location,omitempty"`
+}
+
+// locationKeyboard renders a location request.
+func locationKeyboard(ask *flows.AskLocation) *replyKeyboardMarkup {
+	return &replyKeyboardMarkup{
+		Keyboard:        [][]keyboardButton{{{Text: ask.Send, RequestLocation: true}}, {{Text: ask.Cancel}}},
+		ResizeKeyboard:  true,
+		OneTimeKeyboard: true,
+	}
+}

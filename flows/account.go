@@ -21,6 +21,8 @@ func registerCore(e *Engine) {
 	e.Register(menu{})
 	e.Register(forget{})
 	e.Register(feedback{})
+	e.Register(guide{})
+	e.onText = search
 
 	e.Command("start", start)
 	e.Command("menu", func(t *Turn) { t.Home() })
@@ -41,9 +43,10 @@ func registerCore(e *Engine) {
 	e.Command("emergency", emergency)
 	e.Command("sos", emergency)
 
+	e.AddMenuEntry(MenuEntry{Label: "MenuGuide", Data: guideFlow + ":h"})
 	e.AddMenuEntry(MenuEntry{Label: "MenuEmergency", Data: menuFlow + ":sos"})
 	e.AddMenuEntry(MenuEntry{Label: "MenuTerritory", Data: menuFlow + ":ter", Visible: func(t *Turn) bool {
-		return len(t.e.content.Territories()) > 0
+		return len(t.lib.content.Territories()) > 0
 	}})
 	e.AddMenuEntry(MenuEntry{Label: "MenuLanguage", Data: menuFlow + ":lang"})
 	e.AddMenuEntry(MenuEntry{Label: "MenuPrivacy", Data: menuFlow + ":priv"})

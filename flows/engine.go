@@ -1,7 +1,9 @@
 package flows
 
 import (
+	"fmt"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/territoires-integration/passerelle/content"
@@ -36,18 +38,48 @@ type MenuEntry struct {
 // Engine runs conversations: one input, one state transition, replies and events.
 // It does no I/O.
 type Engine struct {
-	content  *content.Content
+	library  atomic.Pointer[library]
 	msgs     *locales.Catalog
+	loc      *time.Location
 	flows    map[string]Flow
 	commands map[string]func(*Turn)
 	menu     []MenuEntry
+	onText   func(*Turn) // free text nobody else wanted, once onboarded
 }
 
-// NewEngine returns an engine with the core flows registered.
-func NewEngine(c *content.Content, msgs *locales.Catalog) *Engine {
-	e := &Engine{content: c, msgs: msgs, flows: map[string]Flow{}, commands: map[string]func(*Turn){}}
+// Config is what an engine needs.
+type Config struct {
+	Content  *content.Content
+	Messages *locales.Catalog
+	Location *time.Location // time zone of opening hours; default Europe/Paris
+}
+
+// NewEngine returns an engine with the core flows and the guide registered.
+func NewEngine(cfg Config) (*Engine, error) {
+	e := &Engine{msgs: cfg.Messages, loc: cfg.Location, flows: map[string]Flow{}, commands: map[string]func(*Turn){}}
+	if e.loc == nil {
+		loc, err := time.LoadLocation("Europe/Paris")
+		if err != nil {
+			return nil, fmt.Errorf("engine: %w", err)
+		}
+		e.loc = loc
+	}
+	if err := e.SetContent(cfg.Content); err != nil {
+		return nil, err
+	}
 	registerCore(e)
-	return e
+	return e, nil
+}
+
+// SetContent swaps the content served, atomically: a turn in progress keeps
+// the content it started with.
+func (e *Engine) SetContent(c *content.Content) error {
+	lib, err := newLibrary(c)
+	if err != nil {
+		return err
+	}
+	e.library.Store(lib)
+	return nil
 }
 
 // Register adds a flow; its name must be unique and free of ':'.
@@ -64,8 +96,8 @@ func (e *Engine) Command(name string, fn func(*Turn)) { e.commands[name] = fn }
 // AddMenuEntry appends a main-menu button.
 func (e *Engine) AddMenuEntry(m MenuEntry) { e.menu = append(e.menu, m) }
 
-// Content returns the content the engine serves.
-func (e *Engine) Content() *content.Content { return e.content }
+// Content returns the content the engine serves now.
+func (e *Engine) Content() *content.Content { return e.library.Load().content }
 
 // Result is what one step produced.
 type Result struct {
@@ -82,7 +114,7 @@ func NewSession(now time.Time) *Session {
 // Step moves the session one input forward. It never fails: whatever the input,
 // the person gets an answer.
 func (e *Engine) Step(s *Session, in Input, now time.Time) Result {
-	t := &Turn{e: e, S: s, In: in, Now: now}
+	t := &Turn{e: e, lib: e.library.Load(), S: s, In: in, Now: now.In(e.loc)}
 	t.lang = s.Lang
 	if t.lang == "" {
 		t.lang = locales.Match(in.LangHint)
@@ -128,6 +160,10 @@ func (e *Engine) route(t *Turn) {
 		if f, ok := e.flows[t.S.Flow]; ok && f.Input(t) {
 			return
 		}
+		if t.S.Onboarded && e.onText != nil {
+			e.onText(t)
+			return
+		}
 		t.Hint("FreeTextHint")
 	default:
 		t.Hint("UnsupportedInput")
@@ -137,6 +173,7 @@ func (e *Engine) route(t *Turn) {
 // Turn is one step in progress: the session, the input, and what to answer.
 type Turn struct {
 	e      *Engine
+	lib    *library
 	S      *Session
 	In     Input
 	Now    time.Time
@@ -237,7 +274,7 @@ func (t *Turn) territory() (*content.Territory, bool) {
 	if t.S.Territory == "" {
 		return nil, false
 	}
-	return t.e.content.Territory(t.S.Territory)
+	return t.lib.content.Territory(t.S.Territory)
 }
 
 // menuButton is the one-button keyboard that leads back to the menu.

@@ -67,8 +67,15 @@ type Reply struct {
 	Text      string     // plain text, never parsed as markup
 	Buttons   [][]Button // inline keyboard rows
 	Edit      bool       // replace the message whose button was pressed, when there is one
-	Venue     *Venue     // a place to show on a map, sent after the text
-	RTL       bool       // the text is right-to-left (for terminals)
+	Venue     *Venue     // a place to show on a map, sent after the text (alone when Text is empty)
+	Ask       *AskLocation
+	RTL       bool // the text is right-to-left (for terminals)
+}
+
+// AskLocation replaces the keyboard with a "share my location" button and a
+// cancel button; it goes away once used. A reply with it has no Buttons.
+type AskLocation struct {
+	Send, Cancel string
 }
 
 // Purpose is something a person can consent to.

@@ -38,7 +38,7 @@ func ParseDeepLink(payload string) (territory, source string, ok bool) {
 // start handles /start, with or without a deep-link payload.
 func start(t *Turn) {
 	if ter, src, ok := ParseDeepLink(t.In.Arg); ok {
-		if tr, known := t.e.content.Territory(ter); known {
+		if tr, known := t.lib.content.Territory(ter); known {
 			if s, known := tr.Source(src); known {
 				t.Emit(SourceScanned{Territory: tr.ID, Source: s.ID})
 			}
@@ -154,7 +154,7 @@ func (consentChooser) Press(t *Turn, action string) {
 			if t.S.Consents == nil {
 				t.S.Consents = map[Purpose]Consent{}
 			}
-			t.S.Consents[p] = Consent{At: t.Now, Notice: NoticeVersion}
+			t.S.Consents[p] = Consent{At: t.Now.UTC(), Notice: NoticeVersion}
 		}
 		consentScreen(t, true)
 	case action == "ok" && t.S.Step == stepOnboarding:
@@ -177,7 +177,7 @@ func (consentChooser) Input(*Turn) bool { return false }
 // territoryMenu offers the territories of the content, and "another city".
 func territoryMenu(t *Turn) {
 	var rows [][]Button
-	for _, tr := range t.e.content.Territories() {
+	for _, tr := range t.lib.content.Territories() {
 		rows = append(rows, []Button{{Text: tr.Name(t.lang), Data: territoryFlow + ":" + tr.ID}})
 	}
 	rows = append(rows, []Button{{Text: t.T("TerritoryOther", nil), Data: territoryFlow + ":-"}})
@@ -198,7 +198,7 @@ func (territoryChooser) Press(t *Turn, id string) {
 		t.S.Territory = ""
 		t.EditOrSend(Reply{MessageID: "TerritoryNone", Text: t.T("TerritoryNone", nil)})
 	} else {
-		tr, ok := t.e.content.Territory(id)
+		tr, ok := t.lib.content.Territory(id)
 		if !ok {
 			t.Expired()
 			return

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -56,9 +57,29 @@ func (m *memStore) Commit(_ context.Context, chat int64, s *flows.Session, event
 	return nil
 }
 
+// engineFor serves the sample content, or the folder a script names on a
+// first line "content DIR".
+func engineFor(t *testing.T, script string) *flows.Engine {
+	t.Helper()
+	buf, err := os.ReadFile(script)
+	if err != nil {
+		t.Fatal(err)
+	}
+	first, _, _ := strings.Cut(string(buf), "\n")
+	if dir, ok := strings.CutPrefix(first, "content "); ok {
+		return newEngineFS(t, os.DirFS(dir))
+	}
+	return newEngine(t)
+}
+
 func newEngine(t testing.TB) *flows.Engine {
 	t.Helper()
-	c, diags := content.Load(content.Sample(), locales.Codes())
+	return newEngineFS(t, content.Sample())
+}
+
+func newEngineFS(t testing.TB, fsys fs.FS) *flows.Engine {
+	t.Helper()
+	c, diags := content.Load(fsys, locales.Codes())
 	if c == nil {
 		t.Fatalf("sample content: %v", diags)
 	}
@@ -66,7 +87,11 @@ func newEngine(t testing.TB) *flows.Engine {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return flows.NewEngine(c, msgs)
+	e, err := flows.NewEngine(flows.Config{Content: c, Messages: msgs})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return e
 }
 
 // TestScripts plays every testdata/scripts/*.txt conversation and compares the
@@ -85,7 +110,7 @@ func TestScripts(t *testing.T) {
 	}
 	for _, path := range paths {
 		t.Run(strings.TrimSuffix(filepath.Base(path), ".txt"), func(t *testing.T) {
-			got := runScript(t, newEngine(t), path)
+			got := runScript(t, engineFor(t, path), path)
 			golden := strings.TrimSuffix(path, ".txt") + ".golden"
 			if *update {
 				if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
@@ -142,7 +167,9 @@ func runScript(t *testing.T, e *flows.Engine, path string) string {
 		case "press":
 			n, err := strconv.Atoi(arg)
 			if err != nil || n < 1 || n > len(buttons) {
-				t.Fatalf("%s:%d: no button %q among %d", path, lineNo, arg, len(buttons))
+				t.Errorf("%s:%d: no button %q among %d", path, lineNo, arg, len(buttons))
+				fmt.Fprintf(&out, "%s\n    !! no such button\n", line)
+				continue
 			}
 			in.Kind, in.Data, in.MessageID = flows.KindButton, buttons[n-1].Data, lastMsg
 		case "data":
@@ -151,6 +178,8 @@ func runScript(t *testing.T, e *flows.Engine, path string) string {
 			in.Kind, in.Expired, in.MessageID = flows.KindButton, true, lastMsg
 		case "hint":
 			hint = arg
+			continue
+		case "content":
 			continue
 		case "wait":
 			d, err := time.ParseDuration(arg)

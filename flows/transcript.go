@@ -15,8 +15,10 @@ func Render(replies []Reply, first int) string {
 		if r.Edit {
 			b.WriteString("✎ (edits the previous message)\n")
 		}
-		b.WriteString(r.Text)
-		b.WriteString("\n")
+		if r.Text != "" {
+			b.WriteString(r.Text)
+			b.WriteString("\n")
+		}
 		if r.Venue != nil {
 			fmt.Fprintf(&b, "📍 %s — %s (%.5f, %.5f)\n", r.Venue.Title, r.Venue.Address, r.Venue.Latitude, r.Venue.Longitude)
 		}
@@ -27,6 +29,9 @@ func Render(replies []Reply, first int) string {
 				n++
 			}
 			b.WriteString("  " + strings.Join(cells, "   ") + "\n")
+		}
+		if r.Ask != nil {
+			fmt.Fprintf(&b, "  ⌨ [%s] type: 📍 LAT LON   ⌨ [%s] type any text\n", r.Ask.Send, r.Ask.Cancel)
 		}
 		b.WriteString("\n")
 	}

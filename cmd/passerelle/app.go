@@ -8,6 +8,10 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -27,26 +31,42 @@ const shutdownBudget = 8 * time.Second
 // App is a running bot: store, engine, Telegram transport and HTTP server.
 // Open it, Run it until the context ends, then Close it.
 type App struct {
-	cfg   Config
-	log   *slog.Logger
+	cfg    Config
+	log    *slog.Logger
+	engine *flows.Engine
 	store *storage.Redis
 	bot   *bot.Bot
 	srv   *http.Server
 	ln    net.Listener
 }
 
-// openEngine loads content and messages and builds the conversation engine.
-func openEngine(contentDir string) (*flows.Engine, error) {
-	fsys, label := contentFS(contentDir)
+// loadContent reads and validates the content folder (or the embedded sample).
+func loadContent(dir string) (*content.Content, error) {
+	fsys, label := contentFS(dir)
 	c, diags := content.Load(fsys, locales.Codes())
 	if c == nil {
-		return nil, fmt.Errorf("content in %s has %d errors (run passerelle check): %v", label, diags.Errors(), diags)
+		lines := make([]string, 0, len(diags))
+		for _, d := range diags {
+			if d.Severity == content.Error {
+				lines = append(lines, d.String())
+			}
+		}
+		return nil, fmt.Errorf("content in %s has %d errors (run passerelle check): %s", label, diags.Errors(), strings.Join(lines, "; "))
+	}
+	return c, nil
+}
+
+// openEngine loads content and messages and builds the conversation engine.
+func openEngine(contentDir string, tz *time.Location) (*flows.Engine, error) {
+	c, err := loadContent(contentDir)
+	if err != nil {
+		return nil, err
 	}
 	msgs, err := locales.Load()
 	if err != nil {
 		return nil, err
 	}
-	return flows.NewEngine(c, msgs), nil
+	return flows.NewEngine(flows.Config{Content: c, Messages: msgs, Location: tz})
 }
 
 // Open connects everything; on error nothing is left open.
@@ -57,7 +77,7 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (a *App, err error)
 			a.Close()
 		}
 	}()
-	engine, err := openEngine(cfg.ContentDir)
+	a.engine, err = openEngine(cfg.ContentDir, cfg.TZ)
 	if err != nil {
 		return nil, err
 	}
@@ -71,7 +91,7 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (a *App, err error)
 	if err != nil {
 		return nil, err
 	}
-	svc := flows.NewService(engine, a.store, flows.SystemClock)
+	svc := flows.NewService(a.engine, a.store, flows.SystemClock)
 	svc.OnCorrupt = func(err error) { log.Warn("unreadable session replaced by a new one", "err", err) }
 
 	reg := prometheus.NewRegistry()
@@ -79,7 +99,7 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (a *App, err error)
 	a.bot, err = bot.New(ctx, bot.Config{
 		Token: cfg.Token, APIURL: cfg.APIURL, ButtonSecret: []byte(cfg.Secret),
 		WebhookURL: cfg.WebhookURL, WebhookSecret: cfg.WebhookSecret,
-		Handler: svc, Claims: a.store, Commands: engine.CommandList, Languages: locales.Codes(),
+		Handler: svc, Claims: a.store, Commands: a.engine.CommandList, Languages: locales.Codes(),
 		Logger: log, Registry: reg,
 	})
 	if err != nil {
@@ -98,6 +118,16 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (a *App, err error)
 	}
 	a.srv = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 	return a, nil
+}
+
+// Reload reads the content folder again and serves it; on any error the
+// current content stays and the error says exactly what is wrong.
+func (a *App) Reload() error {
+	c, err := loadContent(a.cfg.ContentDir)
+	if err != nil {
+		return err
+	}
+	return a.engine.SetContent(c)
 }
 
 // Addr is the address the HTTP server listens on.
@@ -173,6 +203,18 @@ func serve(ctx context.Context, stderr io.Writer) int {
 		return 1
 	}
 	defer app.Close()
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+	go func() {
+		for range hup {
+			if err := app.Reload(); err != nil {
+				log.Error("content reload failed; the previous content stays", "err", err)
+				continue
+			}
+			log.Info("content reloaded")
+		}
+	}()
 	if err := app.Run(ctx); err != nil {
 		log.Error("run", "err", err)
 		return 1

@@ -31,7 +31,12 @@ func chat(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io
 		fmt.Fprintf(stderr, "passerelle chat: unknown language %q (choose among %s)\n", *lang, strings.Join(locales.Codes(), " "))
 		return 2
 	}
-	engine, err := openEngine(environ("PASSERELLE_CONTENT_DIR"))
+	cfg, err := loadConfig(environ)
+	if err != nil {
+		fmt.Fprintln(stderr, "passerelle chat:", err)
+		return 2
+	}
+	engine, err := openEngine(cfg.ContentDir, cfg.TZ)
 	if err != nil {
 		fmt.Fprintln(stderr, "passerelle chat:", err)
 		return 1
@@ -48,7 +53,7 @@ func chat(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io
 	defer store.Close()
 
 	t := &terminal{svc: flows.NewService(engine, store, flows.SystemClock), out: stdout, hint: locales.Match(*lang)}
-	fmt.Fprintln(stdout, "Passerelle in your terminal. Type a number to press a button, /commands as in Telegram, text as you like; /quit or Ctrl-D to leave.")
+	fmt.Fprintln(stdout, "Passerelle in your terminal. Type a number to press a button, /commands as in Telegram, 📍 47.322 5.041 to share a location, text as you like; /quit or Ctrl-D to leave.")
 	fmt.Fprintln(stdout)
 	first := []flows.Input{{Kind: flows.KindCommand, Command: "start", Arg: *territory}}
 	if t.hint != "" {
@@ -86,6 +91,12 @@ type terminal struct {
 func (t *terminal) input(line string) flows.Input {
 	if n, err := strconv.Atoi(line); err == nil && n >= 1 && n <= len(t.buttons) {
 		return flows.Input{Kind: flows.KindButton, Data: t.buttons[n-1].Data, MessageID: t.msgID}
+	}
+	if rest, ok := strings.CutPrefix(line, "📍"); ok {
+		var loc flows.Location
+		if _, err := fmt.Sscan(rest, &loc.Latitude, &loc.Longitude); err == nil {
+			return flows.Input{Kind: flows.KindLocation, Location: &loc}
+		}
 	}
 	if strings.HasPrefix(line, "/") {
 		name, arg, _ := strings.Cut(line[1:], " ")

@@ -1,0 +1,478 @@
+package flows
+
+import (
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/territoires-integration/passerelle/content"
+	"github.com/territoires-integration/passerelle/locales"
+)
+
+// guideFlow is the local services guide. Its views are stateless — buttons
+// carry the theme, page and service keys — except while waiting for a location.
+const guideFlow = "g"
+
+// stepNear waits for a shared location; Vars["theme"] is the theme key or "".
+const stepNear = "near"
+
+// Sizes of the guide's views.
+const (
+	pageSize       = 5
+	nearbyCount    = 5
+	searchThemes   = 3
+	searchServices = 5
+	maxButtonRunes = 40
+	maxDescription = 1500
+	timeLayout     = "15:04"
+)
+
+type guide struct{}
+
+func (guide) Name() string { return guideFlow }
+
+// Press handles "h" (themes), "t:K" (a theme), "l:K:P" (a list page),
+// "s:S[:K:P]" (a card, with the list to go back to), "m:S" (map), "n:K" (near me).
+func (guide) Press(t *Turn, action string) {
+	parts := strings.Split(action, ":")
+	arg := func(i int) string {
+		if i < len(parts) {
+			return parts[i]
+		}
+		return ""
+	}
+	switch parts[0] {
+	case "h":
+		themesView(t)
+	case "t":
+		th, ok := t.lib.themes[arg(1)]
+		if !ok {
+			t.Expired()
+			return
+		}
+		if subs := t.lib.content.SubThemes(th.ID); len(subs) > 0 {
+			subThemesView(t, th, subs)
+			return
+		}
+		listView(t, th, 0)
+	case "l":
+		th, ok := t.lib.themes[arg(1)]
+		page, err := strconv.Atoi(arg(2))
+		if !ok || err != nil || page < 0 {
+			t.Expired()
+			return
+		}
+		listView(t, th, page)
+	case "s":
+		s, ok := t.lib.services[arg(1)]
+		if !ok {
+			t.Expired()
+			return
+		}
+		back := guideFlow + ":h"
+		if _, ok := t.lib.themes[arg(2)]; ok {
+			back = guideFlow + ":l:" + arg(2) + ":" + arg(3)
+		}
+		cardView(t, s, back)
+	case "m":
+		s, ok := t.lib.services[arg(1)]
+		if !ok || s.Location == nil {
+			t.Expired()
+			return
+		}
+		t.Send(Reply{Venue: &Venue{Location: Location{Latitude: s.Location.Lat, Longitude: s.Location.Lon}, Title: s.Name, Address: s.Address}})
+	case "n":
+		if _, ok := t.lib.themes[arg(1)]; !ok && arg(1) != "" {
+			t.Expired()
+			return
+		}
+		t.Goto(guideFlow, stepNear)
+		t.S.Vars = map[string]string{"theme": arg(1)}
+		t.Send(Reply{MessageID: "GuideShareLocation", Text: t.T("GuideShareLocation", nil),
+			Ask: &AskLocation{Send: t.T("GuideSendLocation", nil), Cancel: t.T("ButtonCancel", nil)}})
+	default:
+		t.Expired()
+	}
+}
+
+// Input takes the location (or a cancel) while waiting for it.
+func (guide) Input(t *Turn) bool {
+	if t.S.Step != stepNear {
+		return false
+	}
+	themeKey := t.S.Vars["theme"]
+	t.Goto("", "")
+	th := t.lib.themes[themeKey]
+	if t.In.Kind != KindLocation || t.In.Location == nil {
+		t.Say("GuideLocationCancelled", nil, nil)
+		if th != nil {
+			listView(t, th, 0)
+		} else {
+			themesView(t)
+		}
+		return true
+	}
+	nearbyView(t, th)
+	return true
+}
+
+// search answers free text: themes and services it matches.
+func search(t *Turn) {
+	if t.In.Kind == KindLocation && t.In.Location != nil {
+		nearbyView(t, nil)
+		return
+	}
+	// Ask for more than shown, so that places speaking the person's language
+	// come first among the good matches.
+	res := t.lib.index.Search(t.In.Text, t.S.Territory, 4*searchServices)
+	if len(res.Themes) == 0 && len(res.Services) == 0 {
+		t.Say("GuideNoResult", nil, themeButtons(t))
+		return
+	}
+	var rows [][]Button
+	for i, th := range res.Themes {
+		if i == searchThemes {
+			break
+		}
+		rows = append(rows, []Button{{Text: themeLabel(t, th), Data: guideFlow + ":t:" + t.lib.themeKey[th.ID]}})
+	}
+	for i, s := range ordered(res.Services, t.lang) {
+		if i == searchServices {
+			break
+		}
+		rows = append(rows, []Button{serviceButton(t, s, "", 0)})
+	}
+	rows = append(rows, []Button{{Text: t.T("ButtonThemes", nil), Data: guideFlow + ":h"}, t.menuButton()[0][0]})
+	t.Say("GuideSearchResults", nil, rows)
+}
+
+func themeLabel(t *Turn, th *content.Theme) string {
+	if th.Emoji != "" {
+		return th.Emoji + " " + th.Label(t.lang)
+	}
+	return th.Label(t.lang)
+}
+
+// themeButtons lists the top-level themes, two per row, then Menu.
+func themeButtons(t *Turn) [][]Button {
+	var rows [][]Button
+	for i, th := range t.lib.content.Themes() {
+		b := Button{Text: themeLabel(t, th), Data: guideFlow + ":t:" + t.lib.themeKey[th.ID]}
+		if i%2 == 0 {
+			rows = append(rows, []Button{b})
+		} else {
+			rows[len(rows)-1] = append(rows[len(rows)-1], b)
+		}
+	}
+	return append(rows, t.menuButton()...)
+}
+
+func themesView(t *Turn) {
+	t.Goto("", "")
+	if _, ok := t.territory(); !ok {
+		t.Say("GuideNoTerritory", nil, nil)
+	}
+	t.Say("GuideThemes", nil, themeButtons(t))
+}
+
+func subThemesView(t *Turn, th *content.Theme, subs []*content.Theme) {
+	label := th.Label(t.lang)
+	rows := [][]Button{{{Text: t.T("GuideAllOfTheme", map[string]any{"Theme": label}), Data: guideFlow + ":l:" + t.lib.themeKey[th.ID] + ":0"}}}
+	for _, sub := range subs {
+		rows = append(rows, []Button{{Text: sub.Label(t.lang), Data: guideFlow + ":l:" + t.lib.themeKey[sub.ID] + ":0"}})
+	}
+	rows = append(rows, []Button{{Text: t.T("ButtonThemes", nil), Data: guideFlow + ":h"}, t.menuButton()[0][0]})
+	t.Say("GuideSubThemes", map[string]any{"Theme": themeLabel(t, th)}, rows)
+}
+
+// speaks reports whether the person's language is spoken at s. French is
+// spoken everywhere: marking it would say nothing.
+func speaks(s *content.Service, lang string) bool {
+	if lang == locales.Source {
+		return false
+	}
+	for _, l := range s.Languages {
+		if locales.Match(l) == lang {
+			return true
+		}
+	}
+	return false
+}
+
+// ordered puts the services where the person's language is spoken first.
+func ordered(services []*content.Service, lang string) []*content.Service {
+	out := make([]*content.Service, 0, len(services))
+	var rest []*content.Service
+	for _, s := range services {
+		if speaks(s, lang) {
+			out = append(out, s)
+		} else {
+			rest = append(rest, s)
+		}
+	}
+	return append(out, rest...)
+}
+
+func serviceButton(t *Turn, s *content.Service, themeKey string, page int) Button {
+	name := s.Name
+	if utf8.RuneCountInString(name) > maxButtonRunes {
+		name = string([]rune(name)[:maxButtonRunes-1]) + "…"
+	}
+	if speaks(s, t.lang) {
+		name = "🗣 " + name
+	}
+	data := guideFlow + ":s:" + t.lib.serviceKey[s.ID]
+	if themeKey != "" {
+		data += ":" + themeKey + ":" + strconv.Itoa(page)
+	}
+	return Button{Text: name, Data: data}
+}
+
+func listView(t *Turn, th *content.Theme, page int) {
+	t.Goto("", "")
+	key := t.lib.themeKey[th.ID]
+	label := th.Label(t.lang)
+	services := ordered(t.lib.content.Services(t.S.Territory, th.ID), t.lang)
+	nav := []Button{{Text: t.T("ButtonThemes", nil), Data: guideFlow + ":h"}, t.menuButton()[0][0]}
+	if len(services) == 0 {
+		t.Say("GuideServicesEmpty", map[string]any{"Theme": label}, [][]Button{nav})
+		return
+	}
+	pages := (len(services) + pageSize - 1) / pageSize
+	if page >= pages {
+		t.Expired()
+		return
+	}
+	onPage := services[page*pageSize : min((page+1)*pageSize, len(services))]
+	lines := []string{t.e.msgs.Plural(t.lang, "GuideServices", len(services), map[string]any{"Theme": label}), ""}
+	var rows [][]Button
+	legend := false
+	for i, s := range onPage {
+		mark := ""
+		if speaks(s, t.lang) {
+			mark, legend = "🗣 ", true
+		}
+		lines = append(lines, fmt.Sprintf("%d. %s%s\n    %s", page*pageSize+i+1, mark, s.Name, status(t, s.Hours)))
+		rows = append(rows, []Button{serviceButton(t, s, key, page)})
+	}
+	if legend {
+		lines = append(lines, "", t.T("GuideLegend", nil))
+	}
+	var pager []Button
+	if page > 0 {
+		pager = append(pager, Button{Text: t.T("ButtonPrevious", nil), Data: fmt.Sprintf("%s:l:%s:%d", guideFlow, key, page-1)})
+	}
+	if page+1 < pages {
+		pager = append(pager, Button{Text: t.T("ButtonNext", nil), Data: fmt.Sprintf("%s:l:%s:%d", guideFlow, key, page+1)})
+	}
+	if pages > 1 {
+		lines = append(lines, t.T("GuidePage", map[string]any{"Page": page + 1, "Pages": pages}))
+		rows = append(rows, pager)
+	}
+	if hasLocation(services) {
+		rows = append(rows, []Button{{Text: t.T("GuideNearMe", nil), Data: guideFlow + ":n:" + key}})
+	}
+	rows = append(rows, nav)
+	t.Send(Reply{MessageID: "GuideServices", Text: strings.Join(lines, "\n"), Buttons: rows})
+}
+
+func hasLocation(services []*content.Service) bool {
+	for _, s := range services {
+		if s.Location != nil {
+			return true
+		}
+	}
+	return false
+}
+
+func nearbyView(t *Turn, th *content.Theme) {
+	themeID, key := "", ""
+	if th != nil {
+		themeID, key = th.ID, t.lib.themeKey[th.ID]
+	}
+	p := content.Point{Lat: t.In.Location.Latitude, Lon: t.In.Location.Longitude}
+	near := t.lib.index.Nearest(t.S.Territory, themeID, p, nearbyCount)
+	if len(near) == 0 {
+		t.Say("GuideNoneNearby", nil, nil)
+		if th != nil {
+			listView(t, th, 0)
+		} else {
+			themesView(t)
+		}
+		return
+	}
+	lines := []string{t.e.msgs.Plural(t.lang, "GuideNearby", len(near), nil), ""}
+	var rows [][]Button
+	for i, n := range near {
+		lines = append(lines, fmt.Sprintf("%d. %s — %s\n    %s", i+1, n.Service.Name, content.FormatDistance(n.Meters), status(t, n.Service.Hours)))
+		rows = append(rows, []Button{serviceButton(t, n.Service, key, 0)})
+	}
+	rows = append(rows, []Button{{Text: t.T("ButtonThemes", nil), Data: guideFlow + ":h"}, t.menuButton()[0][0]})
+	t.Send(Reply{MessageID: "GuideNearby", Text: strings.Join(lines, "\n"), Buttons: rows})
+}
+
+// dayMessages names the weekdays, indexed by time.Weekday.
+var dayMessages = [7]string{"DaySunday", "DayMonday", "DayTuesday", "DayWednesday", "DayThursday", "DayFriday", "DaySaturday"}
+
+// status says whether a place is open now, or when it opens.
+func status(t *Turn, h content.Hours) string {
+	now := t.Now
+	if c, closed := h.ClosedFor(now); closed {
+		return t.T("StatusClosedUntil", map[string]any{"Date": fmt.Sprintf("%02d/%02d/%d", c.To.Day, c.To.Month, c.To.Year)})
+	}
+	if !h.Known {
+		return t.T("StatusUnknownHours", nil)
+	}
+	if h.OpenAt(now) {
+		if end, ok := h.ClosesAt(now); ok {
+			return t.T("StatusOpenNow", map[string]any{"Time": end.Format(timeLayout)})
+		}
+	}
+	next, ok := h.NextOpening(now)
+	if !ok {
+		return t.T("StatusClosed", nil)
+	}
+	at := next.Format(timeLayout)
+	y, m, d := now.Date()
+	today := time.Date(y, m, d, 0, 0, 0, 0, now.Location())
+	switch {
+	case next.Before(today.AddDate(0, 0, 1)):
+		return t.T("StatusOpensToday", map[string]any{"Time": at})
+	case next.Before(today.AddDate(0, 0, 2)):
+		return t.T("StatusOpensTomorrow", map[string]any{"Time": at})
+	default:
+		return t.T("StatusOpensOn", map[string]any{"Day": t.T(dayMessages[next.Weekday()], nil), "Time": at})
+	}
+}
+
+// spansText writes a day's spans as "09:00–12:00, 14:00–17:30".
+func spansText(spans []content.Span) string {
+	parts := make([]string, len(spans))
+	for i, s := range spans {
+		parts[i] = fmt.Sprintf("%02d:%02d–%02d:%02d", s.Open/60, s.Open%60, s.Close/60%24, s.Close%60)
+	}
+	return strings.Join(parts, ", ")
+}
+
+func cardView(t *Turn, s *content.Service, back string) {
+	var b strings.Builder
+	line := func(text string) {
+		if text != "" {
+			b.WriteString(text)
+			b.WriteString("\n")
+		}
+	}
+	line("🏢 " + s.Name)
+	if s.Organisation != "" && s.Organisation != s.Name {
+		line(s.Organisation)
+	}
+	b.WriteString("\n")
+	desc, translated := s.Description(t.lang)
+	if long, _ := s.LongDescription(t.lang); long != "" {
+		desc += "\n" + long
+	}
+	if !translated {
+		line(t.T("CardFrenchOnly", nil))
+	}
+	if utf8.RuneCountInString(desc) > maxDescription {
+		desc = string([]rune(desc)[:maxDescription-1]) + "…"
+	}
+	line(desc)
+	b.WriteString("\n")
+	if s.Address != "" {
+		line("📍 " + s.Address)
+	}
+	line(status(t, s.Hours))
+	if s.Hours.Known {
+		line(t.T("CardHours", nil))
+		for i := 1; i <= 7; i++ {
+			day := time.Weekday(i % 7)
+			name := t.T(dayMessages[day], nil)
+			if spans := s.Hours.Weekly[day]; len(spans) > 0 {
+				line(t.T("CardDayHours", map[string]any{"Day": name, "Hours": spansText(spans)}))
+			} else {
+				line(t.T("CardDayClosed", map[string]any{"Day": name}))
+			}
+		}
+	}
+	if len(s.Languages) > 0 {
+		line(t.T("CardLanguages", map[string]any{"Languages": languageNames(s.Languages)}))
+	}
+	if len(s.Publics) > 0 {
+		line(t.T("CardPublics", map[string]any{"Publics": publicNames(t, s.Publics)}))
+	}
+	switch s.Fee {
+	case content.FeeFree:
+		line(t.T("CardFree", nil))
+	case content.FeePaid:
+		line(t.T("CardPaid", nil))
+	}
+	accessMessages := map[string]string{content.AccessWalkIn: "CardWalkIn", content.AccessAppointment: "CardAppointment", content.AccessReferral: "CardReferral"}
+	for _, a := range s.Access {
+		if id, ok := accessMessages[a]; ok {
+			line(t.T(id, nil))
+		}
+	}
+	if s.Phone != "" {
+		line("📞 " + s.Phone)
+	}
+	if s.Website != "" {
+		line("🌐 " + s.Website)
+	}
+	if s.Verified == (content.Date{}) {
+		line(t.T("CardNotVerified", nil))
+	} else {
+		line(t.T("CardVerified", map[string]any{"Date": fmt.Sprintf("%02d/%02d/%d", s.Verified.Day, s.Verified.Month, s.Verified.Year)}))
+	}
+	var rows [][]Button
+	if s.Location != nil {
+		rows = append(rows, []Button{{Text: t.T("CardShowMap", nil), Data: guideFlow + ":m:" + t.lib.serviceKey[s.ID]}})
+	}
+	rows = append(rows, []Button{{Text: t.T("ButtonBack", nil), Data: back}, t.menuButton()[0][0]})
+	t.Send(Reply{MessageID: "GuideCard", Text: strings.TrimRight(b.String(), "\n"), Buttons: rows})
+}
+
+// autonyms name languages often spoken at reception places, in their own
+// script; the supported ones come from locales.
+var autonyms = map[string]string{
+	"es": "Español", "it": "Italiano", "de": "Deutsch", "pt": "Português", "tr": "Türkçe",
+	"sq": "Shqip", "ka": "ქართული", "hy": "Հայերեն", "so": "Soomaali", "am": "አማርኛ",
+	"ur": "اردو", "bn": "বাংলা", "ku": "Kurdî", "ro": "Română", "pl": "Polski", "wo": "Wolof",
+	"ln": "Lingála", "sw": "Kiswahili", "ha": "Hausa", "ber": "Tamaziɣt", "lsf": "LSF",
+}
+
+// languageNames lists the languages spoken at a place, each in its own script.
+func languageNames(codes []string) string {
+	names := make([]string, 0, len(codes))
+	for _, c := range codes {
+		name := strings.ToUpper(c)
+		if l, ok := locales.Lookup(locales.Match(c)); ok {
+			name = l.Name
+		} else if n, ok := autonyms[c]; ok {
+			name = n
+		}
+		if !slices.Contains(names, name) { // "fa" and "prs" read the same text
+			names = append(names, name)
+		}
+	}
+	return strings.Join(names, ", ")
+}
+
+var publicMessages = map[string]string{
+	content.PublicEveryone: "PublicEveryone", content.PublicAsylumSeekers: "PublicAsylumSeekers",
+	content.PublicRefugees: "PublicRefugees", content.PublicUnder25: "PublicUnder25",
+	content.PublicFamilies: "PublicFamilies", content.PublicWomen: "PublicWomen",
+}
+
+func publicNames(t *Turn, publics []string) string {
+	names := make([]string, 0, len(publics))
+	for _, p := range publics {
+		if id, ok := publicMessages[p]; ok {
+			names = append(names, t.T(id, nil))
+		}
+	}
+	return strings.Join(names, ", ")
+}
