@@ -574,6 +574,7 @@ func (h *harness) languageMenu(chat int64, hint string) (string, string) {
 func (h *harness) mainMenu(chat int64, lang string) string {
 	h.tb.Helper()
 	return h.keyboard(chat,
+		[]btn{{h.text(lang, "MenuGuide"), "g:h"}},
 		[]btn{{h.text(lang, "MenuEmergency"), "menu:sos"}},
 		[]btn{{h.text(lang, "MenuTerritory"), "menu:ter"}},
 		[]btn{{h.text(lang, "MenuLanguage"), "menu:lang"}},
