@@ -73,13 +73,11 @@ func (l *loader) services(fsys fs.FS, ts []*Territory, tax *taxonomy) []*Service
 	var all []*Service
 	seen := map[string]*Service{}
 	defer l.endFile()
-	for _, name := range files {
+	parsed := l.parseAll(fsys, files, servicesDoc)
+	for i, name := range files {
 		l.startFile(name)
-		data, ok := l.read(fsys, name)
-		if !ok {
-			continue
-		}
-		root := l.parse(data, servicesDoc)
+		l.pending = append(l.pending, parsed[i].problems...)
+		root := parsed[i].root
 		if root == nil {
 			continue
 		}
