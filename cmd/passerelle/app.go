@@ -15,8 +15,8 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
-	"github.com/redis/go-redis/v9"
 	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/redis/go-redis/v9"
 
 	"github.com/territoires-integration/passerelle/bot"
 	"github.com/territoires-integration/passerelle/content"
@@ -34,10 +34,10 @@ type App struct {
 	cfg    Config
 	log    *slog.Logger
 	engine *flows.Engine
-	store *storage.Redis
-	bot   *bot.Bot
-	srv   *http.Server
-	ln    net.Listener
+	store  *storage.Redis
+	bot    *bot.Bot
+	srv    *http.Server
+	ln     net.Listener
 }
 
 // loadContent reads and validates the content folder (or the embedded sample).
