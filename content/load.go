@@ -364,6 +364,34 @@ func yamlPrintable(r rune) bool {
 }
 
 // entry is one key and value of a mapping.
+// fields returns a mapping's values by key, reporting keys that are not allowed.
+func (l *loader) fields(m *yaml.Node, what string, allowed []string) map[string]*yaml.Node {
+	f := map[string]*yaml.Node{}
+	for _, e := range l.entries(m, what, allowed) {
+		f[e.name] = e.val
+	}
+	return f
+}
+
+// mappings returns the items of a list that are mappings, reporting the list
+// (notList) or the items (notItem) that are not; both formats take a %s
+// describing what was found.
+func (l *loader) mappings(v *yaml.Node, notList, notItem string) []*yaml.Node {
+	if v.Kind != yaml.SequenceNode {
+		l.errorf(v.Line, notList, describe(v))
+		return nil
+	}
+	var out []*yaml.Node
+	for _, item := range v.Content {
+		if item.Kind != yaml.MappingNode {
+			l.errorf(item.Line, notItem, describe(item))
+			continue
+		}
+		out = append(out, item)
+	}
+	return out
+}
+
 type entry struct {
 	name     string
 	key, val *yaml.Node

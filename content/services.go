@@ -100,10 +100,7 @@ func (l *loader) serviceFile(root *yaml.Node, known map[string]bool, ids []strin
 		l.errorf(root.Line, "expected a territory and its services (territory: … and services: … lines), found %s", describe(root))
 		return nil
 	}
-	fields := map[string]*yaml.Node{}
-	for _, e := range l.entries(root, "", serviceFileKeys) {
-		fields[e.name] = e.val
-	}
+	fields := l.fields(root, "", serviceFileKeys)
 	territory, national := "", false
 	if v, ok := fields["territory"]; !ok {
 		l.errorf(root.Line, `missing required key "territory" (a territory id, or %q)`, nationalTerritory)
@@ -146,10 +143,7 @@ func (l *loader) service(item *yaml.Node, territory string, national bool, tax *
 		return nil
 	}
 	s := &Service{Territory: territory, File: l.file, Line: item.Line}
-	f := map[string]*yaml.Node{}
-	for _, e := range l.entries(item, "service", serviceKeys) {
-		f[e.name] = e.val
-	}
+	f := l.fields(item, "service", serviceKeys)
 	// line is where a diagnostic about key goes: its value, or the service
 	// when the key is missing.
 	line := func(key string) int {
@@ -424,10 +418,7 @@ func (l *loader) location(v *yaml.Node) *Point {
 		l.errorf(v.Line, "location: expected lat and lon ({ lat: 47.32, lon: 5.04 }), found %s", describe(v))
 		return nil
 	}
-	f := map[string]*yaml.Node{}
-	for _, e := range l.entries(v, "location", locationKeys) {
-		f[e.name] = e.val
-	}
+	f := l.fields(v, "location", locationKeys)
 	var p Point
 	ok := true
 	for _, c := range []struct {
@@ -614,21 +605,10 @@ func (l *loader) spans(n *yaml.Node, what string) ([]Span, bool) {
 
 // exceptions reads the days whose hours replace the weekly ones.
 func (l *loader) exceptions(v *yaml.Node) []Exception {
-	if v.Kind != yaml.SequenceNode {
-		l.errorf(v.Line, "exceptions: expected a list of days (- { date: 2026-12-25, closed: true }), found %s", describe(v))
-		return nil
-	}
 	var out []Exception
 	first := map[Date]int{}
-	for _, item := range v.Content {
-		if item.Kind != yaml.MappingNode {
-			l.errorf(item.Line, "exceptions: expected a day ({ date: 2026-12-25, hours: \"09:00-12:00\" } or { date: …, closed: true }), found %s", describe(item))
-			continue
-		}
-		f := map[string]*yaml.Node{}
-		for _, e := range l.entries(item, "exception", exceptionKeys) {
-			f[e.name] = e.val
-		}
+	for _, item := range l.mappings(v, "exceptions: expected a list of days (- { date: 2026-12-25, closed: true }), found %s", "exceptions: expected a day ({ date: 2026-12-25, hours: \"09:00-12:00\" } or { date: …, closed: true }), found %s") {
+		f := l.fields(item, "exception", exceptionKeys)
 		var ex Exception
 		ok := true
 		if dv, found := f["date"]; !found {
@@ -682,20 +662,9 @@ func (l *loader) exceptions(v *yaml.Node) []Exception {
 
 // closures reads the temporary closures.
 func (l *loader) closures(v *yaml.Node) []Closure {
-	if v.Kind != yaml.SequenceNode {
-		l.errorf(v.Line, "closures: expected a list of closures (- { from: 2026-08-01, to: 2026-08-21 }), found %s", describe(v))
-		return nil
-	}
 	var out []Closure
-	for _, item := range v.Content {
-		if item.Kind != yaml.MappingNode {
-			l.errorf(item.Line, "closures: expected a closure ({ from: 2026-08-01, to: 2026-08-21, reason: { fr: … } }), found %s", describe(item))
-			continue
-		}
-		f := map[string]*yaml.Node{}
-		for _, e := range l.entries(item, "closure", closureKeys) {
-			f[e.name] = e.val
-		}
+	for _, item := range l.mappings(v, "closures: expected a list of closures (- { from: 2026-08-01, to: 2026-08-21 }), found %s", "closures: expected a closure ({ from: 2026-08-01, to: 2026-08-21, reason: { fr: … } }), found %s") {
+		f := l.fields(item, "closure", closureKeys)
 		var c Closure
 		ok := true
 		for _, d := range []struct {

@@ -31,10 +31,7 @@ func (l *loader) territory(root *yaml.Node) *Territory {
 		return nil
 	}
 	t := &Territory{Names: map[string]string{}, File: l.file, Line: root.Line}
-	fields := map[string]*yaml.Node{}
-	for _, e := range l.entries(root, "", territoryKeys) {
-		fields[e.name] = e.val
-	}
+	fields := l.fields(root, "", territoryKeys)
 
 	if v, ok := fields["id"]; !ok {
 		l.errorf(root.Line, `missing required key "id"`)
@@ -126,21 +123,10 @@ func (l *loader) sources(v *yaml.Node, territoryID string) []Source {
 	if isNull(v) {
 		return nil
 	}
-	if v.Kind != yaml.SequenceNode {
-		l.errorf(v.Line, "sources: expected a list of sources (- id: …, name: …), found %s", describe(v))
-		return nil
-	}
 	var sources []Source
 	first := map[string]int{}
-	for _, item := range v.Content {
-		if item.Kind != yaml.MappingNode {
-			l.errorf(item.Line, "sources: expected a source (id and name as key: value lines), found %s", describe(item))
-			continue
-		}
-		fields := map[string]*yaml.Node{}
-		for _, e := range l.entries(item, "source", sourceKeys) {
-			fields[e.name] = e.val
-		}
+	for _, item := range l.mappings(v, "sources: expected a list of sources (- id: …, name: …), found %s", "sources: expected a source (id and name as key: value lines), found %s") {
+		fields := l.fields(item, "source", sourceKeys)
 		var s Source
 		ok := true
 		if iv, found := fields["id"]; !found {

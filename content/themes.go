@@ -117,10 +117,7 @@ func (l *loader) theme(item *yaml.Node, parent *Theme, lines map[string]int) (*T
 	if parent != nil {
 		t.Parent = parent.ID
 	}
-	fields := map[string]*yaml.Node{}
-	for _, e := range l.entries(item, what, keys) {
-		fields[e.name] = e.val
-	}
+	fields := l.fields(item, what, keys)
 	ok := true
 	if v, found := fields["id"]; !found {
 		l.errorf(item.Line, "%s: missing required key \"id\"", what)
