@@ -29,13 +29,13 @@ var envDoc = [][2]string{
 	{"TELEGRAM_BOT_TOKEN", "bot token from BotFather (required by serve)"},
 	{"TELEGRAM_API_URL", "Bot API base URL (default https://api.telegram.org)"},
 	{"REDIS_URL", "redis://… or rediss://…; empty: embedded in-process store, data lost at exit"},
-	{"PASSERELLE_CONTENT_DIR", "content folder (default: the embedded sample territories)"},
+	{"PASSERELLE_CONTENT_DIR", "content folder (default: the embedded sample territories and services); SIGHUP reloads it"},
 	{"PASSERELLE_ADMINS", "comma-separated Telegram user ids of national admins"},
 	{"PASSERELLE_SECRET", "key for pseudonyms and signed buttons (required by serve, 32+ characters)"},
 	{"PASSERELLE_WEBHOOK_URL", "public HTTPS URL for webhook mode; empty: long polling"},
 	{"PASSERELLE_WEBHOOK_SECRET", "secret Telegram sends with each webhook call (required with the URL)"},
 	{"PASSERELLE_LISTEN", "address of the HTTP server: webhook, /healthz, /readyz, /metrics (default :8080)"},
-	{"PASSERELLE_TZ", "time zone of schedules and quiet hours (default Europe/Paris)"},
+	{"PASSERELLE_TZ", "time zone of opening hours, schedules and quiet hours (default Europe/Paris)"},
 }
 
 // loadConfig reads the environment through getenv.

@@ -18,6 +18,7 @@ Usage:
   passerelle chat [flags]       talk to the bot in this terminal: no token, no Redis
       --lang CODE                 start in this language (fr en ar fa ps uk ru ti)
       --territory ID              start as if from a poster of this territory (e.g. dijon)
+                                type a number to press a button, "📍 LAT LON" to share a location
   passerelle check [DIR]        validate content (default: the embedded sample) and translations;
                                 prints file:line: severity: message, exits 1 on errors
   passerelle help               this text
