@@ -289,6 +289,13 @@ func (b *Bot) send(ctx context.Context, in flows.Input, r flows.Reply) error {
 			return err
 		}
 	}
+	if v := r.Venue; v != nil && v.Address == "" {
+		// Telegram requires a venue's address: without one, the point alone.
+		return b.call(ctx, "sendLocation", func() error {
+			_, err := b.api.SendLocation(ctx, &tgbot.SendLocationParams{ChatID: in.ChatID, Latitude: v.Latitude, Longitude: v.Longitude})
+			return err
+		})
+	}
 	if v := r.Venue; v != nil {
 		return b.call(ctx, "sendVenue", func() error {
 			_, err := b.api.SendVenue(ctx, &tgbot.SendVenueParams{ChatID: in.ChatID, Latitude: v.Latitude, Longitude: v.Longitude, Title: v.Title, Address: v.Address})

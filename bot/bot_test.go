@@ -189,7 +189,7 @@ func TestDuplicateUpdates(t *testing.T) {
 	const chat = 4100000101
 	check := func(t *testing.T, h *harness) {
 		t.Helper()
-		wantSent(t, "replies", h.sentTo(chat), []sent{sendMsg(h.text("fr", "Help"), h.menuButton(chat, "fr"))})
+		wantSent(t, "replies", h.sentTo(chat), []sent{sendMsg(h.helpText("fr"), h.menuButton(chat, "fr"))})
 		if got := h.counter("passerelle_updates_total", "kind", "duplicate"); got != 1 {
 			t.Errorf("duplicates counted = %v, want 1", got)
 		}
@@ -279,7 +279,7 @@ func TestWebhookHandler(t *testing.T) {
 			}
 			var want []sent
 			if tt.handled {
-				want = []sent{sendMsg(h.text("fr", "Help"), h.menuButton(chat, "fr"))}
+				want = []sent{sendMsg(h.helpText("fr"), h.menuButton(chat, "fr"))}
 			}
 			wantSent(t, "replies", h.sentTo(chat), want)
 			// A claim still free means the update was never handled.
@@ -330,7 +330,7 @@ func TestMux(t *testing.T) {
 	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("webhook through the mux: %d", resp.StatusCode)
 	}
-	wantSent(t, "webhook reply", h.sentTo(chat), []sent{sendMsg(h.text("en", "Help"), h.menuButton(chat, "en"))})
+	wantSent(t, "webhook reply", h.sentTo(chat), []sent{sendMsg(h.helpText("en"), h.menuButton(chat, "en"))})
 
 	code, metrics := get("/metrics")
 	if code != http.StatusOK || !strings.Contains(metrics, `passerelle_updates_total{kind="command"} 1`) ||
@@ -452,7 +452,7 @@ func TestRateLimited(t *testing.T) {
 	const chat = 4100000501
 	h.fake.FailNext("sendMessage", fakeapi.Fault{Code: http.StatusTooManyRequests, RetryAfter: 1}, 1)
 	h.mustHandle(fakeapi.TextUpdate(chat, "/help", "fr"))
-	help := sendMsg(h.text("fr", "Help"), h.menuButton(chat, "fr"))
+	help := sendMsg(h.helpText("fr"), h.menuButton(chat, "fr"))
 	limited := help
 	limited.Status = http.StatusTooManyRequests
 	wantSent(t, "calls", h.sentTo(chat), []sent{limited, help})
@@ -673,7 +673,7 @@ func TestOrderAndParallelChats(t *testing.T) {
 	wantSent(t, "the busy chat", h.waitCalls(chat, 20), want)
 	for i := range 20 {
 		other := others + int64(i)
-		wantSent(t, fmt.Sprintf("chat %d", other), h.waitCalls(other, 1), []sent{sendMsg(h.text("fr", "Help"), h.menuButton(other, "fr"))})
+		wantSent(t, fmt.Sprintf("chat %d", other), h.waitCalls(other, 1), []sent{sendMsg(h.helpText("fr"), h.menuButton(other, "fr"))})
 	}
 	if got := h.counter("passerelle_updates_total", "kind", "command"); got != 40 {
 		t.Errorf("commands counted = %v, want 40", got)
@@ -867,7 +867,7 @@ func TestUnreadableUpdatePolling(t *testing.T) {
 	bad := h.fake.Push(u)
 	h.fake.Push(fakeapi.TextUpdate(chat, "/help", "fr"))
 	h.startPolling()
-	wantSent(t, "the next update", h.waitCalls(chat, 1), []sent{sendMsg(h.text("fr", "Help"), h.menuButton(chat, "fr"))})
+	wantSent(t, "the next update", h.waitCalls(chat, 1), []sent{sendMsg(h.helpText("fr"), h.menuButton(chat, "fr"))})
 	h.eventually("offset past the batch", func() bool { return slices.Contains(h.getUpdatesOffsets(), bad+2) })
 	wantSent(t, "the unreadable update", h.sentTo(poisoned), nil)
 	if got := h.counter("passerelle_errors_total", "kind", "bad_update"); got != 1 {

@@ -588,3 +588,8 @@ func (h *harness) menuButton(chat int64, lang string) string {
 	h.tb.Helper()
 	return h.keyboard(chat, []btn{{h.text(lang, "ButtonMenu"), "menu:home"}})
 }
+
+// helpText is the answer to /help in lang.
+func (h *harness) helpText(lang string) string {
+	return h.text(lang, "Help") + "\n\n" + h.text(lang, "HelpSearch")
+}

@@ -89,7 +89,9 @@ func (menu) Input(*Turn) bool { return false }
 
 func emergency(t *Turn) { t.Say("Emergency", nil, t.menuButton()) }
 
-func help(t *Turn) { t.Say("Help", nil, t.menuButton()) }
+func help(t *Turn) {
+	t.Send(Reply{MessageID: "Help", Text: t.T("Help", nil) + "\n\n" + t.T("HelpSearch", nil), Buttons: t.menuButton()})
+}
 
 func myData(t *Turn) {
 	consent := func(p Purpose) string {

@@ -198,16 +198,28 @@ func (s *Server) editMessageText(p params) reply {
 	return ok(messageObject(m))
 }
 
+// place checks what sendVenue and sendLocation share: the chat, the point,
+// the markup, and whether the chat blocked the bot.
+func (s *Server) place(p params) (chatID int64, lat, lon float64, r *reply) {
+	if chatID, r = chatIDParam(p); r != nil {
+		return 0, 0, 0, r
+	}
+	if lat, lon, r = coordinates(p); r != nil {
+		return 0, 0, 0, r
+	}
+	if d := checkMarkup(p["reply_markup"]); d != "" {
+		bad := badRequest(d)
+		return 0, 0, 0, &bad
+	}
+	if s.blocked[chatID] {
+		blocked := blockedReply()
+		return 0, 0, 0, &blocked
+	}
+	return chatID, lat, lon, nil
+}
+
 // sendVenue answers sendVenue.
 func (s *Server) sendVenue(p params) reply {
-	chatID, r := chatIDParam(p)
-	if r != nil {
-		return *r
-	}
-	lat, lon, r := coordinates(p)
-	if r != nil {
-		return *r
-	}
 	title, address := p["title"], p["address"]
 	if strings.TrimSpace(title) == "" {
 		return badRequest("Bad Request: venue title is empty")
@@ -215,11 +227,9 @@ func (s *Server) sendVenue(p params) reply {
 	if strings.TrimSpace(address) == "" {
 		return badRequest("Bad Request: venue address is empty")
 	}
-	if d := checkMarkup(p["reply_markup"]); d != "" {
-		return badRequest(d)
-	}
-	if s.blocked[chatID] {
-		return blockedReply()
+	chatID, lat, lon, r := s.place(p)
+	if r != nil {
+		return *r
 	}
 	m := s.addMessageLocked(chatID, &storedMessage{
 		Message:  Message{Text: title + "\n" + address, Markup: p["reply_markup"], Kind: "venue"},
@@ -230,19 +240,9 @@ func (s *Server) sendVenue(p params) reply {
 
 // sendLocation answers sendLocation.
 func (s *Server) sendLocation(p params) reply {
-	chatID, r := chatIDParam(p)
+	chatID, lat, lon, r := s.place(p)
 	if r != nil {
 		return *r
-	}
-	lat, lon, r := coordinates(p)
-	if r != nil {
-		return *r
-	}
-	if d := checkMarkup(p["reply_markup"]); d != "" {
-		return badRequest(d)
-	}
-	if s.blocked[chatID] {
-		return blockedReply()
 	}
 	text := strconv.FormatFloat(lat, 'f', -1, 64) + "," + strconv.FormatFloat(lon, 'f', -1, 64)
 	m := s.addMessageLocked(chatID, &storedMessage{

@@ -129,18 +129,6 @@ func (s *Server) Restart() {
 	}
 }
 
-// FlushAll empties every database.
-func (s *Server) FlushAll() {
-	s.t.Helper()
-	if s.mini != nil {
-		s.mini.FlushAll()
-		return
-	}
-	if err := command(s.addr(), time.Second, "FLUSHALL"); err != nil {
-		s.t.Fatalf("flushall: %v", err)
-	}
-}
-
 func (s *Server) addr() string {
 	return net.JoinHostPort("127.0.0.1", strconv.Itoa(s.port))
 }
