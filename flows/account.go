@@ -23,6 +23,7 @@ func registerCore(e *Engine) {
 	e.Register(feedback{})
 	e.Register(guide{})
 	e.onText = search
+	registerTeam(e)
 
 	e.Command("start", start)
 	e.Command("menu", func(t *Turn) { t.Home() })

@@ -1,7 +1,10 @@
 package flows
 
 import (
+	"context"
+	"crypto/rand"
 	"fmt"
+	"io"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -39,6 +42,9 @@ type MenuEntry struct {
 // It does no I/O.
 type Engine struct {
 	library  atomic.Pointer[library]
+	admins   map[int64]bool
+	rand     io.Reader
+	username atomic.Pointer[string]
 	msgs     *locales.Catalog
 	loc      *time.Location
 	flows    map[string]Flow
@@ -52,11 +58,30 @@ type Config struct {
 	Content  *content.Content
 	Messages *locales.Catalog
 	Location *time.Location // time zone of opening hours; default Europe/Paris
+	Admins   []int64        // national admins' Telegram user ids
+	Rand     io.Reader      // randomness of invitation tokens and job ids; default crypto/rand
+}
+
+// Env is what one step may read besides the session: the time, the person's
+// staff role, and the store's directory (reads only; writes are events).
+type Env struct {
+	Ctx  context.Context
+	Now  time.Time
+	Role *Role     // nil for newcomers
+	Dir  Directory // nil when there is no store (then staff commands are refused)
 }
 
 // NewEngine returns an engine with the core flows and the guide registered.
 func NewEngine(cfg Config) (*Engine, error) {
-	e := &Engine{msgs: cfg.Messages, loc: cfg.Location, flows: map[string]Flow{}, commands: map[string]func(*Turn){}}
+	e := &Engine{msgs: cfg.Messages, loc: cfg.Location, flows: map[string]Flow{}, commands: map[string]func(*Turn){},
+		admins: map[int64]bool{}, rand: cfg.Rand}
+	for _, id := range cfg.Admins {
+		e.admins[id] = true
+	}
+	if e.rand == nil {
+		e.rand = rand.Reader
+	}
+	e.SetBotUsername("PasserelleBot")
 	if e.loc == nil {
 		loc, err := time.LoadLocation("Europe/Paris")
 		if err != nil {
@@ -96,6 +121,12 @@ func (e *Engine) Command(name string, fn func(*Turn)) { e.commands[name] = fn }
 // AddMenuEntry appends a main-menu button.
 func (e *Engine) AddMenuEntry(m MenuEntry) { e.menu = append(e.menu, m) }
 
+// SetBotUsername sets the @username used in the links the bot hands out.
+func (e *Engine) SetBotUsername(name string) { e.username.Store(&name) }
+
+// IsAdmin reports whether chatID is a national admin.
+func (e *Engine) IsAdmin(chatID int64) bool { return e.admins[chatID] }
+
 // Content returns the content the engine serves now.
 func (e *Engine) Content() *content.Content { return e.library.Load().content }
 
@@ -104,6 +135,7 @@ type Result struct {
 	Session *Session
 	Replies []Reply
 	Events  []Event
+	Err     error // a directory read failed: tell the person to try again, commit nothing
 }
 
 // NewSession returns the session of someone we have never met.
@@ -111,10 +143,15 @@ func NewSession(now time.Time) *Session {
 	return &Session{Version: SessionVersion, Created: now, Seen: now}
 }
 
-// Step moves the session one input forward. It never fails: whatever the input,
-// the person gets an answer.
-func (e *Engine) Step(s *Session, in Input, now time.Time) Result {
-	t := &Turn{e: e, lib: e.library.Load(), S: s, In: in, Now: now.In(e.loc)}
+// Step moves the session one input forward. Whatever the input, the person
+// gets an answer; Result.Err is set only when a directory read failed, and
+// then nothing must be committed.
+func (e *Engine) Step(env Env, s *Session, in Input) Result {
+	if env.Ctx == nil {
+		env.Ctx = context.Background()
+	}
+	now := env.Now
+	t := &Turn{e: e, lib: e.library.Load(), S: s, In: in, Now: now.In(e.loc), env: env}
 	t.lang = s.Lang
 	if t.lang == "" {
 		t.lang = locales.Match(in.LangHint)
@@ -133,7 +170,7 @@ func (e *Engine) Step(s *Session, in Input, now time.Time) Result {
 			break
 		}
 	}
-	return Result{Session: t.S, Replies: t.out, Events: t.events}
+	return Result{Session: t.S, Replies: t.out, Events: t.events, Err: t.err}
 }
 
 func (e *Engine) route(t *Turn) {
@@ -174,6 +211,8 @@ func (e *Engine) route(t *Turn) {
 type Turn struct {
 	e      *Engine
 	lib    *library
+	env    Env
+	err    error
 	S      *Session
 	In     Input
 	Now    time.Time

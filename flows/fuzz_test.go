@@ -38,7 +38,7 @@ func FuzzEngine(f *testing.F) {
 		e := newEngine(t)
 		s := flows.NewSession(fixedNow)
 		in := flows.Input{ChatID: 1, Kind: flows.InputKind(kind), Text: a, Command: a, Arg: b, Data: a, LangHint: b}
-		res := e.Step(s, in, fixedNow)
+		res := e.Step(flows.Env{Now: fixedNow}, s, in)
 		if len(res.Replies) == 0 && in.Kind != flows.KindBlocked && in.Kind != flows.KindUnblock {
 			t.Errorf("no reply to %+v", in)
 		}

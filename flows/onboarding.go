@@ -37,6 +37,10 @@ func ParseDeepLink(payload string) (territory, source string, ok bool) {
 
 // start handles /start, with or without a deep-link payload.
 func start(t *Turn) {
+	if token, ok := strings.CutPrefix(t.In.Arg, invitePrefix); ok {
+		acceptInvite(t, token)
+		return
+	}
 	if ter, src, ok := ParseDeepLink(t.In.Arg); ok {
 		if tr, known := t.lib.content.Territory(ter); known {
 			if s, known := tr.Source(src); known {

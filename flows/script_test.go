@@ -2,6 +2,7 @@ package flows_test
 
 import (
 	"bufio"
+	"cmp"
 	"context"
 	"encoding/json"
 	"flag"
@@ -9,6 +10,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -23,10 +25,18 @@ var fixedNow = time.Date(2026, 11, 26, 10, 0, 0, 0, time.UTC)
 
 var update = flag.Bool("update", false, "rewrite the golden transcripts")
 
-// memStore is an in-memory flows.Store for conversation scripts.
+// memStore is an in-memory flows.Store and flows.Directory for conversation scripts.
 type memStore struct {
 	sessions map[int64][]byte
 	events   []flows.Event
+	roles    map[int64]flows.Role
+	invites  map[string]flows.Invite
+	audit    []flows.AuditEntry
+	jobs     map[string]flows.BroadcastQueued
+}
+
+func newMemStore() *memStore {
+	return &memStore{sessions: map[int64][]byte{}, roles: map[int64]flows.Role{}, invites: map[string]flows.Invite{}, jobs: map[string]flows.BroadcastQueued{}}
 }
 
 func (m *memStore) Load(_ context.Context, chat int64) (*flows.Session, error) {
@@ -42,12 +52,38 @@ func (m *memStore) Load(_ context.Context, chat int64) (*flows.Session, error) {
 }
 
 func (m *memStore) Commit(_ context.Context, chat int64, s *flows.Session, events []flows.Event) error {
-	m.events = append(m.events, events...)
 	for _, ev := range events {
-		if _, ok := ev.(flows.Forgotten); ok {
-			delete(m.sessions, chat)
-			return nil
+		if g, ok := ev.(flows.RoleGranted); ok {
+			if _, ok := m.invites[g.Token]; !ok {
+				return flows.ErrInviteGone
+			}
 		}
+	}
+	m.events = append(m.events, events...)
+	forgotten := false
+	for _, ev := range events {
+		switch ev := ev.(type) {
+		case flows.Forgotten:
+			forgotten = true
+		case flows.InviteCreated:
+			m.invites[ev.Invite.Token] = ev.Invite
+		case flows.RoleGranted:
+			delete(m.invites, ev.Token)
+			m.roles[ev.ChatID] = ev.Role
+		case flows.RoleRevoked:
+			delete(m.roles, ev.ChatID)
+		case flows.Audited:
+			m.audit = append(m.audit, ev.Entry)
+		case flows.BroadcastQueued:
+			if _, dup := m.jobs[ev.Job.ID]; !dup {
+				m.jobs[ev.Job.ID] = ev
+			}
+		}
+	}
+	if forgotten {
+		delete(m.sessions, chat)
+		delete(m.roles, chat)
+		return nil
 	}
 	buf, err := json.Marshal(s)
 	if err != nil {
@@ -55,6 +91,62 @@ func (m *memStore) Commit(_ context.Context, chat int64, s *flows.Session, event
 	}
 	m.sessions[chat] = buf
 	return nil
+}
+
+func (m *memStore) Role(_ context.Context, chat int64) (*flows.Role, error) {
+	if r, ok := m.roles[chat]; ok {
+		return &r, nil
+	}
+	return nil, nil
+}
+
+func (m *memStore) Invite(_ context.Context, token string) (*flows.Invite, error) {
+	if inv, ok := m.invites[token]; ok {
+		inv.Token = token
+		return &inv, nil
+	}
+	return nil, nil
+}
+
+func (m *memStore) Staff(_ context.Context, territory string) ([]flows.StaffMember, error) {
+	var out []flows.StaffMember
+	for chat, r := range m.roles {
+		if r.Territory == territory {
+			out = append(out, flows.StaffMember{ChatID: chat, Role: r})
+		}
+	}
+	slices.SortFunc(out, func(a, b flows.StaffMember) int {
+		return cmp.Or(a.Role.Since.Compare(b.Role.Since), cmp.Compare(a.ChatID, b.ChatID))
+	})
+	return out, nil
+}
+
+func (m *memStore) Audit(_ context.Context, n int) ([]flows.AuditEntry, error) {
+	out := slices.Clone(m.audit)
+	slices.Reverse(out)
+	return out[:min(n, len(out))], nil
+}
+
+func (m *memStore) Audience(ctx context.Context, territory string, langs []string) ([]flows.Recipient, error) {
+	var out []flows.Recipient
+	for chat := range m.sessions {
+		s, _ := m.Load(ctx, chat)
+		if _, news := s.Consents[flows.PurposeNews]; !news || s.Inactive || s.Territory != territory || s.Lang == "" {
+			continue
+		}
+		if len(langs) == 0 || slices.Contains(langs, s.Lang) {
+			out = append(out, flows.Recipient{ChatID: chat, Lang: s.Lang})
+		}
+	}
+	slices.SortFunc(out, func(a, b flows.Recipient) int { return cmp.Compare(a.ChatID, b.ChatID) })
+	return out, nil
+}
+
+func (m *memStore) Job(_ context.Context, id string) (*flows.JobStatus, error) {
+	if q, ok := m.jobs[id]; ok {
+		return &flows.JobStatus{Job: q.Job, Total: len(q.Messages)}, nil
+	}
+	return nil, nil
 }
 
 // engineFor serves the sample content, or the folder a script names on a
@@ -136,7 +228,7 @@ func runScript(t *testing.T, e *flows.Engine, path string) string {
 	}
 	defer f.Close()
 	now := fixedNow
-	store := &memStore{sessions: map[int64][]byte{}}
+	store := newMemStore()
 	svc := flows.NewService(e, store, flows.ClockFunc(func() time.Time { return now }))
 	const chat = 4242
 	var (

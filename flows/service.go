@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/territoires-integration/passerelle/locales"
 )
@@ -12,15 +13,18 @@ import (
 type Service struct {
 	engine *Engine
 	store  Store
+	dir    Directory // nil: no staff features
 	clock  Clock
 	// OnCorrupt is told when a stored session could not be read and the person
 	// starts afresh (for a log line at the edge); it may be nil.
 	OnCorrupt func(error)
 }
 
-// NewService returns a service writing through store.
+// NewService returns a service writing through store. When store is also a
+// Directory, staff roles and commands work.
 func NewService(e *Engine, store Store, clock Clock) *Service {
-	return &Service{engine: e, store: store, clock: clock}
+	dir, _ := store.(Directory)
+	return &Service{engine: e, store: store, dir: dir, clock: clock}
 }
 
 // ErrUnavailable wraps store failures: the person was told to try again and
@@ -48,11 +52,30 @@ func (s *Service) Handle(ctx context.Context, in Input) ([]Reply, error) {
 		return s.tryAgain(in.LangHint, ""), fmt.Errorf("%w: load session: %w", ErrUnavailable, err)
 	}
 	lang := sess.Lang
-	res := s.engine.Step(sess, in, now)
+	env := Env{Ctx: ctx, Now: now, Dir: s.dir}
+	if env.Role, err = s.role(ctx, in.ChatID, now); err != nil {
+		return s.tryAgain(in.LangHint, lang), fmt.Errorf("%w: load role: %w", ErrUnavailable, err)
+	}
+	res := s.engine.Step(env, sess, in)
+	if res.Err != nil {
+		return s.tryAgain(in.LangHint, lang), fmt.Errorf("%w: %w", ErrUnavailable, res.Err)
+	}
 	if err := s.store.Commit(ctx, in.ChatID, res.Session, res.Events); err != nil {
 		return s.tryAgain(in.LangHint, lang), fmt.Errorf("%w: commit session: %w", ErrUnavailable, err)
 	}
 	return res.Replies, nil
+}
+
+// role is the person's staff role: admin from configuration, else what the
+// directory holds.
+func (s *Service) role(ctx context.Context, chatID int64, now time.Time) (*Role, error) {
+	if s.engine.IsAdmin(chatID) {
+		return &Role{Kind: RoleAdmin, Since: now}, nil
+	}
+	if s.dir == nil {
+		return nil, nil
+	}
+	return s.dir.Role(ctx, chatID)
 }
 
 // Unavailable is the kind answer, in the hinted language, when nothing can be
@@ -73,4 +96,21 @@ func (s *Service) notice(id, hint, lang string) []Reply {
 	}
 	l, _ := locales.Lookup(lang)
 	return []Reply{{MessageID: id, Text: s.engine.msgs.Text(lang, id, nil), RTL: l.RTL}}
+}
+
+// JobReport renders a bulk job's progress for its owner, in their language.
+func (s *Service) JobReport(st JobStatus) Reply {
+	lang := st.OwnerLang
+	if _, ok := locales.Lookup(lang); !ok {
+		lang = locales.Source
+	}
+	id := "BroadcastProgress"
+	if st.Pending() <= 0 {
+		id = "BroadcastDone"
+	}
+	l, _ := locales.Lookup(lang)
+	text := s.engine.msgs.Text(lang, id, map[string]any{
+		"Sent": st.Sent, "Blocked": st.Blocked, "Failed": st.Failed, "Pending": st.Pending(), "Total": st.Total,
+	})
+	return Reply{MessageID: id, Text: text, RTL: l.RTL}
 }

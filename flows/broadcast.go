@@ -1,0 +1,235 @@
+package flows
+
+import (
+	"slices"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/territoires-integration/passerelle/locales"
+)
+
+// broadcastFlow is the coordinators' dialogue that sends news to a territory.
+const broadcastFlow = "bc"
+
+// Steps of the broadcast dialogue; Vars holds "ter", "langs" (comma list),
+// "fr", "t:<lang>" translations and "job".
+const (
+	stepLangs       = "langs"
+	stepText        = "text"
+	stepTranslate   = "tr"
+	stepTranslation = "tr:" // + language code
+	stepPreview     = "preview"
+)
+
+// maxBroadcast leaves room under Telegram's 4,096 characters for the note
+// above a French-only message.
+const maxBroadcast = 3500
+
+func broadcast(t *Turn) {
+	if !t.allowed("broadcast", RoleAdmin, RoleCoordinator) {
+		return
+	}
+	ter, _, ok := staffTerritory(t, "BroadcastUsageAdmin")
+	if !ok {
+		return
+	}
+	t.Goto(broadcastFlow, stepLangs)
+	t.S.Vars = map[string]string{"ter": ter}
+	languagesScreen(t, false)
+}
+
+// targetLangs are the languages the broadcast is for; none ticked means all.
+func targetLangs(t *Turn) []string {
+	if v := t.S.Vars["langs"]; v != "" {
+		return strings.Split(v, ",")
+	}
+	return nil
+}
+
+func languagesScreen(t *Turn, edit bool) {
+	tr, _ := t.lib.content.Territory(t.S.Vars["ter"])
+	chosen := targetLangs(t)
+	var rows [][]Button
+	for i, l := range locales.Languages {
+		mark := "⬜ "
+		if slices.Contains(chosen, l.Code) {
+			mark = "✅ "
+		}
+		b := Button{Text: mark + l.Name, Data: broadcastFlow + ":l:" + l.Code}
+		if i%2 == 0 {
+			rows = append(rows, []Button{b})
+		} else {
+			rows[len(rows)-1] = append(rows[len(rows)-1], b)
+		}
+	}
+	rows = append(rows, []Button{{Text: t.T("ButtonContinue", nil), Data: broadcastFlow + ":next"}, {Text: t.T("ButtonCancel", nil), Data: broadcastFlow + ":x"}})
+	r := Reply{MessageID: "BroadcastLanguages", Text: t.T("BroadcastLanguages", map[string]any{"Territory": tr.Name(t.lang)}), Buttons: rows}
+	if edit {
+		t.EditOrSend(r)
+	} else {
+		t.Send(r)
+	}
+}
+
+// translationsScreen offers a translation per target language, then the preview.
+func translationsScreen(t *Turn) {
+	t.Goto(broadcastFlow, stepTranslate)
+	langs := targetLangs(t)
+	if len(langs) == 0 {
+		langs = locales.Codes()
+	}
+	var rows [][]Button
+	for _, code := range langs {
+		if code == locales.Source {
+			continue
+		}
+		mark := "➕ "
+		if t.S.Vars["t:"+code] != "" {
+			mark = "✅ "
+		}
+		rows = append(rows, []Button{{Text: mark + languageName(code), Data: broadcastFlow + ":t:" + code}})
+	}
+	rows = append(rows, []Button{{Text: t.T("ButtonPreview", nil), Data: broadcastFlow + ":p"}, {Text: t.T("ButtonCancel", nil), Data: broadcastFlow + ":x"}})
+	t.Say("BroadcastTranslations", nil, rows)
+}
+
+// versionFor is the text a person reading lang receives.
+func versionFor(t *Turn, lang string) string {
+	if lang == locales.Source {
+		return t.S.Vars["fr"]
+	}
+	if tr := t.S.Vars["t:"+lang]; tr != "" {
+		return tr
+	}
+	return t.e.msgs.Text(lang, "NewsInFrench", nil) + "\n\n" + t.S.Vars["fr"]
+}
+
+// audience reads who would receive the broadcast now.
+func audience(t *Turn) ([]Recipient, bool) {
+	rs, err := t.env.Dir.Audience(t.env.Ctx, t.S.Vars["ter"], targetLangs(t))
+	return rs, t.read(err)
+}
+
+func preview(t *Turn) {
+	rs, ok := audience(t)
+	if !ok {
+		return
+	}
+	if len(rs) == 0 {
+		tr, _ := t.lib.content.Territory(t.S.Vars["ter"])
+		t.Goto("", "")
+		t.Say("BroadcastNoAudience", map[string]any{"Territory": tr.Name(t.lang)}, nil)
+		return
+	}
+	perLang := map[string]int{}
+	for _, r := range rs {
+		perLang[r.Lang]++
+	}
+	for _, l := range locales.Languages {
+		if n := perLang[l.Code]; n > 0 {
+			head := t.e.msgs.Plural(t.lang, "BroadcastPreview", n, map[string]any{"Language": l.Name})
+			t.Send(Reply{MessageID: "BroadcastPreview", Text: head + "\n\n" + versionFor(t, l.Code)})
+		}
+	}
+	if t.S.Vars["job"] == "" {
+		t.S.Vars["job"] = t.token()
+	}
+	t.Goto(broadcastFlow, stepPreview)
+	t.Send(Reply{MessageID: "BroadcastConfirm", Text: t.e.msgs.Plural(t.lang, "BroadcastConfirm", len(rs), nil), Buttons: [][]Button{
+		{{Text: "📤 " + t.T("ButtonSend", nil), Data: broadcastFlow + ":send"}, {Text: t.T("ButtonCancel", nil), Data: broadcastFlow + ":x"}},
+	}})
+}
+
+func send(t *Turn) {
+	rs, ok := audience(t)
+	if !ok {
+		return
+	}
+	ter := t.S.Vars["ter"]
+	job := Job{ID: t.S.Vars["job"], Kind: "broadcast", Territory: ter, Owner: t.In.ChatID, OwnerLang: t.lang, Created: t.Now}
+	msgs := make([]Bulk, len(rs))
+	for i, r := range rs {
+		msgs[i] = Bulk{Job: job.ID, ChatID: r.ChatID, Text: versionFor(t, r.Lang)}
+	}
+	t.Goto("", "")
+	if len(msgs) == 0 {
+		tr, _ := t.lib.content.Territory(ter)
+		t.Say("BroadcastNoAudience", map[string]any{"Territory": tr.Name(t.lang)}, nil)
+		return
+	}
+	t.Emit(BroadcastQueued{Job: job, Messages: msgs})
+	t.audit("broadcast", ter, len(msgs))
+	t.EditOrSend(Reply{MessageID: "BroadcastQueued", Text: t.e.msgs.Plural(t.lang, "BroadcastQueued", len(msgs), nil)})
+}
+
+type broadcaster struct{}
+
+func (broadcaster) Name() string { return broadcastFlow }
+
+// Press: "l:<code>" toggles a language, "next", "t:<code>" asks a
+// translation, "p" previews, "send", "x" cancels.
+func (broadcaster) Press(t *Turn, action string) {
+	if t.S.Flow != broadcastFlow || t.env.Role == nil || (t.env.Role.Kind != RoleAdmin && t.env.Role.Kind != RoleCoordinator) {
+		t.Expired()
+		return
+	}
+	verb, arg, _ := strings.Cut(action, ":")
+	switch {
+	case verb == "x":
+		t.Goto("", "")
+		t.EditOrSend(Reply{MessageID: "BroadcastCancelled", Text: t.T("BroadcastCancelled", nil)})
+	case verb == "l" && t.S.Step == stepLangs:
+		if _, ok := locales.Lookup(arg); !ok {
+			t.Expired()
+			return
+		}
+		langs := targetLangs(t)
+		if i := slices.Index(langs, arg); i >= 0 {
+			langs = slices.Delete(langs, i, i+1)
+		} else {
+			langs = append(langs, arg)
+		}
+		t.S.Vars["langs"] = strings.Join(langs, ",")
+		languagesScreen(t, true)
+	case verb == "next" && t.S.Step == stepLangs:
+		t.Goto(broadcastFlow, stepText)
+		t.Say("BroadcastWriteFrench", nil, nil)
+	case verb == "t" && t.S.Step == stepTranslate:
+		if _, ok := locales.Lookup(arg); !ok || arg == locales.Source {
+			t.Expired()
+			return
+		}
+		t.Goto(broadcastFlow, stepTranslation+arg)
+		t.Say("BroadcastWriteTranslation", map[string]any{"Language": languageName(arg)}, nil)
+	case verb == "p" && t.S.Step == stepTranslate:
+		preview(t)
+	case verb == "send" && t.S.Step == stepPreview:
+		send(t)
+	default:
+		t.Expired()
+	}
+}
+
+// Input takes the French text and the translations.
+func (broadcaster) Input(t *Turn) bool {
+	if t.In.Kind != KindText {
+		return false
+	}
+	text := strings.TrimSpace(t.In.Text)
+	switch {
+	case t.S.Step == stepText, strings.HasPrefix(t.S.Step, stepTranslation):
+	default:
+		return false
+	}
+	if n := utf8.RuneCountInString(text); n > maxBroadcast || n == 0 {
+		t.Say("BroadcastTooLong", map[string]any{"Count": n}, nil)
+		return true
+	}
+	if t.S.Step == stepText {
+		t.S.Vars["fr"] = text
+	} else {
+		t.S.Vars["t:"+strings.TrimPrefix(t.S.Step, stepTranslation)] = text
+	}
+	translationsScreen(t)
+	return true
+}
