@@ -8,8 +8,9 @@ import (
 )
 
 // Every key this package writes, and how long it lives, is defined in this
-// file. Keys about one person carry a TTL; aggregates carry none and hold no
-// chat id.
+// file. Keys about one person carry a TTL or are erased by /forget (userKeys
+// and Commit's Forgotten branch); aggregates carry none and hold no chat id.
+// The few shared keys that hold chat ids say below how those leave.
 
 // keyPrefix namespaces every key so that the Redis database can be shared.
 const keyPrefix = "psl:"
@@ -54,11 +55,92 @@ func feedbackField(messageID, kind string) string {
 	return messageID + "|" + kind
 }
 
+// roleKey holds the JSON of one staff member's flows.Role (personal; it also
+// names the inviter, Role.By). Staff are not newcomers: the key has no TTL
+// and lives until RoleRevoked or Forgotten erases it. Admins come from
+// configuration and are not stored.
+func roleKey(chatID int64) string {
+	return keyPrefix + "role:" + strconv.FormatInt(chatID, 10)
+}
+
+// staffKey is the set of chat ids holding a role in one territory. A member
+// is removed with its role (RoleRevoked, Forgotten, or a role in another
+// territory); no TTL.
+func staffKey(territory string) string {
+	return keyPrefix + "staff:" + territory
+}
+
+// staffPattern matches every staffKey, for erasing a member whose role could
+// not be read.
+const staffPattern = keyPrefix + "staff:*"
+
+// inviteKey holds the JSON of one flows.Invite; the token is the key. It
+// names the inviter (Role.By) and lives until the invitation expires.
+func inviteKey(token string) string {
+	return keyPrefix + "inv:" + token
+}
+
+// inviteTTL is how long an invitation is kept: until its Expires by this
+// process's clock, at most flows.InviteTTL. A caller whose clock disagrees
+// with ours (a fixed test clock) gets flows.InviteTTL; it checks Expires
+// against its own clock anyway.
+func inviteTTL(inv flows.Invite, now time.Time) time.Duration {
+	ttl := inv.Expires.Sub(now)
+	if ttl < time.Millisecond || ttl > flows.InviteTTL {
+		return flows.InviteTTL
+	}
+	return ttl
+}
+
+// auditKey is the audit log, a stream of flows.AuditEntry: actor chat id,
+// role, action, territory, count and time, never contents. It is trimmed to
+// flows.AuditRetention on every append, and Audit never reads older entries.
+const auditKey = keyPrefix + "audit"
+
+// audienceKey is a hash of chat id → "territory lang seenUnix" for the people
+// a broadcast may reach (news consent, active). A hash field cannot carry a
+// TTL on Redis 7.0: Commit removes the field as soon as the person no longer
+// qualifies or is forgotten, and PruneAudience removes the ones not seen
+// within flows.Retention, like their sessions.
+const audienceKey = keyPrefix + "aud"
+
+// The outbox. Its keys name no person except the chat ids inside entries,
+// which live only until the message is sent (or given up): Finish and Retry
+// delete the entry they settle.
+const (
+	// outboxKey is a stream of bulk messages to send: job, chat, text, attempt.
+	outboxKey = keyPrefix + "ob"
+	// outboxGroup is the consumer group every sender replica reads with.
+	outboxGroup = "senders"
+	// laterKey is a sorted set of deliveries to retry (JSON member, score:
+	// unix ms when due); Claim moves the due ones back into outboxKey.
+	laterKey = keyPrefix + "ob:later"
+)
+
+// jobKey is a hash describing one bulk job and counting its outcomes: the
+// owner's chat id, territory and counts, never the recipients. It expires
+// JobTTL after the job was queued.
+func jobKey(id string) string {
+	return keyPrefix + "job:" + id
+}
+
+// JobTTL is how long a bulk job's status is kept after it was queued.
+const JobTTL = 30 * 24 * time.Hour
+
+// limiterKey holds one rate limiter's theoretical arrival time. It expires a
+// few intervals after its last use; a per-chat limiter lives seconds.
+func limiterKey(key string) string {
+	return keyPrefix + "rl:" + key
+}
+
 // userKeys lists every key about one person. It is the single place to
 // extend when a feature stores something new per person, so that /forget
-// keeps erasing everything.
+// keeps erasing everything. Commit's Forgotten branch also removes what
+// lives inside shared keys: the person's staffKey membership and
+// audienceKey field.
 func userKeys(chatID int64) []string {
 	return []string{
 		sessionKey(chatID),
+		roleKey(chatID),
 	}
 }

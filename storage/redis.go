@@ -1,8 +1,10 @@
-// Package storage keeps Passerelle's sessions and aggregate counters in Redis.
+// Package storage keeps Passerelle's sessions, aggregate counters, staff
+// roles, audit log, broadcast audience, outbox and rate limiters in Redis.
 //
 // It stores the minimum: one small JSON session per person, always with a
-// TTL, and counters that name no one. It never logs; every failure comes back
-// as a wrapped error.
+// TTL, counters that name no one, and per-person staff and audience records
+// that /forget erases. It never logs; every failure comes back as a wrapped
+// error.
 package storage
 
 import (
@@ -13,6 +15,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"sync/atomic"
 	"time"
 
 	"github.com/alicebob/miniredis/v2"
@@ -32,10 +35,13 @@ const (
 	dialAttempts = 2
 )
 
-// Redis is a flows.Store backed by Redis.
+// Redis is a flows.Store and flows.Directory backed by Redis; it also holds
+// the outbox of bulk messages and the shared rate limiters.
 type Redis struct {
 	c    redis.UniversalClient
 	mini *miniredis.Miniredis // the embedded server, when OpenEmbedded started one
+
+	groupReady atomic.Bool // the outbox's consumer group was created by this client
 }
 
 var _ flows.Store = (*Redis)(nil)
@@ -178,52 +184,241 @@ func encodeSession(s *flows.Session) ([]byte, error) {
 	return json.Marshal(&c)
 }
 
-// Commit writes the session, or erases the person on flows.Forgotten, and records the events in one transaction.
+// commitAttempts bounds how many times Commit starts over when a key it
+// watches changed under it (another replica consumed the same invitation or
+// queued the same job); the next attempt sees the change.
+const commitAttempts = 10
+
+// Commit writes the session, or erases the person on flows.Forgotten, and
+// records the events in one transaction. A RoleGranted whose invitation is
+// gone fails the whole Commit with an error wrapping flows.ErrInviteGone, and
+// nothing is written.
 func (r *Redis) Commit(ctx context.Context, chatID int64, s *flows.Session, events []flows.Event) error {
-	forget := false
-	for _, e := range events {
-		switch e.(type) {
-		case flows.Forgotten, *flows.Forgotten:
-			forget = true
-		}
+	events, forget, err := normalizeEvents(events)
+	if err != nil {
+		// Nothing was sent.
+		return fmt.Errorf("commit: %w", err)
 	}
 	var payload []byte
 	if !forget {
 		if s == nil {
 			return errors.New("commit: nil session")
 		}
-		var err error
 		if payload, err = encodeSession(s); err != nil {
 			return fmt.Errorf("commit: encode session: %w", err)
 		}
 	}
-	_, err := r.c.TxPipelined(ctx, func(p redis.Pipeliner) error {
-		if forget {
-			p.Del(ctx, userKeys(chatID)...)
-		} else {
-			p.Set(ctx, sessionKey(chatID), payload, sessionTTL(s))
-		}
-		for _, e := range events {
-			switch e := e.(type) {
-			case flows.SourceScanned:
-				p.HIncrBy(ctx, sourceKey(e.Territory), e.Source, 1)
-			case *flows.SourceScanned:
-				p.HIncrBy(ctx, sourceKey(e.Territory), e.Source, 1)
-			case flows.FeedbackGiven:
-				p.HIncrBy(ctx, feedbackKey(e.Lang), feedbackField(e.MessageID, e.Kind), 1)
-			case *flows.FeedbackGiven:
-				p.HIncrBy(ctx, feedbackKey(e.Lang), feedbackField(e.MessageID, e.Kind), 1)
-			case flows.Forgotten, *flows.Forgotten:
-				// handled above
-			default:
-				// Returning an error discards the queued commands: nothing is sent.
-				return fmt.Errorf("unknown event %T", e)
-			}
+	c := &commit{chatID: chatID, s: s, payload: payload, forget: forget, events: events, now: time.Now()}
+	c.reset()
+	watch := c.watchKeys()
+	if len(watch) == 0 {
+		// Nothing to read first: a plain MULTI/EXEC.
+		if _, err := r.c.TxPipelined(ctx, func(p redis.Pipeliner) error { return c.queue(ctx, p) }); err != nil {
+			return fmt.Errorf("commit: %w", err)
 		}
 		return nil
-	})
-	if err != nil {
-		return fmt.Errorf("commit: %w", err)
+	}
+	for range commitAttempts {
+		err := r.c.Watch(ctx, func(tx *redis.Tx) error {
+			if err := c.read(ctx, tx); err != nil {
+				return err
+			}
+			_, err := tx.TxPipelined(ctx, func(p redis.Pipeliner) error { return c.queue(ctx, p) })
+			return err
+		}, watch...)
+		if errors.Is(err, redis.TxFailedErr) {
+			continue
+		}
+		if err != nil {
+			return fmt.Errorf("commit: %w", err)
+		}
+		return nil
+	}
+	return fmt.Errorf("commit: %w after %d attempts", redis.TxFailedErr, commitAttempts)
+}
+
+// normalizeEvents dereferences pointer events, rejects unknown ones and
+// reports whether the person is to be forgotten.
+func normalizeEvents(events []flows.Event) ([]flows.Event, bool, error) {
+	out := make([]flows.Event, 0, len(events))
+	forget := false
+	for _, e := range events {
+		switch v := e.(type) {
+		case flows.SourceScanned, flows.FeedbackGiven, flows.InviteCreated, flows.RoleGranted,
+			flows.RoleRevoked, flows.Audited, flows.BroadcastQueued:
+			out = append(out, v)
+		case flows.Forgotten:
+			forget = true
+			out = append(out, v)
+		case *flows.SourceScanned, *flows.FeedbackGiven, *flows.Forgotten, *flows.InviteCreated,
+			*flows.RoleGranted, *flows.RoleRevoked, *flows.Audited, *flows.BroadcastQueued:
+			d, ok := deref(v)
+			if !ok {
+				return nil, false, fmt.Errorf("nil event %T", e)
+			}
+			if _, f := d.(flows.Forgotten); f {
+				forget = true
+			}
+			out = append(out, d)
+		default:
+			return nil, false, fmt.Errorf("unknown event %T", e)
+		}
+	}
+	return out, forget, nil
+}
+
+// deref returns the value a known pointer event points to, false when nil.
+func deref(e flows.Event) (flows.Event, bool) {
+	switch p := e.(type) {
+	case *flows.SourceScanned:
+		return derefOf(p)
+	case *flows.FeedbackGiven:
+		return derefOf(p)
+	case *flows.Forgotten:
+		return derefOf(p)
+	case *flows.InviteCreated:
+		return derefOf(p)
+	case *flows.RoleGranted:
+		return derefOf(p)
+	case *flows.RoleRevoked:
+		return derefOf(p)
+	case *flows.Audited:
+		return derefOf(p)
+	case *flows.BroadcastQueued:
+		return derefOf(p)
+	}
+	return nil, false
+}
+
+func derefOf[T flows.Event](p *T) (flows.Event, bool) {
+	if p == nil {
+		return nil, false
+	}
+	return *p, true
+}
+
+// commit is one Commit being written: what to write, and what was read under
+// WATCH before writing it.
+type commit struct {
+	chatID  int64
+	s       *flows.Session
+	payload []byte // the encoded session; nil when forgetting
+	forget  bool
+	events  []flows.Event
+	now     time.Time
+
+	// Read under WATCH by read.
+	invites map[string]bool    // token → the invitation still exists
+	listed  map[int64][]string // chat → territories whose staff set may list it
+	jobs    map[string]bool    // job id → already queued
+}
+
+// watchKeys lists the keys whose current value decides what Commit writes.
+func (c *commit) watchKeys() []string {
+	var keys []string
+	seen := map[string]bool{}
+	add := func(k string) {
+		if !seen[k] {
+			seen[k] = true
+			keys = append(keys, k)
+		}
+	}
+	if c.forget {
+		add(roleKey(c.chatID))
+	}
+	for _, e := range c.events {
+		switch e := e.(type) {
+		case flows.RoleGranted:
+			add(inviteKey(e.Token))
+			add(roleKey(e.ChatID))
+		case flows.RoleRevoked:
+			add(roleKey(e.ChatID))
+		case flows.BroadcastQueued:
+			add(jobKey(e.Job.ID))
+		}
+	}
+	return keys
+}
+
+// reset forgets what a previous attempt read.
+func (c *commit) reset() {
+	c.invites = map[string]bool{}
+	c.listed = map[int64][]string{}
+	c.jobs = map[string]bool{}
+}
+
+// read fetches, under WATCH, what the events depend on.
+func (c *commit) read(ctx context.Context, tx *redis.Tx) error {
+	c.reset()
+	if c.forget {
+		if err := c.readListed(ctx, tx, c.chatID); err != nil {
+			return err
+		}
+	}
+	for _, e := range c.events {
+		switch e := e.(type) {
+		case flows.RoleGranted:
+			n, err := tx.Exists(ctx, inviteKey(e.Token)).Result()
+			if err != nil {
+				return fmt.Errorf("read invitation: %w", err)
+			}
+			c.invites[e.Token] = n == 1
+			if err := c.readListed(ctx, tx, e.ChatID); err != nil {
+				return err
+			}
+		case flows.RoleRevoked:
+			if err := c.readListed(ctx, tx, e.ChatID); err != nil {
+				return err
+			}
+		case flows.BroadcastQueued:
+			n, err := tx.Exists(ctx, jobKey(e.Job.ID)).Result()
+			if err != nil {
+				return fmt.Errorf("read job: %w", err)
+			}
+			c.jobs[e.Job.ID] = n == 1
+		}
+	}
+	return nil
+}
+
+// queue adds the writes to the transaction; an error discards them all.
+func (c *commit) queue(ctx context.Context, p redis.Pipeliner) error {
+	if c.forget {
+		p.Del(ctx, userKeys(c.chatID)...)
+		c.unlist(ctx, p, c.chatID)
+		p.HDel(ctx, audienceKey, audienceField(c.chatID))
+	} else {
+		p.Set(ctx, sessionKey(c.chatID), c.payload, sessionTTL(c.s))
+		queueAudience(ctx, p, c.chatID, c.s, c.now)
+	}
+	for _, e := range c.events {
+		switch e := e.(type) {
+		case flows.SourceScanned:
+			p.HIncrBy(ctx, sourceKey(e.Territory), e.Source, 1)
+		case flows.FeedbackGiven:
+			p.HIncrBy(ctx, feedbackKey(e.Lang), feedbackField(e.MessageID, e.Kind), 1)
+		case flows.Forgotten:
+			// handled above
+		case flows.InviteCreated:
+			if err := queueInvite(ctx, p, e.Invite, c.now); err != nil {
+				return err
+			}
+		case flows.RoleGranted:
+			if err := c.grant(ctx, p, e); err != nil {
+				return err
+			}
+		case flows.RoleRevoked:
+			p.Del(ctx, roleKey(e.ChatID))
+			c.unlist(ctx, p, e.ChatID)
+		case flows.Audited:
+			queueAudit(ctx, p, e.Entry, c.now)
+		case flows.BroadcastQueued:
+			if err := c.enqueue(ctx, p, e); err != nil {
+				return err
+			}
+		default:
+			return fmt.Errorf("unknown event %T", e)
+		}
 	}
 	return nil
 }

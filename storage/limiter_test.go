@@ -1,0 +1,230 @@
+package storage
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/alicebob/miniredis/v2"
+	"github.com/redis/go-redis/v9"
+)
+
+// backend is a Redis to run the limiter against.
+type backend struct {
+	name string
+	r    *Redis
+}
+
+// limiterBackends returns this test's server (a real redis-server when one
+// is on PATH) and an in-process miniredis, each fresh.
+func limiterBackends(t *testing.T) []backend {
+	t.Helper()
+	r, srv := open(t)
+	name := "miniredis"
+	if srv.Real() {
+		name = "redis-server"
+	}
+	m := miniredis.RunT(t)
+	opt := &redis.Options{Addr: m.Addr()}
+	setDefaults(opt)
+	mr := NewFromClient(redis.NewClient(opt))
+	t.Cleanup(func() { _ = mr.Close() })
+	return []backend{{name, r}, {"embedded miniredis", mr}}
+}
+
+// allow calls Allow or fails the test.
+func allow(t testing.TB, r *Redis, key string, every time.Duration, burst int) (bool, time.Duration) {
+	t.Helper()
+	ok, wait, err := r.Allow(context.Background(), key, every, burst)
+	if err != nil {
+		t.Fatalf("Allow: %v", err)
+	}
+	return ok, wait
+}
+
+// near reports whether got is within tolerance below want, and not above it.
+func near(got, want, tolerance time.Duration) bool {
+	return got <= want && want-got <= tolerance
+}
+
+func TestAllowRate(t *testing.T) {
+	const every, calls = 5 * time.Millisecond, 200
+	for _, b := range limiterBackends(t) {
+		for _, burst := range []int{1, 10} {
+			t.Run(fmt.Sprintf("%s burst %d", b.name, burst), func(t *testing.T) {
+				start := time.Now()
+				allowed, denied := 0, 0
+				for allowed < calls {
+					ok, wait := allow(t, b.r, "rate", every, burst)
+					if ok {
+						allowed++
+						continue
+					}
+					denied++
+					if wait <= 0 || wait > every {
+						t.Fatalf("denied with wait %v, want (0, %v]", wait, every)
+					}
+					time.Sleep(wait)
+				}
+				elapsed := time.Since(start)
+				min := time.Duration(calls-burst) * every
+				t.Logf("%d allowed in %v (minimum %v), %d denials", calls, elapsed.Round(time.Millisecond), min, denied)
+				if elapsed < min-every {
+					t.Errorf("%d allowed in %v: faster than one per %v after a burst of %d", calls, elapsed, every, burst)
+				}
+				if elapsed > min*3/2+100*time.Millisecond {
+					t.Errorf("%d allowed in %v: much slower than the rate (%v)", calls, elapsed, min)
+				}
+				if denied > 2*calls {
+					t.Errorf("%d denials for %d allowed: the waits are too short", denied, calls)
+				}
+				// Start afresh for the next subtest.
+				b.r.c.Del(context.Background(), limiterKey("rate"))
+			})
+		}
+	}
+}
+
+func TestAllowSharedByReplicas(t *testing.T) {
+	const every, calls = 5 * time.Millisecond, 100
+	ctx := context.Background()
+	r, srv := open(t)
+	replicas := []*Redis{r}
+	for range 2 {
+		c, err := New(ctx, srv.URL())
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = c.Close() })
+		replicas = append(replicas, c)
+	}
+	var allowed atomic.Int64
+	var wg sync.WaitGroup
+	start := time.Now()
+	for _, c := range replicas {
+		wg.Go(func() {
+			for allowed.Load() < calls {
+				ok, wait, err := c.Allow(ctx, "shared", every, 1)
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				if ok {
+					allowed.Add(1)
+				} else {
+					time.Sleep(wait)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	elapsed := time.Since(start)
+	n := allowed.Load()
+	t.Logf("%d replicas: %d allowed in %v", len(replicas), n, elapsed.Round(time.Millisecond))
+	if min := time.Duration(n-2) * every; elapsed < min {
+		t.Errorf("%d allowed in %v across replicas, want at least %v", n, elapsed, min)
+	}
+}
+
+func TestAllowBurst(t *testing.T) {
+	const every = time.Hour
+	for _, b := range limiterBackends(t) {
+		for _, burst := range []int{1, 3, 10} {
+			t.Run(fmt.Sprintf("%s burst %d", b.name, burst), func(t *testing.T) {
+				key := fmt.Sprint("burst", burst)
+				for i := range burst {
+					if ok, wait := allow(t, b.r, key, every, burst); !ok {
+						t.Fatalf("call %d of a burst of %d denied (wait %v)", i+1, burst, wait)
+					}
+				}
+				for range 2 { // a denial takes nothing
+					ok, wait := allow(t, b.r, key, every, burst)
+					if ok || !near(wait, every, time.Second) {
+						t.Errorf("after the burst: (%v, %v), want (false, about %v)", ok, wait, every)
+					}
+				}
+				if ok, _ := allow(t, b.r, key+"-other", every, burst); !ok {
+					t.Error("another key was limited")
+				}
+			})
+		}
+	}
+}
+
+func TestTake(t *testing.T) {
+	const every = time.Hour
+	tests := []struct {
+		burst, takes int
+		wantOK       bool
+		wantWait     time.Duration
+	}{
+		{1, 0, true, 0},
+		{1, 1, false, every},
+		{1, 3, false, 3 * every},
+		{2, 1, true, 0},
+		{2, 2, false, every},
+		{2, 4, false, 3 * every},
+	}
+	for _, b := range limiterBackends(t) {
+		for _, tt := range tests {
+			t.Run(fmt.Sprintf("%s burst %d takes %d", b.name, tt.burst, tt.takes), func(t *testing.T) {
+				key := fmt.Sprint("take", tt.burst, tt.takes)
+				for range tt.takes {
+					if err := b.r.Take(context.Background(), key, every, tt.burst); err != nil {
+						t.Fatal(err)
+					}
+				}
+				ok, wait := allow(t, b.r, key, every, tt.burst)
+				if ok != tt.wantOK || !near(wait, tt.wantWait, time.Second) {
+					t.Errorf("Allow = (%v, %v), want (%v, about %v)", ok, wait, tt.wantOK, tt.wantWait)
+				}
+			})
+		}
+	}
+}
+
+func TestLimiterKeyExpires(t *testing.T) {
+	const every = 100 * time.Millisecond
+	for _, b := range limiterBackends(t) {
+		t.Run(b.name, func(t *testing.T) {
+			ctx := context.Background()
+			for range 3 {
+				if err := b.r.Take(ctx, "ttl", every, 2); err != nil {
+					t.Fatal(err)
+				}
+			}
+			ttl := b.r.c.PTTL(ctx, limiterKey("ttl")).Val()
+			if ttl <= 0 || ttl > 5*every {
+				t.Errorf("PTTL %v, want a few intervals of %v", ttl, every)
+			}
+		})
+	}
+}
+
+func TestLimiterArguments(t *testing.T) {
+	r, _ := open(t)
+	ctx := context.Background()
+	tests := []struct {
+		name  string
+		every time.Duration
+		burst int
+	}{
+		{"zero interval", 0, 1},
+		{"negative interval", -time.Second, 1},
+		{"sub-microsecond interval", time.Nanosecond, 1},
+		{"zero burst", time.Second, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if _, _, err := r.Allow(ctx, "k", tt.every, tt.burst); err == nil {
+				t.Error("Allow succeeded")
+			}
+			if err := r.Take(ctx, "k", tt.every, tt.burst); err == nil {
+				t.Error("Take succeeded")
+			}
+		})
+	}
+}

@@ -1,0 +1,424 @@
+package storage
+
+// The outbox: bulk messages are written to a stream in the same transaction
+// that records the broadcast, then claimed by sender replicas through one
+// consumer group. Delivery is at least once: a message leaves the outbox only
+// when Finish or Retry settles it, and the messages of a replica that died
+// while sending are claimed again by another after an idle time.
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/territoires-integration/passerelle/flows"
+)
+
+// claimBlock is how long Claim waits for a new message when none is ready:
+// short, so that a replica notices due retries and stops promptly, and never
+// 0, which would wait forever.
+const claimBlock = time.Second
+
+// The job hash's fields.
+const (
+	jobID       = "id"
+	jobKind     = "kind"
+	jobTerr     = "ter"
+	jobOwner    = "owner"
+	jobLang     = "lang"
+	jobCreated  = "created" // unix ms; absent when the job had no time
+	jobTotal    = "total"
+	jobSent     = "sent"
+	jobBlocked  = "blocked"
+	jobFailed   = "failed"
+	jobProgress = "progress" // the owner's progress message id
+)
+
+// outcomeField is the job counter each outcome increments.
+var outcomeField = map[flows.Outcome]string{
+	flows.OutcomeSent:    jobSent,
+	flows.OutcomeBlocked: jobBlocked,
+	flows.OutcomeFailed:  jobFailed,
+}
+
+// enqueue creates the job and writes its messages, unless a job with this id
+// was already queued (Commit may be retried, or the same broadcast confirmed
+// twice): the job key is watched, so two concurrent commits queue it once.
+func (c *commit) enqueue(ctx context.Context, p redis.Pipeliner, e flows.BroadcastQueued) error {
+	if e.Job.ID == "" {
+		return errors.New("broadcast without a job id")
+	}
+	if c.jobs[e.Job.ID] {
+		return nil
+	}
+	c.jobs[e.Job.ID] = true
+	key := jobKey(e.Job.ID)
+	fields := []any{
+		jobID, e.Job.ID,
+		jobKind, e.Job.Kind,
+		jobTerr, e.Job.Territory,
+		jobOwner, e.Job.Owner,
+		jobLang, e.Job.OwnerLang,
+		jobTotal, len(e.Messages),
+		jobSent, 0,
+		jobBlocked, 0,
+		jobFailed, 0,
+		jobProgress, 0,
+	}
+	if !e.Job.Created.IsZero() {
+		fields = append(fields, jobCreated, e.Job.Created.UnixMilli())
+	}
+	p.HSet(ctx, key, fields...)
+	p.Expire(ctx, key, JobTTL)
+	for _, m := range e.Messages {
+		p.XAdd(ctx, &redis.XAddArgs{
+			Stream: outboxKey,
+			ID:     "*",
+			Values: []any{"job", e.Job.ID, "chat", m.ChatID, "text", m.Text, "attempt", 1},
+		})
+	}
+	return nil
+}
+
+// promote moves up to ARGV[1] deliveries due by the server's clock from the
+// later set KEYS[1] back into the stream KEYS[2]. An unreadable member is
+// dropped rather than blocking the ones behind it.
+var promote = redis.NewScript(`
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local due = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', string.format('%.0f', now), 'LIMIT', '0', ARGV[1])
+for _, m in ipairs(due) do
+  local ok, d = pcall(cjson.decode, m)
+  if ok and type(d) == 'table' and type(d.job) == 'string' and type(d.chat) == 'string'
+      and type(d.text) == 'string' and type(d.attempt) == 'string' then
+    redis.call('XADD', KEYS[2], '*', 'job', d.job, 'chat', d.chat, 'text', d.text, 'attempt', d.attempt)
+  end
+  redis.call('ZREM', KEYS[1], m)
+end
+return #due
+`)
+
+// finish acknowledges and deletes entry ARGV[2] of stream KEYS[1] for group
+// ARGV[1] and, only when this call acknowledged it, increments counter
+// ARGV[3] of job KEYS[2] (if the job still exists). It returns the job.
+var finish = redis.NewScript(`
+local acked = redis.call('XACK', KEYS[1], ARGV[1], ARGV[2])
+if acked == 1 then
+  redis.call('XDEL', KEYS[1], ARGV[2])
+  if redis.call('EXISTS', KEYS[2]) == 1 then
+    redis.call('HINCRBY', KEYS[2], ARGV[3], 1)
+  end
+end
+return redis.call('HGETALL', KEYS[2])
+`)
+
+// retry acknowledges and deletes entry ARGV[2] of stream KEYS[1] for group
+// ARGV[1] and, only when this call acknowledged it, adds member ARGV[3] to
+// the later set KEYS[2] at score ARGV[4]. It returns 1 when it did.
+var retry = redis.NewScript(`
+local acked = redis.call('XACK', KEYS[1], ARGV[1], ARGV[2])
+if acked == 1 then
+  redis.call('ZADD', KEYS[2], ARGV[4], ARGV[3])
+  redis.call('XDEL', KEYS[1], ARGV[2])
+end
+return acked
+`)
+
+// setProgress sets the progress field of job KEYS[1] to ARGV[1] if the job
+// exists, and returns 1 when it does.
+var setProgress = redis.NewScript(`
+if redis.call('EXISTS', KEYS[1]) == 1 then
+  redis.call('HSET', KEYS[1], 'progress', ARGV[1])
+  return 1
+end
+return 0
+`)
+
+// laterEntry is a delivery waiting in laterKey. Every field is a string so
+// that the promote script copies chat ids without going through a float.
+type laterEntry struct {
+	From    string `json:"from"` // the entry it replaces: two retries of one copy are one member
+	Job     string `json:"job"`
+	Chat    string `json:"chat"`
+	Text    string `json:"text"`
+	Attempt string `json:"attempt"`
+}
+
+// Claim returns up to n messages for consumer to send: first the retries
+// now due, then messages another consumer claimed more than idle ago without
+// settling them (it crashed or was killed), then new ones, waiting up to a
+// second when there are none. Each must be settled with Finish or Retry;
+// one left unsettled is claimed again after idle.
+func (r *Redis) Claim(ctx context.Context, consumer string, n int, idle time.Duration) ([]flows.Delivery, error) {
+	if consumer == "" {
+		return nil, errors.New("claim: empty consumer name")
+	}
+	if n <= 0 {
+		return nil, nil
+	}
+	ds, err := r.claim(ctx, consumer, n, idle)
+	if err != nil && strings.HasPrefix(err.Error(), "NOGROUP") {
+		// The group vanished with the server's data: create it and try again.
+		r.groupReady.Store(false)
+		ds, err = r.claim(ctx, consumer, n, idle)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("claim: %w", err)
+	}
+	return ds, nil
+}
+
+// claim is one attempt of Claim; its errors are the server's, unwrapped.
+func (r *Redis) claim(ctx context.Context, consumer string, n int, idle time.Duration) ([]flows.Delivery, error) {
+	if err := r.ensureGroup(ctx); err != nil {
+		return nil, err
+	}
+	if err := promote.Run(ctx, r.c, []string{laterKey, outboxKey}, n).Err(); err != nil {
+		return nil, err
+	}
+	idle = max(idle.Truncate(time.Millisecond), 0) // the client logs below a millisecond
+	var msgs []redis.XMessage
+	for start := "0-0"; len(msgs) < n; {
+		claimed, next, err := r.c.XAutoClaim(ctx, &redis.XAutoClaimArgs{
+			Stream:   outboxKey,
+			Group:    outboxGroup,
+			Consumer: consumer,
+			MinIdle:  idle,
+			Start:    start,
+			Count:    int64(n - len(msgs)),
+		}).Result()
+		if err != nil {
+			return nil, err
+		}
+		msgs = append(msgs, claimed...)
+		if next == "" || next == "0-0" {
+			break
+		}
+		start = next
+	}
+	if rest := n - len(msgs); rest > 0 {
+		block := time.Duration(-1) // no BLOCK: return what was claimed at once
+		if len(msgs) == 0 {
+			block = blockFor(ctx)
+		}
+		streams, err := r.c.XReadGroup(ctx, &redis.XReadGroupArgs{
+			Group:    outboxGroup,
+			Consumer: consumer,
+			Streams:  []string{outboxKey, ">"},
+			Count:    int64(rest),
+			Block:    block,
+		}).Result()
+		if err != nil && !errors.Is(err, redis.Nil) {
+			return nil, err
+		}
+		for _, s := range streams {
+			msgs = append(msgs, s.Messages...)
+		}
+	}
+	out := make([]flows.Delivery, 0, len(msgs))
+	for _, m := range msgs {
+		d, err := decodeDelivery(m)
+		if err != nil {
+			// It can never be sent: settle it as failed rather than
+			// claim it again forever.
+			if err := finish.Run(ctx, r.c, []string{outboxKey, jobKey(stringField(m.Values, "job"))},
+				outboxGroup, m.ID, jobFailed).Err(); err != nil {
+				return nil, err
+			}
+			continue
+		}
+		out = append(out, d)
+	}
+	return out, nil
+}
+
+// blockFor is how long XREADGROUP may wait: claimBlock, less when the
+// context ends sooner, -1 (no BLOCK) when it is about to.
+func blockFor(ctx context.Context) time.Duration {
+	block := claimBlock
+	if deadline, ok := ctx.Deadline(); ok {
+		block = min(block, time.Until(deadline)/2).Truncate(time.Millisecond)
+	}
+	if block < time.Millisecond {
+		return -1
+	}
+	return block
+}
+
+// ensureGroup creates the consumer group, and the stream, once per client.
+// The group starts at id 0 so that messages queued before it existed are
+// delivered.
+func (r *Redis) ensureGroup(ctx context.Context) error {
+	if r.groupReady.Load() {
+		return nil
+	}
+	err := r.c.XGroupCreateMkStream(ctx, outboxKey, outboxGroup, "0").Err()
+	if err != nil && !strings.HasPrefix(err.Error(), "BUSYGROUP") {
+		return fmt.Errorf("create consumer group: %w", err)
+	}
+	r.groupReady.Store(true)
+	return nil
+}
+
+// decodeDelivery reads an outbox entry.
+func decodeDelivery(m redis.XMessage) (flows.Delivery, error) {
+	job := stringField(m.Values, "job")
+	if job == "" {
+		return flows.Delivery{}, fmt.Errorf("%w: outbox entry %s has no job", flows.ErrCorrupt, m.ID)
+	}
+	chat, err := intField(m.Values, "chat")
+	if err != nil {
+		return flows.Delivery{}, fmt.Errorf("outbox entry %s: %w", m.ID, err)
+	}
+	attempt, err := intField(m.Values, "attempt")
+	if err != nil {
+		return flows.Delivery{}, fmt.Errorf("outbox entry %s: %w", m.ID, err)
+	}
+	return flows.Delivery{
+		ID:      m.ID,
+		Bulk:    flows.Bulk{Job: job, ChatID: chat, Text: stringField(m.Values, "text")},
+		Attempt: int(attempt),
+	}, nil
+}
+
+// Finish settles a delivery: it leaves the outbox and counts in its job. It
+// returns the job's status afterwards (zero counts when the job has
+// expired). Finishing a delivery already settled counts nothing.
+func (r *Redis) Finish(ctx context.Context, d flows.Delivery, outcome flows.Outcome) (flows.JobStatus, error) {
+	field, ok := outcomeField[outcome]
+	if !ok {
+		return flows.JobStatus{}, fmt.Errorf("finish: unknown outcome %q", outcome)
+	}
+	kv, err := finish.Run(ctx, r.c, []string{outboxKey, jobKey(d.Bulk.Job)}, outboxGroup, d.ID, field).StringSlice()
+	if err != nil {
+		return flows.JobStatus{}, fmt.Errorf("finish: %w", err)
+	}
+	if len(kv) == 0 {
+		return flows.JobStatus{Job: flows.Job{ID: d.Bulk.Job}}, nil
+	}
+	st, err := decodeJob(pairs(kv))
+	if err != nil {
+		return flows.JobStatus{}, fmt.Errorf("finish: job %s: %w", d.Bulk.Job, err)
+	}
+	return st, nil
+}
+
+// Retry settles a delivery for now and queues a copy with Attempt+1 that
+// Claim returns once at has passed. Retrying a delivery already settled does
+// nothing.
+func (r *Redis) Retry(ctx context.Context, d flows.Delivery, at time.Time) error {
+	member, err := json.Marshal(laterEntry{
+		From:    d.ID,
+		Job:     d.Bulk.Job,
+		Chat:    strconv.FormatInt(d.Bulk.ChatID, 10),
+		Text:    d.Bulk.Text,
+		Attempt: strconv.Itoa(d.Attempt + 1),
+	})
+	if err != nil {
+		return fmt.Errorf("retry: %w", err)
+	}
+	if err := retry.Run(ctx, r.c, []string{outboxKey, laterKey}, outboxGroup, d.ID, member, at.UnixMilli()).Err(); err != nil {
+		return fmt.Errorf("retry: %w", err)
+	}
+	return nil
+}
+
+// SetProgressMessage records the owner's message that shows the job's
+// progress; flows.ErrNotFound when the job is unknown or expired.
+func (r *Redis) SetProgressMessage(ctx context.Context, job string, messageID int) error {
+	ok, err := setProgress.Run(ctx, r.c, []string{jobKey(job)}, messageID).Int()
+	if err != nil {
+		return fmt.Errorf("set progress message: %w", err)
+	}
+	if ok == 0 {
+		return fmt.Errorf("set progress message: job %s: %w", job, flows.ErrNotFound)
+	}
+	return nil
+}
+
+// Job returns a bulk job's status, nil when it is unknown or expired.
+func (r *Redis) Job(ctx context.Context, id string) (*flows.JobStatus, error) {
+	h, err := r.c.HGetAll(ctx, jobKey(id)).Result()
+	if err != nil {
+		return nil, fmt.Errorf("load job: %w", err)
+	}
+	if len(h) == 0 {
+		return nil, nil
+	}
+	st, err := decodeJob(h)
+	if err != nil {
+		return nil, fmt.Errorf("load job %s: %w", id, err)
+	}
+	return &st, nil
+}
+
+// OutboxLen returns how many messages are not settled yet: queued, being
+// sent, or waiting for a retry.
+func (r *Redis) OutboxLen(ctx context.Context) (int64, error) {
+	var xlen, zcard *redis.IntCmd
+	_, err := r.c.Pipelined(ctx, func(p redis.Pipeliner) error {
+		xlen = p.XLen(ctx, outboxKey)
+		zcard = p.ZCard(ctx, laterKey)
+		return nil
+	})
+	if err != nil {
+		return 0, fmt.Errorf("outbox length: %w", err)
+	}
+	return xlen.Val() + zcard.Val(), nil
+}
+
+// pairs turns an HGETALL reply into a map.
+func pairs(kv []string) map[string]string {
+	m := make(map[string]string, len(kv)/2)
+	for i := 0; i+1 < len(kv); i += 2 {
+		m[kv[i]] = kv[i+1]
+	}
+	return m
+}
+
+// decodeJob reads a job hash.
+func decodeJob(h map[string]string) (flows.JobStatus, error) {
+	num := func(name string) (int64, error) {
+		v, ok := h[name]
+		if !ok {
+			return 0, nil
+		}
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil {
+			return 0, fmt.Errorf("%w: field %q: %w", flows.ErrCorrupt, name, err)
+		}
+		return n, nil
+	}
+	var ints [7]int64
+	for i, name := range []string{jobOwner, jobCreated, jobTotal, jobSent, jobBlocked, jobFailed, jobProgress} {
+		n, err := num(name)
+		if err != nil {
+			return flows.JobStatus{}, err
+		}
+		ints[i] = n
+	}
+	st := flows.JobStatus{
+		Job: flows.Job{
+			ID:        h[jobID],
+			Kind:      h[jobKind],
+			Territory: h[jobTerr],
+			Owner:     ints[0],
+			OwnerLang: h[jobLang],
+		},
+		Total:           int(ints[2]),
+		Sent:            int(ints[3]),
+		Blocked:         int(ints[4]),
+		Failed:          int(ints[5]),
+		ProgressMessage: int(ints[6]),
+	}
+	if _, ok := h[jobCreated]; ok {
+		st.Created = time.UnixMilli(ints[1]).UTC()
+	}
+	return st, nil
+}

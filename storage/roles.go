@@ -1,0 +1,192 @@
+package storage
+
+// Staff roles and invitations. A role is written only by consuming its
+// invitation, in the same transaction as the invitee's session, so that one
+// invitation grants one role even when two people open it at once.
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/territoires-integration/passerelle/flows"
+)
+
+var _ flows.Directory = (*Redis)(nil)
+
+// Role returns the stored role of a staff member, nil when there is none.
+// Admins come from configuration and have none here.
+func (r *Redis) Role(ctx context.Context, chatID int64) (*flows.Role, error) {
+	raw, err := r.c.Get(ctx, roleKey(chatID)).Bytes()
+	if errors.Is(err, redis.Nil) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("load role: %w", err)
+	}
+	var role flows.Role
+	if err := json.Unmarshal(raw, &role); err != nil {
+		return nil, fmt.Errorf("load role: %w: %w", flows.ErrCorrupt, err)
+	}
+	return &role, nil
+}
+
+// Invite returns an invitation, nil when it is unknown, used or expired.
+func (r *Redis) Invite(ctx context.Context, token string) (*flows.Invite, error) {
+	raw, err := r.c.Get(ctx, inviteKey(token)).Bytes()
+	if errors.Is(err, redis.Nil) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("load invitation: %w", err)
+	}
+	var inv flows.Invite
+	if err := json.Unmarshal(raw, &inv); err != nil {
+		return nil, fmt.Errorf("load invitation: %w: %w", flows.ErrCorrupt, err)
+	}
+	inv.Token = token
+	return &inv, nil
+}
+
+// Staff returns a territory's team, oldest role first. A member whose role
+// is missing, unreadable or now in another territory is left out.
+func (r *Redis) Staff(ctx context.Context, territory string) ([]flows.StaffMember, error) {
+	members, err := r.c.SMembers(ctx, staffKey(territory)).Result()
+	if err != nil {
+		return nil, fmt.Errorf("load staff: %w", err)
+	}
+	if len(members) == 0 {
+		return nil, nil
+	}
+	chats := make([]int64, 0, len(members))
+	keys := make([]string, 0, len(members))
+	for _, m := range members {
+		chat, err := strconv.ParseInt(m, 10, 64)
+		if err != nil {
+			continue
+		}
+		chats = append(chats, chat)
+		keys = append(keys, roleKey(chat))
+	}
+	if len(keys) == 0 {
+		return nil, nil
+	}
+	raws, err := r.c.MGet(ctx, keys...).Result()
+	if err != nil {
+		return nil, fmt.Errorf("load staff roles: %w", err)
+	}
+	staff := make([]flows.StaffMember, 0, len(raws))
+	for i, raw := range raws {
+		s, ok := raw.(string)
+		if !ok {
+			continue
+		}
+		var role flows.Role
+		if json.Unmarshal([]byte(s), &role) != nil || role.Territory != territory {
+			continue
+		}
+		staff = append(staff, flows.StaffMember{ChatID: chats[i], Role: role})
+	}
+	slices.SortFunc(staff, func(a, b flows.StaffMember) int {
+		if c := a.Role.Since.Compare(b.Role.Since); c != 0 {
+			return c
+		}
+		return compareInt64(a.ChatID, b.ChatID)
+	})
+	return staff, nil
+}
+
+func compareInt64(a, b int64) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+// queueInvite stores an invitation until it expires.
+func queueInvite(ctx context.Context, p redis.Pipeliner, inv flows.Invite, now time.Time) error {
+	if inv.Token == "" {
+		return errors.New("invitation without a token")
+	}
+	raw, err := json.Marshal(inv)
+	if err != nil {
+		return fmt.Errorf("encode invitation: %w", err)
+	}
+	p.Set(ctx, inviteKey(inv.Token), raw, inviteTTL(inv, now))
+	return nil
+}
+
+// grant consumes the invitation and writes the role; it fails with
+// flows.ErrInviteGone, discarding the whole transaction, when the
+// invitation was not there when read under WATCH.
+func (c *commit) grant(ctx context.Context, p redis.Pipeliner, e flows.RoleGranted) error {
+	if !c.invites[e.Token] {
+		return fmt.Errorf("grant role: %w", flows.ErrInviteGone)
+	}
+	c.invites[e.Token] = false // one invitation, one role, even within a commit
+	raw, err := json.Marshal(e.Role)
+	if err != nil {
+		return fmt.Errorf("encode role: %w", err)
+	}
+	p.Del(ctx, inviteKey(e.Token))
+	c.unlist(ctx, p, e.ChatID)
+	p.Set(ctx, roleKey(e.ChatID), raw, 0)
+	if e.Role.Territory != "" {
+		p.SAdd(ctx, staffKey(e.Role.Territory), e.ChatID)
+		c.listed[e.ChatID] = []string{e.Role.Territory}
+	}
+	return nil
+}
+
+// unlist removes chat from every staff set that may list it.
+func (c *commit) unlist(ctx context.Context, p redis.Pipeliner, chat int64) {
+	for _, ter := range c.listed[chat] {
+		p.SRem(ctx, staffKey(ter), chat)
+	}
+	c.listed[chat] = nil
+}
+
+// readListed records, under WATCH, which staff sets may list chat: the
+// territory of its stored role, or every staff set when the role cannot be
+// read (so that /forget still removes the member).
+func (c *commit) readListed(ctx context.Context, tx *redis.Tx, chat int64) error {
+	if _, done := c.listed[chat]; done {
+		return nil
+	}
+	raw, err := tx.Get(ctx, roleKey(chat)).Bytes()
+	if errors.Is(err, redis.Nil) {
+		c.listed[chat] = nil
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("read role: %w", err)
+	}
+	var role flows.Role
+	if json.Unmarshal(raw, &role) == nil {
+		c.listed[chat] = nil
+		if role.Territory != "" {
+			c.listed[chat] = []string{role.Territory}
+		}
+		return nil
+	}
+	var all []string
+	iter := tx.Scan(ctx, 0, staffPattern, 100).Iterator()
+	for iter.Next(ctx) {
+		all = append(all, strings.TrimPrefix(iter.Val(), staffKey("")))
+	}
+	if err := iter.Err(); err != nil {
+		return fmt.Errorf("list staff sets: %w", err)
+	}
+	c.listed[chat] = all
+	return nil
+}
