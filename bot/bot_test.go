@@ -653,7 +653,7 @@ func TestOrderAndParallelChats(t *testing.T) {
 	var want []sent
 	s := flows.NewSession(h.clock.Now())
 	for _, in := range inputs {
-		res := h.engine.Step(s, in, h.clock.Now())
+		res := h.engine.Step(flows.Env{Now: h.clock.Now()}, s, in)
 		s = res.Session
 		for _, r := range res.Replies {
 			var rows [][]btn
