@@ -45,6 +45,8 @@ func registerCore(e *Engine) {
 	e.Command("sos", emergency)
 
 	e.AddMenuEntry(MenuEntry{Label: "MenuGuide", Data: guideFlow + ":h"})
+	registerMeetings(e)
+	registerReminders(e)
 	e.AddMenuEntry(MenuEntry{Label: "MenuEmergency", Data: menuFlow + ":sos"})
 	e.AddMenuEntry(MenuEntry{Label: "MenuTerritory", Data: menuFlow + ":ter", Visible: func(t *Turn) bool {
 		return len(t.lib.content.Territories()) > 0

@@ -69,6 +69,7 @@ type Env struct {
 	Now  time.Time
 	Role *Role     // nil for newcomers
 	Dir  Directory // nil when there is no store (then staff commands are refused)
+	Cal  Calendar  // nil when there is no store (then meetings and reminders are hidden)
 }
 
 // NewEngine returns an engine with the core flows and the guide registered.

@@ -27,16 +27,21 @@ var update = flag.Bool("update", false, "rewrite the golden transcripts")
 
 // memStore is an in-memory flows.Store and flows.Directory for conversation scripts.
 type memStore struct {
-	sessions map[int64][]byte
-	events   []flows.Event
-	roles    map[int64]flows.Role
-	invites  map[string]flows.Invite
-	audit    []flows.AuditEntry
-	jobs     map[string]flows.BroadcastQueued
+	sessions  map[int64][]byte
+	events    []flows.Event
+	roles     map[int64]flows.Role
+	invites   map[string]flows.Invite
+	audit     []flows.AuditEntry
+	jobs      map[string]flows.BroadcastQueued
+	meetings  map[string]flows.Meeting
+	answers   map[string]map[int64]flows.RSVP
+	waiting   map[string][]int64
+	reminders []flows.Reminder
 }
 
 func newMemStore() *memStore {
-	return &memStore{sessions: map[int64][]byte{}, roles: map[int64]flows.Role{}, invites: map[string]flows.Invite{}, jobs: map[string]flows.BroadcastQueued{}}
+	return &memStore{sessions: map[int64][]byte{}, roles: map[int64]flows.Role{}, invites: map[string]flows.Invite{}, jobs: map[string]flows.BroadcastQueued{},
+		meetings: map[string]flows.Meeting{}, answers: map[string]map[int64]flows.RSVP{}, waiting: map[string][]int64{}}
 }
 
 func (m *memStore) Load(_ context.Context, chat int64) (*flows.Session, error) {
@@ -78,6 +83,15 @@ func (m *memStore) Commit(_ context.Context, chat int64, s *flows.Session, event
 			if _, dup := m.jobs[ev.Job.ID]; !dup {
 				m.jobs[ev.Job.ID] = ev
 			}
+		case flows.MeetingCreated:
+			m.meetings[ev.Meeting.ID] = ev.Meeting
+			m.answers[ev.Meeting.ID] = map[int64]flows.RSVP{}
+		case flows.RSVPGiven:
+			m.rsvp(ev)
+		case flows.RemindersScheduled:
+			m.reminders = append(m.reminders, ev.Reminders...)
+		case flows.RemindersCancelled:
+			m.reminders = slices.DeleteFunc(m.reminders, func(r flows.Reminder) bool { return r.ChatID == ev.ChatID && r.Ref == ev.Ref })
 		}
 	}
 	if forgotten {
@@ -335,4 +349,111 @@ func indent(s string) string {
 		}
 	}
 	return strings.Join(lines, "\n") + "\n"
+}
+
+// rsvp applies an answer with the capacity and the waiting list, as the
+// Redis store does atomically.
+func (m *memStore) rsvp(ev flows.RSVPGiven) {
+	mt, answers := m.meetings[ev.MeetingID], m.answers[ev.MeetingID]
+	prev := answers[ev.ChatID]
+	coming := 0
+	for _, a := range answers {
+		if a == flows.RSVPComing {
+			coming++
+		}
+	}
+	schedule := func(chat int64) {
+		for kind, due := range map[string]time.Time{"event24h": mt.Start.Add(-24 * time.Hour), "event2h": mt.Start.Add(-2 * time.Hour)} {
+			m.reminders = append(m.reminders, flows.Reminder{ChatID: chat, Due: due, Kind: kind, Ref: mt.ID, At: mt.Start})
+		}
+	}
+	switch {
+	case ev.Answer == flows.RSVPComing && (prev == flows.RSVPComing || prev == flows.RSVPWaiting):
+	case ev.Answer == flows.RSVPComing && (mt.Capacity == 0 || coming < mt.Capacity):
+		answers[ev.ChatID] = flows.RSVPComing
+		schedule(ev.ChatID)
+	case ev.Answer == flows.RSVPComing:
+		answers[ev.ChatID] = flows.RSVPWaiting
+		m.waiting[mt.ID] = append(m.waiting[mt.ID], ev.ChatID)
+	default:
+		answers[ev.ChatID] = flows.RSVPNo
+		m.reminders = slices.DeleteFunc(m.reminders, func(r flows.Reminder) bool { return r.ChatID == ev.ChatID && r.Ref == mt.ID })
+		if prev == flows.RSVPComing && len(m.waiting[mt.ID]) > 0 {
+			next := m.waiting[mt.ID][0]
+			m.waiting[mt.ID] = m.waiting[mt.ID][1:]
+			answers[next] = flows.RSVPComing
+			schedule(next)
+		}
+	}
+}
+
+func (m *memStore) Meetings(_ context.Context, territory string, from time.Time, n int) ([]flows.Meeting, error) {
+	var out []flows.Meeting
+	for _, mt := range m.meetings {
+		if mt.Territory == territory && mt.Start.After(from) {
+			out = append(out, mt)
+		}
+	}
+	slices.SortFunc(out, func(a, b flows.Meeting) int { return a.Start.Compare(b.Start) })
+	return out[:min(n, len(out))], nil
+}
+
+func (m *memStore) Meeting(_ context.Context, id string) (*flows.Meeting, error) {
+	if mt, ok := m.meetings[id]; ok {
+		return &mt, nil
+	}
+	return nil, nil
+}
+
+func (m *memStore) MeetingCounts(_ context.Context, id string) (flows.MeetingCounts, error) {
+	var c flows.MeetingCounts
+	for _, a := range m.answers[id] {
+		switch a {
+		case flows.RSVPComing:
+			c.Coming++
+		case flows.RSVPWaiting:
+			c.Waiting++
+		case flows.RSVPNo:
+			c.No++
+		}
+	}
+	return c, nil
+}
+
+func (m *memStore) Answer(_ context.Context, id string, chat int64) (flows.RSVP, error) {
+	return m.answers[id][chat], nil
+}
+
+func (m *memStore) Personal(_ context.Context, chat int64) ([]flows.Reminder, error) {
+	var out []flows.Reminder
+	for _, r := range m.reminders {
+		if r.ChatID == chat {
+			out = append(out, r)
+		}
+	}
+	slices.SortFunc(out, func(a, b flows.Reminder) int { return a.Due.Compare(b.Due) })
+	return out, nil
+}
+
+func (m *memStore) DueReminders(_ context.Context, now time.Time, n int) ([]flows.Reminder, error) {
+	var out []flows.Reminder
+	for _, r := range m.reminders {
+		if !r.Due.After(now) {
+			out = append(out, r)
+		}
+	}
+	slices.SortFunc(out, func(a, b flows.Reminder) int { return a.Due.Compare(b.Due) })
+	return out[:min(n, len(out))], nil
+}
+
+func (m *memStore) DoneReminder(_ context.Context, r flows.Reminder) error {
+	m.reminders = slices.DeleteFunc(m.reminders, func(x flows.Reminder) bool { return x.Key() == r.Key() })
+	return nil
+}
+
+func (m *memStore) Enqueue(_ context.Context, job flows.Job, msgs []flows.Bulk) error {
+	if _, dup := m.jobs[job.ID]; !dup {
+		m.jobs[job.ID] = flows.BroadcastQueued{Job: job, Messages: msgs}
+	}
+	return nil
 }

@@ -14,6 +14,7 @@ type Service struct {
 	engine *Engine
 	store  Store
 	dir    Directory // nil: no staff features
+	cal    Calendar  // nil: no meetings nor reminders
 	clock  Clock
 	// OnCorrupt is told when a stored session could not be read and the person
 	// starts afresh (for a log line at the edge); it may be nil.
@@ -24,7 +25,8 @@ type Service struct {
 // Directory, staff roles and commands work.
 func NewService(e *Engine, store Store, clock Clock) *Service {
 	dir, _ := store.(Directory)
-	return &Service{engine: e, store: store, dir: dir, clock: clock}
+	cal, _ := store.(Calendar)
+	return &Service{engine: e, store: store, dir: dir, cal: cal, clock: clock}
 }
 
 // ErrUnavailable wraps store failures: the person was told to try again and
@@ -52,7 +54,7 @@ func (s *Service) Handle(ctx context.Context, in Input) ([]Reply, error) {
 		return s.tryAgain(in.LangHint, ""), fmt.Errorf("%w: load session: %w", ErrUnavailable, err)
 	}
 	lang := sess.Lang
-	env := Env{Ctx: ctx, Now: now, Dir: s.dir}
+	env := Env{Ctx: ctx, Now: now, Dir: s.dir, Cal: s.cal}
 	if env.Role, err = s.role(ctx, in.ChatID, now); err != nil {
 		return s.tryAgain(in.LangHint, lang), fmt.Errorf("%w: load role: %w", ErrUnavailable, err)
 	}

@@ -26,6 +26,8 @@ const (
 // teamWorld is a service over an in-memory store holding one person of each role.
 type teamWorld struct {
 	t     *testing.T
+	now   time.Time
+	eng   *flows.Engine
 	svc   *flows.Service
 	store *memStore
 	msgs  *locales.Catalog
@@ -51,7 +53,8 @@ func newTeamWorld(t *testing.T) *teamWorld {
 	store.roles[coordA] = flows.Role{Kind: flows.RoleCoordinator, Territory: "dijon", Since: since}
 	store.roles[coordB] = flows.Role{Kind: flows.RoleCoordinator, Territory: "lyon", Since: since}
 	store.roles[partnerA] = flows.Role{Kind: flows.RolePartner, Territory: "dijon", Org: "cesam", Since: since.Add(time.Hour)}
-	w := &teamWorld{t: t, svc: flows.NewService(e, store, flows.ClockFunc(func() time.Time { return fixedNow })), store: store, msgs: msgs}
+	w := &teamWorld{t: t, now: fixedNow, eng: e, store: store, msgs: msgs}
+	w.svc = flows.NewService(e, store, flows.ClockFunc(func() time.Time { return w.now }))
 	for chat, lang := range map[int64]string{newcomer: "fr", newcomer2: "ar", newcomer3: "uk"} {
 		s := flows.NewSession(fixedNow)
 		s.Lang, s.Territory, s.Onboarded = lang, "dijon", true

@@ -1,0 +1,419 @@
+package flows
+
+import (
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/territoires-integration/passerelle/locales"
+)
+
+// Names of the meeting flows (button prefixes).
+const (
+	meetingsFlow   = "ev"  // newcomers: list, card, answer
+	newMeetingFlow = "evc" // coordinators: the creation dialogue
+)
+
+// listedMeetings is how many upcoming meetings the list shows.
+const listedMeetings = 8
+
+// Steps of the creation dialogue; Vars holds the answers.
+const (
+	stepTitle     = "title"
+	stepDate      = "date"
+	stepTime      = "time"
+	stepPlace     = "place"
+	stepDesc      = "desc"
+	stepMLangs    = "langs"
+	stepCapacity  = "cap"
+	stepMTr       = "tr"
+	stepMTrPrefix = "tr:"
+)
+
+func registerMeetings(e *Engine) {
+	e.Register(meetings{})
+	e.Register(newMeeting{})
+	e.Command("event", startNewMeeting)
+	e.Command("events", staffMeetings)
+	e.AddMenuEntry(MenuEntry{Label: "MenuEvents", Data: meetingsFlow + ":l", Visible: func(t *Turn) bool {
+		_, ok := t.territory()
+		return ok && t.env.Cal != nil
+	}})
+}
+
+// text picks a language version, else French.
+func localized(m map[string]string, lang string) string {
+	if v := m[lang]; v != "" {
+		return v
+	}
+	return m[locales.Source]
+}
+
+func (t *Turn) when(m Meeting) (date, clock, day string) {
+	start := m.Start.In(t.e.loc)
+	return start.Format(dateLayout), start.Format(timeLayout), t.T(dayMessages[start.Weekday()], nil)
+}
+
+type meetings struct{}
+
+func (meetings) Name() string { return meetingsFlow }
+
+// Press: "l" lists, "o:<id>" opens, "m:<id>" shows the map, "y:<id>" comes,
+// "n:<id>" does not.
+func (meetings) Press(t *Turn, action string) {
+	if t.env.Cal == nil {
+		t.Expired()
+		return
+	}
+	verb, id, _ := strings.Cut(action, ":")
+	if verb == "l" {
+		meetingList(t)
+		return
+	}
+	m, err := t.env.Cal.Meeting(t.env.Ctx, id)
+	if !t.read(err) {
+		return
+	}
+	if m == nil || m.Territory != t.S.Territory || !m.Start.After(t.Now) {
+		t.Expired()
+		return
+	}
+	switch verb {
+	case "o":
+		meetingCard(t, m)
+	case "m":
+		if m.Location == nil {
+			t.Expired()
+			return
+		}
+		t.Send(Reply{Venue: &Venue{Location: *m.Location, Title: localized(m.Title, t.lang), Address: m.Place}})
+	case "y", "n":
+		answer(t, m, verb == "y")
+	default:
+		t.Expired()
+	}
+}
+
+func (meetings) Input(*Turn) bool { return false }
+
+func meetingList(t *Turn) {
+	tr, ok := t.territory()
+	if !ok {
+		t.Home()
+		return
+	}
+	ms, err := t.env.Cal.Meetings(t.env.Ctx, tr.ID, t.Now, listedMeetings)
+	if !t.read(err) {
+		return
+	}
+	name := map[string]any{"Territory": tr.Name(t.lang)}
+	if len(ms) == 0 {
+		t.Say("EventsNone", name, t.menuButton())
+		return
+	}
+	var rows [][]Button
+	for _, m := range ms {
+		date, clock, _ := t.when(m)
+		label := date + " " + clock + " · " + localized(m.Title, t.lang)
+		if utf8.RuneCountInString(label) > maxButtonRunes {
+			label = string([]rune(label)[:maxButtonRunes-1]) + "…"
+		}
+		rows = append(rows, []Button{{Text: label, Data: meetingsFlow + ":o:" + m.ID}})
+	}
+	rows = append(rows, t.menuButton()...)
+	t.Say("EventsTitle", name, rows)
+}
+
+func meetingCard(t *Turn, m *Meeting) {
+	counts, err := t.env.Cal.MeetingCounts(t.env.Ctx, m.ID)
+	if !t.read(err) {
+		return
+	}
+	date, clock, day := t.when(*m)
+	lines := []string{"📅 " + localized(m.Title, t.lang), t.T("EventWhen", map[string]any{"Day": day, "Date": date, "Time": clock}), "📍 " + m.Place}
+	if d := localized(m.Description, t.lang); d != "" {
+		lines = append(lines, "", d)
+	}
+	if len(m.Languages) > 0 {
+		lines = append(lines, "", t.T("CardLanguages", map[string]any{"Languages": languageNames(m.Languages)}))
+	}
+	if m.Capacity > 0 {
+		if left := m.Capacity - counts.Coming; left > 0 {
+			lines = append(lines, t.e.msgs.Plural(t.lang, "EventPlacesLeft", left, nil))
+		} else {
+			lines = append(lines, t.T("EventFull", nil))
+		}
+	}
+	rows := [][]Button{{{Text: t.T("ButtonComing", nil), Data: meetingsFlow + ":y:" + m.ID}, {Text: t.T("ButtonNotComing", nil), Data: meetingsFlow + ":n:" + m.ID}}}
+	if m.Location != nil {
+		rows = append(rows, []Button{{Text: t.T("CardShowMap", nil), Data: meetingsFlow + ":m:" + m.ID}})
+	}
+	rows = append(rows, []Button{{Text: t.T("ButtonBack", nil), Data: meetingsFlow + ":l"}, t.menuButton()[0][0]})
+	t.Send(Reply{MessageID: "EventWhen", Text: strings.Join(lines, "\n"), Buttons: rows})
+}
+
+// answer records "I'll come" or "not this time". The store decides between a
+// place and the waiting list; the counts read now tell which it will be.
+func answer(t *Turn, m *Meeting, coming bool) {
+	if !coming {
+		t.Emit(RSVPGiven{MeetingID: m.ID, ChatID: t.In.ChatID, Answer: RSVPNo})
+		t.EditOrSend(Reply{MessageID: "RSVPNo", Text: t.T("RSVPNo", nil), Buttons: t.menuButton()})
+		return
+	}
+	prev, err := t.env.Cal.Answer(t.env.Ctx, m.ID, t.In.ChatID)
+	if !t.read(err) {
+		return
+	}
+	counts, err := t.env.Cal.MeetingCounts(t.env.Ctx, m.ID)
+	if !t.read(err) {
+		return
+	}
+	t.Emit(RSVPGiven{MeetingID: m.ID, ChatID: t.In.ChatID, Answer: RSVPComing})
+	id := "RSVPYes"
+	if prev == RSVPWaiting || (prev != RSVPComing && m.Capacity > 0 && counts.Coming >= m.Capacity) {
+		id = "RSVPWait"
+	}
+	t.EditOrSend(Reply{MessageID: id, Text: t.T(id, nil), Buttons: t.menuButton()})
+}
+
+// staffMeetings lists a coordinator's upcoming meetings with their counts.
+func staffMeetings(t *Turn) {
+	if !t.allowed("events", RoleAdmin, RoleCoordinator) || t.env.Cal == nil {
+		return
+	}
+	ter, _, ok := staffTerritory(t, "BroadcastUsageAdmin")
+	if !ok {
+		return
+	}
+	ms, err := t.env.Cal.Meetings(t.env.Ctx, ter, t.Now, 20)
+	if !t.read(err) {
+		return
+	}
+	tr, _ := t.lib.content.Territory(ter)
+	if len(ms) == 0 {
+		t.Say("EventsNone", map[string]any{"Territory": tr.Name(t.lang)}, nil)
+		return
+	}
+	lines := []string{t.T("EventsStaffTitle", nil)}
+	for _, m := range ms {
+		c, err := t.env.Cal.MeetingCounts(t.env.Ctx, m.ID)
+		if !t.read(err) {
+			return
+		}
+		date, clock, _ := t.when(m)
+		lines = append(lines, t.T("EventCountsLine", map[string]any{"Date": date, "Time": clock, "Title": m.Title[locales.Source],
+			"Coming": c.Coming, "Waiting": c.Waiting, "No": c.No}))
+	}
+	t.Send(Reply{MessageID: "EventsStaffTitle", Text: strings.Join(lines, "\n")})
+}
+
+func startNewMeeting(t *Turn) {
+	if !t.allowed("event", RoleAdmin, RoleCoordinator) || t.env.Cal == nil {
+		return
+	}
+	ter, _, ok := staffTerritory(t, "BroadcastUsageAdmin")
+	if !ok {
+		return
+	}
+	tr, _ := t.lib.content.Territory(ter)
+	t.Goto(newMeetingFlow, stepTitle)
+	t.S.Vars = map[string]string{"ter": ter}
+	t.Say("EventAskTitle", map[string]any{"Territory": tr.Name(t.lang)}, nil)
+}
+
+type newMeeting struct{}
+
+func (newMeeting) Name() string { return newMeetingFlow }
+
+// maxMeetingText bounds what a coordinator types in one answer.
+const maxMeetingText = 1500
+
+// Input takes each answer of the dialogue in turn.
+func (newMeeting) Input(t *Turn) bool {
+	v := t.S.Vars
+	text := strings.TrimSpace(t.In.Text)
+	if t.In.Kind == KindText && utf8.RuneCountInString(text) > maxMeetingText {
+		t.Say("BroadcastTooLong", map[string]any{"Count": utf8.RuneCountInString(text)}, nil)
+		return true
+	}
+	switch step := t.S.Step; {
+	case t.In.Kind == KindLocation && step == stepPlace:
+		v["lat"] = strconv.FormatFloat(t.In.Location.Latitude, 'f', 6, 64)
+		v["lon"] = strconv.FormatFloat(t.In.Location.Longitude, 'f', 6, 64)
+		v["place"] = fmt.Sprintf("%.5f, %.5f", t.In.Location.Latitude, t.In.Location.Longitude)
+		t.S.Step = stepDesc
+		t.Say("EventAskDescription", nil, nil)
+	case t.In.Kind != KindText || text == "":
+		return false
+	case step == stepTitle:
+		v["title"] = text
+		t.S.Step = stepDate
+		t.Say("AskDate", nil, nil)
+	case step == stepDate:
+		d, ok := parseDate(text, t.Now)
+		if !ok {
+			t.Say("BadDate", nil, nil)
+			return true
+		}
+		v["date"] = d.Format("2006-01-02")
+		t.S.Step = stepTime
+		t.Say("AskTime", nil, nil)
+	case step == stepTime:
+		h, m, ok := parseClock(text)
+		if !ok {
+			t.Say("BadTime", nil, nil)
+			return true
+		}
+		v["time"] = fmt.Sprintf("%02d:%02d", h, m)
+		t.S.Step = stepPlace
+		t.Say("EventAskPlace", nil, nil)
+	case step == stepPlace:
+		v["place"] = text
+		t.S.Step = stepDesc
+		t.Say("EventAskDescription", nil, nil)
+	case step == stepDesc:
+		v["desc"] = text
+		t.S.Step = stepMLangs
+		meetingLanguages(t, false)
+	case step == stepCapacity:
+		n, err := strconv.Atoi(asciiDigits(text))
+		if err != nil || n < 0 || n > 10000 {
+			t.Say("BadCapacity", nil, nil)
+			return true
+		}
+		v["cap"] = strconv.Itoa(n)
+		meetingTranslations(t)
+	case strings.HasPrefix(step, stepMTrPrefix):
+		title, desc, _ := strings.Cut(text, "\n")
+		lang := strings.TrimPrefix(step, stepMTrPrefix)
+		v["tt:"+lang], v["td:"+lang] = strings.TrimSpace(title), strings.TrimSpace(desc)
+		meetingTranslations(t)
+	default:
+		return false
+	}
+	return true
+}
+
+func meetingLanguages(t *Turn, edit bool) {
+	chosen := strings.Split(t.S.Vars["langs"], ",")
+	var rows [][]Button
+	for i, l := range locales.Languages {
+		mark := "⬜ "
+		if slices.Contains(chosen, l.Code) {
+			mark = "✅ "
+		}
+		b := Button{Text: mark + l.Name, Data: newMeetingFlow + ":l:" + l.Code}
+		if i%2 == 0 {
+			rows = append(rows, []Button{b})
+		} else {
+			rows[len(rows)-1] = append(rows[len(rows)-1], b)
+		}
+	}
+	rows = append(rows, []Button{{Text: t.T("ButtonContinue", nil), Data: newMeetingFlow + ":next"}, {Text: t.T("ButtonCancel", nil), Data: newMeetingFlow + ":x"}})
+	r := Reply{MessageID: "EventAskLanguages", Text: t.T("EventAskLanguages", nil), Buttons: rows}
+	if edit {
+		t.EditOrSend(r)
+	} else {
+		t.Send(r)
+	}
+}
+
+func meetingTranslations(t *Turn) {
+	t.S.Step = stepMTr
+	var rows [][]Button
+	for _, l := range locales.Languages {
+		if l.Code == locales.Source {
+			continue
+		}
+		mark := "➕ "
+		if t.S.Vars["tt:"+l.Code] != "" {
+			mark = "✅ "
+		}
+		rows = append(rows, []Button{{Text: mark + l.Name, Data: newMeetingFlow + ":t:" + l.Code}})
+	}
+	rows = append(rows, []Button{{Text: t.T("ButtonCreate", nil), Data: newMeetingFlow + ":ok"}, {Text: t.T("ButtonCancel", nil), Data: newMeetingFlow + ":x"}})
+	t.Say("EventTranslations", nil, rows)
+}
+
+// Press: "l:<code>" toggles a language, "next", "t:<code>" asks a
+// translation, "ok" creates, "x" cancels.
+func (newMeeting) Press(t *Turn, action string) {
+	if t.S.Flow != newMeetingFlow || t.env.Role == nil || (t.env.Role.Kind != RoleAdmin && t.env.Role.Kind != RoleCoordinator) {
+		t.Expired()
+		return
+	}
+	verb, arg, _ := strings.Cut(action, ":")
+	switch {
+	case verb == "x":
+		t.Goto("", "")
+		t.EditOrSend(Reply{MessageID: "BroadcastCancelled", Text: t.T("BroadcastCancelled", nil)})
+	case verb == "l" && t.S.Step == stepMLangs:
+		if _, ok := locales.Lookup(arg); !ok {
+			t.Expired()
+			return
+		}
+		langs := slices.DeleteFunc(strings.Split(t.S.Vars["langs"], ","), func(s string) bool { return s == "" })
+		if i := slices.Index(langs, arg); i >= 0 {
+			langs = slices.Delete(langs, i, i+1)
+		} else {
+			langs = append(langs, arg)
+		}
+		t.S.Vars["langs"] = strings.Join(langs, ",")
+		meetingLanguages(t, true)
+	case verb == "next" && t.S.Step == stepMLangs:
+		t.S.Step = stepCapacity
+		t.Say("EventAskCapacity", nil, nil)
+	case verb == "t" && t.S.Step == stepMTr:
+		if _, ok := locales.Lookup(arg); !ok || arg == locales.Source {
+			t.Expired()
+			return
+		}
+		t.S.Step = stepMTrPrefix + arg
+		t.Say("EventWriteTranslation", map[string]any{"Language": languageName(arg)}, nil)
+	case verb == "ok" && t.S.Step == stepMTr:
+		createMeeting(t)
+	default:
+		t.Expired()
+	}
+}
+
+func createMeeting(t *Turn) {
+	v := t.S.Vars
+	day, err := time.ParseInLocation("2006-01-02", v["date"], t.e.loc)
+	h, mi, ok := parseClock(v["time"])
+	if err != nil || !ok {
+		t.Expired()
+		return
+	}
+	capacity, _ := strconv.Atoi(v["cap"])
+	m := Meeting{
+		ID: t.token(), Territory: v["ter"], Start: at(day, h, mi), Place: v["place"],
+		Title: map[string]string{locales.Source: v["title"]}, Description: map[string]string{locales.Source: v["desc"]},
+		Capacity: capacity, Owner: t.In.ChatID, Created: t.Now,
+	}
+	for _, l := range strings.Split(v["langs"], ",") {
+		if _, ok := locales.Lookup(l); ok {
+			m.Languages = append(m.Languages, l)
+		}
+	}
+	if lat, err := strconv.ParseFloat(v["lat"], 64); err == nil {
+		lon, _ := strconv.ParseFloat(v["lon"], 64)
+		m.Location = &Location{Latitude: lat, Longitude: lon}
+	}
+	for _, l := range locales.Codes() {
+		if tt := v["tt:"+l]; tt != "" {
+			m.Title[l] = tt
+		}
+		if td := v["td:"+l]; td != "" {
+			m.Description[l] = td
+		}
+	}
+	t.Emit(MeetingCreated{Meeting: m})
+	t.audit("event", m.Territory, 1)
+	t.Goto("", "")
+	tr, _ := t.lib.content.Territory(m.Territory)
+	t.EditOrSend(Reply{MessageID: "EventCreated", Text: t.T("EventCreated", map[string]any{"Territory": tr.Name(t.lang)})})
+}

@@ -1,0 +1,198 @@
+package flows
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+)
+
+// remindFlow is the "remind me of an appointment" dialogue.
+const remindFlow = "rm"
+
+// Steps of the reminder dialogue; Vars holds "kind" and "date".
+const (
+	stepRemindDate = "date"
+	stepRemindTime = "time"
+)
+
+// appointmentKinds are the kinds of appointments, with their message ids.
+var appointmentKinds = [][2]string{
+	{"prefecture", "RemindPrefecture"}, {"caf", "RemindCAF"}, {"doctor", "RemindDoctor"},
+	{"school", "RemindSchool"}, {"french", "RemindFrench"}, {"other", "RemindOther"},
+}
+
+func kindMessage(kind string) (string, bool) {
+	i := slices.IndexFunc(appointmentKinds, func(k [2]string) bool { return k[0] == kind })
+	if i < 0 {
+		return "", false
+	}
+	return appointmentKinds[i][1], true
+}
+
+// Kinds of the reminders of a personal appointment.
+const (
+	kindPersonalDayBefore = "personal1d"
+	kindPersonalSoon      = "personal2h"
+	kindEventDayBefore    = "event24h"
+	kindEventSoon         = "event2h"
+	kindPromoted          = "promoted"
+)
+
+func registerReminders(e *Engine) {
+	e.Register(remind{})
+	e.Command("remind", startRemind)
+	e.Command("reminders", listReminders)
+	e.AddMenuEntry(MenuEntry{Label: "MenuRemind", Data: remindFlow + ":new", Visible: func(t *Turn) bool { return t.env.Cal != nil }})
+}
+
+func startRemind(t *Turn) {
+	if t.env.Cal == nil {
+		t.Hint("FreeTextHint")
+		return
+	}
+	var rows [][]Button
+	for i, k := range appointmentKinds {
+		b := Button{Text: t.T(k[1], nil), Data: remindFlow + ":k:" + k[0]}
+		if i%2 == 0 {
+			rows = append(rows, []Button{b})
+		} else {
+			rows[len(rows)-1] = append(rows[len(rows)-1], b)
+		}
+	}
+	rows = append(rows, []Button{{Text: t.T("ButtonCancel", nil), Data: remindFlow + ":x"}})
+	t.Goto(remindFlow, "kind")
+	t.Say("RemindKind", nil, rows)
+}
+
+type remind struct{}
+
+func (remind) Name() string { return remindFlow }
+
+// Press: "new", "k:<kind>", "x", "d:<ref>" deletes a reminder.
+func (remind) Press(t *Turn, action string) {
+	verb, arg, _ := strings.Cut(action, ":")
+	switch {
+	case verb == "new":
+		startRemind(t)
+	case verb == "x" && t.S.Flow == remindFlow:
+		t.Home()
+	case verb == "k" && t.S.Flow == remindFlow:
+		if _, ok := kindMessage(arg); !ok {
+			t.Expired()
+			return
+		}
+		t.S.Vars = map[string]string{"kind": arg}
+		t.S.Step = stepRemindDate
+		t.EditOrSend(Reply{MessageID: "AskDate", Text: t.T("AskDate", nil)})
+	case verb == "d" && t.env.Cal != nil:
+		t.Emit(RemindersCancelled{ChatID: t.In.ChatID, Ref: arg})
+		t.EditOrSend(Reply{MessageID: "ReminderDeleted", Text: t.T("ReminderDeleted", nil), Buttons: t.menuButton()})
+	default:
+		t.Expired()
+	}
+}
+
+// Input takes the date, then the time, then schedules the two reminders.
+func (remind) Input(t *Turn) bool {
+	if t.In.Kind != KindText {
+		return false
+	}
+	switch t.S.Step {
+	case stepRemindDate:
+		d, ok := parseDate(t.In.Text, t.Now)
+		if !ok {
+			t.Say("BadDate", nil, nil)
+			return true
+		}
+		t.S.Vars["date"] = d.Format("2006-01-02")
+		t.S.Step = stepRemindTime
+		t.Say("AskTime", nil, nil)
+	case stepRemindTime:
+		h, m, ok := parseClock(t.In.Text)
+		day, err := time.ParseInLocation("2006-01-02", t.S.Vars["date"], t.e.loc)
+		if !ok || err != nil {
+			t.Say("BadTime", nil, nil)
+			return true
+		}
+		when := at(day, h, m)
+		if !when.After(t.Now) {
+			t.Say("BadDate", nil, nil)
+			t.S.Step = stepRemindDate
+			return true
+		}
+		ref := t.S.Vars["kind"] + ":" + t.token()
+		var rs []Reminder
+		for kind, due := range map[string]time.Time{kindPersonalDayBefore: when.AddDate(0, 0, -1), kindPersonalSoon: when.Add(-2 * time.Hour)} {
+			if due.After(t.Now) {
+				rs = append(rs, Reminder{ChatID: t.In.ChatID, Due: due, Kind: kind, Ref: ref, At: when})
+			}
+		}
+		slices.SortFunc(rs, func(a, b Reminder) int { return a.Due.Compare(b.Due) })
+		t.Emit(RemindersScheduled{Reminders: rs})
+		t.Goto("", "")
+		t.Say("RemindDone", nil, t.menuButton())
+	default:
+		return false
+	}
+	return true
+}
+
+// listReminders shows a person's own appointments, each with a delete button.
+func listReminders(t *Turn) {
+	if t.env.Cal == nil {
+		t.Hint("FreeTextHint")
+		return
+	}
+	rs, err := t.env.Cal.Personal(t.env.Ctx, t.In.ChatID)
+	if !t.read(err) {
+		return
+	}
+	seen := map[string]bool{}
+	lines := []string{t.T("RemindersTitle", nil)}
+	var rows [][]Button
+	for _, r := range rs {
+		kind, _, _ := strings.Cut(r.Ref, ":")
+		msg, ok := kindMessage(kind)
+		if !ok || seen[r.Ref] {
+			continue
+		}
+		seen[r.Ref] = true
+		when := r.At.In(t.e.loc)
+		data := map[string]any{"Kind": t.T(msg, nil), "Date": when.Format(dateLayout), "Time": when.Format(timeLayout)}
+		lines = append(lines, t.T("RemindLine", data))
+		rows = append(rows, []Button{{Text: t.T("ButtonDeleteReminder", data), Data: remindFlow + ":d:" + r.Ref}})
+	}
+	if len(rows) == 0 {
+		t.Say("RemindersNone", nil, t.menuButton())
+		return
+	}
+	rows = append(rows, t.menuButton()...)
+	t.Send(Reply{MessageID: "RemindersTitle", Text: strings.Join(lines, "\n"), Buttons: rows})
+}
+
+// reminderText is what a due reminder says, in the person's language: never
+// the kind of appointment, so that a lock screen reveals nothing.
+func (e *Engine) reminderText(lang string, r Reminder, m *Meeting) (string, error) {
+	when := r.At.In(e.loc)
+	data := map[string]any{"Time": when.Format(timeLayout), "Date": when.Format(dateLayout)}
+	switch r.Kind {
+	case kindPersonalDayBefore:
+		return e.msgs.Text(lang, "ReminderTomorrow", data), nil
+	case kindPersonalSoon:
+		return e.msgs.Text(lang, "ReminderSoon", data), nil
+	}
+	if m == nil {
+		return "", fmt.Errorf("reminder %s: meeting %s is gone", r.Kind, r.Ref)
+	}
+	data["Title"], data["Place"] = localized(m.Title, lang), m.Place
+	switch r.Kind {
+	case kindEventDayBefore:
+		return e.msgs.Text(lang, "EventReminderTomorrow", data), nil
+	case kindEventSoon:
+		return e.msgs.Text(lang, "EventReminderSoon", data), nil
+	case kindPromoted:
+		return e.msgs.Text(lang, "EventPromoted", data), nil
+	}
+	return "", fmt.Errorf("reminder of unknown kind %q", r.Kind)
+}
