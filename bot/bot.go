@@ -46,6 +46,8 @@ type Config struct {
 	Shards        int           // chats handled in parallel; default 64
 	PollTimeout   time.Duration // long-poll timeout; default 30 s
 	HandleTimeout time.Duration // budget for one update, replies included; default 10 s
+	Limiter       Limiter       // counts replies against the overall rate shared with bulk; nil: no accounting
+	Rate          float64       // messages per second overall, replies and bulk; default 30
 }
 
 // Bot talks to Telegram.
@@ -77,6 +79,9 @@ func New(ctx context.Context, cfg Config) (*Bot, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
+	if cfg.Rate <= 0 {
+		cfg.Rate = defaultRate
+	}
 	if cfg.Registry == nil {
 		cfg.Registry = prometheus.NewRegistry()
 	}
@@ -90,7 +95,7 @@ func New(ctx context.Context, cfg Config) (*Bot, error) {
 	}
 	api, err := tgbot.New(cfg.Token,
 		tgbot.WithServerURL(strings.TrimRight(cfg.APIURL, "/")),
-		tgbot.WithHTTPClient(cfg.HandleTimeout, &http.Client{Timeout: cfg.HandleTimeout}),
+		tgbot.WithHTTPClient(cfg.HandleTimeout, &http.Client{Timeout: cfg.HandleTimeout, Transport: apiTransport()}),
 		tgbot.WithSkipGetMe(),
 		tgbot.WithDefaultHandler(func(context.Context, *tgbot.Bot, *models.Update) {}),
 		tgbot.WithErrorsHandler(func(err error) { b.log.Error("telegram client", "kind", errorKind(err)) }),
@@ -109,6 +114,15 @@ func New(ctx context.Context, cfg Config) (*Bot, error) {
 		b.log.Error("panic while handling an update", "panic", fmt.Sprint(v))
 	})
 	return b, nil
+}
+
+// apiTransport keeps enough connections to the Bot API open for the replies
+// and the bulk sends under way at once: the default keeps 2, and opening a
+// TLS connection per message would cost more than the message.
+func apiTransport() *http.Transport {
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.MaxIdleConnsPerHost = 4 * senderWorkers
+	return tr
 }
 
 // Username is the bot's @username, without the @.
@@ -311,6 +325,7 @@ const maxAttempts = 3
 // call runs one Bot API call, waiting retry_after and retrying on 429.
 func (b *Bot) call(ctx context.Context, method string, fn func() error) error {
 	for attempt := 1; ; attempt++ {
+		b.account(ctx, method)
 		err := fn()
 		var tooMany *tgbot.TooManyRequestsError
 		if !errors.As(err, &tooMany) || attempt == maxAttempts {

@@ -1,6 +1,7 @@
 // Package fakeapi is an in-process fake of the Telegram Bot API for end-to-end
 // tests: it answers the methods the bot uses, keeps a journal of every call,
-// can inject faults, queues updates for getUpdates and pushes them to a webhook.
+// can inject faults, enforce Telegram's flood limits and answer slowly, queues
+// updates for getUpdates and pushes them to a webhook.
 package fakeapi
 
 import (
@@ -91,6 +92,8 @@ type Server struct {
 
 	chats    map[int64]*chatState
 	commands map[string]string
+
+	lim limitState // Limit, Delay and FailChat
 }
 
 // pendingFault is a Fault still to be answered `left` times.
@@ -370,7 +373,9 @@ func (s *Server) handle(w http.ResponseWriter, r *http.Request) {
 	}
 	if rp.status != 0 {
 		call.Status = rp.status
+		delay := s.sendDelayLocked(method)
 		s.mu.Unlock()
+		s.wait(r.Context(), delay)
 		writeReply(w, rp)
 		return
 	}
@@ -392,6 +397,9 @@ func (s *Server) dispatchLocked(token, name string, p params, perr error) reply 
 	h, known := methods[key]
 	if !known && key != "getupdates" {
 		return fail(http.StatusNotFound, "Not Found")
+	}
+	if r := s.limitLocked(key, p); r != nil {
+		return *r
 	}
 	if f, ok := s.takeFaultLocked(key); ok {
 		return faultReply(f)
