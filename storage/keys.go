@@ -133,14 +133,98 @@ func limiterKey(key string) string {
 	return keyPrefix + "rl:" + key
 }
 
+// meetingKey holds the JSON of one flows.Meeting (it names its owner, a
+// staff member). It expires at meetingExpiry.
+func meetingKey(id string) string {
+	return keyPrefix + "mt:" + id
+}
+
+// meetingsKey is a sorted set of the meeting ids of one territory, scored by
+// start (unix ms). It names no one; Meetings trims the meetings past
+// flows.MeetingRetention whenever it reads it.
+func meetingsKey(territory string) string {
+	return keyPrefix + "mts:" + territory
+}
+
+// answersKey is a hash of chat id → flows.RSVP for one meeting (personal).
+// It expires with the meeting, and /forget removes the person's field.
+func answersKey(id string) string {
+	return keyPrefix + "mta:" + id
+}
+
+// waitingKey is the waiting list of one meeting: a sorted set of chat ids
+// scored by when they asked (unix ms, server clock, strictly increasing).
+// It expires with the meeting, and /forget removes the person.
+func waitingKey(id string) string {
+	return keyPrefix + "mtq:" + id
+}
+
+// meetingExpiry is when a meeting, its answers and its waiting list expire.
+func meetingExpiry(m flows.Meeting) time.Time {
+	return m.Start.Add(flows.MeetingRetention)
+}
+
+// myMeetingsPrefix starts every myMeetingsKey (the RSVP script builds the
+// key of a person it promotes from it).
+const myMeetingsPrefix = keyPrefix + "mymt:"
+
+// myMeetingsKey is the set of meeting ids one person answered (personal),
+// so that /forget finds their answers. It expires with the latest of those
+// meetings.
+func myMeetingsKey(chatID int64) string {
+	return myMeetingsPrefix + strconv.FormatInt(chatID, 10)
+}
+
+// remindersKey is the sorted set of every reminder to send: member the
+// canonical JSON of a flows.Reminder (it names the person), score its due
+// time (unix ms). A member leaves when DoneReminder settles it, when its
+// person's reminders about the same Ref are cancelled, with /forget, or
+// unsent once reminderStale late; its person's myRemindersKey outlives it,
+// so that /forget always finds it.
+const remindersKey = keyPrefix + "rem"
+
+// reminderStale is how late a reminder may still be sent (the reminder job
+// was down); DueReminders drops older ones unsent.
+const reminderStale = 12 * time.Hour
+
+// myRemindersPrefix starts every myRemindersKey (the RSVP script builds
+// the key of a person it promotes from it).
+const myRemindersPrefix = keyPrefix + "myrem:"
+
+// myRemindersKey is the set of one person's members of remindersKey
+// (personal). It expires reminderKeep after the latest of them is due.
+func myRemindersKey(chatID int64) string {
+	return myRemindersPrefix + strconv.FormatInt(chatID, 10)
+}
+
+// reminderKeep is how long a person's reminder set outlives its latest
+// reminder's due time: longer than reminderStale, so that the set lists
+// every member of remindersKey about the person.
+const reminderKeep = 24 * time.Hour
+
+// occurrenceKey marks one occurrence of a scheduled task as claimed by a
+// replica. It names no one and lives the TTL given to ClaimOccurrence.
+func occurrenceKey(name string, at time.Time) string {
+	return keyPrefix + "occ:" + name + ":" + strconv.FormatInt(at.Unix(), 10)
+}
+
+// lastRunKey holds when a scheduled task last ran (unix ms). It names no
+// one and has no TTL: there is one per task.
+func lastRunKey(name string) string {
+	return keyPrefix + "last:" + name
+}
+
 // userKeys lists every key about one person. It is the single place to
 // extend when a feature stores something new per person, so that /forget
 // keeps erasing everything. Commit's Forgotten branch also removes what
-// lives inside shared keys: the person's staffKey membership and
-// audienceKey field.
+// lives inside shared keys: the person's staffKey membership, audienceKey
+// field, answers and waiting-list places (found through myMeetingsKey) and
+// remindersKey members (found through myRemindersKey).
 func userKeys(chatID int64) []string {
 	return []string{
 		sessionKey(chatID),
 		roleKey(chatID),
+		myMeetingsKey(chatID),
+		myRemindersKey(chatID),
 	}
 }

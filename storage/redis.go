@@ -1,5 +1,6 @@
 // Package storage keeps Passerelle's sessions, aggregate counters, staff
-// roles, audit log, broadcast audience, outbox and rate limiters in Redis.
+// roles, audit log, broadcast audience, outbox, meetings, reminders and rate
+// limiters in Redis.
 //
 // It stores the minimum: one small JSON session per person, always with a
 // TTL, counters that name no one, and per-person staff and audience records
@@ -35,8 +36,9 @@ const (
 	dialAttempts = 2
 )
 
-// Redis is a flows.Store and flows.Directory backed by Redis; it also holds
-// the outbox of bulk messages and the shared rate limiters.
+// Redis is a flows.Store, flows.Directory and flows.Calendar backed by
+// Redis; it also holds the outbox of bulk messages, the claims of scheduled
+// tasks and the shared rate limiters.
 type Redis struct {
 	c    redis.UniversalClient
 	mini *miniredis.Miniredis // the embedded server, when OpenEmbedded started one
@@ -192,7 +194,8 @@ const commitAttempts = 10
 // Commit writes the session, or erases the person on flows.Forgotten, and
 // records the events in one transaction. A RoleGranted whose invitation is
 // gone fails the whole Commit with an error wrapping flows.ErrInviteGone, and
-// nothing is written.
+// nothing is written. Forgetting wins over the answers and reminders of the
+// same person in the same Commit: they are not recorded.
 func (r *Redis) Commit(ctx context.Context, chatID int64, s *flows.Session, events []flows.Event) error {
 	events, forget, err := normalizeEvents(events)
 	if err != nil {
@@ -245,13 +248,15 @@ func normalizeEvents(events []flows.Event) ([]flows.Event, bool, error) {
 	for _, e := range events {
 		switch v := e.(type) {
 		case flows.SourceScanned, flows.FeedbackGiven, flows.InviteCreated, flows.RoleGranted,
-			flows.RoleRevoked, flows.Audited, flows.BroadcastQueued:
+			flows.RoleRevoked, flows.Audited, flows.BroadcastQueued, flows.MeetingCreated,
+			flows.RSVPGiven, flows.RemindersScheduled, flows.RemindersCancelled:
 			out = append(out, v)
 		case flows.Forgotten:
 			forget = true
 			out = append(out, v)
 		case *flows.SourceScanned, *flows.FeedbackGiven, *flows.Forgotten, *flows.InviteCreated,
-			*flows.RoleGranted, *flows.RoleRevoked, *flows.Audited, *flows.BroadcastQueued:
+			*flows.RoleGranted, *flows.RoleRevoked, *flows.Audited, *flows.BroadcastQueued,
+			*flows.MeetingCreated, *flows.RSVPGiven, *flows.RemindersScheduled, *flows.RemindersCancelled:
 			d, ok := deref(v)
 			if !ok {
 				return nil, false, fmt.Errorf("nil event %T", e)
@@ -286,6 +291,14 @@ func deref(e flows.Event) (flows.Event, bool) {
 		return derefOf(p)
 	case *flows.BroadcastQueued:
 		return derefOf(p)
+	case *flows.MeetingCreated:
+		return derefOf(p)
+	case *flows.RSVPGiven:
+		return derefOf(p)
+	case *flows.RemindersScheduled:
+		return derefOf(p)
+	case *flows.RemindersCancelled:
+		return derefOf(p)
 	}
 	return nil, false
 }
@@ -311,6 +324,9 @@ type commit struct {
 	invites map[string]bool    // token → the invitation still exists
 	listed  map[int64][]string // chat → territories whose staff set may list it
 	jobs    map[string]bool    // job id → already queued
+
+	meetings map[string]*flows.Meeting // meeting id → the meeting answered; nil when unknown
+	answered []string                  // the meetings the forgotten person answered
 }
 
 // watchKeys lists the keys whose current value decides what Commit writes.
@@ -325,6 +341,7 @@ func (c *commit) watchKeys() []string {
 	}
 	if c.forget {
 		add(roleKey(c.chatID))
+		add(myMeetingsKey(c.chatID))
 	}
 	for _, e := range c.events {
 		switch e := e.(type) {
@@ -335,6 +352,8 @@ func (c *commit) watchKeys() []string {
 			add(roleKey(e.ChatID))
 		case flows.BroadcastQueued:
 			add(jobKey(e.Job.ID))
+		case flows.RSVPGiven:
+			add(meetingKey(e.MeetingID))
 		}
 	}
 	return keys
@@ -345,6 +364,8 @@ func (c *commit) reset() {
 	c.invites = map[string]bool{}
 	c.listed = map[int64][]string{}
 	c.jobs = map[string]bool{}
+	c.meetings = map[string]*flows.Meeting{}
+	c.answered = nil
 }
 
 // read fetches, under WATCH, what the events depend on.
@@ -354,6 +375,12 @@ func (c *commit) read(ctx context.Context, tx *redis.Tx) error {
 		if err := c.readListed(ctx, tx, c.chatID); err != nil {
 			return err
 		}
+		if err := c.readAnswered(ctx, tx); err != nil {
+			return err
+		}
+	}
+	if err := c.readMeetings(ctx, tx); err != nil {
+		return err
 	}
 	for _, e := range c.events {
 		switch e := e.(type) {
@@ -384,6 +411,10 @@ func (c *commit) read(ctx context.Context, tx *redis.Tx) error {
 // queue adds the writes to the transaction; an error discards them all.
 func (c *commit) queue(ctx context.Context, p redis.Pipeliner) error {
 	if c.forget {
+		if err := c.forgetAnswers(ctx, p); err != nil {
+			return err
+		}
+		purgeReminders.Eval(ctx, p, []string{remindersKey, myRemindersKey(c.chatID)})
 		p.Del(ctx, userKeys(c.chatID)...)
 		c.unlist(ctx, p, c.chatID)
 		p.HDel(ctx, audienceKey, audienceField(c.chatID))
@@ -415,6 +446,22 @@ func (c *commit) queue(ctx context.Context, p redis.Pipeliner) error {
 		case flows.BroadcastQueued:
 			if err := c.enqueue(ctx, p, e); err != nil {
 				return err
+			}
+		case flows.MeetingCreated:
+			if err := queueMeeting(ctx, p, e.Meeting, c.now); err != nil {
+				return err
+			}
+		case flows.RSVPGiven:
+			if err := c.answer(ctx, p, e); err != nil {
+				return err
+			}
+		case flows.RemindersScheduled:
+			if err := c.schedule(ctx, p, e); err != nil {
+				return err
+			}
+		case flows.RemindersCancelled:
+			if !c.forget || e.ChatID != c.chatID {
+				c.cancel(ctx, p, e)
 			}
 		default:
 			return fmt.Errorf("unknown event %T", e)

@@ -1,0 +1,443 @@
+package storage
+
+// Meetings and their answers. A meeting, its answers and its waiting list
+// are kept until flows.MeetingRetention after it starts, then expire. An
+// answer is recorded by a script, so that two people asking for the last
+// place at once get one place between them, and so that the event reminders
+// of the person (and of whoever is promoted from the waiting list) always
+// follow their answer: a person coming has them, a person waiting or not
+// coming has none.
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/territoires-integration/passerelle/flows"
+)
+
+var _ flows.Calendar = (*Redis)(nil)
+
+// The kinds of reminder the store schedules itself.
+const (
+	kindEvent24h = "event24h" // the day before a meeting
+	kindEvent2h  = "event2h"  // two hours before a meeting
+	kindPromoted = "promoted" // a place freed up: the person now has one
+)
+
+// eventReminders are the reminders of a person coming to a meeting, by how
+// long before the start they are due.
+var eventReminders = []struct {
+	kind   string
+	before time.Duration
+}{
+	{kindEvent24h, 24 * time.Hour},
+	{kindEvent2h, 2 * time.Hour},
+}
+
+// The actions of the rsvp script.
+const (
+	rsvpAsk    = "yes"    // flows.RSVPComing: asks for a place
+	rsvpLeave  = "no"     // flows.RSVPNo: gives it back
+	rsvpForget = "forget" // the person is forgotten: no answer is left
+)
+
+// rsvp records a person's answer to a meeting, promotes the first people
+// waiting while places are free, and keeps the event reminders of both in
+// step. It returns the person's answer afterwards ("" once forgotten).
+//
+// KEYS: 1 answers hash, 2 waiting list, 3 remindersKey, 4 the person's
+// meetings set, 5 the person's reminders set.
+// ARGV: 1 chat id, 2 action (rsvpAsk, rsvpLeave, rsvpForget), 3 capacity
+// (0: no limit), 4 meeting id, 5 meeting expiry (unix ms), 6
+// myRemindersPrefix, 7 reminderKeep (ms), 8 count k of event reminders, then
+// k pairs (due unix ms, reminderTail), then one pair for the promoted
+// reminder.
+//
+// The reminder set of a promoted person is named from ARGV[6]: this store
+// does not run on Redis Cluster (Commit's transactions already span slots).
+var rsvp = redis.NewScript(luaExtend + luaUnschedule + `
+local answers, queue, rem, mymt, myrem = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
+local chat, action, cap, id, expiry = ARGV[1], ARGV[2], tonumber(ARGV[3]), ARGV[4], ARGV[5]
+local remPrefix, keep, k = ARGV[6], tonumber(ARGV[7]), tonumber(ARGV[8])
+local event = {}
+for i = 0, k - 1 do
+  event[#event + 1] = {ARGV[9 + 2 * i], ARGV[10 + 2 * i]}
+end
+local promoted = {{ARGV[9 + 2 * k], ARGV[10 + 2 * k]}}
+
+local function schedule(who, list)
+  local mine = remPrefix .. who
+  for _, r in ipairs(list) do
+    local m = '{"chat":' .. who .. r[2]
+    redis.call('ZADD', rem, r[1], m)
+    redis.call('SADD', mine, m)
+    extend(mine, string.format('%.0f', tonumber(r[1]) + keep))
+  end
+end
+
+local function coming()
+  local n = 0
+  for _, v in ipairs(redis.call('HVALS', answers)) do
+    if v == 'yes' then
+      n = n + 1
+    end
+  end
+  return n
+end
+
+local function fill()
+  local n = coming()
+  while cap == 0 or n < cap do
+    local first = redis.call('ZPOPMIN', queue)
+    if #first == 0 then
+      return
+    end
+    local who = first[1]
+    if redis.call('HGET', answers, who) == 'wait' then
+      redis.call('HSET', answers, who, 'yes')
+      schedule(who, event)
+      schedule(who, promoted)
+      n = n + 1
+    end
+  end
+end
+
+local function asked()
+  local t = redis.call('TIME')
+  local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+  local last = redis.call('ZRANGE', queue, -1, -1, 'WITHSCORES')
+  if last[2] and tonumber(last[2]) >= now then
+    now = tonumber(last[2]) + 1
+  end
+  return string.format('%.0f', now)
+end
+
+local function list()
+  redis.call('PEXPIREAT', answers, expiry)
+  redis.call('PEXPIREAT', queue, expiry)
+  redis.call('SADD', mymt, id)
+  extend(mymt, expiry)
+end
+
+local before = redis.call('HGET', answers, chat)
+if action == 'yes' then
+  if before == 'yes' or before == 'wait' then
+    return before
+  end
+  fill()
+  local answer = 'wait'
+  if cap == 0 or coming() < cap then
+    answer = 'yes'
+    schedule(chat, event)
+  else
+    redis.call('ZADD', queue, asked(), chat)
+  end
+  redis.call('HSET', answers, chat, answer)
+  list()
+  return answer
+end
+
+redis.call('ZREM', queue, chat)
+unschedule(rem, myrem, id)
+local answer = ''
+if action == 'no' then
+  answer = 'no'
+  redis.call('HSET', answers, chat, answer)
+  list()
+else
+  redis.call('HDEL', answers, chat)
+  redis.pcall('SREM', mymt, id)
+end
+if before == 'yes' then
+  fill()
+end
+return answer
+`)
+
+// queueMeeting stores a meeting until it expires and lists it in its
+// territory. Storing it again replaces it, and moves the expiry of its
+// answers to the new start; the reminders already scheduled stay as they
+// are. A meeting already past its retention is not stored.
+func queueMeeting(ctx context.Context, p redis.Pipeliner, m flows.Meeting, now time.Time) error {
+	if m.ID == "" || m.Territory == "" || m.Start.IsZero() {
+		return errors.New("meeting without an id, territory or start")
+	}
+	exp := meetingExpiry(m)
+	if !exp.After(now) {
+		return nil
+	}
+	raw, err := json.Marshal(m)
+	if err != nil {
+		return fmt.Errorf("encode meeting: %w", err)
+	}
+	p.Set(ctx, meetingKey(m.ID), raw, 0)
+	p.PExpireAt(ctx, meetingKey(m.ID), exp)
+	p.ZAdd(ctx, meetingsKey(m.Territory), redis.Z{Score: float64(m.Start.UnixMilli()), Member: m.ID})
+	p.PExpireAt(ctx, answersKey(m.ID), exp)
+	p.PExpireAt(ctx, waitingKey(m.ID), exp)
+	return nil
+}
+
+// answer records an RSVPGiven. An answer to a meeting unknown or expired
+// when read records nothing (Answer then returns ""), and neither does the
+// answer of the person this commit forgets.
+func (c *commit) answer(ctx context.Context, p redis.Pipeliner, e flows.RSVPGiven) error {
+	var action string
+	switch e.Answer {
+	case flows.RSVPComing:
+		action = rsvpAsk
+	case flows.RSVPNo:
+		action = rsvpLeave
+	default:
+		return fmt.Errorf("unknown answer %q to meeting %s", e.Answer, e.MeetingID)
+	}
+	if c.forget && e.ChatID == c.chatID {
+		return nil
+	}
+	m := c.meetings[e.MeetingID]
+	if m == nil {
+		return nil
+	}
+	return queueRSVP(ctx, p, m, e.ChatID, action, c.now)
+}
+
+// forgetAnswers removes the forgotten person's answers and waiting-list
+// places from every meeting they answered, giving their places to the
+// people waiting.
+func (c *commit) forgetAnswers(ctx context.Context, p redis.Pipeliner) error {
+	for _, id := range c.answered {
+		m := c.meetings[id]
+		if m == nil {
+			// Gone or unreadable: nobody can be promoted, but nothing of
+			// the person stays.
+			p.HDel(ctx, answersKey(id), strconv.FormatInt(c.chatID, 10))
+			p.ZRem(ctx, waitingKey(id), strconv.FormatInt(c.chatID, 10))
+			continue
+		}
+		if err := queueRSVP(ctx, p, m, c.chatID, rsvpForget, c.now); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// queueRSVP runs the rsvp script for one person and meeting. Event
+// reminders already due at now are not scheduled; a promotion is due now.
+func queueRSVP(ctx context.Context, p redis.Pipeliner, m *flows.Meeting, chat int64, action string, now time.Time) error {
+	args := []any{
+		strconv.FormatInt(chat, 10),
+		action,
+		strconv.Itoa(max(m.Capacity, 0)),
+		m.ID,
+		strconv.FormatInt(meetingExpiry(*m).UnixMilli(), 10),
+		myRemindersPrefix,
+		strconv.FormatInt(reminderKeep.Milliseconds(), 10),
+		0, // event reminders, counted below
+	}
+	k := 0
+	for _, er := range eventReminders {
+		due := m.Start.Add(-er.before)
+		if due.Before(now) {
+			continue
+		}
+		tail, err := reminderTail(flows.Reminder{Due: due, Kind: er.kind, Ref: m.ID, At: m.Start})
+		if err != nil {
+			return err
+		}
+		args = append(args, strconv.FormatInt(due.UnixMilli(), 10), tail)
+		k++
+	}
+	args[7] = strconv.Itoa(k)
+	due := now.Truncate(time.Millisecond)
+	tail, err := reminderTail(flows.Reminder{Due: due, Kind: kindPromoted, Ref: m.ID, At: m.Start})
+	if err != nil {
+		return err
+	}
+	args = append(args, strconv.FormatInt(due.UnixMilli(), 10), tail)
+	keys := []string{answersKey(m.ID), waitingKey(m.ID), remindersKey, myMeetingsKey(chat), myRemindersKey(chat)}
+	rsvp.Eval(ctx, p, keys, args...)
+	return nil
+}
+
+// readMeetings records, under WATCH, the meetings the events answer: the
+// ones created earlier in this commit, else the stored ones (nil when
+// unknown). An unreadable stored meeting fails the commit.
+func (c *commit) readMeetings(ctx context.Context, tx *redis.Tx) error {
+	for _, e := range c.events {
+		switch e := e.(type) {
+		case flows.MeetingCreated:
+			m := e.Meeting
+			c.meetings[m.ID] = &m
+		case flows.RSVPGiven:
+			if _, ok := c.meetings[e.MeetingID]; ok {
+				continue
+			}
+			m, err := loadMeeting(ctx, tx, e.MeetingID)
+			if err != nil {
+				return fmt.Errorf("read meeting: %w", err)
+			}
+			c.meetings[e.MeetingID] = m
+		}
+	}
+	return nil
+}
+
+// readAnswered records, under WATCH, the meetings the forgotten person
+// answered, and watches and reads them. A meeting unreadable or of a set of
+// the wrong type counts as none: forgetting must not fail on bad data.
+func (c *commit) readAnswered(ctx context.Context, tx *redis.Tx) error {
+	ids, err := tx.SMembers(ctx, myMeetingsKey(c.chatID)).Result()
+	if err != nil && !isWrongType(err) {
+		return fmt.Errorf("read meetings answered: %w", err)
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	keys := make([]string, len(ids))
+	for i, id := range ids {
+		keys[i] = meetingKey(id)
+	}
+	if err := tx.Watch(ctx, keys...).Err(); err != nil {
+		return fmt.Errorf("watch meetings answered: %w", err)
+	}
+	for _, id := range ids {
+		m, err := loadMeeting(ctx, tx, id)
+		if err != nil && !errors.Is(err, flows.ErrCorrupt) {
+			return fmt.Errorf("read meeting answered: %w", err)
+		}
+		c.meetings[id] = m
+	}
+	c.answered = ids
+	return nil
+}
+
+// isWrongType reports whether err is the server's WRONGTYPE error.
+func isWrongType(err error) bool {
+	return err != nil && strings.HasPrefix(err.Error(), "WRONGTYPE")
+}
+
+// loadMeeting reads a stored meeting, nil when unknown or expired.
+func loadMeeting(ctx context.Context, c redis.Cmdable, id string) (*flows.Meeting, error) {
+	raw, err := c.Get(ctx, meetingKey(id)).Bytes()
+	if errors.Is(err, redis.Nil) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return decodeMeeting(raw)
+}
+
+// decodeMeeting reads the JSON of a meeting.
+func decodeMeeting(raw []byte) (*flows.Meeting, error) {
+	var m flows.Meeting
+	if err := json.Unmarshal(raw, &m); err != nil {
+		return nil, fmt.Errorf("%w: meeting: %w", flows.ErrCorrupt, err)
+	}
+	return &m, nil
+}
+
+// Meetings returns up to n meetings of a territory starting at from or
+// later, soonest first. It first drops from the territory's list the
+// meetings past their retention; a listed meeting that is gone, unreadable
+// or moved to another territory is left out.
+func (r *Redis) Meetings(ctx context.Context, territory string, from time.Time, n int) ([]flows.Meeting, error) {
+	if n <= 0 {
+		return nil, nil
+	}
+	key := meetingsKey(territory)
+	cutoff := time.Now().Add(-flows.MeetingRetention).UnixMilli()
+	if err := r.c.ZRemRangeByScore(ctx, key, "-inf", "("+strconv.FormatInt(cutoff, 10)).Err(); err != nil {
+		return nil, fmt.Errorf("trim meetings: %w", err)
+	}
+	var out []flows.Meeting
+	for offset := int64(0); len(out) < n; {
+		ids, err := r.c.ZRangeByScore(ctx, key, &redis.ZRangeBy{
+			Min:    strconv.FormatInt(from.UnixMilli(), 10),
+			Max:    "+inf",
+			Offset: offset,
+			Count:  int64(n),
+		}).Result()
+		if err != nil {
+			return nil, fmt.Errorf("list meetings: %w", err)
+		}
+		if len(ids) == 0 {
+			break
+		}
+		keys := make([]string, len(ids))
+		for i, id := range ids {
+			keys[i] = meetingKey(id)
+		}
+		raws, err := r.c.MGet(ctx, keys...).Result()
+		if err != nil {
+			return nil, fmt.Errorf("load meetings: %w", err)
+		}
+		for _, raw := range raws {
+			s, ok := raw.(string)
+			if !ok {
+				continue
+			}
+			m, err := decodeMeeting([]byte(s))
+			if err != nil || m.Territory != territory {
+				continue
+			}
+			if out = append(out, *m); len(out) == n {
+				break
+			}
+		}
+		if len(ids) < n {
+			break
+		}
+		offset += int64(len(ids))
+	}
+	return out, nil
+}
+
+// Meeting returns a meeting, nil when it is unknown or expired.
+func (r *Redis) Meeting(ctx context.Context, id string) (*flows.Meeting, error) {
+	m, err := loadMeeting(ctx, r.c, id)
+	if err != nil {
+		return nil, fmt.Errorf("load meeting: %w", err)
+	}
+	return m, nil
+}
+
+// MeetingCounts counts a meeting's answers (zero when it is unknown or
+// expired).
+func (r *Redis) MeetingCounts(ctx context.Context, id string) (flows.MeetingCounts, error) {
+	vals, err := r.c.HVals(ctx, answersKey(id)).Result()
+	if err != nil {
+		return flows.MeetingCounts{}, fmt.Errorf("count answers: %w", err)
+	}
+	var n flows.MeetingCounts
+	for _, v := range vals {
+		switch flows.RSVP(v) {
+		case flows.RSVPComing:
+			n.Coming++
+		case flows.RSVPWaiting:
+			n.Waiting++
+		case flows.RSVPNo:
+			n.No++
+		}
+	}
+	return n, nil
+}
+
+// Answer returns a person's answer to a meeting, "" when there is none.
+func (r *Redis) Answer(ctx context.Context, id string, chatID int64) (flows.RSVP, error) {
+	v, err := r.c.HGet(ctx, answersKey(id), strconv.FormatInt(chatID, 10)).Result()
+	if errors.Is(err, redis.Nil) {
+		return "", nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("load answer: %w", err)
+	}
+	return flows.RSVP(v), nil
+}
