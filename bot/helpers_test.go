@@ -570,11 +570,13 @@ func (h *harness) languageMenu(chat int64, hint string) (string, string) {
 	return "🌐 " + strings.Join(lines, "\n"), h.keyboard(chat, rows...)
 }
 
-// mainMenu is the keyboard of the main menu in lang.
+// mainMenu is the keyboard of the main menu in lang, for someone with a territory.
 func (h *harness) mainMenu(chat int64, lang string) string {
 	h.tb.Helper()
 	return h.keyboard(chat,
 		[]btn{{h.text(lang, "MenuGuide"), "g:h"}},
+		[]btn{{h.text(lang, "MenuEvents"), "ev:l"}},
+		[]btn{{h.text(lang, "MenuRemind"), "rm:new"}},
 		[]btn{{h.text(lang, "MenuEmergency"), "menu:sos"}},
 		[]btn{{h.text(lang, "MenuTerritory"), "menu:ter"}},
 		[]btn{{h.text(lang, "MenuLanguage"), "menu:lang"}},

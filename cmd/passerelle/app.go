@@ -34,6 +34,8 @@ type App struct {
 	cfg    Config
 	log    *slog.Logger
 	engine *flows.Engine
+	svc    *flows.Service
+	sched  *scheduler
 	store  *storage.Redis
 	bot    *bot.Bot
 	srv    *http.Server
@@ -57,7 +59,7 @@ func loadContent(dir string) (*content.Content, error) {
 }
 
 // openEngine loads content and messages and builds the conversation engine.
-func openEngine(contentDir string, tz *time.Location) (*flows.Engine, error) {
+func openEngine(contentDir string, tz *time.Location, admins []int64) (*flows.Engine, error) {
 	c, err := loadContent(contentDir)
 	if err != nil {
 		return nil, err
@@ -66,7 +68,7 @@ func openEngine(contentDir string, tz *time.Location) (*flows.Engine, error) {
 	if err != nil {
 		return nil, err
 	}
-	return flows.NewEngine(flows.Config{Content: c, Messages: msgs, Location: tz})
+	return flows.NewEngine(flows.Config{Content: c, Messages: msgs, Location: tz, Admins: admins})
 }
 
 // Open connects everything; on error nothing is left open.
@@ -77,7 +79,7 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (a *App, err error)
 			a.Close()
 		}
 	}()
-	a.engine, err = openEngine(cfg.ContentDir, cfg.TZ)
+	a.engine, err = openEngine(cfg.ContentDir, cfg.TZ, cfg.Admins)
 	if err != nil {
 		return nil, err
 	}
@@ -99,10 +101,15 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (a *App, err error)
 	a.bot, err = bot.New(ctx, bot.Config{
 		Token: cfg.Token, APIURL: cfg.APIURL, ButtonSecret: []byte(cfg.Secret),
 		WebhookURL: cfg.WebhookURL, WebhookSecret: cfg.WebhookSecret,
-		Handler: svc, Claims: a.store, Commands: a.engine.CommandList, Languages: locales.Codes(),
+		Handler: svc, Claims: a.store, Limiter: a.store, Commands: a.engine.CommandList, Languages: locales.Codes(),
 		Logger: log, Registry: reg,
 	})
 	if err != nil {
+		return nil, err
+	}
+	a.engine.SetBotUsername(a.bot.Username())
+	a.svc = svc
+	if a.sched, err = newScheduler(a.store, a.engine, cfg.TZ, log); err != nil {
 		return nil, err
 	}
 	if err := a.bot.Setup(ctx); err != nil {
@@ -156,6 +163,13 @@ func (a *App) Run(ctx context.Context) error {
 			a.bot.Poll(ctx)
 		}
 	}()
+	sent := make(chan error, 1)
+	go func() {
+		sent <- a.bot.RunSender(ctx, bot.SenderConfig{
+			Outbox: a.store, Limiter: a.store, Reporter: a.svc, Consumer: consumerName(), Quiet: quietHours(a.cfg.TZ),
+		})
+	}()
+	a.sched.start()
 	var err error
 	select {
 	case <-ctx.Done():
@@ -164,6 +178,10 @@ func (a *App) Run(ctx context.Context) error {
 	a.log.Info("stopping")
 	cancel()
 	<-polled // the poller finishes the batch it holds
+	a.sched.stop()
+	if serr := <-sent; serr != nil { // the sender records the messages in flight
+		err = errors.Join(err, fmt.Errorf("sender: %w", serr))
+	}
 	sctx, stop := context.WithTimeout(context.WithoutCancel(ctx), shutdownBudget)
 	defer stop()
 	if serr := a.srv.Shutdown(sctx); serr != nil {

@@ -65,11 +65,11 @@ func TestCheck(t *testing.T) {
 
 func TestChatInArabic(t *testing.T) {
 	// Choose no consent, continue, then read the emergency numbers.
-	code, out, errOut := runCmd(t, "3\n2\n/quit\n", "chat", "--lang", "ar", "--territory", "dijon")
+	code, out, errOut := runCmd(t, "3\n4\n/quit\n", "chat", "--lang", "ar", "--territory", "dijon")
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}
-	for _, want := range []string{"🔒 بياناتك", "أرقام الطوارئ", "3919", "[2] 🆘"} {
+	for _, want := range []string{"🔒 بياناتك", "أرقام الطوارئ", "3919", "[4] 🆘"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("chat output lacks %q:\n%s", want, out)
 		}

@@ -1,0 +1,131 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"log/slog"
+	"os"
+	"time"
+
+	"github.com/robfig/cron/v3"
+
+	"github.com/territoires-integration/passerelle/flows"
+	"github.com/territoires-integration/passerelle/storage"
+)
+
+// Quiet hours: no bulk message between 21:00 and 08:00, local time; they are
+// held until the morning.
+const (
+	quietFrom = 21
+	quietTo   = 8
+)
+
+// quietHours tells the sender whether now is in quiet hours, and until when.
+func quietHours(tz *time.Location) func(time.Time) (time.Time, bool) {
+	return func(now time.Time) (time.Time, bool) {
+		l := now.In(tz)
+		y, m, d := l.Date()
+		switch {
+		case l.Hour() >= quietFrom:
+			return time.Date(y, m, d+1, quietTo, 0, 0, 0, tz), true
+		case l.Hour() < quietTo:
+			return time.Date(y, m, d, quietTo, 0, 0, 0, tz), true
+		}
+		return time.Time{}, false
+	}
+}
+
+// consumerName names this replica among the outbox's senders.
+func consumerName() string {
+	host, _ := os.Hostname()
+	b := make([]byte, 4)
+	rand.Read(b)
+	return fmt.Sprintf("%s-%d-%s", host, os.Getpid(), hex.EncodeToString(b))
+}
+
+// scheduler runs the periodic jobs with robfig/cron in the configured time
+// zone. Every occurrence is claimed in Redis, so that one replica runs it.
+type scheduler struct {
+	cron      *cron.Cron
+	ctx       context.Context // ends when the scheduler stops
+	cancel    context.CancelFunc
+	store     *storage.Redis
+	reminders *flows.ReminderJob
+	log       *slog.Logger
+}
+
+// Names of the scheduled jobs, as claimed in Redis.
+const (
+	jobReminders = "reminders"
+	jobPrune     = "prune-audience"
+)
+
+func newScheduler(store *storage.Redis, engine *flows.Engine, tz *time.Location, log *slog.Logger) (*scheduler, error) {
+	s := &scheduler{store: store, reminders: &flows.ReminderJob{Engine: engine, Store: store}, log: log}
+	s.ctx, s.cancel = context.WithCancel(context.Background())
+	s.cron = cron.New(cron.WithLocation(tz), cron.WithChain(cron.Recover(cronLogger{log})))
+	// Reminders are due at absolute instants: a tick every minute sends what
+	// is due, so DST days neither skip nor double, and a downtime is caught
+	// up by the first tick after it.
+	if _, err := s.cron.AddFunc("@every 1m", func() { s.run(jobReminders, time.Minute, s.tickReminders) }); err != nil {
+		return nil, fmt.Errorf("schedule reminders: %w", err)
+	}
+	// 04:30 exists once every day in Europe/Paris (the changes are at 02:00–03:00).
+	if _, err := s.cron.AddFunc("30 4 * * *", func() { s.run(jobPrune, 24*time.Hour, s.prune) }); err != nil {
+		return nil, fmt.Errorf("schedule pruning: %w", err)
+	}
+	return s, nil
+}
+
+// start starts the schedule.
+func (s *scheduler) start() { s.cron.Start() }
+
+// stop ends the jobs running and waits for them.
+func (s *scheduler) stop() {
+	s.cancel()
+	<-s.cron.Stop().Done()
+}
+
+// run claims the occurrence of name for this period, then runs fn.
+func (s *scheduler) run(name string, period time.Duration, fn func(ctx context.Context, now time.Time) error) {
+	ctx, cancel := context.WithTimeout(s.ctx, period)
+	defer cancel()
+	now := time.Now()
+	ok, err := s.store.ClaimOccurrence(ctx, name, now.Truncate(period), 2*period)
+	if err != nil {
+		s.log.Warn("cannot claim a scheduled job", "job", name, "err", err)
+		return
+	}
+	if !ok {
+		return
+	}
+	if err := fn(ctx, now); err != nil {
+		s.log.Warn("scheduled job failed", "job", name, "err", err)
+	}
+}
+
+func (s *scheduler) tickReminders(ctx context.Context, now time.Time) error {
+	n, err := s.reminders.Run(ctx, now)
+	if n > 0 {
+		s.log.Info("reminders queued", "count", n)
+	}
+	return err
+}
+
+func (s *scheduler) prune(ctx context.Context, now time.Time) error {
+	n, err := s.store.PruneAudience(ctx, now.Add(-flows.Retention))
+	if n > 0 {
+		s.log.Info("audience pruned", "count", n)
+	}
+	return err
+}
+
+// cronLogger routes robfig/cron's messages (a recovered panic) to slog.
+type cronLogger struct{ log *slog.Logger }
+
+func (l cronLogger) Info(msg string, kv ...any) { l.log.Debug("cron: "+msg, kv...) }
+func (l cronLogger) Error(err error, msg string, kv ...any) {
+	l.log.Error("cron: "+msg, append(kv, "err", err)...)
+}
