@@ -50,6 +50,10 @@ type SenderConfig struct {
 	MaxAttempts int                                               // default 5
 	Idle        time.Duration                                     // reclaim another replica's unfinished deliveries after this; default 30 s
 	Quiet       func(now time.Time) (until time.Time, quiet bool) // quiet hours: no bulk until `until`; nil = never quiet
+	// Eligible tells whether a delivery may still go to its person (they may
+	// have used /stop or /forget since it was queued); nil: always. Those who
+	// may not are counted with the blocked.
+	Eligible func(ctx context.Context, d flows.Delivery) (bool, error)
 	Clock       func() time.Time                                  // default time.Now
 }
 
@@ -438,6 +442,22 @@ func (s *sender) pace(ctx context.Context, d flows.Delivery) bool {
 
 // deliver sends one bulk message and records what came of it.
 func (s *sender) deliver(d flows.Delivery) {
+	if s.cfg.Eligible != nil {
+		ctx, cancel := context.WithTimeout(s.life, storeTimeout)
+		ok, err := s.cfg.Eligible(ctx, d)
+		cancel()
+		switch {
+		case s.life.Err() != nil:
+			return
+		case err != nil:
+			s.b.metrics.errors.WithLabelValues("store").Inc()
+			s.retry(d, s.now().Add(backoff(d.Attempt)))
+			return
+		case !ok:
+			s.finish(d, flows.OutcomeBlocked)
+			return
+		}
+	}
 	ctx, cancel := context.WithTimeout(s.life, s.b.cfg.HandleTimeout)
 	_, err := s.b.api.SendMessage(ctx, &tgbot.SendMessageParams{ChatID: d.Bulk.ChatID, Text: d.Bulk.Text})
 	cancel()

@@ -465,6 +465,34 @@ func TestSenderBlockedChats(t *testing.T) {
 	}
 }
 
+// TestSenderSkipsWithdrawn: someone who used /stop or /forget after the
+// broadcast was queued gets nothing; they are counted with the blocked.
+func TestSenderSkipsWithdrawn(t *testing.T) {
+	t.Parallel()
+	r := newRig(t, fakeapi.Limits{Global: testRate, PerChat: time.Second}, nil, nil)
+	const owner = 5415000000
+	chats := recipients(5415000001, 10)
+	withdrawn := map[int64]bool{chats[2]: true, chats[7]: true}
+	r.mem.enqueue(testJob("jw", owner), chats, "Sortie au musée samedi.")
+	cfg := r.config("a")
+	cfg.Eligible = func(_ context.Context, d flows.Delivery) (bool, error) { return !withdrawn[d.Bulk.ChatID], nil }
+	r.start(cfg)
+
+	st := r.waitJob("jw")
+	if st.Sent != 8 || st.Blocked != 2 || st.Failed != 0 {
+		t.Fatalf("status %+v, want 8 sent, 2 withdrawn", st)
+	}
+	calls := sendCalls(r.h.fake)
+	for c := range withdrawn {
+		if len(calls[c]) != 0 {
+			t.Errorf("chat %d withdrew but got %d messages", c, len(calls[c]))
+		}
+	}
+	if got := r.recorder.chats(); len(got) != 0 {
+		t.Errorf("withdrawn people were marked inactive: %v", got)
+	}
+}
+
 func TestSenderServerErrors(t *testing.T) {
 	t.Parallel()
 	r := newRig(t, fakeapi.Limits{Global: testRate, PerChat: time.Second}, nil, nil)

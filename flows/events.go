@@ -51,9 +51,12 @@ type Reminder struct {
 	At     time.Time `json:"at"` // when the event or appointment is
 }
 
+// ReminderJobPrefix starts the outbox job id of every reminder.
+const ReminderJobPrefix = "rem:"
+
 // Key identifies a reminder: the outbox job id its message goes out under.
 func (r Reminder) Key() string {
-	return "rem:" + r.Kind + ":" + r.Ref + ":" + strconv.FormatInt(r.ChatID, 10) + ":" + r.Due.UTC().Format("20060102T1504")
+	return ReminderJobPrefix + r.Kind + ":" + r.Ref + ":" + strconv.FormatInt(r.ChatID, 10) + ":" + r.Due.UTC().Format("20060102T1504")
 }
 
 // Event and reminder events, recorded by the store with the session.

@@ -6,6 +6,7 @@ package storage
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strconv"
@@ -164,4 +165,26 @@ func (r *Redis) PruneAudience(ctx context.Context, olderThan time.Time) (int, er
 		removed += n
 	}
 	return removed, nil
+}
+
+// Eligible reports whether a bulk message may still go to its person: a news
+// broadcast only while they are in the audience (news consent, active), a
+// reminder while they still have an active session. Someone who used /stop or
+// /forget after the message was queued gets nothing.
+func (r *Redis) Eligible(ctx context.Context, d flows.Delivery) (bool, error) {
+	if strings.HasPrefix(d.Bulk.Job, flows.ReminderJobPrefix) {
+		s, err := r.Load(ctx, d.Bulk.ChatID)
+		switch {
+		case errors.Is(err, flows.ErrNotFound), errors.Is(err, flows.ErrCorrupt):
+			return false, nil
+		case err != nil:
+			return false, fmt.Errorf("eligible: %w", err)
+		}
+		return !s.Inactive, nil
+	}
+	ok, err := r.c.HExists(ctx, audienceKey, audienceField(d.Bulk.ChatID)).Result()
+	if err != nil {
+		return false, fmt.Errorf("eligible: %w", err)
+	}
+	return ok, nil
 }

@@ -163,3 +163,39 @@ func TestPruneAudience(t *testing.T) {
 		t.Errorf("second prune: (%d, %v), want (0, nil)", n, err)
 	}
 }
+
+// TestEligible: a broadcast message goes only to someone still in the
+// audience; a reminder to someone with an active session.
+func TestEligible(t *testing.T) {
+	r, _ := open(t)
+	ctx := context.Background()
+	now := time.Date(2026, 11, 26, 10, 0, 0, 0, time.UTC)
+	news := &flows.Session{Version: flows.SessionVersion, Lang: "fr", Territory: "dijon", Onboarded: true, Created: now, Seen: now,
+		Consents: map[flows.Purpose]flows.Consent{flows.PurposeNews: {At: now, Notice: 1}}}
+	if err := r.Commit(ctx, 1, news, nil); err != nil {
+		t.Fatal(err)
+	}
+	stopped := *news
+	stopped.Consents = nil
+	if err := r.Commit(ctx, 2, &stopped, nil); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name string
+		job  string
+		chat int64
+		want bool
+	}{
+		{"broadcast, news accepted", "job1", 1, true},
+		{"broadcast, news stopped", "job1", 2, false},
+		{"broadcast, unknown person", "job1", 3, false},
+		{"reminder, active session", flows.ReminderJobPrefix + "x", 2, true},
+		{"reminder, forgotten person", flows.ReminderJobPrefix + "x", 3, false},
+	}
+	for _, tt := range tests {
+		got, err := r.Eligible(ctx, flows.Delivery{Bulk: flows.Bulk{Job: tt.job, ChatID: tt.chat}})
+		if err != nil || got != tt.want {
+			t.Errorf("%s: Eligible = %v, %v; want %v", tt.name, got, err, tt.want)
+		}
+	}
+}

@@ -166,7 +166,8 @@ func (a *App) Run(ctx context.Context) error {
 	sent := make(chan error, 1)
 	go func() {
 		sent <- a.bot.RunSender(ctx, bot.SenderConfig{
-			Outbox: a.store, Limiter: a.store, Reporter: a.svc, Consumer: consumerName(), Quiet: quietHours(a.cfg.TZ),
+			Outbox: a.store, Limiter: a.store, Reporter: a.svc, Eligible: a.store.Eligible,
+			Consumer: consumerName(), Quiet: quietHours(a.cfg.Quiet, a.cfg.TZ),
 		})
 	}()
 	a.sched.start()

@@ -22,7 +22,11 @@ type Config struct {
 	WebhookSecret string
 	Listen        string
 	TZ            *time.Location
+	Quiet         *quiet // nil: no quiet hours
 }
+
+// quiet hours, in local minutes after midnight; From > To spans midnight.
+type quiet struct{ From, To int }
 
 // envDoc documents every variable, for --help and the README.
 var envDoc = [][2]string{
@@ -36,6 +40,7 @@ var envDoc = [][2]string{
 	{"PASSERELLE_WEBHOOK_SECRET", "secret Telegram sends with each webhook call (required with the URL)"},
 	{"PASSERELLE_LISTEN", "address of the HTTP server: webhook, /healthz, /readyz, /metrics (default :8080)"},
 	{"PASSERELLE_TZ", "time zone of opening hours, schedules and quiet hours (default Europe/Paris)"},
+	{"PASSERELLE_QUIET_HOURS", "no bulk message in these local hours, held until they end (default 21:00-08:00; \"off\" for none)"},
 }
 
 // loadConfig reads the environment through getenv.
@@ -67,6 +72,9 @@ func loadConfig(getenv func(string) string) (Config, error) {
 		errs = append(errs, fmt.Errorf("PASSERELLE_TZ: %w", err))
 	}
 	c.TZ = tz
+	if c.Quiet, err = parseQuiet(orDefault(getenv("PASSERELLE_QUIET_HOURS"), "21:00-08:00")); err != nil {
+		errs = append(errs, err)
+	}
 	return c, errors.Join(errs...)
 }
 
@@ -94,3 +102,17 @@ func orDefault(v, def string) string {
 
 // environ is the real environment.
 var environ = os.Getenv
+
+// parseQuiet reads "HH:MM-HH:MM", or "off".
+func parseQuiet(v string) (*quiet, error) {
+	if strings.EqualFold(v, "off") {
+		return nil, nil
+	}
+	from, to, ok := strings.Cut(v, "-")
+	f, ferr := time.Parse("15:04", strings.TrimSpace(from))
+	t, terr := time.Parse("15:04", strings.TrimSpace(to))
+	if !ok || ferr != nil || terr != nil || f.Equal(t) {
+		return nil, fmt.Errorf("PASSERELLE_QUIET_HOURS: %q is not like 21:00-08:00 or off", v)
+	}
+	return &quiet{From: f.Hour()*60 + f.Minute(), To: t.Hour()*60 + t.Minute()}, nil
+}

@@ -15,23 +15,24 @@ import (
 	"github.com/territoires-integration/passerelle/storage"
 )
 
-// Quiet hours: no bulk message between 21:00 and 08:00, local time; they are
-// held until the morning.
-const (
-	quietFrom = 21
-	quietTo   = 8
-)
-
-// quietHours tells the sender whether now is in quiet hours, and until when.
-func quietHours(tz *time.Location) func(time.Time) (time.Time, bool) {
+// quietHours tells the sender whether now is in quiet hours, and until when;
+// nil when there are none.
+func quietHours(q *quiet, tz *time.Location) func(time.Time) (time.Time, bool) {
+	if q == nil {
+		return nil
+	}
 	return func(now time.Time) (time.Time, bool) {
 		l := now.In(tz)
 		y, m, d := l.Date()
+		minute := l.Hour()*60 + l.Minute()
+		end := time.Date(y, m, d, q.To/60, q.To%60, 0, 0, tz)
 		switch {
-		case l.Hour() >= quietFrom:
-			return time.Date(y, m, d+1, quietTo, 0, 0, 0, tz), true
-		case l.Hour() < quietTo:
-			return time.Date(y, m, d, quietTo, 0, 0, 0, tz), true
+		case q.From < q.To && minute >= q.From && minute < q.To:
+			return end, true
+		case q.From > q.To && minute >= q.From:
+			return end.AddDate(0, 0, 1), true
+		case q.From > q.To && minute < q.To:
+			return end, true
 		}
 		return time.Time{}, false
 	}

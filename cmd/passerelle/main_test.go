@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // runCmd runs the program in-process.
@@ -104,5 +105,39 @@ func TestConfig(t *testing.T) {
 	c, _ = loadConfig(env(map[string]string{"TELEGRAM_BOT_TOKEN": "t", "PASSERELLE_SECRET": strings.Repeat("s", 32), "PASSERELLE_WEBHOOK_URL": "https://x/y"}))
 	if err := c.validateServe(); err == nil || !strings.Contains(err.Error(), "PASSERELLE_WEBHOOK_SECRET") {
 		t.Errorf("webhook without secret: %v", err)
+	}
+}
+
+func TestQuietHours(t *testing.T) {
+	paris, _ := time.LoadLocation("Europe/Paris")
+	q, err := parseQuiet("21:00-08:00")
+	if err != nil {
+		t.Fatal(err)
+	}
+	quiet := quietHours(q, paris)
+	tests := []struct {
+		now   time.Time
+		until time.Time // zero: not quiet
+	}{
+		{time.Date(2026, 11, 26, 20, 59, 0, 0, paris), time.Time{}},
+		{time.Date(2026, 11, 26, 21, 0, 0, 0, paris), time.Date(2026, 11, 27, 8, 0, 0, 0, paris)},
+		{time.Date(2026, 11, 27, 3, 0, 0, 0, paris), time.Date(2026, 11, 27, 8, 0, 0, 0, paris)},
+		{time.Date(2026, 11, 27, 8, 0, 0, 0, paris), time.Time{}},
+		// The night the clocks go back: still 08:00 local.
+		{time.Date(2027, 10, 30, 23, 0, 0, 0, paris), time.Date(2027, 10, 31, 8, 0, 0, 0, paris)},
+	}
+	for _, tt := range tests {
+		until, ok := quiet(tt.now)
+		if ok != !tt.until.IsZero() || (ok && !until.Equal(tt.until)) {
+			t.Errorf("quiet(%v) = %v, %v; want %v", tt.now, until, ok, tt.until)
+		}
+	}
+	if q, err := parseQuiet("off"); q != nil || err != nil {
+		t.Errorf("off: %v, %v", q, err)
+	}
+	for _, bad := range []string{"21-8", "21:00", "25:00-08:00", "08:00-08:00"} {
+		if _, err := parseQuiet(bad); err == nil {
+			t.Errorf("parseQuiet(%q) accepted", bad)
+		}
 	}
 }

@@ -1,0 +1,170 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/territoires-integration/passerelle/bot"
+	"github.com/territoires-integration/passerelle/bot/fakeapi"
+	"github.com/territoires-integration/passerelle/flows"
+	"github.com/territoires-integration/passerelle/storage"
+	"github.com/territoires-integration/passerelle/storage/redistest"
+)
+
+// TestBroadcastSurvivesKill: an admin broadcasts to 200 people through the
+// real binary, against a fake Bot API that enforces Telegram's limits; the
+// bot is killed with SIGKILL mid-broadcast and started again: nobody is
+// missed, duplicates stay within the messages that were in flight.
+func TestBroadcastSurvivesKill(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs the binary; waits for the outbox to reclaim")
+	}
+	bin := binary(t)
+	const (
+		admin      = 900001
+		recipients = 200
+		secret     = "0123456789abcdef0123456789abcdef-kill"
+	)
+	fake := fakeapi.New(testToken)
+	t.Cleanup(fake.Close)
+	fake.Limit(fakeapi.Limits{Global: 30, PerChat: time.Second})
+	redis := redistest.New(t)
+	store, err := storage.New(context.Background(), redis.URL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	now := time.Now()
+	for i := range recipients {
+		lang := []string{"fr", "ar", "uk"}[i%3]
+		s := &flows.Session{Version: flows.SessionVersion, Lang: lang, Territory: "dijon", Onboarded: true, Created: now, Seen: now,
+			Consents: map[flows.Purpose]flows.Consent{flows.PurposeNews: {At: now, Notice: flows.NoticeVersion}}}
+		if err := store.Commit(context.Background(), int64(700000+i), s, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	env := append(os.Environ(),
+		"TELEGRAM_BOT_TOKEN="+testToken, "TELEGRAM_API_URL="+fake.URL(), "REDIS_URL="+redis.URL(),
+		"PASSERELLE_SECRET="+secret, "PASSERELLE_LISTEN="+freeAddr(t), "PASSERELLE_ADMINS="+fmt.Sprint(admin),
+		"PASSERELLE_QUIET_HOURS=off", "PASSERELLE_CONTENT_DIR=",
+	)
+	logs := logFile{filepath.Join(t.TempDir(), "serve.log")}
+	out, err := os.Create(logs.path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer out.Close()
+	start := func() *exec.Cmd {
+		cmd := exec.Command(bin, "serve")
+		cmd.Env, cmd.Stdout, cmd.Stderr = env, out, out
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+		return cmd
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 150*time.Second)
+	defer cancel()
+	wait := func(what string, pred func([]fakeapi.Call) bool) {
+		t.Helper()
+		if err := fake.WaitFor(ctx, pred); err != nil {
+			t.Fatalf("waiting for %s: %v\nlogs:\n%s", what, err, logs.String())
+		}
+	}
+	signer := bot.NewSigner([]byte(secret))
+	// press finds the button carrying data on the admin's last keyboard and presses it.
+	press := func(data string) {
+		t.Helper()
+		msgs := fake.Messages(admin)
+		for i := len(msgs) - 1; i >= 0; i-- {
+			var kb struct {
+				InlineKeyboard [][]struct {
+					CallbackData string `json:"callback_data"`
+				} `json:"inline_keyboard"`
+			}
+			if json.Unmarshal([]byte(msgs[i].Markup), &kb) != nil {
+				continue
+			}
+			for _, row := range kb.InlineKeyboard {
+				for _, b := range row {
+					if got, ok := signer.Verify(admin, b.CallbackData); ok && got == data {
+						fake.Push(fakeapi.CallbackUpdate(admin, msgs[i].ID, b.CallbackData, "fr"))
+						return
+					}
+				}
+			}
+		}
+		t.Fatalf("no button %q for the admin", data)
+	}
+	adminSends := func() int { return len(fake.Messages(admin)) }
+
+	first := start()
+	wait("polling", func([]fakeapi.Call) bool { return len(fake.CallsTo("getUpdates")) > 0 })
+	fake.Push(fakeapi.TextUpdate(admin, "/broadcast dijon", "fr"))
+	wait("languages", func([]fakeapi.Call) bool { return adminSends() >= 1 })
+	press("bc:next")
+	wait("ask text", func([]fakeapi.Call) bool { return adminSends() >= 2 })
+	fake.Push(fakeapi.TextUpdate(admin, "Fête de quartier samedi à 15 h, place du Marché.", "fr"))
+	wait("translations", func([]fakeapi.Call) bool { return adminSends() >= 3 })
+	press("bc:p")
+	wait("preview", func([]fakeapi.Call) bool { return adminSends() >= 7 }) // fr, ar, uk previews + confirmation
+	press("bc:send")
+
+	delivered := func() (distinct, total int) {
+		for i := range recipients {
+			if n := len(fake.Messages(int64(700000 + i))); n > 0 {
+				distinct++
+				total += n
+			}
+		}
+		return distinct, total
+	}
+	wait("the broadcast under way", func([]fakeapi.Call) bool { d, _ := delivered(); return d >= 40 })
+	first.Process.Kill() // SIGKILL: no drain
+	first.Wait()
+	d, _ := delivered()
+	t.Logf("killed after %d of %d messages", d, recipients)
+
+	start()
+	wait("every recipient", func([]fakeapi.Call) bool { d, _ := delivered(); return d == recipients })
+	_, total := delivered()
+	dups := total - recipients
+	// The fake's one-message-a-second per chat also refuses the admin's
+	// burst of previews, which Telegram allows in a private chat: only the
+	// bulk messages count here.
+	bulk429 := 0
+	for _, c := range fake.Calls() {
+		if c.Status == 429 && c.Params["chat_id"] != fmt.Sprint(admin) {
+			bulk429++
+		}
+	}
+	t.Logf("after the restart: %d recipients, %d duplicates, %d bulk sends refused for the limits", recipients, dups, bulk429)
+	if dups > 16 {
+		t.Errorf("%d duplicates: more than the messages a sender holds in flight (16)", dups)
+	}
+	if bulk429 != 0 {
+		t.Errorf("%d bulk sends broke Telegram's limits", bulk429)
+	}
+	for i := range recipients {
+		text := fake.Messages(int64(700000 + i))[0].Text
+		if !strings.Contains(text, "Fête de quartier") {
+			t.Errorf("recipient %d got %q", i, text)
+			break
+		}
+	}
+	wait("the final report", func([]fakeapi.Call) bool {
+		for _, m := range fake.Messages(admin) {
+			if strings.HasPrefix(m.Text, "✅") && strings.Contains(m.Text, fmt.Sprint(recipients)) {
+				return true
+			}
+		}
+		return false
+	})
+}
