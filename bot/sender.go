@@ -54,7 +54,7 @@ type SenderConfig struct {
 	// have used /stop or /forget since it was queued); nil: always. Those who
 	// may not are counted with the blocked.
 	Eligible func(ctx context.Context, d flows.Delivery) (bool, error)
-	Clock       func() time.Time                                  // default time.Now
+	Clock    func() time.Time // default time.Now
 }
 
 const (
