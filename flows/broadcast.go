@@ -1,7 +1,6 @@
 package flows
 
 import (
-	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -35,7 +34,7 @@ func broadcast(t *Turn) {
 	}
 	t.Goto(broadcastFlow, stepLangs)
 	t.S.Vars = map[string]string{"ter": ter}
-	languagesScreen(t, false)
+	languagesScreen(t)
 }
 
 // targetLangs are the languages the broadcast is for; none ticked means all.
@@ -46,29 +45,9 @@ func targetLangs(t *Turn) []string {
 	return nil
 }
 
-func languagesScreen(t *Turn, edit bool) {
+func languagesScreen(t *Turn) {
 	tr, _ := t.lib.content.Territory(t.S.Vars["ter"])
-	chosen := targetLangs(t)
-	var rows [][]Button
-	for i, l := range locales.Languages {
-		mark := "⬜ "
-		if slices.Contains(chosen, l.Code) {
-			mark = "✅ "
-		}
-		b := Button{Text: mark + l.Name, Data: broadcastFlow + ":l:" + l.Code}
-		if i%2 == 0 {
-			rows = append(rows, []Button{b})
-		} else {
-			rows[len(rows)-1] = append(rows[len(rows)-1], b)
-		}
-	}
-	rows = append(rows, []Button{{Text: t.T("ButtonContinue", nil), Data: broadcastFlow + ":next"}, {Text: t.T("ButtonCancel", nil), Data: broadcastFlow + ":x"}})
-	r := Reply{MessageID: "BroadcastLanguages", Text: t.T("BroadcastLanguages", map[string]any{"Territory": tr.Name(t.lang)}), Buttons: rows}
-	if edit {
-		t.EditOrSend(r)
-	} else {
-		t.Send(r)
-	}
+	languageChoice(t, broadcastFlow, "BroadcastLanguages", t.T("BroadcastLanguages", map[string]any{"Territory": tr.Name(t.lang)}), targetLangs(t))
 }
 
 // translationsScreen offers a translation per target language, then the preview.
@@ -78,17 +57,7 @@ func translationsScreen(t *Turn) {
 	if len(langs) == 0 {
 		langs = locales.Codes()
 	}
-	var rows [][]Button
-	for _, code := range langs {
-		if code == locales.Source {
-			continue
-		}
-		mark := "➕ "
-		if t.S.Vars["t:"+code] != "" {
-			mark = "✅ "
-		}
-		rows = append(rows, []Button{{Text: mark + languageName(code), Data: broadcastFlow + ":t:" + code}})
-	}
+	rows := translationRows(broadcastFlow, langs, func(code string) bool { return t.S.Vars["t:"+code] != "" })
 	rows = append(rows, []Button{{Text: t.T("ButtonPreview", nil), Data: broadcastFlow + ":p"}, {Text: t.T("ButtonCancel", nil), Data: broadcastFlow + ":x"}})
 	t.Say("BroadcastTranslations", nil, rows)
 }
@@ -183,14 +152,8 @@ func (broadcaster) Press(t *Turn, action string) {
 			t.Expired()
 			return
 		}
-		langs := targetLangs(t)
-		if i := slices.Index(langs, arg); i >= 0 {
-			langs = slices.Delete(langs, i, i+1)
-		} else {
-			langs = append(langs, arg)
-		}
-		t.S.Vars["langs"] = strings.Join(langs, ",")
-		languagesScreen(t, true)
+		t.S.Vars["langs"] = strings.Join(toggled(targetLangs(t), arg), ",")
+		languagesScreen(t)
 	case verb == "next" && t.S.Step == stepLangs:
 		t.Goto(broadcastFlow, stepText)
 		t.Say("BroadcastWriteFrench", nil, nil)

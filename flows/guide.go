@@ -158,16 +158,11 @@ func themeLabel(t *Turn, th *content.Theme) string {
 
 // themeButtons lists the top-level themes, two per row, then Menu.
 func themeButtons(t *Turn) [][]Button {
-	var rows [][]Button
-	for i, th := range t.lib.content.Themes() {
-		b := Button{Text: themeLabel(t, th), Data: guideFlow + ":t:" + t.lib.themeKey[th.ID]}
-		if i%2 == 0 {
-			rows = append(rows, []Button{b})
-		} else {
-			rows[len(rows)-1] = append(rows[len(rows)-1], b)
-		}
+	var bs []Button
+	for _, th := range t.lib.content.Themes() {
+		bs = append(bs, Button{Text: themeLabel(t, th), Data: guideFlow + ":t:" + t.lib.themeKey[th.ID]})
 	}
-	return append(rows, t.menuButton()...)
+	return append(twoPerRow(bs), t.menuButton()...)
 }
 
 func themesView(t *Turn) {

@@ -2,7 +2,6 @@ package flows
 
 import (
 	"fmt"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -277,7 +276,7 @@ func (newMeeting) Input(t *Turn) bool {
 	case step == stepDesc:
 		v["desc"] = text
 		t.S.Step = stepMLangs
-		meetingLanguages(t, false)
+		meetingLanguages(t)
 	case step == stepCapacity:
 		n, err := strconv.Atoi(asciiDigits(text))
 		if err != nil || n < 0 || n > 10000 {
@@ -297,43 +296,13 @@ func (newMeeting) Input(t *Turn) bool {
 	return true
 }
 
-func meetingLanguages(t *Turn, edit bool) {
-	chosen := strings.Split(t.S.Vars["langs"], ",")
-	var rows [][]Button
-	for i, l := range locales.Languages {
-		mark := "⬜ "
-		if slices.Contains(chosen, l.Code) {
-			mark = "✅ "
-		}
-		b := Button{Text: mark + l.Name, Data: newMeetingFlow + ":l:" + l.Code}
-		if i%2 == 0 {
-			rows = append(rows, []Button{b})
-		} else {
-			rows[len(rows)-1] = append(rows[len(rows)-1], b)
-		}
-	}
-	rows = append(rows, []Button{{Text: t.T("ButtonContinue", nil), Data: newMeetingFlow + ":next"}, {Text: t.T("ButtonCancel", nil), Data: newMeetingFlow + ":x"}})
-	r := Reply{MessageID: "EventAskLanguages", Text: t.T("EventAskLanguages", nil), Buttons: rows}
-	if edit {
-		t.EditOrSend(r)
-	} else {
-		t.Send(r)
-	}
+func meetingLanguages(t *Turn) {
+	languageChoice(t, newMeetingFlow, "EventAskLanguages", t.T("EventAskLanguages", nil), strings.Split(t.S.Vars["langs"], ","))
 }
 
 func meetingTranslations(t *Turn) {
 	t.S.Step = stepMTr
-	var rows [][]Button
-	for _, l := range locales.Languages {
-		if l.Code == locales.Source {
-			continue
-		}
-		mark := "➕ "
-		if t.S.Vars["tt:"+l.Code] != "" {
-			mark = "✅ "
-		}
-		rows = append(rows, []Button{{Text: mark + l.Name, Data: newMeetingFlow + ":t:" + l.Code}})
-	}
+	rows := translationRows(newMeetingFlow, locales.Codes(), func(code string) bool { return t.S.Vars["tt:"+code] != "" })
 	rows = append(rows, []Button{{Text: t.T("ButtonCreate", nil), Data: newMeetingFlow + ":ok"}, {Text: t.T("ButtonCancel", nil), Data: newMeetingFlow + ":x"}})
 	t.Say("EventTranslations", nil, rows)
 }
@@ -355,14 +324,8 @@ func (newMeeting) Press(t *Turn, action string) {
 			t.Expired()
 			return
 		}
-		langs := slices.DeleteFunc(strings.Split(t.S.Vars["langs"], ","), func(s string) bool { return s == "" })
-		if i := slices.Index(langs, arg); i >= 0 {
-			langs = slices.Delete(langs, i, i+1)
-		} else {
-			langs = append(langs, arg)
-		}
-		t.S.Vars["langs"] = strings.Join(langs, ",")
-		meetingLanguages(t, true)
+		t.S.Vars["langs"] = strings.Join(toggled(strings.Split(t.S.Vars["langs"], ","), arg), ",")
+		meetingLanguages(t)
 	case verb == "next" && t.S.Step == stepMLangs:
 		t.S.Step = stepCapacity
 		t.Say("EventAskCapacity", nil, nil)

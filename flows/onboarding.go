@@ -75,16 +75,12 @@ func languageMenu(t *Turn, edit bool) {
 		}
 	}
 	lines := make([]string, len(ordered))
-	var rows [][]Button
+	bs := make([]Button, len(ordered))
 	for i, l := range ordered {
 		lines[i] = t.e.msgs.Text(l.Code, "LanguagePrompt", nil)
-		b := Button{Text: l.Name, Data: languageFlow + ":" + l.Code}
-		if i%2 == 0 {
-			rows = append(rows, []Button{b})
-		} else {
-			rows[len(rows)-1] = append(rows[len(rows)-1], b)
-		}
+		bs[i] = Button{Text: l.Name, Data: languageFlow + ":" + l.Code}
 	}
+	rows := twoPerRow(bs)
 	t.Goto(languageFlow, "")
 	r := Reply{MessageID: "LanguagePrompt", Text: "🌐 " + strings.Join(lines, "\n"), Buttons: rows}
 	if edit {

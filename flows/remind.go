@@ -51,16 +51,11 @@ func startRemind(t *Turn) {
 		t.Hint("FreeTextHint")
 		return
 	}
-	var rows [][]Button
+	bs := make([]Button, len(appointmentKinds))
 	for i, k := range appointmentKinds {
-		b := Button{Text: t.T(k[1], nil), Data: remindFlow + ":k:" + k[0]}
-		if i%2 == 0 {
-			rows = append(rows, []Button{b})
-		} else {
-			rows[len(rows)-1] = append(rows[len(rows)-1], b)
-		}
+		bs[i] = Button{Text: t.T(k[1], nil), Data: remindFlow + ":k:" + k[0]}
 	}
-	rows = append(rows, []Button{{Text: t.T("ButtonCancel", nil), Data: remindFlow + ":x"}})
+	rows := append(twoPerRow(bs), []Button{{Text: t.T("ButtonCancel", nil), Data: remindFlow + ":x"}})
 	t.Goto(remindFlow, "kind")
 	t.Say("RemindKind", nil, rows)
 }
