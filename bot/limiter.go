@@ -34,7 +34,7 @@ const (
 	// bulkShare is the share of the overall rate bulk messages may use alone:
 	// the rest absorbs replies sent meanwhile and the jitter between the
 	// limiter's answer and the message reaching Telegram.
-	bulkShare = 0.9
+	bulkShare = 0.95
 	// jitterShare: the gaps kept between two messages to one chat are a
 	// tenth longer than Telegram's, as the time from the limiter's answer to
 	// Telegram varies.

@@ -85,7 +85,7 @@ const (
 // RunSender sends bulk messages until ctx ends, then finishes the deliveries in flight and returns.
 //
 // One loop claims deliveries from the outbox and paces them: never during
-// quiet hours nor a 429 pause, at most Rate·90% a second through the shared
+// quiet hours nor a 429 pause, at most Rate·95% a second through the shared
 // limiter (replies, counted by Config.Limiter, use the rest), and at most one
 // per PerChat to a chat and one per PerGroup to a group, plus a tenth for
 // network jitter. Up to 8 sends run at once. A 403 marks the person inactive and is never retried; a 400 fails
