@@ -51,6 +51,22 @@ type Reminder struct {
 	At     time.Time `json:"at"` // when the event or appointment is
 }
 
+// EventReminderKind names the reminder due `before` a meeting starts:
+// "event24h", "event2h", "event1h30m".
+func EventReminderKind(before time.Duration) string {
+	h, m := int(before/time.Hour), int(before%time.Hour/time.Minute)
+	switch {
+	case m == 0:
+		return "event" + strconv.Itoa(h) + "h"
+	case h == 0:
+		return "event" + strconv.Itoa(m) + "m"
+	}
+	return "event" + strconv.Itoa(h) + "h" + strconv.Itoa(m) + "m"
+}
+
+// DefaultEventReminders are when people coming to a meeting are reminded of it.
+var DefaultEventReminders = []time.Duration{24 * time.Hour, 2 * time.Hour}
+
 // ReminderJobPrefix starts the outbox job id of every reminder.
 const ReminderJobPrefix = "rem:"
 

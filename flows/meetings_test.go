@@ -167,3 +167,36 @@ func TestReminderJob(t *testing.T) {
 		t.Errorf("reminders left: %+v", w.store.reminders)
 	}
 }
+
+// TestEventReminderTexts: whatever the configured offsets, a reminder says
+// "today", "tomorrow" or the date, from the calendar.
+func TestEventReminderTexts(t *testing.T) {
+	for before, want := range map[time.Duration]string{72 * time.Hour: "event72h", 24 * time.Hour: "event24h", 2 * time.Hour: "event2h", 90 * time.Minute: "event1h30m", 30 * time.Minute: "event30m"} {
+		if got := flows.EventReminderKind(before); got != want {
+			t.Errorf("EventReminderKind(%v) = %q, want %q", before, got, want)
+		}
+	}
+	w := newTeamWorld(t)
+	start := time.Date(2026, 12, 15, 14, 30, 0, 0, paris)
+	m := flows.Meeting{ID: "m1", Territory: "dijon", Start: start, Place: "Centre social", Title: map[string]string{"fr": "Atelier CV"}}
+	w.store.meetings[m.ID] = m
+	for _, before := range []time.Duration{72 * time.Hour, 24 * time.Hour, 2 * time.Hour} {
+		w.store.reminders = append(w.store.reminders, flows.Reminder{ChatID: newcomer, Due: start.Add(-before), Kind: flows.EventReminderKind(before), Ref: m.ID, At: start})
+	}
+	job := &flows.ReminderJob{Engine: w.eng, Store: w.store}
+	if _, err := job.Run(context.Background(), start); err != nil {
+		t.Fatal(err)
+	}
+	data := map[string]any{"Title": "Atelier CV", "Date": "15/12/2026", "Time": "14:30", "Place": "Centre social"}
+	want := map[string]bool{
+		w.msgs.Text("fr", "EventReminderOn", data):       true,
+		w.msgs.Text("fr", "EventReminderTomorrow", data): true,
+		w.msgs.Text("fr", "EventReminderSoon", data):     true,
+	}
+	for _, q := range w.store.jobs {
+		delete(want, q.Messages[0].Text)
+	}
+	if len(want) != 0 {
+		t.Errorf("texts not sent: %v", want)
+	}
+}

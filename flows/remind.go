@@ -34,8 +34,6 @@ func kindMessage(kind string) (string, bool) {
 const (
 	kindPersonalDayBefore = "personal1d"
 	kindPersonalSoon      = "personal2h"
-	kindEventDayBefore    = "event24h"
-	kindEventSoon         = "event2h"
 	kindPromoted          = "promoted"
 )
 
@@ -181,13 +179,28 @@ func (e *Engine) reminderText(lang string, r Reminder, m *Meeting) (string, erro
 		return "", fmt.Errorf("reminder %s: meeting %s is gone", r.Kind, r.Ref)
 	}
 	data["Title"], data["Place"] = localized(m.Title, lang), m.Place
-	switch r.Kind {
-	case kindEventDayBefore:
-		return e.msgs.Text(lang, "EventReminderTomorrow", data), nil
-	case kindEventSoon:
-		return e.msgs.Text(lang, "EventReminderSoon", data), nil
-	case kindPromoted:
+	switch {
+	case r.Kind == kindPromoted:
 		return e.msgs.Text(lang, "EventPromoted", data), nil
+	case strings.HasPrefix(r.Kind, "event"):
+		// The offsets are configurable: say "today", "tomorrow" or the date
+		// from the calendar, not from the kind.
+		due := r.Due.In(e.loc)
+		switch days := calendarDays(due, when); {
+		case days == 0:
+			return e.msgs.Text(lang, "EventReminderSoon", data), nil
+		case days == 1:
+			return e.msgs.Text(lang, "EventReminderTomorrow", data), nil
+		default:
+			return e.msgs.Text(lang, "EventReminderOn", data), nil
+		}
 	}
 	return "", fmt.Errorf("reminder of unknown kind %q", r.Kind)
+}
+
+// calendarDays counts the calendar days from a to b, in a's location.
+func calendarDays(a, b time.Time) int {
+	ay, am, ad := a.Date()
+	by, bm, bd := b.In(a.Location()).Date()
+	return int(time.Date(by, bm, bd, 12, 0, 0, 0, time.UTC).Sub(time.Date(ay, am, ad, 12, 0, 0, 0, time.UTC)) / (24 * time.Hour))
 }

@@ -13,6 +13,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -31,14 +32,17 @@ const (
 	kindPromoted = "promoted" // a place freed up: the person now has one
 )
 
-// eventReminders are the reminders of a person coming to a meeting, by how
+// SetEventReminders sets how long before a meeting the people coming are
+// reminded of it (default flows.DefaultEventReminders). Call it before use.
+func (r *Redis) SetEventReminders(before []time.Duration) { r.eventReminders = slices.Clone(before) }
+
+// eventOffsets are the reminders of a person coming to a meeting, by how
 // long before the start they are due.
-var eventReminders = []struct {
-	kind   string
-	before time.Duration
-}{
-	{kindEvent24h, 24 * time.Hour},
-	{kindEvent2h, 2 * time.Hour},
+func (r *Redis) eventOffsets() []time.Duration {
+	if r.eventReminders == nil {
+		return flows.DefaultEventReminders
+	}
+	return r.eventReminders
 }
 
 // The actions of the rsvp script.
@@ -205,7 +209,7 @@ func (c *commit) answer(ctx context.Context, p redis.Pipeliner, e flows.RSVPGive
 	if m == nil {
 		return nil
 	}
-	return queueRSVP(ctx, p, m, e.ChatID, action, c.now)
+	return queueRSVP(ctx, p, m, e.ChatID, action, c.now, c.offsets)
 }
 
 // forgetAnswers removes the forgotten person's answers and waiting-list
@@ -221,7 +225,7 @@ func (c *commit) forgetAnswers(ctx context.Context, p redis.Pipeliner) error {
 			p.ZRem(ctx, waitingKey(id), strconv.FormatInt(c.chatID, 10))
 			continue
 		}
-		if err := queueRSVP(ctx, p, m, c.chatID, rsvpForget, c.now); err != nil {
+		if err := queueRSVP(ctx, p, m, c.chatID, rsvpForget, c.now, c.offsets); err != nil {
 			return err
 		}
 	}
@@ -230,7 +234,7 @@ func (c *commit) forgetAnswers(ctx context.Context, p redis.Pipeliner) error {
 
 // queueRSVP runs the rsvp script for one person and meeting. Event
 // reminders already due at now are not scheduled; a promotion is due now.
-func queueRSVP(ctx context.Context, p redis.Pipeliner, m *flows.Meeting, chat int64, action string, now time.Time) error {
+func queueRSVP(ctx context.Context, p redis.Pipeliner, m *flows.Meeting, chat int64, action string, now time.Time, offsets []time.Duration) error {
 	args := []any{
 		strconv.FormatInt(chat, 10),
 		action,
@@ -242,12 +246,12 @@ func queueRSVP(ctx context.Context, p redis.Pipeliner, m *flows.Meeting, chat in
 		0, // event reminders, counted below
 	}
 	k := 0
-	for _, er := range eventReminders {
-		due := m.Start.Add(-er.before)
+	for _, before := range offsets {
+		due := m.Start.Add(-before)
 		if due.Before(now) {
 			continue
 		}
-		tail, err := reminderTail(flows.Reminder{Due: due, Kind: er.kind, Ref: m.ID, At: m.Start})
+		tail, err := reminderTail(flows.Reminder{Due: due, Kind: flows.EventReminderKind(before), Ref: m.ID, At: m.Start})
 		if err != nil {
 			return err
 		}

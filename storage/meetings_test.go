@@ -599,3 +599,25 @@ func TestForgottenWrongTypes(t *testing.T) {
 		}
 	}
 }
+
+// TestConfiguredEventReminders: the offsets come from configuration and name
+// the reminders' kinds.
+func TestConfiguredEventReminders(t *testing.T) {
+	r, _ := open(t)
+	r.SetEventReminders([]time.Duration{48 * time.Hour, 90 * time.Minute})
+	m := meeting("m", "dijon", time.Now().Add(72*time.Hour).Truncate(time.Minute), 0)
+	createMeeting(t, r, m)
+	answer(t, r, 7, "m", flows.RSVPComing)
+	var want []string
+	for _, before := range []time.Duration{48 * time.Hour, 90 * time.Minute} {
+		mem, err := encodeReminder(flows.Reminder{ChatID: 7, Due: m.Start.Add(-before), Kind: flows.EventReminderKind(before), Ref: m.ID, At: m.Start})
+		if err != nil {
+			t.Fatal(err)
+		}
+		want = append(want, mem)
+	}
+	slices.Sort(want)
+	if got := memberSet(t, r, "m"); !slices.Equal(got, want) {
+		t.Errorf("reminders\n got %v\nwant %v", got, want)
+	}
+}

@@ -44,6 +44,8 @@ type Redis struct {
 	mini *miniredis.Miniredis // the embedded server, when OpenEmbedded started one
 
 	groupReady atomic.Bool // the outbox's consumer group was created by this client
+
+	eventReminders []time.Duration // nil: flows.DefaultEventReminders
 }
 
 var _ flows.Store = (*Redis)(nil)
@@ -211,7 +213,7 @@ func (r *Redis) Commit(ctx context.Context, chatID int64, s *flows.Session, even
 			return fmt.Errorf("commit: encode session: %w", err)
 		}
 	}
-	c := &commit{chatID: chatID, s: s, payload: payload, forget: forget, events: events, now: time.Now()}
+	c := &commit{chatID: chatID, s: s, payload: payload, forget: forget, events: events, now: time.Now(), offsets: r.eventOffsets()}
 	c.reset()
 	watch := c.watchKeys()
 	if len(watch) == 0 {
@@ -319,6 +321,7 @@ type commit struct {
 	forget  bool
 	events  []flows.Event
 	now     time.Time
+	offsets []time.Duration // when the people coming to a meeting are reminded of it
 
 	// Read under WATCH by read.
 	invites map[string]bool    // token → the invitation still exists

@@ -93,6 +93,7 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (a *App, err error)
 	if err != nil {
 		return nil, err
 	}
+	a.store.SetEventReminders(cfg.EventReminders)
 	svc := flows.NewService(a.engine, a.store, flows.SystemClock)
 	svc.OnCorrupt = func(err error) { log.Warn("unreadable session replaced by a new one", "err", err) }
 

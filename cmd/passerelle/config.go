@@ -12,17 +12,18 @@ import (
 // Config is everything Passerelle reads from its environment. Nothing else
 // in the program reads the environment.
 type Config struct {
-	Token         string
-	APIURL        string
-	RedisURL      string
-	ContentDir    string
-	Admins        []int64
-	Secret        string
-	WebhookURL    string
-	WebhookSecret string
-	Listen        string
-	TZ            *time.Location
-	Quiet         *quiet // nil: no quiet hours
+	Token          string
+	APIURL         string
+	RedisURL       string
+	ContentDir     string
+	Admins         []int64
+	Secret         string
+	WebhookURL     string
+	WebhookSecret  string
+	Listen         string
+	TZ             *time.Location
+	Quiet          *quiet          // nil: no quiet hours
+	EventReminders []time.Duration // how long before a meeting its people are reminded
 }
 
 // quiet hours, in local minutes after midnight; From > To spans midnight.
@@ -40,6 +41,7 @@ var envDoc = [][2]string{
 	{"PASSERELLE_WEBHOOK_SECRET", "secret Telegram sends with each webhook call (required with the URL)"},
 	{"PASSERELLE_LISTEN", "address of the HTTP server: webhook, /healthz, /readyz, /metrics (default :8080)"},
 	{"PASSERELLE_TZ", "time zone of opening hours, schedules and quiet hours (default Europe/Paris)"},
+	{"PASSERELLE_EVENT_REMINDERS", "when people coming to an event are reminded, before it starts (default 24h,2h)"},
 	{"PASSERELLE_QUIET_HOURS", "no bulk message in these local hours, held until they end (default 21:00-08:00; \"off\" for none)"},
 }
 
@@ -72,6 +74,9 @@ func loadConfig(getenv func(string) string) (Config, error) {
 		errs = append(errs, fmt.Errorf("PASSERELLE_TZ: %w", err))
 	}
 	c.TZ = tz
+	if c.EventReminders, err = parseOffsets(orDefault(getenv("PASSERELLE_EVENT_REMINDERS"), "24h,2h")); err != nil {
+		errs = append(errs, err)
+	}
 	if c.Quiet, err = parseQuiet(orDefault(getenv("PASSERELLE_QUIET_HOURS"), "21:00-08:00")); err != nil {
 		errs = append(errs, err)
 	}
@@ -115,4 +120,20 @@ func parseQuiet(v string) (*quiet, error) {
 		return nil, fmt.Errorf("PASSERELLE_QUIET_HOURS: %q is not like 21:00-08:00 or off", v)
 	}
 	return &quiet{From: f.Hour()*60 + f.Minute(), To: t.Hour()*60 + t.Minute()}, nil
+}
+
+// parseOffsets reads "24h,2h": up to four durations from 10 minutes to 14 days.
+func parseOffsets(v string) ([]time.Duration, error) {
+	var out []time.Duration
+	for _, f := range strings.Split(v, ",") {
+		d, err := time.ParseDuration(strings.TrimSpace(f))
+		if err != nil || d < 10*time.Minute || d > 14*24*time.Hour || d%time.Minute != 0 {
+			return nil, fmt.Errorf("PASSERELLE_EVENT_REMINDERS: %q is not a list like 24h,2h (each from 10m to 336h, whole minutes)", v)
+		}
+		out = append(out, d)
+	}
+	if len(out) > 4 {
+		return nil, fmt.Errorf("PASSERELLE_EVENT_REMINDERS: %d reminders, four at most", len(out))
+	}
+	return out, nil
 }

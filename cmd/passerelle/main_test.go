@@ -141,3 +141,15 @@ func TestQuietHours(t *testing.T) {
 		}
 	}
 }
+
+func TestEventReminderOffsets(t *testing.T) {
+	got, err := parseOffsets("48h, 1h30m")
+	if err != nil || len(got) != 2 || got[0] != 48*time.Hour || got[1] != 90*time.Minute {
+		t.Errorf("parseOffsets = %v, %v", got, err)
+	}
+	for _, bad := range []string{"", "2", "5m", "400h", "1h,2h,3h,4h,5h", "90s"} {
+		if _, err := parseOffsets(bad); err == nil {
+			t.Errorf("parseOffsets(%q) accepted", bad)
+		}
+	}
+}
