@@ -58,6 +58,6 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 func printUsage(w io.Writer) {
 	fmt.Fprint(w, usage)
 	for _, v := range envDoc {
-		fmt.Fprintf(w, "  %-26s %s\n", v[0], v[1])
+		fmt.Fprintf(w, "  %-27s %s\n", v[0], v[1])
 	}
 }
