@@ -1,6 +1,8 @@
 package flows
 
 import (
+	"strings"
+
 	"github.com/territoires-integration/passerelle/locales"
 )
 
@@ -122,6 +124,30 @@ func myData(t *Turn) {
 		"Seen":      t.S.Seen.Format(dateLayout),
 		"Expires":   t.S.Seen.Add(retention).Format(dateLayout),
 	})
+	var extra []string
+	if cal := t.env.Cal; cal != nil {
+		answered, err := cal.AnswerCount(t.env.Ctx, t.In.ChatID)
+		if !t.read(err) {
+			return
+		}
+		reminders, err := cal.Personal(t.env.Ctx, t.In.ChatID)
+		if !t.read(err) {
+			return
+		}
+		if answered > 0 {
+			extra = append(extra, t.T("MyDataEvents", map[string]any{"Count": answered}))
+		}
+		if len(reminders) > 0 {
+			extra = append(extra, t.T("MyDataReminders", map[string]any{"Count": len(reminders)}))
+		}
+	}
+	if r := t.env.Role; r != nil && r.Kind != RoleAdmin {
+		tr, _ := t.lib.content.Territory(r.Territory)
+		extra = append(extra, t.T("MyDataRole", map[string]any{"Role": roleName(t, r.Kind), "Territory": tr.Name(t.lang)}))
+	}
+	if len(extra) > 0 {
+		text += "\n\n" + strings.Join(extra, "\n")
+	}
 	days := int(t.Now.Sub(t.S.Created).Hours() / 24)
 	text += "\n\n" + t.e.msgs.Plural(t.lang, "MyDataDays", days, nil)
 	t.Send(Reply{MessageID: "MyData", Text: text, Buttons: t.menuButton()})

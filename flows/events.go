@@ -108,6 +108,7 @@ type Calendar interface {
 	Meeting(ctx context.Context, id string) (*Meeting, error)                                 // nil, nil when unknown
 	MeetingCounts(ctx context.Context, id string) (MeetingCounts, error)
 	Answer(ctx context.Context, id string, chatID int64) (RSVP, error) // "" when none
+	AnswerCount(ctx context.Context, chatID int64) (int, error)        // how many meetings the person answered
 	Personal(ctx context.Context, chatID int64) ([]Reminder, error)    // a person's own reminders, soonest first
 	DueReminders(ctx context.Context, now time.Time, n int) ([]Reminder, error)
 	DoneReminder(ctx context.Context, r Reminder) error // removes it once its message is queued

@@ -200,3 +200,26 @@ func TestEventReminderTexts(t *testing.T) {
 		t.Errorf("texts not sent: %v", want)
 	}
 }
+
+// TestMyDataListsEverything: /mydata also says how many event answers and
+// reminders are kept, and a staff member's role.
+func TestMyDataListsEverything(t *testing.T) {
+	w := newTeamWorld(t)
+	m := flows.Meeting{ID: "m1", Territory: "dijon", Start: fixedNow.Add(72 * time.Hour), Place: "Centre social", Title: map[string]string{"fr": "Atelier CV"}}
+	w.store.meetings[m.ID] = m
+	w.store.answers[m.ID] = map[int64]flows.RSVP{}
+	w.press(newcomer, "ev:y:m1")
+	got := w.cmd(newcomer, "/mydata")[0].Text
+	for _, want := range []string{
+		w.msgs.Text("fr", "MyDataEvents", map[string]any{"Count": 1}),
+		w.msgs.Text("fr", "MyDataReminders", map[string]any{"Count": 2}),
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("/mydata lacks %q:\n%s", want, got)
+		}
+	}
+	staff := w.cmd(partnerA, "/mydata")[0].Text
+	if want := w.msgs.Text("fr", "MyDataRole", map[string]any{"Role": w.msgs.Text("fr", "RoleNamePartner", nil), "Territory": "Dijon"}); !strings.Contains(staff, want) {
+		t.Errorf("/mydata of partner staff lacks %q:\n%s", want, staff)
+	}
+}

@@ -424,6 +424,16 @@ func (m *memStore) Answer(_ context.Context, id string, chat int64) (flows.RSVP,
 	return m.answers[id][chat], nil
 }
 
+func (m *memStore) AnswerCount(_ context.Context, chat int64) (int, error) {
+	n := 0
+	for _, answers := range m.answers {
+		if _, ok := answers[chat]; ok {
+			n++
+		}
+	}
+	return n, nil
+}
+
 func (m *memStore) Personal(_ context.Context, chat int64) ([]flows.Reminder, error) {
 	var out []flows.Reminder
 	for _, r := range m.reminders {

@@ -445,3 +445,12 @@ func (r *Redis) Answer(ctx context.Context, id string, chatID int64) (flows.RSVP
 	}
 	return flows.RSVP(v), nil
 }
+
+// AnswerCount is how many meetings the person answered (for /mydata).
+func (r *Redis) AnswerCount(ctx context.Context, chatID int64) (int, error) {
+	n, err := r.c.SCard(ctx, myMeetingsKey(chatID)).Result()
+	if err != nil {
+		return 0, fmt.Errorf("answer count: %w", err)
+	}
+	return int(n), nil
+}
