@@ -154,15 +154,8 @@ func (l *loader) service(item *yaml.Node, territory string, national bool, tax *
 	}
 	given := func(key string) bool { v, ok := f[key]; return ok && !isNull(v) }
 
-	if v, ok := f["id"]; !ok {
-		l.errorf(item.Line, `service: missing required key "id"`)
-	} else if id, ok := l.text("id", v); ok {
-		s.Line = v.Line
-		if validID(id, minServiceID, maxServiceID) {
-			s.ID = id
-		} else {
-			l.errorf(v.Line, "id: %s is not a valid service id: use %d to %d characters among a-z, 0-9 and -", quote(id), minServiceID, maxServiceID)
-		}
+	if id, line := l.id(f, item.Line, `service: missing required key "id"`, "service", minServiceID, maxServiceID); line > 0 {
+		s.ID, s.Line = id, line
 	}
 
 	if v, ok := f["name"]; !ok {

@@ -33,15 +33,8 @@ func (l *loader) territory(root *yaml.Node) *Territory {
 	t := &Territory{Names: map[string]string{}, File: l.file, Line: root.Line}
 	fields := l.fields(root, "", territoryKeys)
 
-	if v, ok := fields["id"]; !ok {
-		l.errorf(root.Line, `missing required key "id"`)
-	} else if id, ok := l.text("id", v); ok {
-		t.Line = v.Line
-		if validID(id, minTerritoryID, maxTerritoryID) {
-			t.ID = id
-		} else {
-			l.errorf(v.Line, "id: %s is not a valid territory id: use %d to %d characters among a-z, 0-9 and -", quote(id), minTerritoryID, maxTerritoryID)
-		}
+	if id, line := l.id(fields, root.Line, `missing required key "id"`, "territory", minTerritoryID, maxTerritoryID); line > 0 {
+		t.ID, t.Line = id, line
 	}
 
 	if v, ok := fields["kind"]; !ok {
@@ -178,4 +171,23 @@ func validID(id string, lo, hi int) bool {
 		}
 	}
 	return true
+}
+
+// id reads the required key "id" of fields (a mapping at line): the id when
+// valid, "" otherwise, and the line of the value (0 when there is none).
+func (l *loader) id(fields map[string]*yaml.Node, line int, missing, kind string, lo, hi int) (string, int) {
+	v, ok := fields["id"]
+	if !ok {
+		l.errorf(line, "%s", missing)
+		return "", 0
+	}
+	id, ok := l.text("id", v)
+	if !ok {
+		return "", 0
+	}
+	if !validID(id, lo, hi) {
+		l.errorf(v.Line, "id: %s is not a valid %s id: use %d to %d characters among a-z, 0-9 and -", quote(id), kind, lo, hi)
+		return "", v.Line
+	}
+	return id, v.Line
 }

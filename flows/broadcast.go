@@ -10,14 +10,11 @@ import (
 // broadcastFlow is the coordinators' dialogue that sends news to a territory.
 const broadcastFlow = "bc"
 
-// Steps of the broadcast dialogue; Vars holds "ter", "langs" (comma list),
-// "fr", "t:<lang>" translations and "job".
+// Steps of the broadcast dialogue, besides the shared ones; Vars holds "ter",
+// "langs" (comma list), "fr", "t:<lang>" translations and "job".
 const (
-	stepLangs       = "langs"
-	stepText        = "text"
-	stepTranslate   = "tr"
-	stepTranslation = "tr:" // + language code
-	stepPreview     = "preview"
+	stepText    = "text"
+	stepPreview = "preview"
 )
 
 // maxBroadcast leaves room under Telegram's 4,096 characters for the note
@@ -52,7 +49,7 @@ func languagesScreen(t *Turn) {
 
 // translationsScreen offers a translation per target language, then the preview.
 func translationsScreen(t *Turn) {
-	t.Goto(broadcastFlow, stepTranslate)
+	t.Goto(broadcastFlow, stepTranslations)
 	langs := targetLangs(t)
 	if len(langs) == 0 {
 		langs = locales.Codes()
@@ -138,33 +135,12 @@ func (broadcaster) Name() string { return broadcastFlow }
 // Press: "l:<code>" toggles a language, "next", "t:<code>" asks a
 // translation, "p" previews, "send", "x" cancels.
 func (broadcaster) Press(t *Turn, action string) {
-	if t.S.Flow != broadcastFlow || t.env.Role == nil || (t.env.Role.Kind != RoleAdmin && t.env.Role.Kind != RoleCoordinator) {
-		t.Expired()
-		return
-	}
-	verb, arg, _ := strings.Cut(action, ":")
-	switch {
-	case verb == "x":
-		t.Goto("", "")
-		t.EditOrSend(Reply{MessageID: "BroadcastCancelled", Text: t.T("BroadcastCancelled", nil)})
-	case verb == "l" && t.S.Step == stepLangs:
-		if _, ok := locales.Lookup(arg); !ok {
-			t.Expired()
-			return
-		}
-		t.S.Vars["langs"] = strings.Join(toggled(targetLangs(t), arg), ",")
-		languagesScreen(t)
+	switch verb := staffPress(t, broadcastFlow, action, languagesScreen, "BroadcastWriteTranslation"); {
+	case verb == "":
 	case verb == "next" && t.S.Step == stepLangs:
 		t.Goto(broadcastFlow, stepText)
 		t.Say("BroadcastWriteFrench", nil, nil)
-	case verb == "t" && t.S.Step == stepTranslate:
-		if _, ok := locales.Lookup(arg); !ok || arg == locales.Source {
-			t.Expired()
-			return
-		}
-		t.Goto(broadcastFlow, stepTranslation+arg)
-		t.Say("BroadcastWriteTranslation", map[string]any{"Language": languageName(arg)}, nil)
-	case verb == "p" && t.S.Step == stepTranslate:
+	case verb == "p" && t.S.Step == stepTranslations:
 		preview(t)
 	case verb == "send" && t.S.Step == stepPreview:
 		send(t)
@@ -180,7 +156,7 @@ func (broadcaster) Input(t *Turn) bool {
 	}
 	text := strings.TrimSpace(t.In.Text)
 	switch {
-	case t.S.Step == stepText, strings.HasPrefix(t.S.Step, stepTranslation):
+	case t.S.Step == stepText, strings.HasPrefix(t.S.Step, stepTranslationOf):
 	default:
 		return false
 	}
@@ -191,7 +167,7 @@ func (broadcaster) Input(t *Turn) bool {
 	if t.S.Step == stepText {
 		t.S.Vars["fr"] = text
 	} else {
-		t.S.Vars["t:"+strings.TrimPrefix(t.S.Step, stepTranslation)] = text
+		t.S.Vars["t:"+strings.TrimPrefix(t.S.Step, stepTranslationOf)] = text
 	}
 	translationsScreen(t)
 	return true

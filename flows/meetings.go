@@ -19,17 +19,14 @@ const (
 // listedMeetings is how many upcoming meetings the list shows.
 const listedMeetings = 8
 
-// Steps of the creation dialogue; Vars holds the answers.
+// Steps of the creation dialogue, besides the shared ones; Vars holds the answers.
 const (
-	stepTitle     = "title"
-	stepDate      = "date"
-	stepTime      = "time"
-	stepPlace     = "place"
-	stepDesc      = "desc"
-	stepMLangs    = "langs"
-	stepCapacity  = "cap"
-	stepMTr       = "tr"
-	stepMTrPrefix = "tr:"
+	stepTitle    = "title"
+	stepDate     = "date"
+	stepTime     = "time"
+	stepPlace    = "place"
+	stepDesc     = "desc"
+	stepCapacity = "cap"
 )
 
 func registerMeetings(e *Engine) {
@@ -275,7 +272,7 @@ func (newMeeting) Input(t *Turn) bool {
 		t.Say("EventAskDescription", nil, nil)
 	case step == stepDesc:
 		v["desc"] = text
-		t.S.Step = stepMLangs
+		t.S.Step = stepLangs
 		meetingLanguages(t)
 	case step == stepCapacity:
 		n, err := strconv.Atoi(asciiDigits(text))
@@ -285,9 +282,9 @@ func (newMeeting) Input(t *Turn) bool {
 		}
 		v["cap"] = strconv.Itoa(n)
 		meetingTranslations(t)
-	case strings.HasPrefix(step, stepMTrPrefix):
+	case strings.HasPrefix(step, stepTranslationOf):
 		title, desc, _ := strings.Cut(text, "\n")
-		lang := strings.TrimPrefix(step, stepMTrPrefix)
+		lang := strings.TrimPrefix(step, stepTranslationOf)
 		v["tt:"+lang], v["td:"+lang] = strings.TrimSpace(title), strings.TrimSpace(desc)
 		meetingTranslations(t)
 	default:
@@ -301,7 +298,7 @@ func meetingLanguages(t *Turn) {
 }
 
 func meetingTranslations(t *Turn) {
-	t.S.Step = stepMTr
+	t.S.Step = stepTranslations
 	rows := translationRows(newMeetingFlow, locales.Codes(), func(code string) bool { return t.S.Vars["tt:"+code] != "" })
 	rows = append(rows, []Button{{Text: t.T("ButtonCreate", nil), Data: newMeetingFlow + ":ok"}, {Text: t.T("ButtonCancel", nil), Data: newMeetingFlow + ":x"}})
 	t.Say("EventTranslations", nil, rows)
@@ -310,33 +307,12 @@ func meetingTranslations(t *Turn) {
 // Press: "l:<code>" toggles a language, "next", "t:<code>" asks a
 // translation, "ok" creates, "x" cancels.
 func (newMeeting) Press(t *Turn, action string) {
-	if t.S.Flow != newMeetingFlow || t.env.Role == nil || (t.env.Role.Kind != RoleAdmin && t.env.Role.Kind != RoleCoordinator) {
-		t.Expired()
-		return
-	}
-	verb, arg, _ := strings.Cut(action, ":")
-	switch {
-	case verb == "x":
-		t.Goto("", "")
-		t.EditOrSend(Reply{MessageID: "BroadcastCancelled", Text: t.T("BroadcastCancelled", nil)})
-	case verb == "l" && t.S.Step == stepMLangs:
-		if _, ok := locales.Lookup(arg); !ok {
-			t.Expired()
-			return
-		}
-		t.S.Vars["langs"] = strings.Join(toggled(strings.Split(t.S.Vars["langs"], ","), arg), ",")
-		meetingLanguages(t)
-	case verb == "next" && t.S.Step == stepMLangs:
+	switch verb := staffPress(t, newMeetingFlow, action, meetingLanguages, "EventWriteTranslation"); {
+	case verb == "":
+	case verb == "next" && t.S.Step == stepLangs:
 		t.S.Step = stepCapacity
 		t.Say("EventAskCapacity", nil, nil)
-	case verb == "t" && t.S.Step == stepMTr:
-		if _, ok := locales.Lookup(arg); !ok || arg == locales.Source {
-			t.Expired()
-			return
-		}
-		t.S.Step = stepMTrPrefix + arg
-		t.Say("EventWriteTranslation", map[string]any{"Language": languageName(arg)}, nil)
-	case verb == "ok" && t.S.Step == stepMTr:
+	case verb == "ok" && t.S.Step == stepTranslations:
 		createMeeting(t)
 	default:
 		t.Expired()

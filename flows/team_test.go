@@ -147,6 +147,14 @@ func TestAuthorizationMatrix(t *testing.T) {
 			func(w *teamWorld, _ int, chat int64, _ []flows.Reply) bool { return w.flowTerritory(chat) == "dijon" }},
 		{"/broadcast", map[int64]bool{coordA: true},
 			func(w *teamWorld, _ int, chat int64, _ []flows.Reply) bool { return w.flowTerritory(chat) == "dijon" }},
+		{"/event dijon", map[int64]bool{admin: true, coordA: true},
+			func(w *teamWorld, _ int, chat int64, _ []flows.Reply) bool {
+				return w.dialogueTerritory(chat, "evc") == "dijon"
+			}},
+		{"/events dijon", map[int64]bool{admin: true, coordA: true},
+			func(w *teamWorld, _ int, _ int64, replies []flows.Reply) bool {
+				return len(replies) == 1 && replies[0].Text == w.msgs.Text("fr", "EventsNone", map[string]any{"Territory": "Dijon"})
+			}},
 	}
 	for _, c := range commands {
 		for _, a := range actors {
@@ -162,7 +170,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 				if c.allowed[a.chat] {
 					return
 				}
-				if len(w.store.roles) != rolesBefore || len(w.store.invites) != 0 || len(w.store.jobs) != 0 {
+				if len(w.store.roles) != rolesBefore || len(w.store.invites) != 0 || len(w.store.jobs) != 0 || len(w.store.meetings) != 0 {
 					t.Errorf("a refused command changed something: roles %d→%d, invites %d, jobs %d", rolesBefore, len(w.store.roles), len(w.store.invites), len(w.store.jobs))
 				}
 				staff := a.chat == admin || a.chat == coordA || a.chat == coordB
@@ -180,9 +188,12 @@ func showsDijonTeam(w *teamWorld, _ int, _ int64, replies []flows.Reply) bool {
 }
 
 // flowTerritory is the territory of the broadcast the person is writing, if any.
-func (w *teamWorld) flowTerritory(chat int64) string {
+func (w *teamWorld) flowTerritory(chat int64) string { return w.dialogueTerritory(chat, "bc") }
+
+// dialogueTerritory is the territory of the staff dialogue flow the person is in, if any.
+func (w *teamWorld) dialogueTerritory(chat int64, flow string) string {
 	s, err := w.store.Load(context.Background(), chat)
-	if err != nil || s.Flow != "bc" {
+	if err != nil || s.Flow != flow {
 		return ""
 	}
 	return s.Vars["ter"]

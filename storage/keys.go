@@ -208,12 +208,6 @@ func occurrenceKey(name string, at time.Time) string {
 	return keyPrefix + "occ:" + name + ":" + strconv.FormatInt(at.Unix(), 10)
 }
 
-// lastRunKey holds when a scheduled task last ran (unix ms). It names no
-// one and has no TTL: there is one per task.
-func lastRunKey(name string) string {
-	return keyPrefix + "last:" + name
-}
-
 // userKeys lists every key about one person. It is the single place to
 // extend when a feature stores something new per person, so that /forget
 // keeps erasing everything. Commit's Forgotten branch also removes what

@@ -8,8 +8,8 @@ package storage
 // again, which does nothing: each reminder is sent once.
 //
 // Scheduled tasks are run once per occurrence across replicas through
-// ClaimOccurrence, and catch up on the occurrences missed while the bot was
-// down through LastRun and SetLastRun.
+// ClaimOccurrence. Nothing needs catching up after a downtime: reminders are
+// due at absolute instants and the first run afterwards finds them.
 
 import (
 	"cmp"
@@ -126,16 +126,6 @@ for _, m in ipairs(members) do
   redis.call('ZREM', KEYS[1], m)
 end
 return #members
-`)
-
-// setLater stores ARGV[1] (unix ms) in KEYS[1] unless it holds a later time.
-var setLater = redis.NewScript(`
-local cur = tonumber(redis.call('GET', KEYS[1]) or '')
-if cur == nil or cur < tonumber(ARGV[1]) then
-  redis.call('SET', KEYS[1], ARGV[1])
-  return 1
-end
-return 0
 `)
 
 // schedule adds reminders to remindersKey and to their person's set, whose
@@ -311,31 +301,4 @@ func (r *Redis) ClaimOccurrence(ctx context.Context, name string, at time.Time, 
 		return false, fmt.Errorf("claim occurrence: %w", err)
 	}
 	return ok, nil
-}
-
-// LastRun returns when the scheduled task name last ran, the zero time when
-// it never did.
-func (r *Redis) LastRun(ctx context.Context, name string) (time.Time, error) {
-	v, err := r.c.Get(ctx, lastRunKey(name)).Result()
-	if errors.Is(err, redis.Nil) {
-		return time.Time{}, nil
-	}
-	if err != nil {
-		return time.Time{}, fmt.Errorf("last run: %w", err)
-	}
-	ms, err := strconv.ParseInt(v, 10, 64)
-	if err != nil {
-		return time.Time{}, fmt.Errorf("last run of %s: %w: %w", name, flows.ErrCorrupt, err)
-	}
-	return time.UnixMilli(ms).UTC(), nil
-}
-
-// SetLastRun records that the scheduled task name ran at at (millisecond
-// precision). It never moves the time back: a replica finishing an older
-// occurrence late does not make the next catch-up run it again.
-func (r *Redis) SetLastRun(ctx context.Context, name string, at time.Time) error {
-	if err := setLater.Run(ctx, r.c, []string{lastRunKey(name)}, strconv.FormatInt(at.UnixMilli(), 10)).Err(); err != nil {
-		return fmt.Errorf("set last run: %w", err)
-	}
-	return nil
 }

@@ -383,38 +383,3 @@ func TestClaimOccurrence(t *testing.T) {
 		}
 	}
 }
-
-func TestLastRun(t *testing.T) {
-	ctx := context.Background()
-	r, _ := open(t)
-	t0 := time.Date(2026, 3, 9, 8, 0, 0, 0, time.UTC)
-	if got, err := r.LastRun(ctx, "digest"); err != nil || !got.IsZero() {
-		t.Fatalf("LastRun(never) = (%v, %v), want zero", got, err)
-	}
-	steps := []struct {
-		name string
-		set  time.Time
-		want time.Time
-	}{
-		{"first run", t0, t0},
-		{"later run", t0.Add(time.Hour), t0.Add(time.Hour)},
-		{"an older occurrence finishing late", t0.Add(30 * time.Minute), t0.Add(time.Hour)},
-		{"another zone", t0.Add(2 * time.Hour).In(time.FixedZone("CET", 3600)), t0.Add(2 * time.Hour)},
-	}
-	for _, st := range steps {
-		if err := r.SetLastRun(ctx, "digest", st.set); err != nil {
-			t.Fatalf("%s: SetLastRun: %v", st.name, err)
-		}
-		got, err := r.LastRun(ctx, "digest")
-		if err != nil || !got.Equal(st.want) {
-			t.Errorf("%s: LastRun = (%v, %v), want %v", st.name, got, err, st.want)
-		}
-	}
-	if ttl := r.c.TTL(ctx, lastRunKey("digest")).Val(); ttl != -1 {
-		t.Errorf("last run TTL %v, want none", ttl)
-	}
-	r.c.Set(ctx, lastRunKey("broken"), "yesterday", 0)
-	if _, err := r.LastRun(ctx, "broken"); err == nil {
-		t.Error("LastRun read a corrupt time")
-	}
-}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"net"
 	"net/http"
 	"os"
@@ -98,7 +99,18 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (a *App, err error)
 	svc.OnCorrupt = func(err error) { log.Warn("unreadable session replaced by a new one", "err", err) }
 
 	reg := prometheus.NewRegistry()
-	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "passerelle_outbox_pending", Help: "Bulk messages queued and not settled yet (shared by every replica).",
+		}, func() float64 {
+			ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+			defer cancel()
+			n, err := a.store.OutboxLen(ctx)
+			if err != nil {
+				return math.NaN()
+			}
+			return float64(n)
+		}))
 	a.bot, err = bot.New(ctx, bot.Config{
 		Token: cfg.Token, APIURL: cfg.APIURL, ButtonSecret: []byte(cfg.Secret),
 		WebhookURL: cfg.WebhookURL, WebhookSecret: cfg.WebhookSecret,

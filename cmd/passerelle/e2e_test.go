@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"os"
@@ -146,6 +147,18 @@ func TestServeEndToEnd(t *testing.T) {
 						t.Fatalf("setWebhook params = %v", hook)
 					}
 					waitHTTP(t, "http://"+listen+"/readyz")
+				}
+				waitHTTP(t, "http://"+listen+"/readyz")
+				if resp, err := http.Get("http://" + listen + "/metrics"); err != nil {
+					t.Error(err)
+				} else {
+					body, _ := io.ReadAll(resp.Body)
+					resp.Body.Close()
+					for _, name := range []string{"passerelle_update_handling_seconds_count", "passerelle_outbox_pending 0"} {
+						if !strings.Contains(string(body), name) {
+							t.Errorf("/metrics lacks %q", name)
+						}
+					}
 				}
 				if n := len(fake.CallsTo("setMyCommands")); n != len(locales.Languages)+1 {
 					t.Errorf("setMyCommands called %d times, want %d", n, len(locales.Languages)+1)

@@ -2,6 +2,7 @@ package flows
 
 import (
 	"slices"
+	"strings"
 
 	"github.com/territoires-integration/passerelle/locales"
 )
@@ -59,4 +60,41 @@ func translationRows(flow string, langs []string, done func(code string) bool) [
 		rows = append(rows, []Button{{Text: mark + languageName(code), Data: flow + ":t:" + code}})
 	}
 	return rows
+}
+
+// Steps the coordinators' dialogues (broadcasts, events) share.
+const (
+	stepLangs         = "langs" // ticking languages; Vars["langs"] is a comma list
+	stepTranslations  = "tr"    // offering a translation per language
+	stepTranslationOf = "tr:"   // + language code: waiting for that translation
+)
+
+// staffPress handles what the coordinators' dialogues share: a press outside
+// the dialogue, or by someone no longer staff, is stale; "x" cancels; "l:<code>"
+// ticks a language (then redraw); "t:<code>" asks the translation into that
+// language with message askTranslation. It returns the verb it left to the
+// dialogue, or "" when the press is handled.
+func staffPress(t *Turn, flow, action string, redraw func(*Turn), askTranslation string) string {
+	if t.S.Flow != flow || t.env.Role == nil || (t.env.Role.Kind != RoleAdmin && t.env.Role.Kind != RoleCoordinator) {
+		t.Expired()
+		return ""
+	}
+	verb, arg, _ := strings.Cut(action, ":")
+	_, known := locales.Lookup(arg)
+	switch {
+	case verb == "x":
+		t.Goto("", "")
+		t.EditOrSend(Reply{MessageID: "BroadcastCancelled", Text: t.T("BroadcastCancelled", nil)})
+	case verb == "l" && t.S.Step == stepLangs && known:
+		t.S.Vars["langs"] = strings.Join(toggled(strings.Split(t.S.Vars["langs"], ","), arg), ",")
+		redraw(t)
+	case verb == "t" && t.S.Step == stepTranslations && known && arg != locales.Source:
+		t.S.Step = stepTranslationOf + arg
+		t.Say(askTranslation, map[string]any{"Language": languageName(arg)}, nil)
+	case verb == "l", verb == "t":
+		t.Expired()
+	default:
+		return verb
+	}
+	return ""
 }
