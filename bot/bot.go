@@ -1,6 +1,7 @@
 package bot
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -277,6 +278,15 @@ func (b *Bot) send(ctx context.Context, in flows.Input, r flows.Reply) error {
 	case r.Ask != nil:
 		markup = locationKeyboard(r.Ask)
 		r.Edit = false // a reply keyboard cannot be set by an edit
+	}
+	if r.Photo != nil {
+		// A picture with its caption: always a new message (an edit cannot
+		// turn text into a photo).
+		return b.call(ctx, "sendPhoto", func() error {
+			_, err := b.api.SendPhoto(ctx, &tgbot.SendPhotoParams{ChatID: in.ChatID, Caption: r.Text, ReplyMarkup: markup,
+				Photo: &models.InputFileUpload{Filename: "chart.png", Data: bytes.NewReader(r.Photo)}})
+			return err
+		})
 	}
 	if r.Text == "" {
 		// nothing to write: a place on the map alone

@@ -54,6 +54,7 @@ var accounted = map[string]bool{
 	"editMessageText": true,
 	"sendVenue":       true,
 	"sendLocation":    true,
+	"sendPhoto":       true,
 }
 
 // account counts one interactive message against the global limit. It never

@@ -133,6 +133,7 @@ type Content struct {
 	services    []*Service            // sorted by id
 	serviceByID map[string]*Service   //
 	byTerritory map[string][]*Service // territory id ("" for national) → services sorted by name
+	surveys     []*Survey             // by opening day, then id
 }
 
 // Territories returns every territory, sorted by French name.
@@ -182,17 +183,19 @@ func load(fsys fs.FS, langs []string, today Date) (*Content, Diagnostics) {
 	l.diags = append(l.diags, themeDiags...)
 	var ts []*Territory
 	var svcs []*Service
+	var surveys []*Survey
 	if fsys == nil {
 		l.add(territoriesDir, 0, Error, "no content to read")
 	} else {
 		ts = l.territories(fsys)
 		svcs = l.services(fsys, ts, tax)
+		surveys = l.surveys(fsys, ts)
 	}
 	sortDiagnostics(l.diags)
 	if l.diags.Errors() > 0 {
 		return nil, l.diags
 	}
-	c := &Content{territories: ts, byID: make(map[string]*Territory, len(ts)), themes: tax}
+	c := &Content{territories: ts, byID: make(map[string]*Territory, len(ts)), themes: tax, surveys: surveys}
 	for _, t := range ts {
 		c.byID[t.ID] = t
 	}

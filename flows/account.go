@@ -49,6 +49,7 @@ func registerCore(e *Engine) {
 	e.AddMenuEntry(MenuEntry{Label: "MenuGuide", Data: guideFlow + ":h"})
 	registerMeetings(e)
 	registerReminders(e)
+	registerSurveys(e)
 	e.AddMenuEntry(MenuEntry{Label: "MenuEmergency", Data: menuFlow + ":sos"})
 	e.AddMenuEntry(MenuEntry{Label: "MenuTerritory", Data: menuFlow + ":ter", Visible: func(t *Turn) bool {
 		return len(t.lib.content.Territories()) > 0
@@ -172,7 +173,7 @@ func (forget) Press(t *Turn, action string) {
 	}
 	switch action {
 	case "yes":
-		t.Emit(Forgotten{})
+		t.Emit(Forgotten{Pseudonym: t.pseudonym()})
 		t.EditOrSend(Reply{MessageID: "ForgetDone", Text: t.T("ForgetDone", nil)})
 		*t.S = *NewSession(t.Now)
 	case "no":

@@ -11,7 +11,8 @@ import (
 const broadcastFlow = "bc"
 
 // Steps of the broadcast dialogue, besides the shared ones; Vars holds "ter",
-// "langs" (comma list), "fr", "t:<lang>" translations and "job".
+// "langs" (comma list), "fr", "t:<lang>" translations and "job", and
+// "survey" when it sends the outcome of a survey to its respondents.
 const (
 	stepText    = "text"
 	stepPreview = "preview"
@@ -59,21 +60,48 @@ func translationsScreen(t *Turn) {
 	t.Say("BroadcastTranslations", nil, rows)
 }
 
-// versionFor is the text a person reading lang receives.
-func versionFor(t *Turn, lang string) string {
+// written is the staff member's text for lang: the translation, or "" when
+// there is none.
+func written(t *Turn, lang string) string {
 	if lang == locales.Source {
 		return t.S.Vars["fr"]
 	}
-	if tr := t.S.Vars["t:"+lang]; tr != "" {
-		return tr
+	return t.S.Vars["t:"+lang]
+}
+
+// versionFor is the text a person reading lang receives.
+func versionFor(t *Turn, lang string) string {
+	text := written(t, lang)
+	if text == "" {
+		text = t.e.msgs.Text(lang, "NewsInFrench", nil) + "\n\n" + t.S.Vars["fr"]
 	}
-	return t.e.msgs.Text(lang, "NewsInFrench", nil) + "\n\n" + t.S.Vars["fr"]
+	if s, ok := t.lib.content.Survey(t.S.Vars["survey"]); ok {
+		return t.e.msgs.Text(lang, "OutcomeMessage", map[string]any{"Title": s.Title(lang), "Text": text})
+	}
+	return text
 }
 
 // audience reads who would receive the broadcast now.
 func audience(t *Turn) ([]Recipient, bool) {
 	rs, err := t.env.Dir.Audience(t.env.Ctx, t.S.Vars["ter"], targetLangs(t))
-	return rs, t.read(err)
+	if !t.read(err) {
+		return nil, false
+	}
+	if t.S.Vars["survey"] != "" {
+		return respondents(t, rs)
+	}
+	return rs, true
+}
+
+// noAudience says that nobody would receive the message.
+func noAudience(t *Turn) {
+	tr, _ := t.lib.content.Territory(t.S.Vars["ter"])
+	id := "BroadcastNoAudience"
+	if t.S.Vars["survey"] != "" {
+		id = "OutcomeNoAudience"
+	}
+	t.Goto("", "")
+	t.Say(id, map[string]any{"Territory": tr.Name(t.lang)}, nil)
 }
 
 func preview(t *Turn) {
@@ -82,9 +110,7 @@ func preview(t *Turn) {
 		return
 	}
 	if len(rs) == 0 {
-		tr, _ := t.lib.content.Territory(t.S.Vars["ter"])
-		t.Goto("", "")
-		t.Say("BroadcastNoAudience", map[string]any{"Territory": tr.Name(t.lang)}, nil)
+		noAudience(t)
 		return
 	}
 	perLang := map[string]int{}
@@ -111,20 +137,29 @@ func send(t *Turn) {
 	if !ok {
 		return
 	}
-	ter := t.S.Vars["ter"]
-	job := Job{ID: t.S.Vars["job"], Kind: "broadcast", Territory: ter, Owner: t.In.ChatID, OwnerLang: t.lang, Created: t.Now}
+	if len(rs) == 0 {
+		noAudience(t)
+		return
+	}
+	ter, kind := t.S.Vars["ter"], "broadcast"
+	if s, ok := t.lib.content.Survey(t.S.Vars["survey"]); ok {
+		kind = "outcome"
+		texts := map[string]string{}
+		for _, code := range locales.Codes() {
+			if w := written(t, code); w != "" {
+				texts[code] = w
+			}
+		}
+		t.Emit(SurveyOutcomeSet{Survey: s.ID, Territory: ter, Texts: texts, Expires: s.ClosesAt(t.e.loc).Add(SurveyRetention).UTC()})
+	}
+	job := Job{ID: t.S.Vars["job"], Kind: kind, Territory: ter, Owner: t.In.ChatID, OwnerLang: t.lang, Created: t.Now}
 	msgs := make([]Bulk, len(rs))
 	for i, r := range rs {
 		msgs[i] = Bulk{Job: job.ID, ChatID: r.ChatID, Text: versionFor(t, r.Lang)}
 	}
 	t.Goto("", "")
-	if len(msgs) == 0 {
-		tr, _ := t.lib.content.Territory(ter)
-		t.Say("BroadcastNoAudience", map[string]any{"Territory": tr.Name(t.lang)}, nil)
-		return
-	}
 	t.Emit(BroadcastQueued{Job: job, Messages: msgs})
-	t.audit("broadcast", ter, len(msgs))
+	t.audit(kind, ter, len(msgs))
 	t.EditOrSend(Reply{MessageID: "BroadcastQueued", Text: t.e.msgs.Plural(t.lang, "BroadcastQueued", len(msgs), nil)})
 }
 

@@ -26,10 +26,14 @@ func asciiDigits(s string) string {
 	}, strings.TrimSpace(s))
 }
 
-// parseDate reads a day as written in France (15/12/2026, 15/12, 15.12.26)
-// and refuses days before today (in loc).
-func parseDate(s string, today time.Time) (time.Time, bool) {
-	m := dateRE.FindStringSubmatch(asciiDigits(s))
+// parseDay reads a day as written in France (15/12/2026, 15/12, 15.12.26)
+// or as 2026-12-15; without a year, the year of today.
+func parseDay(s string, today time.Time) (time.Time, bool) {
+	s = asciiDigits(s)
+	if d, err := time.ParseInLocation(time.DateOnly, s, today.Location()); err == nil {
+		return d, true
+	}
+	m := dateRE.FindStringSubmatch(s)
 	if m == nil {
 		return time.Time{}, false
 	}
@@ -46,15 +50,31 @@ func parseDate(s string, today time.Time) (time.Time, bool) {
 	if d.Day() != day || int(d.Month()) != month { // 31/02 and the like
 		return time.Time{}, false
 	}
+	return d, true
+}
+
+// parseDate reads a day with parseDay and refuses days before today (in
+// today's location) or more than two years ahead.
+func parseDate(s string, today time.Time) (time.Time, bool) {
+	d, ok := parseDay(s, today)
+	if !ok {
+		return time.Time{}, false
+	}
 	y, mo, dd := today.Date()
 	start := time.Date(y, mo, dd, 0, 0, 0, 0, today.Location())
-	if m[3] == "" && d.Before(start) {
+	if !hasYear(s) && d.Before(start) {
 		d = d.AddDate(1, 0, 0) // "15/01" in December means next year
 	}
 	if d.Before(start) || d.After(start.AddDate(2, 0, 0)) {
 		return time.Time{}, false
 	}
 	return d, true
+}
+
+// hasYear reports whether a day parseDay read names its year.
+func hasYear(s string) bool {
+	m := dateRE.FindStringSubmatch(asciiDigits(s))
+	return m == nil || m[3] != ""
 }
 
 // parseClock reads a time of day: 14:30, 14h30, 14h, 9.

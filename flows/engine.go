@@ -43,6 +43,7 @@ type MenuEntry struct {
 type Engine struct {
 	library  atomic.Pointer[library]
 	admins   map[int64]bool
+	secret   []byte
 	rand     io.Reader
 	username atomic.Pointer[string]
 	msgs     *locales.Catalog
@@ -60,16 +61,18 @@ type Config struct {
 	Location *time.Location // time zone of opening hours; default Europe/Paris
 	Admins   []int64        // national admins' Telegram user ids
 	Rand     io.Reader      // randomness of invitation tokens and job ids; default crypto/rand
+	Secret   []byte         // key of survey pseudonyms; default random (pseudonyms then change at each start)
 }
 
 // Env is what one step may read besides the session: the time, the person's
 // staff role, and the store's directory (reads only; writes are events).
 type Env struct {
-	Ctx  context.Context
-	Now  time.Time
-	Role *Role     // nil for newcomers
-	Dir  Directory // nil when there is no store (then staff commands are refused)
-	Cal  Calendar  // nil when there is no store (then meetings and reminders are hidden)
+	Ctx   context.Context
+	Now   time.Time
+	Role  *Role       // nil for newcomers
+	Dir   Directory   // nil when there is no store (then staff commands are refused)
+	Cal   Calendar    // nil when there is no store (then meetings and reminders are hidden)
+	Polls SurveyStore // nil when there is no store (then surveys are hidden)
 }
 
 // NewEngine returns an engine with the core flows and the guide registered.
@@ -81,6 +84,13 @@ func NewEngine(cfg Config) (*Engine, error) {
 	}
 	if e.rand == nil {
 		e.rand = rand.Reader
+	}
+	e.secret = cfg.Secret
+	if len(e.secret) == 0 {
+		e.secret = make([]byte, 32)
+		if _, err := io.ReadFull(e.rand, e.secret); err != nil {
+			return nil, fmt.Errorf("engine: pseudonym key: %w", err)
+		}
 	}
 	e.SetBotUsername("PasserelleBot")
 	if e.loc == nil {

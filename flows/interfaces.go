@@ -68,6 +68,7 @@ type Reply struct {
 	Buttons   [][]Button // inline keyboard rows
 	Edit      bool       // replace the message whose button was pressed, when there is one
 	Venue     *Venue     // a place to show on a map, sent after the text (alone when Text is empty)
+	Photo     []byte     // a PNG image, sent with Text as its caption (≤ 1,024 characters)
 	Ask       *AskLocation
 	RTL       bool // the text is right-to-left (for terminals)
 }
@@ -109,6 +110,8 @@ type Session struct {
 	Step      string              `json:"step,omitempty"`
 	Vars      map[string]string   `json:"vars,omitempty"`
 	LastMsg   string              `json:"last,omitempty"` // locale id of the last main message sent, for /feedback
+	Survey    *SurveyProgress     `json:"sv,omitempty"`   // an unfinished survey
+	Nudged    []string            `json:"svn,omitempty"`  // surveys whose unfinished-survey reminder was scheduled: once each
 	Onboarded bool                `json:"onb,omitempty"`
 	Inactive  bool                `json:"off,omitempty"` // blocked the bot or deactivated: never send bulk
 	Created   time.Time           `json:"created"`
@@ -125,8 +128,9 @@ type SourceScanned struct{ Territory, Source string }
 // FeedbackGiven counts one "unclear" or "badly translated" flag on a message in a language.
 type FeedbackGiven struct{ MessageID, Lang, Kind string }
 
-// Forgotten asks the store to erase every key about the person.
-type Forgotten struct{}
+// Forgotten asks the store to erase every key about the person, and the
+// survey answers stored under their pseudonym.
+type Forgotten struct{ Pseudonym string }
 
 func (SourceScanned) isEvent() {}
 func (FeedbackGiven) isEvent() {}

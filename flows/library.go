@@ -18,6 +18,8 @@ type library struct {
 	services   map[string]*content.Service // key → service
 	themeKey   map[string]string           // theme id → key
 	serviceKey map[string]string           // service id → key
+	surveys    map[string]*content.Survey  // key → survey
+	surveyKey  map[string]string           // survey id → key
 }
 
 var keyEncoding = base32.StdEncoding.WithPadding(base32.NoPadding)
@@ -33,6 +35,7 @@ func newLibrary(c *content.Content) (*library, error) {
 	lib := &library{
 		content: c, themes: map[string]*content.Theme{}, services: map[string]*content.Service{},
 		themeKey: map[string]string{}, serviceKey: map[string]string{},
+		surveys: map[string]*content.Survey{}, surveyKey: map[string]string{},
 	}
 	var all []*content.Theme
 	for _, top := range c.Themes() {
@@ -52,6 +55,13 @@ func newLibrary(c *content.Content) (*library, error) {
 			return nil, fmt.Errorf("services %s and %s share the key %s", other.ID, s.ID, k)
 		}
 		lib.services[k], lib.serviceKey[s.ID] = s, k
+	}
+	for _, s := range c.Surveys() {
+		k := shortKey(s.ID)
+		if other, dup := lib.surveys[k]; dup {
+			return nil, fmt.Errorf("surveys %s and %s share the key %s", other.ID, s.ID, k)
+		}
+		lib.surveys[k], lib.surveyKey[s.ID] = s, k
 	}
 	lib.index = content.NewIndex(all, c.AllServices())
 	return lib, nil

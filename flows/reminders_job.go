@@ -38,7 +38,7 @@ func (j *ReminderJob) Run(ctx context.Context, now time.Time) (int, error) {
 	}
 	queued := 0
 	for _, r := range due {
-		text, ok, err := j.render(ctx, r)
+		text, ok, err := j.render(ctx, r, now)
 		if err != nil {
 			return queued, err
 		}
@@ -57,8 +57,9 @@ func (j *ReminderJob) Run(ctx context.Context, now time.Time) (int, error) {
 }
 
 // render writes the reminder in the person's language; ok is false when it
-// must not be sent (the person left, blocked the bot, or the meeting is gone).
-func (j *ReminderJob) render(ctx context.Context, r Reminder) (string, bool, error) {
+// must not be sent (the person left, blocked the bot, the meeting is gone or
+// the survey was finished).
+func (j *ReminderJob) render(ctx context.Context, r Reminder, now time.Time) (string, bool, error) {
 	s, err := j.Store.Load(ctx, r.ChatID)
 	switch {
 	case errors.Is(err, ErrNotFound), errors.Is(err, ErrCorrupt):
@@ -68,16 +69,32 @@ func (j *ReminderJob) render(ctx context.Context, r Reminder) (string, bool, err
 	case s.Inactive:
 		return "", false, nil
 	}
+	lang := s.Lang
+	if lang == "" {
+		lang = "fr"
+	}
+	if r.Kind == surveyReminderKind {
+		text, ok := j.surveyNudge(lang, s, r, now)
+		return text, ok, nil
+	}
 	var m *Meeting
 	if r.Kind != kindPersonalDayBefore && r.Kind != kindPersonalSoon {
 		if m, err = j.Store.Meeting(ctx, r.Ref); err != nil {
 			return "", false, fmt.Errorf("reminder meeting: %w", err)
 		}
 	}
-	lang := s.Lang
-	if lang == "" {
-		lang = "fr"
-	}
 	text, err := j.Engine.reminderText(lang, r, m)
 	return text, err == nil, nil
+}
+
+// surveyNudge is the reminder of a survey left unfinished; ok is false when
+// the person finished or dropped it, withdrew their consent, or it closed.
+func (j *ReminderJob) surveyNudge(lang string, s *Session, r Reminder, now time.Time) (string, bool) {
+	sv, ok := j.Engine.Content().Survey(r.Ref)
+	_, consent := s.Consents[PurposeSurveys]
+	p := s.Survey
+	if !ok || !consent || p == nil || p.ID != r.Ref || !sv.OpenAt(now.In(j.Engine.loc)) || now.Sub(p.Updated) > SurveyProgressTTL {
+		return "", false
+	}
+	return j.Engine.msgs.Text(lang, "SurveyNudge", map[string]any{"Title": sv.Title(lang)}), true
 }

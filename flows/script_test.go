@@ -37,11 +37,14 @@ type memStore struct {
 	answers   map[string]map[int64]flows.RSVP
 	waiting   map[string][]int64
 	reminders []flows.Reminder
+	subs      map[string]map[string]flows.Submission // survey → pseudonym → submission
+	outcomes  map[string]map[string]string           // survey|territory → texts
 }
 
 func newMemStore() *memStore {
 	return &memStore{sessions: map[int64][]byte{}, roles: map[int64]flows.Role{}, invites: map[string]flows.Invite{}, jobs: map[string]flows.BroadcastQueued{},
-		meetings: map[string]flows.Meeting{}, answers: map[string]map[int64]flows.RSVP{}, waiting: map[string][]int64{}}
+		meetings: map[string]flows.Meeting{}, answers: map[string]map[int64]flows.RSVP{}, waiting: map[string][]int64{},
+		subs: map[string]map[string]flows.Submission{}, outcomes: map[string]map[string]string{}}
 }
 
 func (m *memStore) Load(_ context.Context, chat int64) (*flows.Session, error) {
@@ -70,6 +73,19 @@ func (m *memStore) Commit(_ context.Context, chat int64, s *flows.Session, event
 		switch ev := ev.(type) {
 		case flows.Forgotten:
 			forgotten = true
+			for _, subs := range m.subs {
+				delete(subs, ev.Pseudonym)
+			}
+		case flows.SurveySubmitted:
+			s := ev.Submission
+			if m.subs[s.Survey] == nil {
+				m.subs[s.Survey] = map[string]flows.Submission{}
+			}
+			if _, dup := m.subs[s.Survey][s.Pseudonym]; !dup {
+				m.subs[s.Survey][s.Pseudonym] = s
+			}
+		case flows.SurveyOutcomeSet:
+			m.outcomes[ev.Survey+"|"+ev.Territory] = ev.Texts
 		case flows.InviteCreated:
 			m.invites[ev.Invite.Token] = ev.Invite
 		case flows.RoleGranted:
@@ -156,6 +172,38 @@ func (m *memStore) Audience(ctx context.Context, territory string, langs []strin
 	return out, nil
 }
 
+func (m *memStore) Submitted(_ context.Context, survey, pseudonym string) (bool, error) {
+	_, ok := m.subs[survey][pseudonym]
+	return ok, nil
+}
+
+func (m *memStore) Submissions(_ context.Context, survey string) ([]flows.Submission, error) {
+	var out []flows.Submission
+	for _, s := range m.subs[survey] {
+		out = append(out, s)
+	}
+	slices.SortFunc(out, func(a, b flows.Submission) int {
+		return cmp.Or(a.Submitted.Compare(b.Submitted), cmp.Compare(a.Pseudonym, b.Pseudonym))
+	})
+	return out, nil
+}
+
+func (m *memStore) Outcome(_ context.Context, survey, territory string) (map[string]string, error) {
+	return m.outcomes[survey+"|"+territory], nil
+}
+
+func (m *memStore) SurveyAudience(ctx context.Context, territory string) ([]flows.Recipient, error) {
+	var out []flows.Recipient
+	for chat := range m.sessions {
+		s, _ := m.Load(ctx, chat)
+		if _, ok := s.Consents[flows.PurposeSurveys]; ok && !s.Inactive && s.Territory == territory && s.Lang != "" {
+			out = append(out, flows.Recipient{ChatID: chat, Lang: s.Lang})
+		}
+	}
+	slices.SortFunc(out, func(a, b flows.Recipient) int { return cmp.Compare(a.ChatID, b.ChatID) })
+	return out, nil
+}
+
 func (m *memStore) Job(_ context.Context, id string) (*flows.JobStatus, error) {
 	if q, ok := m.jobs[id]; ok {
 		return &flows.JobStatus{Job: q.Job, Total: len(q.Messages)}, nil
@@ -193,7 +241,7 @@ func newEngineFS(t testing.TB, fsys fs.FS) *flows.Engine {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e, err := flows.NewEngine(flows.Config{Content: c, Messages: msgs})
+	e, err := flows.NewEngine(flows.Config{Content: c, Messages: msgs, Secret: []byte("a fixed key for reproducible pseudonyms")})
 	if err != nil {
 		t.Fatal(err)
 	}

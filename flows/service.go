@@ -15,6 +15,7 @@ type Service struct {
 	store  Store
 	dir    Directory // nil: no staff features
 	cal    Calendar  // nil: no meetings nor reminders
+	polls  SurveyStore
 	clock  Clock
 	// OnCorrupt is told when a stored session could not be read and the person
 	// starts afresh (for a log line at the edge); it may be nil.
@@ -26,7 +27,8 @@ type Service struct {
 func NewService(e *Engine, store Store, clock Clock) *Service {
 	dir, _ := store.(Directory)
 	cal, _ := store.(Calendar)
-	return &Service{engine: e, store: store, dir: dir, cal: cal, clock: clock}
+	polls, _ := store.(SurveyStore)
+	return &Service{engine: e, store: store, dir: dir, cal: cal, polls: polls, clock: clock}
 }
 
 // ErrUnavailable wraps store failures: the person was told to try again and
@@ -54,7 +56,7 @@ func (s *Service) Handle(ctx context.Context, in Input) ([]Reply, error) {
 		return s.tryAgain(in.LangHint, ""), fmt.Errorf("%w: load session: %w", ErrUnavailable, err)
 	}
 	lang := sess.Lang
-	env := Env{Ctx: ctx, Now: now, Dir: s.dir, Cal: s.cal}
+	env := Env{Ctx: ctx, Now: now, Dir: s.dir, Cal: s.cal, Polls: s.polls}
 	if env.Role, err = s.role(ctx, in.ChatID, now); err != nil {
 		return s.tryAgain(in.LangHint, lang), fmt.Errorf("%w: load role: %w", ErrUnavailable, err)
 	}

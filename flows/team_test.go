@@ -23,6 +23,9 @@ const (
 	newcomer3 = 7 // Dijon, Ukrainian
 )
 
+// teamSecret keys the survey pseudonyms of the team tests.
+var teamSecret = []byte("the team tests' pseudonym key, 32+")
+
 // teamWorld is a service over an in-memory store holding one person of each role.
 type teamWorld struct {
 	t     *testing.T
@@ -43,7 +46,7 @@ func newTeamWorld(t *testing.T) *teamWorld {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e, err := flows.NewEngine(flows.Config{Content: c, Messages: msgs, Admins: []int64{admin},
+	e, err := flows.NewEngine(flows.Config{Content: c, Messages: msgs, Admins: []int64{admin}, Secret: teamSecret,
 		Rand: bytes.NewReader(bytes.Repeat([]byte("0123456789abcdef"), 64))})
 	if err != nil {
 		t.Fatal(err)
@@ -150,6 +153,16 @@ func TestAuthorizationMatrix(t *testing.T) {
 		{"/event dijon", map[int64]bool{admin: true, coordA: true},
 			func(w *teamWorld, _ int, chat int64, _ []flows.Reply) bool {
 				return w.dialogueTerritory(chat, "evc") == "dijon"
+			}},
+		// The academy's survey is for every territory: Lyon's coordinator
+		// reads Lyon's answers.
+		{"/results academie-participation", map[int64]bool{admin: true, coordA: true, coordB: true},
+			func(w *teamWorld, mark int, _ int64, replies []flows.Reply) bool {
+				return countEvents[flows.Audited](w.store, mark) == 1 && !deniedSince(w.store, mark) && len(replies) == 1
+			}},
+		{"/outcome academie-participation dijon", map[int64]bool{admin: true, coordA: true, coordB: true},
+			func(w *teamWorld, mark int, _ int64, replies []flows.Reply) bool {
+				return !deniedSince(w.store, mark) && len(replies) == 1 && strings.Contains(replies[0].Text, "20/12/2026")
 			}},
 		{"/events dijon", map[int64]bool{admin: true, coordA: true},
 			func(w *teamWorld, _ int, _ int64, replies []flows.Reply) bool {

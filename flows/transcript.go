@@ -15,6 +15,9 @@ func Render(replies []Reply, first int) string {
 		if r.Edit {
 			b.WriteString("✎ (edits the previous message)\n")
 		}
+		if r.Photo != nil {
+			fmt.Fprintf(&b, "🖼 (a PNG image, %d bytes)\n", len(r.Photo))
+		}
 		if r.Text != "" {
 			b.WriteString(r.Text)
 			b.WriteString("\n")

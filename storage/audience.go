@@ -1,8 +1,8 @@
 package storage
 
-// The broadcast audience: one hash field per person who consented to news,
-// kept in step with the session by Commit, so that a broadcast reads one
-// hash instead of every session.
+// The broadcast audience: one hash field per person who consented to news
+// (and one hash for surveys), kept in step with the session by Commit, so
+// that a broadcast reads one hash instead of every session.
 
 import (
 	"context"
@@ -26,14 +26,14 @@ func audienceField(chatID int64) string {
 	return strconv.FormatInt(chatID, 10)
 }
 
-// audienceValue is the person's entry in audienceKey, false when a broadcast
-// may not reach them: no language or territory yet, no news consent, or
-// inactive.
-func audienceValue(s *flows.Session, now time.Time) (string, bool) {
+// audienceValue is the person's entry in the audience of purpose, false
+// when a message for that purpose may not reach them: no language or
+// territory yet, no consent, or inactive.
+func audienceValue(s *flows.Session, now time.Time, purpose flows.Purpose) (string, bool) {
 	if s.Lang == "" || s.Territory == "" || s.Inactive {
 		return "", false
 	}
-	if _, ok := s.Consents[flows.PurposeNews]; !ok {
+	if _, ok := s.Consents[purpose]; !ok {
 		return "", false
 	}
 	if strings.ContainsAny(s.Territory+s.Lang, " \t\r\n") {
@@ -65,20 +65,32 @@ func parseAudience(v string) (audienceEntry, bool) {
 	return audienceEntry{territory: parts[0], lang: parts[1], seen: seen}, true
 }
 
-// queueAudience adds, updates or removes the person's audience entry.
+// queueAudience adds, updates or removes the person's audience entries.
 func queueAudience(ctx context.Context, p redis.Pipeliner, chatID int64, s *flows.Session, now time.Time) {
-	if v, ok := audienceValue(s, now); ok {
-		p.HSet(ctx, audienceKey, audienceField(chatID), v)
-	} else {
-		p.HDel(ctx, audienceKey, audienceField(chatID))
+	for purpose, key := range audienceKeys {
+		if v, ok := audienceValue(s, now, purpose); ok {
+			p.HSet(ctx, key, audienceField(chatID), v)
+		} else {
+			p.HDel(ctx, key, audienceField(chatID))
+		}
 	}
 }
 
 // Audience returns who a broadcast to a territory may reach, in the given
 // languages (every language when langs is empty), sorted by chat id.
 func (r *Redis) Audience(ctx context.Context, territory string, langs []string) ([]flows.Recipient, error) {
+	return r.audience(ctx, audienceKey, territory, langs)
+}
+
+// SurveyAudience returns the people of a territory who accepted surveys,
+// sorted by chat id.
+func (r *Redis) SurveyAudience(ctx context.Context, territory string) ([]flows.Recipient, error) {
+	return r.audience(ctx, surveyAudienceKey, territory, nil)
+}
+
+func (r *Redis) audience(ctx context.Context, key, territory string, langs []string) ([]flows.Recipient, error) {
 	var out []flows.Recipient
-	err := r.scanAudience(ctx, func(field, value string) {
+	err := r.scanAudience(ctx, key, func(field, value string) {
 		e, ok := parseAudience(value)
 		if !ok || e.territory != territory || (len(langs) > 0 && !slices.Contains(langs, e.lang)) {
 			return
@@ -98,11 +110,11 @@ func (r *Redis) Audience(ctx context.Context, territory string, langs []string) 
 	return out, nil
 }
 
-// scanAudience calls fn with every field and value of audienceKey.
-func (r *Redis) scanAudience(ctx context.Context, fn func(field, value string)) error {
+// scanAudience calls fn with every field and value of an audience hash.
+func (r *Redis) scanAudience(ctx context.Context, key string, fn func(field, value string)) error {
 	var cursor uint64
 	for {
-		kv, next, err := r.c.HScan(ctx, audienceKey, cursor, "", audienceScan).Result()
+		kv, next, err := r.c.HScan(ctx, key, cursor, "", audienceScan).Result()
 		if err != nil {
 			return err
 		}
@@ -141,9 +153,21 @@ const pruneBatch = 500
 // olderThan and returns how many it removed. A hash field cannot expire on
 // its own: run it daily with now - flows.Retention, the sessions' own TTL.
 func (r *Redis) PruneAudience(ctx context.Context, olderThan time.Time) (int, error) {
+	removed := 0
+	for _, key := range []string{audienceKey, surveyAudienceKey} {
+		n, err := r.pruneAudience(ctx, key, olderThan)
+		removed += n
+		if err != nil {
+			return removed, err
+		}
+	}
+	return removed, nil
+}
+
+func (r *Redis) pruneAudience(ctx context.Context, key string, olderThan time.Time) (int, error) {
 	cutoff := olderThan.Unix()
 	var stale []string
-	err := r.scanAudience(ctx, func(field, value string) {
+	err := r.scanAudience(ctx, key, func(field, value string) {
 		if e, ok := parseAudience(value); !ok || e.seen < cutoff {
 			stale = append(stale, field)
 		}
@@ -158,7 +182,7 @@ func (r *Redis) PruneAudience(ctx context.Context, olderThan time.Time) (int, er
 		for _, f := range batch {
 			args = append(args, f)
 		}
-		n, err := pruneAudience.Run(ctx, r.c, []string{audienceKey}, args...).Int()
+		n, err := pruneAudience.Run(ctx, r.c, []string{key}, args...).Int()
 		if err != nil {
 			return removed, fmt.Errorf("prune audience: %w", err)
 		}

@@ -152,8 +152,13 @@ func TestPruneAudience(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if n != 1200+3 {
-		t.Errorf("pruned %d, want %d", n, 1203)
+	// Everyone stale is in both audiences (news and surveys), plus the
+	// garbage field.
+	if n != 2*(1200+2)+1 {
+		t.Errorf("pruned %d, want %d", n, 2*(1200+2)+1)
+	}
+	if got, _ := r.SurveyAudience(ctx, "dijon"); len(got) != 2 || got[0].ChatID != 1 || got[1].ChatID != 2 {
+		t.Errorf("survey audience left %+v, want chats 1 and 2", got)
 	}
 	got, _ := r.Audience(ctx, "dijon", nil)
 	if len(got) != 2 || got[0].ChatID != 1 || got[1].ChatID != 2 {

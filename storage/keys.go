@@ -104,6 +104,13 @@ const auditKey = keyPrefix + "audit"
 // within flows.Retention, like their sessions.
 const audienceKey = keyPrefix + "aud"
 
+// surveyAudienceKey is the same for the people who accepted surveys, whom
+// an open survey's one-time invitation may reach.
+const surveyAudienceKey = keyPrefix + "aud:sv"
+
+// audienceKeys are the audience hash of each consent purpose.
+var audienceKeys = map[flows.Purpose]string{flows.PurposeNews: audienceKey, flows.PurposeSurveys: surveyAudienceKey}
+
 // The outbox. Its keys name no person except the chat ids inside entries,
 // which live only until the message is sent (or given up): Finish and Retry
 // delete the entry they settle.
@@ -202,6 +209,25 @@ func myRemindersKey(chatID int64) string {
 // every member of remindersKey about the person.
 const reminderKeep = 24 * time.Hour
 
+// submissionsKey is a hash of pseudonym → JSON flows.Submission for one
+// survey. Pseudonyms are HMACs of chat ids: no chat id is stored. It expires
+// flows.SurveyRetention after the survey closes.
+func submissionsKey(survey string) string {
+	return keyPrefix + "sub:" + survey
+}
+
+// answeredKey is the set of survey ids a pseudonym answered, so that
+// /forget finds the submissions to erase. Same expiry as the submissions.
+func answeredKey(pseudonym string) string {
+	return keyPrefix + "ans:" + pseudonym
+}
+
+// outcomeKey is a hash of territory → JSON texts (language → text) of what
+// came of a survey ("you said, we did"); no personal data.
+func outcomeKey(survey string) string {
+	return keyPrefix + "outc:" + survey
+}
+
 // occurrenceKey marks one occurrence of a scheduled task as claimed by a
 // replica. It names no one and lives the TTL given to ClaimOccurrence.
 func occurrenceKey(name string, at time.Time) string {
@@ -211,7 +237,7 @@ func occurrenceKey(name string, at time.Time) string {
 // userKeys lists every key about one person. It is the single place to
 // extend when a feature stores something new per person, so that /forget
 // keeps erasing everything. Commit's Forgotten branch also removes what
-// lives inside shared keys: the person's staffKey membership, audienceKey
+// lives inside shared keys: the person's staffKey membership, audienceKeys
 // field, answers and waiting-list places (found through myMeetingsKey) and
 // remindersKey members (found through myRemindersKey).
 func userKeys(chatID int64) []string {

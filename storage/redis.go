@@ -214,6 +214,11 @@ func (r *Redis) Commit(ctx context.Context, chatID int64, s *flows.Session, even
 		}
 	}
 	c := &commit{chatID: chatID, s: s, payload: payload, forget: forget, events: events, now: time.Now(), offsets: r.eventOffsets()}
+	for _, e := range events {
+		if f, ok := e.(flows.Forgotten); ok {
+			c.pseudonym = f.Pseudonym
+		}
+	}
 	c.reset()
 	watch := c.watchKeys()
 	if len(watch) == 0 {
@@ -251,14 +256,16 @@ func normalizeEvents(events []flows.Event) ([]flows.Event, bool, error) {
 		switch v := e.(type) {
 		case flows.SourceScanned, flows.FeedbackGiven, flows.InviteCreated, flows.RoleGranted,
 			flows.RoleRevoked, flows.Audited, flows.BroadcastQueued, flows.MeetingCreated,
-			flows.RSVPGiven, flows.RemindersScheduled, flows.RemindersCancelled:
+			flows.RSVPGiven, flows.RemindersScheduled, flows.RemindersCancelled,
+			flows.SurveySubmitted, flows.SurveyOutcomeSet:
 			out = append(out, v)
 		case flows.Forgotten:
 			forget = true
 			out = append(out, v)
 		case *flows.SourceScanned, *flows.FeedbackGiven, *flows.Forgotten, *flows.InviteCreated,
 			*flows.RoleGranted, *flows.RoleRevoked, *flows.Audited, *flows.BroadcastQueued,
-			*flows.MeetingCreated, *flows.RSVPGiven, *flows.RemindersScheduled, *flows.RemindersCancelled:
+			*flows.MeetingCreated, *flows.RSVPGiven, *flows.RemindersScheduled, *flows.RemindersCancelled,
+			*flows.SurveySubmitted, *flows.SurveyOutcomeSet:
 			d, ok := deref(v)
 			if !ok {
 				return nil, false, fmt.Errorf("nil event %T", e)
@@ -301,6 +308,10 @@ func deref(e flows.Event) (flows.Event, bool) {
 		return derefOf(p)
 	case *flows.RemindersCancelled:
 		return derefOf(p)
+	case *flows.SurveySubmitted:
+		return derefOf(p)
+	case *flows.SurveyOutcomeSet:
+		return derefOf(p)
 	}
 	return nil, false
 }
@@ -330,6 +341,9 @@ type commit struct {
 
 	meetings map[string]*flows.Meeting // meeting id → the meeting answered; nil when unknown
 	answered []string                  // the meetings the forgotten person answered
+
+	pseudonym string   // the forgotten person's survey pseudonym
+	surveys   []string // the surveys they answered
 }
 
 // watchKeys lists the keys whose current value decides what Commit writes.
@@ -345,6 +359,9 @@ func (c *commit) watchKeys() []string {
 	if c.forget {
 		add(roleKey(c.chatID))
 		add(myMeetingsKey(c.chatID))
+		if c.pseudonym != "" {
+			add(answeredKey(c.pseudonym))
+		}
 	}
 	for _, e := range c.events {
 		switch e := e.(type) {
@@ -369,6 +386,7 @@ func (c *commit) reset() {
 	c.jobs = map[string]bool{}
 	c.meetings = map[string]*flows.Meeting{}
 	c.answered = nil
+	c.surveys = nil
 }
 
 // read fetches, under WATCH, what the events depend on.
@@ -379,6 +397,9 @@ func (c *commit) read(ctx context.Context, tx *redis.Tx) error {
 			return err
 		}
 		if err := c.readAnswered(ctx, tx); err != nil {
+			return err
+		}
+		if err := c.readSurveysAnswered(ctx, tx); err != nil {
 			return err
 		}
 	}
@@ -417,10 +438,13 @@ func (c *commit) queue(ctx context.Context, p redis.Pipeliner) error {
 		if err := c.forgetAnswers(ctx, p); err != nil {
 			return err
 		}
+		c.forgetSubmissions(ctx, p)
 		purgeReminders.Eval(ctx, p, []string{remindersKey, myRemindersKey(c.chatID)})
 		p.Del(ctx, userKeys(c.chatID)...)
 		c.unlist(ctx, p, c.chatID)
-		p.HDel(ctx, audienceKey, audienceField(c.chatID))
+		for _, key := range audienceKeys {
+			p.HDel(ctx, key, audienceField(c.chatID))
+		}
 	} else {
 		p.Set(ctx, sessionKey(c.chatID), c.payload, sessionTTL(c.s))
 		queueAudience(ctx, p, c.chatID, c.s, c.now)
@@ -465,6 +489,17 @@ func (c *commit) queue(ctx context.Context, p redis.Pipeliner) error {
 		case flows.RemindersCancelled:
 			if !c.forget || e.ChatID != c.chatID {
 				c.cancel(ctx, p, e)
+			}
+		case flows.SurveySubmitted:
+			if c.forget {
+				continue // forgetting wins over the answers of the same Commit
+			}
+			if err := queueSubmission(ctx, p, e); err != nil {
+				return err
+			}
+		case flows.SurveyOutcomeSet:
+			if err := queueOutcome(ctx, p, e); err != nil {
+				return err
 			}
 		default:
 			return fmt.Errorf("unknown event %T", e)

@@ -51,7 +51,8 @@ type Message struct {
 	ChatID int64  // chat the message was sent to
 	Text   string // current text (updated by edits); title and address for a venue, "lat,lon" for a location
 	Markup string // raw reply_markup JSON, "" when none
-	Kind   string // "text", "venue" or "location"
+	Kind   string // "text", "venue", "location" or "photo" (Text is then the caption)
+	Photo  []byte // the PNG file of a photo
 }
 
 // Delivery is one attempt to push an update to the webhook.
@@ -324,6 +325,10 @@ func faultReply(f Fault) reply {
 	return reply{status: code, description: desc, retryAfter: f.RetryAfter}
 }
 
+// FilenameSuffix names the parameter holding an uploaded file's name: the
+// file's own parameter ("photo") holds its bytes.
+const FilenameSuffix = ".filename"
+
 // params holds the decoded parameters of a call.
 type params map[string]string
 
@@ -344,6 +349,7 @@ var methods = map[string]handler{
 	"getmycommands":       (*Server).getMyCommands,
 	"sendvenue":           (*Server).sendVenue,
 	"sendlocation":        (*Server).sendLocation,
+	"sendphoto":           (*Server).sendPhoto,
 }
 
 // handle routes /bot<token>/<method> requests, journals them and answers.
@@ -481,9 +487,20 @@ func parseParams(r *http.Request) (params, error) {
 			}
 		}
 		for k, v := range form.File {
-			if len(v) > 0 {
-				p[k] = v[0].Filename
+			if len(v) == 0 {
+				continue
 			}
+			// An uploaded file: its bytes, and its name apart.
+			f, err := v[0].Open()
+			if err != nil {
+				return p, fmt.Errorf("can't read uploaded file: %v", err)
+			}
+			data, err := io.ReadAll(f)
+			_ = f.Close()
+			if err != nil {
+				return p, fmt.Errorf("can't read uploaded file: %v", err)
+			}
+			p[k], p[k+FilenameSuffix] = string(data), v[0].Filename
 		}
 	case "application/x-www-form-urlencoded":
 		vals, err := parseQuery(string(body))

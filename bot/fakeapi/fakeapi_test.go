@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"reflect"
 	"runtime"
 	"slices"
 	"strings"
@@ -584,7 +585,7 @@ func TestEditMessageText(t *testing.T) {
 		})
 	}
 	want := []Message{{ID: 1, ChatID: 43, Text: "autre", Kind: "text"}}
-	if got := s.Messages(43); !slices.Equal(got, want) {
+	if got := s.Messages(43); !reflect.DeepEqual(got, want) {
 		t.Fatalf("Messages(43) = %+v", got)
 	}
 	if got := s.Messages(42)[1]; got.Kind != "location" || got.Text != "45.75,4.85" {

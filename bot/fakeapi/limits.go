@@ -10,7 +10,7 @@ import (
 )
 
 // Limits are the Bot API's flood limits as the fake enforces them with Limit.
-// A send (sendMessage, sendVenue, sendLocation, editMessageText) that breaks
+// A send (sendMessage, sendVenue, sendLocation, sendPhoto, editMessageText) that breaks
 // one is answered 429 with retry_after and counted in Violations.
 type Limits struct {
 	Global     int           // sends accepted in any sliding 1 s window; 0: no limit
@@ -35,6 +35,7 @@ var sendMethods = map[string]bool{
 	"sendvenue":       true,
 	"sendlocation":    true,
 	"editmessagetext": true,
+	"sendphoto":       true,
 }
 
 // Limit enforces l from now on and forgets the sends seen so far; the zero

@@ -88,6 +88,11 @@ func messageObject(m *storedMessage) map[string]any {
 		obj["location"] = location
 	case "location":
 		obj["location"] = location
+	case "photo":
+		obj["photo"] = []map[string]any{{"file_id": "photo" + strconv.Itoa(m.ID), "file_unique_id": "p" + strconv.Itoa(m.ID), "width": 800, "height": 600}}
+		if m.Text != "" {
+			obj["caption"] = m.Text
+		}
 	default:
 		obj["text"] = m.Text
 	}
@@ -249,6 +254,36 @@ func (s *Server) sendLocation(p params) reply {
 		Message:  Message{Text: text, Markup: p["reply_markup"], Kind: "location"},
 		latitude: lat, longitude: lon,
 	})
+	return ok(messageObject(m))
+}
+
+// pngSignature starts every PNG file.
+const pngSignature = "\x89PNG\r\n\x1a\n"
+
+// maxCaptionRunes is Telegram's limit on a photo's caption.
+const maxCaptionRunes = 1024
+
+// sendPhoto answers sendPhoto with an uploaded PNG file (the fake refuses
+// file ids and URLs, which the bot never sends).
+func (s *Server) sendPhoto(p params) reply {
+	chatID, r := chatIDParam(p)
+	if r != nil {
+		return *r
+	}
+	photo := p["photo"]
+	switch {
+	case p["photo"+FilenameSuffix] == "" || !strings.HasPrefix(photo, pngSignature):
+		return badRequest("Bad Request: IMAGE_PROCESS_FAILED")
+	case utf8.RuneCountInString(p["caption"]) > maxCaptionRunes:
+		return badRequest("Bad Request: message caption is too long")
+	}
+	if d := checkMarkup(p["reply_markup"]); d != "" {
+		return badRequest(d)
+	}
+	if s.blocked[chatID] {
+		return blockedReply()
+	}
+	m := s.addMessageLocked(chatID, &storedMessage{Message: Message{Text: p["caption"], Markup: p["reply_markup"], Kind: "photo", Photo: []byte(photo)}})
 	return ok(messageObject(m))
 }
 

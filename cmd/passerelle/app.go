@@ -59,8 +59,9 @@ func loadContent(dir string) (*content.Content, error) {
 	return c, nil
 }
 
-// openEngine loads content and messages and builds the conversation engine.
-func openEngine(contentDir string, tz *time.Location, admins []int64) (*flows.Engine, error) {
+// openEngine loads content and messages and builds the conversation engine;
+// secret keys the survey pseudonyms (nil: a random key, for chat).
+func openEngine(contentDir string, tz *time.Location, admins []int64, secret []byte) (*flows.Engine, error) {
 	c, err := loadContent(contentDir)
 	if err != nil {
 		return nil, err
@@ -69,7 +70,7 @@ func openEngine(contentDir string, tz *time.Location, admins []int64) (*flows.En
 	if err != nil {
 		return nil, err
 	}
-	return flows.NewEngine(flows.Config{Content: c, Messages: msgs, Location: tz, Admins: admins})
+	return flows.NewEngine(flows.Config{Content: c, Messages: msgs, Location: tz, Admins: admins, Secret: secret})
 }
 
 // Open connects everything; on error nothing is left open.
@@ -80,7 +81,7 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (a *App, err error)
 			a.Close()
 		}
 	}()
-	a.engine, err = openEngine(cfg.ContentDir, cfg.TZ, cfg.Admins)
+	a.engine, err = openEngine(cfg.ContentDir, cfg.TZ, cfg.Admins, []byte(cfg.Secret))
 	if err != nil {
 		return nil, err
 	}

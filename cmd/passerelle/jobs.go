@@ -54,6 +54,7 @@ type scheduler struct {
 	cancel    context.CancelFunc
 	store     *storage.Redis
 	reminders *flows.ReminderJob
+	invites   *flows.SurveyInviteJob
 	log       *slog.Logger
 }
 
@@ -61,10 +62,12 @@ type scheduler struct {
 const (
 	jobReminders = "reminders"
 	jobPrune     = "prune-audience"
+	jobInvites   = "survey-invites"
 )
 
 func newScheduler(store *storage.Redis, engine *flows.Engine, tz *time.Location, log *slog.Logger) (*scheduler, error) {
-	s := &scheduler{store: store, reminders: &flows.ReminderJob{Engine: engine, Store: store}, log: log}
+	s := &scheduler{store: store, reminders: &flows.ReminderJob{Engine: engine, Store: store},
+		invites: &flows.SurveyInviteJob{Engine: engine, Store: store}, log: log}
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	s.cron = cron.New(cron.WithLocation(tz), cron.WithChain(cron.Recover(cronLogger{log})))
 	// Reminders are due at absolute instants: a tick every minute sends what
@@ -72,6 +75,11 @@ func newScheduler(store *storage.Redis, engine *flows.Engine, tz *time.Location,
 	// up by the first tick after it.
 	if _, err := s.cron.AddFunc("@every 1m", func() { s.run(jobReminders, time.Minute, s.tickReminders) }); err != nil {
 		return nil, fmt.Errorf("schedule reminders: %w", err)
+	}
+	// An invitation is due days after a survey opens: every 10 minutes is
+	// soon enough, and each goes out once whatever the ticks.
+	if _, err := s.cron.AddFunc("@every 10m", func() { s.run(jobInvites, 10*time.Minute, s.tickInvites) }); err != nil {
+		return nil, fmt.Errorf("schedule survey invitations: %w", err)
 	}
 	// 04:30 exists once every day in Europe/Paris (the changes are at 02:00–03:00).
 	if _, err := s.cron.AddFunc("30 4 * * *", func() { s.run(jobPrune, 24*time.Hour, s.prune) }); err != nil {
@@ -111,6 +119,14 @@ func (s *scheduler) tickReminders(ctx context.Context, now time.Time) error {
 	n, err := s.reminders.Run(ctx, now)
 	if n > 0 {
 		s.log.Info("reminders queued", "count", n)
+	}
+	return err
+}
+
+func (s *scheduler) tickInvites(ctx context.Context, now time.Time) error {
+	n, err := s.invites.Run(ctx, now)
+	if n > 0 {
+		s.log.Info("survey invitations queued", "count", n)
 	}
 	return err
 }

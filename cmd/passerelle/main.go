@@ -1,5 +1,6 @@
 // Command passerelle runs the Passerelle Telegram bot (serve), lets anyone try
-// its conversations in a terminal (chat), and validates content (check).
+// its conversations in a terminal (chat), validates content (check), imports
+// XLSForm surveys (survey import) and exports survey answers (export).
 package main
 
 import (
@@ -21,9 +22,12 @@ Usage:
                                 type a number to press a button, "📍 LAT LON" to share a location
   passerelle check [DIR]        validate content (default: the embedded sample) and translations;
                                 prints file:line: severity: message, exits 1 on errors
+  passerelle export --survey ID [--format csv|json]
+                                write a survey's submissions (pseudonymous) to stdout; needs REDIS_URL
+                                and the content folder the bot uses. CSV is UTF-8 with a BOM (Excel)
   passerelle help               this text
 
-Environment (serve; chat and check read PASSERELLE_CONTENT_DIR only):
+Environment (serve; chat and check read PASSERELLE_CONTENT_DIR only; export also REDIS_URL):
 `
 
 func main() {
@@ -45,6 +49,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return chat(ctx, args[1:], stdin, stdout, stderr)
 	case "check":
 		return check(args[1:], stdout, stderr)
+	case "export":
+		return export(ctx, args[1:], stdout, stderr)
 	case "help", "-h", "-help", "--help":
 		printUsage(stdout)
 		return 0

@@ -1,0 +1,322 @@
+package flows
+
+import (
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/territoires-integration/passerelle/content"
+	"github.com/territoires-integration/passerelle/flows/chart"
+	"github.com/territoires-integration/passerelle/locales"
+)
+
+// MinShown is the smallest count coordinators see: fewer answers could
+// point at a person.
+const MinShown = 5
+
+// Telegram's limits on what results are sent in.
+const (
+	maxCaption     = 1024
+	maxMessage     = 4096
+	maxTextsShown  = 100 // free-text answers shown per question; the export has them all
+	resultsCommand = "results"
+)
+
+// results lists the surveys a coordinator or admin may read, or shows the
+// one named.
+func results(t *Turn) {
+	if !t.allowed(resultsCommand, RoleAdmin, RoleCoordinator) {
+		return
+	}
+	if t.env.Polls == nil {
+		t.Say("ResultsNone", nil, nil)
+		return
+	}
+	var visible []*content.Survey
+	for _, s := range t.lib.content.Surveys() {
+		if t.env.Role.Kind == RoleAdmin || s.For(t.env.Role.Territory) {
+			visible = append(visible, s)
+		}
+	}
+	if id := strings.TrimSpace(t.In.Arg); id != "" {
+		for _, s := range visible {
+			if s.ID == id {
+				surveyResults(t, s)
+				return
+			}
+		}
+	}
+	if len(visible) == 0 {
+		t.Say("ResultsNone", nil, nil)
+		return
+	}
+	var rows [][]Button
+	for _, s := range visible {
+		rows = append(rows, []Button{{Text: s.Title(t.lang), Data: surveyFlow + ":r:" + t.lib.surveyKey[s.ID]}})
+	}
+	t.Say("ResultsChoose", nil, rows)
+}
+
+// tally is what one question's answers add up to.
+type tally struct {
+	q        *content.Question
+	answered int
+	counts   []int     // per option, for questions with options
+	texts    []string  // free texts, sorted
+	values   []float64 // numbers, or dates as days since 1970, sorted
+}
+
+// tallySurvey adds up the submissions, question by question.
+func tallySurvey(s *content.Survey, subs []Submission) []tally {
+	out := make([]tally, len(s.Questions))
+	for i, q := range s.Questions {
+		tl := tally{q: q, counts: make([]int, len(q.Options()))}
+		for _, sub := range subs {
+			a, ok := sub.Answers[q.ID]
+			if !ok {
+				continue
+			}
+			tl.answered++
+			switch q.Type {
+			case content.Text:
+				tl.texts = append(tl.texts, a)
+			case content.Number:
+				if n, err := strconv.ParseFloat(a, 64); err == nil {
+					tl.values = append(tl.values, n)
+				}
+			case content.DateType:
+				if d, err := time.Parse(time.DateOnly, a); err == nil {
+					tl.values = append(tl.values, float64(d.Unix()/86400))
+				}
+			default:
+				given := strings.Fields(a)
+				for j, opt := range q.Options() {
+					if slices.Contains(given, opt) {
+						tl.counts[j]++
+					}
+				}
+			}
+		}
+		slices.Sort(tl.texts)
+		slices.Sort(tl.values)
+		out[i] = tl
+	}
+	return out
+}
+
+// median of sorted values.
+func median(sorted []float64) float64 {
+	n := len(sorted)
+	if n%2 == 1 {
+		return sorted[n/2]
+	}
+	return (sorted[n/2-1] + sorted[n/2]) / 2
+}
+
+// surveyResults shows a survey's results to an admin (every territory) or a
+// coordinator (theirs): counts under MinShown hidden, a chart per question.
+func surveyResults(t *Turn, s *content.Survey) {
+	if !t.allowed(resultsCommand, RoleAdmin, RoleCoordinator) {
+		return
+	}
+	role := t.env.Role
+	if role.Kind != RoleAdmin && !s.For(role.Territory) {
+		t.Expired()
+		return
+	}
+	all, err := t.env.Polls.Submissions(t.env.Ctx, s.ID)
+	if !t.read(err) {
+		return
+	}
+	subs := all
+	if role.Kind != RoleAdmin {
+		subs = slices.DeleteFunc(slices.Clone(all), func(x Submission) bool { return x.Territory != role.Territory })
+	}
+	t.audit(resultsCommand, role.Territory, len(subs))
+	t.Goto("", "")
+	title := s.Title(t.lang)
+	if len(subs) < MinShown {
+		t.EditOrSend(Reply{MessageID: "ResultsTooFew", Text: t.T("ResultsTooFew", map[string]any{"Title": title, "Min": MinShown})})
+		return
+	}
+	head := []string{t.e.msgs.Plural(t.lang, "ResultsHeader", len(subs), map[string]any{"Title": title})}
+	if role.Kind == RoleAdmin {
+		head = append(head, territoryCounts(t, subs)...)
+	}
+	t.EditOrSend(Reply{MessageID: "ResultsHeader", Text: strings.Join(head, "\n")})
+	for i, tl := range tallySurvey(s, subs) {
+		questionResults(t, s, i, tl)
+	}
+}
+
+// territoryCounts are the "Dijon: 12" lines of an admin's results.
+func territoryCounts(t *Turn, subs []Submission) []string {
+	per := map[string]int{}
+	for _, sub := range subs {
+		per[sub.Territory]++
+	}
+	ids := make([]string, 0, len(per))
+	for id := range per {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	var lines []string
+	for _, id := range ids {
+		name := id
+		if tr, ok := t.lib.content.Territory(id); ok {
+			name = tr.Name(t.lang)
+		}
+		lines = append(lines, countLine(t, name, per[id]))
+	}
+	return lines
+}
+
+// countLine is "label: count", or "label: fewer than 5".
+func countLine(t *Turn, label string, n int) string {
+	if n < MinShown {
+		return t.T("ResultsCountHidden", map[string]any{"Label": label, "Min": MinShown})
+	}
+	return t.T("ResultsCount", map[string]any{"Label": label, "Count": n})
+}
+
+// optionLabel is how an option reads in results.
+func optionLabel(t *Turn, q *content.Question, j int) string {
+	switch q.Type {
+	case content.Scale:
+		return strconv.Itoa(j + 1)
+	case content.YesNo:
+		return t.T([]string{"ButtonYes", "ButtonNo"}[j], nil)
+	}
+	return q.Choices[j].Label(t.lang)
+}
+
+// questionResults shows one question: a chart with its counts, or the
+// free texts, or the median.
+func questionResults(t *Turn, s *content.Survey, i int, tl tally) {
+	text, _ := tl.q.Text(t.lang)
+	head := t.T("SurveyQuestion", map[string]any{"Number": i + 1, "Total": len(s.Questions), "Question": text})
+	answered := t.e.msgs.Plural(t.lang, "ResultsAnswered", tl.answered, nil)
+	if tl.answered < MinShown {
+		t.Send(Reply{MessageID: "ResultsQuestionTooFew", Text: head + "\n\n" + t.T("ResultsQuestionTooFew", map[string]any{"Min": MinShown})})
+		return
+	}
+	switch tl.q.Type {
+	case content.Text:
+		textResults(t, head+"\n"+answered, tl.texts)
+		return
+	case content.Number:
+		t.Send(Reply{MessageID: "ResultsMedian", Text: head + "\n\n" + answered + "\n" + t.T("ResultsMedian", map[string]any{"Median": strconv.FormatFloat(median(tl.values), 'f', -1, 64)})})
+		return
+	case content.DateType:
+		day := time.Unix(int64(median(tl.values))*86400, 0).UTC()
+		t.Send(Reply{MessageID: "ResultsMedian", Text: head + "\n\n" + answered + "\n" + t.T("ResultsMedian", map[string]any{"Median": day.Format(dateLayout)})})
+		return
+	}
+	c := chart.Chart{Title: text, RTL: isRTL(t.lang), HiddenText: t.T("ResultsHiddenShort", map[string]any{"Min": MinShown}), Footer: answered}
+	lines := []string{head, ""}
+	for j, n := range tl.counts {
+		label := optionLabel(t, tl.q, j)
+		c.Bars = append(c.Bars, chart.Bar{Label: label, Count: n, Hidden: n < MinShown})
+		lines = append(lines, countLine(t, label, n))
+	}
+	lines = append(lines, "", answered)
+	caption := strings.Join(lines, "\n")
+	png, err := chart.PNG(c)
+	if err != nil {
+		// The counts still go out as text: a chart is a convenience.
+		t.Send(Reply{MessageID: "ResultsCount", Text: caption})
+		return
+	}
+	if utf8.RuneCountInString(caption) > maxCaption {
+		t.Send(Reply{MessageID: "ResultsCount", Text: head, Photo: png})
+		t.Send(Reply{MessageID: "ResultsCount", Text: caption})
+		return
+	}
+	t.Send(Reply{MessageID: "ResultsCount", Text: caption, Photo: png})
+}
+
+// textResults lists free-text answers, in as few messages as fit.
+func textResults(t *Turn, head string, texts []string) {
+	shown := texts[:min(len(texts), maxTextsShown)]
+	msg := head + "\n"
+	for _, a := range shown {
+		line := "\n— " + a
+		if len(msg)+len(line) > maxMessage {
+			t.Send(Reply{MessageID: "ResultsAnswered", Text: msg})
+			msg = ""
+		}
+		msg += line
+	}
+	if more := len(texts) - len(shown); more > 0 {
+		note := "\n\n" + t.e.msgs.Plural(t.lang, "ResultsMoreInExport", more, nil)
+		if len(msg)+len(note) > maxMessage {
+			t.Send(Reply{MessageID: "ResultsAnswered", Text: msg})
+			msg = ""
+		}
+		msg += note
+	}
+	t.Send(Reply{MessageID: "ResultsAnswered", Text: strings.TrimPrefix(msg, "\n")})
+}
+
+func isRTL(lang string) bool {
+	l, _ := locales.Lookup(lang)
+	return l.RTL
+}
+
+// outcome starts "you said, we did": the broadcast dialogue, aimed at the
+// people of a territory who answered a closed survey and accepted news.
+func outcome(t *Turn) {
+	if !t.allowed("outcome", RoleAdmin, RoleCoordinator) {
+		return
+	}
+	id, rest, _ := strings.Cut(strings.TrimSpace(t.In.Arg), " ")
+	s, ok := t.lib.content.Survey(strings.ToLower(id))
+	role := t.env.Role
+	if !ok || role.Kind != RoleAdmin && !s.For(role.Territory) {
+		var closed []string
+		for _, s := range t.lib.content.Surveys() {
+			if s.Closed(t.Now) && (role.Kind == RoleAdmin || s.For(role.Territory)) {
+				closed = append(closed, s.ID)
+			}
+		}
+		if len(closed) == 0 {
+			closed = []string{"—"}
+		}
+		t.Say("OutcomeUsage", map[string]any{"Surveys": strings.Join(closed, ", ")}, nil)
+		return
+	}
+	if !s.Closed(t.Now) {
+		t.Say("OutcomeNotClosed", map[string]any{"Title": s.Title(t.lang), "Date": s.ClosesAt(t.e.loc).Add(-time.Nanosecond).Format(dateLayout)}, nil)
+		return
+	}
+	ter := role.Territory
+	if role.Kind == RoleAdmin {
+		tr, found := t.lib.content.Territory(strings.ToLower(strings.TrimSpace(rest)))
+		if !found || !s.For(tr.ID) {
+			t.Say("OutcomeUsageAdmin", map[string]any{"Territories": territoryIDs(t)}, nil)
+			return
+		}
+		ter = tr.ID
+	}
+	t.Goto(broadcastFlow, stepText)
+	t.S.Vars = map[string]string{"ter": ter, "survey": s.ID}
+	t.Say("OutcomeWriteFrench", map[string]any{"Title": s.Title(t.lang)}, nil)
+}
+
+// respondents keeps the recipients who answered the survey of the outcome
+// dialogue in its territory: their pseudonyms are among the submissions.
+func respondents(t *Turn, rs []Recipient) ([]Recipient, bool) {
+	subs, err := t.env.Polls.Submissions(t.env.Ctx, t.S.Vars["survey"])
+	if !t.read(err) {
+		return nil, false
+	}
+	answered := map[string]bool{}
+	for _, sub := range subs {
+		if sub.Territory == t.S.Vars["ter"] {
+			answered[sub.Pseudonym] = true
+		}
+	}
+	return slices.DeleteFunc(rs, func(r Recipient) bool { return !answered[Pseudonym(t.e.secret, r.ChatID)] }), true
+}

@@ -1,0 +1,522 @@
+package flows
+
+import (
+	"math"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/territoires-integration/passerelle/content"
+)
+
+// surveyFlow is the newcomers' "Give your opinion": one question per
+// message, back, skip, leave and resume.
+const surveyFlow = "sv"
+
+// surveyReminderKind is the nudge sent a day after someone started a survey
+// without finishing it.
+const surveyReminderKind = "survey"
+
+// surveyNudgeAfter is when the unfinished-survey nudge is due.
+const surveyNudgeAfter = 24 * time.Hour
+
+// scaleFaces illustrate the five steps of a scale question.
+var scaleFaces = [5]string{"😞", "🙁", "😐", "🙂", "😀"}
+
+func registerSurveys(e *Engine) {
+	e.Register(surveyor{})
+	e.AddMenuEntry(MenuEntry{Label: "MenuSurveys", Data: surveyFlow + ":list", Visible: func(t *Turn) bool {
+		return t.env.Polls != nil && len(openSurveys(t)) > 0
+	}})
+	e.Command("results", results)
+	e.Command("outcome", outcome)
+}
+
+// openSurveys are the surveys the person's territory may answer now.
+func openSurveys(t *Turn) []*content.Survey {
+	var out []*content.Survey
+	for _, s := range t.lib.content.Surveys() {
+		if s.For(t.S.Territory) && s.OpenAt(t.Now) && t.S.Territory != "" {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// progress is the person's unfinished survey, nil when there is none or it
+// waited too long, the survey closed or the consent was withdrawn.
+func progress(t *Turn) *SurveyProgress {
+	p := t.S.Survey
+	if p == nil {
+		return nil
+	}
+	s, ok := t.lib.content.Survey(p.ID)
+	_, consent := t.S.Consents[PurposeSurveys]
+	if !ok || !consent || !s.OpenAt(t.Now) || t.Now.Sub(p.Updated) > SurveyProgressTTL {
+		t.S.Survey = nil
+		return nil
+	}
+	return p
+}
+
+func (t *Turn) pseudonym() string { return Pseudonym(t.e.secret, t.In.ChatID) }
+
+// surveyList shows the open surveys, with those answered ticked.
+func surveyList(t *Turn) {
+	if _, ok := t.S.Consents[PurposeSurveys]; !ok {
+		t.EditOrSend(Reply{MessageID: "SurveyNeedsConsent", Text: t.T("SurveyNeedsConsent", nil), Buttons: [][]Button{
+			{{Text: t.T("ButtonSurveyConsent", nil), Data: surveyFlow + ":c"}},
+			{{Text: t.T("ButtonMenu", nil), Data: "menu:home"}},
+		}})
+		return
+	}
+	open := openSurveys(t)
+	if len(open) == 0 {
+		t.EditOrSend(Reply{MessageID: "SurveyNone", Text: t.T("SurveyNone", nil), Buttons: t.menuButton()})
+		return
+	}
+	p := progress(t)
+	var rows [][]Button
+	for _, s := range open {
+		done, err := t.env.Polls.Submitted(t.env.Ctx, s.ID, t.pseudonym())
+		if !t.read(err) {
+			return
+		}
+		label := s.Title(t.lang)
+		switch {
+		case done:
+			label = "✅ " + label
+		case p != nil && p.ID == s.ID:
+			label = "⏸ " + label
+		}
+		rows = append(rows, []Button{{Text: label, Data: surveyFlow + ":o:" + t.lib.surveyKey[s.ID]}})
+	}
+	rows = append(rows, t.menuButton()...)
+	t.EditOrSend(Reply{MessageID: "SurveyList", Text: t.T("SurveyList", nil), Buttons: rows})
+}
+
+// surveyIntro shows a survey's introduction and the button to start, or
+// says it was answered already.
+func surveyIntro(t *Turn, s *content.Survey) {
+	done, err := t.env.Polls.Submitted(t.env.Ctx, s.ID, t.pseudonym())
+	if !t.read(err) {
+		return
+	}
+	if done {
+		t.EditOrSend(Reply{MessageID: "SurveyAlreadyAnswered", Text: t.T("SurveyAlreadyAnswered", map[string]any{"Title": s.Title(t.lang)}), Buttons: t.menuButton()})
+		return
+	}
+	key := t.lib.surveyKey[s.ID]
+	start := "ButtonSurveyStart"
+	if p := progress(t); p != nil && p.ID == s.ID {
+		start = "ButtonSurveyContinue"
+	}
+	var lines []string
+	intro, translated := s.Intro(t.lang)
+	if intro != "" && !translated {
+		lines = append(lines, t.T("SurveyFrenchOnly", nil))
+	}
+	lines = append(lines, t.e.msgs.Plural(t.lang, "SurveyIntro", len(s.Questions), map[string]any{"Title": s.Title(t.lang)}))
+	if intro != "" {
+		lines = append(lines, intro)
+	}
+	t.EditOrSend(Reply{MessageID: "SurveyIntro", Text: strings.Join(lines, "\n\n"), Buttons: [][]Button{
+		{{Text: t.T(start, nil), Data: surveyFlow + ":go:" + key}},
+		{{Text: t.T("ButtonBack", nil), Data: surveyFlow + ":list"}},
+	}})
+}
+
+// startSurvey resumes the person's progress in s, or starts afresh (and
+// schedules the nudge for an unfinished survey, once).
+func startSurvey(t *Turn, s *content.Survey) {
+	p := progress(t)
+	if p == nil || p.ID != s.ID {
+		p = &SurveyProgress{ID: s.ID, Started: t.Now.UTC()}
+		p.Current = nextQuestion(s, p.Answers, -1)
+		t.S.Survey = p
+		if due := t.Now.Add(surveyNudgeAfter); due.Before(s.ClosesAt(t.e.loc)) && !slices.Contains(t.S.Nudged, s.ID) {
+			t.S.Nudged = append(t.S.Nudged, s.ID)
+			t.Emit(RemindersScheduled{Reminders: []Reminder{{ChatID: t.In.ChatID, Due: due.UTC(), Kind: surveyReminderKind, Ref: s.ID, At: s.ClosesAt(t.e.loc).UTC()}}})
+		}
+	}
+	if q, _ := s.Question(p.Current); q == nil {
+		p.Current = nextQuestion(s, p.Answers, lastAnswered(s, p))
+	}
+	p.Updated = t.Now.UTC()
+	if p.Current == "" {
+		submitSurvey(t, s, p)
+		return
+	}
+	askQuestion(t, s, p)
+}
+
+// lastAnswered is the index of the last question on the person's path.
+func lastAnswered(s *content.Survey, p *SurveyProgress) int {
+	last := -1
+	for _, id := range p.Path {
+		if _, i := s.Question(id); i > last {
+			last = i
+		}
+	}
+	return last
+}
+
+// nextQuestion is the id of the first question after index i that is shown
+// given the answers, "" when there is none.
+func nextQuestion(s *content.Survey, answers map[string]string, i int) string {
+	for _, q := range s.Questions[i+1:] {
+		if q.Shown(answers) {
+			return q.ID
+		}
+	}
+	return ""
+}
+
+// askQuestion shows the current question with its buttons.
+func askQuestion(t *Turn, s *content.Survey, p *SurveyProgress) {
+	q, i := s.Question(p.Current)
+	key := t.lib.surveyKey[s.ID]
+	t.Goto(surveyFlow, q.ID)
+	data := func(verb string, extra ...string) string {
+		return strings.Join(append([]string{surveyFlow, verb, key, strconv.Itoa(i)}, extra...), ":")
+	}
+	text, translated := q.Text(t.lang)
+	var lines []string
+	if !translated {
+		lines = append(lines, t.T("SurveyFrenchOnly", nil))
+	}
+	lines = append(lines, t.T("SurveyQuestion", map[string]any{"Number": i + 1, "Total": len(s.Questions), "Question": text}))
+	var rows [][]Button
+	given := p.Answers[q.ID]
+	switch q.Type {
+	case content.Single:
+		lines = append(lines, t.T("SurveyHintSingle", nil))
+		for j, c := range q.Choices {
+			rows = append(rows, []Button{{Text: marked(given == c.ID, "✓ ", c.Label(t.lang)), Data: data("a", strconv.Itoa(j))}})
+		}
+	case content.Multiple:
+		lines = append(lines, multipleHint(t, q))
+		for j, c := range q.Choices {
+			rows = append(rows, []Button{{Text: marked(slices.Contains(p.Picked, c.ID), "✅ ", c.Label(t.lang)), Data: data("t", strconv.Itoa(j))}})
+		}
+		rows = append(rows, []Button{{Text: t.T("ButtonDone", nil), Data: data("d")}})
+	case content.Scale:
+		lines = append(lines, t.T("SurveyHintScale", nil))
+		var row []Button
+		for j, face := range scaleFaces {
+			n := strconv.Itoa(j + 1)
+			row = append(row, Button{Text: marked(given == n, "✓ ", n+" "+face), Data: data("a", strconv.Itoa(j))})
+		}
+		rows = append(rows, row)
+	case content.YesNo:
+		lines = append(lines, t.T("SurveyHintSingle", nil))
+		rows = append(rows, []Button{
+			{Text: marked(given == content.AnswerYes, "✓ ", t.T("ButtonYes", nil)), Data: data("a", "0")},
+			{Text: marked(given == content.AnswerNo, "✓ ", t.T("ButtonNo", nil)), Data: data("a", "1")},
+		})
+	case content.Number:
+		lines = append(lines, numberHint(t, q))
+	case content.Text:
+		lines = append(lines, t.T("SurveyHintText", map[string]any{"Max": content.MaxTextAnswer}))
+	case content.DateType:
+		lines = append(lines, t.T("SurveyHintDate", nil))
+	}
+	if given != "" && q.Options() == nil {
+		lines = append(lines, t.T("SurveyPreviousAnswer", map[string]any{"Answer": given}))
+	}
+	var nav []Button
+	if len(p.Path) > 0 {
+		nav = append(nav, Button{Text: t.T("ButtonBack", nil), Data: data("b")})
+	}
+	if !q.Required {
+		nav = append(nav, Button{Text: t.T("ButtonSkip", nil), Data: data("s")})
+	}
+	if len(nav) > 0 {
+		rows = append(rows, nav)
+	}
+	rows = append(rows, []Button{{Text: t.T("ButtonLater", nil), Data: surveyFlow + ":later"}})
+	r := Reply{MessageID: "SurveyQuestion", Text: strings.Join(lines, "\n\n"), Buttons: rows}
+	if t.In.Kind == KindButton {
+		t.EditOrSend(r)
+	} else {
+		t.Send(r)
+	}
+}
+
+func marked(on bool, mark, label string) string {
+	if on {
+		return mark + label
+	}
+	return label
+}
+
+func multipleHint(t *Turn, q *content.Question) string {
+	switch {
+	case q.Max != nil:
+		return t.e.msgs.Plural(t.lang, "SurveyHintMultipleMax", int(*q.Max), nil)
+	default:
+		return t.T("SurveyHintMultiple", nil)
+	}
+}
+
+func numberHint(t *Turn, q *content.Question) string {
+	f := func(x *float64) string { return strconv.FormatFloat(*x, 'f', -1, 64) }
+	switch {
+	case q.Min != nil && q.Max != nil:
+		return t.T("SurveyHintNumberRange", map[string]any{"Min": f(q.Min), "Max": f(q.Max)})
+	case q.Min != nil:
+		return t.T("SurveyHintNumberMin", map[string]any{"Min": f(q.Min)})
+	case q.Max != nil:
+		return t.T("SurveyHintNumberMax", map[string]any{"Max": f(q.Max)})
+	}
+	return t.T("SurveyHintNumber", nil)
+}
+
+// answerQuestion records the answer to the current question (or its absence) and
+// moves on: the next question shown, or the submission.
+func answerQuestion(t *Turn, s *content.Survey, p *SurveyProgress, value string) {
+	q, i := s.Question(p.Current)
+	if p.Answers == nil {
+		p.Answers = map[string]string{}
+	}
+	if value == "" {
+		delete(p.Answers, q.ID)
+	} else {
+		p.Answers[q.ID] = value
+	}
+	p.Path = append(p.Path, q.ID)
+	p.Picked = nil
+	p.Updated = t.Now.UTC()
+	p.Current = nextQuestion(s, p.Answers, i)
+	if p.Current == "" {
+		submitSurvey(t, s, p)
+		return
+	}
+	if next, _ := s.Question(p.Current); next.Type == content.Multiple {
+		p.Picked = strings.Fields(p.Answers[next.ID])
+	}
+	askQuestion(t, s, p)
+}
+
+// back returns to the previous question answered, keeping its answer shown.
+func back(t *Turn, s *content.Survey, p *SurveyProgress) {
+	if len(p.Path) == 0 {
+		askQuestion(t, s, p)
+		return
+	}
+	p.Current = p.Path[len(p.Path)-1]
+	p.Path = p.Path[:len(p.Path)-1]
+	p.Picked = nil
+	if q, _ := s.Question(p.Current); q != nil && q.Type == content.Multiple {
+		p.Picked = strings.Fields(p.Answers[q.ID])
+	}
+	p.Updated = t.Now.UTC()
+	askQuestion(t, s, p)
+}
+
+// submitSurvey stores the answers of the questions on the person's path
+// (an answer given, then made irrelevant by going back, is dropped).
+func submitSurvey(t *Turn, s *content.Survey, p *SurveyProgress) {
+	answers := map[string]string{}
+	for _, id := range p.Path {
+		if a, ok := p.Answers[id]; ok {
+			answers[id] = a
+		}
+	}
+	sub := Submission{Survey: s.ID, Pseudonym: t.pseudonym(), Territory: t.S.Territory, Lang: t.lang,
+		Started: p.Started, Submitted: t.Now.UTC(), Answers: answers}
+	t.Emit(SurveySubmitted{Submission: sub, Expires: s.ClosesAt(t.e.loc).Add(SurveyRetention).UTC()})
+	t.Emit(RemindersCancelled{ChatID: t.In.ChatID, Ref: s.ID})
+	t.S.Survey = nil
+	t.Goto("", "")
+	thanks := s.ThanksText(t.lang)
+	if thanks == "" {
+		thanks = t.T("SurveyThanks", nil)
+	}
+	t.EditOrSend(Reply{MessageID: "SurveyThanks", Text: thanks, Buttons: t.menuButton()})
+}
+
+type surveyor struct{}
+
+func (surveyor) Name() string { return surveyFlow }
+
+// Press: "list", "c" (consent), "later", "o:<key>" (intro), "go:<key>",
+// and on a question "<verb>:<key>:<question>[:<option>]" with verbs a
+// (answer), t (tick), d (done), s (skip), b (back). Staff: "r:<key>"
+// shows results.
+func (surveyor) Press(t *Turn, action string) {
+	parts := strings.Split(action, ":")
+	verb := parts[0]
+	switch {
+	case verb == "list":
+		surveyList(t)
+		return
+	case verb == "c":
+		if t.S.Consents == nil {
+			t.S.Consents = map[Purpose]Consent{}
+		}
+		t.S.Consents[PurposeSurveys] = Consent{At: t.Now.UTC(), Notice: NoticeVersion}
+		surveyList(t)
+		return
+	case verb == "later":
+		if progress(t) != nil {
+			t.EditOrSend(Reply{MessageID: "SurveyKept", Text: t.e.msgs.Plural(t.lang, "SurveyKept", int(SurveyProgressTTL.Hours()/24), nil)})
+		}
+		t.Menu("")
+		return
+	case len(parts) < 2:
+		t.Expired()
+		return
+	}
+	s, ok := t.lib.surveys[parts[1]]
+	if !ok {
+		t.Expired()
+		return
+	}
+	if verb == "r" {
+		surveyResults(t, s)
+		return
+	}
+	if !s.OpenAt(t.Now) || !s.For(t.S.Territory) {
+		t.S.Survey = nil
+		t.Goto("", "")
+		t.EditOrSend(Reply{MessageID: "SurveyClosed", Text: t.T("SurveyClosed", nil), Buttons: t.menuButton()})
+		return
+	}
+	if _, ok := t.S.Consents[PurposeSurveys]; !ok {
+		surveyList(t)
+		return
+	}
+	switch verb {
+	case "o":
+		surveyIntro(t, s)
+		return
+	case "go":
+		done, err := t.env.Polls.Submitted(t.env.Ctx, s.ID, t.pseudonym())
+		if !t.read(err) {
+			return
+		}
+		if done {
+			surveyIntro(t, s)
+			return
+		}
+		startSurvey(t, s)
+		return
+	}
+	p := progress(t)
+	if p == nil || p.ID != s.ID || len(parts) < 3 {
+		// Pressed on an old question after the survey was sent or dropped.
+		surveyIntro(t, s)
+		return
+	}
+	q, i := s.Question(p.Current)
+	if strconv.Itoa(i) != parts[2] || q == nil {
+		askQuestion(t, s, p) // a button of another question: show where they are
+		return
+	}
+	opt := -1
+	if len(parts) == 4 {
+		n, err := strconv.Atoi(parts[3])
+		if err != nil || n < 0 || n >= len(q.Options()) {
+			t.Expired()
+			return
+		}
+		opt = n
+	}
+	switch {
+	case verb == "a" && opt >= 0 && q.Type != content.Multiple:
+		answerQuestion(t, s, p, q.Options()[opt])
+	case verb == "t" && opt >= 0 && q.Type == content.Multiple:
+		id := q.Options()[opt]
+		if i := slices.Index(p.Picked, id); i >= 0 {
+			p.Picked = slices.Delete(p.Picked, i, i+1)
+		} else {
+			p.Picked = append(p.Picked, id)
+		}
+		p.Updated = t.Now.UTC()
+		askQuestion(t, s, p)
+	case verb == "d" && q.Type == content.Multiple:
+		doneMultiple(t, s, p, q)
+	case verb == "s" && !q.Required:
+		answerQuestion(t, s, p, "")
+	case verb == "b":
+		back(t, s, p)
+	default:
+		t.Expired()
+	}
+}
+
+// doneMultiple checks how many choices are ticked, then moves on.
+func doneMultiple(t *Turn, s *content.Survey, p *SurveyProgress, q *content.Question) {
+	n := len(p.Picked)
+	switch {
+	case n == 0 && q.Required, q.Min != nil && n < int(*q.Min) && (n > 0 || q.Required):
+		low := 1
+		if q.Min != nil {
+			low = int(*q.Min)
+		}
+		t.Send(Reply{MessageID: "SurveyTooFew", Text: t.e.msgs.Plural(t.lang, "SurveyTooFew", low, nil)})
+		askQuestion(t, s, p)
+		return
+	case q.Max != nil && n > int(*q.Max):
+		t.Send(Reply{MessageID: "SurveyTooMany", Text: t.e.msgs.Plural(t.lang, "SurveyTooMany", int(*q.Max), nil)})
+		askQuestion(t, s, p)
+		return
+	}
+	var ordered []string
+	for _, id := range q.Options() {
+		if slices.Contains(p.Picked, id) {
+			ordered = append(ordered, id)
+		}
+	}
+	answerQuestion(t, s, p, strings.Join(ordered, " "))
+}
+
+// Input takes typed answers: numbers, texts and dates.
+func (surveyor) Input(t *Turn) bool {
+	p := progress(t)
+	if t.In.Kind != KindText || p == nil || t.S.Step != p.Current {
+		return false
+	}
+	s, _ := t.lib.content.Survey(p.ID)
+	q, _ := s.Question(p.Current)
+	if q == nil || q.Options() != nil {
+		t.Say("SurveyUseButtons", nil, nil)
+		askQuestion(t, s, p)
+		return true
+	}
+	value, problem, text := typedAnswer(t, q, strings.TrimSpace(t.In.Text))
+	if problem != "" {
+		t.Send(Reply{MessageID: problem, Text: text})
+		return true
+	}
+	answerQuestion(t, s, p, value)
+	return true
+}
+
+// typedAnswer validates a typed answer: the value to store, or the id and
+// text of the kind message saying what is expected.
+func typedAnswer(t *Turn, q *content.Question, text string) (value, problem, message string) {
+	switch q.Type {
+	case content.Number:
+		n, err := strconv.ParseFloat(strings.Replace(asciiDigits(text), ",", ".", 1), 64)
+		ok := err == nil && !math.IsInf(n, 0) && !math.IsNaN(n) && (q.Decimal || n == math.Trunc(n)) &&
+			(q.Min == nil || n >= *q.Min) && (q.Max == nil || n <= *q.Max)
+		if !ok {
+			return "", "SurveyNumberInvalid", t.T("SurveyNumberInvalid", nil) + "\n" + numberHint(t, q)
+		}
+		return strconv.FormatFloat(n, 'f', -1, 64), "", ""
+	case content.DateType:
+		d, ok := parseDay(text, t.Now)
+		if !ok {
+			return "", "SurveyDateInvalid", t.T("SurveyDateInvalid", nil)
+		}
+		return d.Format(time.DateOnly), "", ""
+	}
+	if n := utf8.RuneCountInString(text); n > content.MaxTextAnswer {
+		return "", "SurveyTextTooLong", t.T("SurveyTextTooLong", map[string]any{"Count": n, "Max": content.MaxTextAnswer})
+	}
+	return text, "", ""
+}
