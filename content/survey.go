@@ -16,13 +16,13 @@ import (
 // docs/surveys.md.
 
 const (
-	surveysDir                 = "surveys"
-	minSurveyID, maxSurveyID   = 2, 40
-	maxQuestions               = 60
-	maxChoices                 = 20 // a keyboard people can still read
-	maxNameLen                 = 40 // question and choice names (XLSForm "name")
-	maxLabelRunes              = 60 // longer choice labels are cut on buttons
-	allTerritories             = "all"
+	surveysDir               = "surveys"
+	minSurveyID, maxSurveyID = 2, 40
+	maxQuestions             = 60
+	maxChoices               = 20 // a keyboard people can still read
+	maxNameLen               = 40 // question and choice names (XLSForm "name")
+	maxLabelRunes            = 60 // longer choice labels are cut on buttons
+	allTerritories           = "all"
 )
 
 // MaxTextAnswer is the longest free-text answer taken, in characters.

@@ -142,6 +142,9 @@ func myData(t *Turn) {
 			extra = append(extra, t.T("MyDataReminders", map[string]any{"Count": len(reminders)}))
 		}
 	}
+	if p := progress(t); p != nil {
+		extra = append(extra, t.T("MyDataSurvey", map[string]any{"Date": p.Updated.Add(SurveyProgressTTL).In(t.e.loc).Format(dateLayout)}))
+	}
 	if r := t.env.Role; r != nil && r.Kind != RoleAdmin {
 		tr, _ := t.lib.content.Territory(r.Territory)
 		extra = append(extra, t.T("MyDataRole", map[string]any{"Role": roleName(t, r.Kind), "Territory": tr.Name(t.lang)}))
@@ -158,6 +161,7 @@ func stop(t *Turn) {
 	for _, p := range Purposes {
 		delete(t.S.Consents, p)
 	}
+	t.S.Survey = nil // answers in progress go with the consent
 	t.Goto("", "")
 	t.Say("StopDone", nil, t.menuButton())
 }

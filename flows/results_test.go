@@ -46,7 +46,9 @@ func resultsWorld(t *testing.T) *teamWorld {
 		}
 		return a
 	})
-	w.answered("lyon", 3, 100, func(int) map[string]string { return map[string]string{"listened": "2", "meeting": "no", "topics": "health"} })
+	w.answered("lyon", 3, 100, func(int) map[string]string {
+		return map[string]string{"listened": "2", "meeting": "no", "topics": "health"}
+	})
 	return w
 }
 

@@ -22,6 +22,9 @@ Usage:
                                 type a number to press a button, "📍 LAT LON" to share a location
   passerelle check [DIR]        validate content (default: the embedded sample) and translations;
                                 prints file:line: severity: message, exits 1 on errors
+  passerelle survey import FORM.xlsx [--id ID] [--opens DATE] [--closes DATE] [--territories a,b]
+                                convert a KoboToolbox/ODK XLSForm to a survey file (YAML on stdout);
+                                refuses, row by row, what it cannot express
   passerelle export --survey ID [--format csv|json]
                                 write a survey's submissions (pseudonymous) to stdout; needs REDIS_URL
                                 and the content folder the bot uses. CSV is UTF-8 with a BOM (Excel)
@@ -49,6 +52,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return chat(ctx, args[1:], stdin, stdout, stderr)
 	case "check":
 		return check(args[1:], stdout, stderr)
+	case "survey":
+		return surveyCommand(args[1:], stdout, stderr)
 	case "export":
 		return export(ctx, args[1:], stdout, stderr)
 	case "help", "-h", "-help", "--help":

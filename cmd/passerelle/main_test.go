@@ -28,7 +28,7 @@ func TestHelpListsEveryVariable(t *testing.T) {
 			t.Errorf("--help does not mention %s", v[0])
 		}
 	}
-	for _, sub := range []string{"serve", "chat", "check"} {
+	for _, sub := range []string{"serve", "chat", "check", "survey import", "export"} {
 		if !strings.Contains(out, "passerelle "+sub) {
 			t.Errorf("--help does not mention %s", sub)
 		}

@@ -1,0 +1,116 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/territoires-integration/passerelle/content"
+)
+
+const surveyUsage = `usage: passerelle survey import FORM.xlsx [--id ID] [--opens YYYY-MM-DD] [--closes YYYY-MM-DD] [--territories a,b]`
+
+// surveyCommand runs "passerelle survey import": it converts an XLSForm to
+// a survey file on stdout, diagnostics on stderr. Exit 1 when the form is
+// refused, 2 on usage errors.
+func surveyCommand(args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 || args[0] != "import" {
+		fmt.Fprintln(stderr, surveyUsage)
+		return 2
+	}
+	fl := flag.NewFlagSet("survey import", flag.ContinueOnError)
+	fl.SetOutput(stderr)
+	fl.Usage = func() {
+		fmt.Fprintln(stderr, surveyUsage)
+		fl.PrintDefaults()
+	}
+	id := fl.String("id", "", "the survey id (default: the form_id of the settings sheet, or the file name)")
+	opens := fl.String("opens", "", "the first day, YYYY-MM-DD (default: today, Europe/Paris)")
+	closes := fl.String("closes", "", "the last day, YYYY-MM-DD (default: 30 days after opens)")
+	territories := fl.String("territories", "", "territory ids, comma-separated (default: all)")
+	// Flags may come before or after the file name.
+	var files []string
+	for rest := args[1:]; ; {
+		if err := fl.Parse(rest); errors.Is(err, flag.ErrHelp) {
+			return 0
+		} else if err != nil {
+			return 2
+		}
+		if fl.NArg() == 0 {
+			break
+		}
+		files = append(files, fl.Arg(0))
+		rest = fl.Args()[1:]
+	}
+	if len(files) != 1 {
+		fmt.Fprintln(stderr, surveyUsage)
+		return 2
+	}
+	loc, err := time.LoadLocation("Europe/Paris")
+	if err != nil {
+		loc = time.Local
+	}
+	opt := content.XLSFormOptions{ID: *id}
+	for _, d := range []struct {
+		flag, value string
+		dst         *time.Time
+	}{{"opens", *opens, &opt.Opens}, {"closes", *closes, &opt.Closes}} {
+		if d.value == "" {
+			continue
+		}
+		t, err := time.ParseInLocation(time.DateOnly, d.value, loc)
+		if err != nil {
+			fmt.Fprintf(stderr, "passerelle survey import: --%s %q: expected a date, YYYY-MM-DD\n", d.flag, d.value)
+			return 2
+		}
+		*d.dst = t
+	}
+	if opt.Opens.IsZero() {
+		opt.Opens = time.Now().In(loc)
+	}
+	for _, t := range strings.Split(*territories, ",") {
+		if t = strings.TrimSpace(t); t != "" {
+			opt.Territories = append(opt.Territories, t)
+		}
+	}
+	data, err := readForm(files[0])
+	if err != nil {
+		fmt.Fprintf(stderr, "passerelle survey import: %v\n", err)
+		return 1
+	}
+	out, diags := content.ImportXLSForm(data, files[0], opt)
+	for _, d := range diags {
+		fmt.Fprintln(stderr, d)
+	}
+	if diags.Errors() > 0 {
+		fmt.Fprintf(stderr, "%s: not converted: %d errors, %d warnings\n", files[0], diags.Errors(), diags.Warnings())
+		return 1
+	}
+	if _, err := stdout.Write(out); err != nil {
+		fmt.Fprintf(stderr, "passerelle survey import: %v\n", err)
+		return 1
+	}
+	fmt.Fprintf(stderr, "%s: converted with %d warnings\n", files[0], diags.Warnings())
+	return 0
+}
+
+// readForm reads an XLSForm file, refusing files larger than content.MaxXLSForm.
+func readForm(name string) ([]byte, error) {
+	f, err := os.Open(name)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, content.MaxXLSForm+1))
+	if err != nil {
+		return nil, fmt.Errorf("reading %s: %w", name, err)
+	}
+	if len(data) > content.MaxXLSForm {
+		return nil, fmt.Errorf("%s: larger than the %d MiB an XLSForm may have", name, content.MaxXLSForm>>20)
+	}
+	return data, nil
+}

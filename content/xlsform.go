@@ -1,0 +1,1447 @@
+package content
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"math"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// XLSForm import: an XLSForm (the KoboToolbox and ODK spreadsheet format)
+// converted to a survey file. The rules are in docs/surveys.md, section
+// "XLSForm import"; a row that cannot be expressed is an error, never
+// approximated.
+
+// XLSFormOptions are what an XLSForm does not say about a survey.
+type XLSFormOptions struct {
+	ID          string    // the survey id; "" takes it from the settings' form_id, or else from the file name
+	Opens       time.Time // the first day (its calendar day where it is); zero means today in Europe/Paris
+	Closes      time.Time // the last day; zero means 30 days after Opens
+	Territories []string  // territory ids; none means every territory ("all")
+}
+
+// surveyLangs are the bot's languages, in the order texts are written.
+var surveyLangs = []string{"fr", "en", "ar", "fa", "ps", "uk", "ru", "ti"}
+
+const (
+	defaultSurveyDays = 30
+	maxExprDepth      = 32  // nesting of parentheses and calls in an expression
+	maxQuotedExpr     = 120 // runes of an expression repeated in a message
+)
+
+// xlsformLangAliases maps language codes other than ours to ours: Dari is
+// written fa, and three-letter codes are accepted.
+var xlsformLangAliases = map[string]string{
+	"prs": "fa", "fas": "fa", "per": "fa", "fra": "fr", "fre": "fr", "eng": "en", "ara": "ar",
+	"pus": "ps", "pbt": "ps", "ukr": "uk", "rus": "ru", "tir": "ti",
+}
+
+// xlsformLangNames maps the English (and French) names of our languages to
+// their codes, for columns such as label::English without a code.
+var xlsformLangNames = map[string]string{
+	"french": "fr", "français": "fr", "francais": "fr", "english": "en", "arabic": "ar", "dari": "fa",
+	"persian": "fa", "farsi": "fa", "pashto": "ps", "ukrainian": "uk", "russian": "ru", "tigrinya": "ti",
+}
+
+// xlsformMetadata are the types KoboToolbox fills in by itself; they are
+// dropped.
+var xlsformMetadata = []string{"start", "end", "today", "deviceid", "subscriberid", "simserial", "phonenumber", "username", "email", "audit"}
+
+// xlsformRefusedTypes explains why a type cannot be converted; other
+// unknown types get a generic message.
+var xlsformRefusedTypes = map[string]string{
+	"begin_repeat":              "the bot asks each question once: there are no repeats",
+	"calculate":                 "the bot computes nothing: compute it from the export instead",
+	"geopoint":                  "the bot asks for no locations in surveys",
+	"geotrace":                  "the bot asks for no locations in surveys",
+	"geoshape":                  "the bot asks for no locations in surveys",
+	"start-geopoint":            "the bot asks for no locations in surveys",
+	"image":                     "the bot takes no files or recordings in surveys",
+	"audio":                     "the bot takes no files or recordings in surveys",
+	"video":                     "the bot takes no files or recordings in surveys",
+	"file":                      "the bot takes no files or recordings in surveys",
+	"background-audio":          "the bot takes no files or recordings in surveys",
+	"barcode":                   "the bot scans no codes",
+	"acknowledge":               "use a select_one with the choices yes and no",
+	"range":                     "use an integer with a constraint",
+	"rank":                      "the bot cannot rank choices",
+	"time":                      "the bot asks for dates only",
+	"datetime":                  "the bot asks for dates only",
+	"select_one_from_file":      "the choices must be in the choices sheet",
+	"select_multiple_from_file": "the choices must be in the choices sheet",
+	"select_one_external":       "the choices must be in the choices sheet",
+}
+
+// Survey sheet columns that are dropped, with the reason.
+var xlsformDropped = map[string]string{
+	"hint":               "the bot shows no hints",
+	"guidance_hint":      "the bot shows no hints",
+	"constraint_message": "the bot explains the limits in its own words",
+	"required_message":   "the bot explains the limits in its own words",
+	"appearance":         "the bot shows every question its own way",
+	"default":            "answers start empty",
+	"media":              "the bot sends no images or sounds with questions",
+	"image":              "the bot sends no images or sounds with questions",
+	"audio":              "the bot sends no images or sounds with questions",
+	"video":              "the bot sends no images or sounds with questions",
+	"big-image":          "the bot sends no images or sounds with questions",
+}
+
+// Sheets of an XLSForm, as named in diagnostics.
+const (
+	surveySheet   = "survey"
+	choicesSheet  = "choices"
+	settingsSheet = "settings"
+)
+
+// xlsform is one conversion in progress.
+type xlsform struct {
+	name        string // the file, for diagnostics
+	diags       Diagnostics
+	defaultLang string // the language of plain label columns; "" when not one of ours
+	formTitle   string
+	formID      string
+	settingsRow int
+	hasChoices  bool
+	lists       map[string]*choiceList
+	questions   []*xlsQuestion
+	byName      map[string]*xlsQuestion
+	asked       bool                // a question row was read, converted, refused or of an unknown type
+	intro       []map[string]string // the texts of the notes before the first question
+}
+
+// choiceList is one list of the choices sheet.
+type choiceList struct {
+	choices []xlsChoice
+	checked bool // its names and labels were validated
+}
+
+type xlsChoice struct {
+	row    int
+	id     string
+	labels map[string]string
+}
+
+// xlsQuestion is a converted question.
+type xlsQuestion struct {
+	row      int
+	id       string
+	typ      QuestionType
+	required bool
+	min, max *float64
+	decimal  bool
+	showIf   []Condition
+	texts    map[string]string
+	choices  []xlsChoice
+}
+
+// options are the answers a condition may name (nil for typed answers).
+func (q *xlsQuestion) options() []string {
+	switch q.typ {
+	case Single, Multiple:
+		ids := make([]string, len(q.choices))
+		for i, c := range q.choices {
+			ids[i] = c.id
+		}
+		return ids
+	case Scale:
+		return []string{"1", "2", "3", "4", "5"}
+	case YesNo:
+		return []string{AnswerYes, AnswerNo}
+	}
+	return nil
+}
+
+// ImportXLSForm converts the XLSForm in data (an .xlsx file named name) to a survey file in our YAML format.
+// It returns no YAML when any row cannot be expressed, and diagnostics naming the sheet and row of each problem.
+func ImportXLSForm(data []byte, name string, opt XLSFormOptions) ([]byte, Diagnostics) {
+	c := &xlsform{name: name, defaultLang: sourceLang, lists: map[string]*choiceList{}, byName: map[string]*xlsQuestion{}}
+	out := c.convert(data, opt)
+	sortDiagnostics(c.diags)
+	if c.diags.Errors() > 0 {
+		return nil, c.diags
+	}
+	return out, c.diags
+}
+
+func (c *xlsform) report(sheetName string, row int, sev Severity, format string, args ...any) {
+	file := c.name
+	if sheetName != "" {
+		file += " (" + sheetName + " sheet)"
+	}
+	c.diags = append(c.diags, Diagnostic{File: file, Line: row, Severity: sev, Message: fmt.Sprintf(format, args...)})
+}
+
+func (c *xlsform) errorf(sheetName string, row int, format string, args ...any) {
+	c.report(sheetName, row, Error, format, args...)
+}
+
+func (c *xlsform) warnf(sheetName string, row int, format string, args ...any) {
+	c.report(sheetName, row, Warning, format, args...)
+}
+
+func (c *xlsform) convert(data []byte, opt XLSFormOptions) []byte {
+	wb, err := openXLSX(data)
+	if err != nil {
+		c.errorf("", 0, "%v", err)
+		return nil
+	}
+	sheets := map[string]*sheet{}
+	for _, name := range []string{settingsSheet, choicesSheet, surveySheet} {
+		s, err := wb.sheet(name)
+		switch {
+		case errors.Is(err, errNoSheet) && name == surveySheet:
+			c.errorf("", 0, "not an XLSForm: %v", err)
+			return nil
+		case errors.Is(err, errNoSheet):
+		case err != nil:
+			c.errorf("", 0, "%s sheet: %v", name, err)
+			return nil
+		default:
+			sheets[name] = s
+		}
+	}
+	c.settings(sheets[settingsSheet])
+	c.choices(sheets[choicesSheet])
+	c.survey(sheets[surveySheet])
+	if c.formTitle == "" {
+		c.errorf(settingsSheet, c.settingsRow, "no form_title: the survey needs a title people see (a settings sheet with a form_title column)")
+	}
+	id := c.surveyID(opt.ID)
+	opens, closes := c.dates(opt)
+	if c.diags.Errors() > 0 {
+		return nil
+	}
+	return c.yaml(id, opens, closes, opt.Territories)
+}
+
+// header reads a sheet's first row: the columns of the keys wanted, and the
+// label columns by language. Other columns are reported when they hold
+// something: dropped ones with their reason, unknown ones as not converted;
+// with dropped nil, other columns are ignored without a word.
+func (c *xlsform) header(sheetName string, s *sheet, wanted []string, dropped map[string]string) (cols map[string]int, labels []langCol, rows []sheetRow) {
+	cols = map[string]int{}
+	if len(s.rows) == 0 {
+		return cols, nil, nil
+	}
+	head, rows := s.rows[0], s.rows[1:]
+	filled := map[int]bool{} // the columns with a value below the header
+	for _, r := range rows {
+		for _, cell := range r.cells {
+			filled[cell.col] = true
+		}
+	}
+	used := func(col int) bool { return filled[col] }
+	langs := map[string]bool{}
+	var plain *langCol
+	for _, cell := range head.cells {
+		base, lang, translated := strings.Cut(cell.text, "::")
+		base = strings.ReplaceAll(strings.ToLower(strings.TrimSpace(base)), " ", "_")
+		lang = strings.TrimSpace(lang)
+		switch {
+		case base == "label" && !translated:
+			switch {
+			case plain != nil:
+				c.warnf(sheetName, head.num, "column %q is dropped: an earlier column has the same name", cell.text)
+			case c.defaultLang == "":
+				if used(cell.col) {
+					c.warnf(sheetName, head.num, "column %q is dropped: the default_language of the settings sheet is not one of the bot's languages (%s)", cell.text, strings.Join(surveyLangs, " "))
+				}
+			default:
+				plain = &langCol{cell.col, c.defaultLang}
+			}
+		case base == "label":
+			code, ok := xlsformLang(lang)
+			switch {
+			case !ok:
+				if used(cell.col) {
+					c.warnf(sheetName, head.num, "column %q is dropped: %s is not one of the bot's languages (%s)", cell.text, quote(lang), strings.Join(surveyLangs, " "))
+				}
+			case langs[code]:
+				c.warnf(sheetName, head.num, "column %q is dropped: an earlier column has the %s labels", cell.text, code)
+			default:
+				langs[code] = true
+				labels = append(labels, langCol{cell.col, code})
+			}
+		case slices.Contains(wanted, base) && !translated:
+			if _, dup := cols[base]; dup {
+				c.warnf(sheetName, head.num, "column %q is dropped: an earlier column has the same name", cell.text)
+				break
+			}
+			cols[base] = cell.col
+		case dropped[base] != "":
+			if used(cell.col) {
+				c.warnf(sheetName, head.num, "column %q is dropped: %s", cell.text, dropped[base])
+			}
+		case dropped != nil:
+			if used(cell.col) {
+				c.warnf(sheetName, head.num, "column %q is not converted: dropped", cell.text)
+			}
+		}
+	}
+	// An explicit column in the default language wins over a plain label,
+	// cell by cell: texts reads the columns in order.
+	if plain != nil {
+		labels = append([]langCol{*plain}, labels...)
+	}
+	return cols, labels, rows
+}
+
+// headRow is the number of a sheet's first row, its header.
+func headRow(s *sheet) int {
+	if len(s.rows) == 0 {
+		return 1
+	}
+	return s.rows[0].num
+}
+
+// langCol is a label column and its language.
+type langCol struct {
+	col  int
+	lang string
+}
+
+// texts reads a row's label columns.
+func texts(r sheetRow, labels []langCol) map[string]string {
+	m := map[string]string{}
+	for _, l := range labels {
+		if s := r.get(l.col); s != "" {
+			m[l.lang] = s
+		}
+	}
+	return m
+}
+
+// xlsformLang returns our code for an XLSForm language such as
+// "English (en)", "Dari (prs)", "English" or "en".
+func xlsformLang(s string) (string, bool) {
+	s = strings.ToLower(strings.TrimSpace(s))
+	if open := strings.LastIndexByte(s, '('); open >= 0 && strings.HasSuffix(s, ")") {
+		s = strings.TrimSpace(s[open+1 : len(s)-1])
+		if i := strings.IndexAny(s, "-_"); i >= 0 {
+			s = s[:i] // ar-SY is ar
+		}
+	} else if code, ok := xlsformLangNames[s]; ok {
+		return code, true
+	}
+	if code, ok := xlsformLangAliases[s]; ok {
+		return code, true
+	}
+	return s, slices.Contains(surveyLangs, s)
+}
+
+// settings reads form_title, form_id and default_language.
+func (c *xlsform) settings(s *sheet) {
+	if s == nil {
+		return
+	}
+	cols, _, rows := c.header(settingsSheet, s, []string{"form_title", "form_id", "default_language"}, nil)
+	if len(rows) == 0 {
+		return
+	}
+	r := rows[0]
+	c.settingsRow = r.num
+	get := func(key string) string {
+		if col, ok := cols[key]; ok {
+			return r.get(col)
+		}
+		return ""
+	}
+	c.formTitle, c.formID = get("form_title"), get("form_id")
+	if lang := get("default_language"); lang != "" {
+		code, ok := xlsformLang(lang)
+		if !ok {
+			c.warnf(settingsSheet, r.num, "default_language %s is not one of the bot's languages (%s)", quote(lang), strings.Join(surveyLangs, " "))
+			code = ""
+		}
+		c.defaultLang = code
+		if code != sourceLang && c.formTitle != "" {
+			c.warnf(settingsSheet, r.num, "form_title becomes the French title, but default_language says the form is written in %s: check the title", quote(lang))
+		}
+	}
+}
+
+// choices reads the choices sheet into lists; names and labels are checked
+// when a question uses the list.
+func (c *xlsform) choices(s *sheet) {
+	if s == nil {
+		return
+	}
+	c.hasChoices = true
+	if len(s.rows) == 0 {
+		return
+	}
+	cols, labels, rows := c.header(choicesSheet, s, []string{"list_name", "name"}, xlsformDropped)
+	listCol, ok := cols["list_name"]
+	nameCol, ok2 := cols["name"]
+	if !ok || !ok2 {
+		c.errorf(choicesSheet, headRow(s), "the choices sheet needs a list_name and a name column in its first row")
+		return
+	}
+	for _, r := range rows {
+		list, name := r.get(listCol), r.get(nameCol)
+		switch {
+		case list == "" && name == "":
+			c.errorf(choicesSheet, r.num, "no list_name and no name")
+		case list == "":
+			c.errorf(choicesSheet, r.num, "choice %s has no list_name", quote(name))
+		default:
+			l := c.lists[list]
+			if l == nil {
+				l = &choiceList{}
+				c.lists[list] = l
+			}
+			l.choices = append(l.choices, xlsChoice{row: r.num, id: name, labels: texts(r, labels)})
+		}
+	}
+}
+
+// useList returns the list named by a select question at row, checked.
+func (c *xlsform) useList(name string, row int) (*choiceList, bool) {
+	l := c.lists[name]
+	if l == nil {
+		if !c.hasChoices {
+			c.errorf(surveySheet, row, "list %s: the workbook has no choices sheet", quote(name))
+		} else {
+			c.errorf(surveySheet, row, "list %s is not in the choices sheet", quote(name))
+		}
+		return nil, false
+	}
+	if l.checked {
+		return l, true
+	}
+	l.checked = true
+	ok := true
+	seen := map[string]int{}
+	for i, ch := range l.choices {
+		switch {
+		case i == maxChoices:
+			c.errorf(choicesSheet, ch.row, "list %s has %d choices, the limit is %d", quote(name), len(l.choices), maxChoices)
+			return nil, false
+		case ch.id == "":
+			c.errorf(choicesSheet, ch.row, "list %s: a choice has no name", quote(name))
+		case !validName(ch.id, false):
+			c.errorf(choicesSheet, ch.row, "list %s: choice name %s is not valid: use up to %d letters, digits, _, - and .", quote(name), quote(ch.id), maxNameLen)
+		case seen[ch.id] > 0:
+			c.errorf(choicesSheet, ch.row, "list %s: duplicate choice %s (first at row %d)", quote(name), quote(ch.id), seen[ch.id])
+		default:
+			seen[ch.id] = ch.row
+			if c.checkTexts(choicesSheet, ch.row, "choice "+quote(ch.id), ch.labels) {
+				continue
+			}
+		}
+		ok = false
+	}
+	return l, ok
+}
+
+// checkTexts reports a missing French text and references to answers.
+func (c *xlsform) checkTexts(sheetName string, row int, what string, m map[string]string) bool {
+	ok := true
+	if m[sourceLang] == "" {
+		also := ""
+		if c.defaultLang == sourceLang {
+			also = " or label"
+		}
+		c.errorf(sheetName, row, "%s has no French text: fill label::French (fr)%s", what, also)
+		ok = false
+	}
+	for _, lang := range surveyLangs {
+		if strings.Contains(m[lang], "${") {
+			c.errorf(sheetName, row, "%s: the %s text refers to an answer (${…}): the bot cannot put answers into texts", what, lang)
+			return false
+		}
+	}
+	return ok
+}
+
+// group is an open begin_group or begin_repeat.
+type group struct {
+	row    int
+	repeat bool
+}
+
+// survey converts the survey sheet's rows.
+func (c *xlsform) survey(s *sheet) {
+	wanted := []string{"type", "name", "required", "relevant", "constraint", "choice_filter", "calculation", "repeat_count"}
+	cols, labels, rows := c.header(surveySheet, s, wanted, xlsformDropped)
+	typeCol, ok := cols["type"]
+	if !ok {
+		c.errorf(surveySheet, headRow(s), "the survey sheet needs a type column in its first row")
+		return
+	}
+	get := func(r sheetRow, key string) string {
+		if col, ok := cols[key]; ok {
+			return r.get(col)
+		}
+		return ""
+	}
+	var open []group
+	for _, r := range rows {
+		typ := r.get(typeCol)
+		words := strings.Fields(typ)
+		if len(words) == 0 {
+			c.errorf(surveySheet, r.num, "the row has no type")
+			continue
+		}
+		kind := strings.ToLower(words[0])
+		if len(words) > 1 && (kind == "begin" || kind == "end" || kind == "select") {
+			kind += "_" + strings.ToLower(words[1]) // "begin group", "select one"
+			words = words[1:]
+		}
+		name, relevant := get(r, "name"), get(r, "relevant")
+		if f := get(r, "choice_filter"); f != "" {
+			c.errorf(surveySheet, r.num, "choice_filter %s cannot be converted: the bot offers every choice of a list", quoteExpr(f))
+		}
+		switch kind {
+		case "begin_group":
+			open = append(open, group{row: r.num})
+			if relevant != "" {
+				c.errorf(surveySheet, r.num, "group %s has a relevant (%s): a group cannot be shown on a condition; put the condition on each of its questions", quote(name), quoteExpr(relevant))
+			} else if len(texts(r, labels)) > 0 {
+				c.warnf(surveySheet, r.num, "group %s is flattened: its questions are asked one by one, and its label is not shown", quote(name))
+			}
+		case "begin_repeat":
+			open = append(open, group{row: r.num, repeat: true})
+			c.errorf(surveySheet, r.num, "type %q cannot be converted: %s", kind, xlsformRefusedTypes[kind])
+		case "end_group", "end_repeat":
+			if len(open) == 0 || open[len(open)-1].repeat != (kind == "end_repeat") {
+				c.errorf(surveySheet, r.num, "%s without a matching begin", kind)
+				continue
+			}
+			open = open[:len(open)-1]
+		case "note":
+			c.note(r, labels, relevant)
+		case "select_one", "select_multiple", "integer", "decimal", "text", "date":
+			c.asked = true
+			if q := c.question(r, kind, words[1:], name, labels, get); q != nil {
+				if first, dup := c.byName[q.id]; dup {
+					c.errorf(surveySheet, r.num, "duplicate name %s (first at row %d)", quote(q.id), first.row)
+					continue
+				}
+				c.byName[q.id] = q
+				if len(c.questions) == maxQuestions {
+					c.errorf(surveySheet, r.num, "more than %d questions: people stop long before", maxQuestions)
+				}
+				c.questions = append(c.questions, q)
+			}
+		default:
+			switch reason, refused := xlsformRefusedTypes[kind]; {
+			case slices.Contains(xlsformMetadata, kind):
+				c.warnf(surveySheet, r.num, "%s %s is dropped: the bot records no such metadata", kind, quote(name))
+			case refused:
+				c.asked = true
+				c.errorf(surveySheet, r.num, "type %q cannot be converted: %s", kind, reason)
+			default:
+				c.asked = true
+				c.errorf(surveySheet, r.num, "type %s cannot be converted: the bot has no such question", quote(typ))
+			}
+		}
+	}
+	for _, g := range open {
+		c.errorf(surveySheet, g.row, "this begin has no end")
+	}
+	if len(c.questions) == 0 && c.diags.Errors() == 0 {
+		c.errorf(surveySheet, 0, "no question to convert")
+	}
+}
+
+// note turns the notes before the first question into the introduction.
+func (c *xlsform) note(r sheetRow, labels []langCol, relevant string) {
+	switch {
+	case c.asked:
+		c.errorf(surveySheet, r.num, "a note after the first question cannot be converted: only the notes before it are kept, as the survey's introduction; move its text into a question's label")
+	case relevant != "":
+		c.errorf(surveySheet, r.num, "a note with a relevant (%s) cannot be converted: the introduction is shown to everyone", quoteExpr(relevant))
+	default:
+		m := texts(r, labels)
+		if c.checkTexts(surveySheet, r.num, "note", m) {
+			c.intro = append(c.intro, m)
+		}
+	}
+}
+
+// question converts one question row; it returns nil after reporting why
+// it cannot.
+func (c *xlsform) question(r sheetRow, kind string, args []string, name string, labels []langCol, get func(sheetRow, string) string) *xlsQuestion {
+	q := &xlsQuestion{row: r.num, id: name, texts: texts(r, labels)}
+	ok := true
+	switch {
+	case name == "":
+		c.errorf(surveySheet, r.num, "the question has no name")
+		return nil
+	case !validName(name, true):
+		c.errorf(surveySheet, r.num, "name %s is not valid: use up to %d letters, digits, _, - and ., starting with a letter", quote(name), maxNameLen)
+		ok = false
+	}
+	what := "question " + quote(name)
+	ok = c.checkTexts(surveySheet, r.num, what, q.texts) && ok
+	switch required := get(r, "required"); strings.ToLower(required) {
+	case "yes", "true", "true()", "1":
+		q.required = true
+	case "", "no", "false", "false()", "0":
+	default:
+		c.errorf(surveySheet, r.num, "required %s cannot be converted: write yes or no", quoteExpr(required))
+		ok = false
+	}
+	switch kind {
+	case "select_one", "select_multiple":
+		if len(args) != 1 {
+			if len(args) == 2 && args[1] == "or_other" {
+				c.errorf(surveySheet, r.num, "or_other cannot be converted: add an \"other\" choice to the list and a text question shown when it is chosen")
+			} else {
+				c.errorf(surveySheet, r.num, "type %s: expected the name of one list after %s", quote(strings.Join(append([]string{kind}, args...), " ")), kind)
+			}
+			return nil
+		}
+		q.typ = Single
+		if kind == "select_multiple" {
+			q.typ = Multiple
+		}
+		if l := c.lists[args[0]]; l != nil && kind == "select_one" {
+			switch names := choiceNames(l); {
+			case sameSet(names, []string{AnswerYes, AnswerNo}):
+				q.typ = YesNo
+			case sameSet(names, []string{"1", "2", "3", "4", "5"}):
+				q.typ = Scale
+				c.warnf(surveySheet, r.num, "%s: the list %s (1 to 5) becomes a scale, shown with faces: its labels are not used", what, quote(args[0]))
+			}
+		}
+		if q.typ == Single || q.typ == Multiple {
+			l, listOK := c.useList(args[0], r.num)
+			if !listOK {
+				return nil
+			}
+			q.choices = l.choices
+			if q.typ == Single && len(q.choices) < 2 {
+				c.errorf(surveySheet, r.num, "%s: the list %s needs at least 2 choices", what, quote(args[0]))
+				ok = false
+			}
+		}
+	case "integer", "decimal":
+		q.typ, q.decimal = Number, kind == "decimal"
+	case "text":
+		q.typ = Text
+	case "date":
+		q.typ = DateType
+	}
+	if expr := get(r, "constraint"); expr != "" {
+		ok = c.constraint(q, expr) && ok
+	}
+	if expr := get(r, "relevant"); expr != "" {
+		conds, err := c.relevant(expr)
+		if err != nil {
+			c.errorf(surveySheet, r.num, "relevant %s cannot be converted: %v", quoteExpr(expr), err)
+			ok = false
+		}
+		q.showIf = conds
+	}
+	if !ok {
+		return nil
+	}
+	return q
+}
+
+func choiceNames(l *choiceList) []string {
+	names := make([]string, len(l.choices))
+	for i, ch := range l.choices {
+		names[i] = ch.id
+	}
+	return names
+}
+
+// sameSet reports whether a and b hold the same strings, each once.
+func sameSet(a, b []string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for _, s := range a {
+		if !slices.Contains(b, s) {
+			return false
+		}
+	}
+	for _, s := range b {
+		if !slices.Contains(a, s) {
+			return false
+		}
+	}
+	return true
+}
+
+// constraint sets q's min and max from its constraint.
+func (c *xlsform) constraint(q *xlsQuestion, expr string) bool {
+	fail := func(format string, args ...any) bool {
+		c.errorf(surveySheet, q.row, "constraint %s cannot be converted: %s", quoteExpr(expr), fmt.Sprintf(format, args...))
+		return false
+	}
+	if q.typ != Number && q.typ != Multiple {
+		return fail("the bot checks constraints only on integer, decimal and select_multiple questions")
+	}
+	e, err := parseXPath(expr)
+	if err != nil {
+		return fail("%v", err)
+	}
+	lo, hi, err := constraintBounds(e, q)
+	if err != nil {
+		return fail("%v", err)
+	}
+	switch {
+	case lo != nil && hi != nil && *lo > *hi:
+		return fail("no answer can be at least %s and at most %s", formatFloat(*lo), formatFloat(*hi))
+	case q.typ == Multiple && hi != nil && int(*hi) > len(q.choices):
+		return fail("at most %s of %d choices", formatFloat(*hi), len(q.choices))
+	case q.typ == Multiple && lo != nil && int(*lo) > len(q.choices):
+		return fail("at least %s of %d choices", formatFloat(*lo), len(q.choices))
+	}
+	q.min, q.max = lo, hi
+	return true
+}
+
+// constraintBounds reads a conjunction of comparisons of the answer (".",
+// or count-selected(.) for select_multiple) with numbers.
+func constraintBounds(e *xpath, q *xlsQuestion) (lo, hi *float64, err error) {
+	switch e.op {
+	case "and":
+		lo1, hi1, err := constraintBounds(e.args[0], q)
+		if err != nil {
+			return nil, nil, err
+		}
+		lo2, hi2, err := constraintBounds(e.args[1], q)
+		if err != nil {
+			return nil, nil, err
+		}
+		return tighter(lo1, lo2, math.Max), tighter(hi1, hi2, math.Min), nil
+	case "cmp":
+		subject, value, op := e.args[0], e.args[1], e.text
+		if subject.op == "num" {
+			subject, value, op = value, subject, flip(op)
+		}
+		if q.typ == Multiple {
+			if subject.op != "call" || subject.text != "count-selected" || len(subject.args) != 1 || subject.args[0].op != "self" {
+				return nil, nil, errors.New("on a select_multiple, compare count-selected(.) with a number")
+			}
+		} else if subject.op != "self" {
+			return nil, nil, errors.New("compare the answer (.) with a number")
+		}
+		if value.op != "num" {
+			return nil, nil, fmt.Errorf("%s is not a number", value)
+		}
+		x, _ := strconv.ParseFloat(value.text, 64)
+		return bounds(op, x, q.typ == Multiple || !q.decimal)
+	case "or":
+		return nil, nil, errors.New(`"or" cannot be expressed: only a lowest and a highest value (. >= a and . <= b)`)
+	}
+	return nil, nil, fmt.Errorf("%s cannot be expressed: only comparisons of the answer with numbers, joined by \"and\"", e)
+}
+
+// bounds turns "answer op x" into a lowest and a highest value; strict
+// comparisons are only possible on whole numbers.
+func bounds(op string, x float64, whole bool) (lo, hi *float64, err error) {
+	if !whole && (op == "<" || op == ">") {
+		return nil, nil, fmt.Errorf("%q on a decimal number cannot be expressed: use >= or <=", op)
+	}
+	at := func(f float64) *float64 { return &f }
+	switch op {
+	case "=":
+		if whole && x != math.Trunc(x) {
+			return nil, nil, fmt.Errorf("%s is not a whole number", formatFloat(x))
+		}
+		return at(x), at(x), nil
+	case ">":
+		return at(math.Floor(x) + 1), nil, nil
+	case ">=":
+		if whole {
+			x = math.Ceil(x)
+		}
+		return at(x), nil, nil
+	case "<":
+		return nil, at(math.Ceil(x) - 1), nil
+	case "<=":
+		if whole {
+			x = math.Floor(x)
+		}
+		return nil, at(x), nil
+	}
+	return nil, nil, fmt.Errorf("%q cannot be expressed: only =, <, <=, > and >=", op)
+}
+
+// tighter combines two optional bounds with pick (math.Max for lowest values).
+func tighter(a, b *float64, pick func(float64, float64) float64) *float64 {
+	switch {
+	case a == nil:
+		return b
+	case b == nil:
+		return a
+	}
+	x := pick(*a, *b)
+	return &x
+}
+
+// flip mirrors a comparison: 3 < x is x > 3.
+func flip(op string) string {
+	switch op {
+	case "<":
+		return ">"
+	case "<=":
+		return ">="
+	case ">":
+		return "<"
+	case ">=":
+		return "<="
+	}
+	return op
+}
+
+// relevant converts a relevant expression to show_if conditions on the
+// questions converted so far.
+func (c *xlsform) relevant(expr string) ([]Condition, error) {
+	e, err := parseXPath(expr)
+	if err != nil {
+		return nil, err
+	}
+	return c.conditions(e)
+}
+
+func (c *xlsform) conditions(e *xpath) ([]Condition, error) {
+	switch e.op {
+	case "and":
+		a, err := c.conditions(e.args[0])
+		if err != nil {
+			return nil, err
+		}
+		b, err := c.conditions(e.args[1])
+		if err != nil {
+			return nil, err
+		}
+		return append(a, b...), nil
+	case "or":
+		var out Condition
+		for _, alt := range e.alternatives() {
+			conds, err := c.conditions(alt)
+			if err != nil {
+				return nil, err
+			}
+			if len(conds) != 1 || conds[0].Is == nil {
+				return nil, errors.New(`"or" can only join answers to the same question (${q} = 'a' or ${q} = 'b')`)
+			}
+			switch cond := conds[0]; {
+			case out.Question == "":
+				out = cond
+			case cond.Question != out.Question:
+				return nil, fmt.Errorf(`"or" between two questions (%s, %s) cannot be expressed: split the question in two, one shown for each`, out.Question, cond.Question)
+			default:
+				for _, v := range cond.Is {
+					if !slices.Contains(out.Is, v) {
+						out.Is = append(out.Is, v)
+					}
+				}
+			}
+		}
+		return []Condition{out}, nil
+	case "call":
+		switch e.text {
+		case "selected":
+			if len(e.args) != 2 || e.args[0].op != "ref" || e.args[1].op != "str" && e.args[1].op != "num" {
+				return nil, errors.New("expected selected(${question}, 'choice')")
+			}
+			q, err := c.earlier(e.args[0].text)
+			if err != nil {
+				return nil, err
+			}
+			if err := isOption(q, e.args[1].text); err != nil {
+				return nil, err
+			}
+			return []Condition{{Question: q.id, Is: []string{e.args[1].text}}}, nil
+		case "not":
+			if len(e.args) != 1 {
+				return nil, errors.New("not() takes one condition")
+			}
+			conds, err := c.conditions(e.args[0])
+			if err != nil {
+				return nil, err
+			}
+			if len(conds) != 1 || conds[0].Is == nil {
+				return nil, errors.New("not() can only wrap selected() or = on one question")
+			}
+			return []Condition{{Question: conds[0].Question, Not: conds[0].Is}}, nil
+		}
+		return nil, fmt.Errorf("the function %s() cannot be expressed", e.text)
+	case "cmp":
+		return c.comparison(e)
+	}
+	return nil, fmt.Errorf("%s is not a condition", e)
+}
+
+// comparison converts ${q} op value (or value op ${q}).
+func (c *xlsform) comparison(e *xpath) ([]Condition, error) {
+	ref, value, op := e.args[0], e.args[1], e.text
+	if ref.op != "ref" {
+		ref, value, op = value, ref, flip(op)
+	}
+	if ref.op != "ref" || value.op != "str" && value.op != "num" {
+		return nil, fmt.Errorf("%s cannot be expressed: compare a question (${q}) with a value", e)
+	}
+	q, err := c.earlier(ref.text)
+	if err != nil {
+		return nil, err
+	}
+	cond := Condition{Question: q.id}
+	equality := op == "=" || op == "!="
+	switch {
+	case q.typ == Text || q.typ == DateType:
+		return nil, fmt.Errorf("%s is a %s question: conditions can only test choices, yes/no, scales and numbers", q.id, q.typ)
+	case equality && q.typ == Multiple:
+		return nil, fmt.Errorf("%s compares the whole answer of the select_multiple %s: use selected(${%s}, 'x') or not(selected(${%s}, 'x'))", e, q.id, q.id, q.id)
+	case op == "!=" && q.typ == Number:
+		return nil, fmt.Errorf("!= on the number question %s cannot be expressed", q.id)
+	case op == "=" && q.typ == Number:
+		if value.op != "num" {
+			return nil, fmt.Errorf("%s is a number question: compare it with a number, not %s", q.id, value)
+		}
+		lo, hi, err := bounds(op, parseNum(value.text), !q.decimal)
+		if err != nil {
+			return nil, err
+		}
+		cond.Min, cond.Max = lo, hi
+	case equality:
+		if err := isOption(q, value.text); err != nil {
+			return nil, err
+		}
+		if op == "=" {
+			cond.Is = []string{value.text}
+		} else {
+			cond.Not = []string{value.text}
+		}
+	default: // < <= > >=
+		if q.typ != Number && q.typ != Scale {
+			return nil, fmt.Errorf("%s compares %s, a %s question: only numbers and scales have an order", e, q.id, q.typ)
+		}
+		if value.op != "num" {
+			return nil, fmt.Errorf("%s: compare %s with a number, not %s", e, q.id, value)
+		}
+		lo, hi, err := bounds(op, parseNum(value.text), q.typ == Scale || !q.decimal)
+		if err != nil {
+			return nil, err
+		}
+		cond.Min, cond.Max = lo, hi
+	}
+	return []Condition{cond}, nil
+}
+
+func parseNum(s string) float64 {
+	f, _ := strconv.ParseFloat(s, 64)
+	return f
+}
+
+// earlier returns the converted question named name.
+func (c *xlsform) earlier(name string) (*xlsQuestion, error) {
+	if q, ok := c.byName[name]; ok {
+		return q, nil
+	}
+	return nil, fmt.Errorf("${%s} is not an earlier question: a condition can only name a question asked before", name)
+}
+
+// isOption reports an error when v is not an answer q can have.
+func isOption(q *xlsQuestion, v string) error {
+	opts := q.options()
+	if opts == nil {
+		return fmt.Errorf("%s is a %s question, without choices", q.id, q.typ)
+	}
+	if !slices.Contains(opts, v) {
+		return fmt.Errorf("%s is not an answer of %s (%s)", quote(v), q.id, strings.Join(opts, ", "))
+	}
+	return nil
+}
+
+// quoteExpr quotes an expression for a message, shortened past maxQuotedExpr runes.
+func quoteExpr(s string) string {
+	if utf8.RuneCountInString(s) > maxQuotedExpr {
+		s = string([]rune(s)[:maxQuotedExpr]) + "…"
+	}
+	return strconv.Quote(s)
+}
+
+// surveyID is the survey id: given, else from form_id, else from the file name.
+func (c *xlsform) surveyID(given string) string {
+	if given != "" {
+		if !validID(given, minSurveyID, maxSurveyID) {
+			c.errorf("", 0, "id %s is not a valid survey id: use %d to %d characters among a-z, 0-9 and -", quote(given), minSurveyID, maxSurveyID)
+		}
+		return given
+	}
+	from, sheetName, row := c.formID, settingsSheet, c.settingsRow
+	if from == "" {
+		base := filepath.Base(c.name)
+		from, sheetName, row = strings.TrimSuffix(base, filepath.Ext(base)), "", 0
+	}
+	id := slug(from)
+	if !validID(id, minSurveyID, maxSurveyID) {
+		c.errorf(sheetName, row, "%s does not make a survey id: give one (passerelle survey import --id)", quote(from))
+	}
+	return id
+}
+
+// slug lowercases s and replaces every run of characters other than a-z
+// and 0-9 by a dash: "Academie_2026" is "academie-2026".
+func slug(s string) string {
+	var b strings.Builder
+	dash := false
+	for _, r := range strings.ToLower(s) {
+		if 'a' <= r && r <= 'z' || '0' <= r && r <= '9' {
+			if dash && b.Len() > 0 {
+				b.WriteByte('-')
+			}
+			b.WriteRune(r)
+			dash = false
+		} else {
+			dash = true
+		}
+	}
+	id := b.String()
+	if len(id) > maxSurveyID {
+		id = strings.TrimRight(id[:maxSurveyID], "-")
+	}
+	return id
+}
+
+// dates are the survey's first and last days.
+func (c *xlsform) dates(opt XLSFormOptions) (opens, closes Date) {
+	opens = today()
+	if !opt.Opens.IsZero() {
+		opens = dateOf(opt.Opens)
+	}
+	closes = opens.AddDays(defaultSurveyDays)
+	if !opt.Closes.IsZero() {
+		closes = dateOf(opt.Closes)
+	}
+	if closes.Compare(opens) < 0 {
+		c.errorf("", 0, "the survey closes (%s) before it opens (%s)", closes, opens)
+	}
+	return opens, closes
+}
+
+// yaml writes the survey file.
+func (c *xlsform) yaml(id string, opens, closes Date, territories []string) []byte {
+	doc := ymap("id", ystr(id), "title", ytexts(map[string]string{sourceLang: c.formTitle}))
+	if intro := c.introTexts(); len(intro) > 0 {
+		doc.Content = append(doc.Content, ystr("intro"), ytexts(intro))
+	}
+	terr := yscalar("!!str", allTerritories)
+	if len(territories) > 0 {
+		terr = yflow()
+		for _, t := range territories {
+			terr.Content = append(terr.Content, ystr(t))
+		}
+	}
+	questions := &yaml.Node{Kind: yaml.SequenceNode}
+	for _, q := range c.questions {
+		questions.Content = append(questions.Content, q.node())
+	}
+	doc.Content = append(doc.Content,
+		ystr("territories"), terr,
+		ystr("opens"), yscalar("!!timestamp", opens.String()),
+		ystr("closes"), yscalar("!!timestamp", closes.String()),
+		ystr("questions"), questions)
+	var buf bytes.Buffer
+	fmt.Fprintf(&buf, "# Imported from %s; check the dates and the translations.\n", filepath.Base(c.name))
+	enc := yaml.NewEncoder(&buf)
+	enc.SetIndent(2)
+	if err := enc.Encode(doc); err != nil {
+		c.errorf("", 0, "writing the survey: %v", err)
+		return nil
+	}
+	if err := enc.Close(); err != nil {
+		c.errorf("", 0, "writing the survey: %v", err)
+		return nil
+	}
+	return buf.Bytes()
+}
+
+// introTexts joins the notes, in the languages every note has.
+func (c *xlsform) introTexts() map[string]string {
+	out := map[string]string{}
+	for _, lang := range surveyLangs {
+		var parts []string
+		for _, m := range c.intro {
+			if m[lang] == "" {
+				parts = nil
+				break
+			}
+			parts = append(parts, m[lang])
+		}
+		if parts != nil {
+			out[lang] = strings.Join(parts, "\n\n")
+		}
+	}
+	return out
+}
+
+func (q *xlsQuestion) node() *yaml.Node {
+	n := ymap("id", ystr(q.id), "type", ystr(string(q.typ)))
+	add := func(key string, v *yaml.Node) { n.Content = append(n.Content, ystr(key), v) }
+	if q.required {
+		add("required", yscalar("!!bool", "true"))
+	}
+	if q.min != nil {
+		add("min", ynum(*q.min))
+	}
+	if q.max != nil {
+		add("max", ynum(*q.max))
+	}
+	if q.decimal {
+		add("decimal", yscalar("!!bool", "true"))
+	}
+	switch len(q.showIf) {
+	case 0:
+	case 1:
+		add("show_if", conditionNode(q.showIf[0]))
+	default:
+		list := &yaml.Node{Kind: yaml.SequenceNode}
+		for _, cond := range q.showIf {
+			list.Content = append(list.Content, conditionNode(cond))
+		}
+		add("show_if", list)
+	}
+	add("text", ytexts(q.texts))
+	if len(q.choices) > 0 {
+		list := &yaml.Node{Kind: yaml.SequenceNode}
+		for _, ch := range q.choices {
+			list.Content = append(list.Content, ymap("id", yvalue(ch.id), "label", ytexts(ch.labels)))
+		}
+		add("choices", list)
+	}
+	return n
+}
+
+func conditionNode(cond Condition) *yaml.Node {
+	n := ymap("question", ystr(cond.Question))
+	for _, kv := range []struct {
+		key  string
+		list []string
+	}{{"is", cond.Is}, {"not", cond.Not}} {
+		if kv.list != nil {
+			seq := yflow()
+			for _, v := range kv.list {
+				seq.Content = append(seq.Content, yvalue(v))
+			}
+			n.Content = append(n.Content, ystr(kv.key), seq)
+		}
+	}
+	if cond.Min != nil {
+		n.Content = append(n.Content, ystr("min"), ynum(*cond.Min))
+	}
+	if cond.Max != nil {
+		n.Content = append(n.Content, ystr("max"), ynum(*cond.Max))
+	}
+	return n
+}
+
+// ymap builds a mapping from keys and values, alternately a string and a node.
+func ymap(kv ...any) *yaml.Node {
+	n := &yaml.Node{Kind: yaml.MappingNode}
+	for i := 0; i+1 < len(kv); i += 2 {
+		n.Content = append(n.Content, ystr(kv[i].(string)), kv[i+1].(*yaml.Node))
+	}
+	return n
+}
+
+func yscalar(tag, value string) *yaml.Node {
+	return &yaml.Node{Kind: yaml.ScalarNode, Tag: tag, Value: value}
+}
+
+// ystr is a string, quoted by the encoder whenever YAML would read it as
+// something else, and also when YAML 1.1 readers would take it for a
+// boolean (is: ["yes"]).
+func ystr(s string) *yaml.Node {
+	n := yscalar("!!str", s)
+	switch strings.ToLower(s) {
+	case "y", "yes", "n", "no", "on", "off", "true", "false":
+		n.Style = yaml.DoubleQuotedStyle
+	}
+	return n
+}
+
+func yflow() *yaml.Node { return &yaml.Node{Kind: yaml.SequenceNode, Style: yaml.FlowStyle} }
+
+// yvalue writes a choice id: whole numbers plain (is: [1, 2]), the rest as
+// strings (is: ["yes"]).
+func yvalue(s string) *yaml.Node {
+	if s == "0" || s != "" && s[0] != '0' && strings.Trim(s, "0123456789") == "" {
+		return yscalar("!!int", s)
+	}
+	return ystr(s)
+}
+
+func ynum(f float64) *yaml.Node {
+	if f == math.Trunc(f) && math.Abs(f) < 1e15 {
+		return yscalar("!!int", strconv.FormatInt(int64(f), 10))
+	}
+	return yscalar("!!float", formatFloat(f))
+}
+
+// ytexts writes a text in every language it has, in the bot's order.
+func ytexts(m map[string]string) *yaml.Node {
+	n := &yaml.Node{Kind: yaml.MappingNode}
+	for _, lang := range surveyLangs {
+		if s := m[lang]; s != "" {
+			n.Content = append(n.Content, ystr(lang), ystr(s))
+		}
+	}
+	return n
+}
+
+// xpath is a parsed XLSForm expression: the small part of XPath that
+// relevant and constraint columns use.
+type xpath struct {
+	op   string   // "or", "and", "cmp", "call", "ref" (${name}), "self" (.), "str", "num"
+	text string   // cmp: the operator; call: the function; ref: the name; str, num: the value
+	args []*xpath // or, and, cmp: two operands; call: the arguments
+}
+
+// String writes the expression back, for messages.
+func (e *xpath) String() string {
+	switch e.op {
+	case "or", "and":
+		return e.args[0].String() + " " + e.op + " " + e.args[1].String()
+	case "cmp":
+		return e.args[0].String() + " " + e.text + " " + e.args[1].String()
+	case "call":
+		args := make([]string, len(e.args))
+		for i, a := range e.args {
+			args[i] = a.String()
+		}
+		return e.text + "(" + strings.Join(args, ", ") + ")"
+	case "ref":
+		return "${" + e.text + "}"
+	case "self":
+		return "."
+	case "str":
+		return "'" + e.text + "'"
+	}
+	return e.text
+}
+
+// alternatives returns the operands of a chain of "or".
+func (e *xpath) alternatives() []*xpath {
+	if e.op != "or" {
+		return []*xpath{e}
+	}
+	return append(e.args[0].alternatives(), e.args[1].alternatives()...)
+}
+
+type xtoken struct {
+	kind string // "ref", "self", "str", "num", "name", "op", "(", ")", ",", "" at the end
+	text string
+}
+
+// lexXPath splits an expression into tokens.
+func lexXPath(s string) ([]xtoken, error) {
+	var out []xtoken
+	for i := 0; i < len(s); {
+		r, size := utf8.DecodeRuneInString(s[i:])
+		next := byte(0)
+		if i+1 < len(s) {
+			next = s[i+1]
+		}
+		digit := func(b byte) bool { return '0' <= b && b <= '9' }
+		ascii := byte(0)
+		if r < utf8.RuneSelf {
+			ascii = byte(r)
+		}
+		switch {
+		case unicode.IsSpace(r):
+			i += size
+		case r == '$':
+			end := strings.IndexByte(s[i:], '}')
+			if next != '{' || end < 0 {
+				return nil, errors.New("expected ${name}")
+			}
+			out = append(out, xtoken{"ref", strings.TrimSpace(s[i+2 : i+end])})
+			i += end + 1
+		case r == '\'' || r == '"':
+			end := strings.IndexRune(s[i+1:], r)
+			if end < 0 {
+				return nil, fmt.Errorf("a quote %c is not closed", r)
+			}
+			out = append(out, xtoken{"str", s[i+1 : i+1+end]})
+			i += end + 2
+		case digit(ascii) || (r == '-' || r == '.') && digit(next) || r == '-' && next == '.':
+			j := i + 1
+			for j < len(s) && (digit(s[j]) || s[j] == '.') {
+				j++
+			}
+			if _, err := strconv.ParseFloat(s[i:j], 64); err != nil {
+				return nil, fmt.Errorf("%s is not a number", s[i:j])
+			}
+			out = append(out, xtoken{"num", s[i:j]})
+			i = j
+		case r == '.':
+			out = append(out, xtoken{"self", "."})
+			i++
+		case unicode.IsLetter(r) || r == '_':
+			j := i + size
+			for j < len(s) {
+				r, size := utf8.DecodeRuneInString(s[j:])
+				if !unicode.IsLetter(r) && !unicode.IsDigit(r) && !strings.ContainsRune("_-.:", r) {
+					break
+				}
+				j += size
+			}
+			out = append(out, xtoken{"name", s[i:j]})
+			i = j
+		case r == '=':
+			out = append(out, xtoken{"op", "="})
+			i++
+		case r == '!' && next == '=':
+			out = append(out, xtoken{"op", "!="})
+			i += 2
+		case r == '<' || r == '>':
+			op := string(r)
+			if next == '=' {
+				op += "="
+			}
+			out = append(out, xtoken{"op", op})
+			i += len(op)
+		case r == '(' || r == ')' || r == ',':
+			out = append(out, xtoken{string(r), string(r)})
+			i++
+		default:
+			return nil, fmt.Errorf("unexpected %q", r)
+		}
+	}
+	return out, nil
+}
+
+// xparser reads tokens by recursive descent.
+type xparser struct {
+	toks  []xtoken
+	pos   int
+	depth int
+}
+
+// parseXPath parses an expression made of or, and, comparisons, function
+// calls, ${references}, ., strings and numbers.
+func parseXPath(s string) (*xpath, error) {
+	toks, err := lexXPath(s)
+	if err != nil {
+		return nil, err
+	}
+	p := &xparser{toks: toks}
+	e, err := p.or()
+	if err != nil {
+		return nil, err
+	}
+	if t := p.peek(); t.kind != "" {
+		return nil, fmt.Errorf("unexpected %q", t.text)
+	}
+	return e, nil
+}
+
+func (p *xparser) peek() xtoken {
+	if p.pos < len(p.toks) {
+		return p.toks[p.pos]
+	}
+	return xtoken{}
+}
+
+func (p *xparser) next() xtoken {
+	t := p.peek()
+	if p.pos < len(p.toks) {
+		p.pos++
+	}
+	return t
+}
+
+func (p *xparser) or() (*xpath, error) { return p.chain("or", p.and) }
+
+func (p *xparser) and() (*xpath, error) { return p.chain("and", p.comparison) }
+
+// chain reads operands joined by the word op, grouping from the left.
+func (p *xparser) chain(op string, operand func() (*xpath, error)) (*xpath, error) {
+	e, err := operand()
+	if err != nil {
+		return nil, err
+	}
+	for t := p.peek(); t.kind == "name" && t.text == op; t = p.peek() {
+		p.next()
+		right, err := operand()
+		if err != nil {
+			return nil, err
+		}
+		e = &xpath{op: op, args: []*xpath{e, right}}
+	}
+	return e, nil
+}
+
+func (p *xparser) comparison() (*xpath, error) {
+	left, err := p.primary()
+	if err != nil {
+		return nil, err
+	}
+	if p.peek().kind != "op" {
+		return left, nil
+	}
+	op := p.next().text
+	right, err := p.primary()
+	if err != nil {
+		return nil, err
+	}
+	return &xpath{op: "cmp", text: op, args: []*xpath{left, right}}, nil
+}
+
+func (p *xparser) primary() (*xpath, error) {
+	if p.depth++; p.depth > maxExprDepth {
+		return nil, errors.New("too deeply nested")
+	}
+	defer func() { p.depth-- }()
+	t := p.next()
+	switch t.kind {
+	case "(":
+		e, err := p.or()
+		if err != nil {
+			return nil, err
+		}
+		if p.next().kind != ")" {
+			return nil, errors.New("a parenthesis is not closed")
+		}
+		return e, nil
+	case "ref", "self", "str", "num":
+		return &xpath{op: t.kind, text: t.text}, nil
+	case "name":
+		if p.peek().kind != "(" {
+			return nil, fmt.Errorf("unexpected word %q: write values in quotes ('%s')", t.text, t.text)
+		}
+		p.next()
+		call := &xpath{op: "call", text: t.text}
+		if p.peek().kind == ")" {
+			p.next()
+			return call, nil
+		}
+		for {
+			arg, err := p.or()
+			if err != nil {
+				return nil, err
+			}
+			call.args = append(call.args, arg)
+			switch p.next().kind {
+			case ")":
+				return call, nil
+			case ",":
+			default:
+				return nil, fmt.Errorf("%s(: expected , or )", t.text)
+			}
+		}
+	case "":
+		return nil, errors.New("the expression ends too early")
+	}
+	return nil, fmt.Errorf("unexpected %q", t.text)
+}

@@ -1,0 +1,763 @@
+package content
+
+import (
+	"archive/zip"
+	"bytes"
+	"flag"
+	"fmt"
+	"html"
+	"io"
+	"io/fs"
+	"maps"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"testing/fstest"
+	"time"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files under testdata/")
+
+// academyOptions fixes the dates so that the golden file does not change.
+var academyOptions = XLSFormOptions{
+	Opens:  time.Date(2026, 11, 16, 0, 0, 0, 0, time.UTC),
+	Closes: time.Date(2026, 12, 20, 0, 0, 0, 0, time.UTC),
+}
+
+func readFixture(t testing.TB, name string) []byte {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join("testdata", "xlsform", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return data
+}
+
+// loadImported loads a converted survey with the real loader, next to a
+// copy of the sample territories, and returns it.
+func loadImported(t *testing.T, data []byte) *Survey {
+	t.Helper()
+	dir := t.TempDir()
+	territories, err := fs.Sub(Sample(), territoriesDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.CopyFS(filepath.Join(dir, territoriesDir), territories); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Mkdir(filepath.Join(dir, surveysDir), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, surveysDir, "x.yaml"), data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	c, diags := Load(os.DirFS(dir), allLangs)
+	if diags.Errors() > 0 {
+		t.Fatalf("the loader refuses the converted survey:\n%s\n%s", diagLines(diags), data)
+	}
+	surveys := c.Surveys()
+	if len(surveys) != 1 {
+		t.Fatalf("%d surveys loaded, want 1", len(surveys))
+	}
+	return surveys[0]
+}
+
+func diagLines(ds Diagnostics) string {
+	lines := make([]string, len(ds))
+	for i, d := range ds {
+		lines[i] = d.String()
+	}
+	return strings.Join(lines, "\n")
+}
+
+func TestImportXLSFormAcademy(t *testing.T) {
+	out, diags := ImportXLSForm(readFixture(t, "academy.xlsx"), "academy.xlsx", academyOptions)
+	if diags.Errors() > 0 || out == nil {
+		t.Fatalf("refused:\n%s", diagLines(diags))
+	}
+	wantDiags := []string{
+		`academy.xlsx (survey sheet):1: warning: column "label::Español (es)" is dropped: "Español (es)" is not one of the bot's languages (fr en ar fa ps uk ru ti)`,
+		`academy.xlsx (survey sheet):1: warning: column "hint" is dropped: the bot shows no hints`,
+		`academy.xlsx (survey sheet):1: warning: column "hint::English (en)" is dropped: the bot shows no hints`,
+		`academy.xlsx (survey sheet):1: warning: column "constraint_message" is dropped: the bot explains the limits in its own words`,
+		`academy.xlsx (survey sheet):1: warning: column "appearance" is dropped: the bot shows every question its own way`,
+		`academy.xlsx (survey sheet):2: warning: start "start" is dropped: the bot records no such metadata`,
+		`academy.xlsx (survey sheet):3: warning: end "end" is dropped: the bot records no such metadata`,
+		`academy.xlsx (survey sheet):4: warning: today "today" is dropped: the bot records no such metadata`,
+		`academy.xlsx (survey sheet):6: warning: group "about" is flattened: its questions are asked one by one, and its label is not shown`,
+		`academy.xlsx (survey sheet):11: warning: question "listened": the list "scale5" (1 to 5) becomes a scale, shown with faces: its labels are not used`,
+		`academy.xlsx (survey sheet):20: warning: audit "audit" is dropped: the bot records no such metadata`,
+	}
+	if got := diagLines(diags); got != strings.Join(wantDiags, "\n") {
+		t.Errorf("diagnostics:\n%s\nwant:\n%s", got, strings.Join(wantDiags, "\n"))
+	}
+
+	golden := filepath.Join("testdata", "xlsform", "academy.golden.yaml")
+	if *update {
+		if err := os.WriteFile(golden, out, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if want, err := os.ReadFile(golden); err != nil {
+		t.Fatalf("%v (run go test -update to write it)", err)
+	} else if !bytes.Equal(out, want) {
+		t.Errorf("the conversion differs from %s (go test -update rewrites it):\n%s", golden, out)
+	}
+	if !strings.HasPrefix(string(out), "# Imported from academy.xlsx; check the dates and the translations.\n") {
+		t.Errorf("no first-line comment:\n%.80s", out)
+	}
+
+	s := loadImported(t, out)
+	if s.ID != "academie-participation-2026" || s.Titles["fr"] != "Votre voix dans la vie locale" || s.Territories != nil {
+		t.Errorf("survey %q, title %q, territories %v", s.ID, s.Titles["fr"], s.Territories)
+	}
+	if s.Opens != (Date{2026, 11, 16}) || s.Closes != (Date{2026, 12, 20}) {
+		t.Errorf("dates %s to %s", s.Opens, s.Closes)
+	}
+	if !strings.HasPrefix(s.Intros["fr"], "L'Académie de la participation") || !strings.HasPrefix(s.Intros["fa"], "اکادمی") {
+		t.Errorf("intro from the note: %q / %q", s.Intros["fr"], s.Intros["fa"])
+	}
+	f := func(x float64) *float64 { return &x }
+	want := []struct {
+		id       string
+		typ      QuestionType
+		required bool
+		min, max *float64
+		decimal  bool
+		choices  []string
+		showIf   []Condition
+	}{
+		{"age", Number, true, f(16), f(99), false, nil, nil},
+		{"arrival", DateType, false, nil, nil, false, nil, nil},
+		{"listened", Scale, true, nil, nil, false, nil, nil},
+		{"listened_help", Text, false, nil, nil, false, nil, []Condition{{Question: "listened", Max: f(2)}}},
+		{"topics", Multiple, true, nil, f(3), false, []string{"housing", "jobs", "french", "health", "mobility", "culture", "other"}, nil},
+		{"topics_other", Text, false, nil, nil, false, nil, []Condition{{Question: "topics", Is: []string{"other"}}}},
+		{"meeting", YesNo, true, nil, nil, false, nil, nil},
+		{"meeting_when", Single, false, nil, nil, false, []string{"weekday_day", "weekday_evening", "weekend"}, []Condition{{Question: "meeting", Is: []string{"yes"}}}},
+		{"distance", Number, false, f(0), f(100), true, nil, []Condition{{Question: "meeting", Is: []string{"yes"}}, {Question: "age", Min: f(18)}}},
+		{"help_needed", Single, false, nil, nil, false, []string{"childcare", "transport", "interpreter", "nothing"}, []Condition{{Question: "meeting_when", Is: []string{"weekday_evening", "weekend"}}}},
+		{"suggestion", Text, false, nil, nil, false, nil, nil},
+	}
+	if len(s.Questions) != len(want) {
+		t.Fatalf("%d questions, want %d", len(s.Questions), len(want))
+	}
+	for i, w := range want {
+		q := s.Questions[i]
+		if q.ID != w.id || q.Type != w.typ || q.Required != w.required || q.Decimal != w.decimal {
+			t.Errorf("question %d: %s %s required=%v decimal=%v, want %s %s required=%v decimal=%v", i, q.ID, q.Type, q.Required, q.Decimal, w.id, w.typ, w.required, w.decimal)
+		}
+		if !sameBound(q.Min, w.min) || !sameBound(q.Max, w.max) {
+			t.Errorf("%s: min %v max %v, want %v %v", q.ID, fmtBound(q.Min), fmtBound(q.Max), fmtBound(w.min), fmtBound(w.max))
+		}
+		if got := q.Options(); (q.Type == Single || q.Type == Multiple) && !slices.Equal(got, w.choices) {
+			t.Errorf("%s: choices %v, want %v", q.ID, got, w.choices)
+		}
+		if got, want := fmtConditions(q.ShowIf), fmtConditions(w.showIf); got != want {
+			t.Errorf("%s: show_if %s, want %s", q.ID, got, want)
+		}
+		for _, lang := range []string{"fr", "en", "ar", "fa"} {
+			if q.Texts[lang] == "" {
+				t.Errorf("%s: no %s text", q.ID, lang)
+			}
+		}
+	}
+	if got := s.Questions[10].Texts["fr"]; got != "Avez-vous une proposition pour améliorer la vie dans votre ville ?" {
+		t.Errorf("rich text label: %q", got)
+	}
+	if ch, ok := s.Questions[4].Choice("french"); !ok || ch.Labels["ar"] != "دروس اللغة الفرنسية" || ch.Labels["fa"] != "صنف\u200cهای زبان فرانسوی" {
+		t.Errorf("choice french: %+v", ch)
+	}
+}
+
+func sameBound(a, b *float64) bool { return a == nil && b == nil || a != nil && b != nil && *a == *b }
+
+func fmtBound(p *float64) string {
+	if p == nil {
+		return "-"
+	}
+	return formatFloat(*p)
+}
+
+func fmtConditions(cs []Condition) string {
+	var parts []string
+	for _, c := range cs {
+		parts = append(parts, fmt.Sprintf("{%s is%v not%v min %s max %s}", c.Question, c.Is, c.Not, fmtBound(c.Min), fmtBound(c.Max)))
+	}
+	return strings.Join(parts, " ")
+}
+
+func TestImportXLSFormRefused(t *testing.T) {
+	out, diags := ImportXLSForm(readFixture(t, "refused.xlsx"), "refused.xlsx", XLSFormOptions{})
+	if out != nil {
+		t.Errorf("YAML for a refused form:\n%s", out)
+	}
+	want := []struct {
+		row  int
+		text string
+	}{
+		{3, `type "begin_repeat" cannot be converted`},
+		{6, `type "calculate" cannot be converted`},
+		{7, `type "geopoint" cannot be converted`},
+		{10, `relevant "${school} = 'no' or ${work} = 'no'" cannot be converted: "or" between two questions (school, work)`},
+		{11, `constraint "regex(., '^0[0-9]{9}$')" cannot be converted`},
+	}
+	var errs Diagnostics
+	for _, d := range diags {
+		if d.Severity == Error {
+			errs = append(errs, d)
+		}
+	}
+	if len(errs) != len(want) {
+		t.Fatalf("%d errors, want %d:\n%s", len(errs), len(want), diagLines(diags))
+	}
+	for i, w := range want {
+		d := errs[i]
+		if d.File != "refused.xlsx (survey sheet)" || d.Line != w.row || !strings.Contains(d.Message, w.text) {
+			t.Errorf("error %d: %s\nwant row %d with %q", i, d, w.row, w.text)
+		}
+	}
+}
+
+// earlierQuestions are the questions the expressions of the table tests name.
+func earlierQuestions() []*xlsQuestion {
+	choices := func(ids ...string) []xlsChoice {
+		var out []xlsChoice
+		for _, id := range ids {
+			out = append(out, xlsChoice{id: id, labels: map[string]string{"fr": id}})
+		}
+		return out
+	}
+	return []*xlsQuestion{
+		{id: "city", typ: Single, choices: choices("dijon", "lyon", "autun", "1")},
+		{id: "topics", typ: Multiple, choices: choices("housing", "jobs", "other")},
+		{id: "meeting", typ: YesNo},
+		{id: "listened", typ: Scale},
+		{id: "age", typ: Number},
+		{id: "km", typ: Number, decimal: true},
+		{id: "name_of_street", typ: Text},
+		{id: "arrival", typ: DateType},
+	}
+}
+
+func TestXLSFormRelevant(t *testing.T) {
+	f := func(x float64) *float64 { return &x }
+	tests := []struct {
+		expr string
+		want []Condition // nil with err
+		err  string
+	}{
+		{"${city} = 'lyon'", []Condition{{Question: "city", Is: []string{"lyon"}}}, ""},
+		{"${city}='lyon'", []Condition{{Question: "city", Is: []string{"lyon"}}}, ""},
+		{`${city} = "lyon"`, []Condition{{Question: "city", Is: []string{"lyon"}}}, ""},
+		{"  ${ city }\t=\u00a0'lyon'  ", []Condition{{Question: "city", Is: []string{"lyon"}}}, ""},
+		{"'lyon' = ${city}", []Condition{{Question: "city", Is: []string{"lyon"}}}, ""},
+		{"${city} = 1", []Condition{{Question: "city", Is: []string{"1"}}}, ""},
+		{"${city} != 'lyon'", []Condition{{Question: "city", Not: []string{"lyon"}}}, ""},
+		{"${meeting} = 'yes'", []Condition{{Question: "meeting", Is: []string{"yes"}}}, ""},
+		{"${listened} = 2", []Condition{{Question: "listened", Is: []string{"2"}}}, ""},
+		{"selected(${topics}, 'jobs')", []Condition{{Question: "topics", Is: []string{"jobs"}}}, ""},
+		{"selected( ${topics} ,\"jobs\" )", []Condition{{Question: "topics", Is: []string{"jobs"}}}, ""},
+		{"selected(${city}, 'dijon')", []Condition{{Question: "city", Is: []string{"dijon"}}}, ""},
+		{"not(selected(${topics}, 'other'))", []Condition{{Question: "topics", Not: []string{"other"}}}, ""},
+		{"not(${city} = 'lyon' or ${city} = 'dijon')", []Condition{{Question: "city", Not: []string{"lyon", "dijon"}}}, ""},
+		{"${age} > 3", []Condition{{Question: "age", Min: f(4)}}, ""},
+		{"${age} >= 3", []Condition{{Question: "age", Min: f(3)}}, ""},
+		{"${age} < 3", []Condition{{Question: "age", Max: f(2)}}, ""},
+		{"${age}<=3", []Condition{{Question: "age", Max: f(3)}}, ""},
+		{"${age} > 2.5", []Condition{{Question: "age", Min: f(3)}}, ""},
+		{"18 <= ${age}", []Condition{{Question: "age", Min: f(18)}}, ""},
+		{"${age} = 30", []Condition{{Question: "age", Min: f(30), Max: f(30)}}, ""},
+		{"${age} >= -5", []Condition{{Question: "age", Min: f(-5)}}, ""},
+		{"${km} >= 2.5", []Condition{{Question: "km", Min: f(2.5)}}, ""},
+		{"${km} <= .5", []Condition{{Question: "km", Max: f(0.5)}}, ""},
+		{"${listened} < 3", []Condition{{Question: "listened", Max: f(2)}}, ""},
+		{"${city} = 'lyon' or ${city}='dijon' or ${city} = 'lyon'", []Condition{{Question: "city", Is: []string{"lyon", "dijon"}}}, ""},
+		{"selected(${topics}, 'jobs') or selected(${topics}, 'housing')", []Condition{{Question: "topics", Is: []string{"jobs", "housing"}}}, ""},
+		{"${meeting} = 'yes' and ${age} > 17", []Condition{{Question: "meeting", Is: []string{"yes"}}, {Question: "age", Min: f(18)}}, ""},
+		{"(${city} = 'lyon' or ${city} = 'autun') and (${age} >= 18 and ${age} <= 30)", []Condition{{Question: "city", Is: []string{"lyon", "autun"}}, {Question: "age", Min: f(18)}, {Question: "age", Max: f(30)}}, ""},
+
+		{"${city} = 'lyon' or ${meeting} = 'yes'", nil, `"or" between two questions (city, meeting)`},
+		{"${city} = 'lyon' and ${meeting} = 'yes' or ${age} > 3", nil, `"or" can only join answers to the same question`},
+		{"${age} > 3 or ${age} < 1", nil, `"or" can only join answers to the same question`},
+		{"${city} = 'paris'", nil, `"paris" is not an answer of city (dijon, lyon, autun, 1)`},
+		{"${city} = lyon", nil, `unexpected word "lyon": write values in quotes`},
+		{"${city} = ‘lyon’", nil, `unexpected '‘'`},
+		{"${later} = 'x'", nil, "${later} is not an earlier question"},
+		{"${topics} = 'jobs'", nil, "use selected(${topics}, 'x')"},
+		{"${topics} != 'jobs'", nil, "use selected(${topics}, 'x') or not(selected(${topics}, 'x'))"},
+		{"${name_of_street} = 'x'", nil, "name_of_street is a text question"},
+		{"${arrival} > '2026-01-01'", nil, "arrival is a date question"},
+		{"${km} > 2", nil, `">" on a decimal number cannot be expressed`},
+		{"${age} != 3", nil, "!= on the number question age"},
+		{"${age} = '3'", nil, "compare it with a number"},
+		{"${city} > 2", nil, "only numbers and scales have an order"},
+		{"${age} > ${listened}", nil, "compare a question (${q}) with a value"},
+		{"string-length(${name_of_street}) > 3", nil, "compare a question (${q}) with a value"},
+		{"count-selected(${topics}) >= 2", nil, "compare a question (${q}) with a value"},
+		{"true()", nil, "the function true() cannot be expressed"},
+		{"not(${age} > 3)", nil, "not() can only wrap selected() or = on one question"},
+		{"selected(${topics})", nil, "expected selected(${question}, 'choice')"},
+		{"${city} = 'lyon", nil, "a quote ' is not closed"},
+		{"(${city} = 'lyon'", nil, "a parenthesis is not closed"},
+		{"${city} = ", nil, "the expression ends too early"},
+		{"${city} = 'lyon' ${age}", nil, `unexpected "age"`},
+		{"${age} + 1 > 3", nil, "unexpected '+'"},
+		{"$city = 'x'", nil, "expected ${name}"},
+		{"${age} > 1.2.3", nil, "1.2.3 is not a number"},
+		{strings.Repeat("(", 40) + "${age} > 1" + strings.Repeat(")", 40), nil, "too deeply nested"},
+		{"", nil, "the expression ends too early"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.expr, func(t *testing.T) {
+			c := &xlsform{byName: map[string]*xlsQuestion{}}
+			for _, q := range earlierQuestions() {
+				c.byName[q.id] = q
+			}
+			got, err := c.relevant(tt.expr)
+			switch {
+			case tt.err != "" && (err == nil || !strings.Contains(err.Error(), tt.err)):
+				t.Errorf("error %v, want %q", err, tt.err)
+			case tt.err == "" && err != nil:
+				t.Errorf("error %v", err)
+			case fmtConditions(got) != fmtConditions(tt.want):
+				t.Errorf("got %s, want %s", fmtConditions(got), fmtConditions(tt.want))
+			}
+		})
+	}
+}
+
+func TestXLSFormConstraint(t *testing.T) {
+	multiple := func() *xlsQuestion { return earlierQuestions()[1] }
+	integer := func() *xlsQuestion { return &xlsQuestion{id: "n", typ: Number} }
+	decimal := func() *xlsQuestion { return &xlsQuestion{id: "d", typ: Number, decimal: true} }
+	text := func() *xlsQuestion { return &xlsQuestion{id: "t", typ: Text} }
+	tests := []struct {
+		q        *xlsQuestion
+		expr     string
+		min, max string // "-" for none
+		err      string
+	}{
+		{integer(), ". >= 16 and . <= 99", "16", "99", ""},
+		{integer(), ".>=16 and .<=99", "16", "99", ""},
+		{integer(), ". <= 99 and . >= 16", "16", "99", ""},
+		{integer(), "16 <= . and 99 >= .", "16", "99", ""},
+		{integer(), ". > 0", "1", "-", ""},
+		{integer(), ". < 10", "-", "9", ""},
+		{integer(), ". >= 2.5", "3", "-", ""},
+		{integer(), ". = 4", "4", "4", ""},
+		{integer(), "(. >= 1) and (. <= 5) and . <= 3", "1", "3", ""},
+		{decimal(), ". >= 0.5 and . <= 99.5", "0.5", "99.5", ""},
+		{multiple(), "count-selected(.) <= 3", "-", "3", ""},
+		{multiple(), "count-selected( . ) >= 1", "1", "-", ""},
+		{multiple(), "count-selected(.) > 1 and count-selected(.) < 3", "2", "2", ""},
+
+		{integer(), ". >= 10 and . <= 5", "", "", "no answer can be at least 10 and at most 5"},
+		{decimal(), ". > 0", "", "", `">" on a decimal number cannot be expressed`},
+		{integer(), ". = 2.5", "", "", "2.5 is not a whole number"},
+		{integer(), ". != 3", "", "", `"!=" cannot be expressed`},
+		{integer(), ". < 0 or . > 10", "", "", `"or" cannot be expressed`},
+		{integer(), ". >= '3'", "", "", "'3' is not a number"},
+		{integer(), "${other} > 3", "", "", "compare the answer (.) with a number"},
+		{integer(), "regex(., '^[0-9]+$')", "", "", "regex(., '^[0-9]+$') cannot be expressed"},
+		{multiple(), ". <= 3", "", "", "compare count-selected(.) with a number"},
+		{multiple(), "count-selected(.) <= 5", "", "", "at most 5 of 3 choices"},
+		{text(), "string-length(.) <= 100", "", "", "only on integer, decimal and select_multiple"},
+		{integer(), ". >=", "", "", "the expression ends too early"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.q.id+" "+tt.expr, func(t *testing.T) {
+			c := &xlsform{name: "f.xlsx"}
+			ok := c.constraint(tt.q, tt.expr)
+			if tt.err != "" {
+				if ok || len(c.diags) != 1 || !strings.Contains(c.diags[0].Message, tt.err) {
+					t.Errorf("ok=%v %s, want an error with %q", ok, diagLines(c.diags), tt.err)
+				}
+				return
+			}
+			if !ok {
+				t.Fatalf("refused: %s", diagLines(c.diags))
+			}
+			if fmtBound(tt.q.min) != tt.min || fmtBound(tt.q.max) != tt.max {
+				t.Errorf("min %s max %s, want %s %s", fmtBound(tt.q.min), fmtBound(tt.q.max), tt.min, tt.max)
+			}
+		})
+	}
+}
+
+// xlsxSheet is a sheet for makeXLSX: its name and its rows of cells
+// (an empty cell is left out of the file).
+type xlsxSheet struct {
+	name string
+	rows [][]string
+}
+
+// makeXLSX writes a workbook with inline-string cells, for the cases the
+// fixtures do not cover.
+func makeXLSX(t testing.TB, sheets ...xlsxSheet) []byte {
+	t.Helper()
+	parts := map[string]string{}
+	var wb, rels strings.Builder
+	for i, s := range sheets {
+		fmt.Fprintf(&wb, `<sheet name="%s" sheetId="%d" r:id="rId%d"/>`, html.EscapeString(s.name), i+1, i+1)
+		fmt.Fprintf(&rels, `<Relationship Id="rId%d" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet%d.xml"/>`, i+1, i+1)
+		var data strings.Builder
+		for r, row := range s.rows {
+			fmt.Fprintf(&data, `<row r="%d">`, r+1)
+			for col, v := range row {
+				if v != "" {
+					fmt.Fprintf(&data, `<c r="%s%d" t="inlineStr"><is><t>%s</t></is></c>`, columnName(col), r+1, html.EscapeString(v))
+				}
+			}
+			data.WriteString("</row>")
+		}
+		parts[fmt.Sprintf("xl/worksheets/sheet%d.xml", i+1)] = `<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>` + data.String() + `</sheetData></worksheet>`
+	}
+	parts["xl/workbook.xml"] = `<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets>` + wb.String() + `</sheets></workbook>`
+	parts["xl/_rels/workbook.xml.rels"] = `<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">` + rels.String() + `</Relationships>`
+	return zipParts(t, parts)
+}
+
+func zipParts(t testing.TB, parts map[string]string) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	names := make([]string, 0, len(parts))
+	for name := range parts {
+		names = append(names, name)
+	}
+	slices.Sort(names)
+	for _, name := range names {
+		w, err := zw.Create(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := io.WriteString(w, parts[name]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+var (
+	settingsOK = xlsxSheet{"settings", [][]string{{"form_title", "form_id"}, {"Enquête", "enquete"}}}
+	choicesOK  = xlsxSheet{"choices", [][]string{
+		{"list_name", "name", "label"},
+		{"city", "dijon", "Dijon"},
+		{"city", "lyon", "Lyon"},
+		{"yn", "yes", "Oui"},
+		{"yn", "no", "Non"},
+	}}
+)
+
+func TestImportXLSFormRows(t *testing.T) {
+	head := []string{"type", "name", "label", "relevant", "constraint", "required"}
+	survey := func(rows ...[]string) xlsxSheet {
+		return xlsxSheet{"survey", append([][]string{head}, rows...)}
+	}
+	many := [][]string{{"list_name", "name", "label"}}
+	for i := range maxChoices + 1 {
+		many = append(many, []string{"many", fmt.Sprintf("c%d", i), fmt.Sprintf("Choix %d", i)})
+	}
+	tests := []struct {
+		name   string
+		sheets []xlsxSheet
+		opt    XLSFormOptions
+		want   []string // diagnostics, each as a substring of one line, in order
+		yaml   []string // substrings of the YAML; nil when refused
+	}{
+		{"not a zip", nil, XLSFormOptions{}, []string{"form.xlsx: error: not an .xlsx file"}, nil},
+		{"no survey sheet", []xlsxSheet{{"Feuil1", [][]string{{"a"}}}}, XLSFormOptions{},
+			[]string{`form.xlsx: error: not an XLSForm: no such sheet "survey" (the workbook has "Feuil1")`}, nil},
+		{"no type column", []xlsxSheet{{"survey", [][]string{{"name", "label"}, {"a", "A"}}}, settingsOK}, XLSFormOptions{},
+			[]string{"(survey sheet):1: error: the survey sheet needs a type column"}, nil},
+		{"no title", []xlsxSheet{survey([]string{"text", "a", "A"})}, XLSFormOptions{},
+			[]string{"form.xlsx (settings sheet): error: no form_title"}, nil},
+		{"sheet names ignore case, id from the file name", []xlsxSheet{
+			{"Survey", [][]string{head, {"text", "a", "A"}}}, {"SETTINGS", [][]string{{"form_title"}, {"Titre"}}}}, XLSFormOptions{},
+			nil, []string{"id: form\n", "title:\n  fr: Titre\n"}},
+		{"unknown list", []xlsxSheet{survey([]string{"select_one nope", "a", "A"}), choicesOK, settingsOK}, XLSFormOptions{},
+			[]string{`(survey sheet):2: error: list "nope" is not in the choices sheet`}, nil},
+		{"no choices sheet", []xlsxSheet{survey([]string{"select_multiple city", "a", "A"}), settingsOK}, XLSFormOptions{},
+			[]string{`(survey sheet):2: error: list "city": the workbook has no choices sheet`}, nil},
+		{"too many choices", []xlsxSheet{survey([]string{"select_one many", "a", "A"}), {"choices", many}, settingsOK}, XLSFormOptions{},
+			[]string{`(choices sheet):22: error: list "many" has 21 choices, the limit is 20`}, nil},
+		{"invalid names", []xlsxSheet{survey([]string{"text", "1st", "A"}, []string{"select_one bad", "b", "B"}),
+			{"choices", [][]string{{"list_name", "name", "label"}, {"bad", "a b", "A B"}, {"bad", "ok", "OK"}, {"bad", "ok", "Encore"}}}, settingsOK}, XLSFormOptions{},
+			[]string{`(choices sheet):2: error: list "bad": choice name "a b" is not valid`, `(choices sheet):4: error: list "bad": duplicate choice "ok" (first at row 3)`,
+				`(survey sheet):2: error: name "1st" is not valid`}, nil},
+		{"duplicate question", []xlsxSheet{survey([]string{"text", "a", "A"}, []string{"integer", "a", "B"}), settingsOK}, XLSFormOptions{},
+			[]string{`(survey sheet):3: error: duplicate name "a" (first at row 2)`}, nil},
+		{"no French", []xlsxSheet{{"survey", [][]string{{"type", "name", "label::English (en)"}, {"text", "a", "A"}}}, settingsOK}, XLSFormOptions{},
+			[]string{`(survey sheet):2: error: question "a" has no French text: fill label::French (fr) or label`}, nil},
+		{"no French choice", []xlsxSheet{survey([]string{"select_one c", "a", "A"}),
+			{"choices", [][]string{{"list_name", "name", "label::English (en)"}, {"c", "x", "X"}, {"c", "y", "Y"}}}, settingsOK}, XLSFormOptions{},
+			[]string{`(choices sheet):2: error: choice "x" has no French text`, `(choices sheet):3: error: choice "y" has no French text`}, nil},
+		{"explicit French wins over a plain label, cell by cell", []xlsxSheet{
+			{"survey", [][]string{{"type", "name", "label", "label::Français (fr)", "label::English"}, {"text", "a", "Plain", "Explicite", "A"}, {"text", "b", "Seul", "", "B"}}}, settingsOK}, XLSFormOptions{},
+			nil, []string{"fr: Explicite\n      en: A\n", "fr: Seul\n      en: B\n"}},
+		{"default language English", []xlsxSheet{
+			{"survey", [][]string{{"type", "name", "label", "label::French (fr)"}, {"text", "a", "Hello", "Bonjour"}}},
+			{"settings", [][]string{{"form_title", "default_language"}, {"Titre", "English (en)"}}}}, XLSFormOptions{},
+			[]string{"(settings sheet):2: warning: form_title becomes the French title, but default_language says the form is written in \"English (en)\""},
+			[]string{"fr: Bonjour\n      en: Hello\n"}},
+		{"languages", []xlsxSheet{
+			{"survey", [][]string{{"type", "name", "label::French (fr)", "label::Dari (prs)", "label::Pashto (ps)", "label::Ukrainian (uk-UA)", "label::ti", "label::German (de)"}, {"text", "a", "Bonjour", "سلام", "سلام ps", "Привіт", "ሰላም", "Hallo"}}}, settingsOK}, XLSFormOptions{},
+			[]string{`(survey sheet):1: warning: column "label::German (de)" is dropped: "German (de)" is not one of the bot's languages`},
+			[]string{"fr: Bonjour\n      fa: سلام\n      ps: سلام ps\n      uk: Привіт\n      ti: ሰላም\n"}},
+		{"notes before the first question are the intro", []xlsxSheet{survey(
+			[]string{"note", "n1", "Bienvenue."}, []string{"begin group", "g"}, []string{"note", "n2", "Trois questions."}, []string{"text", "a", "A"}, []string{"end group"}), settingsOK}, XLSFormOptions{},
+			nil, []string{"intro:\n  fr: |-\n    Bienvenue.\n\n    Trois questions.\n"}},
+		{"note after a question", []xlsxSheet{survey([]string{"text", "a", "A"}, []string{"note", "n", "Merci"}), settingsOK}, XLSFormOptions{},
+			[]string{"(survey sheet):3: error: a note after the first question cannot be converted"}, nil},
+		{"note after a refused question", []xlsxSheet{survey([]string{"geopoint", "where", "Où ?"}, []string{"note", "n", "Merci"}), settingsOK}, XLSFormOptions{},
+			[]string{`(survey sheet):2: error: type "geopoint" cannot be converted`, "(survey sheet):3: error: a note after the first question"}, nil},
+		{"choice filter columns are dropped, settings columns ignored", []xlsxSheet{survey([]string{"select_one city", "a", "A"}),
+			{"choices", [][]string{{"list name", "name", "label", "region", "media::image"}, {"city", "dijon", "Dijon", "bfc", "dijon.png"}, {"city", "lyon", "Lyon", "ara"}}},
+			{"settings", [][]string{{"form_title", "version", "style"}, {"Titre", "3", "pages"}}}}, XLSFormOptions{},
+			[]string{`(choices sheet):1: warning: column "region" is not converted: dropped`, `(choices sheet):1: warning: column "media::image" is dropped: the bot sends no images`},
+			[]string{"- id: dijon\n"}},
+		{"note with relevant", []xlsxSheet{survey([]string{"note", "n", "Info", "${a} = 'x'"}, []string{"text", "a", "A"}), settingsOK}, XLSFormOptions{},
+			[]string{`(survey sheet):2: error: a note with a relevant ("${a} = 'x'") cannot be converted`}, nil},
+		{"group with relevant", []xlsxSheet{survey([]string{"select_one yn", "a", "A"}, []string{"begin_group", "g", "", "${a} = 'yes'"}, []string{"text", "b", "B"}, []string{"end_group"}), choicesOK, settingsOK}, XLSFormOptions{},
+			[]string{`(survey sheet):3: error: group "g" has a relevant ("${a} = 'yes'")`}, nil},
+		{"groups must match", []xlsxSheet{survey([]string{"begin_group", "g"}, []string{"text", "a", "A"}, []string{"end_repeat"}, []string{"end_group"}, []string{"begin_group", "h"}), settingsOK}, XLSFormOptions{},
+			[]string{"(survey sheet):4: error: end_repeat without a matching begin", "(survey sheet):6: error: this begin has no end"}, nil},
+		{"or_other and unknown types", []xlsxSheet{survey([]string{"select_one city or_other", "a", "A"}, []string{"hologram", "b", "B"}, []string{"", "c", "C"}, []string{"select_one", "d", "D"}), choicesOK, settingsOK}, XLSFormOptions{},
+			[]string{"(survey sheet):2: error: or_other cannot be converted", `(survey sheet):3: error: type "hologram" cannot be converted: the bot has no such question`,
+				"(survey sheet):4: error: the row has no type", `(survey sheet):5: error: type "select_one": expected the name of one list`}, nil},
+		{"choice filter", []xlsxSheet{{"survey", [][]string{{"type", "name", "label", "choice_filter"}, {"select_one city", "a", "A", "region = 'x'"}}}, choicesOK, settingsOK}, XLSFormOptions{},
+			[]string{`(survey sheet):2: error: choice_filter "region = 'x'" cannot be converted`}, nil},
+		{"answers in labels", []xlsxSheet{survey([]string{"text", "a", "A"}, []string{"text", "b", "Pourquoi ${a} ?"}), settingsOK}, XLSFormOptions{},
+			[]string{`(survey sheet):3: error: question "b": the fr text refers to an answer`}, nil},
+		{"required", []xlsxSheet{survey([]string{"text", "a", "A", "", "", "TRUE()"}, []string{"text", "b", "B", "", "", "no"}, []string{"text", "c", "C", "", "", "${a} != ''"}), settingsOK}, XLSFormOptions{},
+			[]string{`(survey sheet):4: error: required "${a} != ''" cannot be converted`}, nil},
+		{"yes/no and quoting", []xlsxSheet{survey([]string{"select_one yn", "a", "A: oui ?"}, []string{"select_multiple yn", "b", "B", "${a} = 'yes'"}, []string{"text", "c", "C", "selected(${b}, 'no')"}), choicesOK, settingsOK}, XLSFormOptions{},
+			nil, []string{"type: yesno", `text:` + "\n      fr: 'A: oui ?'", "is: [\"yes\"]", "- id: \"yes\"", "is: [\"no\"]"}},
+		{"options", []xlsxSheet{survey([]string{"text", "a", "A"}), settingsOK},
+			XLSFormOptions{ID: "mon-enquete", Opens: time.Date(2027, 1, 2, 23, 30, 0, 0, time.UTC), Territories: []string{"dijon", "lyon"}},
+			nil, []string{"id: mon-enquete\n", "territories: [dijon, lyon]\n", "opens: 2027-01-02\n", "closes: 2027-02-01\n"}},
+		{"bad id", []xlsxSheet{survey([]string{"text", "a", "A"}), settingsOK}, XLSFormOptions{ID: "Mon_Enquete"},
+			[]string{`form.xlsx: error: id "Mon_Enquete" is not a valid survey id`}, nil},
+		{"closes before opens", []xlsxSheet{survey([]string{"text", "a", "A"}), settingsOK},
+			XLSFormOptions{Opens: time.Date(2027, 1, 2, 0, 0, 0, 0, time.UTC), Closes: time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC)},
+			[]string{"form.xlsx: error: the survey closes (2027-01-01) before it opens (2027-01-02)"}, nil},
+		{"form_id without a usable id", []xlsxSheet{survey([]string{"text", "a", "A"}), {"settings", [][]string{{"form_title", "form_id"}, {"T", "é"}}}}, XLSFormOptions{},
+			[]string{`(settings sheet):2: error: "é" does not make a survey id`}, nil},
+		{"no question", []xlsxSheet{survey([]string{"start", "start"}), settingsOK}, XLSFormOptions{},
+			[]string{"(survey sheet): error: no question to convert", `(survey sheet):2: warning: start "start" is dropped`}, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			data := []byte("not a zip")
+			if tt.sheets != nil {
+				data = makeXLSX(t, tt.sheets...)
+			}
+			out, diags := ImportXLSForm(data, "form.xlsx", tt.opt)
+			lines := strings.Split(diagLines(diags), "\n")
+			i := 0
+			for _, w := range tt.want {
+				for i < len(lines) && !strings.Contains(lines[i], w) {
+					i++
+				}
+				if i == len(lines) {
+					t.Errorf("diagnostics lack %q (or not in this order):\n%s", w, diagLines(diags))
+				}
+			}
+			if tt.yaml == nil {
+				if out != nil || diags.Errors() == 0 {
+					t.Errorf("converted, want refused:\n%s", out)
+				}
+				return
+			}
+			if out == nil {
+				t.Fatalf("refused:\n%s", diagLines(diags))
+			}
+			for _, w := range tt.yaml {
+				if !strings.Contains(string(out), w) {
+					t.Errorf("the YAML lacks %q:\n%s", w, out)
+				}
+			}
+			loadImported(t, out)
+		})
+	}
+}
+
+func TestImportXLSFormTooManyQuestions(t *testing.T) {
+	rows := [][]string{{"type", "name", "label"}}
+	for i := range maxQuestions + 2 {
+		rows = append(rows, []string{"text", fmt.Sprintf("q%d", i), "Question"})
+	}
+	_, diags := ImportXLSForm(makeXLSX(t, xlsxSheet{"survey", rows}, settingsOK), "f.xlsx", XLSFormOptions{})
+	if diags.Errors() != 1 || diags[0].Line != maxQuestions+2 || !strings.Contains(diags[0].Message, "more than 60 questions") {
+		t.Errorf("diagnostics:\n%s", diagLines(diags))
+	}
+}
+
+func TestReadXLSX(t *testing.T) {
+	const ns = `xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"`
+	workbook := `<workbook ` + ns + ` xmlns:r="http://purl.oclc.org/ooxml/officeDocument/relationships"><sheets><sheet name=" Survey " r:id="r7"/></sheets></workbook>`
+	rels := `<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">` +
+		`<Relationship Id="r7" Type="http://purl.oclc.org/ooxml/officeDocument/relationships/worksheet" Target="/xl/worksheets/s.xml"/>` +
+		`<Relationship Id="r8" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/sharedStrings" Target="strings.xml"/></Relationships>`
+	shared := `<sst ` + ns + `><si><t>plain</t></si><si><r><t xml:space="preserve">rich </t></r><r><rPr><b/></rPr><t>text</t></r><rPh><t>ruby</t></rPh></si><si><t>a_x000A_b _x005F_x000D_</t></si></sst>`
+	sheetXML := `<worksheet ` + ns + `><sheetData>` +
+		`<row r="2"><c r="A2" t="s"><v>0</v></c><c r="C2" t="s"><v>1</v></c><c r="AB2" t="s"><v>2</v></c></row>` +
+		`<row><c t="inlineStr"><is><t>inline</t></is></c><c t="str"><v>formula</v><f>A1</f></c><c t="b"><v>1</v></c><c t="b"><v>0</v></c></row>` +
+		`<row r="9"><c r="A9"><v>3</v></c><c r="B9" t="n"><v>0.30000000000000004</v></c><c r="C9"><v>1E-3</v></c><c r="D9"><v>2.5</v></c><c r="E9" t="s"><v>0</v></c><c r="F9"/><c r="G9" t="inlineStr"><is><t>  </t></is></c></row>` +
+		`<row r="10"/></sheetData></worksheet>`
+	parts := map[string]string{"xl/workbook.xml": workbook, "xl/_rels/workbook.xml.rels": rels, "xl/strings.xml": shared, "xl/worksheets/s.xml": sheetXML}
+	w, err := openXLSX(zipParts(t, parts))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := w.sheet("survey")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, r := range s.rows {
+		for _, c := range r.cells {
+			got = append(got, fmt.Sprintf("%s%d=%s", columnName(c.col), r.num, c.text))
+		}
+	}
+	want := []string{"A2=plain", "C2=rich text", "AB2=a\nb _x000D_", "A3=inline", "B3=formula", "C3=TRUE", "D3=FALSE",
+		"A9=3", "B9=0.3", "C9=0.001", "D9=2.5", "E9=plain"}
+	if !slices.Equal(got, want) {
+		t.Errorf("cells\n%q\nwant\n%q", got, want)
+	}
+	if r := s.rows[0]; r.get(2) != "rich text" || r.get(1) != "" || r.get(27) == "" {
+		t.Errorf("get: %q %q %q", r.get(2), r.get(1), r.get(27))
+	}
+	if _, err := w.sheet("choices"); err == nil || !strings.Contains(err.Error(), `no such sheet "choices" (the workbook has "Survey")`) {
+		t.Errorf("missing sheet: %v", err)
+	}
+}
+
+func TestReadXLSXRefuses(t *testing.T) {
+	const ns = `xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"`
+	valid := func(sheetXML string) map[string]string {
+		return map[string]string{
+			"xl/workbook.xml":            `<workbook ` + ns + ` xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets><sheet name="survey" r:id="rId1"/></sheets></workbook>`,
+			"xl/_rels/workbook.xml.rels": `<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="x/worksheet" Target="worksheets/sheet1.xml"/></Relationships>`,
+			"xl/worksheets/sheet1.xml":   `<worksheet ` + ns + `><sheetData>` + sheetXML + `</sheetData></worksheet>`,
+		}
+	}
+	bomb := valid(`<row r="1"><c r="A1" t="inlineStr"><is><t>` + strings.Repeat("a", maxXLSXPart) + `</t></is></c></row>`)
+	noRels := valid("")
+	delete(noRels, "xl/_rels/workbook.xml.rels")
+	tests := []struct {
+		name string
+		data []byte
+		want string
+	}{
+		{"too big", make([]byte, MaxXLSForm+1), "more than the 10 MiB"},
+		{"not a zip", []byte("PK\x03\x04 nope"), "not an .xlsx file"},
+		{"no workbook", zipParts(t, map[string]string{"a.txt": "a"}), "xl/workbook.xml is missing"},
+		{"no relationships", zipParts(t, noRels), "xl/_rels/workbook.xml.rels is missing"},
+		{"bad XML", zipParts(t, valid(`<row>`)), "xl/worksheets/sheet1.xml: XML syntax error"},
+		{"zip bomb", zipParts(t, bomb), "more than the 20 MiB allowed"},
+		{"rows out of order", zipParts(t, valid(`<row r="3"/><row r="2"/>`)), `row "2": expected a row number after 3`},
+		{"bad row number", zipParts(t, valid(`<row r="x"/>`)), `row "x"`},
+		{"cell of another row", zipParts(t, valid(`<row r="1"><c r="A2"><v>1</v></c></row>`)), `unexpected cell reference "A2"`},
+		{"cells out of order", zipParts(t, valid(`<row r="1"><c r="B1"><v>1</v></c><c r="A1"><v>1</v></c></row>`)), `unexpected cell reference "A1"`},
+		{"column too far", zipParts(t, valid(`<row r="1"><c r="ZZZ1"><v>1</v></c></row>`)), "more than 16384 columns"},
+		{"bad shared string", zipParts(t, valid(`<row r="1"><c r="A1" t="s"><v>4</v></c></row>`)), `cell A1: no shared string "4"`},
+		{"bad boolean", zipParts(t, valid(`<row r="1"><c r="A1" t="b"><v>2</v></c></row>`)), `"2" is not a boolean`},
+		{"unknown cell type", zipParts(t, valid(`<row r="1"><c r="A1" t="zz"><v>2</v></c></row>`)), `unknown cell type "zz"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			w, err := openXLSX(tt.data)
+			if err == nil {
+				_, err = w.sheet("survey")
+			}
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("error %v, want %q", err, tt.want)
+			}
+		})
+	}
+}
+
+func TestCellRef(t *testing.T) {
+	tests := []struct {
+		ref      string
+		col, row int
+		ok       bool
+	}{
+		{"A1", 0, 1, true}, {"b7", 1, 7, true}, {"Z10", 25, 10, true}, {"AA1", 26, 1, true}, {"AB12", 27, 12, true},
+		{"XFD1048576", 16383, 1048576, true},
+		{"", 0, 0, false}, {"A", 0, 0, false}, {"1", 0, 0, false}, {"A0", 0, 0, false}, {"AAAA1", 0, 0, false},
+		{"A1048577", 0, 0, false}, {"A1x", 0, 0, false}, {"A-1", 0, 0, false}, {"É1", 0, 0, false},
+	}
+	for _, tt := range tests {
+		col, row, ok := cellRef(tt.ref)
+		if ok != tt.ok || ok && (col != tt.col || row != tt.row) {
+			t.Errorf("cellRef(%q) = %d, %d, %v; want %d, %d, %v", tt.ref, col, row, ok, tt.col, tt.row, tt.ok)
+		}
+		if ok && columnName(col)+strings.TrimLeft(tt.ref, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ") != strings.ToUpper(tt.ref) {
+			t.Errorf("columnName(%d) = %q", col, columnName(col))
+		}
+	}
+}
+
+// FuzzReadXLSX feeds the reader, then the converter, whole archives and
+// workbooks whose survey and choices sheets are fuzzed: nothing may
+// panic, and a survey converted without errors must load.
+func FuzzReadXLSX(f *testing.F) {
+	base := map[string]string{}
+	zr, err := zip.NewReader(bytes.NewReader(readFixture(f, "academy.xlsx")), int64(len(readFixture(f, "academy.xlsx"))))
+	if err != nil {
+		f.Fatal(err)
+	}
+	for _, file := range zr.File {
+		rc, err := file.Open()
+		if err != nil {
+			f.Fatal(err)
+		}
+		data, err := io.ReadAll(rc)
+		rc.Close()
+		if err != nil {
+			f.Fatal(err)
+		}
+		base[file.Name] = string(data)
+	}
+	const surveyPart, choicesPart = "xl/worksheets/sheet1.xml", "xl/worksheets/sheet2.xml"
+	f.Add(readFixture(f, "academy.xlsx"), base[surveyPart], base[choicesPart])
+	f.Add(readFixture(f, "refused.xlsx"), `<worksheet><sheetData><row><c t="inlineStr"><is><t>type</t></is></c></row></sheetData></worksheet>`, "")
+	f.Add([]byte("PK"), `<worksheet><sheetData><row r="1"><c r="A1" t="s"><v>0</v></c><c r="B1" t="s"><v>1</v></c></row><row r="2"><c r="A2" t="str"><v>integer</v></c><c r="B2" t="str"><v>n</v></c><c r="C2" t="str"><v>N</v></c><c r="L2" t="str"><v>. &gt; 1 and . &lt;= 9</v></c></row></sheetData></worksheet>`, base[choicesPart])
+	content := fstest.MapFS{}
+	names, err := fs.Glob(Sample(), territoriesDir+"/*.yaml")
+	if err != nil {
+		f.Fatal(err)
+	}
+	for _, name := range names {
+		data, err := fs.ReadFile(Sample(), name)
+		if err != nil {
+			f.Fatal(err)
+		}
+		content[name] = &fstest.MapFile{Data: data}
+	}
+	f.Fuzz(func(t *testing.T, archive []byte, surveyXML, choicesXML string) {
+		ImportXLSForm(archive, "a.xlsx", XLSFormOptions{})
+		parts := maps.Clone(base)
+		parts[surveyPart], parts[choicesPart] = surveyXML, choicesXML
+		out, diags := ImportXLSForm(zipParts(t, parts), "b.xlsx", academyOptions)
+		if out == nil {
+			if diags.Errors() == 0 {
+				t.Fatal("no YAML and no error")
+			}
+			return
+		}
+		fsys := maps.Clone(content)
+		fsys[surveysDir+"/x.yaml"] = &fstest.MapFile{Data: out}
+		if _, diags := Load(fsys, allLangs); diags.Errors() > 0 {
+			t.Fatalf("the loader refuses the converted survey:\n%s\n%s", diagLines(diags), out)
+		}
+	})
+}
