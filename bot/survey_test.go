@@ -29,7 +29,7 @@ func TestSurveySubmittedOnceWhenTheReplyFails(t *testing.T) {
 	last := fakeapi.TextUpdate(chat, "کورس زبان فرانسوی در شام", "fa")
 	h.handle(last) // the reply fails: the error is the bot's to log, the answer is stored
 	h.fake.FailNext("sendMessage", fakeapi.Fault{}, 0)
-	h.handle(last)                                                      // Telegram redelivers the same update
+	h.handle(last)                                                           // Telegram redelivers the same update
 	h.mustHandle(fakeapi.TextUpdate(chat, "کورس زبان فرانسوی در شام", "fa")) // the person writes it again
 
 	subs, err := h.store.Submissions(h.ctx, "academie-participation")
