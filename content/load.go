@@ -214,6 +214,34 @@ type parsedFile struct {
 	problems Diagnostics
 }
 
+// knownTerritories returns the territories' ids as a set and sorted.
+func knownTerritories(ts []*Territory) (map[string]bool, []string) {
+	known := make(map[string]bool, len(ts))
+	ids := make([]string, 0, len(ts))
+	for _, t := range ts {
+		known[t.ID] = true
+		ids = append(ids, t.ID)
+	}
+	slices.Sort(ids)
+	return known, ids
+}
+
+// eachFile parses the YAML files under dir on every CPU, then calls fn with
+// each parsed root in file order, reporting on that file. per and doc name
+// what a file holds, for messages.
+func (l *loader) eachFile(fsys fs.FS, dir, per string, doc docKind, fn func(root *yaml.Node)) {
+	files := l.list(fsys, dir, per)
+	defer l.endFile()
+	parsed := l.parseAll(fsys, files, doc)
+	for i, name := range files {
+		l.startFile(name)
+		l.pending = append(l.pending, parsed[i].problems...)
+		if parsed[i].root != nil {
+			fn(parsed[i].root)
+		}
+	}
+}
+
 // parseAll reads and parses files on every CPU: the YAML parser is most of the
 // time a load takes. Validation then runs in file order.
 func (l *loader) parseAll(fsys fs.FS, files []string, kind docKind) []parsedFile {

@@ -62,25 +62,10 @@ func weekdayKey(wd time.Weekday) string { return dayKeys[(int(wd)+6)%7] }
 // services reads and validates every service file in fsys. A missing
 // services/ directory is not a problem: the bot then lists no service.
 func (l *loader) services(fsys fs.FS, ts []*Territory, tax *taxonomy) []*Service {
-	files := l.list(fsys, servicesDir, "territory")
-	known := make(map[string]bool, len(ts))
-	var ids []string
-	for _, t := range ts {
-		known[t.ID] = true
-		ids = append(ids, t.ID)
-	}
-	slices.Sort(ids)
+	known, ids := knownTerritories(ts)
 	var all []*Service
 	seen := map[string]*Service{}
-	defer l.endFile()
-	parsed := l.parseAll(fsys, files, servicesDoc)
-	for i, name := range files {
-		l.startFile(name)
-		l.pending = append(l.pending, parsed[i].problems...)
-		root := parsed[i].root
-		if root == nil {
-			continue
-		}
+	l.eachFile(fsys, servicesDir, "territory", servicesDoc, func(root *yaml.Node) {
 		for _, s := range l.serviceFile(root, known, ids, tax) {
 			if first, dup := seen[s.ID]; dup {
 				l.errorf(s.Line, "id: duplicate service %q (first in %s:%d)", s.ID, first.File, first.Line)
@@ -89,7 +74,7 @@ func (l *loader) services(fsys fs.FS, ts []*Territory, tax *taxonomy) []*Service
 			seen[s.ID] = s
 			all = append(all, s)
 		}
-	}
+	})
 	return all
 }
 

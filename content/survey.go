@@ -106,13 +106,19 @@ func (q *Question) Choice(id string) (*Choice, bool) {
 // Options are the answers a button question offers, in order: the choices,
 // "1".."5" for a scale, "yes" and "no"; nil for typed answers.
 func (q *Question) Options() []string {
-	switch q.Type {
+	ids := make([]string, len(q.Choices))
+	for i, c := range q.Choices {
+		ids[i] = c.ID
+	}
+	return answerOptions(q.Type, ids)
+}
+
+// answerOptions are the answers of a question of type typ whose choices
+// have these ids.
+func answerOptions(typ QuestionType, choices []string) []string {
+	switch typ {
 	case Single, Multiple:
-		ids := make([]string, len(q.Choices))
-		for i, c := range q.Choices {
-			ids[i] = c.ID
-		}
-		return ids
+		return choices
 	case Scale:
 		return []string{"1", "2", "3", "4", "5"}
 	case YesNo:
@@ -241,35 +247,21 @@ func (c *Content) Survey(id string) (*Survey, bool) {
 // surveys reads and validates every survey file. A missing surveys/
 // directory is not a problem.
 func (l *loader) surveys(fsys fs.FS, ts []*Territory) []*Survey {
-	files := l.list(fsys, surveysDir, "survey")
-	known := map[string]bool{}
-	var ids []string
-	for _, t := range ts {
-		known[t.ID] = true
-		ids = append(ids, t.ID)
-	}
-	slices.Sort(ids)
+	known, ids := knownTerritories(ts)
 	var out []*Survey
 	seen := map[string]*Survey{}
-	defer l.endFile()
-	parsed := l.parseAll(fsys, files, surveyDoc)
-	for i, name := range files {
-		l.startFile(name)
-		l.pending = append(l.pending, parsed[i].problems...)
-		if parsed[i].root == nil {
-			continue
-		}
-		s := l.survey(parsed[i].root, known, ids)
+	l.eachFile(fsys, surveysDir, "survey", surveyDoc, func(root *yaml.Node) {
+		s := l.survey(root, known, ids)
 		if s == nil || s.ID == "" {
-			continue
+			return
 		}
 		if first, dup := seen[s.ID]; dup {
 			l.errorf(s.Line, "id: duplicate survey %q (first in %s:%d)", s.ID, first.File, first.Line)
-			continue
+			return
 		}
 		seen[s.ID] = s
 		out = append(out, s)
-	}
+	})
 	slices.SortStableFunc(out, func(a, b *Survey) int {
 		if c := a.Opens.Compare(b.Opens); c != 0 {
 			return c

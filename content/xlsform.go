@@ -146,19 +146,11 @@ type xlsQuestion struct {
 
 // options are the answers a condition may name (nil for typed answers).
 func (q *xlsQuestion) options() []string {
-	switch q.typ {
-	case Single, Multiple:
-		ids := make([]string, len(q.choices))
-		for i, c := range q.choices {
-			ids[i] = c.id
-		}
-		return ids
-	case Scale:
-		return []string{"1", "2", "3", "4", "5"}
-	case YesNo:
-		return []string{AnswerYes, AnswerNo}
+	ids := make([]string, len(q.choices))
+	for i, c := range q.choices {
+		ids[i] = c.id
 	}
-	return nil
+	return answerOptions(q.typ, ids)
 }
 
 // ImportXLSForm converts the XLSForm in data (an .xlsx file named name) to a survey file in our YAML format.
