@@ -578,6 +578,7 @@ func (h *harness) mainMenu(chat int64, lang string) string {
 		[]btn{{h.text(lang, "MenuEvents"), "ev:l"}},
 		[]btn{{h.text(lang, "MenuRemind"), "rm:new"}},
 		[]btn{{h.text(lang, "MenuSurveys"), "sv:list"}}, // the sample survey is open on fixedNow
+		[]btn{{h.text(lang, "MenuAskHelp"), "hr:new"}},
 		[]btn{{h.text(lang, "MenuEmergency"), "menu:sos"}},
 		[]btn{{h.text(lang, "MenuTerritory"), "menu:ter"}},
 		[]btn{{h.text(lang, "MenuLanguage"), "menu:lang"}},

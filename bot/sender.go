@@ -459,7 +459,13 @@ func (s *sender) deliver(d flows.Delivery) {
 		}
 	}
 	ctx, cancel := context.WithTimeout(s.life, s.b.cfg.HandleTimeout)
-	_, err := s.b.api.SendMessage(ctx, &tgbot.SendMessageParams{ChatID: d.Bulk.ChatID, Text: d.Bulk.Text})
+	params := &tgbot.SendMessageParams{ChatID: d.Bulk.ChatID, Text: d.Bulk.Text}
+	if kb, err := inlineKeyboard(d.Bulk.Buttons, d.Bulk.ChatID, s.b.signer); err != nil {
+		s.b.metrics.errors.WithLabelValues("keyboard").Inc()
+	} else if kb != nil {
+		params.ReplyMarkup = kb
+	}
+	_, err := s.b.api.SendMessage(ctx, params)
 	cancel()
 	if s.life.Err() != nil {
 		return // the process is gone: the outbox hands d out again

@@ -50,6 +50,7 @@ func registerCore(e *Engine) {
 	registerMeetings(e)
 	registerReminders(e)
 	registerSurveys(e)
+	registerHelp(e)
 	e.AddMenuEntry(MenuEntry{Label: "MenuEmergency", Data: menuFlow + ":sos"})
 	e.AddMenuEntry(MenuEntry{Label: "MenuTerritory", Data: menuFlow + ":ter", Visible: func(t *Turn) bool {
 		return len(t.lib.content.Territories()) > 0
@@ -177,6 +178,7 @@ func (forget) Press(t *Turn, action string) {
 	}
 	switch action {
 	case "yes":
+		withdrawRequests(t)
 		t.Emit(Forgotten{Pseudonym: t.pseudonym()})
 		t.EditOrSend(Reply{MessageID: "ForgetDone", Text: t.T("ForgetDone", nil)})
 		*t.S = *NewSession(t.Now)

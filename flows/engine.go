@@ -73,6 +73,7 @@ type Env struct {
 	Dir   Directory   // nil when there is no store (then staff commands are refused)
 	Cal   Calendar    // nil when there is no store (then meetings and reminders are hidden)
 	Polls SurveyStore // nil when there is no store (then surveys are hidden)
+	Reqs  Requests    // nil when there is no store (then help requests are hidden)
 }
 
 // NewEngine returns an engine with the core flows and the guide registered.

@@ -39,12 +39,13 @@ type memStore struct {
 	reminders []flows.Reminder
 	subs      map[string]map[string]flows.Submission // survey → pseudonym → submission
 	outcomes  map[string]map[string]string           // survey|territory → texts
+	requests  map[string]flows.HelpRequest           // ref → request
 }
 
 func newMemStore() *memStore {
 	return &memStore{sessions: map[int64][]byte{}, roles: map[int64]flows.Role{}, invites: map[string]flows.Invite{}, jobs: map[string]flows.BroadcastQueued{},
 		meetings: map[string]flows.Meeting{}, answers: map[string]map[int64]flows.RSVP{}, waiting: map[string][]int64{},
-		subs: map[string]map[string]flows.Submission{}, outcomes: map[string]map[string]string{}}
+		subs: map[string]map[string]flows.Submission{}, outcomes: map[string]map[string]string{}, requests: map[string]flows.HelpRequest{}}
 }
 
 func (m *memStore) Load(_ context.Context, chat int64) (*flows.Session, error) {
@@ -64,6 +65,12 @@ func (m *memStore) Commit(_ context.Context, chat int64, s *flows.Session, event
 		if g, ok := ev.(flows.RoleGranted); ok {
 			if _, ok := m.invites[g.Token]; !ok {
 				return flows.ErrInviteGone
+			}
+		}
+		if r, ok := ev.(flows.RequestSaved); ok {
+			cur, exists := m.requests[r.Request.Ref]
+			if r.Expect == "" && exists || r.Expect != "" && (!exists || cur.Status != r.Expect) {
+				return fmt.Errorf("request %s: %w", r.Request.Ref, flows.ErrConflict)
 			}
 		}
 	}
@@ -86,6 +93,8 @@ func (m *memStore) Commit(_ context.Context, chat int64, s *flows.Session, event
 			}
 		case flows.SurveyOutcomeSet:
 			m.outcomes[ev.Survey+"|"+ev.Territory] = ev.Texts
+		case flows.RequestSaved:
+			m.requests[ev.Request.Ref] = ev.Request
 		case flows.InviteCreated:
 			m.invites[ev.Invite.Token] = ev.Invite
 		case flows.RoleGranted:
@@ -201,6 +210,39 @@ func (m *memStore) SurveyAudience(ctx context.Context, territory string) ([]flow
 		}
 	}
 	slices.SortFunc(out, func(a, b flows.Recipient) int { return cmp.Compare(a.ChatID, b.ChatID) })
+	return out, nil
+}
+
+func (m *memStore) Request(_ context.Context, ref string) (*flows.HelpRequest, error) {
+	if r, ok := m.requests[ref]; ok {
+		return &r, nil
+	}
+	return nil, nil
+}
+
+func (m *memStore) MyRequests(_ context.Context, chat int64) ([]flows.HelpRequest, error) {
+	var out []flows.HelpRequest
+	for _, r := range m.requests {
+		if r.Requester == chat {
+			out = append(out, r)
+		}
+	}
+	slices.SortFunc(out, func(a, b flows.HelpRequest) int {
+		return cmp.Or(b.Created.Compare(a.Created), cmp.Compare(a.Ref, b.Ref))
+	})
+	return out, nil
+}
+
+func (m *memStore) TerritoryRequests(_ context.Context, territory string, since time.Time) ([]flows.HelpRequest, error) {
+	var out []flows.HelpRequest
+	for _, r := range m.requests {
+		if r.Territory == territory && !r.Created.Before(since) {
+			out = append(out, r)
+		}
+	}
+	slices.SortFunc(out, func(a, b flows.HelpRequest) int {
+		return cmp.Or(a.Created.Compare(b.Created), cmp.Compare(a.Ref, b.Ref))
+	})
 	return out, nil
 }
 

@@ -16,6 +16,7 @@ type Service struct {
 	dir    Directory // nil: no staff features
 	cal    Calendar  // nil: no meetings nor reminders
 	polls  SurveyStore
+	reqs   Requests
 	clock  Clock
 	// OnCorrupt is told when a stored session could not be read and the person
 	// starts afresh (for a log line at the edge); it may be nil.
@@ -28,7 +29,8 @@ func NewService(e *Engine, store Store, clock Clock) *Service {
 	dir, _ := store.(Directory)
 	cal, _ := store.(Calendar)
 	polls, _ := store.(SurveyStore)
-	return &Service{engine: e, store: store, dir: dir, cal: cal, polls: polls, clock: clock}
+	reqs, _ := store.(Requests)
+	return &Service{engine: e, store: store, dir: dir, cal: cal, polls: polls, reqs: reqs, clock: clock}
 }
 
 // ErrUnavailable wraps store failures: the person was told to try again and
@@ -42,6 +44,21 @@ func (s *Service) Handle(ctx context.Context, in Input) ([]Reply, error) {
 	if in.Group {
 		return s.privateOnly(in.LangHint), nil
 	}
+	replies, err := s.handle(ctx, in)
+	if errors.Is(err, ErrConflict) {
+		// Someone else changed what the step read (took the same request):
+		// play it again on fresh data, once.
+		replies, err = s.handle(ctx, in)
+	}
+	if errors.Is(err, ErrConflict) {
+		return s.tryAgain(in.LangHint, ""), fmt.Errorf("%w: %w", ErrUnavailable, err)
+	}
+	return replies, err
+}
+
+// handle is one attempt of Handle; an ErrConflict is returned bare, the
+// other store failures with the replies that say to try again.
+func (s *Service) handle(ctx context.Context, in Input) ([]Reply, error) {
 	now := s.clock.Now()
 	sess, err := s.store.Load(ctx, in.ChatID)
 	switch {
@@ -56,7 +73,7 @@ func (s *Service) Handle(ctx context.Context, in Input) ([]Reply, error) {
 		return s.tryAgain(in.LangHint, ""), fmt.Errorf("%w: load session: %w", ErrUnavailable, err)
 	}
 	lang := sess.Lang
-	env := Env{Ctx: ctx, Now: now, Dir: s.dir, Cal: s.cal, Polls: s.polls}
+	env := Env{Ctx: ctx, Now: now, Dir: s.dir, Cal: s.cal, Polls: s.polls, Reqs: s.reqs}
 	if env.Role, err = s.role(ctx, in.ChatID, now); err != nil {
 		return s.tryAgain(in.LangHint, lang), fmt.Errorf("%w: load role: %w", ErrUnavailable, err)
 	}
@@ -64,7 +81,9 @@ func (s *Service) Handle(ctx context.Context, in Input) ([]Reply, error) {
 	if res.Err != nil {
 		return s.tryAgain(in.LangHint, lang), fmt.Errorf("%w: %w", ErrUnavailable, res.Err)
 	}
-	if err := s.store.Commit(ctx, in.ChatID, res.Session, res.Events); err != nil {
+	if err := s.store.Commit(ctx, in.ChatID, res.Session, res.Events); errors.Is(err, ErrConflict) {
+		return nil, err
+	} else if err != nil {
 		return s.tryAgain(in.LangHint, lang), fmt.Errorf("%w: commit session: %w", ErrUnavailable, err)
 	}
 	return res.Replies, nil

@@ -41,6 +41,7 @@ type Invite struct {
 type StaffMember struct {
 	ChatID int64
 	Role   Role
+	Lang   string // the language they chose; "" when unknown
 }
 
 // AuditEntry is one privileged action: who, what, where, how many — never contents.
@@ -65,9 +66,10 @@ type Recipient struct {
 // Bulk is one message of a bulk job to one person, written to the outbox
 // before it is sent.
 type Bulk struct {
-	Job    string `json:"job"`
-	ChatID int64  `json:"chat"`
-	Text   string `json:"text"`
+	Job     string     `json:"job"`
+	ChatID  int64      `json:"chat"`
+	Text    string     `json:"text"`
+	Buttons [][]Button `json:"buttons,omitempty"` // signed for ChatID when sent
 }
 
 // Job describes a bulk send: who asked, and where to report progress.

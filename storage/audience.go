@@ -193,10 +193,11 @@ func (r *Redis) pruneAudience(ctx context.Context, key string, olderThan time.Ti
 
 // Eligible reports whether a bulk message may still go to its person: a news
 // broadcast only while they are in the audience (news consent, active), a
-// reminder while they still have an active session. Someone who used /stop or
-// /forget after the message was queued gets nothing.
+// reminder or a message about a help request while they still have an
+// active session. Someone who used /stop or /forget after the message was
+// queued gets no news.
 func (r *Redis) Eligible(ctx context.Context, d flows.Delivery) (bool, error) {
-	if strings.HasPrefix(d.Bulk.Job, flows.ReminderJobPrefix) {
+	if strings.HasPrefix(d.Bulk.Job, flows.ReminderJobPrefix) || strings.HasPrefix(d.Bulk.Job, flows.RequestJobPrefix) {
 		s, err := r.Load(ctx, d.Bulk.ChatID)
 		switch {
 		case errors.Is(err, flows.ErrNotFound), errors.Is(err, flows.ErrCorrupt):

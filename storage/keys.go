@@ -228,6 +228,34 @@ func outcomeKey(survey string) string {
 	return keyPrefix + "outc:" + survey
 }
 
+// requestKey holds the JSON of one flows.HelpRequest. It names the person
+// (Requester, for relaying messages) and lives flows.RequestRetention after
+// the request closed or last changed; /forget withdraws it and removes the
+// chat id.
+func requestKey(ref string) string {
+	return keyPrefix + "req:" + ref
+}
+
+// myRequestsKey is the set of a person's request references (personal;
+// same expiry as their latest request; erased by /forget).
+func myRequestsKey(chatID int64) string {
+	return keyPrefix + "myreq:" + strconv.FormatInt(chatID, 10)
+}
+
+// territoryRequestsKey is a sorted set of a territory's request references
+// by creation time (ms); references older than twice the retention are
+// trimmed on every write (no personal data).
+func territoryRequestsKey(territory string) string {
+	return keyPrefix + "reqs:" + territory
+}
+
+// needsKey is a hash of "need|created" and "need|resolved" → count for one
+// territory and month (aggregate, no TTL): what remains of the requests
+// once they are erased.
+func needsKey(territory string, at time.Time) string {
+	return keyPrefix + "needs:" + territory + ":" + at.UTC().Format("2006-01")
+}
+
 // occurrenceKey marks one occurrence of a scheduled task as claimed by a
 // replica. It names no one and lives the TTL given to ClaimOccurrence.
 func occurrenceKey(name string, at time.Time) string {
@@ -246,5 +274,6 @@ func userKeys(chatID int64) []string {
 		roleKey(chatID),
 		myMeetingsKey(chatID),
 		myRemindersKey(chatID),
+		myRequestsKey(chatID),
 	}
 }

@@ -77,13 +77,39 @@ func (c *commit) enqueue(ctx context.Context, p redis.Pipeliner, e flows.Broadca
 	p.HSet(ctx, key, fields...)
 	p.Expire(ctx, key, JobTTL)
 	for _, m := range e.Messages {
+		buttons, err := encodeButtons(m.Buttons)
+		if err != nil {
+			return err
+		}
 		p.XAdd(ctx, &redis.XAddArgs{
 			Stream: outboxKey,
 			ID:     "*",
-			Values: []any{"job", e.Job.ID, "chat", m.ChatID, "text", m.Text, "attempt", 1},
+			Values: []any{"job", e.Job.ID, "chat", m.ChatID, "text", m.Text, "attempt", 1, "buttons", buttons},
 		})
 	}
 	return nil
+}
+
+// encodeButtons is the JSON of a bulk message's buttons, "" when none.
+func encodeButtons(rows [][]flows.Button) (string, error) {
+	if len(rows) == 0 {
+		return "", nil
+	}
+	b, err := json.Marshal(rows)
+	if err != nil {
+		return "", fmt.Errorf("encode buttons: %w", err)
+	}
+	return string(b), nil
+}
+
+// decodeButtons reads encodeButtons; unreadable buttons are dropped and
+// the text still goes out.
+func decodeButtons(s string) [][]flows.Button {
+	var rows [][]flows.Button
+	if s == "" || json.Unmarshal([]byte(s), &rows) != nil {
+		return nil
+	}
+	return rows
 }
 
 // promote moves up to ARGV[1] deliveries due by the server's clock from the
@@ -97,7 +123,9 @@ for _, m in ipairs(due) do
   local ok, d = pcall(cjson.decode, m)
   if ok and type(d) == 'table' and type(d.job) == 'string' and type(d.chat) == 'string'
       and type(d.text) == 'string' and type(d.attempt) == 'string' then
-    redis.call('XADD', KEYS[2], '*', 'job', d.job, 'chat', d.chat, 'text', d.text, 'attempt', d.attempt)
+    local buttons = d.buttons
+    if type(buttons) ~= 'string' then buttons = '' end
+    redis.call('XADD', KEYS[2], '*', 'job', d.job, 'chat', d.chat, 'text', d.text, 'attempt', d.attempt, 'buttons', buttons)
   end
   redis.call('ZREM', KEYS[1], m)
 end
@@ -148,6 +176,7 @@ type laterEntry struct {
 	Chat    string `json:"chat"`
 	Text    string `json:"text"`
 	Attempt string `json:"attempt"`
+	Buttons string `json:"buttons,omitempty"` // encodeButtons
 }
 
 // Claim returns up to n messages for consumer to send: first the retries
@@ -282,7 +311,7 @@ func decodeDelivery(m redis.XMessage) (flows.Delivery, error) {
 	}
 	return flows.Delivery{
 		ID:      m.ID,
-		Bulk:    flows.Bulk{Job: job, ChatID: chat, Text: stringField(m.Values, "text")},
+		Bulk:    flows.Bulk{Job: job, ChatID: chat, Text: stringField(m.Values, "text"), Buttons: decodeButtons(stringField(m.Values, "buttons"))},
 		Attempt: int(attempt),
 	}, nil
 }
@@ -313,12 +342,17 @@ func (r *Redis) Finish(ctx context.Context, d flows.Delivery, outcome flows.Outc
 // Claim returns once at has passed. Retrying a delivery already settled does
 // nothing.
 func (r *Redis) Retry(ctx context.Context, d flows.Delivery, at time.Time) error {
+	buttons, err := encodeButtons(d.Bulk.Buttons)
+	if err != nil {
+		return fmt.Errorf("retry: %w", err)
+	}
 	member, err := json.Marshal(laterEntry{
 		From:    d.ID,
 		Job:     d.Bulk.Job,
 		Chat:    strconv.FormatInt(d.Bulk.ChatID, 10),
 		Text:    d.Bulk.Text,
 		Attempt: strconv.Itoa(d.Attempt + 1),
+		Buttons: buttons,
 	})
 	if err != nil {
 		return fmt.Errorf("retry: %w", err)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"reflect"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -23,6 +24,10 @@ func broadcast(id string, n int, text string) flows.BroadcastQueued {
 	}}
 	for i := range n {
 		e.Messages = append(e.Messages, flows.Bulk{Job: id, ChatID: int64(i + 1), Text: fmt.Sprintf("%s %d", text, i+1)})
+	}
+	if n > 0 {
+		// Buttons travel with the message, through retries too.
+		e.Messages[0].Buttons = [][]flows.Button{{{Text: "Je le prends", Data: "hs:take:DIJ-1234"}}, {{Text: "Passer", Data: "hs:pass:DIJ-1234"}}}
 	}
 	return e
 }
@@ -104,7 +109,7 @@ func TestBroadcastQueued(t *testing.T) {
 		t.Fatalf("claimed %d, want 53", len(ds))
 	}
 	d := ds[0]
-	if d.Bulk != e.Messages[0] || d.Attempt != 1 || d.ID == "" || !d.NotBefore.IsZero() {
+	if !reflect.DeepEqual(d.Bulk, e.Messages[0]) || d.Attempt != 1 || d.ID == "" || !d.NotBefore.IsZero() {
 		t.Errorf("first delivery %+v, want %+v at attempt 1", d, e.Messages[0])
 	}
 
@@ -223,7 +228,7 @@ func TestClaimAfterCrash(t *testing.T) {
 		t.Fatalf("b reclaimed %d, want 20", len(got))
 	}
 	for i, d := range got {
-		if d.ID != dead[i].ID || d.Bulk != dead[i].Bulk || d.Attempt != 1 {
+		if d.ID != dead[i].ID || !reflect.DeepEqual(d.Bulk, dead[i].Bulk) || d.Attempt != 1 {
 			t.Errorf("reclaimed %+v, want %+v", d, dead[i])
 		}
 	}
@@ -309,7 +314,7 @@ func TestRetry(t *testing.T) {
 	}
 
 	got := claim(t, r, "b", 10, time.Minute)
-	if len(got) != 1 || got[0].Bulk != ds[1].Bulk || got[0].Attempt != 2 || got[0].ID == ds[1].ID {
+	if len(got) != 1 || !reflect.DeepEqual(got[0].Bulk, ds[1].Bulk) || got[0].Attempt != 2 || got[0].ID == ds[1].ID {
 		t.Fatalf("claimed %+v, want only the due retry of %+v at attempt 2", got, ds[1])
 	}
 	if ds := claim(t, r, "b", 10, time.Minute); len(ds) != 0 {
@@ -317,7 +322,7 @@ func TestRetry(t *testing.T) {
 	}
 	time.Sleep(time.Until(due) + 50*time.Millisecond)
 	late := claim(t, r, "b", 10, time.Minute)
-	if len(late) != 1 || late[0].Bulk != ds[0].Bulk || late[0].Attempt != 2 {
+	if len(late) != 1 || !reflect.DeepEqual(late[0].Bulk, ds[0].Bulk) || late[0].Attempt != 2 {
 		t.Fatalf("claimed %+v, want the retry of %+v at attempt 2", late, ds[0])
 	}
 	if err := r.Retry(ctx, late[0], time.Now()); err != nil {

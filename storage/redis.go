@@ -257,7 +257,7 @@ func normalizeEvents(events []flows.Event) ([]flows.Event, bool, error) {
 		case flows.SourceScanned, flows.FeedbackGiven, flows.InviteCreated, flows.RoleGranted,
 			flows.RoleRevoked, flows.Audited, flows.BroadcastQueued, flows.MeetingCreated,
 			flows.RSVPGiven, flows.RemindersScheduled, flows.RemindersCancelled,
-			flows.SurveySubmitted, flows.SurveyOutcomeSet:
+			flows.SurveySubmitted, flows.SurveyOutcomeSet, flows.RequestSaved:
 			out = append(out, v)
 		case flows.Forgotten:
 			forget = true
@@ -265,7 +265,7 @@ func normalizeEvents(events []flows.Event) ([]flows.Event, bool, error) {
 		case *flows.SourceScanned, *flows.FeedbackGiven, *flows.Forgotten, *flows.InviteCreated,
 			*flows.RoleGranted, *flows.RoleRevoked, *flows.Audited, *flows.BroadcastQueued,
 			*flows.MeetingCreated, *flows.RSVPGiven, *flows.RemindersScheduled, *flows.RemindersCancelled,
-			*flows.SurveySubmitted, *flows.SurveyOutcomeSet:
+			*flows.SurveySubmitted, *flows.SurveyOutcomeSet, *flows.RequestSaved:
 			d, ok := deref(v)
 			if !ok {
 				return nil, false, fmt.Errorf("nil event %T", e)
@@ -312,6 +312,8 @@ func deref(e flows.Event) (flows.Event, bool) {
 		return derefOf(p)
 	case *flows.SurveyOutcomeSet:
 		return derefOf(p)
+	case *flows.RequestSaved:
+		return derefOf(p)
 	}
 	return nil, false
 }
@@ -344,6 +346,8 @@ type commit struct {
 
 	pseudonym string   // the forgotten person's survey pseudonym
 	surveys   []string // the surveys they answered
+
+	previous map[string]*flows.HelpRequest // ref → the request as it was before this commit; nil when new
 }
 
 // watchKeys lists the keys whose current value decides what Commit writes.
@@ -374,6 +378,8 @@ func (c *commit) watchKeys() []string {
 			add(jobKey(e.Job.ID))
 		case flows.RSVPGiven:
 			add(meetingKey(e.MeetingID))
+		case flows.RequestSaved:
+			add(requestKey(e.Request.Ref))
 		}
 	}
 	return keys
@@ -387,6 +393,7 @@ func (c *commit) reset() {
 	c.meetings = map[string]*flows.Meeting{}
 	c.answered = nil
 	c.surveys = nil
+	c.previous = map[string]*flows.HelpRequest{}
 }
 
 // read fetches, under WATCH, what the events depend on.
@@ -427,6 +434,10 @@ func (c *commit) read(ctx context.Context, tx *redis.Tx) error {
 				return fmt.Errorf("read job: %w", err)
 			}
 			c.jobs[e.Job.ID] = n == 1
+		case flows.RequestSaved:
+			if err := c.readRequest(ctx, tx, e); err != nil {
+				return err
+			}
 		}
 	}
 	return nil
@@ -499,6 +510,10 @@ func (c *commit) queue(ctx context.Context, p redis.Pipeliner) error {
 			}
 		case flows.SurveyOutcomeSet:
 			if err := queueOutcome(ctx, p, e); err != nil {
+				return err
+			}
+		case flows.RequestSaved:
+			if err := c.queueRequest(ctx, p, e); err != nil {
 				return err
 			}
 		default:

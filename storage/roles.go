@@ -94,6 +94,9 @@ func (r *Redis) Staff(ctx context.Context, territory string) ([]flows.StaffMembe
 		}
 		staff = append(staff, flows.StaffMember{ChatID: chats[i], Role: role})
 	}
+	if err := r.staffLanguages(ctx, staff); err != nil {
+		return nil, err
+	}
 	slices.SortFunc(staff, func(a, b flows.StaffMember) int {
 		if c := a.Role.Since.Compare(b.Role.Since); c != 0 {
 			return c
@@ -101,6 +104,31 @@ func (r *Redis) Staff(ctx context.Context, territory string) ([]flows.StaffMembe
 		return compareInt64(a.ChatID, b.ChatID)
 	})
 	return staff, nil
+}
+
+// staffLanguages sets each member's language from their session, when
+// they have one: messages about requests reach them in it.
+func (r *Redis) staffLanguages(ctx context.Context, staff []flows.StaffMember) error {
+	if len(staff) == 0 {
+		return nil
+	}
+	keys := make([]string, len(staff))
+	for i, m := range staff {
+		keys[i] = sessionKey(m.ChatID)
+	}
+	raws, err := r.c.MGet(ctx, keys...).Result()
+	if err != nil {
+		return fmt.Errorf("load staff languages: %w", err)
+	}
+	for i, raw := range raws {
+		var s struct {
+			Lang string `json:"lang"`
+		}
+		if v, ok := raw.(string); ok && json.Unmarshal([]byte(v), &s) == nil && s.Lang != "" {
+			staff[i].Lang = s.Lang
+		}
+	}
+	return nil
 }
 
 func compareInt64(a, b int64) int {

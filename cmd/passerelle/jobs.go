@@ -55,6 +55,7 @@ type scheduler struct {
 	store     *storage.Redis
 	reminders *flows.ReminderJob
 	invites   *flows.SurveyInviteJob
+	followUp  *flows.RequestFollowUpJob
 	log       *slog.Logger
 }
 
@@ -63,11 +64,12 @@ const (
 	jobReminders = "reminders"
 	jobPrune     = "prune-audience"
 	jobInvites   = "survey-invites"
+	jobFollowUp  = "request-follow-up"
 )
 
 func newScheduler(store *storage.Redis, engine *flows.Engine, tz *time.Location, log *slog.Logger) (*scheduler, error) {
 	s := &scheduler{store: store, reminders: &flows.ReminderJob{Engine: engine, Store: store},
-		invites: &flows.SurveyInviteJob{Engine: engine, Store: store}, log: log}
+		invites: &flows.SurveyInviteJob{Engine: engine, Store: store}, followUp: &flows.RequestFollowUpJob{Engine: engine, Store: store}, log: log}
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	s.cron = cron.New(cron.WithLocation(tz), cron.WithChain(cron.Recover(cronLogger{log})))
 	// Reminders are due at absolute instants: a tick every minute sends what
@@ -80,6 +82,11 @@ func newScheduler(store *storage.Redis, engine *flows.Engine, tz *time.Location,
 	// soon enough, and each goes out once whatever the ticks.
 	if _, err := s.cron.AddFunc("@every 10m", func() { s.run(jobInvites, 10*time.Minute, s.tickInvites) }); err != nil {
 		return nil, fmt.Errorf("schedule survey invitations: %w", err)
+	}
+	// Follow-ups are due days after a change: every 15 minutes is soon
+	// enough, and each goes out once whatever the ticks.
+	if _, err := s.cron.AddFunc("@every 15m", func() { s.run(jobFollowUp, 15*time.Minute, s.tickFollowUp) }); err != nil {
+		return nil, fmt.Errorf("schedule request follow-ups: %w", err)
 	}
 	// 04:30 exists once every day in Europe/Paris (the changes are at 02:00–03:00).
 	if _, err := s.cron.AddFunc("30 4 * * *", func() { s.run(jobPrune, 24*time.Hour, s.prune) }); err != nil {
@@ -127,6 +134,14 @@ func (s *scheduler) tickInvites(ctx context.Context, now time.Time) error {
 	n, err := s.invites.Run(ctx, now)
 	if n > 0 {
 		s.log.Info("survey invitations queued", "count", n)
+	}
+	return err
+}
+
+func (s *scheduler) tickFollowUp(ctx context.Context, now time.Time) error {
+	n, err := s.followUp.Run(ctx, now)
+	if n > 0 {
+		s.log.Info("request follow-ups queued", "count", n)
 	}
 	return err
 }

@@ -28,6 +28,9 @@ Usage:
   passerelle export --survey ID [--format csv|json]
                                 write a survey's submissions (pseudonymous) to stdout; needs REDIS_URL
                                 and the content folder the bot uses. CSV is UTF-8 with a BOM (Excel)
+  passerelle export --needs [--territory ID]
+                                write the help requests (reference, need, language, status, partner,
+                                times, feedback; no chat id, no description) as CSV
   passerelle help               this text
 
 Environment (serve; chat and check read PASSERELLE_CONTENT_DIR only; export also REDIS_URL):

@@ -1,0 +1,161 @@
+package bot
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/territoires-integration/passerelle/bot/fakeapi"
+	"github.com/territoires-integration/passerelle/flows"
+)
+
+// TestHelpRequestThroughTelegram plays a whole help request against the fake
+// Bot API, with the outbox in Redis and the paced sender running: a person
+// writing in Dari, two partner staff of Dijon writing in French who press
+// "I take it" at the same moment, a canned reply that reaches the person in
+// Dari, the person's answer, the resolution and the feedback question.
+// Partner staff of Lyon see nothing; forged buttons change nothing.
+func TestHelpRequestThroughTelegram(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, harnessOpts{})
+	ctx := h.ctx
+	const person, cesam, metropole, lyon = 4100010001, 4100010002, 4100010003, 4100010004
+	now := h.clock.Now()
+	consents := map[flows.Purpose]flows.Consent{flows.PurposeNews: {At: now, Notice: flows.NoticeVersion}}
+	h.seed(person, &flows.Session{Lang: "fa", Territory: "dijon", Onboarded: true, Consents: consents})
+	for chat, role := range map[int64]flows.Role{
+		cesam:     {Kind: flows.RolePartner, Territory: "dijon", Org: "cesam", Since: now},
+		metropole: {Kind: flows.RolePartner, Territory: "dijon", Org: "metropole", Since: now},
+		lyon:      {Kind: flows.RolePartner, Territory: "lyon", Org: "metropole", Since: now},
+	} {
+		h.seed(chat, &flows.Session{Lang: "fr", Territory: role.Territory, Onboarded: true})
+		token := fmt.Sprintf("tok%d", chat)
+		inv := flows.Invite{Token: token, Role: role, Expires: now.Add(time.Hour)}
+		if err := h.store.Commit(ctx, chat, h.session(chat), []flows.Event{flows.InviteCreated{Invite: inv}}); err != nil {
+			t.Fatal(err)
+		}
+		if err := h.store.Commit(ctx, chat, h.session(chat), []flows.Event{flows.RoleGranted{ChatID: chat, Role: role, Token: token}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	run := &rig{tb: t, h: h, out: h.store, lim: newMemLimiter()}
+	h.bot.cfg.Limiter = run.lim
+	run.start(run.config("a"))
+
+	tap := func(chat int64, data string) {
+		t.Helper()
+		signed, ok := h.bot.signer.Sign(chat, data)
+		if !ok {
+			t.Fatalf("%q does not fit a button", data)
+		}
+		h.mustHandle(fakeapi.CallbackUpdate(chat, 1, signed, "fa"))
+	}
+	say := func(chat int64, text string) { t.Helper(); h.mustHandle(fakeapi.TextUpdate(chat, text, "fa")) }
+	waitText := func(chat int64, want string) fakeapi.Message {
+		t.Helper()
+		var found fakeapi.Message
+		h.eventually(fmt.Sprintf("chat %d to receive %q", chat, want), func() bool {
+			for _, m := range h.fake.Messages(chat) {
+				if strings.Contains(m.Text, want) {
+					found = m
+					return true
+				}
+			}
+			return false
+		})
+		return found
+	}
+
+	// The person asks for help with housing, in Dari.
+	tap(person, "hr:new")
+	tap(person, "hr:n:housing")
+	say(person, "در کمپ زندگی می‌کنیم و دنبال خانه هستیم.")
+	tap(person, "hr:ok")
+	reqs, err := h.store.MyRequests(ctx, person)
+	if err != nil || len(reqs) != 1 {
+		t.Fatalf("requests %+v, %v", reqs, err)
+	}
+	ref := reqs[0].Ref
+	waitText(person, ref) // the confirmation
+
+	// Both partners of Dijon receive it, in French, with the need and the
+	// description but nothing about the person's account.
+	offer1 := waitText(cesam, ref)
+	offer2 := waitText(metropole, ref)
+	for _, m := range []fakeapi.Message{offer1, offer2} {
+		if !strings.Contains(m.Text, "Logement") || !strings.Contains(m.Text, "دنبال خانه") || strings.Contains(m.Text, "4100010001") {
+			t.Errorf("staff message %q", m.Text)
+		}
+	}
+
+	// They press "I take it" at the same moment.
+	takes := []map[string]any{
+		fakeapi.CallbackUpdate(cesam, offer1.ID, h.press(cesam, offer1.Markup, "hs:take:"+ref), "fr"),
+		fakeapi.CallbackUpdate(metropole, offer2.ID, h.press(metropole, offer2.Markup, "hs:take:"+ref), "fr"),
+	}
+	var wg sync.WaitGroup
+	for _, u := range takes {
+		wg.Add(1)
+		go func() { defer wg.Done(); h.handle(u) }()
+	}
+	wg.Wait()
+	req, _ := h.store.Request(ctx, ref)
+	winner, loser := int64(cesam), int64(metropole)
+	if req.Org == "metropole" {
+		winner, loser = loser, winner
+	}
+	if req.Status != flows.StatusTaken || req.Staff != winner {
+		t.Fatalf("after both takes: %+v", req)
+	}
+	winnerName := map[int64]string{cesam: "Cesam", metropole: "Dijon Métropole"}[winner]
+	waitText(loser, "déjà été prise par "+winnerName)
+	waitText(winner, "est à votre organisation")
+	waitText(person, winnerName)
+
+	// The winner sends the documents to bring: it reaches the person in Dari.
+	tap(winner, "hs:docs:"+ref)
+	h.mustHandle(fakeapi.TextUpdate(winner, "Titre de séjour, avis d'imposition", "fr"))
+	docs := h.msgs.Text("fa", "ReqDocs", map[string]any{"Org": winnerName, "Ref": ref, "Documents": "Titre de séjour, avis d'imposition"})
+	got := waitText(person, "Titre de séjour")
+	if got.Text != docs {
+		t.Errorf("the person received %q, want %q", got.Text, docs)
+	}
+
+	// The person answers with the button under that message.
+	h.mustHandle(fakeapi.CallbackUpdate(person, got.ID, h.press(person, got.Markup, "hr:ans:"+ref), "fa"))
+	say(person, "تشکر، فردا می‌آورم.")
+	waitText(winner, "تشکر، فردا می‌آورم.")
+
+	// Solved: the person is told in Dari, then asked once whether it helped.
+	tap(winner, "hs:solved:"+ref)
+	waitText(person, h.msgs.Text("fa", "ReqSolved", map[string]any{"Org": winnerName, "Ref": ref}))
+	job := &flows.RequestFollowUpJob{Engine: h.engine, Store: h.store}
+	if n, err := job.Run(ctx, time.Now().Add(25*time.Hour)); err != nil || n != 1 {
+		t.Fatalf("follow-up queued %d, %v", n, err)
+	}
+	question := waitText(person, h.msgs.Text("fa", "ReqFeedbackAsk", map[string]any{"Ref": ref}))
+	h.mustHandle(fakeapi.CallbackUpdate(person, question.ID, h.press(person, question.Markup, "hr:fb:"+ref+":partly"), "fa"))
+	req, _ = h.store.Request(ctx, ref)
+	if req.Status != flows.StatusResolved || req.Feedback != "partly" {
+		t.Fatalf("at the end: %+v", req)
+	}
+
+	// Forged buttons change nothing: the person cannot take requests, Lyon
+	// cannot act on Dijon's, a tampered signature is refused.
+	before, _ := json.Marshal(req)
+	tap(person, "hs:take:"+ref)
+	tap(lyon, "hs:solved:"+ref)
+	h.mustHandle(fakeapi.CallbackUpdate(lyon, 1, strings.Replace(h.press(cesam, offer1.Markup, "hs:take:"+ref), "take", "pass", 1), "fr"))
+	after, _ := h.store.Request(ctx, ref)
+	if a, _ := json.Marshal(after); string(a) != string(before) {
+		t.Errorf("a forged button changed the request:\n%s\n%s", before, a)
+	}
+	for _, m := range h.fake.Messages(lyon) {
+		if strings.Contains(m.Text, ref) {
+			t.Errorf("Lyon's partner saw Dijon's request: %q", m.Text)
+		}
+	}
+}

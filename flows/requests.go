@@ -1,0 +1,86 @@
+package flows
+
+import (
+	"context"
+	"errors"
+	"time"
+)
+
+// Help requests: a newcomer's need, shared with the partner organisations
+// of their territory, taken by one of them and followed up through the bot.
+
+// RequestStatus is where a help request stands.
+type RequestStatus string
+
+// The statuses of a help request.
+const (
+	StatusNew       RequestStatus = "new"       // waiting for a partner
+	StatusTaken     RequestStatus = "taken"     // a partner took it
+	StatusProgress  RequestStatus = "progress"  // the partner wrote to the person
+	StatusResolved  RequestStatus = "resolved"  // the partner found a solution
+	StatusClosed    RequestStatus = "closed"    // closed without a solution (Outcome says why)
+	StatusWithdrawn RequestStatus = "withdrawn" // the person used /forget
+)
+
+// Open reports whether the request still waits for something.
+func (s RequestStatus) Open() bool {
+	return s == StatusNew || s == StatusTaken || s == StatusProgress
+}
+
+// HelpRequest is one request for help. Requester is the only link to the
+// person: it is never shown to staff, who see the reference, the need, the
+// language and the description the person agreed to share.
+type HelpRequest struct {
+	Ref         string        `json:"ref"` // e.g. DIJ-4821
+	Territory   string        `json:"ter"`
+	Need        string        `json:"need"` // a need id, or "theme:<data·inclusion id>"
+	Lang        string        `json:"lang"`
+	Description string        `json:"desc,omitempty"`
+	Requester   int64         `json:"chat,omitempty"` // 0 once withdrawn
+	Status      RequestStatus `json:"status"`
+	Outcome     string        `json:"outcome,omitempty"` // closed: "cannot-help"
+	Org         string        `json:"org,omitempty"`     // the organisation that took it
+	Staff       int64         `json:"staff,omitempty"`   // the staff member who took it
+	Passed      []string      `json:"passed,omitempty"`  // organisations that passed
+	Feedback    string        `json:"fb,omitempty"`      // "yes", "partly", "no"
+	Created     time.Time     `json:"created"`
+	Taken       time.Time     `json:"taken,omitzero"`
+	Updated     time.Time     `json:"updated"` // the last message or change
+	Closed      time.Time     `json:"closed,omitzero"`
+}
+
+// MaxOpenRequests bounds the open requests of one person.
+const MaxOpenRequests = 3
+
+// RequestRetention is how long a request is kept after it closed.
+const RequestRetention = 365 * 24 * time.Hour
+
+// RequestJobPrefix starts the outbox job id of every message about a
+// request; such a message goes to anyone still using the bot.
+const RequestJobPrefix = "req:"
+
+// Help request events, recorded by the store with the session.
+type (
+	// RequestSaved stores the request as it now is. Expect is the status
+	// it must still have in the store (ignored for a new request): when
+	// another staff member changed it meanwhile, Commit fails with an error
+	// wrapping ErrConflict and nothing is written.
+	RequestSaved struct {
+		Request HelpRequest
+		Expect  RequestStatus
+	}
+)
+
+func (RequestSaved) isEvent() {}
+
+// ErrConflict is returned by Commit when what a step read changed before it
+// could be written (another staff member took the same request): the step
+// is played again on fresh data.
+var ErrConflict = errors.New("changed meanwhile")
+
+// Requests answers what the help-request features ask of the store.
+type Requests interface {
+	Request(ctx context.Context, ref string) (*HelpRequest, error)                                   // nil, nil when unknown
+	MyRequests(ctx context.Context, chatID int64) ([]HelpRequest, error)                             // the person's requests still kept, newest first
+	TerritoryRequests(ctx context.Context, territory string, since time.Time) ([]HelpRequest, error) // created since, oldest first
+}
