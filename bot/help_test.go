@@ -3,13 +3,17 @@ package bot
 import (
 	"encoding/json"
 	"fmt"
+	"io/fs"
 	"strings"
 	"sync"
 	"testing"
+	"testing/fstest"
 	"time"
 
 	"github.com/territoires-integration/passerelle/bot/fakeapi"
+	"github.com/territoires-integration/passerelle/content"
 	"github.com/territoires-integration/passerelle/flows"
+	"github.com/territoires-integration/passerelle/locales"
 )
 
 // TestHelpRequestThroughTelegram plays a whole help request against the fake
@@ -158,4 +162,91 @@ func TestHelpRequestThroughTelegram(t *testing.T) {
 			t.Errorf("Lyon's partner saw Dijon's request: %q", m.Text)
 		}
 	}
+}
+
+// TestHelpRequestInCoordinationGroup: Dijon's file sends new requests to a
+// coordination group only; a partner takes one from the group and is
+// answered in private, and the group sees who took it.
+func TestHelpRequestInCoordinationGroup(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, harnessOpts{})
+	const group = -1001234567890
+	fsys := fstest.MapFS{}
+	err := fs.WalkDir(content.Sample(), ".", func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		data, err := fs.ReadFile(content.Sample(), p)
+		if p == "territories/dijon.yaml" {
+			data = append(data, fmt.Sprintf("requests:\n  group: %d\n  private: false\n", group)...)
+		}
+		fsys[p] = &fstest.MapFile{Data: data}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, diags := content.Load(fsys, locales.Codes())
+	if c == nil {
+		t.Fatal(diags)
+	}
+	if err := h.engine.SetContent(c); err != nil {
+		t.Fatal(err)
+	}
+	ctx := h.ctx
+	const person, cesam = 4100020001, 4100020002
+	now := h.clock.Now()
+	h.seed(person, &flows.Session{Lang: "uk", Territory: "dijon", Onboarded: true})
+	h.seed(cesam, &flows.Session{Lang: "fr", Territory: "dijon", Onboarded: true})
+	role := flows.Role{Kind: flows.RolePartner, Territory: "dijon", Org: "cesam", Since: now}
+	inv := flows.Invite{Token: "tok", Role: role, Expires: now.Add(time.Hour)}
+	for _, ev := range []flows.Event{flows.InviteCreated{Invite: inv}, flows.RoleGranted{ChatID: cesam, Role: role, Token: "tok"}} {
+		if err := h.store.Commit(ctx, cesam, h.session(cesam), []flows.Event{ev}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	run := &rig{tb: t, h: h, out: h.store, lim: newMemLimiter()}
+	h.bot.cfg.Limiter = run.lim
+	run.start(run.config("a"))
+	for _, data := range []string{"hr:new", "hr:n:french", "hr:skip", "hr:ok"} {
+		signed, _ := h.bot.signer.Sign(person, data)
+		h.mustHandle(fakeapi.CallbackUpdate(person, 1, signed, "uk"))
+	}
+	reqs, _ := h.store.MyRequests(ctx, person)
+	if len(reqs) != 1 {
+		t.Fatalf("requests %+v", reqs)
+	}
+	ref := reqs[0].Ref
+	h.eventually("the request in the group", func() bool { return len(h.fake.Messages(group)) == 1 })
+	posted := h.fake.Messages(group)[0]
+	if !strings.Contains(posted.Text, ref) || !strings.Contains(posted.Text, "Українська") {
+		t.Errorf("group message %q", posted.Text)
+	}
+	if n := len(h.fake.Messages(cesam)); n != 0 {
+		t.Errorf("the partner also got %d private messages, the file says group only", n)
+	}
+
+	// The partner presses "I take it" in the group.
+	press := fakeapi.CallbackUpdate(cesam, posted.ID, h.press(group, posted.Markup, "hs:take:"+ref), "fr")
+	press["callback_query"].(map[string]any)["message"].(map[string]any)["chat"] = map[string]any{"id": group, "type": "supergroup", "title": "Coordination Dijon"}
+	h.mustHandle(press)
+	if req, _ := h.store.Request(ctx, ref); req.Org != "cesam" || req.Staff != cesam {
+		t.Fatalf("after the take in the group: %+v", req)
+	}
+	h.eventually("the taker's private answer", func() bool {
+		for _, m := range h.fake.Messages(cesam) {
+			if strings.Contains(m.Text, "est à votre organisation") {
+				return true
+			}
+		}
+		return false
+	})
+	h.eventually("the group to see who took it", func() bool {
+		for _, m := range h.fake.Messages(group) {
+			if strings.Contains(m.Text, "prise par Cesam") {
+				return true
+			}
+		}
+		return false
+	})
 }

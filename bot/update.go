@@ -8,7 +8,10 @@ import (
 
 // toInput turns an update into a flow input. ok is false for updates Passerelle
 // ignores (channel posts, edits, other bots…). Inputs from group chats are
-// marked Group: only the "private only" answer goes there.
+// marked Group: only the "private only" answer goes there. A button the bot
+// posted in a group (a help request in a coordination group) is signed for
+// the group: it is acted on as the presser and answered in their private
+// chat; the flow decides whether they may press it.
 func toInput(u *models.Update, botUsername string, signer *Signer) (in flows.Input, callbackID string, ok bool) {
 	switch {
 	case u.Message != nil:
@@ -40,8 +43,17 @@ func toInput(u *models.Update, botUsername string, signer *Signer) (in flows.Inp
 		if msg == nil && q.Message.InaccessibleMessage != nil {
 			msg = &models.Message{ID: q.Message.InaccessibleMessage.MessageID, Chat: q.Message.InaccessibleMessage.Chat}
 		}
-		if msg == nil || msg.Chat.Type != models.ChatTypePrivate {
+		if msg == nil {
 			return in, q.ID, false
+		}
+		if msg.Chat.Type != models.ChatTypePrivate {
+			// Anything else pressed in a group is only acknowledged: its
+			// members may never have written to the bot.
+			data, valid := signer.Verify(msg.Chat.ID, q.Data)
+			if !valid || q.From.ID <= 0 || q.From.IsBot {
+				return in, q.ID, false
+			}
+			return flows.Input{ChatID: q.From.ID, Kind: flows.KindButton, LangHint: q.From.LanguageCode, Data: data}, q.ID, true
 		}
 		in = flows.Input{ChatID: msg.Chat.ID, Kind: flows.KindButton, LangHint: q.From.LanguageCode, MessageID: msg.ID}
 		data, valid := signer.Verify(q.From.ID, q.Data)

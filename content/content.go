@@ -92,8 +92,13 @@ type Territory struct {
 	Kind    string            // CTAI, CTAIR, PTAI or PTAIR
 	Names   map[string]string // language code to name; "fr" is always set
 	Sources []Source          // in file order
-	File    string            // the file it was read from
-	Line    int               // the line of its id
+	// RequestGroup is the Telegram group where new help requests are posted
+	// (0: none); RequestPrivate says whether each partner staff member also
+	// receives them in private (the default).
+	RequestGroup   int64
+	RequestPrivate bool
+	File           string // the file it was read from
+	Line           int    // the line of its id
 }
 
 // Name returns the territory's name in lang, or in French when it has no translation.

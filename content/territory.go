@@ -2,6 +2,7 @@ package content
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
@@ -11,8 +12,9 @@ import (
 var territoryKinds = []string{"CTAI", "CTAIR", "PTAI", "PTAIR"}
 
 var (
-	territoryKeys = []string{"id", "kind", "name", "sources"}
+	territoryKeys = []string{"id", "kind", "name", "sources", "requests"}
 	sourceKeys    = []string{"id", "name"}
+	requestsKeys  = []string{"group", "private"}
 )
 
 const (
@@ -56,7 +58,43 @@ func (l *loader) territory(root *yaml.Node) *Territory {
 	if v, ok := fields["sources"]; ok {
 		t.Sources = l.sources(v, t.ID)
 	}
+	t.RequestPrivate = true
+	if v, ok := fields["requests"]; ok {
+		l.requestDelivery(v, t)
+	}
 	return t
+}
+
+// requestDelivery reads where new help requests go: a coordination group
+// the bot is in, and/or each partner staff member's private chat.
+func (l *loader) requestDelivery(v *yaml.Node, t *Territory) {
+	if v.Kind != yaml.MappingNode {
+		l.errorf(v.Line, "requests: expected group: and private: lines, found %s", describe(v))
+		return
+	}
+	f := l.fields(v, "requests", requestsKeys)
+	if g, ok := f["group"]; ok {
+		s, _ := l.text("requests: group", g)
+		id, err := strconv.ParseInt(s, 10, 64)
+		if err != nil || id >= 0 {
+			l.errorf(g.Line, "requests: group: %s is not a Telegram group id: it is a negative number such as -1001234567890 (add the bot to the group and read the id from its first message)", quote(s))
+		} else {
+			t.RequestGroup = id
+		}
+	}
+	if p, ok := f["private"]; ok {
+		s, _ := l.text("requests: private", p)
+		switch s {
+		case "true", "yes":
+		case "false", "no":
+			t.RequestPrivate = false
+		default:
+			l.errorf(p.Line, "requests: private: expected true or false, found %s", quote(s))
+		}
+	}
+	if !t.RequestPrivate && t.RequestGroup == 0 {
+		l.errorf(v.Line, "requests: with private: false, a group is required, or no partner would see the requests")
+	}
 }
 
 // names reads a mapping of language code to name into names.
