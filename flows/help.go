@@ -235,12 +235,22 @@ func newRequestMessage(t *Turn, req HelpRequest, lang string) Bulk {
 	}}}
 }
 
-// notifyStaff queues one message per staff member, in their language.
+// notifyStaff queues a message to the partners of the request's territory
+// as its file says: one per staff member (in their language), and/or one in
+// the coordination group (in French, the partners' common language).
 func (t *Turn) notifyStaff(req HelpRequest, staff []StaffMember, render func(lang string) Bulk) {
+	tr, _ := t.lib.content.Territory(req.Territory)
 	var msgs []Bulk
-	for _, m := range staff {
-		b := render(cmpLang(m.Lang))
-		b.ChatID = m.ChatID
+	if tr == nil || tr.RequestPrivate {
+		for _, m := range staff {
+			b := render(cmpLang(m.Lang))
+			b.ChatID = m.ChatID
+			msgs = append(msgs, b)
+		}
+	}
+	if tr != nil && tr.RequestGroup != 0 {
+		b := render(locales.Source)
+		b.ChatID = tr.RequestGroup
 		msgs = append(msgs, b)
 	}
 	t.queue(req, msgs)
@@ -293,8 +303,13 @@ func statusLine(t *Turn, r HelpRequest) string {
 	return t.T(id, data)
 }
 
-// myRequests lists the person's requests and where they stand.
+// myRequests lists the person's requests and where they stand; partner
+// staff get their territory's queue instead.
 func myRequests(t *Turn) {
+	if r := t.env.Role; r != nil && r.Kind == RolePartner && t.env.Reqs != nil {
+		staffQueue(t)
+		return
+	}
 	if t.env.Reqs == nil || t.S.Lang == "" {
 		t.Hint("FreeTextHint")
 		return
@@ -312,6 +327,39 @@ func myRequests(t *Turn) {
 		lines = append(lines, statusLine(t, r))
 	}
 	t.Send(Reply{MessageID: "RequestsTitle", Text: strings.Join(lines, "\n"), Buttons: t.menuButton()})
+}
+
+// maxQueue bounds the requests listed in a partner's queue.
+const maxQueue = 20
+
+// staffQueue lists, for partner staff, the open requests of their
+// territory that their organisation may take or has taken.
+func staffQueue(t *Turn) {
+	role := t.env.Role
+	reqs, err := t.env.Reqs.TerritoryRequests(t.env.Ctx, role.Territory, t.Now.Add(-RequestRetention))
+	if !t.read(err) {
+		return
+	}
+	lines := []string{t.T("QueueTitle", nil)}
+	var rows [][]Button
+	for _, r := range reqs {
+		waiting := r.Status == StatusNew && !slices.Contains(r.Passed, role.Org)
+		ours := r.Status.Open() && r.Status != StatusNew && r.Org == role.Org
+		if !waiting && !ours || len(rows) == maxQueue {
+			continue
+		}
+		lines = append(lines, statusLine(t, r))
+		label, verb := "🙋 ", "take"
+		if ours {
+			label, verb = "✍️ ", "act"
+		}
+		rows = append(rows, []Button{{Text: label + r.Ref + " · " + t.e.needLabel(t.lib, t.lang, r.Need), Data: partnerFlow + ":" + verb + ":" + r.Ref}})
+	}
+	if len(rows) == 0 {
+		t.Say("QueueEmpty", nil, nil)
+		return
+	}
+	t.Send(Reply{MessageID: "QueueTitle", Text: strings.Join(lines, "\n"), Buttons: rows})
 }
 
 type asker struct{}

@@ -364,3 +364,27 @@ func TestNeedsDashboard(t *testing.T) {
 		t.Errorf("export:\n%s", csv)
 	}
 }
+
+func TestPartnerQueue(t *testing.T) {
+	w := helpWorld(t)
+	for _, need := range []string{"housing", "job"} {
+		w.press(newcomer, "hr:new")
+		w.press(newcomer, "hr:n:"+need)
+		w.press(newcomer, "hr:skip")
+		w.press(newcomer, "hr:ok")
+	}
+	reqs, _ := w.store.MyRequests(context.Background(), newcomer)
+	w.press(partnerA, "hs:take:"+reqs[0].Ref)
+	queue := w.cmd(partnerB, "/requests")
+	bs := flows.Buttons(queue)
+	if len(bs) != 1 || bs[0].Data != "hs:take:"+reqs[1].Ref {
+		t.Errorf("Métropole's queue: %+v", bs)
+	}
+	bs = flows.Buttons(w.cmd(partnerA, "/requests"))
+	if len(bs) != 2 {
+		t.Errorf("Cesam's queue: %+v", bs)
+	}
+	if got := transcript(w.cmd(partnerLyon, "/requests")); strings.Contains(got, "DIJ-") {
+		t.Errorf("Lyon's queue shows Dijon's requests: %s", got)
+	}
+}
