@@ -34,6 +34,9 @@ func FuzzEngine(f *testing.F) {
 	f.Add("button", "cons:news", "")
 	f.Add("button", "ter:", "")
 	f.Add("text", "مرحبا", "")
+	f.Add("button", "sv:c", "")
+	f.Add("button", "hr:n:housing", "")
+	f.Add("button", "hs:take:DIJ-0001", "")
 	f.Fuzz(func(t *testing.T, kind, a, b string) {
 		e := newEngine(t)
 		s := flows.NewSession(fixedNow)

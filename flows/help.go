@@ -431,9 +431,9 @@ func (asker) Input(t *Turn) bool {
 	return true
 }
 
-// ownRequest reads one of the person's requests; a reference that is not
-// theirs is answered like a forged button.
-func ownRequest(t *Turn, ref string) (*HelpRequest, bool) {
+// readRequest reads a request a button names; a missing one is answered
+// like a forged button.
+func readRequest(t *Turn, ref string) (*HelpRequest, bool) {
 	if t.env.Reqs == nil {
 		t.Expired()
 		return nil, false
@@ -442,11 +442,22 @@ func ownRequest(t *Turn, ref string) (*HelpRequest, bool) {
 	if !t.read(err) {
 		return nil, false
 	}
-	if req == nil || req.Requester != t.In.ChatID {
+	if req == nil {
 		t.Expired()
 		return nil, false
 	}
 	return req, true
+}
+
+// ownRequest reads one of the person's requests; a reference that is not
+// theirs is answered like a forged button.
+func ownRequest(t *Turn, ref string) (*HelpRequest, bool) {
+	req, ok := readRequest(t, ref)
+	if ok && req.Requester != t.In.ChatID {
+		t.Expired()
+		return nil, false
+	}
+	return req, ok
 }
 
 // answerPartner lets the person write to the partner who took the request.

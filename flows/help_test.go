@@ -85,6 +85,9 @@ func TestHelpRequestLifecycle(t *testing.T) {
 		t.Errorf("staff buttons %+v", staffMsg.Buttons)
 	}
 
+	// An unknown reference is a stale button.
+	mustContain(t, "unknown reference", transcript(w.press(partnerA, "hs:take:DIJ-0000")), w.msgs.Text("fr", "ButtonExpired", nil))
+
 	// Lyon's partner and the newcomer cannot take it; Cesam takes it first.
 	before := lastRequest(t, w)
 	w.press(partnerLyon, "hs:take:"+req.Ref)

@@ -29,19 +29,12 @@ func partnerRequest(t *Turn, action, ref string) (*HelpRequest, bool) {
 	if !t.allowed(action, RolePartner) {
 		return nil, false
 	}
-	if t.env.Reqs == nil {
+	req, ok := readRequest(t, ref)
+	if ok && req.Territory != t.env.Role.Territory {
 		t.Expired()
 		return nil, false
 	}
-	req, err := t.env.Reqs.Request(t.env.Ctx, ref)
-	if !t.read(err) {
-		return nil, false
-	}
-	if req == nil || req.Territory != t.env.Role.Territory {
-		t.Expired()
-		return nil, false
-	}
-	return req, true
+	return req, ok
 }
 
 // actions is the keyboard of what a partner can send about a request.

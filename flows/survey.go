@@ -347,6 +347,10 @@ func (surveyor) Name() string { return surveyFlow }
 // (answer), t (tick), d (done), s (skip), b (back). Staff: "r:<key>"
 // shows results.
 func (surveyor) Press(t *Turn, action string) {
+	if t.env.Polls == nil {
+		t.Expired() // no store: surveys are not offered
+		return
+	}
 	parts := strings.Split(action, ":")
 	verb := parts[0]
 	switch {
