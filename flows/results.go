@@ -162,20 +162,49 @@ func territoryCounts(t *Turn, subs []Submission) []string {
 		ids = append(ids, id)
 	}
 	slices.Sort(ids)
+	counts := make([]int, len(ids))
+	for i, id := range ids {
+		counts[i] = per[id]
+	}
+	hidden := hiddenCells(counts)
 	var lines []string
-	for _, id := range ids {
+	for i, id := range ids {
 		name := id
 		if tr, ok := t.lib.content.Territory(id); ok {
 			name = tr.Name(t.lang)
 		}
-		lines = append(lines, countLine(t, name, per[id]))
+		lines = append(lines, countLine(t, name, counts[i], hidden[i]))
 	}
 	return lines
 }
 
-// countLine is "label: count", or "label: fewer than 5".
-func countLine(t *Turn, label string, n int) string {
-	if n < MinShown {
+// hiddenCells says which of counts that add up to a shown total must be
+// hidden: those under MinShown and, when that is a single one (which the
+// total minus the others would give away), the smallest of the others too.
+func hiddenCells(counts []int) []bool {
+	hidden := make([]bool, len(counts))
+	n, smallest := 0, -1
+	for i, c := range counts {
+		hidden[i] = c < MinShown
+		if hidden[i] {
+			n++
+		} else if smallest < 0 || c < counts[smallest] {
+			smallest = i
+		}
+	}
+	if n == 1 && smallest >= 0 {
+		hidden[smallest] = true
+	}
+	return hidden
+}
+
+// countLine is "label: count", "label: fewer than 5", or "label: hidden"
+// for a count hidden only so that the others do not give a small one away.
+func countLine(t *Turn, label string, n int, hidden bool) string {
+	if hidden && n >= MinShown {
+		return t.T("ResultsCountSuppressed", map[string]any{"Label": label})
+	}
+	if hidden {
 		return t.T("ResultsCountHidden", map[string]any{"Label": label, "Min": MinShown})
 	}
 	return t.T("ResultsCount", map[string]any{"Label": label, "Count": n})
@@ -214,12 +243,21 @@ func questionResults(t *Turn, s *content.Survey, i int, tl tally) {
 		t.Send(Reply{MessageID: "ResultsMedian", Text: head + "\n\n" + answered + "\n" + t.T("ResultsMedian", map[string]any{"Median": day.Format(dateLayout)})})
 		return
 	}
-	c := chart.Chart{Title: text, RTL: isRTL(t.lang), HiddenText: t.T("ResultsHiddenShort", map[string]any{"Min": MinShown}), Footer: answered}
+	// A hidden bar says nothing, not even "under 5": some hide larger counts.
+	c := chart.Chart{Title: text, RTL: isRTL(t.lang), HiddenText: "—", Footer: answered}
 	lines := []string{head, ""}
+	hidden := make([]bool, len(tl.counts))
+	for j, n := range tl.counts {
+		hidden[j] = n < MinShown
+	}
+	if tl.q.Type != content.Multiple {
+		// One answer each: the counts add up to the number who answered.
+		hidden = hiddenCells(tl.counts)
+	}
 	for j, n := range tl.counts {
 		label := optionLabel(t, tl.q, j)
-		c.Bars = append(c.Bars, chart.Bar{Label: label, Count: n, Hidden: n < MinShown})
-		lines = append(lines, countLine(t, label, n))
+		c.Bars = append(c.Bars, chart.Bar{Label: label, Count: n, Hidden: hidden[j]})
+		lines = append(lines, countLine(t, label, n, hidden[j]))
 	}
 	lines = append(lines, "", answered)
 	caption := strings.Join(lines, "\n")
