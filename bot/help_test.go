@@ -47,7 +47,9 @@ func TestHelpRequestThroughTelegram(t *testing.T) {
 	}
 	run := &rig{tb: t, h: h, out: h.store, lim: newMemLimiter()}
 	h.bot.cfg.Limiter = run.lim
-	run.start(run.config("a"))
+	cfg := run.config("a")
+	cfg.Eligible = h.store.Eligible // as in production
+	run.start(cfg)
 
 	tap := func(chat int64, data string) {
 		t.Helper()
@@ -207,7 +209,9 @@ func TestHelpRequestInCoordinationGroup(t *testing.T) {
 	}
 	run := &rig{tb: t, h: h, out: h.store, lim: newMemLimiter()}
 	h.bot.cfg.Limiter = run.lim
-	run.start(run.config("a"))
+	cfg := run.config("a")
+	cfg.Eligible = h.store.Eligible // as in production
+	run.start(cfg)
 	for _, data := range []string{"hr:new", "hr:n:french", "hr:skip", "hr:ok"} {
 		signed, _ := h.bot.signer.Sign(person, data)
 		h.mustHandle(fakeapi.CallbackUpdate(person, 1, signed, "uk"))

@@ -194,9 +194,12 @@ func (r *Redis) pruneAudience(ctx context.Context, key string, olderThan time.Ti
 // Eligible reports whether a bulk message may still go to its person: a news
 // broadcast only while they are in the audience (news consent, active), a
 // reminder or a message about a help request while they still have an
-// active session. Someone who used /stop or /forget after the message was
-// queued gets no news.
+// active session, or a coordination group (which has no session). Someone
+// who used /stop or /forget after the message was queued gets no news.
 func (r *Redis) Eligible(ctx context.Context, d flows.Delivery) (bool, error) {
+	if strings.HasPrefix(d.Bulk.Job, flows.RequestJobPrefix) && d.Bulk.ChatID < 0 {
+		return true, nil
+	}
 	if strings.HasPrefix(d.Bulk.Job, flows.ReminderJobPrefix) || strings.HasPrefix(d.Bulk.Job, flows.RequestJobPrefix) {
 		s, err := r.Load(ctx, d.Bulk.ChatID)
 		switch {

@@ -196,6 +196,10 @@ func TestEligible(t *testing.T) {
 		{"broadcast, unknown person", "job1", 3, false},
 		{"reminder, active session", flows.ReminderJobPrefix + "x", 2, true},
 		{"reminder, forgotten person", flows.ReminderJobPrefix + "x", 3, false},
+		{"request, person without news", flows.RequestJobPrefix + "DIJ-1", 2, true},
+		{"request, forgotten person", flows.RequestJobPrefix + "DIJ-1", 3, false},
+		{"request, coordination group", flows.RequestJobPrefix + "DIJ-1", -1001234567890, true},
+		{"broadcast, a group", "job1", -1001234567890, false},
 	}
 	for _, tt := range tests {
 		got, err := r.Eligible(ctx, flows.Delivery{Bulk: flows.Bulk{Job: tt.job, ChatID: tt.chat}})
