@@ -143,6 +143,15 @@ func myData(t *Turn) {
 			extra = append(extra, t.T("MyDataReminders", map[string]any{"Count": len(reminders)}))
 		}
 	}
+	if t.env.Reqs != nil {
+		mine, err := t.env.Reqs.MyRequests(t.env.Ctx, t.In.ChatID)
+		if !t.read(err) {
+			return
+		}
+		if len(mine) > 0 {
+			extra = append(extra, t.e.msgs.Plural(t.lang, "MyDataRequests", len(mine), nil))
+		}
+	}
 	if p := progress(t); p != nil {
 		extra = append(extra, t.T("MyDataSurvey", map[string]any{"Date": p.Updated.Add(SurveyProgressTTL).In(t.e.loc).Format(dateLayout)}))
 	}

@@ -104,7 +104,7 @@ func TestCheckFindsMistakes(t *testing.T) {
 	}{
 		{"missing message", "en.yaml", `ButtonMenu: "Menu"`, ``, `en.yaml:1: error: message ButtonMenu is missing`},
 		{"placeholder renamed", "en.yaml", `Your city: {{.Territory}}.`, `Your city: {{.City}}.`, `error: message TerritorySet (other): placeholders [City], French has [Territory]`},
-		{"plural form missing", "uk.yaml", "  few:", "  fewer:", `error: message MyDataDays: plural form "few" is missing`},
+		{"plural form missing", "uk.yaml", "  few: \"Ви користуєтеся", "  fewer: \"Ви користуєтеся", `error: message MyDataDays: plural form "few" is missing`},
 		{"extra message", "ru.yaml", "ButtonMenu:", "Extra: \"x\"\nButtonMenu:", `warning: message Extra is not in the French source`},
 		{"syntax", "ar.yaml", "ButtonMenu:", "ButtonMenu: [", `ar.yaml:`},
 		{"empty text", "ti.yaml", "ButtonCancel:", "ButtonCancel: \"\"\nX:", `error: message ButtonCancel (other) is empty`},
