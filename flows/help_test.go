@@ -392,3 +392,30 @@ func TestPartnerQueue(t *testing.T) {
 		t.Errorf("Lyon's queue shows Dijon's requests: %s", got)
 	}
 }
+
+// TestPartnerClosesWithoutSolution: the partner closes a request the person
+// stopped answering; the person is told, neutrally.
+func TestPartnerClosesWithoutSolution(t *testing.T) {
+	w := helpWorld(t)
+	w.press(newcomer2, "hr:new")
+	w.press(newcomer2, "hr:n:job")
+	w.press(newcomer2, "hr:skip")
+	w.press(newcomer2, "hr:ok")
+	req := lastRequest(t, w)
+	w.press(partnerB, "hs:take:"+req.Ref)
+	bs := flows.Buttons(w.press(partnerB, "hs:close:"+req.Ref))
+	if len(bs) != 2 || bs[0].Data != "hs:no-answer:"+req.Ref {
+		t.Fatalf("reasons %+v", bs)
+	}
+	mark := len(w.store.events)
+	w.press(partnerB, "hs:no-answer:"+req.Ref)
+	r := lastRequest(t, w)
+	if r.Status != flows.StatusClosed || r.Outcome != flows.OutcomeNoAnswer || r.Closed.IsZero() {
+		t.Fatalf("after closing: %+v", r)
+	}
+	told := queuedSince(w, mark)[newcomer2]
+	if want := w.msgs.Text("ar", "ReqClosedPerson", map[string]any{"Ref": req.Ref, "Org": "Dijon Métropole"}); len(told) != 1 || told[0].Text != want {
+		t.Errorf("the person was told %+v, want %q", told, want)
+	}
+	mustContain(t, "closed twice", transcript(w.press(partnerB, "hs:not-needed:"+req.Ref)), "n'est plus ouverte")
+}

@@ -46,7 +46,7 @@ func actions(t *Turn, ref string) [][]Button {
 		{b("ButtonReqCall", "call"), b("ButtonReqOffice", "office")},
 		{b("ButtonReqDocs", "docs"), b("ButtonReqMessage", "msg")},
 		{b("ButtonReqSolved", "solved"), b("ButtonReqCannot", "cannot")},
-		{b("ButtonReqHandOver", "pass")},
+		{b("ButtonReqHandOver", "pass"), b("ButtonReqClose", "close")},
 	}
 }
 
@@ -117,7 +117,9 @@ func sendToPerson(t *Turn, req *HelpRequest, id string, data map[string]any) {
 	case "ReqSolved":
 		req.Status, req.Closed, answer = StatusResolved, t.Now.UTC(), false
 	case "ReqCannot":
-		req.Status, req.Outcome, req.Closed, answer = StatusClosed, "cannot-help", t.Now.UTC(), false
+		req.Status, req.Outcome, req.Closed, answer = StatusClosed, OutcomeCannotHelp, t.Now.UTC(), false
+	case "ReqClosedPerson":
+		req.Status, req.Closed, answer = StatusClosed, t.Now.UTC(), false
 	default:
 		req.Status = StatusProgress
 	}
@@ -168,6 +170,14 @@ func (partnerDesk) Press(t *Turn, action string) {
 		sendToPerson(t, req, "ReqCall", map[string]any{})
 	case "solved":
 		sendToPerson(t, req, "ReqSolved", map[string]any{})
+	case "close":
+		t.Send(Reply{MessageID: "ReqCloseAsk", Text: t.T("ReqCloseAsk", map[string]any{"Ref": req.Ref}), Buttons: [][]Button{
+			{{Text: t.T("ButtonOutcomeNoAnswer", nil), Data: partnerFlow + ":" + OutcomeNoAnswer + ":" + req.Ref}},
+			{{Text: t.T("ButtonOutcomeNotNeeded", nil), Data: partnerFlow + ":" + OutcomeNotNeeded + ":" + req.Ref}},
+		}})
+	case OutcomeNoAnswer, OutcomeNotNeeded:
+		req.Outcome = verb
+		sendToPerson(t, req, "ReqClosedPerson", map[string]any{})
 	case "office":
 		ask(stepOfficeDate, "AskDate")
 	case "docs":

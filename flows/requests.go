@@ -22,6 +22,13 @@ const (
 	StatusWithdrawn RequestStatus = "withdrawn" // the person used /forget
 )
 
+// Why a request was closed without a solution.
+const (
+	OutcomeCannotHelp = "cannot-help" // the partner said who can
+	OutcomeNoAnswer   = "no-answer"   // the person stopped answering
+	OutcomeNotNeeded  = "not-needed"  // the need went away
+)
+
 // Open reports whether the request still waits for something.
 func (s RequestStatus) Open() bool {
 	return s == StatusNew || s == StatusTaken || s == StatusProgress
@@ -38,7 +45,7 @@ type HelpRequest struct {
 	Description string        `json:"desc,omitempty"`
 	Requester   int64         `json:"chat,omitempty"` // 0 once withdrawn
 	Status      RequestStatus `json:"status"`
-	Outcome     string        `json:"outcome,omitempty"` // closed: "cannot-help"
+	Outcome     string        `json:"outcome,omitempty"` // closed: OutcomeCannotHelp, OutcomeNoAnswer, OutcomeNotNeeded
 	Org         string        `json:"org,omitempty"`     // the organisation that took it
 	Staff       int64         `json:"staff,omitempty"`   // the staff member who took it
 	Passed      []string      `json:"passed,omitempty"`  // organisations that passed
