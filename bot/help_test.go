@@ -35,21 +35,9 @@ func TestHelpRequestThroughTelegram(t *testing.T) {
 		metropole: {Kind: flows.RolePartner, Territory: "dijon", Org: "metropole", Since: now},
 		lyon:      {Kind: flows.RolePartner, Territory: "lyon", Org: "metropole", Since: now},
 	} {
-		h.seed(chat, &flows.Session{Lang: "fr", Territory: role.Territory, Onboarded: true})
-		token := fmt.Sprintf("tok%d", chat)
-		inv := flows.Invite{Token: token, Role: role, Expires: now.Add(time.Hour)}
-		if err := h.store.Commit(ctx, chat, h.session(chat), []flows.Event{flows.InviteCreated{Invite: inv}}); err != nil {
-			t.Fatal(err)
-		}
-		if err := h.store.Commit(ctx, chat, h.session(chat), []flows.Event{flows.RoleGranted{ChatID: chat, Role: role, Token: token}}); err != nil {
-			t.Fatal(err)
-		}
+		grantStaff(h, chat, role)
 	}
-	run := &rig{tb: t, h: h, out: h.store, lim: newMemLimiter()}
-	h.bot.cfg.Limiter = run.lim
-	cfg := run.config("a")
-	cfg.Eligible = h.store.Eligible // as in production
-	run.start(cfg)
+	startSender(h)
 
 	tap := func(chat int64, data string) {
 		t.Helper()
@@ -199,19 +187,8 @@ func TestHelpRequestInCoordinationGroup(t *testing.T) {
 	const person, cesam = 4100020001, 4100020002
 	now := h.clock.Now()
 	h.seed(person, &flows.Session{Lang: "uk", Territory: "dijon", Onboarded: true})
-	h.seed(cesam, &flows.Session{Lang: "fr", Territory: "dijon", Onboarded: true})
-	role := flows.Role{Kind: flows.RolePartner, Territory: "dijon", Org: "cesam", Since: now}
-	inv := flows.Invite{Token: "tok", Role: role, Expires: now.Add(time.Hour)}
-	for _, ev := range []flows.Event{flows.InviteCreated{Invite: inv}, flows.RoleGranted{ChatID: cesam, Role: role, Token: "tok"}} {
-		if err := h.store.Commit(ctx, cesam, h.session(cesam), []flows.Event{ev}); err != nil {
-			t.Fatal(err)
-		}
-	}
-	run := &rig{tb: t, h: h, out: h.store, lim: newMemLimiter()}
-	h.bot.cfg.Limiter = run.lim
-	cfg := run.config("a")
-	cfg.Eligible = h.store.Eligible // as in production
-	run.start(cfg)
+	grantStaff(h, cesam, flows.Role{Kind: flows.RolePartner, Territory: "dijon", Org: "cesam", Since: now})
+	startSender(h)
 	for _, data := range []string{"hr:new", "hr:n:french", "hr:skip", "hr:ok"} {
 		signed, _ := h.bot.signer.Sign(person, data)
 		h.mustHandle(fakeapi.CallbackUpdate(person, 1, signed, "uk"))
@@ -253,4 +230,28 @@ func TestHelpRequestInCoordinationGroup(t *testing.T) {
 		}
 		return false
 	})
+}
+
+// grantStaff gives chat a French-speaking session and role, through a
+// one-time invitation as in production.
+func grantStaff(h *harness, chat int64, role flows.Role) {
+	h.tb.Helper()
+	h.seed(chat, &flows.Session{Lang: "fr", Territory: role.Territory, Onboarded: true})
+	token := fmt.Sprintf("tok%d", chat)
+	inv := flows.Invite{Token: token, Role: role, Expires: h.clock.Now().Add(time.Hour)}
+	for _, ev := range []flows.Event{flows.InviteCreated{Invite: inv}, flows.RoleGranted{ChatID: chat, Role: role, Token: token}} {
+		if err := h.store.Commit(h.ctx, chat, h.session(chat), []flows.Event{ev}); err != nil {
+			h.tb.Fatal(err)
+		}
+	}
+}
+
+// startSender runs the paced sender on the harness's Redis outbox, with the
+// production eligibility check.
+func startSender(h *harness) {
+	run := &rig{tb: h.tb, h: h, out: h.store, lim: newMemLimiter()}
+	h.bot.cfg.Limiter = run.lim
+	cfg := run.config("a")
+	cfg.Eligible = h.store.Eligible
+	run.start(cfg)
 }

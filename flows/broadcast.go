@@ -81,14 +81,21 @@ func versionFor(t *Turn, lang string) string {
 	return text
 }
 
-// audience reads who would receive the broadcast now.
-func audience(t *Turn) ([]Recipient, bool) {
+// audience reads who would receive the broadcast now; when nobody would,
+// it says so and ok is false.
+func audience(t *Turn) (rs []Recipient, ok bool) {
 	rs, err := t.env.Dir.Audience(t.env.Ctx, t.S.Vars["ter"], targetLangs(t))
 	if !t.read(err) {
 		return nil, false
 	}
 	if t.S.Vars["survey"] != "" {
-		return respondents(t, rs)
+		if rs, ok = respondents(t, rs); !ok {
+			return nil, false
+		}
+	}
+	if len(rs) == 0 {
+		noAudience(t)
+		return nil, false
 	}
 	return rs, true
 }
@@ -107,10 +114,6 @@ func noAudience(t *Turn) {
 func preview(t *Turn) {
 	rs, ok := audience(t)
 	if !ok {
-		return
-	}
-	if len(rs) == 0 {
-		noAudience(t)
 		return
 	}
 	perLang := map[string]int{}
@@ -135,10 +138,6 @@ func preview(t *Turn) {
 func send(t *Turn) {
 	rs, ok := audience(t)
 	if !ok {
-		return
-	}
-	if len(rs) == 0 {
-		noAudience(t)
 		return
 	}
 	ter, kind := t.S.Vars["ter"], "broadcast"

@@ -424,9 +424,9 @@ func (asker) Input(t *Turn) bool {
 	}
 	req.Updated = t.Now.UTC()
 	t.Emit(RequestSaved{Request: *req, Expect: req.Status})
-	lang := staffLang(t, *req)
-	t.queue(*req, []Bulk{{ChatID: req.Staff, Text: t.e.msgs.Text(lang, "ReqAnswerStaff", map[string]any{"Ref": req.Ref, "Text": text}),
-		Buttons: [][]Button{{{Text: t.e.msgs.Text(lang, "ButtonReqReply", nil), Data: partnerFlow + ":act:" + req.Ref}}}}})
+	tellTaker(t, *req, "ReqAnswerStaff", map[string]any{"Ref": req.Ref, "Text": text}, func(lang string) [][]Button {
+		return [][]Button{{{Text: t.e.msgs.Text(lang, "ButtonReqReply", nil), Data: partnerFlow + ":act:" + req.Ref}}}
+	})
 	t.Say("HelpAnswerSent", map[string]any{"Org": t.orgName(req.Territory, req.Org)}, t.menuButton())
 	return true
 }
@@ -492,13 +492,19 @@ func requestFeedback(t *Turn, arg string) {
 	t.EditOrSend(Reply{MessageID: "HelpFeedbackThanks", Text: t.T("HelpFeedbackThanks", nil), Buttons: t.menuButton()})
 }
 
-// staffLang is the language of the staff member who took the request.
-func staffLang(t *Turn, req HelpRequest) string {
+// tellTaker queues message id to the staff member who took the request, in
+// their language, with optional buttons.
+func tellTaker(t *Turn, req HelpRequest, id string, data map[string]any, buttons func(lang string) [][]Button) {
 	staff, err := t.env.Dir.Staff(t.env.Ctx, req.Territory)
 	if !t.read(err) {
-		return locales.Source
+		return
 	}
-	return cmpLang(staffLangOf(staff, req.Staff))
+	lang := cmpLang(staffLangOf(staff, req.Staff))
+	b := Bulk{ChatID: req.Staff, Text: t.e.msgs.Text(lang, id, data)}
+	if buttons != nil {
+		b.Buttons = buttons(lang)
+	}
+	t.queue(req, []Bulk{b})
 }
 
 // withdrawRequests ends the person's open requests on /forget: partners are
@@ -517,8 +523,7 @@ func withdrawRequests(t *Turn) {
 		if status.Open() {
 			req.Status, req.Closed = StatusWithdrawn, t.Now.UTC()
 			if req.Staff != 0 {
-				lang := staffLang(t, req)
-				t.queue(req, []Bulk{{ChatID: req.Staff, Text: t.e.msgs.Text(lang, "ReqWithdrawnStaff", map[string]any{"Ref": req.Ref})}})
+				tellTaker(t, req, "ReqWithdrawnStaff", map[string]any{"Ref": req.Ref}, nil)
 			}
 		}
 		req.Updated = t.Now.UTC()

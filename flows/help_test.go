@@ -166,6 +166,17 @@ func TestHelpRequestLifecycle(t *testing.T) {
 	}
 }
 
+// ask makes chat ask for help with need, without a description, and
+// returns the request stored.
+func (w *teamWorld) ask(chat int64, need string) flows.HelpRequest {
+	w.t.Helper()
+	w.press(chat, "hr:new")
+	w.press(chat, "hr:n:"+need)
+	w.press(chat, "hr:skip")
+	w.press(chat, "hr:ok")
+	return lastRequest(w.t, w)
+}
+
 func keys(m map[int64][]flows.Bulk) []int64 {
 	var out []int64
 	for k := range m {
@@ -179,15 +190,8 @@ func keys(m map[int64][]flows.Bulk) []int64 {
 // withdraws the person's requests and tells the partner.
 func TestHelpRequestFollowUp(t *testing.T) {
 	w := helpWorld(t)
-	ask := func(chat int64, need string) flows.HelpRequest {
-		w.press(chat, "hr:new")
-		w.press(chat, "hr:n:"+need)
-		w.press(chat, "hr:skip")
-		w.press(chat, "hr:ok")
-		return lastRequest(t, w)
-	}
-	waiting := ask(newcomer, "papers")
-	taken := ask(newcomer3, "job")
+	waiting := w.ask(newcomer, "papers")
+	taken := w.ask(newcomer3, "job")
 	w.press(partnerB, "hs:take:"+taken.Ref)
 	job := &flows.RequestFollowUpJob{Engine: w.eng, Store: w.store}
 	n, err := job.Run(context.Background(), fixedNow.Add(49*time.Hour))
@@ -223,10 +227,7 @@ func TestHelpRequestFollowUp(t *testing.T) {
 func TestHelpRequestLimits(t *testing.T) {
 	w := helpWorld(t)
 	for i := range flows.MaxOpenRequests {
-		w.press(newcomer, "hr:new")
-		w.press(newcomer, "hr:n:other")
-		w.press(newcomer, "hr:skip")
-		w.press(newcomer, "hr:ok")
+		w.ask(newcomer, "other")
 		if n := len(w.store.requests); n != i+1 {
 			t.Fatalf("%d requests after %d", n, i+1)
 		}
@@ -274,11 +275,7 @@ func (c *conflictStore) Commit(ctx context.Context, chat int64, s *flows.Session
 // says who took it.
 func TestSecondTakerLosesTheRace(t *testing.T) {
 	w := helpWorld(t)
-	w.press(newcomer, "hr:new")
-	w.press(newcomer, "hr:n:health")
-	w.press(newcomer, "hr:skip")
-	w.press(newcomer, "hr:ok")
-	req := lastRequest(t, w)
+	req := w.ask(newcomer, "health")
 	cs := &conflictStore{memStore: w.store, armed: true}
 	cs.apply = func() {
 		r := w.store.requests[req.Ref]
@@ -372,10 +369,7 @@ func TestNeedsDashboard(t *testing.T) {
 func TestPartnerQueue(t *testing.T) {
 	w := helpWorld(t)
 	for _, need := range []string{"housing", "job"} {
-		w.press(newcomer, "hr:new")
-		w.press(newcomer, "hr:n:"+need)
-		w.press(newcomer, "hr:skip")
-		w.press(newcomer, "hr:ok")
+		w.ask(newcomer, need)
 	}
 	reqs, _ := w.store.MyRequests(context.Background(), newcomer)
 	w.press(partnerA, "hs:take:"+reqs[0].Ref)
@@ -397,11 +391,7 @@ func TestPartnerQueue(t *testing.T) {
 // stopped answering; the person is told, neutrally.
 func TestPartnerClosesWithoutSolution(t *testing.T) {
 	w := helpWorld(t)
-	w.press(newcomer2, "hr:new")
-	w.press(newcomer2, "hr:n:job")
-	w.press(newcomer2, "hr:skip")
-	w.press(newcomer2, "hr:ok")
-	req := lastRequest(t, w)
+	req := w.ask(newcomer2, "job")
 	w.press(partnerB, "hs:take:"+req.Ref)
 	bs := flows.Buttons(w.press(partnerB, "hs:close:"+req.Ref))
 	if len(bs) != 2 || bs[0].Data != "hs:no-answer:"+req.Ref {

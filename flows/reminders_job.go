@@ -7,9 +7,10 @@ import (
 	"time"
 )
 
-// Queue puts a bulk job in the outbox, once per job id.
+// Queue puts a bulk job in the outbox, once per job id; queued is false
+// when the job id was queued before (by an earlier run or another replica).
 type Queue interface {
-	Enqueue(ctx context.Context, job Job, msgs []Bulk) error
+	Enqueue(ctx context.Context, job Job, msgs []Bulk) (queued bool, err error)
 }
 
 // ReminderStore is what the reminder job reads and writes.
@@ -44,10 +45,13 @@ func (j *ReminderJob) Run(ctx context.Context, now time.Time) (int, error) {
 		}
 		if ok {
 			job := Job{ID: r.Key(), Kind: "reminder", Created: now}
-			if err := j.Store.Enqueue(ctx, job, []Bulk{{Job: job.ID, ChatID: r.ChatID, Text: text}}); err != nil {
+			first, err := j.Store.Enqueue(ctx, job, []Bulk{{Job: job.ID, ChatID: r.ChatID, Text: text}})
+			if err != nil {
 				return queued, fmt.Errorf("queue reminder: %w", err)
 			}
-			queued++
+			if first {
+				queued++
+			}
 		}
 		if err := j.Store.DoneReminder(ctx, r); err != nil {
 			return queued, fmt.Errorf("reminder done: %w", err)

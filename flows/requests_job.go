@@ -12,7 +12,6 @@ type FollowUpStore interface {
 	Requests
 	Queue
 	Staff(ctx context.Context, territory string) ([]StaffMember, error)
-	Job(ctx context.Context, id string) (*JobStatus, error)
 }
 
 // When the follow-up steps in.
@@ -41,20 +40,16 @@ func (j *RequestFollowUpJob) Run(ctx context.Context, now time.Time) (int, error
 			return queued, fmt.Errorf("follow-up: %w", err)
 		}
 		var staff []StaffMember // read once per territory, when needed
-		readStaff := func() error {
-			if staff == nil {
-				staff, err = j.Store.Staff(ctx, tr.ID)
-			}
-			return err
-		}
+		staffRead := false
 		for _, r := range reqs {
 			id, msgs := "", []Bulk(nil)
 			late := r.Status == StatusNew && now.Sub(r.Created) >= notTakenAfter
 			silent := (r.Status == StatusTaken || r.Status == StatusProgress) && now.Sub(r.Updated) >= silentAfter && r.Staff != 0
-			if late || silent {
-				if err := readStaff(); err != nil {
+			if (late || silent) && !staffRead {
+				if staff, err = j.Store.Staff(ctx, tr.ID); err != nil {
 					return queued, fmt.Errorf("follow-up: %w", err)
 				}
+				staffRead = true
 			}
 			switch {
 			case late:
@@ -83,18 +78,16 @@ func (j *RequestFollowUpJob) Run(ctx context.Context, now time.Time) (int, error
 			if len(msgs) == 0 {
 				continue
 			}
-			if st, err := j.Store.Job(ctx, id); err != nil {
-				return queued, fmt.Errorf("follow-up: %w", err)
-			} else if st != nil {
-				continue // sent by an earlier run
-			}
 			for i := range msgs {
 				msgs[i].Job = id
 			}
-			if err := j.Store.Enqueue(ctx, Job{ID: id, Kind: "request", Territory: tr.ID, Created: now}, msgs); err != nil {
+			first, err := j.Store.Enqueue(ctx, Job{ID: id, Kind: "request", Territory: tr.ID, Created: now}, msgs)
+			if err != nil {
 				return queued, fmt.Errorf("follow-up: %w", err)
 			}
-			queued += len(msgs)
+			if first {
+				queued += len(msgs)
+			}
 		}
 	}
 	return queued, nil

@@ -551,9 +551,10 @@ func (m *memStore) DoneReminder(_ context.Context, r flows.Reminder) error {
 	return nil
 }
 
-func (m *memStore) Enqueue(_ context.Context, job flows.Job, msgs []flows.Bulk) error {
-	if _, dup := m.jobs[job.ID]; !dup {
-		m.jobs[job.ID] = flows.BroadcastQueued{Job: job, Messages: msgs}
+func (m *memStore) Enqueue(_ context.Context, job flows.Job, msgs []flows.Bulk) (bool, error) {
+	if _, dup := m.jobs[job.ID]; dup {
+		return false, nil
 	}
-	return nil
+	m.jobs[job.ID] = flows.BroadcastQueued{Job: job, Messages: msgs}
+	return true, nil
 }

@@ -97,15 +97,23 @@ func surveyList(t *Turn) {
 	t.EditOrSend(Reply{MessageID: "SurveyList", Text: t.T("SurveyList", nil), Buttons: rows})
 }
 
-// surveyIntro shows a survey's introduction and the button to start, or
-// says it was answered already.
-func surveyIntro(t *Turn, s *content.Survey) {
+// notAnswered reads whether the person submitted s and says so when they
+// did; it is true only when they have not and the read worked.
+func notAnswered(t *Turn, s *content.Survey) bool {
 	done, err := t.env.Polls.Submitted(t.env.Ctx, s.ID, t.pseudonym())
 	if !t.read(err) {
-		return
+		return false
 	}
 	if done {
 		t.EditOrSend(Reply{MessageID: "SurveyAlreadyAnswered", Text: t.T("SurveyAlreadyAnswered", map[string]any{"Title": s.Title(t.lang)}), Buttons: t.menuButton()})
+	}
+	return !done
+}
+
+// surveyIntro shows a survey's introduction and the button to start, or
+// says it was answered already.
+func surveyIntro(t *Turn, s *content.Survey) {
+	if !notAnswered(t, s) {
 		return
 	}
 	key := t.lib.surveyKey[s.ID]
@@ -398,15 +406,9 @@ func (surveyor) Press(t *Turn, action string) {
 		surveyIntro(t, s)
 		return
 	case "go":
-		done, err := t.env.Polls.Submitted(t.env.Ctx, s.ID, t.pseudonym())
-		if !t.read(err) {
-			return
+		if notAnswered(t, s) {
+			startSurvey(t, s)
 		}
-		if done {
-			surveyIntro(t, s)
-			return
-		}
-		startSurvey(t, s)
 		return
 	}
 	p := progress(t)

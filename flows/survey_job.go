@@ -43,6 +43,7 @@ func (j *SurveyInviteJob) Run(ctx context.Context, now time.Time) (int, error) {
 				continue
 			}
 			id := ReminderJobPrefix + "svinv:" + s.ID + ":" + tr.ID
+			// Sent already: skip reading the audience and computing pseudonyms.
 			if st, err := j.Store.Job(ctx, id); err != nil {
 				return queued, fmt.Errorf("survey invitation: %w", err)
 			} else if st != nil {
@@ -76,10 +77,13 @@ func (j *SurveyInviteJob) Run(ctx context.Context, now time.Time) (int, error) {
 				continue
 			}
 			job := Job{ID: id, Kind: "survey-invite", Territory: tr.ID, Created: now}
-			if err := j.Store.Enqueue(ctx, job, msgs); err != nil {
+			first, err := j.Store.Enqueue(ctx, job, msgs)
+			if err != nil {
 				return queued, fmt.Errorf("survey invitation: %w", err)
 			}
-			queued += len(msgs)
+			if first {
+				queued += len(msgs)
+			}
 		}
 	}
 	return queued, nil

@@ -262,10 +262,10 @@ func (r *Redis) DoneReminder(ctx context.Context, rem flows.Reminder) error {
 // Enqueue writes a bulk job and its messages to the outbox, once per job
 // id, outside any person's Commit: the reminder job queues each reminder
 // under its Key this way. Queuing the same job id again, from a retry or
-// another replica, does nothing.
-func (r *Redis) Enqueue(ctx context.Context, job flows.Job, msgs []flows.Bulk) error {
+// another replica, does nothing; queued reports whether this call queued it.
+func (r *Redis) Enqueue(ctx context.Context, job flows.Job, msgs []flows.Bulk) (queued bool, err error) {
 	if job.ID == "" {
-		return errors.New("enqueue: job without an id")
+		return false, errors.New("enqueue: job without an id")
 	}
 	e := flows.BroadcastQueued{Job: job, Messages: msgs}
 	c := &commit{events: []flows.Event{e}, now: time.Now()}
@@ -274,6 +274,7 @@ func (r *Redis) Enqueue(ctx context.Context, job flows.Job, msgs []flows.Bulk) e
 			if err := c.read(ctx, tx); err != nil {
 				return err
 			}
+			queued = !c.jobs[job.ID]
 			_, err := tx.TxPipelined(ctx, func(p redis.Pipeliner) error { return c.enqueue(ctx, p, e) })
 			return err
 		}, jobKey(job.ID))
@@ -281,11 +282,11 @@ func (r *Redis) Enqueue(ctx context.Context, job flows.Job, msgs []flows.Bulk) e
 			continue
 		}
 		if err != nil {
-			return fmt.Errorf("enqueue: %w", err)
+			return false, fmt.Errorf("enqueue: %w", err)
 		}
-		return nil
+		return queued, nil
 	}
-	return fmt.Errorf("enqueue: %w after %d attempts", redis.TxFailedErr, commitAttempts)
+	return false, fmt.Errorf("enqueue: %w after %d attempts", redis.TxFailedErr, commitAttempts)
 }
 
 // ClaimOccurrence reports whether this caller is the first to claim the

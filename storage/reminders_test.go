@@ -6,6 +6,7 @@ import (
 	"math"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -300,14 +301,22 @@ func TestEnqueue(t *testing.T) {
 
 	// Twice per replica, at once, and once more through a Commit: one message.
 	var wg sync.WaitGroup
+	var firsts atomic.Int32
 	for _, c := range []*Redis{r, other, r, other} {
 		wg.Go(func() {
-			if err := c.Enqueue(ctx, job, msgs); err != nil {
+			queued, err := c.Enqueue(ctx, job, msgs)
+			if err != nil {
 				t.Errorf("Enqueue: %v", err)
+			}
+			if queued {
+				firsts.Add(1)
 			}
 		})
 	}
 	wg.Wait()
+	if n := firsts.Load(); n != 1 {
+		t.Errorf("%d calls say they queued the job, want 1", n)
+	}
 	mustCommit(t, r, 31, onboarded(), flows.BroadcastQueued{Job: job, Messages: msgs})
 	if n := outboxLen(t, r); n != 1 {
 		t.Errorf("OutboxLen = %d, want 1", n)
@@ -316,7 +325,7 @@ func TestEnqueue(t *testing.T) {
 	if err != nil || st == nil || st.Total != 1 || st.Kind != "reminder" {
 		t.Errorf("Job = (%+v, %v), want a reminder job of one message", st, err)
 	}
-	if err := r.Enqueue(ctx, flows.Job{}, msgs); err == nil {
+	if _, err := r.Enqueue(ctx, flows.Job{}, msgs); err == nil {
 		t.Error("a job without an id was queued")
 	}
 	if n := r.c.Exists(ctx, sessionKey(0)).Val(); n != 0 {
