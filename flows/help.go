@@ -243,7 +243,7 @@ func (t *Turn) notifyStaff(req HelpRequest, staff []StaffMember, render func(lan
 	var msgs []Bulk
 	if tr == nil || tr.RequestPrivate {
 		for _, m := range staff {
-			b := render(cmpLang(m.Lang))
+			b := render(knownLang(m.Lang))
 			b.ChatID = m.ChatID
 			msgs = append(msgs, b)
 		}
@@ -262,7 +262,7 @@ func (t *Turn) tellPerson(req HelpRequest, id string, data map[string]any, answe
 	if req.Requester == 0 {
 		return
 	}
-	lang := cmpLang(req.Lang)
+	lang := knownLang(req.Lang)
 	b := Bulk{ChatID: req.Requester, Text: t.e.msgs.Text(lang, id, data)}
 	if answer {
 		b.Buttons = [][]Button{{{Text: t.e.msgs.Text(lang, "ButtonAnswer", nil), Data: askFlow + ":ans:" + req.Ref}}}
@@ -282,8 +282,8 @@ func (t *Turn) queue(req HelpRequest, msgs []Bulk) {
 	t.Emit(BroadcastQueued{Job: job, Messages: msgs})
 }
 
-// cmpLang is lang, or French when it is unknown.
-func cmpLang(lang string) string {
+// knownLang is lang, or French when it is unknown or empty.
+func knownLang(lang string) string {
 	if _, ok := locales.Lookup(lang); ok {
 		return lang
 	}
@@ -499,7 +499,7 @@ func tellTaker(t *Turn, req HelpRequest, id string, data map[string]any, buttons
 	if !t.read(err) {
 		return
 	}
-	lang := cmpLang(staffLangOf(staff, req.Staff))
+	lang := knownLang(staffLangOf(staff, req.Staff))
 	b := Bulk{ChatID: req.Staff, Text: t.e.msgs.Text(lang, id, data)}
 	if buttons != nil {
 		b.Buttons = buttons(lang)

@@ -73,10 +73,7 @@ func (j *ReminderJob) render(ctx context.Context, r Reminder, now time.Time) (st
 	case s.Inactive:
 		return "", false, nil
 	}
-	lang := s.Lang
-	if lang == "" {
-		lang = "fr"
-	}
+	lang := knownLang(s.Lang)
 	if r.Kind == surveyReminderKind {
 		text, ok := j.surveyNudge(lang, s, r, now)
 		return text, ok, nil

@@ -56,19 +56,19 @@ func (j *RequestFollowUpJob) Run(ctx context.Context, now time.Time) (int, error
 				id = RequestJobPrefix + r.Ref + ":late"
 				for _, m := range staff {
 					if m.Role.Kind == RoleCoordinator {
-						lang := cmpLang(m.Lang)
+						lang := knownLang(m.Lang)
 						msgs = append(msgs, Bulk{ChatID: m.ChatID, Text: j.Engine.msgs.Text(lang, "ReqLateCoordinator", map[string]any{
 							"Ref": r.Ref, "Need": j.Engine.needLabel(j.Engine.library.Load(), lang, r.Need)})})
 					}
 				}
 			case silent:
 				id = RequestJobPrefix + r.Ref + ":silent:" + strconv.FormatInt(r.Updated.Unix(), 10)
-				lang := cmpLang(staffLangOf(staff, r.Staff))
+				lang := knownLang(staffLangOf(staff, r.Staff))
 				msgs = []Bulk{{ChatID: r.Staff, Text: j.Engine.msgs.Text(lang, "ReqSilentStaff", map[string]any{"Ref": r.Ref}),
 					Buttons: [][]Button{{{Text: j.Engine.msgs.Text(lang, "ButtonReqReply", nil), Data: partnerFlow + ":act:" + r.Ref}}}}}
 			case !r.Status.Open() && r.Status != StatusWithdrawn && r.Feedback == "" && r.Requester != 0 && !r.Closed.IsZero() && now.Sub(r.Closed) >= feedbackAfter:
 				id = RequestJobPrefix + r.Ref + ":feedback"
-				lang := cmpLang(r.Lang)
+				lang := knownLang(r.Lang)
 				b := func(label, answer string) Button {
 					return Button{Text: j.Engine.msgs.Text(lang, label, nil), Data: askFlow + ":fb:" + r.Ref + ":" + answer}
 				}

@@ -123,10 +123,7 @@ func (s *Service) notice(id, hint, lang string) []Reply {
 
 // JobReport renders a bulk job's progress for its owner, in their language.
 func (s *Service) JobReport(st JobStatus) Reply {
-	lang := st.OwnerLang
-	if _, ok := locales.Lookup(lang); !ok {
-		lang = locales.Source
-	}
+	lang := knownLang(st.OwnerLang)
 	id := "BroadcastProgress"
 	if st.Pending() <= 0 {
 		id = "BroadcastDone"

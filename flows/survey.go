@@ -245,12 +245,7 @@ func askQuestion(t *Turn, s *content.Survey, p *SurveyProgress) {
 		rows = append(rows, nav)
 	}
 	rows = append(rows, []Button{{Text: t.T("ButtonLater", nil), Data: surveyFlow + ":later"}})
-	r := Reply{MessageID: "SurveyQuestion", Text: strings.Join(lines, "\n\n"), Buttons: rows}
-	if t.In.Kind == KindButton {
-		t.EditOrSend(r)
-	} else {
-		t.Send(r)
-	}
+	t.EditOrSend(Reply{MessageID: "SurveyQuestion", Text: strings.Join(lines, "\n\n"), Buttons: rows})
 }
 
 func marked(on bool, mark, label string) string {
