@@ -66,8 +66,9 @@ type Bot struct {
 	noticed  map[int64]time.Time // last "try again" per chat, to say it once a minute
 }
 
-// New connects to the Bot API (getMe) and returns a bot ready to Run.
-func New(ctx context.Context, cfg Config) (*Bot, error) {
+// New builds the Telegram client without calling Telegram; Identify must
+// succeed before the bot runs.
+func New(cfg Config) (*Bot, error) {
 	if cfg.Shards <= 0 {
 		cfg.Shards = 64
 	}
@@ -105,16 +106,45 @@ func New(ctx context.Context, cfg Config) (*Bot, error) {
 		return nil, fmt.Errorf("telegram client: %w", err)
 	}
 	b.api = api
-	me, err := api.GetMe(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("getMe: %w", redact(err, cfg.Token))
-	}
-	b.username = me.Username
 	b.queue = newDispatcher(cfg.Shards, func(v any) {
 		b.metrics.errors.WithLabelValues("panic").Inc()
 		b.log.Error("panic while handling an update", "panic", fmt.Sprint(v))
 	})
 	return b, nil
+}
+
+// ErrTokenRefused means Telegram does not know the bot token (401 or 404):
+// trying again cannot help.
+var ErrTokenRefused = errors.New("bot token refused by Telegram")
+
+// retryAfterError is Telegram asking to wait before the next call (429).
+type retryAfterError struct {
+	wait time.Duration
+	err  error
+}
+
+func (e retryAfterError) Error() string { return e.err.Error() }
+func (e retryAfterError) Unwrap() error { return e.err }
+
+// RetryAfter is how long Telegram asked to wait.
+func (e retryAfterError) RetryAfter() time.Duration { return e.wait }
+
+// Identify asks Telegram who the bot is (getMe), once. A refused token wraps
+// ErrTokenRefused; a 429 has a RetryAfter() time.Duration method; any other
+// error (network, 5xx) may pass if tried again later.
+func (b *Bot) Identify(ctx context.Context) error {
+	me, err := b.api.GetMe(ctx)
+	var tooMany *tgbot.TooManyRequestsError
+	switch {
+	case errors.Is(err, tgbot.ErrorUnauthorized) || errors.Is(err, tgbot.ErrorNotFound):
+		return fmt.Errorf("getMe: %w (%v)", ErrTokenRefused, redact(err, b.cfg.Token))
+	case errors.As(err, &tooMany):
+		return retryAfterError{wait: time.Duration(tooMany.RetryAfter) * time.Second, err: fmt.Errorf("getMe: %w", err)}
+	case err != nil:
+		return fmt.Errorf("getMe: %w", redact(err, b.cfg.Token))
+	}
+	b.username = me.Username
+	return nil
 }
 
 // apiTransport keeps enough connections to the Bot API open for the replies

@@ -174,9 +174,12 @@ func newHarness(tb testing.TB, opts harnessOpts) *harness {
 		h.cfg.WebhookURL = h.srv.URL + webhookPath
 		h.cfg.WebhookSecret = testWebhookSecret
 	}
-	h.bot, err = New(h.ctx, h.cfg)
+	h.bot, err = New(h.cfg)
 	if err != nil {
 		tb.Fatalf("bot.New: %v", err)
+	}
+	if err := h.bot.Identify(h.ctx); err != nil {
+		tb.Fatalf("Identify: %v", err)
 	}
 	mux, err := Mux(h.bot, h.store.Ping, h.reg)
 	if err != nil {

@@ -112,13 +112,16 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (a *App, err error)
 			}
 			return float64(n)
 		}))
-	a.bot, err = bot.New(ctx, bot.Config{
+	a.bot, err = bot.New(bot.Config{
 		Token: cfg.Token, APIURL: cfg.APIURL, ButtonSecret: []byte(cfg.Secret),
 		WebhookURL: cfg.WebhookURL, WebhookSecret: cfg.WebhookSecret,
 		Handler: svc, Claims: a.store, Limiter: a.store, Commands: a.engine.CommandList, Languages: locales.Codes(),
 		Logger: log, Registry: reg,
 	})
 	if err != nil {
+		return nil, err
+	}
+	if err = a.bot.Identify(ctx); err != nil {
 		return nil, err
 	}
 	a.engine.SetBotUsername(a.bot.Username())
