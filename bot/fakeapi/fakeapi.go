@@ -36,6 +36,7 @@ type Call struct {
 	Params map[string]string // decoded parameters (query string and body)
 	Status int               // HTTP status answered; 0 while a long poll is still pending
 	At     time.Time         // arrival time
+	Early  bool              // made while a retry_after given to its scope was running (see Limits)
 }
 
 // Fault describes an error answer injected with FailNext.
@@ -249,7 +250,8 @@ func summarize(calls []Call) string {
 	return b.String()
 }
 
-// FailNext makes the next `times` calls to method answer the fault; times <= 0 cancels pending faults.
+// FailNext makes the next `times` calls to method answer the fault; times <= 0
+// cancels pending faults. A 429 with a retry_after holds the whole bot (see Limits).
 func (s *Server) FailNext(method string, f Fault, times int) {
 	key := strings.ToLower(method)
 	s.mu.Lock()
@@ -375,7 +377,7 @@ func (s *Server) handle(w http.ResponseWriter, r *http.Request) {
 	call := &Call{Method: method, Params: p, At: at}
 	s.calls = append(s.calls, call)
 	if rp.status == 0 {
-		rp = s.dispatchLocked(token, name, p, perr)
+		rp = s.dispatchLocked(token, name, p, perr, call)
 	}
 	if rp.status != 0 {
 		call.Status = rp.status
@@ -395,7 +397,7 @@ func (s *Server) handle(w http.ResponseWriter, r *http.Request) {
 }
 
 // dispatchLocked answers a call to a well-formed path; a zero reply means "long poll getUpdates".
-func (s *Server) dispatchLocked(token, name string, p params, perr error) reply {
+func (s *Server) dispatchLocked(token, name string, p params, perr error, call *Call) reply {
 	if token != s.token {
 		return fail(http.StatusUnauthorized, "Unauthorized")
 	}
@@ -404,11 +406,14 @@ func (s *Server) dispatchLocked(token, name string, p params, perr error) reply 
 	if !known && key != "getupdates" {
 		return fail(http.StatusNotFound, "Not Found")
 	}
+	if r := s.heldLocked(key, p, call); r != nil {
+		return *r
+	}
 	if r := s.limitLocked(key, p); r != nil {
 		return *r
 	}
 	if f, ok := s.takeFaultLocked(key); ok {
-		return faultReply(f)
+		return s.faultLocked(botScope, f, call.At)
 	}
 	if perr != nil {
 		return badRequest("Bad Request: " + perr.Error())

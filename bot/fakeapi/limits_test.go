@@ -3,6 +3,7 @@ package fakeapi
 import (
 	"net/http"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 )
@@ -17,15 +18,17 @@ func TestLimitGlobal(t *testing.T) {
 	if status != http.StatusTooManyRequests || r.Parameters == nil || r.Parameters.RetryAfter != 2 {
 		t.Fatalf("6th send in a second: %d %+v, want 429 retry_after 2", status, r.Parameters)
 	}
-	mustCall(t, s, "getMe", nil) // not a send
 	if got := s.Violations(); got != 1 {
 		t.Fatalf("Violations = %d, want 1", got)
 	}
 	if len(s.Messages(200)) != 0 {
 		t.Fatal("a refused send stored a message")
 	}
-	time.Sleep(time.Second)
+	time.Sleep(2 * time.Second)
 	mustCall(t, s, "sendMessage", map[string]string{"chat_id": "200", "text": "later"})
+	if got := s.EarlyCalls(); got != 0 {
+		t.Fatalf("EarlyCalls = %d after retry_after was waited out", got)
+	}
 }
 
 func TestLimitPerChat(t *testing.T) {
@@ -36,9 +39,10 @@ func TestLimitPerChat(t *testing.T) {
 	wantError(t, s, "editMessageText", map[string]string{"chat_id": "42", "message_id": "1", "text": "b"}, 429, "Too Many Requests")
 	mustCall(t, s, "sendMessage", map[string]string{"chat_id": "-100", "text": "group"})
 	time.Sleep(250 * time.Millisecond)
-	mustCall(t, s, "sendLocation", map[string]string{"chat_id": "42", "latitude": "45", "longitude": "4"})
 	wantError(t, s, "sendMessage", map[string]string{"chat_id": "-100", "text": "group again"}, 429, "Too Many Requests")
-	time.Sleep(200 * time.Millisecond)
+	mustCall(t, s, "sendMessage", map[string]string{"chat_id": "43", "text": "another chat is free"})
+	time.Sleep(time.Second) // the chats' retry_after
+	mustCall(t, s, "sendLocation", map[string]string{"chat_id": "42", "latitude": "45", "longitude": "4"})
 	mustCall(t, s, "sendMessage", map[string]string{"chat_id": "-100", "text": "group later"})
 	if got := s.Violations(); got != 2 {
 		t.Fatalf("Violations = %d, want 2", got)
@@ -46,6 +50,109 @@ func TestLimitPerChat(t *testing.T) {
 	s.Limit(Limits{})
 	mustCall(t, s, "sendMessage", map[string]string{"chat_id": "42", "text": "no limits"})
 	mustCall(t, s, "sendMessage", map[string]string{"chat_id": "42", "text": "no limits"})
+}
+
+// TestRetryAfterHoldsScope: after a 429 with retry_after, every call to the
+// scope that got it is refused and counted until the time is over; other
+// scopes are free.
+func TestRetryAfterHoldsScope(t *testing.T) {
+	msg := func(chat string) map[string]string { return map[string]string{"chat_id": chat, "text": "hi"} }
+	tests := []struct {
+		name     string
+		flood    func(s *Server) // makes the 429 happen
+		held     []string        // methods (with chat 42 or 43) refused while it runs
+		free     []string        // methods that still go
+		inFlight time.Duration
+		early    int
+	}{
+		{
+			name: "global limit holds the whole bot",
+			flood: func(s *Server) {
+				s.Limit(Limits{Global: 1})
+				mustCall(t, s, "sendMessage", msg("41"))
+				wantError(t, s, "sendMessage", msg("42"), 429, "Too Many Requests")
+			},
+			held:  []string{"sendMessage 42", "sendMessage 43", "answerCallbackQuery", "getMe"},
+			free:  []string{"getUpdates"},
+			early: 4,
+		},
+		{
+			name:  "injected 429 holds the whole bot",
+			flood: func(s *Server) { s.FailNext("sendMessage", Fault{Code: 429, RetryAfter: 1}, 1); call(t, s, "sendMessage", msg("42")) },
+			held:  []string{"editMessageText 43", "answerCallbackQuery"},
+			early: 2,
+		},
+		{
+			name: "a chat's 429 holds that chat",
+			flood: func(s *Server) {
+				s.FailChat(42, Fault{Code: 429, RetryAfter: 1}, true)
+				call(t, s, "sendMessage", msg("42"))
+				s.FailChat(42, Fault{}, false)
+			},
+			held:  []string{"sendMessage 42", "sendVenue 42"},
+			free:  []string{"sendMessage 43", "answerCallbackQuery", "getUpdates"},
+			early: 2,
+		},
+		{
+			name:     "calls in flight at the 429 are refused, not counted",
+			flood:    func(s *Server) { s.FailNext("sendMessage", Fault{Code: 429, RetryAfter: 1}, 1); call(t, s, "sendMessage", msg("42")) },
+			held:     []string{"sendMessage 43"},
+			inFlight: time.Minute,
+			early:    0,
+		},
+	}
+	params := func(call string) (string, map[string]string) {
+		method, chat, _ := strings.Cut(call, " ")
+		p := map[string]string{"callback_query_id": "1", "timeout": "0"}
+		if chat != "" {
+			p = map[string]string{"chat_id": chat, "text": "again", "message_id": "1", "title": "t", "address": "a", "latitude": "45", "longitude": "4"}
+		}
+		return method, p
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := newServer(t)
+			mustCall(t, s, "sendMessage", msg("43")) // a message to edit
+			s.Limit(Limits{InFlight: tt.inFlight})
+			tt.flood(s)
+			s.Limit(Limits{InFlight: tt.inFlight})
+			for _, c := range tt.held {
+				method, p := params(c)
+				status, r := call(t, s, method, p)
+				if status != http.StatusTooManyRequests || r.Parameters == nil || r.Parameters.RetryAfter != 1 {
+					t.Errorf("%s while held: %d %+v, want 429 with retry_after 1", c, status, r.Parameters)
+				}
+			}
+			for _, c := range tt.free {
+				method, p := params(c)
+				if status, _ := call(t, s, method, p); status != http.StatusOK {
+					t.Errorf("%s while another scope is held: %d, want 200", c, status)
+				}
+			}
+			if got := s.EarlyCalls(); got != tt.early {
+				t.Errorf("EarlyCalls = %d, want %d", got, tt.early)
+			}
+			early := 0
+			for _, c := range s.Calls() {
+				if c.Early {
+					early++
+				}
+			}
+			if early != tt.early {
+				t.Errorf("%d calls marked Early in the journal, want %d", early, tt.early)
+			}
+			time.Sleep(time.Second)
+			for _, c := range tt.held {
+				method, p := params(c)
+				if status, _ := call(t, s, method, p); status == http.StatusTooManyRequests {
+					t.Errorf("%s after retry_after: still 429", c)
+				}
+			}
+			if got := s.EarlyCalls(); got != tt.early {
+				t.Errorf("EarlyCalls = %d after retry_after, want still %d", got, tt.early)
+			}
+		})
+	}
 }
 
 func TestDelayAndFailChat(t *testing.T) {
