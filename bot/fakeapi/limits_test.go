@@ -77,8 +77,11 @@ func TestRetryAfterHoldsScope(t *testing.T) {
 			early: 4,
 		},
 		{
-			name:  "injected 429 holds the whole bot",
-			flood: func(s *Server) { s.FailNext("sendMessage", Fault{Code: 429, RetryAfter: 1}, 1); call(t, s, "sendMessage", msg("42")) },
+			name: "injected 429 holds the whole bot",
+			flood: func(s *Server) {
+				s.FailNext("sendMessage", Fault{Code: 429, RetryAfter: 1}, 1)
+				call(t, s, "sendMessage", msg("42"))
+			},
 			held:  []string{"editMessageText 43", "answerCallbackQuery"},
 			early: 2,
 		},
@@ -94,8 +97,11 @@ func TestRetryAfterHoldsScope(t *testing.T) {
 			early: 2,
 		},
 		{
-			name:     "calls in flight at the 429 are refused, not counted",
-			flood:    func(s *Server) { s.FailNext("sendMessage", Fault{Code: 429, RetryAfter: 1}, 1); call(t, s, "sendMessage", msg("42")) },
+			name: "calls in flight at the 429 are refused, not counted",
+			flood: func(s *Server) {
+				s.FailNext("sendMessage", Fault{Code: 429, RetryAfter: 1}, 1)
+				call(t, s, "sendMessage", msg("42"))
+			},
 			held:     []string{"sendMessage 43"},
 			inFlight: time.Minute,
 			early:    0,
