@@ -7,8 +7,10 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/http/httptrace"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	tgbot "github.com/go-telegram/bot"
@@ -46,8 +48,8 @@ type Config struct {
 	Registry      prometheus.Registerer
 	Shards        int           // chats handled in parallel; default 64
 	PollTimeout   time.Duration // long-poll timeout; default 30 s
-	HandleTimeout time.Duration // budget for one update, replies included; default 10 s
-	Limiter       Limiter       // counts replies against the overall rate shared with bulk; nil: no accounting
+	HandleTimeout time.Duration // budget for one update's work; its replies may then wait their turn up to maxReplyWait; default 10 s
+	Limiter       Limiter       // paces replies in the overall rate shared with bulk and replicas; nil: no pacing
 	Rate          float64       // messages per second overall, replies and bulk; default 30
 }
 
@@ -64,6 +66,8 @@ type Bot struct {
 
 	noticeMu sync.Mutex
 	noticed  map[int64]time.Time // last "try again" per chat, to say it once a minute
+
+	gates gates // Telegram's retry_after in force, bot-wide and per group
 }
 
 // New builds the Telegram client without calling Telegram; Identify must
@@ -97,7 +101,7 @@ func New(cfg Config) (*Bot, error) {
 	}
 	api, err := tgbot.New(cfg.Token,
 		tgbot.WithServerURL(strings.TrimRight(cfg.APIURL, "/")),
-		tgbot.WithHTTPClient(cfg.HandleTimeout, &http.Client{Timeout: cfg.HandleTimeout, Transport: apiTransport()}),
+		tgbot.WithHTTPClient(cfg.HandleTimeout, apiClient()),
 		tgbot.WithSkipGetMe(),
 		tgbot.WithDefaultHandler(func(context.Context, *tgbot.Bot, *models.Update) {}),
 		tgbot.WithErrorsHandler(func(err error) { b.log.Error("telegram client", "kind", errorKind(err)) }),
@@ -145,6 +149,13 @@ func (b *Bot) Identify(ctx context.Context) error {
 	}
 	b.username = me.Username
 	return nil
+}
+
+// apiClient is the HTTP client of Bot API calls. Its timeout is a backstop
+// longer than Telegram's slowest normal answer: a call cut while Telegram
+// still works on it may deliver its message all the same.
+func apiClient() *http.Client {
+	return &http.Client{Timeout: sendTimeout, Transport: apiTransport()}
 }
 
 // apiTransport keeps enough connections to the Bot API open for the replies
@@ -275,8 +286,26 @@ func (b *Bot) tryAgain(ctx context.Context, in flows.Input, replies []flows.Repl
 	b.deliver(ctx, in, replies)
 }
 
-// deliver sends replies in order; a blocked chat is marked inactive.
+const (
+	// sendTimeout bounds one Bot API call from the moment it is made: longer
+	// than Telegram's slowest normal answer (a few seconds; a photo on a slow
+	// link more), as a call cut while Telegram works on it may still deliver
+	// its message.
+	sendTimeout = time.Minute
+	// maxReplyWait bounds how long an update's replies may take, waits for
+	// their turn included, past the update's own budget (HandleTimeout):
+	// during a flood limit they go out when Telegram allows, in order.
+	maxReplyWait = time.Minute
+	// maxAttempts bounds the tries of one call answered 429.
+	maxAttempts = 3
+)
+
+// deliver sends replies in order; a blocked chat is marked inactive. The
+// replies may wait past ctx's deadline for their turn, up to maxReplyWait;
+// ctx's cancellation still stops them.
 func (b *Bot) deliver(ctx context.Context, in flows.Input, replies []flows.Reply) {
+	ctx, cancel := detached(ctx, maxReplyWait)
+	defer cancel()
 	for _, r := range replies {
 		err := b.send(ctx, in, r)
 		if err == nil {
@@ -290,7 +319,7 @@ func (b *Bot) deliver(ctx context.Context, in flows.Input, replies []flows.Reply
 			}
 			return
 		}
-		b.log.Warn("cannot send reply", "kind", kind, "message", r.MessageID, "err", redact(err, b.cfg.Token))
+		b.log.Warn("cannot send reply", "kind", kind, "message", r.MessageID, "unknown_outcome", errors.Is(err, errOutcomeUnknown), "err", redact(err, b.cfg.Token))
 		return
 	}
 }
@@ -309,11 +338,12 @@ func (b *Bot) send(ctx context.Context, in flows.Input, r flows.Reply) error {
 		markup = locationKeyboard(r.Ask)
 		r.Edit = false // a reply keyboard cannot be set by an edit
 	}
+	chat := in.ChatID
 	if r.Photo != nil {
 		// A picture with its caption: always a new message (an edit cannot
 		// turn text into a photo).
-		return b.call(ctx, "sendPhoto", func() error {
-			_, err := b.api.SendPhoto(ctx, &tgbot.SendPhotoParams{ChatID: in.ChatID, Caption: r.Text, ReplyMarkup: markup,
+		return b.call(ctx, chat, "sendPhoto", func(ctx context.Context) error {
+			_, err := b.api.SendPhoto(ctx, &tgbot.SendPhotoParams{ChatID: chat, Caption: r.Text, ReplyMarkup: markup,
 				Photo: &models.InputFileUpload{Filename: "chart.png", Data: bytes.NewReader(r.Photo)}})
 			return err
 		})
@@ -321,8 +351,8 @@ func (b *Bot) send(ctx context.Context, in flows.Input, r flows.Reply) error {
 	if r.Text == "" {
 		// nothing to write: a place on the map alone
 	} else if r.Edit && in.MessageID != 0 {
-		err := b.call(ctx, "editMessageText", func() error {
-			_, err := b.api.EditMessageText(ctx, &tgbot.EditMessageTextParams{ChatID: in.ChatID, MessageID: in.MessageID, Text: r.Text, ReplyMarkup: markup})
+		err := b.call(ctx, chat, "editMessageText", func(ctx context.Context) error {
+			_, err := b.api.EditMessageText(ctx, &tgbot.EditMessageTextParams{ChatID: chat, MessageID: in.MessageID, Text: r.Text, ReplyMarkup: markup})
 			return err
 		})
 		switch {
@@ -330,13 +360,13 @@ func (b *Bot) send(ctx context.Context, in flows.Input, r flows.Reply) error {
 		case errors.Is(err, tgbot.ErrorBadRequest) && strings.Contains(err.Error(), "not modified"):
 		case errors.Is(err, tgbot.ErrorBadRequest):
 			r.Edit = false // too old or deleted: say it anew
-			return b.send(ctx, flows.Input{ChatID: in.ChatID}, r)
+			return b.send(ctx, flows.Input{ChatID: chat}, r)
 		default:
 			return err
 		}
 	} else {
-		err := b.call(ctx, "sendMessage", func() error {
-			_, err := b.api.SendMessage(ctx, &tgbot.SendMessageParams{ChatID: in.ChatID, Text: r.Text, ReplyMarkup: markup})
+		err := b.call(ctx, chat, "sendMessage", func(ctx context.Context) error {
+			_, err := b.api.SendMessage(ctx, &tgbot.SendMessageParams{ChatID: chat, Text: r.Text, ReplyMarkup: markup})
 			return err
 		})
 		if err != nil {
@@ -345,47 +375,89 @@ func (b *Bot) send(ctx context.Context, in flows.Input, r flows.Reply) error {
 	}
 	if v := r.Venue; v != nil && v.Address == "" {
 		// Telegram requires a venue's address: without one, the point alone.
-		return b.call(ctx, "sendLocation", func() error {
-			_, err := b.api.SendLocation(ctx, &tgbot.SendLocationParams{ChatID: in.ChatID, Latitude: v.Latitude, Longitude: v.Longitude})
+		return b.call(ctx, chat, "sendLocation", func(ctx context.Context) error {
+			_, err := b.api.SendLocation(ctx, &tgbot.SendLocationParams{ChatID: chat, Latitude: v.Latitude, Longitude: v.Longitude})
 			return err
 		})
 	}
 	if v := r.Venue; v != nil {
-		return b.call(ctx, "sendVenue", func() error {
-			_, err := b.api.SendVenue(ctx, &tgbot.SendVenueParams{ChatID: in.ChatID, Latitude: v.Latitude, Longitude: v.Longitude, Title: v.Title, Address: v.Address})
+		return b.call(ctx, chat, "sendVenue", func(ctx context.Context) error {
+			_, err := b.api.SendVenue(ctx, &tgbot.SendVenueParams{ChatID: chat, Latitude: v.Latitude, Longitude: v.Longitude, Title: v.Title, Address: v.Address})
 			return err
 		})
 	}
 	return nil
 }
 
-// maxAttempts bounds the retries of one call after 429 answers.
-const maxAttempts = 3
-
-// call runs one Bot API call, waiting retry_after and retrying on 429.
-func (b *Bot) call(ctx context.Context, method string, fn func() error) error {
-	for attempt := 1; ; attempt++ {
-		b.account(ctx, method)
-		err := fn()
+// call makes one Bot API call of a reply about chatID (0: about no chat) in
+// its turn (see turn), and tries again after a 429, in its turn again.
+func (b *Bot) call(ctx context.Context, chatID int64, method string, fn func(context.Context) error) error {
+	for try := 1; ; try++ {
+		if err := b.turn(ctx, chatID, method); err != nil {
+			return err
+		}
+		err := b.attempt(ctx, chatID, fn)
 		var tooMany *tgbot.TooManyRequestsError
-		if !errors.As(err, &tooMany) || attempt == maxAttempts {
+		if !errors.As(err, &tooMany) || try == maxAttempts {
 			if err == nil {
 				b.metrics.replies.WithLabelValues(method).Inc()
 			}
 			return err
 		}
-		b.metrics.errors.WithLabelValues("rate_limited").Inc()
-		wait := time.Duration(max(tooMany.RetryAfter, 1)) * time.Second
-		select {
-		case <-ctx.Done():
-			return fmt.Errorf("%s: waiting retry_after: %w", method, ctx.Err())
-		case <-time.After(wait):
+	}
+}
+
+// attempt makes one Bot API call about chatID once no retry_after runs for
+// its scopes, waiting for that while ctx lasts. A 429 answer closes its
+// scope's gate. The call itself gets its answer, up to sendTimeout, even past
+// ctx's deadline (cutting it could not take back a message Telegram
+// received), but not past ctx's cancellation. When the request was sent and
+// no answer came, the error wraps errOutcomeUnknown: the call must not be
+// made again.
+func (b *Bot) attempt(ctx context.Context, chatID int64, fn func(context.Context) error) error {
+	if err := b.waitGates(ctx, chatID); err != nil {
+		return err
+	}
+	cctx, cancel := detached(ctx, sendTimeout)
+	defer cancel()
+	var written, answered atomic.Bool
+	cctx = httptrace.WithClientTrace(cctx, &httptrace.ClientTrace{
+		WroteRequest: func(i httptrace.WroteRequestInfo) {
+			if i.Err == nil {
+				written.Store(true)
+			}
+		},
+		GotFirstResponseByte: func() { answered.Store(true) },
+	})
+	err := fn(cctx)
+	var tooMany *tgbot.TooManyRequestsError
+	switch {
+	case err == nil:
+	case errors.As(err, &tooMany):
+		b.rateLimited(ctx, chatID, tooMany.RetryAfter)
+	case written.Load() && !answered.Load():
+		err = fmt.Errorf("%w: %w", errOutcomeUnknown, err)
+	}
+	return err
+}
+
+// detached returns a context with ctx's values that ends when ctx is
+// canceled — not when its deadline passes — and after d at the latest.
+func detached(ctx context.Context, d time.Duration) (context.Context, context.CancelFunc) {
+	out, cancel := context.WithTimeout(context.WithoutCancel(ctx), d)
+	stop := context.AfterFunc(ctx, func() {
+		if !errors.Is(ctx.Err(), context.DeadlineExceeded) {
+			cancel()
 		}
+	})
+	return out, func() {
+		stop()
+		cancel()
 	}
 }
 
 func (b *Bot) answerCallback(ctx context.Context, id string) {
-	err := b.call(ctx, "answerCallbackQuery", func() error {
+	err := b.call(ctx, 0, "answerCallbackQuery", func(ctx context.Context) error {
 		_, err := b.api.AnswerCallbackQuery(ctx, &tgbot.AnswerCallbackQueryParams{CallbackQueryID: id})
 		return err
 	})

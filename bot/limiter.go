@@ -2,7 +2,10 @@ package bot
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"strconv"
+	"sync"
 	"time"
 )
 
@@ -11,12 +14,15 @@ import (
 // A key's state is its theoretical arrival time (TAT). Allow lets a message
 // through when the key's TAT is at most (burst-1)·every ahead of now, and then
 // moves the TAT every further; otherwise it answers how long to wait. Take
-// moves the TAT every further without asking: the message goes anyway. Both
-// costs may differ on one key: a bulk message costs more of the global budget
-// than a reply, which leaves replies room.
+// moves the TAT every further without asking and answers when the token it
+// took is due: the message reserves its turn, ahead of those that only Allow.
+// Both costs may differ on one key: a bulk message costs more of the global
+// budget than a reply, which leaves replies room. Hold moves the TAT to at
+// least d from now: Telegram asked every replica to wait.
 type Limiter interface {
 	Allow(ctx context.Context, key string, every time.Duration, burst int) (ok bool, wait time.Duration, err error)
-	Take(ctx context.Context, key string, every time.Duration, burst int) error
+	Take(ctx context.Context, key string, every time.Duration, burst int) (wait time.Duration, err error)
+	Hold(ctx context.Context, key string, d time.Duration) error
 }
 
 const (
@@ -39,7 +45,8 @@ const (
 	// tenth longer than Telegram's, as the time from the limiter's answer to
 	// Telegram varies.
 	jitterShare = 10
-	// takeTimeout bounds the accounting of a reply, which never waits.
+	// takeTimeout bounds one limiter call of a reply: a limiter that does
+	// not answer costs the reply its place in the budget, never the reply.
 	takeTimeout = 250 * time.Millisecond
 )
 
@@ -57,20 +64,149 @@ var accounted = map[string]bool{
 	"sendPhoto":       true,
 }
 
-// account counts one interactive message against the global limit. It never
-// waits for the limit: a reply goes at once, and the bulk sender, which asks
-// the same limiter, slows down instead. A limiter failure only loses the count.
-func (b *Bot) account(ctx context.Context, method string) {
+// turn waits until a reply's call may go: Telegram's retry_after over for its
+// scopes (the bot, the chat), then, for a message, its turn in the budget
+// shared with bulk messages and the other replicas. The turn is reserved
+// (Take), so replies go in the order they asked, ahead of bulk, which waits
+// for a free turn. It is one limiter call, or one more each time a 429
+// closed a gate meanwhile. A limiter that fails only loses the reservation.
+// It returns an error when ctx ends first.
+func (b *Bot) turn(ctx context.Context, chatID int64, method string) error {
+	for {
+		if err := b.waitGates(ctx, chatID); err != nil {
+			return err
+		}
+		if due := b.reserve(ctx, method); due > 0 && !sleep(ctx, due, nil) {
+			return fmt.Errorf("%s: waiting for its turn: %w", method, ctx.Err())
+		}
+		if !b.gates.until(chatID).After(time.Now()) {
+			return nil
+		}
+	}
+}
+
+// reserve takes a message's turn in the global budget and returns how long
+// until it comes; 0 for a call that sends no message, or when the limiter fails.
+func (b *Bot) reserve(ctx context.Context, method string) time.Duration {
 	if b.cfg.Limiter == nil || !accounted[method] {
-		return
+		return 0
 	}
 	ctx, cancel := context.WithTimeout(ctx, takeTimeout)
 	defer cancel()
-	if err := b.cfg.Limiter.Take(ctx, globalKey, interval(b.cfg.Rate), limiterBurst); err != nil {
+	due, err := b.cfg.Limiter.Take(ctx, globalKey, interval(b.cfg.Rate), limiterBurst)
+	if err != nil {
 		b.metrics.errors.WithLabelValues("limiter").Inc()
-		b.log.Debug("cannot count a reply against the rate limit", "method", method, "err", err)
+		b.log.Debug("cannot reserve a reply's turn in the rate limit", "method", method, "err", err)
+		return 0
+	}
+	return due
+}
+
+// waitGates waits until no retry_after runs for chatID's scopes; an error when ctx ends first.
+func (b *Bot) waitGates(ctx context.Context, chatID int64) error {
+	for {
+		wait := time.Until(b.gates.until(chatID))
+		if wait <= 0 {
+			return nil
+		}
+		if !sleep(ctx, wait, nil) {
+			return fmt.Errorf("waiting retry_after: %w", ctx.Err())
+		}
 	}
 }
+
+// rateLimited records Telegram's 429 for a call about chatID: its scope's
+// gate closes for retry_after, here and, through the limiter, on every
+// replica. A 429 in a group holds that group (its own limit, 20 a minute, is
+// the one groups hit); any other holds the whole bot — Telegram does not say
+// which limit was broken, and only the whole bot is safe.
+func (b *Bot) rateLimited(ctx context.Context, chatID int64, retryAfter int) {
+	b.metrics.errors.WithLabelValues("rate_limited").Inc()
+	d := time.Duration(max(retryAfter, 1)) * time.Second
+	scope, key := int64(0), globalKey
+	if chatID < 0 {
+		scope, key = chatID, "group:"+strconv.FormatInt(chatID, 10)
+	}
+	if !b.gates.close(scope, time.Now().Add(d)) {
+		return // the calls under way with this one get the same answer: told once
+	}
+	b.log.Warn("Telegram asks to wait", "retry_after", retryAfter, "scope", scopeName(scope))
+	if b.cfg.Limiter == nil {
+		return
+	}
+	// Bulk senders may take a turn bulkBurst-1 intervals ahead of the key's time.
+	d += interval(b.cfg.Rate*bulkShare) * (bulkBurst - 1)
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), takeTimeout)
+	defer cancel()
+	if err := b.cfg.Limiter.Hold(ctx, key, d); err != nil {
+		b.metrics.errors.WithLabelValues("limiter").Inc()
+		b.log.Debug("cannot share a retry_after with the other replicas", "err", err)
+	}
+}
+
+// scopeName names a gate's scope for the logs, without a chat id.
+func scopeName(scope int64) string {
+	if scope == 0 {
+		return "bot"
+	}
+	return "group"
+}
+
+// gates remember until when Telegram asked this process to wait: the whole
+// bot (scope 0) or one group. Every call waits for the gates of its scopes.
+type gates struct {
+	mu    sync.Mutex
+	bot   time.Time
+	chats map[int64]time.Time
+}
+
+// maxGates bounds the chats remembered; past it, those whose gate is open are forgotten.
+const maxGates = 1024
+
+// until is when a call about chatID (0: about no chat) may go.
+func (g *gates) until(chatID int64) time.Time {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	t := g.bot
+	if c, ok := g.chats[chatID]; ok && chatID != 0 && c.After(t) {
+		t = c
+	}
+	return t
+}
+
+// close closes scope's gate until t; false when it was closed until then already.
+func (g *gates) close(scope int64, t time.Time) bool {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if scope == 0 {
+		if !t.After(g.bot) {
+			return false
+		}
+		g.bot = t
+		return true
+	}
+	if c, ok := g.chats[scope]; ok && !t.After(c) {
+		return false
+	}
+	if g.chats == nil {
+		g.chats = map[int64]time.Time{}
+	}
+	if len(g.chats) >= maxGates {
+		now := time.Now()
+		for id, c := range g.chats {
+			if !c.After(now) {
+				delete(g.chats, id)
+			}
+		}
+	}
+	g.chats[scope] = t
+	return true
+}
+
+// errOutcomeUnknown marks a call whose request reached Telegram but whose
+// answer did not come back: the message may well have been delivered, so
+// the call must not be made again.
+var errOutcomeUnknown = errors.New("outcome unknown: the request was sent, no answer came")
 
 // chatLimit is one per-chat limiter key and its least gap between messages.
 type chatLimit struct {

@@ -18,6 +18,7 @@ type memLimiter struct {
 	tat    map[string]time.Time
 	allows map[string]int
 	takes  map[string][]time.Duration // the `every` of each Take, per key
+	holds  []string                   // the keys held, in order
 	err    error                      // when set, every call fails with it
 	stall  bool                       // when set, every call waits for its context to end
 }
@@ -60,9 +61,9 @@ func (l *memLimiter) Allow(ctx context.Context, key string, every time.Duration,
 	return true, 0, nil
 }
 
-func (l *memLimiter) Take(ctx context.Context, key string, every time.Duration, burst int) error {
+func (l *memLimiter) Take(ctx context.Context, key string, every time.Duration, burst int) (time.Duration, error) {
 	if err := l.fail(ctx); err != nil {
-		return err
+		return 0, err
 	}
 	now := time.Now()
 	l.mu.Lock()
@@ -73,7 +74,26 @@ func (l *memLimiter) Take(ctx context.Context, key string, every time.Duration, 
 		tat = now
 	}
 	l.tat[key] = tat.Add(every)
+	return max(tat.Sub(now)-every*time.Duration(burst-1), 0), nil
+}
+
+func (l *memLimiter) Hold(ctx context.Context, key string, d time.Duration) error {
+	if err := l.fail(ctx); err != nil {
+		return err
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.holds = append(l.holds, key)
+	if until := time.Now().Add(d); until.After(l.tat[key]) {
+		l.tat[key] = until
+	}
 	return nil
+}
+
+func (l *memLimiter) holdsOf() []string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return slices.Clone(l.holds)
 }
 
 func (l *memLimiter) takesOf(key string) []time.Duration {
@@ -101,8 +121,9 @@ func TestMemLimiterIsGCRA(t *testing.T) {
 	if ok || wait <= 0 || wait > every {
 		t.Fatalf("4th call: ok=%v wait=%v, want refused within %v", ok, wait, every)
 	}
-	if err := l.Take(ctx, "k", every, 3); err != nil {
-		t.Fatal(err)
+	due, err := l.Take(ctx, "k", every, 3)
+	if err != nil || due > wait || wait-due > time.Millisecond {
+		t.Fatalf("Take: due in %v (%v), want %v, as Allow said", due, err, wait)
 	}
 	if _, wait2, _ := l.Allow(ctx, "k", every, 3); wait2 <= wait {
 		t.Fatalf("a Take did not push the next Allow back: %v then %v", wait, wait2)
@@ -120,8 +141,9 @@ func TestChatLimits(t *testing.T) {
 	}
 }
 
-// TestRepliesCountAgainstGlobal: every message of a reply takes from the
-// global limit at the configured rate, and none asks for permission.
+// TestRepliesCountAgainstGlobal: every message of a reply reserves its turn
+// in the global limit at the configured rate (Take), and none asks for a
+// turn that is left (Allow), as bulk messages do.
 func TestRepliesCountAgainstGlobal(t *testing.T) {
 	h := newHarness(t, harnessOpts{})
 	lim := newMemLimiter()

@@ -8,7 +8,6 @@ import (
 	"math/rand/v2"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	tgbot "github.com/go-telegram/bot"
@@ -85,13 +84,17 @@ const (
 // RunSender sends bulk messages until ctx ends, then finishes the deliveries in flight and returns.
 //
 // One loop claims deliveries from the outbox and paces them: never during
-// quiet hours nor a 429 pause, at most Rate·95% a second through the shared
-// limiter (replies, counted by Config.Limiter, use the rest), and at most one
-// per PerChat to a chat and one per PerGroup to a group, plus a tenth for
-// network jitter. Up to 8 sends run at once. A 403 marks the person inactive and is never retried; a 400 fails
-// at once; server errors and timeouts are retried with a growing backoff
-// and fail after MaxAttempts attempts; a 429 pauses every bulk send for
-// retry_after and retries the delivery (up to 2·MaxAttempts attempts).
+// quiet hours nor while Telegram's retry_after runs for their scope (the bot,
+// or a group), at most Rate·95% a second through the shared limiter
+// (replies, which reserve their turns there, go first), and at most one per
+// PerChat to a chat and one per PerGroup to a group, plus a tenth for
+// network jitter. Up to 8 sends run at once. A 403 marks the person inactive
+// and is never retried; a 400 fails at once; server errors, and timeouts
+// before the message left, are retried with a growing backoff and fail after
+// MaxAttempts attempts; a message Telegram received without answering in
+// time is counted as sent and never sent again; a 429 holds its scope for
+// retry_after, on every replica, and retries the delivery (up to
+// 2·MaxAttempts attempts).
 //
 // When ctx ends, nothing more is claimed or started; the sends under way
 // finish and are recorded, and the final reports due are sent. Deliveries
@@ -192,8 +195,6 @@ type sender struct {
 	held  map[string]bool // ids of the deliveries claimed and not yet recorded
 	freed chan struct{}   // signalled when a delivery is recorded
 
-	paused atomic.Int64 // no bulk before this time (Unix ns, Clock time), after a 429
-
 	buf   []flows.Delivery // claimed, not yet paced (claim loop only)
 	later []deferred       // waiting for their chat's turn (claim loop only)
 
@@ -221,17 +222,11 @@ func (s *sender) quiet(now time.Time) (time.Time, bool) {
 	return until, quiet
 }
 
-// pauseUntil stops every bulk send until t, or later if already paused longer.
-func (s *sender) pauseUntil(t time.Time) time.Time {
-	for {
-		cur := s.paused.Load()
-		if cur >= t.UnixNano() {
-			return time.Unix(0, cur)
-		}
-		if s.paused.CompareAndSwap(cur, t.UnixNano()) {
-			return t
-		}
-	}
+// gateEnd is when Telegram's retry_after for the scopes of a message to
+// chatID ends (0: the whole bot), on the sender's clock; not after now when
+// none runs.
+func (s *sender) gateEnd(chatID int64, now time.Time) time.Time {
+	return now.Add(time.Until(s.b.gates.until(chatID)))
 }
 
 // claimLoop claims and paces deliveries and starts their sends, until ctx ends.
@@ -289,7 +284,7 @@ func (s *sender) next(ctx context.Context, poll *time.Duration) (flows.Delivery,
 		wait := *poll
 		if until, quiet := s.quiet(now); quiet {
 			wait = until.Sub(now)
-		} else if p := time.Unix(0, s.paused.Load()); p.After(now) {
+		} else if p := s.gateEnd(0, now); p.After(now) {
 			wait = p.Sub(now)
 		} else if room := maxHeld - s.heldCount(); room <= 0 {
 			wait, freed = recheck, s.freed
@@ -378,7 +373,7 @@ func (s *sender) pace(ctx context.Context, d flows.Delivery) bool {
 		var at time.Time
 		if until, quiet := s.quiet(now); quiet {
 			at = until
-		} else if p := time.Unix(0, s.paused.Load()); p.After(now) {
+		} else if p := s.gateEnd(d.Bulk.ChatID, now); p.After(now) {
 			at = p
 		} else if d.NotBefore.After(now) {
 			at = d.NotBefore
@@ -458,6 +453,7 @@ func (s *sender) deliver(d flows.Delivery) {
 			return
 		}
 	}
+	// A 429 that came since pace let d go is waited for, a little.
 	ctx, cancel := context.WithTimeout(s.life, s.b.cfg.HandleTimeout)
 	params := &tgbot.SendMessageParams{ChatID: d.Bulk.ChatID, Text: d.Bulk.Text}
 	if kb, err := inlineKeyboard(d.Bulk.Buttons, d.Bulk.ChatID, s.b.signer); err != nil {
@@ -465,7 +461,10 @@ func (s *sender) deliver(d flows.Delivery) {
 	} else if kb != nil {
 		params.ReplyMarkup = kb
 	}
-	_, err := s.b.api.SendMessage(ctx, params)
+	err := s.b.attempt(ctx, d.Bulk.ChatID, func(ctx context.Context) error {
+		_, err := s.b.api.SendMessage(ctx, params)
+		return err
+	})
 	cancel()
 	if s.life.Err() != nil {
 		return // the process is gone: the outbox hands d out again
@@ -477,15 +476,19 @@ func (s *sender) deliver(d flows.Delivery) {
 		s.b.metrics.replies.WithLabelValues("sendMessage").Inc()
 		s.finish(d, flows.OutcomeSent)
 	case errors.As(err, &tooMany):
-		// Per-chat limits are kept, so this is the bot-wide flood limit: every bulk send waits.
-		s.b.metrics.errors.WithLabelValues("rate_limited").Inc()
-		until := s.pauseUntil(s.now().Add(time.Duration(max(tooMany.RetryAfter, 1)) * time.Second))
-		s.log.Warn("Telegram asks to slow down: bulk paused", "retry_after", tooMany.RetryAfter)
+		// attempt closed the gate of the 429's scope: the messages to that
+		// scope, this one included, wait until it opens.
 		if d.Attempt >= 2*s.cfg.MaxAttempts {
 			s.finish(d, flows.OutcomeFailed)
 			return
 		}
-		s.retry(d, until)
+		s.retry(d, s.gateEnd(d.Bulk.ChatID, s.now()))
+	case errors.Is(err, errOutcomeUnknown):
+		// Telegram got the message and did not answer in time: it is most
+		// likely delivered, and sending it again could show it twice.
+		s.b.metrics.errors.WithLabelValues("unknown_outcome").Inc()
+		s.log.Warn("bulk message sent without an answer; counted as sent, not sent again", "job", d.Bulk.Job, "err", redact(err, s.b.cfg.Token))
+		s.finish(d, flows.OutcomeSent)
 	case errors.Is(err, tgbot.ErrorForbidden):
 		s.b.metrics.errors.WithLabelValues("forbidden").Inc()
 		if d.Bulk.ChatID > 0 && s.b.cfg.Handler != nil { // a group is no person to mark
@@ -587,7 +590,7 @@ func sleep(ctx context.Context, d time.Duration, wake <-chan struct{}) bool {
 
 // reporter keeps each job's owner told of its progress, in a message sent once
 // and then edited: at most every 2 s, and always at the end. Reports are
-// replies: they count against the global limit without waiting for it. The
+// replies: they reserve their turn in the global limit and wait for it. The
 // replicas share, through the limiter, the owner's chat limit and the job's
 // pace of reports; once a job's final report is out, their late progress
 // reports are held back.
@@ -817,7 +820,7 @@ func (r *reporter) turn(st flows.JobStatus) time.Duration {
 func (r *reporter) closeReports(job string) {
 	ctx, cancel := context.WithTimeout(r.s.life, storeTimeout)
 	defer cancel()
-	if err := r.s.cfg.Limiter.Take(ctx, reportKey(job), forgetProgress, limiterBurst); err != nil {
+	if _, err := r.s.cfg.Limiter.Take(ctx, reportKey(job), forgetProgress, limiterBurst); err != nil {
 		r.s.b.metrics.errors.WithLabelValues("limiter").Inc()
 	}
 }
@@ -839,7 +842,7 @@ func (r *reporter) send(st flows.JobStatus, msgID int) (id int, err error) {
 	ctx, cancel := context.WithTimeout(r.s.life, b.cfg.HandleTimeout)
 	defer cancel()
 	if msgID != 0 {
-		err := b.call(ctx, "editMessageText", func() error {
+		err := b.call(ctx, st.Owner, "editMessageText", func(ctx context.Context) error {
 			_, err := b.api.EditMessageText(ctx, &tgbot.EditMessageTextParams{ChatID: st.Owner, MessageID: msgID, Text: reply.Text, ReplyMarkup: markup})
 			return err
 		})
@@ -852,7 +855,7 @@ func (r *reporter) send(st flows.JobStatus, msgID int) (id int, err error) {
 		// The message is gone: show the progress anew.
 	}
 	var m *models.Message
-	err = b.call(ctx, "sendMessage", func() (err error) {
+	err = b.call(ctx, st.Owner, "sendMessage", func(ctx context.Context) (err error) {
 		m, err = b.api.SendMessage(ctx, &tgbot.SendMessageParams{ChatID: st.Owner, Text: reply.Text, ReplyMarkup: markup})
 		return err
 	})

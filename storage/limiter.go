@@ -15,22 +15,32 @@ import (
 
 // gcra keeps in KEYS[1] the theoretical arrival time (TAT, unix µs by the
 // server's clock) of the next token. ARGV[1]: µs per token; ARGV[2]: burst;
-// ARGV[3]: "1" to take a token even when none is left. A request is allowed
-// when TAT - now <= (burst-1) * interval; taking a token moves TAT one
-// interval later. It returns {allowed, µs to wait before trying again}.
+// ARGV[3]: the mode — "allow" takes a token if one is left, "take" takes one
+// even when none is left, "hold" (ARGV[4]: µs) moves TAT to at least now plus
+// that long and takes nothing. A request is allowed when TAT - now <=
+// (burst-1) * interval; taking a token moves TAT one interval later. It
+// returns {allowed, µs to wait}: for "allow", before trying again; for
+// "take", before the token taken would have been allowed.
 var gcra = redis.NewScript(`
 local every = tonumber(ARGV[1])
 local burst = tonumber(ARGV[2])
-local force = ARGV[3] == '1'
+local mode = ARGV[3]
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
 local tat = tonumber(redis.call('GET', KEYS[1]) or '0') or 0
 if tat < now then
   tat = now
 end
+if mode == 'hold' then
+  local hold = now + tonumber(ARGV[4])
+  if hold > tat then
+    redis.call('SET', KEYS[1], string.format('%.0f', hold), 'PX', string.format('%.0f', math.ceil((hold - now) / 1000) + 1))
+  end
+  return {0, 0}
+end
 local tolerance = every * (burst - 1)
 local allowed = tat - now <= tolerance
-if not allowed and not force then
+if not allowed and mode ~= 'take' then
   return {0, tat - tolerance - now}
 end
 tat = tat + every
@@ -45,7 +55,7 @@ return {0, tat - tolerance - now - every}
 // Allow takes a token from the limiter key, which gains one every interval
 // up to burst. When none is left it reports how long to wait before one is.
 func (r *Redis) Allow(ctx context.Context, key string, every time.Duration, burst int) (ok bool, wait time.Duration, err error) {
-	ok, wait, err = r.gcra(ctx, key, every, burst, false)
+	ok, wait, err = r.gcra(ctx, key, every, burst, "allow", 0)
 	if err != nil {
 		return false, 0, fmt.Errorf("rate limit: %w", err)
 	}
@@ -53,28 +63,39 @@ func (r *Redis) Allow(ctx context.Context, key string, every time.Duration, burs
 }
 
 // Take takes a token from the limiter key even when none is left, so that
-// the next Allow waits longer: a reply to someone who is waiting is never
-// held back by bulk sends, but still counts against the shared rate.
-func (r *Redis) Take(ctx context.Context, key string, every time.Duration, burst int) error {
-	if _, _, err := r.gcra(ctx, key, every, burst, true); err != nil {
-		return fmt.Errorf("rate limit: %w", err)
+// the next Allow waits longer, and reports when the token taken is due: a
+// reply to someone who is waiting reserves its turn ahead of bulk sends,
+// which only take a token that is left, and goes when its turn comes.
+func (r *Redis) Take(ctx context.Context, key string, every time.Duration, burst int) (wait time.Duration, err error) {
+	_, wait, err = r.gcra(ctx, key, every, burst, "take", 0)
+	if err != nil {
+		return 0, fmt.Errorf("rate limit: %w", err)
+	}
+	return wait, nil
+}
+
+// Hold lets no token go from the limiter key for d (a caller with a burst b
+// gets one (b-1) intervals earlier), on every replica: Telegram asked to wait
+// that long. A key already held longer is left as it is.
+func (r *Redis) Hold(ctx context.Context, key string, d time.Duration) error {
+	if d <= 0 {
+		return nil
+	}
+	if _, _, err := r.gcra(ctx, key, time.Second, 1, "hold", d); err != nil {
+		return fmt.Errorf("rate limit hold: %w", err)
 	}
 	return nil
 }
 
 // gcra runs the script.
-func (r *Redis) gcra(ctx context.Context, key string, every time.Duration, burst int, force bool) (bool, time.Duration, error) {
+func (r *Redis) gcra(ctx context.Context, key string, every time.Duration, burst int, mode string, hold time.Duration) (bool, time.Duration, error) {
 	if every < time.Microsecond {
 		return false, 0, errors.New("interval below a microsecond")
 	}
 	if burst < 1 {
 		return false, 0, errors.New("burst below 1")
 	}
-	f := "0"
-	if force {
-		f = "1"
-	}
-	res, err := gcra.Run(ctx, r.c, []string{limiterKey(key)}, every.Microseconds(), burst, f).Int64Slice()
+	res, err := gcra.Run(ctx, r.c, []string{limiterKey(key)}, every.Microseconds(), burst, mode, hold.Microseconds()).Int64Slice()
 	if err != nil {
 		return false, 0, err
 	}

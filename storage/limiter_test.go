@@ -172,9 +172,15 @@ func TestTake(t *testing.T) {
 		for _, tt := range tests {
 			t.Run(fmt.Sprintf("%s burst %d takes %d", b.name, tt.burst, tt.takes), func(t *testing.T) {
 				key := fmt.Sprint("take", tt.burst, tt.takes)
-				for range tt.takes {
-					if err := b.r.Take(context.Background(), key, every, tt.burst); err != nil {
+				for i := range tt.takes {
+					wait, err := b.r.Take(context.Background(), key, every, tt.burst)
+					if err != nil {
 						t.Fatal(err)
+					}
+					// The i-th token taken is due when i tokens beyond the burst were.
+					due := time.Duration(max(i-tt.burst+1, 0)) * every
+					if !near(wait, due, time.Second) {
+						t.Errorf("Take #%d: due in %v, want about %v", i+1, wait, due)
 					}
 				}
 				ok, wait := allow(t, b.r, key, every, tt.burst)
@@ -186,13 +192,49 @@ func TestTake(t *testing.T) {
 	}
 }
 
+// TestHold: a key held for a while lets nothing through, Allow nor Take,
+// until then; a shorter hold does not shorten a longer one; the key expires
+// after the hold.
+func TestHold(t *testing.T) {
+	const every, hold = time.Millisecond, time.Hour
+	for _, b := range limiterBackends(t) {
+		t.Run(b.name, func(t *testing.T) {
+			ctx := context.Background()
+			if err := b.r.Hold(ctx, "held", hold); err != nil {
+				t.Fatal(err)
+			}
+			if err := b.r.Hold(ctx, "held", time.Minute); err != nil {
+				t.Fatal(err)
+			}
+			ok, wait := allow(t, b.r, "held", every, 1)
+			if ok || !near(wait, hold, time.Second) {
+				t.Errorf("Allow on a held key = (%v, %v), want refused for about %v", ok, wait, hold)
+			}
+			ok, wait = allow(t, b.r, "held", every, 3)
+			if ok || !near(wait, hold-2*every, time.Second) {
+				t.Errorf("Allow with burst 3 = (%v, %v), want refused for about %v", ok, wait, hold-2*every)
+			}
+			due, err := b.r.Take(ctx, "held", every, 1)
+			if err != nil || !near(due, hold, time.Second) {
+				t.Errorf("Take on a held key: due in %v (%v), want about %v", due, err, hold)
+			}
+			if ttl := b.r.c.PTTL(ctx, limiterKey("held")).Val(); ttl < hold-time.Second || ttl > hold+time.Second {
+				t.Errorf("PTTL %v, want about %v", ttl, hold)
+			}
+			if ok, _ := allow(t, b.r, "other", every, 1); !ok {
+				t.Error("another key was held")
+			}
+		})
+	}
+}
+
 func TestLimiterKeyExpires(t *testing.T) {
 	const every = 100 * time.Millisecond
 	for _, b := range limiterBackends(t) {
 		t.Run(b.name, func(t *testing.T) {
 			ctx := context.Background()
 			for range 3 {
-				if err := b.r.Take(ctx, "ttl", every, 2); err != nil {
+				if _, err := b.r.Take(ctx, "ttl", every, 2); err != nil {
 					t.Fatal(err)
 				}
 			}
@@ -222,7 +264,7 @@ func TestLimiterArguments(t *testing.T) {
 			if _, _, err := r.Allow(ctx, "k", tt.every, tt.burst); err == nil {
 				t.Error("Allow succeeded")
 			}
-			if err := r.Take(ctx, "k", tt.every, tt.burst); err == nil {
+			if _, err := r.Take(ctx, "k", tt.every, tt.burst); err == nil {
 				t.Error("Take succeeded")
 			}
 		})

@@ -73,29 +73,37 @@ func openEngine(contentDir string, tz *time.Location, admins []int64, secret []b
 	return flows.NewEngine(flows.Config{Content: c, Messages: msgs, Location: tz, Admins: admins, Secret: secret})
 }
 
-// Open connects everything; on error nothing is left open.
-func Open(ctx context.Context, cfg Config, log *slog.Logger) (a *App, err error) {
-	a = &App{cfg: cfg, log: log}
-	defer func() {
-		if err != nil {
-			a.Close()
-		}
-	}()
-	a.engine, err = openEngine(cfg.ContentDir, cfg.TZ, cfg.Admins, []byte(cfg.Secret))
-	if err != nil {
+// Open connects everything in an order where a start that fails leaves the
+// bot's public state at Telegram untouched: content, Redis (waiting for it),
+// the listen address, getMe (waiting for Telegram), and only then the command
+// menu and the webhook. On error nothing is left open.
+func Open(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
+	a := &App{cfg: cfg, log: log}
+	if err := a.open(ctx); err != nil {
+		a.Close()
 		return nil, err
+	}
+	return a, nil
+}
+
+// open does Open's work, leaving what it opened in a for Close.
+func (a *App) open(ctx context.Context) error {
+	cfg, log := a.cfg, a.log
+	var err error
+	if a.engine, err = openEngine(cfg.ContentDir, cfg.TZ, cfg.Admins, []byte(cfg.Secret)); err != nil {
+		return err
+	}
+	// While start-up waits for Redis, it logs each try: go-redis would add
+	// a line per failed dial of each try.
+	redis.SetLogger(redisLogger{slog.New(slog.DiscardHandler)})
+	if a.store, err = openStore(ctx, cfg, log); err != nil {
+		return err
 	}
 	redis.SetLogger(redisLogger{log})
-	if cfg.RedisURL == "" {
-		log.Warn("REDIS_URL is empty: using an in-process store. EVERY SESSION IS LOST WHEN THE PROCESS STOPS. Set REDIS_URL in production.")
-		a.store, err = storage.OpenEmbedded()
-	} else {
-		a.store, err = storage.New(ctx, cfg.RedisURL)
-	}
-	if err != nil {
-		return nil, err
-	}
 	a.store.SetEventReminders(cfg.EventReminders)
+	if a.ln, err = net.Listen("tcp", cfg.Listen); err != nil {
+		return fmt.Errorf("listen %s: %w", cfg.Listen, err)
+	}
 	svc := flows.NewService(a.engine, a.store, flows.SystemClock)
 	svc.OnCorrupt = func(err error) { log.Warn("unreadable session replaced by a new one", "err", err) }
 
@@ -119,29 +127,131 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (a *App, err error)
 		Logger: log, Registry: reg,
 	})
 	if err != nil {
-		return nil, err
+		return err
 	}
-	if err = a.bot.Identify(ctx); err != nil {
-		return nil, err
+	err = startPatience(cfg.RedisWait).await(ctx, log, "Telegram", func(ctx context.Context) error {
+		err := a.bot.Identify(ctx)
+		if errors.Is(err, bot.ErrTokenRefused) {
+			return permanent(fmt.Errorf("%w: check TELEGRAM_BOT_TOKEN", err))
+		}
+		return err
+	})
+	if err != nil {
+		return err
 	}
 	a.engine.SetBotUsername(a.bot.Username())
 	a.svc = svc
 	if a.sched, err = newScheduler(a.store, a.engine, cfg.TZ, log); err != nil {
-		return nil, err
-	}
-	if err := a.bot.Setup(ctx); err != nil {
-		return nil, err
+		return err
 	}
 	mux, err := bot.Mux(a.bot, a.store.Ping, reg)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	a.ln, err = net.Listen("tcp", cfg.Listen)
-	if err != nil {
-		return nil, fmt.Errorf("listen %s: %w", cfg.Listen, err)
+	if err := a.bot.Setup(ctx); err != nil {
+		return err
 	}
 	a.srv = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
-	return a, nil
+	return nil
+}
+
+// openStore connects to REDIS_URL, waiting for a Redis that is still
+// starting, or opens the embedded store when there is no URL.
+func openStore(ctx context.Context, cfg Config, log *slog.Logger) (*storage.Redis, error) {
+	if cfg.RedisURL == "" {
+		log.Warn("REDIS_URL is empty: using an in-process store. EVERY SESSION IS LOST WHEN THE PROCESS STOPS. Set REDIS_URL in production.")
+		return storage.OpenEmbedded()
+	}
+	var store *storage.Redis
+	err := startPatience(cfg.RedisWait).await(ctx, log, "Redis", func(ctx context.Context) error {
+		s, err := storage.New(ctx, cfg.RedisURL)
+		if redis.IsAuthError(err) {
+			return permanent(err)
+		}
+		store = s
+		return err
+	})
+	return store, err
+}
+
+// patience is how start-up waits for a service that is not up yet: tries
+// spaced by first, doubling up to most, for at most budget in all.
+type patience struct {
+	budget, first, most time.Duration
+	tryTimeout          time.Duration // bound of one try
+	now                 func() time.Time
+	sleep               func(context.Context, time.Duration) error
+}
+
+// startPatience waits budget in all, 100 ms between the first tries and 2 s
+// at most later on.
+func startPatience(budget time.Duration) patience {
+	return patience{budget: budget, first: 100 * time.Millisecond, most: 2 * time.Second, tryTimeout: 5 * time.Second,
+		now: time.Now, sleep: sleepCtx}
+}
+
+// sleepCtx waits d, or less when ctx ends first.
+func sleepCtx(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// permanentError is a failure that trying again cannot fix.
+type permanentError struct{ err error }
+
+func (e permanentError) Error() string { return e.err.Error() }
+func (e permanentError) Unwrap() error { return e.err }
+
+// permanent marks err as not worth another try.
+func permanent(err error) error { return permanentError{err} }
+
+// await calls try until it succeeds, fails permanently, or the budget is
+// spent, logging every failed try. An error with a RetryAfter method (a
+// Telegram 429) spaces the next try at least that much.
+func (p patience) await(ctx context.Context, log *slog.Logger, service string, try func(context.Context) error) error {
+	start := p.now()
+	delay := p.first
+	for n := 1; ; n++ {
+		tctx, cancel := context.WithTimeout(ctx, p.tryTimeout)
+		err := try(tctx)
+		cancel()
+		if err == nil {
+			if n > 1 {
+				log.Info("start: service answered", "service", service, "tries", n)
+			}
+			return nil
+		}
+		var perm permanentError
+		if errors.As(err, &perm) {
+			return perm.err
+		}
+		if ctx.Err() != nil {
+			return fmt.Errorf("start interrupted while waiting for %s: %w", service, err)
+		}
+		wait, left := delay, p.budget-p.now().Sub(start)
+		var hint interface{ RetryAfter() time.Duration }
+		if errors.As(err, &hint) && hint.RetryAfter() > wait {
+			wait = hint.RetryAfter()
+			if wait > left {
+				left = 0 // asked to wait beyond the budget
+			}
+		}
+		if left <= 0 {
+			return fmt.Errorf("%s did not answer within %v (PASSERELLE_REDIS_WAIT; attempts: %d): %w", service, p.budget, n, err)
+		}
+		wait = min(wait, left)
+		log.Warn("start: waiting for a service", "service", service, "attempt", n, "retry_in", wait.String(), "err", err)
+		if err := p.sleep(ctx, wait); err != nil {
+			return fmt.Errorf("start interrupted while waiting for %s: %w", service, err)
+		}
+		delay = min(2*delay, p.most)
+	}
 }
 
 // Reload reads the content folder again and serves it; on any error the
@@ -224,8 +334,8 @@ func (a *App) Close() error {
 
 // serve runs the bot until SIGINT or SIGTERM.
 func serve(ctx context.Context, stderr io.Writer) int {
-	log := slog.New(slog.NewJSONHandler(stderr, nil))
 	cfg, err := loadConfig(environ)
+	log := redactingLogger(stderr, cfg.secrets())
 	if err == nil {
 		err = cfg.validateServe()
 	}
@@ -235,7 +345,7 @@ func serve(ctx context.Context, stderr io.Writer) int {
 	}
 	app, err := Open(ctx, cfg, log)
 	if err != nil {
-		log.Error("start", "err", err)
+		log.Error("passerelle cannot start", "err", err)
 		return 1
 	}
 	defer app.Close()
@@ -256,6 +366,29 @@ func serve(ctx context.Context, stderr io.Writer) int {
 		return 1
 	}
 	return 0
+}
+
+// redactingLogger writes JSON lines to w with every secret, should one slip
+// into an error or a string, replaced by ***.
+func redactingLogger(w io.Writer, secrets []string) *slog.Logger {
+	var pairs []string
+	for _, s := range secrets {
+		if s != "" {
+			pairs = append(pairs, s, "***")
+		}
+	}
+	r := strings.NewReplacer(pairs...)
+	return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{
+		ReplaceAttr: func(_ []string, a slog.Attr) slog.Attr {
+			switch v := a.Value.Any().(type) {
+			case string:
+				return slog.String(a.Key, r.Replace(v))
+			case error:
+				return slog.String(a.Key, r.Replace(v.Error()))
+			}
+			return a
+		},
+	}))
 }
 
 // redisLogger routes go-redis' own messages (reconnects, pool errors) to slog;

@@ -3,10 +3,13 @@ package main
 import (
 	"errors"
 	"fmt"
+	"net/url"
 	"os"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/redis/go-redis/v9"
 )
 
 // Config is everything Passerelle reads from its environment. Nothing else
@@ -15,6 +18,7 @@ type Config struct {
 	Token          string
 	APIURL         string
 	RedisURL       string
+	RedisWait      time.Duration // how long start-up waits for Redis, then for Telegram
 	ContentDir     string
 	Admins         []int64
 	Secret         string
@@ -34,6 +38,7 @@ var envDoc = [][2]string{
 	{"TELEGRAM_BOT_TOKEN", "bot token from BotFather (required by serve)"},
 	{"TELEGRAM_API_URL", "Bot API base URL (default https://api.telegram.org)"},
 	{"REDIS_URL", "redis://… or rediss://…; empty: embedded in-process store, data lost at exit"},
+	{"PASSERELLE_REDIS_WAIT", "at start, how long serve waits for Redis, then for Telegram, to answer, trying again with backoff (default 30s)"},
 	{"PASSERELLE_CONTENT_DIR", "content folder (default: the embedded sample territories and services); SIGHUP reloads it"},
 	{"PASSERELLE_ADMINS", "comma-separated Telegram user ids of national admins"},
 	{"PASSERELLE_SECRET", "key for pseudonyms and signed buttons (required by serve, 32+ characters)"},
@@ -74,6 +79,9 @@ func loadConfig(getenv func(string) string) (Config, error) {
 		errs = append(errs, fmt.Errorf("PASSERELLE_TZ: %w", err))
 	}
 	c.TZ = tz
+	if c.RedisWait, err = time.ParseDuration(orDefault(getenv("PASSERELLE_REDIS_WAIT"), "30s")); err != nil || c.RedisWait < 0 {
+		errs = append(errs, fmt.Errorf("PASSERELLE_REDIS_WAIT: %q is not a duration like 30s or 2m", getenv("PASSERELLE_REDIS_WAIT")))
+	}
 	if c.EventReminders, err = parseOffsets(orDefault(getenv("PASSERELLE_EVENT_REMINDERS"), "24h,2h")); err != nil {
 		errs = append(errs, err)
 	}
@@ -92,10 +100,29 @@ func (c Config) validateServe() error {
 	if len(c.Secret) < 32 {
 		errs = append(errs, errors.New("PASSERELLE_SECRET must be at least 32 characters (e.g. openssl rand -hex 32)"))
 	}
+	if c.RedisURL != "" {
+		// The parser's message may quote the URL, and with it the password.
+		if _, err := redis.ParseURL(c.RedisURL); err != nil {
+			errs = append(errs, errors.New("REDIS_URL is not like redis://[user:password@]host:port[/db] or rediss://…"))
+		}
+	}
 	if c.WebhookURL != "" && c.WebhookSecret == "" {
 		errs = append(errs, errors.New("PASSERELLE_WEBHOOK_SECRET is required with PASSERELLE_WEBHOOK_URL"))
 	}
 	return errors.Join(errs...)
+}
+
+// secrets are the configured values that no log line may show: the token,
+// the keys, and the password inside REDIS_URL (as written and decoded).
+func (c Config) secrets() []string {
+	out := []string{c.Token, c.Secret, c.WebhookSecret}
+	if u, err := url.Parse(c.RedisURL); err == nil && u.User != nil {
+		if pw, ok := u.User.Password(); ok {
+			_, written, _ := strings.Cut(u.User.String(), ":")
+			out = append(out, pw, written)
+		}
+	}
+	return out
 }
 
 func orDefault(v, def string) string {
