@@ -46,7 +46,8 @@ type Config struct {
 	Languages     []string // two-letter codes for setMyCommands; the first is also the default list
 	Logger        *slog.Logger
 	Registry      prometheus.Registerer
-	Shards        int           // chats handled in parallel; default 64
+	Inbox         Inbox         // long polling: keeps accepted updates until their turn (required by Poll)
+	MaxPending    int           // long polling: updates accepted and not handled before polling waits; default 2000
 	PollTimeout   time.Duration // long-poll timeout; default 30 s
 	HandleTimeout time.Duration // budget for one update's work; its replies may then wait their turn up to maxReplyWait; default 10 s
 	Limiter       Limiter       // paces replies in the overall rate shared with bulk and replicas; nil: no pacing
@@ -63,6 +64,10 @@ type Bot struct {
 	log      *slog.Logger
 	metrics  *metrics
 	queue    *dispatcher
+	life     context.Context    // ends when Drain gives up waiting: updates under way are cut
+	die      context.CancelFunc // ends life
+	stopOnce sync.Once
+	stopping chan struct{} // closed by Drain
 
 	noticeMu sync.Mutex
 	noticed  map[int64]time.Time // last "try again" per chat, to say it once a minute
@@ -73,8 +78,8 @@ type Bot struct {
 // New builds the Telegram client without calling Telegram; Identify must
 // succeed before the bot runs.
 func New(cfg Config) (*Bot, error) {
-	if cfg.Shards <= 0 {
-		cfg.Shards = 64
+	if cfg.MaxPending <= 0 {
+		cfg.MaxPending = defaultMaxPending
 	}
 	if cfg.PollTimeout <= 0 {
 		cfg.PollTimeout = 30 * time.Second
@@ -110,7 +115,9 @@ func New(cfg Config) (*Bot, error) {
 		return nil, fmt.Errorf("telegram client: %w", err)
 	}
 	b.api = api
-	b.queue = newDispatcher(cfg.Shards, func(v any) {
+	b.life, b.die = context.WithCancel(context.Background())
+	b.stopping = make(chan struct{})
+	b.queue = newDispatcher(func(v any) {
 		b.metrics.errors.WithLabelValues("panic").Inc()
 		b.log.Error("panic while handling an update", "panic", fmt.Sprint(v))
 	})
@@ -206,85 +213,6 @@ func (b *Bot) Setup(ctx context.Context) error {
 
 // allowedUpdates are the update types Passerelle reads.
 var allowedUpdates = []string{models.AllowedUpdateMessage, models.AllowedUpdateCallbackQuery, models.AllowedUpdateMyChatMember}
-
-// Close waits for the updates being handled; call it after Run returned.
-func (b *Bot) Close() { b.queue.close() }
-
-// errNotRecorded means an update could not be recorded and must be delivered again.
-var errNotRecorded = errors.New("update not recorded")
-
-// HandleUpdate handles one update in its chat's order and waits for it. An
-// error wrapping errNotRecorded means Telegram must deliver it again.
-func (b *Bot) HandleUpdate(ctx context.Context, u *models.Update) error {
-	in, callbackID, ok := toInput(u, b.username, b.signer)
-	if !ok {
-		b.metrics.updates.WithLabelValues("ignored").Inc()
-		if callbackID != "" {
-			b.answerCallback(ctx, callbackID)
-		}
-		return nil
-	}
-	var err error
-	<-b.queue.submit(in.ChatID, func() { err = b.handle(ctx, u.ID, in, callbackID) })
-	return err
-}
-
-// handle runs in the chat's turn.
-func (b *Bot) handle(ctx context.Context, updateID int64, in flows.Input, callbackID string) error {
-	start := time.Now()
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), b.cfg.HandleTimeout)
-	defer cancel()
-	defer func() { b.metrics.duration.Observe(time.Since(start).Seconds()) }()
-
-	if callbackID != "" {
-		b.answerCallback(ctx, callbackID)
-	}
-	first, err := b.cfg.Claims.ClaimUpdate(ctx, updateID)
-	if err != nil {
-		b.metrics.errors.WithLabelValues("store").Inc()
-		b.log.Warn("cannot record update", "update_id", updateID, "err", err)
-		b.tryAgain(ctx, in, b.cfg.Handler.Unavailable(in.LangHint))
-		return fmt.Errorf("%w: claim: %w", errNotRecorded, err)
-	}
-	if !first {
-		b.metrics.updates.WithLabelValues("duplicate").Inc()
-		return nil
-	}
-	b.metrics.updates.WithLabelValues(string(in.Kind)).Inc()
-	replies, err := b.cfg.Handler.Handle(ctx, in)
-	if err != nil {
-		b.metrics.errors.WithLabelValues("store").Inc()
-		b.log.Warn("cannot handle update", "update_id", updateID, "kind", in.Kind, "err", err)
-		if rerr := b.cfg.Claims.ReleaseUpdate(ctx, updateID); rerr != nil {
-			b.log.Warn("cannot release update claim", "update_id", updateID, "err", rerr)
-		}
-		b.tryAgain(ctx, in, replies)
-		return fmt.Errorf("%w: %w", errNotRecorded, err)
-	}
-	b.deliver(ctx, in, replies)
-	return nil
-}
-
-// tryAgain tells the person we cannot work right now, at most once a minute per chat.
-func (b *Bot) tryAgain(ctx context.Context, in flows.Input, replies []flows.Reply) {
-	if in.Kind == flows.KindBlocked || in.Kind == flows.KindUnblock {
-		return
-	}
-	b.noticeMu.Lock()
-	last, seen := b.noticed[in.ChatID]
-	now := time.Now()
-	if seen && now.Sub(last) < time.Minute {
-		b.noticeMu.Unlock()
-		return
-	}
-	if len(b.noticed) > 10000 {
-		clear(b.noticed)
-	}
-	b.noticed[in.ChatID] = now
-	b.noticeMu.Unlock()
-	in.MessageID = 0
-	b.deliver(ctx, in, replies)
-}
 
 const (
 	// sendTimeout bounds one Bot API call from the moment it is made: longer

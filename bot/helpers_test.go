@@ -163,6 +163,7 @@ func newHarness(tb testing.TB, opts harnessOpts) *harness {
 		ButtonSecret:  []byte(testButtonSecret),
 		Handler:       handler,
 		Claims:        h.store,
+		Inbox:         h.store,
 		Commands:      h.engine.CommandList,
 		Languages:     locales.Codes(),
 		Logger:        slog.New(slog.NewTextHandler(h.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),

@@ -6,12 +6,15 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"net/http"
+	"slices"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/go-telegram/bot/models"
+
+	"github.com/territoires-integration/passerelle/flows"
 )
 
 // getUpdatesResponse is the Bot API envelope of getUpdates.
@@ -25,24 +28,28 @@ type getUpdatesResponse struct {
 	} `json:"parameters"`
 }
 
-// Poll long-polls Telegram until ctx ends. Unlike go-telegram/bot's poller, the
-// offset only moves past an update once it is recorded, so a crash or a Redis
-// outage loses nothing: the update comes again and its claim makes it run once.
-// The batch being handled when ctx ends is finished first.
-func (b *Bot) Poll(ctx context.Context) {
+// Poll long-polls Telegram until ctx ends. Each batch is written to the
+// inbox, confirmed to Telegram and handed to its chats at once: the next poll
+// does not wait for the batch's slowest chat, and a chat's backlog delays no
+// other chat. A crash or a stop loses nothing: what the inbox holds is handled
+// after the restart, first thing. While Redis is down nothing is confirmed.
+func (b *Bot) Poll(ctx context.Context) error {
+	if b.cfg.Inbox == nil {
+		return errors.New("long polling: no inbox")
+	}
+	b.Resume(ctx)
 	var offset int64
 	backoff := time.Duration(0)
 	for {
-		if backoff > 0 {
-			select {
-			case <-ctx.Done():
-				return
-			case <-time.After(backoff):
-			}
+		if backoff > 0 && !sleep(ctx, backoff, nil) {
+			return nil
+		}
+		if !b.queue.below(ctx, b.cfg.MaxPending) {
+			return nil
 		}
 		updates, retryAfter, err := b.getUpdates(ctx, offset)
 		if ctx.Err() != nil {
-			return
+			return nil
 		}
 		if err != nil {
 			b.metrics.errors.WithLabelValues("telegram").Inc()
@@ -50,45 +57,132 @@ func (b *Bot) Poll(ctx context.Context) {
 			backoff = nextBackoff(backoff, retryAfter)
 			continue
 		}
-		next, failed := b.handleBatch(ctx, updates)
-		if next > offset {
-			offset = next
+		backoff = 0
+		if len(updates) == 0 {
+			continue
 		}
-		if failed {
-			backoff = nextBackoff(backoff, 0)
-		} else {
-			backoff = 0
+		batch := make([]*update, 0, len(updates))
+		for _, u := range updates {
+			if up, ok := b.accept(ctx, u); ok {
+				batch = append(batch, up)
+			}
+		}
+		if !b.park(ctx, batch) {
+			return nil // not confirmed: Telegram hands the batch out again
+		}
+		offset = updates[len(updates)-1].ID + 1
+		for _, up := range batch {
+			b.enqueue(up)
 		}
 	}
 }
 
-// handleBatch runs a batch, chats in parallel and each chat in order, and
-// returns the offset to confirm: past every update, or at the first update
-// that could not be recorded (later ones come again and are skipped as duplicates).
-func (b *Bot) handleBatch(ctx context.Context, updates []*models.Update) (offset int64, failed bool) {
-	errs := make([]error, len(updates))
-	var wg sync.WaitGroup
-	for i, u := range updates {
-		in, callbackID, ok := toInput(u, b.username, b.signer)
-		if !ok {
-			b.metrics.updates.WithLabelValues("ignored").Inc()
-			if callbackID != "" {
-				b.answerCallback(ctx, callbackID)
+// enqueue hands a polled update to its chat.
+func (b *Bot) enqueue(up *update) {
+	// After a stop it stays in the inbox, for the next start.
+	b.queue.submit(up.In.ChatID, func() { b.handlePolled(up) })
+}
+
+// park writes a batch to the inbox, trying again until it is written or ctx
+// ends (false). It probes often, so that polling resumes within a second of
+// Redis coming back.
+func (b *Bot) park(ctx context.Context, batch []*update) bool {
+	if len(batch) == 0 {
+		return true
+	}
+	entries := make(map[int64][]byte, len(batch))
+	for _, up := range batch {
+		entry, err := json.Marshal(up)
+		if err != nil {
+			b.log.Error("cannot encode an update for the inbox", "update_id", up.ID, "err", err)
+			continue
+		}
+		up.entry, entries[up.ID] = entry, entry
+	}
+	told := false
+	return b.retryStore(ctx, "cannot keep updates in the inbox; not confirming them to Telegram", func(ctx context.Context) error {
+		err := b.cfg.Inbox.Park(ctx, entries)
+		if err != nil && !told {
+			told = true
+			for _, up := range batch {
+				b.queue.submit(up.In.ChatID, func() { b.unavailable(up.In) })
+			}
+		}
+		return err
+	})
+}
+
+// unavailable tells the person, in their chat's turn, that we cannot work
+// right now (at most once a minute).
+func (b *Bot) unavailable(in flows.Input) {
+	ctx, cancel := context.WithTimeout(b.life, b.cfg.HandleTimeout)
+	defer cancel()
+	b.tryAgain(ctx, in, b.cfg.Handler.Unavailable(in.LangHint))
+}
+
+// Resume hands out what the inbox kept from an earlier run, in update order;
+// Poll does it first, webhook mode calls it once at start.
+func (b *Bot) Resume(ctx context.Context) {
+	if b.cfg.Inbox == nil {
+		return
+	}
+	var entries map[int64][]byte
+	ok := b.retryStore(ctx, "cannot read the inbox", func(ctx context.Context) (err error) {
+		entries, err = b.cfg.Inbox.Parked(ctx)
+		return err
+	})
+	if !ok {
+		return // stopped before Redis answered
+	}
+	ids := slices.Sorted(maps.Keys(entries))
+	for _, id := range ids {
+		up := &update{}
+		if err := json.Unmarshal(entries[id], up); err != nil || up.ID != id {
+			b.metrics.errors.WithLabelValues("bad_update").Inc()
+			b.log.Warn("unreadable inbox entry dropped", "update_id", id, "bytes", len(entries[id]))
+			if _, err := b.cfg.Inbox.ClaimParked(ctx, id); err != nil {
+				b.log.Warn("cannot drop an inbox entry", "update_id", id, "err", err)
 			}
 			continue
 		}
-		wg.Add(1)
-		done := b.queue.submit(in.ChatID, func() { errs[i] = b.handle(ctx, u.ID, in, callbackID) })
-		go func() { <-done; wg.Done() }()
+		up.entry = entries[id]
+		b.enqueue(up)
 	}
-	wg.Wait()
-	for i, u := range updates {
-		if errs[i] != nil {
-			return u.ID, true
+	if len(ids) > 0 {
+		b.log.Info("updates from the previous run resumed", "count", len(ids))
+	}
+}
+
+// retryStore runs fn until it succeeds or ctx ends (false), waiting from
+// retryFirst up to retryMax between tries, and logs the first failure, one
+// line a minute while it lasts, and the recovery.
+func (b *Bot) retryStore(ctx context.Context, what string, fn func(ctx context.Context) error) bool {
+	var failedSince, logged time.Time
+	for wait := retryFirst; ; wait = min(2*wait, retryMax) {
+		tctx, cancel := context.WithTimeout(ctx, storeTimeout)
+		err := fn(tctx)
+		cancel()
+		if err == nil {
+			if !failedSince.IsZero() {
+				b.log.Info("store reachable again", "after", time.Since(failedSince).Round(time.Millisecond))
+			}
+			return true
 		}
-		offset = u.ID + 1
+		if ctx.Err() != nil {
+			return false
+		}
+		b.metrics.errors.WithLabelValues("store").Inc()
+		if failedSince.IsZero() {
+			failedSince = time.Now()
+		}
+		if time.Since(logged) >= time.Minute {
+			b.log.Warn(what, "err", err)
+			logged = time.Now()
+		}
+		if !sleep(ctx, wait, nil) {
+			return false
+		}
 	}
-	return offset, false
 }
 
 func (b *Bot) getUpdates(ctx context.Context, offset int64) ([]*models.Update, int, error) {

@@ -23,10 +23,13 @@ import (
 // Finish records how a delivery ended and returns its job's counts after it;
 // finishing a delivery already settled counts nothing and returns the counts
 // (the sender reads a job's status so). Retry hands a delivery back, to be
-// claimed again from at as its next attempt. SetProgressMessage remembers the
-// owner's message that shows the job's progress; later statuses carry it.
+// claimed again from at as its next attempt. Unclaim gives back, at a stop,
+// what consumer claimed and will not send, so that the next Claim of any
+// consumer takes it at once. SetProgressMessage remembers the owner's message
+// that shows the job's progress; later statuses carry it.
 type Outbox interface {
 	Claim(ctx context.Context, consumer string, n int, idle time.Duration) ([]flows.Delivery, error)
+	Unclaim(ctx context.Context, consumer string, ids []string) (int, error)
 	Finish(ctx context.Context, d flows.Delivery, outcome flows.Outcome) (flows.JobStatus, error)
 	Retry(ctx context.Context, d flows.Delivery, at time.Time) error
 	SetProgressMessage(ctx context.Context, job string, messageID int) error
@@ -53,7 +56,14 @@ type SenderConfig struct {
 	// have used /stop or /forget since it was queued); nil: always. Those who
 	// may not are counted with the blocked.
 	Eligible func(ctx context.Context, d flows.Delivery) (bool, error)
+	// Delivered is told the message id of each new message sent (nil:
+	// nobody is). When it answers false the message must not stay (the help
+	// request it shows was withdrawn while it was on its way): it is deleted.
+	Delivered func(ctx context.Context, d flows.Delivery, messageID int) (keep bool, err error)
 	Clock    func() time.Time // default time.Now
+	// Grace is how long the sends under way at a stop have to finish and be
+	// recorded; past it they are abandoned as at a crash. Default 4 s.
+	Grace time.Duration
 }
 
 const (
@@ -77,6 +87,8 @@ const (
 	maxBackoff = time.Minute
 	// reportTries is how many times a report is tried before it is given up.
 	reportTries = 3
+	// defaultGrace is SenderConfig.Grace's default.
+	defaultGrace = 4 * time.Second
 	// forgetProgress is how long the progress of a job no delivery was seen for is kept.
 	forgetProgress = 10 * time.Minute
 )
@@ -97,26 +109,48 @@ const (
 // 2·MaxAttempts attempts).
 //
 // When ctx ends, nothing more is claimed or started; the sends under way
-// finish and are recorded, and the final reports due are sent. Deliveries
-// claimed but not started stay unfinished in the outbox, which hands them
-// out again after Idle. After a crash the same happens to every unfinished
-// delivery, so a message is sent twice at most for the sends that were under way.
+// have Grace to finish and be recorded, and the final reports due are sent.
+// Deliveries claimed and not sent (or whose send was abandoned) are given
+// back to the outbox, which hands them to the next consumer at once. After a
+// crash they stay unfinished until Idle has passed; either way a message is
+// sent twice at most for the sends that were under way.
 func (b *Bot) RunSender(ctx context.Context, cfg SenderConfig) error {
-	return b.runSender(ctx, context.Background(), cfg)
+	grace := cfg.Grace
+	if grace <= 0 {
+		grace = defaultGrace
+	}
+	life, cut := context.WithCancel(context.Background())
+	defer cut()
+	defer context.AfterFunc(ctx, func() { time.AfterFunc(grace, cut) })()
+	left, err := b.runSender(ctx, life, cfg)
+	if err != nil || len(left) == 0 {
+		return err
+	}
+	uctx, cancel := context.WithTimeout(context.Background(), storeTimeout)
+	defer cancel()
+	n, err := cfg.Outbox.Unclaim(uctx, cfg.Consumer, left)
+	if err != nil {
+		b.metrics.errors.WithLabelValues("outbox").Inc()
+		b.log.Warn("cannot give bulk messages back to the outbox; they go out again after the idle time", "count", len(left), "err", err)
+		return nil
+	}
+	b.log.Info("bulk messages given back to the outbox", "count", n)
+	return nil
 }
 
 // runSender is RunSender where the end of life stands for the process dying:
-// the sends under way are abandoned and nothing more is recorded.
-func (b *Bot) runSender(ctx, life context.Context, cfg SenderConfig) error {
+// the sends under way are abandoned and nothing more is recorded. It returns
+// the ids of the deliveries claimed and not recorded.
+func (b *Bot) runSender(ctx, life context.Context, cfg SenderConfig) (left []string, err error) {
 	switch {
 	case cfg.Outbox == nil:
-		return errors.New("bulk sender: no outbox")
+		return nil, errors.New("bulk sender: no outbox")
 	case cfg.Limiter == nil:
-		return errors.New("bulk sender: no limiter")
+		return nil, errors.New("bulk sender: no limiter")
 	case cfg.Reporter == nil:
-		return errors.New("bulk sender: no reporter")
+		return nil, errors.New("bulk sender: no reporter")
 	case cfg.Consumer == "":
-		return errors.New("bulk sender: no consumer name")
+		return nil, errors.New("bulk sender: no consumer name")
 	}
 	if cfg.Rate <= 0 {
 		cfg.Rate = b.cfg.Rate
@@ -171,10 +205,15 @@ func (b *Bot) runSender(ctx, life context.Context, cfg SenderConfig) error {
 	s.sends.Wait()
 	close(stopReports)
 	<-reportsDone
-	if life.Err() == nil {
-		s.log.Info("bulk sender stopped", "left_in_outbox", len(s.buf)+len(s.later))
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for id := range s.held {
+		left = append(left, id)
 	}
-	return nil
+	if life.Err() == nil {
+		s.log.Info("bulk sender stopped", "left_in_outbox", len(left))
+	}
+	return left, nil
 }
 
 // sender is one RunSender.
@@ -365,7 +404,7 @@ func (s *sender) popLater(now time.Time) (flows.Delivery, bool) {
 // pace waits until d may be sent: not in quiet hours nor a 429 pause, not
 // before its time, its turn under the global limit and its chat's. True: send
 // it now. False: d was deferred, handed back to the outbox for a wait longer
-// than s.hold, or, ctx having ended, left to the outbox.
+// than s.hold, or, ctx having ended, kept held to be given back.
 func (s *sender) pace(ctx context.Context, d flows.Delivery) bool {
 	start := time.Now()
 	for {
@@ -384,8 +423,7 @@ func (s *sender) pace(ctx context.Context, d flows.Delivery) bool {
 				return false
 			}
 			if !sleep(ctx, min(at.Sub(now), recheck), nil) {
-				s.release(d)
-				return false
+				return false // still held: given back at the stop
 			}
 			continue
 		}
@@ -397,8 +435,7 @@ func (s *sender) pace(ctx context.Context, d flows.Delivery) bool {
 				s.log.Warn("rate limiter unavailable", "err", err)
 			}
 			if !sleep(ctx, recheck, nil) {
-				s.release(d)
-				return false
+				return false // still held: given back at the stop
 			}
 			continue
 		}
@@ -408,8 +445,7 @@ func (s *sender) pace(ctx context.Context, d flows.Delivery) bool {
 				return false
 			}
 			if !sleep(ctx, max(wait, time.Millisecond), nil) {
-				s.release(d)
-				return false
+				return false // still held: given back at the stop
 			}
 			continue
 		}
@@ -455,14 +491,10 @@ func (s *sender) deliver(d flows.Delivery) {
 	}
 	// A 429 that came since pace let d go is waited for, a little.
 	ctx, cancel := context.WithTimeout(s.life, s.b.cfg.HandleTimeout)
-	params := &tgbot.SendMessageParams{ChatID: d.Bulk.ChatID, Text: d.Bulk.Text}
-	if kb, err := inlineKeyboard(d.Bulk.Buttons, d.Bulk.ChatID, s.b.signer); err != nil {
-		s.b.metrics.errors.WithLabelValues("keyboard").Inc()
-	} else if kb != nil {
-		params.ReplyMarkup = kb
-	}
-	err := s.b.attempt(ctx, d.Bulk.ChatID, func(ctx context.Context) error {
-		_, err := s.b.api.SendMessage(ctx, params)
+	var method string
+	var msgID int
+	err := s.b.attempt(ctx, d.Bulk.ChatID, func(ctx context.Context) (err error) {
+		method, msgID, err = s.post(ctx, d)
 		return err
 	})
 	cancel()
@@ -473,7 +505,10 @@ func (s *sender) deliver(d flows.Delivery) {
 	var migrated *tgbot.MigrateError
 	switch {
 	case err == nil:
-		s.b.metrics.replies.WithLabelValues("sendMessage").Inc()
+		s.b.metrics.replies.WithLabelValues(method).Inc()
+		if msgID != 0 {
+			s.delivered(d, msgID)
+		}
 		s.finish(d, flows.OutcomeSent)
 	case errors.As(err, &tooMany):
 		// attempt closed the gate of the 429's scope: the messages to that
@@ -515,6 +550,60 @@ func (s *sender) deliver(d flows.Delivery) {
 			return
 		}
 		s.retry(d, s.now().Add(backoff(d.Attempt)))
+	}
+}
+
+// post sends d as a new message, or edits the message d.Bulk.Edit names
+// (its buttons replaced by d's, none when d has none). It returns the
+// method called and the new message's id (0 for an edit).
+func (s *sender) post(ctx context.Context, d flows.Delivery) (method string, msgID int, err error) {
+	var markup models.ReplyMarkup
+	if kb, err := inlineKeyboard(d.Bulk.Buttons, d.Bulk.ChatID, s.b.signer); err != nil {
+		s.b.metrics.errors.WithLabelValues("keyboard").Inc()
+	} else if kb != nil {
+		markup = kb
+	}
+	if d.Bulk.Edit != 0 {
+		_, err = s.b.api.EditMessageText(ctx, &tgbot.EditMessageTextParams{ChatID: d.Bulk.ChatID, MessageID: d.Bulk.Edit, Text: d.Bulk.Text, ReplyMarkup: markup})
+		return "editMessageText", 0, err
+	}
+	m, err := s.b.api.SendMessage(ctx, &tgbot.SendMessageParams{ChatID: d.Bulk.ChatID, Text: d.Bulk.Text, ReplyMarkup: markup})
+	if err != nil {
+		return "sendMessage", 0, err
+	}
+	return "sendMessage", m.ID, nil
+}
+
+// delivered tells Delivered where d went, and deletes the message when it
+// must not stay. A failure is logged and counted: the message stays.
+func (s *sender) delivered(d flows.Delivery, msgID int) {
+	if s.cfg.Delivered == nil {
+		return
+	}
+	keep := true
+	err := s.store(func(ctx context.Context) (err error) {
+		keep, err = s.cfg.Delivered(ctx, d, msgID)
+		return err
+	})
+	if err != nil {
+		if s.life.Err() == nil {
+			s.b.metrics.errors.WithLabelValues("store").Inc()
+			s.log.Warn("cannot record where a bulk message went", "job", d.Bulk.Job, "err", err)
+		}
+		return
+	}
+	if keep {
+		return
+	}
+	ctx, cancel := context.WithTimeout(s.life, s.b.cfg.HandleTimeout)
+	defer cancel()
+	err = s.b.call(ctx, d.Bulk.ChatID, "deleteMessage", func(ctx context.Context) error {
+		_, err := s.b.api.DeleteMessage(ctx, &tgbot.DeleteMessageParams{ChatID: d.Bulk.ChatID, MessageID: msgID})
+		return err
+	})
+	if err != nil && s.life.Err() == nil {
+		s.b.metrics.errors.WithLabelValues(errorKind(err)).Inc()
+		s.log.Warn("cannot delete a message about a withdrawn request", "job", d.Bulk.Job, "err", redact(err, s.b.cfg.Token))
 	}
 }
 

@@ -161,6 +161,23 @@ func (o *memOutbox) Retry(ctx context.Context, d flows.Delivery, at time.Time) e
 	return nil
 }
 
+// Unclaim makes consumer's claimed deliveries look idle for an hour.
+func (o *memOutbox) Unclaim(ctx context.Context, consumer string, ids []string) (int, error) {
+	if err := ctx.Err(); err != nil {
+		return 0, err
+	}
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	n := 0
+	for _, id := range ids {
+		if e := o.byID[id]; e != nil && e.state == entryClaimed && e.owner == consumer {
+			e.claimed = e.claimed.Add(-time.Hour)
+			n++
+		}
+	}
+	return n, nil
+}
+
 func (o *memOutbox) SetProgressMessage(ctx context.Context, job string, messageID int) error {
 	if err := ctx.Err(); err != nil {
 		return err
@@ -278,7 +295,10 @@ func (r *rig) start(cfg SenderConfig) *run {
 	ctx, stop := context.WithCancel(context.Background())
 	life, kill := context.WithCancel(context.Background())
 	ru := &run{stop: stop, kill: kill, done: make(chan error, 1)}
-	go func() { ru.done <- r.h.bot.runSender(ctx, life, cfg) }()
+	go func() {
+		_, err := r.h.bot.runSender(ctx, life, cfg)
+		ru.done <- err
+	}()
 	r.tb.Cleanup(func() { kill(); stop(); ru.wait(r.tb) })
 	return ru
 }

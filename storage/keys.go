@@ -80,6 +80,14 @@ func inviteKey(token string) string {
 	return keyPrefix + "inv:" + token
 }
 
+// invitesByKey is the set of the tokens of the invitations one staff member
+// created (personal: erased with the person), so that revoking them deletes
+// their open invitations. It lives flows.InviteTTL after the last one was
+// created, as long as any of them; used tokens leave it.
+func invitesByKey(inviter int64) string {
+	return keyPrefix + "invby:" + strconv.FormatInt(inviter, 10)
+}
+
 // inviteTTL is how long an invitation is kept: until its Expires by this
 // process's clock, at most flows.InviteTTL. A caller whose clock disagrees
 // with ours (a fixed test clock) gets flows.InviteTTL; it checks Expires
@@ -256,6 +264,27 @@ func needsKey(territory string, at time.Time) string {
 	return keyPrefix + "needs:" + territory + ":" + at.UTC().Format("2006-01")
 }
 
+// noticesKey is the set of "chat:message id" where a request's notices
+// (flows.NoticeRequest) were delivered: partner staff and coordination
+// groups, never the person. It expires with the request; a withdrawal
+// erases it with the edits it queues.
+func noticesKey(ref string) string {
+	return keyPrefix + "reqn:" + ref
+}
+
+// erasedKey says that personal data was erased since Redis last rewrote
+// its append-only file (value: unix ms of the latest erasure; it names no
+// one). RewriteAfterErasure clears it just before the rewrite it asks for.
+const erasedKey = keyPrefix + "aof:erased"
+
+// erasedTTL bounds erasedKey's life: the daily rewrite has run by then.
+const erasedTTL = 48 * time.Hour
+
+// rewriteKey is claimed (SET NX PX) by the replica that asks Redis for a
+// rewrite after an erasure, for RewriteEvery: at most one such rewrite an
+// hour across replicas. It names no one.
+const rewriteKey = keyPrefix + "aof:rewrite"
+
 // occurrenceKey marks one occurrence of a scheduled task as claimed by a
 // replica. It names no one and lives the TTL given to ClaimOccurrence.
 func occurrenceKey(name string, at time.Time) string {
@@ -275,5 +304,17 @@ func userKeys(chatID int64) []string {
 		myMeetingsKey(chatID),
 		myRemindersKey(chatID),
 		myRequestsKey(chatID),
+		invitesByKey(chatID),
 	}
 }
+
+// inboxKey is a hash of update id → a polled update waiting for its chat's
+// turn (personal: it holds what the person sent). Entries leave as they are
+// handled, normally within seconds; the hash expires InboxTTL after its last
+// write, and /forget does not need to reach it: the person's /forget is
+// itself an entry, handled after the ones before it.
+const inboxKey = keyPrefix + "inbox"
+
+// InboxTTL is how long the inbox outlives its last write: longer than a
+// restart, as long as an update claim.
+const InboxTTL = UpdateClaimTTL

@@ -81,11 +81,11 @@ func (c *commit) enqueue(ctx context.Context, p redis.Pipeliner, e flows.Broadca
 		if err != nil {
 			return err
 		}
-		p.XAdd(ctx, &redis.XAddArgs{
-			Stream: outboxKey,
-			ID:     "*",
-			Values: []any{"job", e.Job.ID, "chat", m.ChatID, "text", m.Text, "attempt", 1, "buttons", buttons},
-		})
+		values := []any{"job", e.Job.ID, "chat", m.ChatID, "text", m.Text, "attempt", 1, "buttons", buttons}
+		if m.Edit != 0 {
+			values = append(values, "edit", m.Edit)
+		}
+		p.XAdd(ctx, &redis.XAddArgs{Stream: outboxKey, ID: "*", Values: values})
 	}
 	return nil
 }
@@ -125,7 +125,12 @@ for _, m in ipairs(due) do
       and type(d.text) == 'string' and type(d.attempt) == 'string' then
     local buttons = d.buttons
     if type(buttons) ~= 'string' then buttons = '' end
-    redis.call('XADD', KEYS[2], '*', 'job', d.job, 'chat', d.chat, 'text', d.text, 'attempt', d.attempt, 'buttons', buttons)
+    local fields = {'job', d.job, 'chat', d.chat, 'text', d.text, 'attempt', d.attempt, 'buttons', buttons}
+    if type(d.edit) == 'string' then
+      table.insert(fields, 'edit')
+      table.insert(fields, d.edit)
+    end
+    redis.call('XADD', KEYS[2], '*', unpack(fields))
   end
   redis.call('ZREM', KEYS[1], m)
 end
@@ -177,6 +182,7 @@ type laterEntry struct {
 	Text    string `json:"text"`
 	Attempt string `json:"attempt"`
 	Buttons string `json:"buttons,omitempty"` // encodeButtons
+	Edit    string `json:"edit,omitempty"`    // the message to edit; absent for a new message
 }
 
 // Claim returns up to n messages for consumer to send: first the retries
@@ -309,9 +315,15 @@ func decodeDelivery(m redis.XMessage) (flows.Delivery, error) {
 	if err != nil {
 		return flows.Delivery{}, fmt.Errorf("outbox entry %s: %w", m.ID, err)
 	}
+	var edit int64
+	if _, ok := m.Values["edit"]; ok {
+		if edit, err = intField(m.Values, "edit"); err != nil {
+			return flows.Delivery{}, fmt.Errorf("outbox entry %s: %w", m.ID, err)
+		}
+	}
 	return flows.Delivery{
 		ID:      m.ID,
-		Bulk:    flows.Bulk{Job: job, ChatID: chat, Text: stringField(m.Values, "text"), Buttons: decodeButtons(stringField(m.Values, "buttons"))},
+		Bulk:    flows.Bulk{Job: job, ChatID: chat, Text: stringField(m.Values, "text"), Buttons: decodeButtons(stringField(m.Values, "buttons")), Edit: int(edit)},
 		Attempt: int(attempt),
 	}, nil
 }
@@ -346,14 +358,18 @@ func (r *Redis) Retry(ctx context.Context, d flows.Delivery, at time.Time) error
 	if err != nil {
 		return fmt.Errorf("retry: %w", err)
 	}
-	member, err := json.Marshal(laterEntry{
+	later := laterEntry{
 		From:    d.ID,
 		Job:     d.Bulk.Job,
 		Chat:    strconv.FormatInt(d.Bulk.ChatID, 10),
 		Text:    d.Bulk.Text,
 		Attempt: strconv.Itoa(d.Attempt + 1),
 		Buttons: buttons,
-	})
+	}
+	if d.Bulk.Edit != 0 {
+		later.Edit = strconv.Itoa(d.Bulk.Edit)
+	}
+	member, err := json.Marshal(later)
 	if err != nil {
 		return fmt.Errorf("retry: %w", err)
 	}
@@ -455,4 +471,39 @@ func decodeJob(h map[string]string) (flows.JobStatus, error) {
 		st.Created = time.UnixMilli(ints[1]).UTC()
 	}
 	return st, nil
+}
+
+// unclaim hands the deliveries a stopping consumer claimed and did not send
+// back to the outbox at once: each still pending with that consumer is made
+// to look idle for an hour, so that the next Claim, by any consumer, takes it
+// without waiting for the idle time. ARGV: group, consumer, ids…
+var unclaim = redis.NewScript(`
+local n = 0
+for i = 3, #ARGV do
+  local p = redis.call('XPENDING', KEYS[1], ARGV[1], ARGV[i], ARGV[i], 1)
+  if p[1] and p[1][2] == ARGV[2] then
+    redis.call('XCLAIM', KEYS[1], ARGV[1], ARGV[2], 0, ARGV[i], 'IDLE', 3600000, 'JUSTID')
+    n = n + 1
+  end
+end
+return n
+`)
+
+// Unclaim gives back deliveries that consumer claimed and will not send
+// (it is stopping): the next Claim of any consumer takes them at once. It
+// returns how many were still its own.
+func (r *Redis) Unclaim(ctx context.Context, consumer string, ids []string) (int, error) {
+	if len(ids) == 0 {
+		return 0, nil
+	}
+	args := make([]any, 0, 2+len(ids))
+	args = append(args, outboxGroup, consumer)
+	for _, id := range ids {
+		args = append(args, id)
+	}
+	n, err := unclaim.Run(ctx, r.c, []string{outboxKey}, args...).Int()
+	if err != nil {
+		return 0, fmt.Errorf("unclaim: %w", err)
+	}
+	return n, nil
 }

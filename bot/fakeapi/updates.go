@@ -294,65 +294,136 @@ func (s *Server) getWebhookInfo(params) reply {
 	return ok(info)
 }
 
-// pushLoop delivers queued updates to the webhook, one at a time and in order.
+// pushLoop delivers queued updates to the webhook as the real Bot API server
+// does: up to maxConnections at once, each chat's updates one at a time and
+// in order, and a chat whose update failed waits (with a growing backoff)
+// while other chats go on.
 func (s *Server) pushLoop() {
 	defer s.wg.Done()
-	backoff := time.Duration(0)
+	var (
+		inflight = map[int64]bool{}          // chats with a delivery under way
+		retryAt  = map[int64]time.Time{}     // chats waiting after a failure
+		backoff  = map[int64]time.Duration{} // per chat
+		results  = make(chan pushResult)
+		running  int
+	)
 	for {
 		s.mu.Lock()
 		if s.closed {
 			s.mu.Unlock()
+			for ; running > 0; running-- {
+				<-results
+			}
 			return
 		}
-		if s.webhookURL == "" || len(s.queue) == 0 {
-			ch := s.changed
-			s.mu.Unlock()
-			backoff = 0
-			select {
-			case <-ch:
-			case <-s.done:
-				return
-			}
-			continue
-		}
-		u, target, secret, ctx := s.queue[0], s.webhookURL, s.webhookSecret, s.webhookCtx
-		s.mu.Unlock()
-
-		status, errText := s.deliver(ctx, target, secret, u.raw)
-
-		s.mu.Lock()
-		s.deliveries = append(s.deliveries, Delivery{UpdateID: u.id, Status: status, Err: errText})
-		if errText == "" {
-			for i, q := range s.queue {
-				if q.id == u.id {
-					s.queue = append(s.queue[:i:i], s.queue[i+1:]...)
-					break
+		now := time.Now()
+		wake := time.Duration(-1)
+		if s.webhookURL != "" {
+			seen := map[int64]bool{}
+			for _, q := range s.queue {
+				chat := queueID(q)
+				if seen[chat] {
+					continue // behind an earlier update of its chat
 				}
+				seen[chat] = true
+				if inflight[chat] || running >= maxConnections {
+					continue
+				}
+				if at, ok := retryAt[chat]; ok && at.After(now) {
+					if d := at.Sub(now); wake < 0 || d < wake {
+						wake = d
+					}
+					continue
+				}
+				inflight[chat] = true
+				running++
+				go func(q queuedUpdate, chat int64, target, secret string, ctx context.Context) {
+					status, errText := s.deliver(ctx, target, secret, q.raw)
+					results <- pushResult{q: q, chat: chat, status: status, err: errText, ctx: ctx}
+				}(q, chat, s.webhookURL, s.webhookSecret, s.webhookCtx)
 			}
-			backoff = 0
-			s.mu.Unlock()
-			continue
 		}
-		if ctx.Err() != nil {
-			// The webhook was changed or deleted during the attempt: start afresh.
-			backoff = 0
-			s.mu.Unlock()
-			continue
-		}
-		s.lastErrorDate, s.lastErrorMsg = time.Now().Unix(), errText
+		ch := s.changed
 		s.mu.Unlock()
 
-		backoff = min(max(backoffStart, backoff*2), backoffMax)
-		timer := time.NewTimer(backoff)
+		var timer <-chan time.Time
+		if wake >= 0 {
+			timer = time.After(wake)
+		}
 		select {
-		case <-timer.C:
-		case <-ctx.Done():
-			timer.Stop()
+		case r := <-results:
+			running--
+			delete(inflight, r.chat)
+			s.mu.Lock()
+			s.deliveries = append(s.deliveries, Delivery{UpdateID: r.q.id, Status: r.status, Err: r.err})
+			switch {
+			case r.err == "":
+				for i, q := range s.queue {
+					if q.id == r.q.id {
+						s.queue = append(s.queue[:i:i], s.queue[i+1:]...)
+						break
+					}
+				}
+				delete(retryAt, r.chat)
+				delete(backoff, r.chat)
+			case r.ctx.Err() != nil:
+				// The webhook was changed or deleted during the attempt: start afresh.
+				delete(retryAt, r.chat)
+				delete(backoff, r.chat)
+			default:
+				s.lastErrorDate, s.lastErrorMsg = time.Now().Unix(), r.err
+				backoff[r.chat] = min(max(backoffStart, backoff[r.chat]*2), backoffMax)
+				retryAt[r.chat] = time.Now().Add(backoff[r.chat])
+			}
+			s.mu.Unlock()
+		case <-ch:
+		case <-timer:
 		case <-s.done:
-			timer.Stop()
+			for ; running > 0; running-- {
+				<-results
+			}
 			return
 		}
 	}
+}
+
+// maxConnections is the webhook's default max_connections.
+const maxConnections = 40
+
+// pushResult is the end of one webhook delivery attempt.
+type pushResult struct {
+	q      queuedUpdate
+	chat   int64
+	status int
+	err    string
+	ctx    context.Context
+}
+
+// queueID is the queue an update is delivered in: its chat (or its sender),
+// or, when it names neither, its own.
+func queueID(q queuedUpdate) int64 {
+	var u struct {
+		Message *struct {
+			Chat struct{ ID int64 } `json:"chat"`
+		} `json:"message"`
+		CallbackQuery *struct {
+			From struct{ ID int64 } `json:"from"`
+		} `json:"callback_query"`
+		MyChatMember *struct {
+			Chat struct{ ID int64 } `json:"chat"`
+		} `json:"my_chat_member"`
+	}
+	if json.Unmarshal(q.raw, &u) == nil {
+		switch {
+		case u.Message != nil && u.Message.Chat.ID != 0:
+			return u.Message.Chat.ID
+		case u.CallbackQuery != nil && u.CallbackQuery.From.ID != 0:
+			return u.CallbackQuery.From.ID
+		case u.MyChatMember != nil && u.MyChatMember.Chat.ID != 0:
+			return u.MyChatMember.Chat.ID
+		}
+	}
+	return -1<<62 - q.id // its own queue, apart from any chat id
 }
 
 // deliver POSTs one update to the webhook and reports the HTTP status and, on failure, why.

@@ -41,15 +41,7 @@ func TestBroadcastSurvivesKill(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer store.Close()
-	now := time.Now()
-	for i := range recipients {
-		lang := []string{"fr", "ar", "uk"}[i%3]
-		s := &flows.Session{Version: flows.SessionVersion, Lang: lang, Territory: "dijon", Onboarded: true, Created: now, Seen: now,
-			Consents: map[flows.Purpose]flows.Consent{flows.PurposeNews: {At: now, Notice: flows.NoticeVersion}}}
-		if err := store.Commit(context.Background(), int64(700000+i), s, nil); err != nil {
-			t.Fatal(err)
-		}
-	}
+	seedPeople(t, store, 700000, recipients)
 	env := append(os.Environ(),
 		"TELEGRAM_BOT_TOKEN="+testToken, "TELEGRAM_API_URL="+fake.URL(), "REDIS_URL="+redis.URL(),
 		"PASSERELLE_SECRET="+secret, "PASSERELLE_LISTEN="+freeAddr(t), "PASSERELLE_ADMINS="+fmt.Sprint(admin),
@@ -167,4 +159,19 @@ func TestBroadcastSurvivesKill(t *testing.T) {
 		}
 		return false
 	})
+}
+
+// seedPeople stores n onboarded people of Dijon, from chat id base, who
+// accepted news, in French, Arabic and Ukrainian.
+func seedPeople(t *testing.T, store *storage.Redis, base int64, n int) {
+	t.Helper()
+	now := time.Now()
+	for i := range n {
+		lang := []string{"fr", "ar", "uk"}[i%3]
+		s := &flows.Session{Version: flows.SessionVersion, Lang: lang, Territory: "dijon", Onboarded: true, Created: now, Seen: now,
+			Consents: map[flows.Purpose]flows.Consent{flows.PurposeNews: {At: now, Notice: flows.NoticeVersion}}}
+		if err := store.Commit(context.Background(), base+int64(i), s, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
 }

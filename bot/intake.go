@@ -1,0 +1,219 @@
+package bot
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/go-telegram/bot/models"
+
+	"github.com/territoires-integration/passerelle/flows"
+)
+
+// Inbox keeps the updates taken from getUpdates until their chat's turn, so
+// that polling confirms a batch to Telegram at once, without waiting for its
+// slowest chat, and a stop or a crash loses none: what was not handled is
+// handled after the restart (storage.Redis implements it). An update leaves
+// the inbox in the same step that claims it.
+type Inbox interface {
+	// Park keeps entries by update id.
+	Park(ctx context.Context, entries map[int64][]byte) error
+	// Parked returns every entry kept.
+	Parked(ctx context.Context) (map[int64][]byte, error)
+	// ClaimParked claims the update as Claimer.ClaimUpdate does and removes its entry.
+	ClaimParked(ctx context.Context, updateID int64) (bool, error)
+	// ReleaseParked undoes ClaimParked: the claim goes and the entry is back.
+	ReleaseParked(ctx context.Context, updateID int64, entry []byte) error
+}
+
+const (
+	// defaultMaxPending bounds the polled updates waiting in memory: past
+	// it, polling waits (Telegram keeps the rest).
+	defaultMaxPending = 2000
+	// retryFirst and retryMax bound the wait between two tries of an update
+	// that could not be recorded (Redis down): short, so that a returning
+	// Redis is noticed within a second.
+	retryFirst = 100 * time.Millisecond
+	retryMax   = time.Second
+	// giveUpAfter is how long a polled update is tried before it is dropped
+	// (an update that fails with Redis up would hold its chat for ever).
+	giveUpAfter = 10 * time.Minute
+	// closeWait bounds Close's wait for the updates under way.
+	closeWait = 5 * time.Second
+)
+
+// update is one accepted update: what the flows need and how to acknowledge it.
+type update struct {
+	ID       int64       `json:"id"`
+	Callback string      `json:"cb,omitempty"` // callback query to answer, once
+	In       flows.Input `json:"in"`
+
+	entry   []byte // its inbox entry; nil for an update pushed to the webhook
+	claimed bool   // the claim is ours although handling failed and could not release it
+}
+
+// errNotRecorded means an update could not be recorded and must be delivered again.
+var errNotRecorded = errors.New("update not recorded")
+
+// accept turns an update into the work of its chat; false for updates
+// Passerelle ignores (a callback among them is answered at once).
+func (b *Bot) accept(ctx context.Context, u *models.Update) (*update, bool) {
+	in, callbackID, ok := toInput(u, b.username, b.signer)
+	if !ok {
+		b.metrics.updates.WithLabelValues("ignored").Inc()
+		if callbackID != "" {
+			b.answerCallback(ctx, callbackID)
+		}
+		return nil, false
+	}
+	return &update{ID: u.ID, Callback: callbackID, In: in}, true
+}
+
+// HandleUpdate handles one update pushed to the webhook, in its chat's order,
+// and waits for it. An error wrapping errNotRecorded means Telegram must
+// deliver it again (Redis down, or the bot stopping before its turn).
+func (b *Bot) HandleUpdate(ctx context.Context, u *models.Update) error {
+	up, ok := b.accept(ctx, u)
+	if !ok {
+		return nil
+	}
+	err := fmt.Errorf("%w: the bot is stopping", errNotRecorded)
+	j, queued := b.queue.submit(up.In.ChatID, func() { err = b.handle(up) })
+	if !queued {
+		return err
+	}
+	<-j.done
+	return err
+}
+
+// handlePolled handles a polled update in its chat's turn, trying again
+// while it cannot be recorded: it was confirmed to Telegram already.
+func (b *Bot) handlePolled(up *update) {
+	start := time.Now()
+	for wait := retryFirst; ; wait = min(2*wait, retryMax) {
+		if b.handle(up) == nil {
+			return
+		}
+		if time.Since(start) > giveUpAfter {
+			b.metrics.errors.WithLabelValues("dropped").Inc()
+			b.log.Error("update dropped: it could not be handled for too long", "update_id", up.ID, "kind", up.In.Kind, "tried_for", giveUpAfter)
+			return
+		}
+		select {
+		case <-b.stopping:
+			return // it stays in the inbox (or is claimed, when Redis went away meanwhile)
+		case <-time.After(wait):
+		}
+	}
+}
+
+// handle runs in the chat's turn: it claims the update, runs the flows and
+// sends the replies.
+func (b *Bot) handle(up *update) error {
+	start := time.Now()
+	ctx, cancel := context.WithTimeout(b.life, b.cfg.HandleTimeout)
+	defer cancel()
+	defer func() { b.metrics.duration.Observe(time.Since(start).Seconds()) }()
+
+	if up.Callback != "" {
+		b.answerCallback(ctx, up.Callback)
+		up.Callback = ""
+	}
+	in := up.In
+	first, err := b.claim(ctx, up)
+	if err != nil {
+		b.metrics.errors.WithLabelValues("store").Inc()
+		b.log.Warn("cannot record update", "update_id", up.ID, "err", err)
+		b.tryAgain(ctx, in, b.cfg.Handler.Unavailable(in.LangHint))
+		return fmt.Errorf("%w: claim: %w", errNotRecorded, err)
+	}
+	if !first {
+		b.metrics.updates.WithLabelValues("duplicate").Inc()
+		return nil
+	}
+	b.metrics.updates.WithLabelValues(string(in.Kind)).Inc()
+	replies, err := b.cfg.Handler.Handle(ctx, in)
+	if err != nil {
+		b.metrics.errors.WithLabelValues("store").Inc()
+		b.log.Warn("cannot handle update", "update_id", up.ID, "kind", in.Kind, "err", err)
+		b.release(ctx, up)
+		b.tryAgain(ctx, in, replies)
+		return fmt.Errorf("%w: %w", errNotRecorded, err)
+	}
+	up.claimed = false
+	b.deliver(ctx, in, replies)
+	return nil
+}
+
+// claim claims the update once across replicas and redeliveries; a polled
+// update leaves the inbox at the same time.
+func (b *Bot) claim(ctx context.Context, up *update) (bool, error) {
+	switch {
+	case up.claimed:
+		return true, nil
+	case up.entry != nil:
+		first, err := b.cfg.Inbox.ClaimParked(ctx, up.ID)
+		up.claimed = first
+		return first, err
+	default:
+		first, err := b.cfg.Claims.ClaimUpdate(ctx, up.ID)
+		up.claimed = first
+		return first, err
+	}
+}
+
+// release gives a claim back after a failure, so that the update is handled
+// again; when that fails too, the claim stays ours (up.claimed).
+func (b *Bot) release(ctx context.Context, up *update) {
+	var err error
+	if up.entry != nil {
+		err = b.cfg.Inbox.ReleaseParked(ctx, up.ID, up.entry)
+	} else {
+		err = b.cfg.Claims.ReleaseUpdate(ctx, up.ID)
+	}
+	if err != nil {
+		b.log.Warn("cannot release update claim", "update_id", up.ID, "err", err)
+		return
+	}
+	up.claimed = false
+}
+
+// tryAgain tells the person we cannot work right now, at most once a minute per chat.
+func (b *Bot) tryAgain(ctx context.Context, in flows.Input, replies []flows.Reply) {
+	if in.Kind == flows.KindBlocked || in.Kind == flows.KindUnblock {
+		return
+	}
+	b.noticeMu.Lock()
+	last, seen := b.noticed[in.ChatID]
+	now := time.Now()
+	if seen && now.Sub(last) < time.Minute {
+		b.noticeMu.Unlock()
+		return
+	}
+	if len(b.noticed) > 10000 {
+		clear(b.noticed)
+	}
+	b.noticed[in.ChatID] = now
+	b.noticeMu.Unlock()
+	in.MessageID = 0
+	b.deliver(ctx, in, replies)
+}
+
+// Drain stops handling updates: it starts no new one and waits, until ctx
+// ends, for those under way, then cuts what is left. Polled updates not
+// handled stay in the inbox for the next start; a webhook update not handled
+// is answered 503 and comes again.
+func (b *Bot) Drain(ctx context.Context) {
+	b.stopOnce.Do(func() { close(b.stopping) })
+	dropped, running := b.queue.stop(ctx)
+	b.die()
+	b.log.Info("updates drained", "left_for_next_start", dropped, "cut", running)
+}
+
+// Close drains for a few seconds at most; call it after Run returned.
+func (b *Bot) Close() {
+	ctx, cancel := context.WithTimeout(context.Background(), closeWait)
+	defer cancel()
+	b.Drain(ctx)
+}
