@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/territoires-integration/passerelle/flows"
+	"github.com/territoires-integration/passerelle/storage/redistest"
 )
 
 func TestAudienceMaintained(t *testing.T) {
@@ -129,7 +130,7 @@ func sorted(lists ...[]int64) []int64 {
 func TestPruneAudience(t *testing.T) {
 	ctx := context.Background()
 	r, _ := open(t)
-	now := time.Now()
+	now := redistest.Now()
 	ages := map[int64]time.Duration{
 		1: time.Hour,
 		2: flows.Retention - time.Hour,
@@ -174,7 +175,7 @@ func TestPruneAudience(t *testing.T) {
 func TestEligible(t *testing.T) {
 	r, _ := open(t)
 	ctx := context.Background()
-	now := time.Date(2026, 11, 26, 10, 0, 0, 0, time.UTC)
+	now := redistest.Now().UTC().Truncate(time.Second)
 	news := &flows.Session{Version: flows.SessionVersion, Lang: "fr", Territory: "dijon", Onboarded: true, Created: now, Seen: now,
 		Consents: map[flows.Purpose]flows.Consent{flows.PurposeNews: {At: now, Notice: 1}}}
 	if err := r.Commit(ctx, 1, news, nil); err != nil {

@@ -48,7 +48,7 @@ func (r *Redis) Audit(ctx context.Context, n int) ([]flows.AuditEntry, error) {
 	if n <= 0 {
 		return nil, nil
 	}
-	msgs, err := r.c.XRevRangeN(ctx, auditKey, "+", auditMinID(time.Now()), int64(n)).Result()
+	msgs, err := r.c.XRevRangeN(ctx, auditKey, "+", auditMinID(r.now()), int64(n)).Result()
 	if err != nil {
 		return nil, fmt.Errorf("load audit: %w", err)
 	}

@@ -9,12 +9,13 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/territoires-integration/passerelle/flows"
+	"github.com/territoires-integration/passerelle/storage/redistest"
 )
 
 func TestAuditOrder(t *testing.T) {
 	ctx := context.Background()
 	r, _ := open(t)
-	t0 := time.Now().Add(-time.Hour).Truncate(time.Millisecond)
+	t0 := redistest.Now().Add(-time.Hour).Truncate(time.Millisecond)
 	var entries []flows.AuditEntry
 	for i := range 5 {
 		e := flows.AuditEntry{
@@ -66,7 +67,7 @@ func TestAuditOrder(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if d := time.Since(got[0].At); d < 0 || d > time.Minute {
+	if d := redistest.Now().Sub(got[0].At); d < 0 || d > time.Minute {
 		t.Errorf("entry without a time stamped %v", got[0].At)
 	}
 	for i, e := range got[1:] {
@@ -84,7 +85,7 @@ func TestAuditOrder(t *testing.T) {
 func TestAuditTrim(t *testing.T) {
 	ctx := context.Background()
 	r, srv := open(t)
-	now := time.Now()
+	now := redistest.Now()
 	add := func(at time.Time, seq int, action string) {
 		t.Helper()
 		err := r.c.XAdd(ctx, &redis.XAddArgs{

@@ -98,6 +98,7 @@ func TestAllowSharedByReplicas(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		c.SetClock(testClock)
 		t.Cleanup(func() { _ = c.Close() })
 		replicas = append(replicas, c)
 	}

@@ -357,7 +357,7 @@ func (r *Redis) Meetings(ctx context.Context, territory string, from time.Time, 
 		return nil, nil
 	}
 	key := meetingsKey(territory)
-	cutoff := time.Now().Add(-flows.MeetingRetention).UnixMilli()
+	cutoff := r.now().Add(-flows.MeetingRetention).UnixMilli()
 	if err := r.c.ZRemRangeByScore(ctx, key, "-inf", "("+strconv.FormatInt(cutoff, 10)).Err(); err != nil {
 		return nil, fmt.Errorf("trim meetings: %w", err)
 	}

@@ -13,6 +13,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/territoires-integration/passerelle/flows"
+	"github.com/territoires-integration/passerelle/storage/redistest"
 )
 
 // meeting is a meeting of a territory, owned by coordinator 900.
@@ -151,8 +152,9 @@ func TestRSVPCapacityConcurrent(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	other.SetClock(testClock)
 	defer other.Close()
-	start := time.Now().Add(72 * time.Hour).Truncate(time.Minute)
+	start := redistest.Now().Add(72 * time.Hour).Truncate(time.Minute)
 	m := meeting("m1", "dijon", start, 2)
 	createMeeting(t, r, m)
 
@@ -220,9 +222,9 @@ func TestRSVPCapacityConcurrent(t *testing.T) {
 
 	// One person coming says no: the first waiting takes the place, and
 	// the reminders follow.
-	before := time.Now().Truncate(time.Millisecond)
+	before := redistest.Now().Truncate(time.Millisecond)
 	answer(t, r, yes[0], "m1", flows.RSVPNo)
-	after := time.Now()
+	after := redistest.Now()
 	wantAnswers := map[string]string{
 		strconv.FormatInt(yes[0], 10): "no",
 		strconv.FormatInt(yes[1], 10): "yes",
@@ -291,7 +293,7 @@ func TestRSVPWaitingOrder(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			ctx := context.Background()
 			r, _ := open(t)
-			createMeeting(t, r, meeting("m", "dijon", time.Now().Add(48*time.Hour), tt.capacity))
+			createMeeting(t, r, meeting("m", "dijon", redistest.Now().Add(48*time.Hour), tt.capacity))
 			// Asked within the same millisecond or not, the order holds.
 			for chat := int64(1); chat <= 5; chat++ {
 				answer(t, r, chat, "m", flows.RSVPComing)
@@ -325,7 +327,7 @@ func TestRSVPWaitingOrder(t *testing.T) {
 }
 
 func TestEventRemindersInThePast(t *testing.T) {
-	now := time.Now()
+	now := redistest.Now()
 	tests := []struct {
 		name  string
 		start time.Time
@@ -366,8 +368,8 @@ func TestEventRemindersInThePast(t *testing.T) {
 func TestMeetingTTLs(t *testing.T) {
 	ctx := context.Background()
 	r, _ := open(t)
-	soon := meeting("soon", "dijon", time.Now().Add(24*time.Hour).Truncate(time.Second), 1)
-	later := meeting("later", "dijon", time.Now().Add(30*24*time.Hour).Truncate(time.Second), 1)
+	soon := meeting("soon", "dijon", redistest.Now().Add(24*time.Hour).Truncate(time.Second), 1)
+	later := meeting("later", "dijon", redistest.Now().Add(30*24*time.Hour).Truncate(time.Second), 1)
 	createMeeting(t, r, soon)
 	createMeeting(t, r, later)
 	answer(t, r, 1, "later", flows.RSVPComing)
@@ -398,7 +400,7 @@ func TestMeetingTTLs(t *testing.T) {
 		t.Errorf("meetings list TTL %v, want none", ttl)
 	}
 	// A meeting already past its retention is not stored at all.
-	createMeeting(t, r, meeting("old", "dijon", time.Now().Add(-flows.MeetingRetention-time.Hour), 0))
+	createMeeting(t, r, meeting("old", "dijon", redistest.Now().Add(-flows.MeetingRetention-time.Hour), 0))
 	if n := r.c.Exists(ctx, meetingKey("old")).Val(); n != 0 {
 		t.Error("a meeting past its retention was stored")
 	}
@@ -407,7 +409,7 @@ func TestMeetingTTLs(t *testing.T) {
 func TestMeetingsList(t *testing.T) {
 	ctx := context.Background()
 	r, _ := open(t)
-	now := time.Now().Truncate(time.Second)
+	now := redistest.Now().Truncate(time.Second)
 	ms := []flows.Meeting{
 		meeting("d3", "dijon", now.Add(72*time.Hour), 0),
 		meeting("d1", "dijon", now.Add(time.Hour), 0),
@@ -494,7 +496,7 @@ func TestMeetingsList(t *testing.T) {
 func TestRSVPEdgeCases(t *testing.T) {
 	ctx := context.Background()
 	r, _ := open(t)
-	createMeeting(t, r, meeting("m", "dijon", time.Now().Add(48*time.Hour), 1))
+	createMeeting(t, r, meeting("m", "dijon", redistest.Now().Add(48*time.Hour), 1))
 
 	// An answer to an unknown meeting records nothing.
 	answer(t, r, 3, "unknown", flows.RSVPComing)
@@ -510,13 +512,13 @@ func TestRSVPEdgeCases(t *testing.T) {
 		t.Error("an answer of wait was accepted")
 	}
 	// A meeting and an answer in one commit; pointers work too.
-	mt := meeting("n", "dijon", time.Now().Add(48*time.Hour), 0)
+	mt := meeting("n", "dijon", redistest.Now().Add(48*time.Hour), 0)
 	mustCommit(t, r, 4, onboarded(), &flows.MeetingCreated{Meeting: mt}, &flows.RSVPGiven{MeetingID: "n", ChatID: 4, Answer: flows.RSVPComing})
 	if a, _ := r.Answer(ctx, "n", 4); a != flows.RSVPComing {
 		t.Errorf("answer in the creating commit = %q, want yes", a)
 	}
 	// A meeting needs an id, a territory and a start.
-	for _, bad := range []flows.Meeting{{Territory: "dijon", Start: time.Now()}, {ID: "x", Start: time.Now()}, {ID: "x", Territory: "dijon"}} {
+	for _, bad := range []flows.Meeting{{Territory: "dijon", Start: redistest.Now()}, {ID: "x", Start: redistest.Now()}, {ID: "x", Territory: "dijon"}} {
 		if err := r.Commit(ctx, 900, onboarded(), []flows.Event{flows.MeetingCreated{Meeting: bad}}); err == nil {
 			t.Errorf("meeting %+v accepted", bad)
 		}
@@ -536,18 +538,18 @@ func TestForgottenMeetings(t *testing.T) {
 		waiter = 101
 		other  = 102
 	)
-	m := meeting("m1", "dijon", time.Now().Add(72*time.Hour).Truncate(time.Minute), 1)
+	m := meeting("m1", "dijon", redistest.Now().Add(72*time.Hour).Truncate(time.Minute), 1)
 	createMeeting(t, r, m)
-	createMeeting(t, r, meeting("m2", "dijon", time.Now().Add(96*time.Hour).Truncate(time.Minute), 0))
-	createMeeting(t, r, meeting("m3", "dijon", time.Now().Add(120*time.Hour).Truncate(time.Minute), 1))
+	createMeeting(t, r, meeting("m2", "dijon", redistest.Now().Add(96*time.Hour).Truncate(time.Minute), 0))
+	createMeeting(t, r, meeting("m3", "dijon", redistest.Now().Add(120*time.Hour).Truncate(time.Minute), 1))
 	answer(t, r, gone, "m1", flows.RSVPComing)
 	answer(t, r, waiter, "m1", flows.RSVPComing)
 	answer(t, r, gone, "m2", flows.RSVPNo)
 	answer(t, r, other, "m3", flows.RSVPComing)
 	answer(t, r, gone, "m3", flows.RSVPComing) // waits
 	mustCommit(t, r, gone, onboarded(), flows.RemindersScheduled{Reminders: []flows.Reminder{
-		{ChatID: gone, Due: time.Now().Add(time.Hour).Truncate(time.Minute), Kind: "personal2h", Ref: "prefecture",
-			At: time.Now().Add(3 * time.Hour).Truncate(time.Minute)},
+		{ChatID: gone, Due: redistest.Now().Add(time.Hour).Truncate(time.Minute), Kind: "personal2h", Ref: "prefecture",
+			At: redistest.Now().Add(3 * time.Hour).Truncate(time.Minute)},
 	}})
 	// A meeting the person answered that has expired since.
 	r.c.SAdd(ctx, myMeetingsKey(gone), "expired")
@@ -605,7 +607,7 @@ func TestForgottenWrongTypes(t *testing.T) {
 func TestConfiguredEventReminders(t *testing.T) {
 	r, _ := open(t)
 	r.SetEventReminders([]time.Duration{48 * time.Hour, 90 * time.Minute})
-	m := meeting("m", "dijon", time.Now().Add(72*time.Hour).Truncate(time.Minute), 0)
+	m := meeting("m", "dijon", redistest.Now().Add(72*time.Hour).Truncate(time.Minute), 0)
 	createMeeting(t, r, m)
 	answer(t, r, 7, "m", flows.RSVPComing)
 	var want []string

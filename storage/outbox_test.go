@@ -14,13 +14,14 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/territoires-integration/passerelle/flows"
+	"github.com/territoires-integration/passerelle/storage/redistest"
 )
 
 // broadcast is a BroadcastQueued of n messages to chats 1..n.
 func broadcast(id string, n int, text string) flows.BroadcastQueued {
 	e := flows.BroadcastQueued{Job: flows.Job{
 		ID: id, Kind: "broadcast", Territory: "dijon", Owner: 900, OwnerLang: "fr",
-		Created: time.Date(2026, 11, 26, 10, 0, 0, 0, time.UTC),
+		Created: redistest.Now().UTC().Truncate(time.Second),
 	}}
 	for i := range n {
 		e.Messages = append(e.Messages, flows.Bulk{Job: id, ChatID: int64(i + 1), Text: fmt.Sprintf("%s %d", text, i+1)})
@@ -93,6 +94,7 @@ func TestBroadcastQueued(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	other.SetClock(testClock)
 	defer other.Close()
 	e2 := broadcast("job-2", 50, "Salut")
 	var wg sync.WaitGroup
@@ -159,6 +161,7 @@ func TestClaimTwoConsumers(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		c.SetClock(testClock)
 		defer c.Close()
 		wg.Go(func() {
 			for claimed.Load() < total && time.Now().Before(deadline) {
@@ -299,14 +302,14 @@ func TestRetry(t *testing.T) {
 		t.Fatalf("claimed %d", len(ds))
 	}
 
-	due := time.Now().Add(claimBlock + 500*time.Millisecond)
+	due := redistest.Now().Add(claimBlock + 500*time.Millisecond)
 	if err := r.Retry(ctx, ds[0], due); err != nil {
 		t.Fatal(err)
 	}
 	if err := r.Retry(ctx, ds[0], due); err != nil { // twice: one copy
 		t.Fatal(err)
 	}
-	if err := r.Retry(ctx, ds[1], time.Now().Add(-time.Second)); err != nil { // already due
+	if err := r.Retry(ctx, ds[1], redistest.Now().Add(-time.Second)); err != nil { // already due
 		t.Fatal(err)
 	}
 	if n := outboxLen(t, r); n != 2 {
@@ -320,12 +323,12 @@ func TestRetry(t *testing.T) {
 	if ds := claim(t, r, "b", 10, time.Minute); len(ds) != 0 {
 		t.Fatalf("claimed %+v before it was due", ds)
 	}
-	time.Sleep(time.Until(due) + 50*time.Millisecond)
+	time.Sleep(due.Sub(redistest.Now()) + 50*time.Millisecond)
 	late := claim(t, r, "b", 10, time.Minute)
 	if len(late) != 1 || !reflect.DeepEqual(late[0].Bulk, ds[0].Bulk) || late[0].Attempt != 2 {
 		t.Fatalf("claimed %+v, want the retry of %+v at attempt 2", late, ds[0])
 	}
-	if err := r.Retry(ctx, late[0], time.Now()); err != nil {
+	if err := r.Retry(ctx, late[0], redistest.Now()); err != nil {
 		t.Fatal(err)
 	}
 	third := claim(t, r, "b", 10, time.Minute)
@@ -337,7 +340,7 @@ func TestRetry(t *testing.T) {
 		t.Errorf("status %+v", st)
 	}
 	// Retrying a settled delivery does nothing.
-	if err := r.Retry(ctx, third[0], time.Now()); err != nil {
+	if err := r.Retry(ctx, third[0], redistest.Now()); err != nil {
 		t.Fatal(err)
 	}
 	if n := outboxLen(t, r); n != 0 {

@@ -46,9 +46,24 @@ type Redis struct {
 	groupReady atomic.Bool // the outbox's consumer group was created by this client
 
 	eventReminders []time.Duration // nil: flows.DefaultEventReminders
+
+	clock flows.Clock // nil: flows.SystemClock
 }
 
 var _ flows.Store = (*Redis)(nil)
+
+// SetClock sets the clock the store dates its own decisions by (cut-offs,
+// reminders already past, promotions); default the system clock. Call it
+// before use.
+func (r *Redis) SetClock(c flows.Clock) { r.clock = c }
+
+// now is the time by the store's clock.
+func (r *Redis) now() time.Time {
+	if r.clock == nil {
+		return flows.SystemClock.Now()
+	}
+	return r.clock.Now()
+}
 
 // New connects to the Redis at url (redis:// or rediss://) and checks it answers.
 func New(ctx context.Context, url string) (*Redis, error) {
@@ -213,7 +228,7 @@ func (r *Redis) Commit(ctx context.Context, chatID int64, s *flows.Session, even
 			return fmt.Errorf("commit: encode session: %w", err)
 		}
 	}
-	c := &commit{chatID: chatID, s: s, payload: payload, forget: forget, events: events, now: time.Now(), offsets: r.eventOffsets()}
+	c := &commit{chatID: chatID, s: s, payload: payload, forget: forget, events: events, now: r.now(), offsets: r.eventOffsets()}
 	for _, e := range events {
 		if f, ok := e.(flows.Forgotten); ok {
 			c.pseudonym = f.Pseudonym

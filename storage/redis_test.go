@@ -14,6 +14,10 @@ import (
 	"github.com/territoires-integration/passerelle/storage/redistest"
 )
 
+// testClock is the tests' clock (see redistest.Now), which the stores and
+// the Redis they use share.
+var testClock = flows.ClockFunc(redistest.Now)
+
 // open starts a Redis for this test only and connects a store to it.
 func open(t testing.TB) (*Redis, *redistest.Server) {
 	t.Helper()
@@ -22,13 +26,14 @@ func open(t testing.TB) (*Redis, *redistest.Server) {
 	if err != nil {
 		t.Fatalf("New: %v", err)
 	}
+	r.SetClock(testClock)
 	t.Cleanup(func() { _ = r.Close() })
 	return r, srv
 }
 
 // onboarded is a realistic session after onboarding.
 func onboarded() *flows.Session {
-	at := time.Date(2025, 3, 14, 9, 26, 53, 0, time.UTC)
+	at := redistest.Now().UTC().Add(-90 * 24 * time.Hour).Truncate(time.Second)
 	return &flows.Session{
 		Version:   flows.SessionVersion,
 		Lang:      "ar",
@@ -50,13 +55,14 @@ func TestRoundTrip(t *testing.T) {
 	ctx := context.Background()
 	r, _ := open(t)
 	paris := time.FixedZone("CET", 3600)
+	year := redistest.Now().Year()
 	want := &flows.Session{
 		Version:   flows.SessionVersion,
 		Lang:      "uk",
 		Territory: "dijon",
 		Consents: map[flows.Purpose]flows.Consent{
-			flows.PurposeNews:    {At: time.Date(2025, 1, 2, 3, 4, 5, 600, paris), Notice: 2},
-			flows.PurposeSurveys: {At: time.Now(), Notice: 1}, // monotonic reading, local zone
+			flows.PurposeNews:    {At: time.Date(year, 1, 2, 3, 4, 5, 600, paris), Notice: 2},
+			flows.PurposeSurveys: {At: redistest.Now(), Notice: 1}, // monotonic reading, local zone
 		},
 		Flow:      "housing",
 		Step:      "ask_city",
@@ -64,8 +70,8 @@ func TestRoundTrip(t *testing.T) {
 		LastMsg:   "housing.ask_city",
 		Onboarded: true,
 		Inactive:  true,
-		Created:   time.Date(2024, 12, 31, 23, 59, 59, 999999999, paris),
-		Seen:      time.Now(),
+		Created:   time.Date(year-1, 12, 31, 23, 59, 59, 999999999, paris),
+		Seen:      redistest.Now(),
 	}
 	if err := r.Commit(ctx, 42, want, nil); err != nil {
 		t.Fatalf("Commit: %v", err)
@@ -588,7 +594,7 @@ func BenchmarkCommit(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		s.Seen = time.Now()
+		s.Seen = redistest.Now()
 		if err := r.Commit(ctx, chat, s, nil); err != nil {
 			b.Fatal(err)
 		}

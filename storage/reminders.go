@@ -268,7 +268,7 @@ func (r *Redis) Enqueue(ctx context.Context, job flows.Job, msgs []flows.Bulk) (
 		return false, errors.New("enqueue: job without an id")
 	}
 	e := flows.BroadcastQueued{Job: job, Messages: msgs}
-	c := &commit{events: []flows.Event{e}, now: time.Now()}
+	c := &commit{events: []flows.Event{e}, now: r.now()}
 	for range commitAttempts {
 		err := r.c.Watch(ctx, func(tx *redis.Tx) error {
 			if err := c.read(ctx, tx); err != nil {

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/territoires-integration/passerelle/flows"
+	"github.com/territoires-integration/passerelle/storage/redistest"
 )
 
 // schedule records reminders as their first person.
@@ -91,7 +92,7 @@ func TestReminderEncoding(t *testing.T) {
 func TestRemindersScheduledAndCancelled(t *testing.T) {
 	ctx := context.Background()
 	r, _ := open(t)
-	now := time.Now().Truncate(time.Second)
+	now := redistest.Now().Truncate(time.Second)
 	appt := now.Add(26 * time.Hour)
 	a := flows.Reminder{ChatID: 11, Due: appt.Add(-24 * time.Hour), Kind: "personal1d", Ref: "appt1", At: appt}
 	b := flows.Reminder{ChatID: 11, Due: now.Add(-time.Minute), Kind: "personal2h", Ref: "appt1", At: appt} // late: kept
@@ -148,7 +149,7 @@ func TestRemindersScheduledAndCancelled(t *testing.T) {
 func TestDueReminders(t *testing.T) {
 	ctx := context.Background()
 	r, _ := open(t)
-	now := time.Now().Truncate(time.Second)
+	now := redistest.Now().Truncate(time.Second)
 	var rs []flows.Reminder
 	for i, d := range []time.Duration{-3 * time.Hour, time.Hour, -time.Hour, -2 * time.Hour, 2 * time.Hour} {
 		rs = append(rs, flows.Reminder{ChatID: int64(20 + i), Due: now.Add(d), Kind: "personal2h", Ref: "r", At: now.Add(d + 2*time.Hour)})
@@ -211,7 +212,7 @@ func TestDueRemindersTwoReplicas(t *testing.T) {
 	ctx := context.Background()
 	r, srv := open(t)
 	const total = 500
-	now := time.Now()
+	now := redistest.Now()
 	var rs []flows.Reminder
 	for i := range total {
 		at := now.Add(time.Duration(i) * time.Minute)
@@ -243,10 +244,11 @@ func TestDueRemindersTwoReplicas(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		c.SetClock(testClock)
 		defer c.Close()
 		wg.Go(func() {
 			for time.Now().Before(deadline) {
-				due, err := c.DueReminders(ctx, time.Now(), 25)
+				due, err := c.DueReminders(ctx, redistest.Now(), 25)
 				if err != nil {
 					t.Errorf("DueReminders: %v", err)
 					return
@@ -294,9 +296,10 @@ func TestEnqueue(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	other.SetClock(testClock)
 	defer other.Close()
-	rem := flows.Reminder{ChatID: 31, Due: time.Now().Add(-time.Minute), Kind: "personal2h", Ref: "caf", At: time.Now().Add(2 * time.Hour)}
-	job := flows.Job{ID: rem.Key(), Kind: "reminder", Created: time.Now()}
+	rem := flows.Reminder{ChatID: 31, Due: redistest.Now().Add(-time.Minute), Kind: "personal2h", Ref: "caf", At: redistest.Now().Add(2 * time.Hour)}
+	job := flows.Job{ID: rem.Key(), Kind: "reminder", Created: redistest.Now()}
 	msgs := []flows.Bulk{{Job: job.ID, ChatID: rem.ChatID, Text: "Rappel : rendez-vous à la CAF"}}
 
 	// Twice per replica, at once, and once more through a Commit: one message.
@@ -340,8 +343,9 @@ func TestClaimOccurrence(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	other.SetClock(testClock)
 	defer other.Close()
-	at := time.Date(2026, 3, 9, 8, 0, 0, 0, time.UTC)
+	at := redistest.Now().UTC().Truncate(time.Hour)
 
 	// Two replicas, several tries each: one wins.
 	var (

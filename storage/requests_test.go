@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/territoires-integration/passerelle/flows"
+	"github.com/territoires-integration/passerelle/storage/redistest"
 )
 
 func helpRequest(ref string, chat int64, at time.Time) flows.HelpRequest {
@@ -20,7 +21,7 @@ func helpRequest(ref string, chat int64, at time.Time) flows.HelpRequest {
 func TestRequestTakenOnce(t *testing.T) {
 	ctx := context.Background()
 	r, _ := open(t)
-	now := time.Now().UTC().Truncate(time.Millisecond)
+	now := redistest.Now().UTC().Truncate(time.Millisecond)
 	req := helpRequest("DIJ-0001", 7, now)
 	mustCommit(t, r, 7, onboarded(), flows.RequestSaved{Request: req})
 	if err := r.Commit(ctx, 8, onboarded(), []flows.Event{flows.RequestSaved{Request: helpRequest("DIJ-0001", 8, now)}}); !errors.Is(err, flows.ErrConflict) {
@@ -62,7 +63,7 @@ func TestRequestTakenOnce(t *testing.T) {
 func TestRequestWithdrawnOnForget(t *testing.T) {
 	ctx := context.Background()
 	r, _ := open(t)
-	now := time.Now().UTC().Truncate(time.Millisecond)
+	now := redistest.Now().UTC().Truncate(time.Millisecond)
 	req := helpRequest("DIJ-0002", 9, now)
 	mustCommit(t, r, 9, onboarded(), flows.RequestSaved{Request: req})
 	gone := req
@@ -80,7 +81,7 @@ func TestRequestWithdrawnOnForget(t *testing.T) {
 func BenchmarkRequestCreated(b *testing.B) {
 	ctx := context.Background()
 	r, _ := open(b)
-	now := time.Now().UTC()
+	now := redistest.Now().UTC()
 	s := onboarded()
 	b.ResetTimer()
 	for i := range b.N {

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/territoires-integration/passerelle/flows"
+	"github.com/territoires-integration/passerelle/storage/redistest"
 )
 
 // mustCommit commits or fails the test.
@@ -31,7 +32,7 @@ func coordinator(territory string, since time.Time) flows.Role {
 func invite(t testing.TB, r *Redis, token string, role flows.Role) {
 	t.Helper()
 	mustCommit(t, r, role.By, onboarded(), flows.InviteCreated{Invite: flows.Invite{
-		Token: token, Role: role, Expires: time.Now().Add(flows.InviteTTL),
+		Token: token, Role: role, Expires: redistest.Now().Add(flows.InviteTTL),
 	}})
 }
 
@@ -76,7 +77,7 @@ func sameRole(a, b flows.Role) bool {
 }
 
 func TestInviteCreated(t *testing.T) {
-	now := time.Now()
+	now := redistest.Now()
 	tests := []struct {
 		name    string
 		expires time.Time
@@ -120,7 +121,7 @@ func TestInviteCreated(t *testing.T) {
 func TestRoleGranted(t *testing.T) {
 	ctx := context.Background()
 	r, _ := open(t)
-	since := time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC)
+	since := redistest.Now().UTC().Add(-90 * 24 * time.Hour).Truncate(time.Second)
 	role := coordinator("dijon", since)
 	invite(t, r, "tok", role)
 
@@ -192,12 +193,13 @@ func TestRoleGrantedConcurrent(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		c.SetClock(testClock)
 		t.Cleanup(func() { _ = c.Close() })
 		clients[i] = c
 	}
 	for round := range rounds {
 		token := fmt.Sprintf("race-%d", round)
-		role := coordinator("dijon", time.Now())
+		role := coordinator("dijon", redistest.Now())
 		invite(t, r, token, role)
 		start := make(chan struct{})
 		errs := make([]error, contenders)
@@ -242,7 +244,7 @@ func TestRoleGrantedConcurrent(t *testing.T) {
 func TestRoleRevokedAndMoved(t *testing.T) {
 	ctx := context.Background()
 	r, _ := open(t)
-	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	t0 := redistest.Now().UTC().Add(-30 * 24 * time.Hour).Truncate(time.Hour)
 	grant(t, r, 10, coordinator("dijon", t0))
 	grant(t, r, 11, flows.Role{Kind: flows.RolePartner, Territory: "dijon", Org: "cada", Since: t0.Add(time.Hour), By: 10})
 	grant(t, r, 12, coordinator("besancon", t0))
@@ -294,7 +296,7 @@ func TestRoleRevokedAndMoved(t *testing.T) {
 func TestStaffSkipsStale(t *testing.T) {
 	ctx := context.Background()
 	r, _ := open(t)
-	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	t0 := redistest.Now().UTC().Add(-30 * 24 * time.Hour).Truncate(time.Hour)
 	// Granted out of order of Since.
 	grant(t, r, 30, coordinator("dijon", t0.Add(2*time.Hour)))
 	grant(t, r, 31, coordinator("dijon", t0))
@@ -334,7 +336,7 @@ func TestForgottenStaff(t *testing.T) {
 		prepare func(t *testing.T, r *Redis)
 	}{
 		{"stored role", func(t *testing.T, r *Redis) {
-			grant(t, r, 50, coordinator("dijon", time.Now()))
+			grant(t, r, 50, coordinator("dijon", redistest.Now()))
 		}},
 		{"unreadable role", func(t *testing.T, r *Redis) {
 			mustCommit(t, r, 50, onboarded())
@@ -348,7 +350,7 @@ func TestForgottenStaff(t *testing.T) {
 			ctx := context.Background()
 			r, _ := open(t)
 			tt.prepare(t, r)
-			grant(t, r, 51, coordinator("dijon", time.Now()))
+			grant(t, r, 51, coordinator("dijon", redistest.Now()))
 			if r.c.HExists(ctx, audienceKey, audienceField(50)).Val() == false {
 				t.Fatal("no audience entry to erase")
 			}

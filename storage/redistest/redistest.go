@@ -1,5 +1,15 @@
 // Package redistest starts a throwaway Redis for tests: a real redis-server
 // when one is on PATH, otherwise an in-process miniredis.
+//
+// Redis counts expiries from its own clock, so a test that writes a fixed
+// calendar date with an absolute expiry (EXPIREAT) breaks as the calendar
+// moves on. The rule: anything a test writes to a Redis is dated relative to
+// Now (or the test asserts the absolute expiry the code computed, with
+// PEXPIRETIME), never a fixed date. The guard: with PASSERELLE_TEST_SHIFT set
+// to a Go duration (e.g. 17520h, two years), Now runs that far ahead and New
+// always starts a miniredis whose clock (expiries, TTLs, TIME, stream ids)
+// runs the same distance ahead, so a fixed date fails today as it would then.
+// A real redis-server cannot be shifted.
 package redistest
 
 import (
@@ -12,6 +22,7 @@ import (
 	"os/exec"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -22,7 +33,45 @@ import (
 const (
 	readyTimeout = 5 * time.Second // how long a started server has to answer PING
 	startTries   = 5               // ports tried before giving up
+	// A shifted miniredis's clock is set every clockTick to clockLead ahead
+	// of Now: like a real Redis on the tests' own clock, it is never behind
+	// a time the test read before a command.
+	clockTick = time.Millisecond
+	clockLead = 10 * time.Millisecond
 )
+
+// ShiftEnv names the environment variable that moves the tests' clock ahead:
+// a Go duration such as 17520h.
+const ShiftEnv = "PASSERELLE_TEST_SHIFT"
+
+// shift is ShiftEnv parsed once; zero when unset.
+var shift = sync.OnceValues(func() (time.Duration, error) {
+	v := os.Getenv(ShiftEnv)
+	if v == "" {
+		return 0, nil
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil {
+		return 0, fmt.Errorf("%s=%q: %w", ShiftEnv, v, err)
+	}
+	return d, nil
+})
+
+// Shift returns how far ahead of the real clock the tests' clock runs; it
+// panics when ShiftEnv is not a Go duration.
+func Shift() time.Duration {
+	d, err := shift()
+	if err != nil {
+		panic(err)
+	}
+	return d
+}
+
+// Now is the tests' clock: the real time moved ahead by Shift. Every date a
+// test writes to a Redis started by New derives from it.
+func Now() time.Time {
+	return time.Now().Add(Shift())
+}
 
 // Server is a Redis started for one test.
 type Server struct {
@@ -40,21 +89,21 @@ type Server struct {
 	mini *miniredis.Miniredis
 }
 
-// New starts a Redis stopped when the test ends; with CI=true a real redis-server is required.
+// New starts a Redis stopped when the test ends; with CI=true a real
+// redis-server is required, unless ShiftEnv is set: then it is always a
+// miniredis on the shifted clock.
 func New(t testing.TB) *Server {
 	t.Helper()
 	s := &Server{t: t}
+	if _, err := shift(); err != nil {
+		t.Fatal(err)
+	}
 	bin, err := exec.LookPath("redis-server")
-	if err != nil {
-		if os.Getenv("CI") == "true" {
+	if err != nil || Shift() != 0 {
+		if err != nil && os.Getenv("CI") == "true" {
 			t.Fatal("CI=true requires redis-server on PATH")
 		}
-		s.mini = miniredis.NewMiniRedis()
-		if err := s.mini.StartAddr("127.0.0.1:0"); err != nil {
-			t.Fatalf("start miniredis: %v", err)
-		}
-		s.port, _ = strconv.Atoi(s.mini.Port())
-		t.Cleanup(s.mini.Close)
+		s.startMini()
 		return s
 	}
 	s.bin = bin
@@ -73,6 +122,39 @@ func New(t testing.TB) *Server {
 	}
 	t.Fatalf("start redis-server: %v", lastErr)
 	return nil
+}
+
+// startMini starts a miniredis whose clock follows Now: keys expire as the
+// clock moves (as in Redis), and EXPIREAT, PEXPIRETIME, TIME (Lua scripts
+// included), stream ids and idle times all read that clock.
+func (s *Server) startMini() {
+	s.t.Helper()
+	s.mini = miniredis.NewMiniRedis()
+	s.mini.SetTime(Now().Add(clockLead))
+	s.mini.ClockTTL(true)
+	if err := s.mini.StartAddr("127.0.0.1:0"); err != nil {
+		s.t.Fatalf("start miniredis: %v", err)
+	}
+	s.port, _ = strconv.Atoi(s.mini.Port())
+	stop, stopped := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(stopped)
+		tick := time.NewTicker(clockTick)
+		defer tick.Stop()
+		for {
+			select {
+			case <-stop:
+				return
+			case <-tick.C:
+				s.mini.SetTime(Now().Add(clockLead))
+			}
+		}
+	}()
+	s.t.Cleanup(func() {
+		close(stop)
+		<-stopped
+		s.mini.Close()
+	})
 }
 
 // freePort returns a loopback port that was free a moment ago.
