@@ -5,8 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -26,7 +24,7 @@ func TestBroadcastSurvivesKill(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs the binary; waits for the outbox to reclaim")
 	}
-	bin := binary(t)
+	binary(t)
 	const (
 		admin      = 900001
 		recipients = 200
@@ -47,28 +45,12 @@ func TestBroadcastSurvivesKill(t *testing.T) {
 		"PASSERELLE_SECRET="+secret, "PASSERELLE_LISTEN="+freeAddr(t), "PASSERELLE_ADMINS="+fmt.Sprint(admin),
 		"PASSERELLE_QUIET_HOURS=off", "PASSERELLE_CONTENT_DIR=",
 	)
-	logs := logFile{filepath.Join(t.TempDir(), "serve.log")}
-	out, err := os.Create(logs.path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer out.Close()
-	start := func() *exec.Cmd {
-		cmd := exec.Command(bin, "serve")
-		cmd.Env, cmd.Stdout, cmd.Stderr = env, out, out
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-		return cmd
-	}
+	logs, out := newLogFile(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 150*time.Second)
 	defer cancel()
 	wait := func(what string, pred func([]fakeapi.Call) bool) {
 		t.Helper()
-		if err := fake.WaitFor(ctx, pred); err != nil {
-			t.Fatalf("waiting for %s: %v\nlogs:\n%s", what, err, logs.String())
-		}
+		waitFake(t, ctx, fake, logs, what, pred)
 	}
 	signer := bot.NewSigner([]byte(secret))
 	// press finds the button carrying data on the admin's last keyboard and presses it.
@@ -97,7 +79,7 @@ func TestBroadcastSurvivesKill(t *testing.T) {
 	}
 	adminSends := func() int { return len(fake.Messages(admin)) }
 
-	first := start()
+	first := startServe(t, env, out)
 	wait("polling", func([]fakeapi.Call) bool { return len(fake.CallsTo("getUpdates")) > 0 })
 	fake.Push(fakeapi.TextUpdate(admin, "/broadcast dijon", "fr"))
 	wait("languages", func([]fakeapi.Call) bool { return adminSends() >= 1 })
@@ -119,12 +101,12 @@ func TestBroadcastSurvivesKill(t *testing.T) {
 		return distinct, total
 	}
 	wait("the broadcast under way", func([]fakeapi.Call) bool { d, _ := delivered(); return d >= 40 })
-	first.Process.Kill() // SIGKILL: no drain
-	first.Wait()
+	first.cmd.Process.Kill() // SIGKILL: no drain
+	<-first.done
 	d, _ := delivered()
 	t.Logf("killed after %d of %d messages", d, recipients)
 
-	start()
+	startServe(t, env, out)
 	wait("every recipient", func([]fakeapi.Call) bool { d, _ := delivered(); return d == recipients })
 	_, total := delivered()
 	dups := total - recipients

@@ -77,6 +77,75 @@ func (l logFile) String() string {
 	return string(buf)
 }
 
+// newLogFile creates a log file in the test's folder, closed when the test ends.
+func newLogFile(t *testing.T) (logFile, *os.File) {
+	t.Helper()
+	logs := logFile{filepath.Join(t.TempDir(), "serve.log")}
+	out, err := os.Create(logs.path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { out.Close() })
+	return logs, out
+}
+
+// serveRun is one `passerelle serve` process of a test.
+type serveRun struct {
+	cmd    *exec.Cmd
+	exited chan error    // receives the process's end, once
+	done   chan struct{} // closed when the process has ended
+}
+
+// startServe runs the built binary's serve with env, its output to out; a
+// process still running when the test ends is killed.
+func startServe(t *testing.T, env []string, out *os.File) *serveRun {
+	t.Helper()
+	cmd := exec.Command(binary(t), "serve")
+	cmd.Env, cmd.Stdout, cmd.Stderr = env, out, out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	r := &serveRun{cmd: cmd, exited: make(chan error, 1), done: make(chan struct{})}
+	go func() {
+		r.exited <- cmd.Wait()
+		close(r.done)
+	}()
+	t.Cleanup(func() {
+		select {
+		case <-r.done:
+		default:
+			cmd.Process.Kill()
+			<-r.done
+		}
+	})
+	return r
+}
+
+// stop sends SIGTERM and fails the test unless serve exits cleanly within
+// budget; it returns how long that took.
+func (r *serveRun) stop(t *testing.T, budget time.Duration, logs logFile) time.Duration {
+	t.Helper()
+	start := time.Now()
+	r.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case err := <-r.exited:
+		if err != nil {
+			t.Errorf("exit after SIGTERM: %v\nlogs:\n%s", err, logs.String())
+		}
+	case <-time.After(budget):
+		t.Fatalf("still running %v after SIGTERM\nlogs:\n%s", budget, logs.String())
+	}
+	return time.Since(start)
+}
+
+// waitFake waits until pred holds for the fake's calls, or fails the test with the logs.
+func waitFake(t *testing.T, ctx context.Context, fake *fakeapi.Server, logs logFile, what string, pred func([]fakeapi.Call) bool) {
+	t.Helper()
+	if err := fake.WaitFor(ctx, pred); err != nil {
+		t.Fatalf("waiting for %s: %v\nlogs:\n%s", what, err, logs.String())
+	}
+}
+
 // TestServeEndToEnd builds passerelle, runs `serve` against the fake Bot API
 // and Redis, and onboards a newcomer from the Cesam poster in French and in
 // Arabic, by long polling and by webhook; then stops it with SIGTERM.
@@ -84,7 +153,7 @@ func TestServeEndToEnd(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs the binary")
 	}
-	bin := binary(t)
+	binary(t)
 	msgs, err := locales.Load()
 	if err != nil {
 		t.Fatal(err)
@@ -107,33 +176,14 @@ func TestServeEndToEnd(t *testing.T) {
 				if mode == "webhook" {
 					env = append(env, "PASSERELLE_WEBHOOK_URL=http://"+listen+"/telegram/hook", "PASSERELLE_WEBHOOK_SECRET=e2e-webhook-secret")
 				}
-				logs := logFile{filepath.Join(t.TempDir(), "serve.log")}
-				out, err := os.Create(logs.path)
-				if err != nil {
-					t.Fatal(err)
-				}
-				defer out.Close()
+				logs, out := newLogFile(t)
 				started := time.Now()
-				cmd := exec.Command(bin, "serve")
-				cmd.Env, cmd.Stdout, cmd.Stderr = env, out, out
-				if err := cmd.Start(); err != nil {
-					t.Fatal(err)
-				}
-				exited := make(chan error, 1)
-				go func() { exited <- cmd.Wait() }()
-				t.Cleanup(func() {
-					if cmd.ProcessState == nil {
-						cmd.Process.Kill()
-						<-exited
-					}
-				})
+				run := startServe(t, env, out)
 				ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 				defer cancel()
 				wait := func(what string, pred func([]fakeapi.Call) bool) {
 					t.Helper()
-					if err := fake.WaitFor(ctx, pred); err != nil {
-						t.Fatalf("waiting for %s: %v\nlogs:\n%s", what, err, logs.String())
-					}
+					waitFake(t, ctx, fake, logs, what, pred)
 				}
 				ready := "getUpdates"
 				if mode == "webhook" {
@@ -203,17 +253,7 @@ func TestServeEndToEnd(t *testing.T) {
 				}
 
 				// 4. SIGTERM: a clean stop within 10 s.
-				start := time.Now()
-				cmd.Process.Signal(syscall.SIGTERM)
-				select {
-				case err := <-exited:
-					if err != nil {
-						t.Errorf("exit: %v\nlogs:\n%s", err, logs.String())
-					}
-				case <-time.After(10 * time.Second):
-					t.Fatalf("still running 10 s after SIGTERM")
-				}
-				t.Logf("stopped %v after SIGTERM", time.Since(start).Round(time.Millisecond))
+				t.Logf("stopped %v after SIGTERM", run.stop(t, 10*time.Second, logs).Round(time.Millisecond))
 
 				// What Redis kept: the session, and the poster counted without naming anyone.
 				store, err := storage.New(context.Background(), redis.URL())

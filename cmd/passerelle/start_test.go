@@ -9,9 +9,7 @@ import (
 	"net"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -284,7 +282,7 @@ func TestStartWaits(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs the binary")
 	}
-	bin := binary(t)
+	binary(t)
 	tests := []struct {
 		name  string
 		setup func(fake *fakeapi.Server, redis *redistest.Server)
@@ -305,32 +303,14 @@ func TestStartWaits(t *testing.T) {
 			t.Cleanup(fake.Close)
 			redis := redistest.New(t)
 			tt.setup(fake, redis)
-			logs := logFile{filepath.Join(t.TempDir(), "serve.log")}
-			out, err := os.Create(logs.path)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer out.Close()
-			cmd := exec.Command(bin, "serve")
-			cmd.Env = startEnv(fake, redis.URL(), freeAddr(t), "PASSERELLE_REDIS_WAIT=20s")
-			cmd.Stdout, cmd.Stderr = out, out
-			if err := cmd.Start(); err != nil {
-				t.Fatal(err)
-			}
-			exited := make(chan error, 1)
-			go func() { exited <- cmd.Wait() }()
-			t.Cleanup(func() {
-				if cmd.ProcessState == nil {
-					cmd.Process.Kill()
-					<-exited
-				}
-			})
+			logs, out := newLogFile(t)
+			run := startServe(t, startEnv(fake, redis.URL(), freeAddr(t), "PASSERELLE_REDIS_WAIT=20s"), out)
 			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 			defer cancel()
 			if tt.late != nil {
 				for !strings.Contains(logs.String(), "start: waiting for a service") {
 					select {
-					case err := <-exited:
+					case err := <-run.exited:
 						t.Fatalf("serve exited while waiting for Redis: %v\n%s", err, logs.String())
 					case <-ctx.Done():
 						t.Fatalf("serve never said it waits\n%s", logs.String())
@@ -342,13 +322,8 @@ func TestStartWaits(t *testing.T) {
 				}
 				tt.late(redis)
 			}
-			if err := fake.WaitFor(ctx, func([]fakeapi.Call) bool { return len(fake.CallsTo("getUpdates")) > 0 }); err != nil {
-				t.Fatalf("never polled: %v\n%s", err, logs.String())
-			}
-			cmd.Process.Signal(syscall.SIGTERM)
-			if err := <-exited; err != nil {
-				t.Errorf("exit: %v\n%s", err, logs.String())
-			}
+			waitFake(t, ctx, fake, logs, "polling", func([]fakeapi.Call) bool { return len(fake.CallsTo("getUpdates")) > 0 })
+			run.stop(t, 10*time.Second, logs)
 			var waits, errs int
 			for _, l := range logLines(t, logs.String()) {
 				switch {

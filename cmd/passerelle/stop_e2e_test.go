@@ -4,10 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -26,7 +23,7 @@ func TestStopUnderLoad(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs the binary")
 	}
-	bin := binary(t)
+	binary(t)
 	const (
 		flooder, burst = 810001, 12
 		others, each   = 810100, 3
@@ -57,28 +54,12 @@ func TestStopUnderLoad(t *testing.T) {
 		"PASSERELLE_SECRET=0123456789abcdef0123456789abcdef-stop", "PASSERELLE_LISTEN="+freeAddr(t),
 		"PASSERELLE_QUIET_HOURS=off", "PASSERELLE_CONTENT_DIR=",
 	)
-	logs := logFile{filepath.Join(t.TempDir(), "serve.log")}
-	out, err := os.Create(logs.path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer out.Close()
-	start := func() *exec.Cmd {
-		cmd := exec.Command(bin, "serve")
-		cmd.Env, cmd.Stdout, cmd.Stderr = env, out, out
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-		return cmd
-	}
+	logs, out := newLogFile(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 120*time.Second)
 	defer cancel()
 	wait := func(what string, pred func() bool) {
 		t.Helper()
-		if err := fake.WaitFor(ctx, func([]fakeapi.Call) bool { return pred() }); err != nil {
-			t.Fatalf("waiting for %s: %v\nlogs:\n%s", what, err, logs.String())
-		}
+		waitFake(t, ctx, fake, logs, what, func([]fakeapi.Call) bool { return pred() })
 	}
 	delivered := func() (distinct, total int) {
 		for i := range bulk {
@@ -90,7 +71,7 @@ func TestStopUnderLoad(t *testing.T) {
 		return distinct, total
 	}
 
-	first := start()
+	first := startServe(t, env, out)
 	wait("polling", func() bool { return len(fake.CallsTo("getUpdates")) > 0 })
 	var ids []int64
 	for range burst {
@@ -112,26 +93,15 @@ func TestStopUnderLoad(t *testing.T) {
 	t.Logf("a quiet chat answered in %v while %d of the burst's replies were still due", time.Since(asked).Round(time.Millisecond), burst-len(fake.Messages(flooder)))
 
 	d, _ := delivered()
-	stopAt := time.Now()
-	first.Process.Signal(syscall.SIGTERM)
-	exited := make(chan error, 1)
-	go func() { exited <- first.Wait() }()
-	select {
-	case err := <-exited:
-		if err != nil {
-			t.Fatalf("serve exited with %v after SIGTERM\nlogs:\n%s", err, logs.String())
-		}
-	case <-time.After(15 * time.Second): // compose's stop_grace_period: SIGKILL comes next
-		t.Fatalf("still running 15 s after SIGTERM\nlogs:\n%s", logs.String())
-	}
+	took := first.stop(t, 15*time.Second, logs) // compose's stop_grace_period: SIGKILL comes next
 	t.Logf("stopped %v after SIGTERM, with %d of %d bulk messages sent and %d of the burst's replies",
-		time.Since(stopAt).Round(time.Millisecond), d, bulk, len(fake.Messages(flooder)))
+		took.Round(time.Millisecond), d, bulk, len(fake.Messages(flooder)))
 	if !strings.Contains(logs.String(), "updates drained") {
 		t.Errorf("the stop did not drain the updates\nlogs:\n%s", logs.String())
 	}
 
 	restart := time.Now()
-	start()
+	startServe(t, env, out)
 	wait("every bulk message", func() bool { d, _ := delivered(); return d == bulk })
 	wait("every reply of the burst", func() bool { return len(fake.Messages(flooder)) >= burst })
 	for i := range people {
