@@ -106,8 +106,9 @@ type pendingFault struct {
 
 // queuedUpdate is an update waiting for confirmation or webhook delivery.
 type queuedUpdate struct {
-	id  int64
-	raw json.RawMessage
+	id   int64
+	raw  json.RawMessage
+	chat int64 // the webhook queue it is pushed in (see queueID)
 }
 
 // New starts a fake Bot API on a loopback httptest server; requests must use /bot<token>/<method>.

@@ -55,7 +55,7 @@ func (s *Server) Push(update map[string]any) int64 {
 	i := sort.Search(len(s.queue), func(i int) bool { return s.queue[i].id > id })
 	s.queue = append(s.queue, queuedUpdate{})
 	copy(s.queue[i+1:], s.queue[i:])
-	s.queue[i] = queuedUpdate{id: id, raw: raw}
+	s.queue[i] = queuedUpdate{id: id, raw: raw, chat: queueID(id, raw)}
 	s.signalLocked()
 	return id
 }
@@ -321,7 +321,7 @@ func (s *Server) pushLoop() {
 		if s.webhookURL != "" {
 			seen := map[int64]bool{}
 			for _, q := range s.queue {
-				chat := queueID(q)
+				chat := q.chat
 				if seen[chat] {
 					continue // behind an earlier update of its chat
 				}
@@ -401,7 +401,7 @@ type pushResult struct {
 
 // queueID is the queue an update is delivered in: its chat (or its sender),
 // or, when it names neither, its own.
-func queueID(q queuedUpdate) int64 {
+func queueID(id int64, raw json.RawMessage) int64 {
 	var u struct {
 		Message *struct {
 			Chat struct{ ID int64 } `json:"chat"`
@@ -413,7 +413,7 @@ func queueID(q queuedUpdate) int64 {
 			Chat struct{ ID int64 } `json:"chat"`
 		} `json:"my_chat_member"`
 	}
-	if json.Unmarshal(q.raw, &u) == nil {
+	if json.Unmarshal(raw, &u) == nil {
 		switch {
 		case u.Message != nil && u.Message.Chat.ID != 0:
 			return u.Message.Chat.ID
@@ -423,7 +423,7 @@ func queueID(q queuedUpdate) int64 {
 			return u.MyChatMember.Chat.ID
 		}
 	}
-	return -1<<62 - q.id // its own queue, apart from any chat id
+	return -1<<62 - id // its own queue, apart from any chat id
 }
 
 // deliver POSTs one update to the webhook and reports the HTTP status and, on failure, why.
