@@ -127,7 +127,7 @@ func TestHelpRequestThroughTelegram(t *testing.T) {
 	tap(winner, "hs:solved:"+ref)
 	waitText(person, h.msgs.Text("fa", "ReqSolved", map[string]any{"Org": winnerName, "Ref": ref}))
 	job := &flows.RequestFollowUpJob{Engine: h.engine, Store: h.store}
-	if n, err := job.Run(ctx, time.Now().Add(25*time.Hour)); err != nil || n != 1 {
+	if n, err := job.Run(ctx, h.clock.Now().Add(25*time.Hour)); err != nil || n != 1 {
 		t.Fatalf("follow-up queued %d, %v", n, err)
 	}
 	question := waitText(person, h.msgs.Text("fa", "ReqFeedbackAsk", map[string]any{"Ref": ref}))

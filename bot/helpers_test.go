@@ -38,8 +38,27 @@ const (
 	waitBudget        = 10 * time.Second // how long a condition may take before the test fails
 )
 
-// fixedNow is where the test clock starts.
-var fixedNow = time.Date(2026, 11, 26, 10, 0, 0, 0, time.UTC)
+// sampleTZ is the time zone of the sample content.
+var sampleTZ = mustLoadLocation("Europe/Paris")
+
+// fixedNow is where the test clock starts: the next 11:00 in Paris after the
+// tests' clock, so that what the tests write to Redis is dated relative to now.
+var fixedNow = redistest.NextHour(11, sampleTZ).UTC()
+
+// mustLoadLocation loads a time zone or panics.
+func mustLoadLocation(name string) *time.Location {
+	loc, err := time.LoadLocation(name)
+	if err != nil {
+		panic(err)
+	}
+	return loc
+}
+
+// dayOf is t's calendar day in Paris.
+func dayOf(t time.Time) content.Date {
+	y, m, d := t.In(sampleTZ).Date()
+	return content.Date{Year: y, Month: m, Day: d}
+}
 
 // testClock is a flows.Clock that only moves when the test says so.
 type testClock struct {
@@ -131,9 +150,15 @@ func newHarness(tb testing.TB, opts harnessOpts) *harness {
 	if err != nil {
 		tb.Fatalf("storage: %v", err)
 	}
+	h.store.SetClock(h.clock)
 	c, diags := content.Load(content.Sample(), locales.Codes())
 	if c == nil {
 		tb.Fatalf("sample content: %v", diags)
+	}
+	// The sample survey is open on fixedNow whatever the date: it opened 10
+	// days before and closes 24 days after.
+	for _, sv := range c.Surveys() {
+		sv.Opens, sv.Closes = dayOf(fixedNow.AddDate(0, 0, -10)), dayOf(fixedNow.AddDate(0, 0, 24))
 	}
 	if h.msgs, err = locales.Load(); err != nil {
 		tb.Fatalf("locales: %v", err)

@@ -19,12 +19,12 @@ func TestExportCommand(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer store.Close()
-	at := time.Date(2026, 11, 26, 10, 0, 0, 0, time.UTC)
+	at := redistest.Now().UTC().Truncate(time.Second)
 	for i, lang := range []string{"ar", "ti"} {
 		chat := int64(500 + i)
 		ev := flows.SurveySubmitted{Submission: flows.Submission{Survey: "academie-participation", Pseudonym: flows.Pseudonym([]byte("k"), chat),
 			Territory: "autun", Lang: lang, Started: at, Submitted: at.Add(time.Duration(i) * time.Minute),
-			Answers: map[string]string{"listened": "2", "topics": "housing health", "suggestion": "Un bus le dimanche"}}, Expires: time.Now().Add(time.Hour)}
+			Answers: map[string]string{"listened": "2", "topics": "housing health", "suggestion": "Un bus le dimanche"}}, Expires: redistest.Now().Add(time.Hour)}
 		if err := store.Commit(context.Background(), chat, flows.NewSession(at), []flows.Event{ev}); err != nil {
 			t.Fatal(err)
 		}

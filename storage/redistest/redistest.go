@@ -89,6 +89,17 @@ type Server struct {
 	mini *miniredis.Miniredis
 }
 
+// NextHour returns the first time after Now that is hour:00 in loc, for a
+// test that needs a particular local hour yet must stay relative to now.
+func NextHour(hour int, loc *time.Location) time.Time {
+	now := Now().In(loc)
+	t := time.Date(now.Year(), now.Month(), now.Day(), hour, 0, 0, 0, loc)
+	for !t.After(now) {
+		t = time.Date(t.Year(), t.Month(), t.Day()+1, hour, 0, 0, 0, loc)
+	}
+	return t
+}
+
 // New starts a Redis stopped when the test ends; with CI=true a real
 // redis-server is required, unless ShiftEnv is set: then it is always a
 // miniredis on the shifted clock.
