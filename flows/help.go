@@ -216,7 +216,7 @@ func createRequest(t *Turn) {
 	req := HelpRequest{Ref: newRef(t, tr.ID), Territory: tr.ID, Need: t.S.Vars["need"], Lang: t.lang, Description: t.S.Vars["desc"],
 		Requester: t.In.ChatID, Status: StatusNew, Created: t.Now.UTC(), Updated: t.Now.UTC()}
 	t.Emit(RequestSaved{Request: req})
-	t.notifyStaff(req, staff, func(lang string) Bulk { return newRequestMessage(t, req, lang) })
+	t.notifyStaff(req, staff, true, func(lang string) Bulk { return newRequestMessage(t, req, lang) })
 	t.Goto("", "")
 	t.EditOrSend(Reply{MessageID: "HelpCreated", Text: t.T("HelpCreated", map[string]any{"Ref": req.Ref, "Territory": tr.Name(t.lang)}), Buttons: t.menuButton()})
 }
@@ -237,8 +237,9 @@ func newRequestMessage(t *Turn, req HelpRequest, lang string) Bulk {
 
 // notifyStaff queues a message to the partners of the request's territory
 // as its file says: one per staff member (in their language), and/or one in
-// the coordination group (in French, the partners' common language).
-func (t *Turn) notifyStaff(req HelpRequest, staff []StaffMember, render func(lang string) Bulk) {
+// the coordination group (in French, the partners' common language). shows:
+// the message shows what the person wrote (see queue).
+func (t *Turn) notifyStaff(req HelpRequest, staff []StaffMember, shows bool, render func(lang string) Bulk) {
 	tr, _ := t.lib.content.Territory(req.Territory)
 	var msgs []Bulk
 	if tr == nil || tr.RequestPrivate {
@@ -253,7 +254,7 @@ func (t *Turn) notifyStaff(req HelpRequest, staff []StaffMember, render func(lan
 		b.ChatID = tr.RequestGroup
 		msgs = append(msgs, b)
 	}
-	t.queue(req, msgs)
+	t.queue(req, shows, msgs)
 }
 
 // tellPerson queues a message to the person who asked, in their language,
@@ -267,15 +268,22 @@ func (t *Turn) tellPerson(req HelpRequest, id string, data map[string]any, answe
 	if answer {
 		b.Buttons = [][]Button{{{Text: t.e.msgs.Text(lang, "ButtonAnswer", nil), Data: askFlow + ":ans:" + req.Ref}}}
 	}
-	t.queue(req, []Bulk{b})
+	t.queue(req, false, []Bulk{b})
 }
 
-// queue writes messages about a request to the outbox, as one job.
-func (t *Turn) queue(req HelpRequest, msgs []Bulk) {
+// queue writes messages about a request to the outbox, as one job. shows:
+// they show partner staff what the person wrote, so they are not sent once
+// the request is withdrawn, and where they were delivered is recorded for
+// retractNotices.
+func (t *Turn) queue(req HelpRequest, shows bool, msgs []Bulk) {
 	if len(msgs) == 0 {
 		return
 	}
-	job := Job{ID: RequestJobPrefix + req.Ref + ":" + t.token(), Kind: "request", Territory: req.Territory, Created: t.Now}
+	id := RequestJobPrefix + req.Ref + ":" + t.token()
+	if shows {
+		id = noticeJob(req.Ref, t.token())
+	}
+	job := Job{ID: id, Kind: "request", Territory: req.Territory, Created: t.Now}
 	for i := range msgs {
 		msgs[i].Job = job.ID
 	}
@@ -424,7 +432,7 @@ func (asker) Input(t *Turn) bool {
 	}
 	req.Updated = t.Now.UTC()
 	t.Emit(RequestSaved{Request: *req, Expect: req.Status})
-	tellTaker(t, *req, "ReqAnswerStaff", map[string]any{"Ref": req.Ref, "Text": text}, func(lang string) [][]Button {
+	tellTaker(t, *req, "ReqAnswerStaff", map[string]any{"Ref": req.Ref, "Text": text}, true, func(lang string) [][]Button {
 		return [][]Button{{{Text: t.e.msgs.Text(lang, "ButtonReqReply", nil), Data: partnerFlow + ":act:" + req.Ref}}}
 	})
 	t.Say("HelpAnswerSent", map[string]any{"Org": t.orgName(req.Territory, req.Org)}, t.menuButton())
@@ -493,8 +501,8 @@ func requestFeedback(t *Turn, arg string) {
 }
 
 // tellTaker queues message id to the staff member who took the request, in
-// their language, with optional buttons.
-func tellTaker(t *Turn, req HelpRequest, id string, data map[string]any, buttons func(lang string) [][]Button) {
+// their language, with optional buttons; shows: as for queue.
+func tellTaker(t *Turn, req HelpRequest, id string, data map[string]any, shows bool, buttons func(lang string) [][]Button) {
 	staff, err := t.env.Dir.Staff(t.env.Ctx, req.Territory)
 	if !t.read(err) {
 		return
@@ -504,11 +512,12 @@ func tellTaker(t *Turn, req HelpRequest, id string, data map[string]any, buttons
 	if buttons != nil {
 		b.Buttons = buttons(lang)
 	}
-	t.queue(req, []Bulk{b})
+	t.queue(req, shows, []Bulk{b})
 }
 
 // withdrawRequests ends the person's open requests on /forget: partners are
-// told "withdrawn by the person", and nothing links the requests to them.
+// told "withdrawn by the person", every notice that showed them what the
+// person wrote is edited away, and nothing links the requests to them.
 func withdrawRequests(t *Turn) {
 	if t.env.Reqs == nil || t.env.Dir == nil {
 		return
@@ -523,10 +532,38 @@ func withdrawRequests(t *Turn) {
 		if status.Open() {
 			req.Status, req.Closed = StatusWithdrawn, t.Now.UTC()
 			if req.Staff != 0 {
-				tellTaker(t, req, "ReqWithdrawnStaff", map[string]any{"Ref": req.Ref}, nil)
+				tellTaker(t, req, "ReqWithdrawnStaff", map[string]any{"Ref": req.Ref}, false, nil)
 			}
 		}
 		req.Updated = t.Now.UTC()
 		t.Emit(RequestSaved{Request: req, Expect: status})
+		retractNotices(t, req)
 	}
+}
+
+// retractNotices edits every delivered notice of a withdrawn request, taken
+// or not, into a neutral "This request was withdrawn." in its reader's
+// language (French in a coordination group or for someone no longer staff),
+// without buttons. Notices still in the outbox are not sent (see queue).
+// The store checks that no other notice was delivered meanwhile, even when
+// there is none to edit.
+func retractNotices(t *Turn, req HelpRequest) {
+	notices, err := t.env.Reqs.Notices(t.env.Ctx, req.Ref)
+	if !t.read(err) {
+		return
+	}
+	t.Emit(NoticesRetracted{Ref: req.Ref, Notices: notices})
+	if len(notices) == 0 {
+		return
+	}
+	staff, err := t.env.Dir.Staff(t.env.Ctx, req.Territory)
+	if !t.read(err) {
+		return
+	}
+	edits := make([]Bulk, len(notices))
+	for i, n := range notices {
+		lang := knownLang(staffLangOf(staff, n.ChatID))
+		edits[i] = Bulk{ChatID: n.ChatID, Edit: n.MessageID, Text: t.e.msgs.Text(lang, "ReqWithdrawnNotice", map[string]any{"Ref": req.Ref})}
+	}
+	t.queue(req, false, edits)
 }

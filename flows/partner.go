@@ -70,7 +70,7 @@ func take(t *Turn, req *HelpRequest) {
 	t.tellPerson(*req, "ReqTakenPerson", map[string]any{"Ref": req.Ref, "Org": name}, false)
 	if _, staff, ok := partnerOrgs(t, req.Territory); ok {
 		others := slices.DeleteFunc(staff, func(m StaffMember) bool { return m.ChatID == t.In.ChatID })
-		t.notifyStaff(*req, others, func(lang string) Bulk {
+		t.notifyStaff(*req, others, false, func(lang string) Bulk {
 			return Bulk{Text: t.e.msgs.Text(lang, "ReqTakenOther", map[string]any{"Ref": req.Ref, "Org": name})}
 		})
 	}
@@ -96,7 +96,7 @@ func pass(t *Turn, req *HelpRequest) {
 		t.tellPerson(*req, "ReqPassedPerson", map[string]any{"Ref": req.Ref}, false)
 		if _, staff, ok := partnerOrgs(t, req.Territory); ok {
 			others := slices.DeleteFunc(staff, func(m StaffMember) bool { return slices.Contains(req.Passed, m.Role.Org) })
-			t.notifyStaff(*req, others, func(lang string) Bulk { return newRequestMessage(t, *req, lang) })
+			t.notifyStaff(*req, others, true, func(lang string) Bulk { return newRequestMessage(t, *req, lang) })
 		}
 	default:
 		t.EditOrSend(Reply{MessageID: "ReqNotOpen", Text: t.T("ReqNotOpen", map[string]any{"Ref": req.Ref})})

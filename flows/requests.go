@@ -3,6 +3,7 @@ package flows
 import (
 	"context"
 	"errors"
+	"strings"
 	"time"
 )
 
@@ -66,6 +67,39 @@ const RequestRetention = 365 * 24 * time.Hour
 // request; such a message goes to anyone still using the bot.
 const RequestJobPrefix = "req:"
 
+// noticeMarker follows the reference in the job id of the messages that
+// show partner staff what a person wrote (the new request, their answers).
+const noticeMarker = ":show:"
+
+// noticeJob is the job id of messages about req that show what the person
+// wrote; token makes it unique.
+func noticeJob(ref, token string) string {
+	return RequestJobPrefix + ref + noticeMarker + token
+}
+
+// NoticeRequest reports whether the messages of a bulk job show partner
+// staff what a person wrote in a request, and which request: the store
+// records where they were delivered, so that a withdrawal edits them away,
+// and does not send them once the request is withdrawn.
+func NoticeRequest(job string) (ref string, ok bool) {
+	rest, ok := strings.CutPrefix(job, RequestJobPrefix)
+	if !ok {
+		return "", false
+	}
+	ref, _, ok = strings.Cut(rest, noticeMarker)
+	if !ok || ref == "" || strings.Contains(ref, ":") {
+		return "", false
+	}
+	return ref, true
+}
+
+// Notice is a delivered message that showed partner staff, or a
+// coordination group, what a person wrote in a request.
+type Notice struct {
+	ChatID    int64
+	MessageID int
+}
+
 // Help request events, recorded by the store with the session.
 type (
 	// RequestSaved stores the request as it now is. Expect is the status
@@ -76,9 +110,20 @@ type (
 		Request HelpRequest
 		Expect  RequestStatus
 	}
+
+	// NoticesRetracted forgets where a withdrawn request's notices went:
+	// the same step queues the edits that take what the person wrote out
+	// of them. Notices are all those the step read; when the store holds
+	// others (one was delivered meanwhile), Commit fails with an error
+	// wrapping ErrConflict, nothing is written, and the step is played again.
+	NoticesRetracted struct {
+		Ref     string
+		Notices []Notice
+	}
 )
 
-func (RequestSaved) isEvent() {}
+func (RequestSaved) isEvent()     {}
+func (NoticesRetracted) isEvent() {}
 
 // ErrConflict is returned by Commit when what a step read changed before it
 // could be written (another staff member took the same request): the step
@@ -90,4 +135,5 @@ type Requests interface {
 	Request(ctx context.Context, ref string) (*HelpRequest, error)                                   // nil, nil when unknown
 	MyRequests(ctx context.Context, chatID int64) ([]HelpRequest, error)                             // the person's requests still kept, newest first
 	TerritoryRequests(ctx context.Context, territory string, since time.Time) ([]HelpRequest, error) // created since, oldest first
+	Notices(ctx context.Context, ref string) ([]Notice, error)                                       // the request's notices not yet retracted
 }

@@ -70,6 +70,7 @@ type Bulk struct {
 	ChatID  int64      `json:"chat"`
 	Text    string     `json:"text"`
 	Buttons [][]Button `json:"buttons,omitempty"` // signed for ChatID when sent
+	Edit    int        `json:"edit,omitempty"`    // a message of ChatID to edit into Text (its buttons replaced by Buttons) instead of sending a new one
 }
 
 // Job describes a bulk send: who asked, and where to report progress.

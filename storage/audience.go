@@ -195,8 +195,19 @@ func (r *Redis) pruneAudience(ctx context.Context, key string, olderThan time.Ti
 // broadcast only while they are in the audience (news consent, active), a
 // reminder or a message about a help request while they still have an
 // active session, or a coordination group (which has no session). Someone
-// who used /stop or /forget after the message was queued gets no news.
+// who used /stop or /forget after the message was queued gets no news, and
+// a message showing what a person wrote in a request (flows.NoticeRequest)
+// no longer goes once the request is withdrawn.
 func (r *Redis) Eligible(ctx context.Context, d flows.Delivery) (bool, error) {
+	if ref, ok := flows.NoticeRequest(d.Bulk.Job); ok {
+		shown, err := r.noticeShown(ctx, ref)
+		if err != nil {
+			return false, fmt.Errorf("eligible: %w", err)
+		}
+		if !shown {
+			return false, nil
+		}
+	}
 	if strings.HasPrefix(d.Bulk.Job, flows.RequestJobPrefix) && d.Bulk.ChatID < 0 {
 		return true, nil
 	}

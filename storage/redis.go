@@ -272,7 +272,7 @@ func normalizeEvents(events []flows.Event) ([]flows.Event, bool, error) {
 		case flows.SourceScanned, flows.FeedbackGiven, flows.InviteCreated, flows.RoleGranted,
 			flows.RoleRevoked, flows.Audited, flows.BroadcastQueued, flows.MeetingCreated,
 			flows.RSVPGiven, flows.RemindersScheduled, flows.RemindersCancelled,
-			flows.SurveySubmitted, flows.SurveyOutcomeSet, flows.RequestSaved:
+			flows.SurveySubmitted, flows.SurveyOutcomeSet, flows.RequestSaved, flows.NoticesRetracted:
 			out = append(out, v)
 		case flows.Forgotten:
 			forget = true
@@ -280,7 +280,7 @@ func normalizeEvents(events []flows.Event) ([]flows.Event, bool, error) {
 		case *flows.SourceScanned, *flows.FeedbackGiven, *flows.Forgotten, *flows.InviteCreated,
 			*flows.RoleGranted, *flows.RoleRevoked, *flows.Audited, *flows.BroadcastQueued,
 			*flows.MeetingCreated, *flows.RSVPGiven, *flows.RemindersScheduled, *flows.RemindersCancelled,
-			*flows.SurveySubmitted, *flows.SurveyOutcomeSet, *flows.RequestSaved:
+			*flows.SurveySubmitted, *flows.SurveyOutcomeSet, *flows.RequestSaved, *flows.NoticesRetracted:
 			d, ok := deref(v)
 			if !ok {
 				return nil, false, fmt.Errorf("nil event %T", e)
@@ -328,6 +328,8 @@ func deref(e flows.Event) (flows.Event, bool) {
 	case *flows.SurveyOutcomeSet:
 		return derefOf(p)
 	case *flows.RequestSaved:
+		return derefOf(p)
+	case *flows.NoticesRetracted:
 		return derefOf(p)
 	}
 	return nil, false
@@ -395,6 +397,8 @@ func (c *commit) watchKeys() []string {
 			add(meetingKey(e.MeetingID))
 		case flows.RequestSaved:
 			add(requestKey(e.Request.Ref))
+		case flows.NoticesRetracted:
+			add(noticesKey(e.Ref))
 		}
 	}
 	return keys
@@ -453,6 +457,10 @@ func (c *commit) read(ctx context.Context, tx *redis.Tx) error {
 			if err := c.readRequest(ctx, tx, e); err != nil {
 				return err
 			}
+		case flows.NoticesRetracted:
+			if err := c.readNotices(ctx, tx, e); err != nil {
+				return err
+			}
 		}
 	}
 	return nil
@@ -474,6 +482,9 @@ func (c *commit) queue(ctx context.Context, p redis.Pipeliner) error {
 	} else {
 		p.Set(ctx, sessionKey(c.chatID), c.payload, sessionTTL(c.s))
 		queueAudience(ctx, p, c.chatID, c.s, c.now)
+	}
+	if c.erases() {
+		markErased(ctx, p, c.now)
 	}
 	for _, e := range c.events {
 		switch e := e.(type) {
@@ -531,6 +542,8 @@ func (c *commit) queue(ctx context.Context, p redis.Pipeliner) error {
 			if err := c.queueRequest(ctx, p, e); err != nil {
 				return err
 			}
+		case flows.NoticesRetracted:
+			p.Del(ctx, noticesKey(e.Ref))
 		default:
 			return fmt.Errorf("unknown event %T", e)
 		}

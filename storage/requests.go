@@ -5,12 +5,14 @@ package storage
 // and the follow-up job), and monthly counts that outlive the requests.
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -131,6 +133,7 @@ func (c *commit) queueRequest(ctx context.Context, p redis.Pipeliner, e flows.Re
 	expires := requestExpiry(req)
 	p.Set(ctx, requestKey(req.Ref), v, 0)
 	p.ExpireAt(ctx, requestKey(req.Ref), expires)
+	p.ExpireAt(ctx, noticesKey(req.Ref), expires) // nothing when none was delivered yet
 	if req.Requester != 0 {
 		mine := myRequestsKey(req.Requester)
 		p.SAdd(ctx, mine, req.Ref)
@@ -158,4 +161,99 @@ func (r *Redis) NeedCounts(ctx context.Context, territory string, month time.Tim
 		return nil, fmt.Errorf("need counts: %w", err)
 	}
 	return m, nil
+}
+
+// Notices returns where the request's notices were delivered and not yet
+// retracted, by chat then message.
+func (r *Redis) Notices(ctx context.Context, ref string) ([]flows.Notice, error) {
+	members, err := r.c.SMembers(ctx, noticesKey(ref)).Result()
+	if err != nil {
+		return nil, fmt.Errorf("load notices: %w", err)
+	}
+	return decodeNotices(members), nil
+}
+
+// noticeMember is a notice as a member of noticesKey: "chat:message".
+func noticeMember(n flows.Notice) string {
+	return strconv.FormatInt(n.ChatID, 10) + ":" + strconv.Itoa(n.MessageID)
+}
+
+// decodeNotices reads members of noticesKey, dropping unreadable ones.
+func decodeNotices(members []string) []flows.Notice {
+	out := make([]flows.Notice, 0, len(members))
+	for _, m := range members {
+		chat, msg, _ := strings.Cut(m, ":")
+		c, err1 := strconv.ParseInt(chat, 10, 64)
+		id, err2 := strconv.Atoi(msg)
+		if err1 == nil && err2 == nil {
+			out = append(out, flows.Notice{ChatID: c, MessageID: id})
+		}
+	}
+	slices.SortFunc(out, func(a, b flows.Notice) int {
+		if a.ChatID != b.ChatID {
+			return cmp.Compare(a.ChatID, b.ChatID)
+		}
+		return cmp.Compare(a.MessageID, b.MessageID)
+	})
+	return out
+}
+
+// recordNotice adds member ARGV[1] to the notice set KEYS[2] of the request
+// KEYS[1], expiring with the request, and returns 1; it records nothing and
+// returns 0 when the request is gone or withdrawn.
+var recordNotice = redis.NewScript(`
+local v = redis.call('GET', KEYS[1])
+if not v then return 0 end
+local ok, req = pcall(cjson.decode, v)
+if ok and type(req) == 'table' and req.status == 'withdrawn' then return 0 end
+redis.call('SADD', KEYS[2], ARGV[1])
+local ttl = redis.call('PTTL', KEYS[1])
+if ttl > 0 then redis.call('PEXPIRE', KEYS[2], ttl) end
+return 1
+`)
+
+// Delivered records where a message showing what a person wrote in a
+// request (flows.NoticeRequest) was delivered, so that a withdrawal edits it
+// away. It reports whether the message may stay: false when its request was
+// withdrawn, or erased, while it was on its way. Other messages are neither
+// recorded nor read.
+func (r *Redis) Delivered(ctx context.Context, d flows.Delivery, messageID int) (bool, error) {
+	ref, ok := flows.NoticeRequest(d.Bulk.Job)
+	if !ok {
+		return true, nil
+	}
+	member := noticeMember(flows.Notice{ChatID: d.Bulk.ChatID, MessageID: messageID})
+	kept, err := recordNotice.Run(ctx, r.c, []string{requestKey(ref), noticesKey(ref)}, member).Int()
+	if err != nil {
+		return true, fmt.Errorf("record notice: %w", err)
+	}
+	return kept == 1, nil
+}
+
+// noticeShown reports whether a notice of the request ref may still be
+// sent: the request exists and is not withdrawn.
+func (r *Redis) noticeShown(ctx context.Context, ref string) (bool, error) {
+	req, err := r.Request(ctx, ref)
+	if err != nil {
+		return false, err
+	}
+	return req != nil && req.Status != flows.StatusWithdrawn, nil
+}
+
+// readNotices checks, under WATCH, that the notices a step retracts are
+// all those the store holds; otherwise one was delivered meanwhile, and
+// the step is played again.
+func (c *commit) readNotices(ctx context.Context, tx *redis.Tx, e flows.NoticesRetracted) error {
+	held, err := tx.SMembers(ctx, noticesKey(e.Ref)).Result()
+	if err != nil {
+		return fmt.Errorf("read notices: %w", err)
+	}
+	retracted := make(map[string]bool, len(e.Notices))
+	for _, n := range e.Notices {
+		retracted[noticeMember(n)] = true
+	}
+	if len(held) != len(retracted) || slices.ContainsFunc(held, func(m string) bool { return !retracted[m] }) {
+		return fmt.Errorf("notices of request %s: %w", e.Ref, flows.ErrConflict)
+	}
+	return nil
 }
