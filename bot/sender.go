@@ -60,7 +60,7 @@ type SenderConfig struct {
 	// nobody is). When it answers false the message must not stay (the help
 	// request it shows was withdrawn while it was on its way): it is deleted.
 	Delivered func(ctx context.Context, d flows.Delivery, messageID int) (keep bool, err error)
-	Clock    func() time.Time // default time.Now
+	Clock     func() time.Time // default time.Now
 	// Grace is how long the sends under way at a stop have to finish and be
 	// recorded; past it they are abandoned as at a crash. Default 4 s.
 	Grace time.Duration
