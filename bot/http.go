@@ -1,6 +1,7 @@
 package bot
 
 import (
+	"bytes"
 	"context"
 	"crypto/subtle"
 	"encoding/json"
@@ -10,7 +11,6 @@ import (
 	"net/url"
 	"time"
 
-	"github.com/go-telegram/bot/models"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
@@ -19,8 +19,10 @@ import (
 const maxUpdateBytes = 1 << 20
 
 // WebhookHandler receives updates pushed by Telegram. It checks the secret
-// header in constant time (401), and answers 503 when the update could not be
-// recorded so that Telegram delivers it again.
+// header in constant time (401), refuses a body that is no JSON object (400),
+// skips an update it cannot read (200: Telegram would deliver it again and
+// again), and answers 503 when the update could not be recorded so that
+// Telegram delivers it again.
 func (b *Bot) WebhookHandler() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method != http.MethodPost {
@@ -39,14 +41,18 @@ func (b *Bot) WebhookHandler() http.Handler {
 			http.Error(w, "bad request", http.StatusBadRequest)
 			return
 		}
-		var u models.Update
-		if err := json.Unmarshal(body, &u); err != nil {
+		if trimmed := bytes.TrimSpace(body); len(trimmed) == 0 || trimmed[0] != '{' || !json.Valid(trimmed) {
 			b.metrics.errors.WithLabelValues("bad_update").Inc()
-			b.log.Warn("webhook update unreadable", "bytes", len(body))
+			b.log.Warn("webhook body is no JSON object", "bytes", len(body))
 			http.Error(w, "bad request", http.StatusBadRequest)
 			return
 		}
-		if err := b.HandleUpdate(r.Context(), &u); err != nil {
+		u, ok := b.decodeUpdate(body)
+		if !ok {
+			w.WriteHeader(http.StatusOK)
+			return
+		}
+		if err := b.HandleUpdate(r.Context(), u); err != nil {
 			http.Error(w, "try again", http.StatusServiceUnavailable)
 			return
 		}
