@@ -301,7 +301,7 @@ func (a *App) Run(ctx context.Context) error {
 	sent := make(chan error, 1)
 	go func() {
 		sent <- a.bot.RunSender(ctx, bot.SenderConfig{
-			Outbox: a.store, Limiter: a.store, Reporter: a.svc, Eligible: a.store.Eligible,
+			Outbox: a.store, Limiter: a.store, Reporter: a.svc, Eligible: a.store.Eligible, Delivered: a.store.Delivered,
 			Consumer: consumerName(), Quiet: quietHours(a.cfg.Quiet, a.cfg.TZ), Grace: senderGrace,
 		})
 	}()

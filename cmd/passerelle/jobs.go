@@ -4,9 +4,11 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"log/slog"
 	"os"
+	"sync"
 	"time"
 
 	"github.com/robfig/cron/v3"
@@ -57,6 +59,7 @@ type scheduler struct {
 	invites   *flows.SurveyInviteJob
 	followUp  *flows.RequestFollowUpJob
 	log       *slog.Logger
+	noRewrite sync.Once // the reason erased data stays on Redis's disk was logged
 }
 
 // Names of the scheduled jobs, as claimed in Redis.
@@ -65,6 +68,8 @@ const (
 	jobPrune     = "prune-audience"
 	jobInvites   = "survey-invites"
 	jobFollowUp  = "request-follow-up"
+	jobErasure   = "aof-rewrite-after-erasure"
+	jobRewrite   = "aof-rewrite"
 )
 
 func newScheduler(store *storage.Redis, engine *flows.Engine, tz *time.Location, log *slog.Logger) (*scheduler, error) {
@@ -91,6 +96,17 @@ func newScheduler(store *storage.Redis, engine *flows.Engine, tz *time.Location,
 	// 04:30 exists once every day in Europe/Paris (the changes are at 02:00–03:00).
 	if _, err := s.cron.AddFunc("30 4 * * *", func() { s.run(jobPrune, 24*time.Hour, s.prune) }); err != nil {
 		return nil, fmt.Errorf("schedule pruning: %w", err)
+	}
+	// Erasure reaches the disk: Redis's append-only file keeps deleted
+	// values until it is rewritten. A minute after an erasure at the latest,
+	// and at most once an hour (storage.RewriteEvery), Redis is asked to
+	// rewrite it; and every day after the pruning, for what expired or was
+	// deleted in the ordinary course of things.
+	if _, err := s.cron.AddFunc("@every 1m", func() { s.run(jobErasure, time.Minute, s.rewriteAfterErasure) }); err != nil {
+		return nil, fmt.Errorf("schedule rewrites after erasures: %w", err)
+	}
+	if _, err := s.cron.AddFunc("45 4 * * *", func() { s.run(jobRewrite, 24*time.Hour, s.rewriteDaily) }); err != nil {
+		return nil, fmt.Errorf("schedule the daily rewrite: %w", err)
 	}
 	return s, nil
 }
@@ -150,6 +166,45 @@ func (s *scheduler) prune(ctx context.Context, now time.Time) error {
 	n, err := s.store.PruneAudience(ctx, now.Add(-flows.Retention))
 	if n > 0 {
 		s.log.Info("audience pruned", "count", n)
+	}
+	return err
+}
+
+func (s *scheduler) rewriteAfterErasure(ctx context.Context, _ time.Time) error {
+	asked, err := s.store.RewriteAfterErasure(ctx)
+	if asked {
+		s.log.Info("Redis asked to rewrite its append-only file after an erasure")
+	}
+	return s.rewriteFailed(err)
+}
+
+func (s *scheduler) rewriteDaily(ctx context.Context, _ time.Time) error {
+	err := s.store.RewriteAOF(ctx)
+	if err == nil {
+		s.log.Info("Redis asked for the daily rewrite of its append-only file")
+	}
+	return s.rewriteFailed(err)
+}
+
+// rewriteFailed says once why erased data stays on Redis's disk, when the
+// server refuses or keeps no append-only file, and returns the other errors.
+// A rewrite already under way is asked for again at the next tick.
+func (s *scheduler) rewriteFailed(err error) error {
+	switch {
+	case errors.Is(err, storage.ErrRewriteBusy):
+		s.log.Debug("an append-only file rewrite is under way; asking again at the next tick")
+		return nil
+	case errors.Is(err, storage.ErrRewriteRefused):
+		s.noRewrite.Do(func() {
+			s.log.Warn("Redis refuses BGREWRITEAOF: erased personal data stays in its append-only file until Redis rewrites it on its own. "+
+				"Allow BGREWRITEAOF to this user, or have the provider rewrite the file at least daily (README, Privacy). Erasures themselves work.", "err", err)
+		})
+		return nil
+	case errors.Is(err, storage.ErrNoAOF):
+		s.noRewrite.Do(func() {
+			s.log.Info("Redis keeps no append-only file: erasures need no rewrite (an RDB snapshot keeps erased data until the next one)")
+		})
+		return nil
 	}
 	return err
 }
