@@ -18,6 +18,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/territoires-integration/passerelle/bot/fakeapi"
+	"github.com/territoires-integration/passerelle/flows"
 )
 
 // floodScript is what each person does in the flood tests: open the bot,
@@ -209,6 +210,46 @@ func TestWebhookSkipsUnreadableUpdates(t *testing.T) {
 	}
 	if unreadable != 3 {
 		t.Fatalf("%d unreadable fixtures, want 3", unreadable)
+	}
+}
+
+// TestLocationRefusedKindly: a shared point that cannot be a real place is
+// answered kindly in the person's language and changes nothing: the person
+// still waits for their location, and a real one is then used.
+func TestLocationRefusedKindly(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, harnessOpts{})
+	location := func(chat int64, lat, lon float64) map[string]any {
+		u := fakeapi.TextUpdate(chat, "", "")
+		m := u["message"].(map[string]any)
+		delete(m, "text")
+		m["location"] = map[string]any{"latitude": lat, "longitude": lon}
+		return u
+	}
+	tests := []struct {
+		name     string
+		lat, lon float64
+	}{
+		{"beyond the pole", 90.5, 5.04},
+		{"beyond the date line", 47.32, -180.01},
+		{"far off the globe", 1e308, -1e308},
+		{"nowhere: 0,0", 0, 0},
+	}
+	chat := int64(4500000000)
+	for _, tt := range tests {
+		for _, lang := range []string{"ar", "uk"} {
+			chat++
+			h.seed(chat, &flows.Session{Lang: lang, Territory: "dijon", Onboarded: true, Flow: "g", Step: "near"})
+			h.mustHandle(location(chat, tt.lat, tt.lon))
+			wantSent(t, tt.name+" in "+lang, h.sentTo(chat), []sent{sendMsg(h.text(lang, "LocationInvalid"), "")})
+			if s := h.session(chat); s.Flow != "g" || s.Step != "near" {
+				t.Errorf("%s in %s: the session moved to %q/%q", tt.name, lang, s.Flow, s.Step)
+			}
+			h.mustHandle(location(chat, 47.3220, 5.0415))
+			if calls := h.sentTo(chat); len(calls) < 2 || calls[1].Text != h.text(lang, "GuideNoneNearby") {
+				t.Errorf("%s in %s: a real location then got %v", tt.name, lang, calls)
+			}
+		}
 	}
 }
 

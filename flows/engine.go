@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"fmt"
 	"io"
+	"math"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -206,6 +207,12 @@ func (e *Engine) route(t *Turn) {
 		}
 		f.Press(t, action)
 	case KindText, KindLocation:
+		if t.In.Kind == KindLocation && !plausible(t.In.Location) {
+			// A point off the map (a broken client, a forged update): said
+			// kindly, and the person stays where they were.
+			t.Say("LocationInvalid", nil, nil)
+			return
+		}
 		if f, ok := e.flows[t.S.Flow]; ok && f.Input(t) {
 			return
 		}
@@ -217,6 +224,14 @@ func (e *Engine) route(t *Turn) {
 	default:
 		t.Hint("UnsupportedInput")
 	}
+}
+
+// plausible reports whether a shared point can be a real place: latitude
+// within ±90°, longitude within ±180° (NaN and infinities are neither), and
+// not 0,0, where broken clients put a position they do not know.
+func plausible(l *Location) bool {
+	return l != nil && math.Abs(l.Latitude) <= 90 && math.Abs(l.Longitude) <= 180 &&
+		(l.Latitude != 0 || l.Longitude != 0)
 }
 
 // Turn is one step in progress: the session, the input, and what to answer.
