@@ -197,8 +197,12 @@ func (r *Redis) pruneAudience(ctx context.Context, key string, olderThan time.Ti
 // active session, or a coordination group (which has no session). Someone
 // who used /stop or /forget after the message was queued gets no news, and
 // a message showing what a person wrote in a request (flows.NoticeRequest)
-// no longer goes once the request is withdrawn.
+// no longer goes once the request is withdrawn. An edit always goes: it
+// takes out of a chat what must not stay there, and notifies no one.
 func (r *Redis) Eligible(ctx context.Context, d flows.Delivery) (bool, error) {
+	if d.Bulk.Edit != 0 {
+		return true, nil
+	}
 	if ref, ok := flows.NoticeRequest(d.Bulk.Job); ok {
 		shown, err := r.noticeShown(ctx, ref)
 		if err != nil {

@@ -91,6 +91,12 @@ func TestNoticesRetracted(t *testing.T) {
 	if ok, err := r.Eligible(ctx, notice(job, group)); err != nil || ok {
 		t.Errorf("a notice of a withdrawn request: eligible = %v, %v", ok, err)
 	}
+	// Its edit goes, even to a partner whose session expired meanwhile.
+	edit := notice(flows.RequestJobPrefix+"DIJ-0007:tok", 555)
+	edit.Bulk.Edit = 11
+	if ok, err := r.Eligible(ctx, edit); err != nil || !ok {
+		t.Errorf("an edit to a chat without a session: eligible = %v, %v", ok, err)
+	}
 	if keep, err := r.Delivered(ctx, notice(job, staff), 14); err != nil || keep {
 		t.Errorf("a notice delivered after the withdrawal: keep = %v, %v", keep, err)
 	}
