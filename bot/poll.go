@@ -212,16 +212,7 @@ func (b *Bot) getUpdates(ctx context.Context, offset int64) ([]*models.Update, i
 	// failing every poll from now on.
 	updates := make([]*models.Update, len(r.Result))
 	for i, raw := range r.Result {
-		updates[i] = &models.Update{}
-		if err := json.Unmarshal(raw, updates[i]); err != nil {
-			var head struct {
-				ID int64 `json:"update_id"`
-			}
-			_ = json.Unmarshal(raw, &head)
-			updates[i] = &models.Update{ID: head.ID}
-			b.metrics.errors.WithLabelValues("bad_update").Inc()
-			b.log.Warn("update unreadable, skipped", "update_id", head.ID, "bytes", len(raw))
-		}
+		updates[i], _ = b.decodeUpdate(raw)
 	}
 	return updates, 0, nil
 }
