@@ -13,9 +13,10 @@ import (
 
 // onboardingStep builds the i-th update of a person's onboarding, cycling
 // through /start with a deep link, the language button and "continue" (the
-// fake numbers a chat's messages from 1: the language menu, then the notice).
+// fake numbers a chat's messages from 1: the language menu, then the notice),
+// the buttons bound to the session /start made.
 func onboardingStep(h *harness, chat int64, i int) map[string]any {
-	sign := func(data string) string { s, _ := h.bot.signer.Sign(chat, data); return s }
+	sign := func(data string) string { return h.sign(chat, data) }
 	switch i % 3 {
 	case 0:
 		return fakeapi.TextUpdate(chat, "/start dijon__cesam", "fr")

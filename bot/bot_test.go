@@ -123,8 +123,8 @@ func TestOnboardingPolling(t *testing.T) {
 
 			// /start with a deep link: the language menu, likeliest first.
 			h.fake.Push(fakeapi.TextUpdate(chat, "/start dijon__cesam", tt.hint))
-			prompt, langKB := h.languageMenu(chat, tt.hint)
 			calls := h.waitCalls(chat, 1)
+			prompt, langKB := h.languageMenu(chat, tt.hint) // bound to the session /start made
 			wantSent(t, "after /start", calls, []sent{sendMsg(prompt, langKB)})
 			first := h.fake.Messages(chat)[0]
 			var kb inlineKeyboardMarkup
@@ -139,8 +139,8 @@ func TestOnboardingPolling(t *testing.T) {
 			press1 := fakeapi.CallbackUpdate(chat, first.ID, h.press(chat, first.Markup, "lang:"+lang), tt.hint)
 			h.fake.Push(press1)
 			consentKB := h.keyboard(chat,
-				[]btn{{"⬜ " + h.text(lang, "ConsentNews"), "cons:news"}},
-				[]btn{{"⬜ " + h.text(lang, "ConsentSurveys"), "cons:surveys"}},
+				[]btn{{"⬜ " + h.text(lang, "ConsentNews"), "cons:+news"}},
+				[]btn{{"⬜ " + h.text(lang, "ConsentSurveys"), "cons:+surveys"}},
 				[]btn{{h.text(lang, "ButtonContinue"), "cons:ok"}},
 			)
 			calls = h.waitCalls(chat, 3)
@@ -420,8 +420,8 @@ func TestRedisDown(t *testing.T) {
 		back := time.Now()
 		h.redis.Restart()
 
-		prompt, kb := h.languageMenu(chat, "uk")
 		h.waitCalls(chat, 2)
+		prompt, kb := h.languageMenu(chat, "uk")
 		t.Logf("answered %v after Redis came back", time.Since(back).Round(time.Millisecond))
 		h.eventually("offset past the update", func() bool { return slices.Contains(h.getUpdatesOffsets(), id+1) })
 		wantSent(t, "after restart", h.sentTo(chat), []sent{tryAgain, sendMsg(prompt, kb)})
@@ -512,17 +512,16 @@ func TestEditFallback(t *testing.T) {
 	h := newHarness(t, harnessOpts{})
 	consentKB := func(chat int64) string {
 		return h.keyboard(chat,
-			[]btn{{"⬜ " + h.text("fr", "ConsentNews"), "cons:news"}},
-			[]btn{{"⬜ " + h.text("fr", "ConsentSurveys"), "cons:surveys"}},
+			[]btn{{"⬜ " + h.text("fr", "ConsentNews"), "cons:+news"}},
+			[]btn{{"⬜ " + h.text("fr", "ConsentSurveys"), "cons:+surveys"}},
 			[]btn{{h.text("fr", "ButtonContinue"), "cons:ok"}},
 		)
 	}
-	sign := func(chat int64, data string) string { s, _ := h.bot.signer.Sign(chat, data); return s }
 
 	t.Run("message gone", func(t *testing.T) {
 		const chat = 4100000701
 		h.seed(chat, &flows.Session{Flow: "lang"})
-		h.mustHandle(fakeapi.CallbackUpdate(chat, 999, sign(chat, "lang:fr"), "fr"))
+		h.mustHandle(fakeapi.CallbackUpdate(chat, 999, h.sign(chat, "lang:fr"), "fr"))
 		gone := edit(999, h.text("fr", "LanguageSet"), "")
 		gone.Status = http.StatusBadRequest
 		wantSent(t, "calls", h.sentTo(chat), []sent{
@@ -642,6 +641,7 @@ func TestOrderAndParallelChats(t *testing.T) {
 		h.fake.Push(fakeapi.TextUpdate(others+int64(i), "/help", "fr"))
 	}
 	h.startPolling()
+	got := h.waitCalls(chat, 20) // the session the keyboards are bound to exists now
 
 	// What the engine answers to the same inputs, in order, on its own.
 	var want []sent
@@ -654,7 +654,7 @@ func TestOrderAndParallelChats(t *testing.T) {
 			for _, row := range r.Buttons {
 				var out []btn
 				for _, b := range row {
-					out = append(out, btn(b))
+					out = append(out, btn{b.Text, flowData(b.Data)}) // bound again below, to the served session
 				}
 				rows = append(rows, out)
 			}
@@ -664,7 +664,7 @@ func TestOrderAndParallelChats(t *testing.T) {
 	if len(want) != 20 || want[0].Text == want[1].Text {
 		t.Fatalf("expected replies are not distinguishable: %v", want)
 	}
-	wantSent(t, "the busy chat", h.waitCalls(chat, 20), want)
+	wantSent(t, "the busy chat", got, want)
 	for i := range 20 {
 		other := others + int64(i)
 		wantSent(t, fmt.Sprintf("chat %d", other), h.waitCalls(other, 1), []sent{sendMsg(h.helpText("fr"), h.menuButton(other, "fr"))})
@@ -808,8 +808,7 @@ func TestLogsArePrivate(t *testing.T) {
 	// A send Telegram refuses, and an edit of a message that is gone.
 	h.fake.FailNext("sendMessage", fakeapi.Fault{Code: http.StatusBadRequest, Description: "Bad Request: chat not found"}, 1)
 	post(fakeapi.TextUpdate(chats[1], "/help "+secretText, "fr"))
-	sign, _ := h.bot.signer.Sign(chats[1], "lang:fr")
-	post(fakeapi.CallbackUpdate(chats[1], 999, sign, "fr"))
+	post(fakeapi.CallbackUpdate(chats[1], 999, h.sign(chats[1], "lang:fr"), "fr"))
 	// A person who blocked the bot.
 	h.fake.Block(chats[2], true)
 	post(fakeapi.TextUpdate(chats[2], secretText, "fr"))

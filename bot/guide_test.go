@@ -17,7 +17,7 @@ func TestNearMeKeyboard(t *testing.T) {
 	h.seed(chat, &flows.Session{Lang: "ar", Territory: "dijon", Onboarded: true})
 
 	press := fakeapi.CallbackUpdate(chat, 7, "", "ar")
-	press["callback_query"].(map[string]any)["data"], _ = h.bot.signer.Sign(chat, "g:n:")
+	press["callback_query"].(map[string]any)["data"] = h.sign(chat, "g:n:")
 	h.mustHandle(press)
 	want := `{"keyboard":[[{"text":"` + h.text("ar", "GuideSendLocation") + `","request_location":true}],[{"text":"` +
 		h.text("ar", "ButtonCancel") + `"}]],"resize_keyboard":true,"one_time_keyboard":true}`

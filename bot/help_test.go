@@ -41,11 +41,7 @@ func TestHelpRequestThroughTelegram(t *testing.T) {
 
 	tap := func(chat int64, data string) {
 		t.Helper()
-		signed, ok := h.bot.signer.Sign(chat, data)
-		if !ok {
-			t.Fatalf("%q does not fit a button", data)
-		}
-		h.mustHandle(fakeapi.CallbackUpdate(chat, 1, signed, "fa"))
+		h.mustHandle(fakeapi.CallbackUpdate(chat, 1, h.sign(chat, data), "fa"))
 	}
 	say := func(chat int64, text string) { t.Helper(); h.mustHandle(fakeapi.TextUpdate(chat, text, "fa")) }
 	waitText := func(chat int64, want string) fakeapi.Message {
@@ -190,8 +186,7 @@ func TestHelpRequestInCoordinationGroup(t *testing.T) {
 	grantStaff(h, cesam, flows.Role{Kind: flows.RolePartner, Territory: "dijon", Org: "cesam", Since: now})
 	startSender(h)
 	for _, data := range []string{"hr:new", "hr:n:french", "hr:skip", "hr:ok"} {
-		signed, _ := h.bot.signer.Sign(person, data)
-		h.mustHandle(fakeapi.CallbackUpdate(person, 1, signed, "uk"))
+		h.mustHandle(fakeapi.CallbackUpdate(person, 1, h.sign(person, data), "uk"))
 	}
 	reqs, _ := h.store.MyRequests(ctx, person)
 	if len(reqs) != 1 {

@@ -414,7 +414,8 @@ func edit(msgID int, text, markup string) sent {
 type btn struct{ Text, Data string }
 
 // keyboard renders the reply_markup JSON the bot must send to chat: every
-// button's callback_data is the data signed for that person.
+// button's callback_data is the data, bound to the person's session, signed
+// for that person.
 func (h *harness) keyboard(chat int64, rows ...[]btn) string {
 	h.tb.Helper()
 	type button struct {
@@ -427,7 +428,7 @@ func (h *harness) keyboard(chat int64, rows ...[]btn) string {
 	for _, row := range rows {
 		var out []button
 		for _, b := range row {
-			data, ok := NewSigner([]byte(testButtonSecret)).Sign(chat, b.Data)
+			data, ok := NewSigner([]byte(testButtonSecret)).Sign(chat, h.bound(chat, b.Data))
 			if !ok {
 				h.tb.Fatalf("data %q does not fit", b.Data)
 			}
@@ -443,7 +444,8 @@ func (h *harness) keyboard(chat int64, rows ...[]btn) string {
 }
 
 // press returns the callback_data of the button of markup whose verified data
-// is data: what Telegram sends back when the person taps it.
+// is data (once the session nonce is set aside): what Telegram sends back
+// when the person taps it.
 func (h *harness) press(chat int64, markup, data string) string {
 	h.tb.Helper()
 	var kb struct {
@@ -455,7 +457,7 @@ func (h *harness) press(chat int64, markup, data string) string {
 	for _, row := range kb.InlineKeyboard {
 		for _, b := range row {
 			cb, _ := b["callback_data"].(string)
-			if got, ok := h.bot.signer.Verify(chat, cb); ok && got == data {
+			if got, ok := h.bot.signer.Verify(chat, cb); ok && flowData(got) == data {
 				return cb
 			}
 		}
@@ -487,6 +489,9 @@ func (h *harness) seed(chat int64, s *flows.Session) {
 	}
 	if s.Created.IsZero() {
 		s.Created, s.Seen = h.clock.Now(), h.clock.Now()
+	}
+	if s.Nonce == "" {
+		s.Nonce = "seeded"
 	}
 	if err := h.store.Commit(h.ctx, chat, s, nil); err != nil {
 		h.tb.Fatalf("seed session %d: %v", chat, err)

@@ -45,11 +45,12 @@ func shown(fake *fakeapi.Server, chat int64) []string {
 	return out
 }
 
-// TestInteractiveFloodKeepsRetryAfter: many people use the bot at once while
-// Telegram answers 429 (its global limit broken, and injected ones, for
-// messages and callback answers alike). No call reaches Telegram while a
-// retry_after runs for its scope, every reply arrives in the end, and each
-// chat sees its replies in the order of its updates.
+// TestInteractiveFloodKeepsRetryAfter: many people use the bot at once, a
+// broadcast is under way, and Telegram answers 429 (its global limit broken,
+// and injected ones, for messages and callback answers alike). No call
+// reaches Telegram while a retry_after runs for its scope, every reply and
+// every bulk message arrives in the end, and each chat sees its replies in
+// the order of its updates.
 func TestInteractiveFloodKeepsRetryAfter(t *testing.T) {
 	t.Parallel()
 	for _, mode := range []string{"webhook", "polling"} {
@@ -59,8 +60,11 @@ func TestInteractiveFloodKeepsRetryAfter(t *testing.T) {
 			if testing.Short() {
 				chats = 40
 			}
-			h := newHarness(t, harnessOpts{webhook: mode == "webhook"})
+			r := newRig(t, fakeapi.Limits{}, nil, nil)
+			h := r.h
+			r.lim = h.store
 			h.bot.cfg.Limiter, h.bot.cfg.Rate = h.store, floodRate
+			h.bot.cfg.WebhookSecret = testWebhookSecret
 			base := int64(4200000000)
 			if mode == "polling" {
 				base += 1000000
@@ -92,6 +96,11 @@ func TestInteractiveFloodKeepsRetryAfter(t *testing.T) {
 			h.fake.FailNext("sendMessage", fakeapi.Fault{Code: http.StatusTooManyRequests, RetryAfter: 1}, 1)
 			h.fake.FailNext("answerCallbackQuery", fakeapi.Fault{Code: http.StatusTooManyRequests, RetryAfter: 2}, 1)
 			start := time.Now()
+			bulk := recipients(base+500000, chats/2)
+			r.mem.enqueue(testJob("flood-"+mode, base+499999), bulk, "Distribution alimentaire samedi.")
+			cfg := r.config("a")
+			cfg.Rate = floodRate
+			r.start(cfg)
 			var wg sync.WaitGroup
 			for i := range chats {
 				wg.Go(func() { post(base + 1 + int64(i)) })
@@ -105,6 +114,19 @@ func TestInteractiveFloodKeepsRetryAfter(t *testing.T) {
 				time.Sleep(20 * time.Millisecond)
 			}
 			drain := time.Since(start)
+			for r.mem.status("flood-"+mode).Pending() > 0 {
+				if time.Now().After(deadline) {
+					t.Fatalf("bulk messages still pending after %v: %+v", time.Since(start), r.mem.status("flood-"+mode))
+				}
+				time.Sleep(20 * time.Millisecond)
+			}
+			bulkDone := time.Since(start)
+			if st := r.mem.status("flood-" + mode); st.Sent != len(bulk) {
+				t.Errorf("bulk job %+v, want %d sent", st, len(bulk))
+			}
+			if got := delivered(h.fake, bulk); len(got) != len(bulk) {
+				t.Errorf("%d of %d chats got the bulk message", len(got), len(bulk))
+			}
 
 			for i := range chats {
 				chat := base + 1 + int64(i)
@@ -121,8 +143,8 @@ func TestInteractiveFloodKeepsRetryAfter(t *testing.T) {
 					tooMany++
 				}
 			}
-			t.Logf("%s: %d chats, %d updates, %d calls: %d × 429 (%d from the limit), %d calls inside a running retry_after, drained in %v",
-				mode, chats, 3*chats, calls, tooMany, h.fake.Violations(), h.fake.EarlyCalls(), drain.Round(time.Millisecond))
+			t.Logf("%s: %d chats, %d updates, %d bulk messages, %d calls: %d × 429 (%d from the limit), %d calls inside a running retry_after; replies drained in %v, bulk in %v",
+				mode, chats, 3*chats, len(bulk), calls, tooMany, h.fake.Violations(), h.fake.EarlyCalls(), drain.Round(time.Millisecond), bulkDone.Round(time.Millisecond))
 			if tooMany == 0 {
 				t.Error("no 429: the test proves nothing")
 			}

@@ -15,8 +15,18 @@ import (
 var onboardingInputs = []flows.Input{
 	{Kind: flows.KindCommand, Command: "start", Arg: "dijon__cesam", LangHint: "ar"},
 	{Kind: flows.KindButton, Data: "lang:ar", MessageID: 1},
-	{Kind: flows.KindButton, Data: "cons:news", MessageID: 2},
+	{Kind: flows.KindButton, Data: "cons:+news", MessageID: 2},
 	{Kind: flows.KindButton, Data: "cons:ok", MessageID: 2},
+}
+
+// shownData is the data, as sent, of the button of replies whose flow data is data.
+func shownData(replies []flows.Reply, data string) string {
+	for _, b := range flows.Buttons(replies) {
+		if flowData(b.Data) == data {
+			return b.Data
+		}
+	}
+	return data
 }
 
 // BenchmarkOnboardingRedis runs whole onboardings through the service and a
@@ -33,15 +43,21 @@ func BenchmarkOnboardingRedis(b *testing.B) {
 	svc := flows.NewService(newEngine(b), store, flows.SystemClock)
 	ctx := context.Background()
 	lat := make([]time.Duration, 0, b.N)
+	var last []flows.Reply
 	b.ResetTimer()
 	start := time.Now()
 	for i := 0; i < b.N; i++ {
 		in := onboardingInputs[i%len(onboardingInputs)]
 		in.ChatID = int64(1_000_000 + i/len(onboardingInputs))
+		if in.Kind == flows.KindButton {
+			in.Data = shownData(last, in.Data) // the button as the previous answer showed it
+		}
 		t0 := time.Now()
-		if _, err := svc.Handle(ctx, in); err != nil {
+		replies, err := svc.Handle(ctx, in)
+		if err != nil {
 			b.Fatal(err)
 		}
+		last = replies
 		lat = append(lat, time.Since(t0))
 	}
 	elapsed := time.Since(start)

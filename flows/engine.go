@@ -120,9 +120,9 @@ func (e *Engine) SetContent(c *content.Content) error {
 	return nil
 }
 
-// Register adds a flow; its name must be unique and free of ':'.
+// Register adds a flow; its name must be unique and free of ':' and '.'.
 func (e *Engine) Register(f Flow) {
-	if _, dup := e.flows[f.Name()]; dup || strings.Contains(f.Name(), ":") {
+	if _, dup := e.flows[f.Name()]; dup || strings.ContainsAny(f.Name(), ":"+nonceSep) {
 		panic("flows: bad or duplicate flow name " + f.Name())
 	}
 	e.flows[f.Name()] = f
@@ -176,7 +176,13 @@ func (e *Engine) Step(env Env, s *Session, in Input) Result {
 		s.Seen = now
 		s.Inactive = false
 	}
+	if s.Nonce == "" {
+		s.Nonce = t.nonce()
+	}
 	e.route(t)
+	for i := range t.out {
+		t.out[i].Buttons = t.S.bindAll(t.out[i].Buttons)
+	}
 	for i := len(t.out) - 1; i >= 0; i-- {
 		if id := t.out[i].MessageID; id != "" {
 			s.LastMsg = id
@@ -199,9 +205,10 @@ func (e *Engine) route(t *Turn) {
 		}
 		t.Hint("FreeTextHint")
 	case KindButton:
-		name, action, _ := strings.Cut(t.In.Data, ":")
+		data, live := t.pressed()
+		name, action, _ := strings.Cut(data, ":")
 		f, ok := e.flows[name]
-		if t.In.Expired || !ok {
+		if !live || !ok {
 			t.Expired()
 			return
 		}

@@ -376,7 +376,7 @@ func TestPartnerQueue(t *testing.T) {
 	w.press(partnerA, "hs:take:"+reqs[0].Ref)
 	queue := w.cmd(partnerB, "/requests")
 	bs := flows.Buttons(queue)
-	if len(bs) != 1 || bs[0].Data != "hs:take:"+reqs[1].Ref {
+	if len(bs) != 1 || flowData(bs[0].Data) != "hs:take:"+reqs[1].Ref {
 		t.Errorf("Métropole's queue: %+v", bs)
 	}
 	bs = flows.Buttons(w.cmd(partnerA, "/requests"))
@@ -395,7 +395,7 @@ func TestPartnerClosesWithoutSolution(t *testing.T) {
 	req := w.ask(newcomer2, "job")
 	w.press(partnerB, "hs:take:"+req.Ref)
 	bs := flows.Buttons(w.press(partnerB, "hs:close:"+req.Ref))
-	if len(bs) != 2 || bs[0].Data != "hs:no-answer:"+req.Ref {
+	if len(bs) != 2 || flowData(bs[0].Data) != "hs:no-answer:"+req.Ref {
 		t.Fatalf("reasons %+v", bs)
 	}
 	mark := len(w.store.events)

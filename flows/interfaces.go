@@ -57,9 +57,10 @@ type Button struct {
 	Data string
 }
 
-// MaxButtonData is the room left for a flow's button data once the transport has
-// signed it (Telegram allows 64 bytes in all).
-const MaxButtonData = 48
+// MaxButtonData is the most a button's data may take, session nonce included,
+// for the transport to sign it within Telegram's 64 bytes: 64 minus a
+// separator and an 11-byte signature.
+const MaxButtonData = 52
 
 // Reply is one message to show the person.
 type Reply struct {
@@ -103,6 +104,7 @@ const SessionVersion = 1
 // Session is the small state kept about one person: never a transcript.
 type Session struct {
 	Version   int                 `json:"v"`
+	Nonce     string              `json:"n,omitempty"` // random, made with the session: every button shown carries it (see Session.Bind)
 	Lang      string              `json:"lang,omitempty"`
 	Territory string              `json:"ter,omitempty"`
 	Consents  map[Purpose]Consent `json:"cons,omitempty"`

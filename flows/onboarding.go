@@ -2,6 +2,7 @@ package flows
 
 import (
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/territoires-integration/passerelle/locales"
@@ -94,8 +95,11 @@ type languageChooser struct{}
 
 func (languageChooser) Name() string { return languageFlow }
 
+// Press sets the language from the language menu last shown; an older menu
+// only repeats the language already chosen (a double tap), so that it
+// cannot take the person back into onboarding with another choice.
 func (languageChooser) Press(t *Turn, code string) {
-	if _, ok := locales.Lookup(code); !ok {
+	if _, ok := locales.Lookup(code); !ok || t.S.Flow != languageFlow && code != t.S.Lang {
 		t.Expired()
 		return
 	}
@@ -122,11 +126,12 @@ func consentScreen(t *Turn, edit bool) {
 	labels := map[Purpose]string{PurposeNews: "ConsentNews", PurposeSurveys: "ConsentSurveys"}
 	var rows [][]Button
 	for _, p := range Purposes {
-		mark := "⬜ "
+		// Each toggle carries the state it sets: "+news" gives, "-news" withdraws.
+		mark, set := "⬜ ", "+"
 		if _, ok := t.S.Consents[p]; ok {
-			mark = "✅ "
+			mark, set = "✅ ", "-"
 		}
-		rows = append(rows, []Button{{Text: mark + t.T(labels[p], nil), Data: consentFlow + ":" + string(p)}})
+		rows = append(rows, []Button{{Text: mark + t.T(labels[p], nil), Data: consentFlow + ":" + set + string(p)}})
 	}
 	rows = append(rows, []Button{{Text: t.T(done, nil), Data: consentFlow + ":ok"}})
 	r := Reply{MessageID: "PrivacyNotice", Text: t.T("PrivacyNotice", nil), Buttons: rows}
@@ -141,16 +146,22 @@ type consentChooser struct{}
 
 func (consentChooser) Name() string { return consentFlow }
 
+// Press acts only while the consent screen is the last one shown; a toggle
+// sets the state its label showed, so that pressing an old copy twice does
+// not flip it back.
 func (consentChooser) Press(t *Turn, action string) {
 	if t.S.Flow != consentFlow || t.S.Lang == "" {
 		t.Expired()
 		return
 	}
-	switch p := Purpose(action); {
-	case p == PurposeNews || p == PurposeSurveys:
-		if _, on := t.S.Consents[p]; on {
+	set, p := action[:min(1, len(action))], Purpose(action[min(1, len(action)):])
+	switch {
+	case (set == "+" || set == "-") && slices.Contains(Purposes, p):
+		_, on := t.S.Consents[p]
+		switch {
+		case set == "-":
 			delete(t.S.Consents, p)
-		} else {
+		case !on:
 			if t.S.Consents == nil {
 				t.S.Consents = map[Purpose]Consent{}
 			}
@@ -189,8 +200,10 @@ type territoryChooser struct{}
 
 func (territoryChooser) Name() string { return territoryFlow }
 
+// Press sets the territory, only from the territory menu last shown: an
+// older one would finish onboarding from another screen.
 func (territoryChooser) Press(t *Turn, id string) {
-	if t.S.Lang == "" {
+	if t.S.Lang == "" || t.S.Flow != territoryFlow {
 		t.Expired()
 		return
 	}

@@ -8,6 +8,8 @@ import (
 	"flag"
 	"fmt"
 	"io/fs"
+	"maps"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"slices"
@@ -102,6 +104,7 @@ func (m *memStore) Commit(_ context.Context, chat int64, s *flows.Session, event
 			m.roles[ev.ChatID] = ev.Role
 		case flows.RoleRevoked:
 			delete(m.roles, ev.ChatID)
+			m.dropInvites(ev.ChatID)
 		case flows.Audited:
 			m.audit = append(m.audit, ev.Entry)
 		case flows.BroadcastQueued:
@@ -122,6 +125,7 @@ func (m *memStore) Commit(_ context.Context, chat int64, s *flows.Session, event
 	if forgotten {
 		delete(m.sessions, chat)
 		delete(m.roles, chat)
+		m.dropInvites(chat)
 		return nil
 	}
 	buf, err := json.Marshal(s)
@@ -145,6 +149,21 @@ func (m *memStore) Invite(_ context.Context, token string) (*flows.Invite, error
 		return &inv, nil
 	}
 	return nil, nil
+}
+
+func (m *memStore) OpenInvites(_ context.Context, inviter int64) (int, error) {
+	n := 0
+	for _, inv := range m.invites {
+		if inv.Role.By == inviter {
+			n++
+		}
+	}
+	return n, nil
+}
+
+// dropInvites deletes the invitations inviter created, as a revocation does.
+func (m *memStore) dropInvites(inviter int64) {
+	maps.DeleteFunc(m.invites, func(_ string, inv flows.Invite) bool { return inv.Role.By == inviter })
 }
 
 func (m *memStore) Staff(_ context.Context, territory string) ([]flows.StaffMember, error) {
@@ -283,7 +302,9 @@ func newEngineFS(t testing.TB, fsys fs.FS) *flows.Engine {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e, err := flows.NewEngine(flows.Config{Content: c, Messages: msgs, Secret: []byte("a fixed key for reproducible pseudonyms")})
+	// A seeded source: session nonces and tokens are the same at every run.
+	e, err := flows.NewEngine(flows.Config{Content: c, Messages: msgs, Secret: []byte("a fixed key for reproducible pseudonyms"),
+		Rand: rand.NewChaCha8([32]byte{})})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -295,7 +316,9 @@ func newEngineFS(t testing.TB, fsys fs.FS) *flows.Engine {
 //
 // Script lines: "> text" types text or a /command; "press N" presses the N-th
 // button shown so far by the last message with buttons; "data X" presses a
-// button carrying data X; "forged" presses a button whose signature failed;
+// button carrying data X as sent outside the conversation (no session nonce);
+// "own X" presses a button with data X shown earlier in the conversation
+// (bound to the session); "forged" presses a button whose signature failed;
 // "hint xx" sets the client language; "wait 36h" moves the clock;
 // "location LAT LON" shares a location; "photo" sends a photo; "blocked" and
 // "unblocked" are my_chat_member changes; "# ..." is a comment.
@@ -370,6 +393,12 @@ func runScript(t *testing.T, e *flows.Engine, path string) string {
 			in.Kind, in.Data, in.MessageID = flows.KindButton, buttons[n-1].Data, lastMsg
 		case "data":
 			in.Kind, in.Data, in.MessageID = flows.KindButton, arg, lastMsg
+		case "own":
+			s, err := store.Load(context.Background(), chat)
+			if err != nil {
+				t.Fatalf("%s:%d: own: %v", path, lineNo, err)
+			}
+			in.Kind, in.Data, in.MessageID = flows.KindButton, s.Bind(arg), lastMsg
 		case "forged":
 			in.Kind, in.Expired, in.MessageID = flows.KindButton, true, lastMsg
 		case "hint":

@@ -74,7 +74,7 @@ func (s *Service) handle(ctx context.Context, in Input) ([]Reply, error) {
 	}
 	lang := sess.Lang
 	env := Env{Ctx: ctx, Now: now, Dir: s.dir, Cal: s.cal, Polls: s.polls, Reqs: s.reqs}
-	if env.Role, err = s.role(ctx, in.ChatID, now); err != nil {
+	if env.Role, err = s.engine.roleOf(ctx, s.dir, in.ChatID, now); err != nil {
 		return s.tryAgain(in.LangHint, lang), fmt.Errorf("%w: load role: %w", ErrUnavailable, err)
 	}
 	res := s.engine.Step(env, sess, in)
@@ -89,16 +89,16 @@ func (s *Service) handle(ctx context.Context, in Input) ([]Reply, error) {
 	return res.Replies, nil
 }
 
-// role is the person's staff role: admin from configuration, else what the
-// directory holds.
-func (s *Service) role(ctx context.Context, chatID int64, now time.Time) (*Role, error) {
-	if s.engine.IsAdmin(chatID) {
+// roleOf is a person's staff role: admin from configuration, else what the
+// directory holds (nil without a directory).
+func (e *Engine) roleOf(ctx context.Context, dir Directory, chatID int64, now time.Time) (*Role, error) {
+	if e.IsAdmin(chatID) {
 		return &Role{Kind: RoleAdmin, Since: now}, nil
 	}
-	if s.dir == nil {
+	if dir == nil || chatID == 0 {
 		return nil, nil
 	}
-	return s.dir.Role(ctx, chatID)
+	return dir.Role(ctx, chatID)
 }
 
 // Unavailable is the kind answer, in the hinted language, when nothing can be

@@ -104,7 +104,8 @@ type (
 		Role   Role
 		Token  string
 	}
-	// RoleRevoked takes a role away.
+	// RoleRevoked takes a role away and deletes the open invitations the
+	// member created.
 	RoleRevoked struct{ ChatID int64 }
 	// Audited appends to the audit log.
 	Audited struct{ Entry AuditEntry }
@@ -130,7 +131,8 @@ var ErrInviteGone = errors.New("invitation already used or expired")
 // engine only reads through it; every write is an event.
 type Directory interface {
 	Role(ctx context.Context, chatID int64) (*Role, error)
-	Invite(ctx context.Context, token string) (*Invite, error) // nil, nil when unknown or expired
+	Invite(ctx context.Context, token string) (*Invite, error)   // nil, nil when unknown or expired
+	OpenInvites(ctx context.Context, inviter int64) (int, error) // how many of inviter's invitations can still be used
 	Staff(ctx context.Context, territory string) ([]StaffMember, error)
 	Audit(ctx context.Context, n int) ([]AuditEntry, error) // newest first
 	Audience(ctx context.Context, territory string, langs []string) ([]Recipient, error)

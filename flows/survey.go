@@ -15,6 +15,10 @@ import (
 // message, back, skip, leave and resume.
 const surveyFlow = "sv"
 
+// stepSurveyConsent is the step of the screen asking for the survey consent;
+// a question id never starts with '+'.
+const stepSurveyConsent = "+consent"
+
 // surveyReminderKind is the nudge sent a day after someone started a survey
 // without finishing it.
 const surveyReminderKind = "survey"
@@ -66,6 +70,7 @@ func (t *Turn) pseudonym() string { return Pseudonym(t.e.secret, t.In.ChatID) }
 // surveyList shows the open surveys, with those answered ticked.
 func surveyList(t *Turn) {
 	if _, ok := t.S.Consents[PurposeSurveys]; !ok {
+		t.Goto(surveyFlow, stepSurveyConsent)
 		t.EditOrSend(Reply{MessageID: "SurveyNeedsConsent", Text: t.T("SurveyNeedsConsent", nil), Buttons: [][]Button{
 			{{Text: t.T("ButtonSurveyConsent", nil), Data: surveyFlow + ":c"}},
 			{{Text: t.T("ButtonMenu", nil), Data: "menu:home"}},
@@ -361,10 +366,16 @@ func (surveyor) Press(t *Turn, action string) {
 		surveyList(t)
 		return
 	case verb == "c":
+		// Consent is given from the screen that asks for it, never from an old copy.
+		if t.S.Flow != surveyFlow || t.S.Step != stepSurveyConsent {
+			t.Expired()
+			return
+		}
 		if t.S.Consents == nil {
 			t.S.Consents = map[Purpose]Consent{}
 		}
 		t.S.Consents[PurposeSurveys] = Consent{At: t.Now.UTC(), Notice: NoticeVersion}
+		t.Goto("", "")
 		surveyList(t)
 		return
 	case verb == "later":

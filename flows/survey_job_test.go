@@ -94,8 +94,8 @@ func surveyKey(t *testing.T, w *teamWorld, id string) string {
 	s, _ := w.eng.Content().Survey(id)
 	for _, r := range w.press(newcomer, "sv:list") {
 		for _, b := range flows.Buttons([]flows.Reply{r}) {
-			if strings.HasPrefix(b.Data, "sv:o:") && strings.Contains(b.Text, s.Title("fr")) {
-				return strings.TrimPrefix(b.Data, "sv:o:")
+			if key, ok := strings.CutPrefix(flowData(b.Data), "sv:o:"); ok && strings.Contains(b.Text, s.Title("fr")) {
+				return key
 			}
 		}
 	}

@@ -120,6 +120,18 @@ func acceptInvite(t *Turn, token string) {
 		t.Home()
 		return
 	}
+	by, err := t.e.roleOf(t.env.Ctx, t.env.Dir, inv.Role.By, t.Now)
+	if !t.read(err) {
+		return
+	}
+	if !mayInvite(by, inv.Role) {
+		// The inviter lost the role that allowed the invitation (revoked,
+		// forgotten, no longer an admin). Audited without naming the person.
+		t.Emit(Audited{Entry: AuditEntry{At: t.Now, Role: inv.Role.Kind, Action: "refused:invite", Territory: inv.Role.Territory, Count: 1}})
+		t.Say("InviteWithdrawn", nil, nil)
+		t.Home()
+		return
+	}
 	role := inv.Role
 	role.Since = t.Now
 	t.Emit(RoleGranted{ChatID: t.In.ChatID, Role: role, Token: token})
@@ -133,6 +145,21 @@ func acceptInvite(t *Turn, token string) {
 		return
 	}
 	t.Say("InviteAcceptedCoordinator", data, nil)
+}
+
+// mayInvite reports whether a staff member with role by may invite someone
+// to role r: admins invite coordinators, coordinators invite the partner
+// staff of their territory (as /invite offers).
+func mayInvite(by *Role, r Role) bool {
+	switch {
+	case by == nil:
+		return false
+	case by.Kind == RoleAdmin:
+		return r.Kind == RoleCoordinator
+	case by.Kind == RoleCoordinator:
+		return r.Kind == RolePartner && r.Territory == by.Territory
+	}
+	return false
 }
 
 // staffTerritory is the territory a staff command is about: the
@@ -213,8 +240,13 @@ func revoke(t *Turn) {
 		t.allowed("revoke:" + string(m.Role.Kind)) // only admins revoke coordinators
 		return
 	}
+	invites, err := t.env.Dir.OpenInvites(t.env.Ctx, m.ChatID)
+	if !t.read(err) {
+		return
+	}
 	t.Emit(RoleRevoked{ChatID: m.ChatID})
 	t.audit("revoke:"+string(m.Role.Kind), ter, 1)
+	t.audit("revoke:invites", ter, invites) // their open invitations go with the role
 	t.Say("RevokeDone", nil, nil)
 }
 

@@ -1,8 +1,9 @@
 package flows_test
 
 import (
-	"bytes"
 	"context"
+	"math/rand/v2"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -47,7 +48,7 @@ func newTeamWorld(t *testing.T) *teamWorld {
 		t.Fatal(err)
 	}
 	e, err := flows.NewEngine(flows.Config{Content: c, Messages: msgs, Admins: []int64{admin}, Secret: teamSecret,
-		Rand: bytes.NewReader(bytes.Repeat([]byte("0123456789abcdef"), 64))})
+		Rand: rand.NewChaCha8([32]byte{1})})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -60,7 +61,7 @@ func newTeamWorld(t *testing.T) *teamWorld {
 	w.svc = flows.NewService(e, store, flows.ClockFunc(func() time.Time { return w.now }))
 	for chat, lang := range map[int64]string{newcomer: "fr", newcomer2: "ar", newcomer3: "uk"} {
 		s := flows.NewSession(fixedNow)
-		s.Lang, s.Territory, s.Onboarded = lang, "dijon", true
+		s.Lang, s.Territory, s.Onboarded, s.Nonce = lang, "dijon", true, "nonce"+strconv.FormatInt(chat, 10) // as long as a real one
 		s.Consents = map[flows.Purpose]flows.Consent{flows.PurposeNews: {At: fixedNow, Notice: flows.NoticeVersion}}
 		if err := store.Commit(context.Background(), chat, s, nil); err != nil {
 			t.Fatal(err)
@@ -84,7 +85,13 @@ func (w *teamWorld) cmd(chat int64, line string) []flows.Reply {
 	return w.do(chat, flows.Input{Kind: flows.KindCommand, Command: name, Arg: arg})
 }
 
+// press presses a button with data shown in the person's conversation:
+// bound to their session when they have one.
 func (w *teamWorld) press(chat int64, data string) []flows.Reply {
+	w.t.Helper()
+	if s, err := w.store.Load(context.Background(), chat); err == nil {
+		data = s.Bind(data)
+	}
 	return w.do(chat, flows.Input{Kind: flows.KindButton, Data: data, MessageID: 9})
 }
 
@@ -274,5 +281,100 @@ func TestBroadcastDialogue(t *testing.T) {
 	}
 	if s, _ := w.store.Load(context.Background(), coordA); s.Flow == "bc" || s.Vars["fr"] != "" {
 		t.Errorf("the dialogue left state behind: %+v", s)
+	}
+}
+
+// TestInviteNeedsInviterRole: an invitation works only while its sender
+// holds the role that allowed it; otherwise it is refused kindly, grants
+// nothing, and the refusal is audited without naming the person.
+func TestInviteNeedsInviterRole(t *testing.T) {
+	partnerOfDijon := flows.Role{Kind: flows.RolePartner, Territory: "dijon", Org: "mjc"}
+	coordinatorOfLyon := flows.Role{Kind: flows.RoleCoordinator, Territory: "lyon"}
+	tests := []struct {
+		name    string
+		by      int64
+		role    flows.Role
+		before  func(w *teamWorld)
+		granted bool
+	}{
+		{"coordinator invites a partner", coordA, partnerOfDijon, nil, true},
+		{"coordinator revoked since", coordA, partnerOfDijon, func(w *teamWorld) { delete(w.store.roles, coordA) }, false},
+		{"coordinator moved to another territory", coordA, partnerOfDijon, func(w *teamWorld) {
+			w.store.roles[coordA] = flows.Role{Kind: flows.RoleCoordinator, Territory: "lyon", Since: fixedNow}
+		}, false},
+		{"admin invites a coordinator", admin, coordinatorOfLyon, nil, true},
+		{"no longer an admin", 77, coordinatorOfLyon, nil, false},
+		{"partner staff cannot invite", partnerA, partnerOfDijon, nil, false},
+		{"coordinator cannot invite a coordinator", coordA, flows.Role{Kind: flows.RoleCoordinator, Territory: "dijon"}, nil, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			w := newTeamWorld(t)
+			role := tt.role
+			role.By, role.Since = tt.by, fixedNow
+			w.store.invites["tok"] = flows.Invite{Role: role, Expires: fixedNow.Add(time.Hour)}
+			if tt.before != nil {
+				tt.before(w)
+			}
+			const invitee = 50
+			mark := len(w.store.events)
+			replies := w.cmd(invitee, "/start inv_tok")
+			_, got := w.store.roles[invitee]
+			if got != tt.granted {
+				t.Fatalf("granted = %v, want %v: %q", got, tt.granted, replies[0].Text)
+			}
+			if tt.granted {
+				return
+			}
+			if want := w.msgs.Text("fr", "InviteWithdrawn", nil); replies[0].Text != want {
+				t.Errorf("answer %q, want %q", replies[0].Text, want)
+			}
+			refused := false
+			for _, ev := range w.store.events[mark:] {
+				if a, ok := ev.(flows.Audited); ok && a.Entry.Action == "refused:invite" {
+					refused = a.Entry.Actor == 0 && a.Entry.Count == 1 && a.Entry.Territory == role.Territory
+				}
+			}
+			if !refused {
+				t.Errorf("refusal not audited as expected: %+v", w.store.events[mark:])
+			}
+		})
+	}
+}
+
+// TestRevokeDeletesInvitations: revoking a coordinator deletes the
+// invitations they created, says how many in the audit log, and a link
+// opened afterwards grants nothing.
+func TestRevokeDeletesInvitations(t *testing.T) {
+	w := newTeamWorld(t)
+	var tokens []string
+	for _, org := range []string{"mjc", "cesam"} {
+		text := w.cmd(coordA, "/invite partner "+org)[0].Text
+		tokens = append(tokens, text[strings.Index(text, "inv_")+len("inv_"):])
+	}
+	w.cmd(coordB, "/invite partner metropole") // Lyon's: untouched
+	if len(w.store.invites) != 3 {
+		t.Fatalf("invitations = %d, want 3", len(w.store.invites))
+	}
+	mark := len(w.store.events)
+	w.cmd(admin, "/revoke dijon 1") // Dijon's first member is its coordinator
+	if _, ok := w.store.roles[coordA]; ok {
+		t.Fatal("the coordinator was not revoked")
+	}
+	counts := map[string]int{}
+	for _, ev := range w.store.events[mark:] {
+		if a, ok := ev.(flows.Audited); ok {
+			counts[a.Entry.Action] = a.Entry.Count
+		}
+	}
+	if counts["revoke:coordinator"] != 1 || counts["revoke:invites"] != 2 {
+		t.Errorf("audit counts %v, want 1 coordinator and 2 invitations", counts)
+	}
+	if len(w.store.invites) != 1 {
+		t.Errorf("invitations left = %d, want Lyon's only", len(w.store.invites))
+	}
+	replies := w.cmd(51, "/start inv_"+tokens[0])
+	if _, ok := w.store.roles[51]; ok || replies[0].Text != w.msgs.Text("fr", "InviteInvalid", nil) {
+		t.Errorf("a revoked coordinator's link still worked: %q", replies[0].Text)
 	}
 }

@@ -354,9 +354,10 @@ type commit struct {
 	offsets []time.Duration // when the people coming to a meeting are reminded of it
 
 	// Read under WATCH by read.
-	invites map[string]bool    // token → the invitation still exists
-	listed  map[int64][]string // chat → territories whose staff set may list it
-	jobs    map[string]bool    // job id → already queued
+	invites   map[string]bool    // token → the invitation still exists
+	invitedBy map[int64][]string // revoked chat → tokens of the invitations it created
+	listed    map[int64][]string // chat → territories whose staff set may list it
+	jobs      map[string]bool    // job id → already queued
 
 	meetings map[string]*flows.Meeting // meeting id → the meeting answered; nil when unknown
 	answered []string                  // the meetings the forgotten person answered
@@ -379,6 +380,7 @@ func (c *commit) watchKeys() []string {
 	}
 	if c.forget {
 		add(roleKey(c.chatID))
+		add(invitesByKey(c.chatID))
 		add(myMeetingsKey(c.chatID))
 		if c.pseudonym != "" {
 			add(answeredKey(c.pseudonym))
@@ -391,6 +393,7 @@ func (c *commit) watchKeys() []string {
 			add(roleKey(e.ChatID))
 		case flows.RoleRevoked:
 			add(roleKey(e.ChatID))
+			add(invitesByKey(e.ChatID))
 		case flows.BroadcastQueued:
 			add(jobKey(e.Job.ID))
 		case flows.RSVPGiven:
@@ -407,6 +410,7 @@ func (c *commit) watchKeys() []string {
 // reset forgets what a previous attempt read.
 func (c *commit) reset() {
 	c.invites = map[string]bool{}
+	c.invitedBy = map[int64][]string{}
 	c.listed = map[int64][]string{}
 	c.jobs = map[string]bool{}
 	c.meetings = map[string]*flows.Meeting{}
@@ -420,6 +424,9 @@ func (c *commit) read(ctx context.Context, tx *redis.Tx) error {
 	c.reset()
 	if c.forget {
 		if err := c.readListed(ctx, tx, c.chatID); err != nil {
+			return err
+		}
+		if err := c.readInvites(ctx, tx, c.chatID); err != nil {
 			return err
 		}
 		if err := c.readAnswered(ctx, tx); err != nil {
@@ -445,6 +452,9 @@ func (c *commit) read(ctx context.Context, tx *redis.Tx) error {
 			}
 		case flows.RoleRevoked:
 			if err := c.readListed(ctx, tx, e.ChatID); err != nil {
+				return err
+			}
+			if err := c.readInvites(ctx, tx, e.ChatID); err != nil {
 				return err
 			}
 		case flows.BroadcastQueued:
@@ -475,7 +485,7 @@ func (c *commit) queue(ctx context.Context, p redis.Pipeliner) error {
 		c.forgetSubmissions(ctx, p)
 		purgeReminders.Eval(ctx, p, []string{remindersKey, myRemindersKey(c.chatID)})
 		p.Del(ctx, userKeys(c.chatID)...)
-		c.unlist(ctx, p, c.chatID)
+		c.revoke(ctx, p, c.chatID) // a forgotten staff member's invitations name them
 		for _, key := range audienceKeys {
 			p.HDel(ctx, key, audienceField(c.chatID))
 		}
@@ -503,8 +513,7 @@ func (c *commit) queue(ctx context.Context, p redis.Pipeliner) error {
 				return err
 			}
 		case flows.RoleRevoked:
-			p.Del(ctx, roleKey(e.ChatID))
-			c.unlist(ctx, p, e.ChatID)
+			c.revoke(ctx, p, e.ChatID)
 		case flows.Audited:
 			queueAudit(ctx, p, e.Entry, c.now)
 		case flows.BroadcastQueued:

@@ -55,6 +55,26 @@ func (r *Redis) Invite(ctx context.Context, token string) (*flows.Invite, error)
 	return &inv, nil
 }
 
+// OpenInvites counts the invitations inviter created that can still be used.
+func (r *Redis) OpenInvites(ctx context.Context, inviter int64) (int, error) {
+	tokens, err := r.c.SMembers(ctx, invitesByKey(inviter)).Result()
+	if err != nil {
+		return 0, fmt.Errorf("list invitations: %w", err)
+	}
+	if len(tokens) == 0 {
+		return 0, nil
+	}
+	keys := make([]string, len(tokens))
+	for i, tok := range tokens {
+		keys[i] = inviteKey(tok)
+	}
+	n, err := r.c.Exists(ctx, keys...).Result()
+	if err != nil {
+		return 0, fmt.Errorf("count invitations: %w", err)
+	}
+	return int(n), nil
+}
+
 // Staff returns a territory's team, oldest role first. A member whose role
 // is missing, unreadable or now in another territory is left out.
 func (r *Redis) Staff(ctx context.Context, territory string) ([]flows.StaffMember, error) {
@@ -151,7 +171,36 @@ func queueInvite(ctx context.Context, p redis.Pipeliner, inv flows.Invite, now t
 		return fmt.Errorf("encode invitation: %w", err)
 	}
 	p.Set(ctx, inviteKey(inv.Token), raw, inviteTTL(inv, now))
+	if by := inv.Role.By; by != 0 {
+		p.SAdd(ctx, invitesByKey(by), inv.Token)
+		p.Expire(ctx, invitesByKey(by), flows.InviteTTL)
+	}
 	return nil
+}
+
+// readInvites records, under WATCH, the tokens of the invitations chat
+// created, which its revocation or erasure deletes.
+func (c *commit) readInvites(ctx context.Context, tx *redis.Tx, chat int64) error {
+	tokens, err := tx.SMembers(ctx, invitesByKey(chat)).Result()
+	if isWrongType(err) {
+		tokens, err = nil, nil // not a list we wrote: it names no invitation, and goes with the person
+	}
+	if err != nil {
+		return fmt.Errorf("read invitations: %w", err)
+	}
+	c.invitedBy[chat] = tokens
+	return nil
+}
+
+// revoke takes chat's role away with the invitations it created (on
+// RoleRevoked, and when the member is forgotten).
+func (c *commit) revoke(ctx context.Context, p redis.Pipeliner, chat int64) {
+	p.Del(ctx, roleKey(chat))
+	c.unlist(ctx, p, chat)
+	for _, tok := range c.invitedBy[chat] {
+		p.Del(ctx, inviteKey(tok))
+	}
+	p.Del(ctx, invitesByKey(chat))
 }
 
 // grant consumes the invitation and writes the role; it fails with
@@ -167,6 +216,9 @@ func (c *commit) grant(ctx context.Context, p redis.Pipeliner, e flows.RoleGrant
 		return fmt.Errorf("encode role: %w", err)
 	}
 	p.Del(ctx, inviteKey(e.Token))
+	if by := e.Role.By; by != 0 {
+		p.SRem(ctx, invitesByKey(by), e.Token)
+	}
 	c.unlist(ctx, p, e.ChatID)
 	p.Set(ctx, roleKey(e.ChatID), raw, 0)
 	if e.Role.Territory != "" {

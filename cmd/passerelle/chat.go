@@ -55,14 +55,12 @@ func chat(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io
 	t := &terminal{svc: flows.NewService(engine, store, flows.SystemClock), out: stdout, hint: locales.Match(*lang)}
 	fmt.Fprintln(stdout, "Passerelle in your terminal. Type a number to press a button, /commands as in Telegram, 📍 47.322 5.041 to share a location, text as you like; /quit or Ctrl-D to leave.")
 	fmt.Fprintln(stdout)
-	first := []flows.Input{{Kind: flows.KindCommand, Command: "start", Arg: *territory}}
-	if t.hint != "" {
-		first = append(first, flows.Input{Kind: flows.KindButton, Data: "lang:" + t.hint})
+	if !t.send(ctx, flows.Input{Kind: flows.KindCommand, Command: "start", Arg: *territory}) {
+		return 1
 	}
-	for _, in := range first {
-		if !t.send(ctx, in) {
-			return 1
-		}
+	// The language menu lists the hinted language first: choose it.
+	if t.hint != "" && len(t.buttons) > 0 && !t.send(ctx, t.input("1")) {
+		return 1
 	}
 	sc := bufio.NewScanner(stdin)
 	for fmt.Fprint(stdout, "> "); sc.Scan(); fmt.Fprint(stdout, "> ") {
