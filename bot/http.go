@@ -43,7 +43,7 @@ func (b *Bot) WebhookHandler() http.Handler {
 		}
 		if trimmed := bytes.TrimSpace(body); len(trimmed) == 0 || trimmed[0] != '{' || !json.Valid(trimmed) {
 			b.metrics.errors.WithLabelValues("bad_update").Inc()
-			b.log.Warn("webhook body is no JSON object", "bytes", len(body))
+			b.log.Warn("webhook update unreadable: no JSON object", "bytes", len(body))
 			http.Error(w, "bad request", http.StatusBadRequest)
 			return
 		}
