@@ -15,6 +15,7 @@ package redistest
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"net"
@@ -204,6 +205,14 @@ func (s *Server) Stop() {
 func (s *Server) Restart() {
 	s.t.Helper()
 	s.Stop()
+	if s.mini != nil {
+		// Close cancels the context miniredis's blocking commands (XREADGROUP
+		// BLOCK…) wait on, and Restart does not renew it: they would never
+		// answer again.
+		s.mini.Lock()
+		s.mini.Ctx, s.mini.CtxCancel = context.WithCancel(context.Background())
+		s.mini.Unlock()
+	}
 	var err error
 	deadline := time.Now().Add(readyTimeout)
 	for {
