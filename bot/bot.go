@@ -384,7 +384,20 @@ func detached(ctx context.Context, d time.Duration) (context.Context, context.Ca
 	}
 }
 
+// callbackWait bounds how long a button's answer waits for a retry_after to
+// end: it only stops the button's spinner, which stops by itself, and the
+// update must keep its budget for the flow.
+const callbackWait = 2 * time.Second
+
+// answerCallback answers a button press, unless Telegram asked to wait
+// longer than callbackWait: then it is skipped (and counted).
 func (b *Bot) answerCallback(ctx context.Context, id string) {
+	if time.Until(b.gates.until(0)) > callbackWait {
+		b.metrics.errors.WithLabelValues("callback_skipped").Inc()
+		return
+	}
+	ctx, cancel := context.WithTimeout(ctx, callbackWait)
+	defer cancel()
 	err := b.call(ctx, 0, "answerCallbackQuery", func(ctx context.Context) error {
 		_, err := b.api.AnswerCallbackQuery(ctx, &tgbot.AnswerCallbackQueryParams{CallbackQueryID: id})
 		return err

@@ -275,6 +275,48 @@ func TestLocationRefusedKindly(t *testing.T) {
 	}
 }
 
+// TestCallbackAnswerDuringRetryAfter: while Telegram holds the bot, a
+// button's answer waits when the hold ends soon and is skipped when it does
+// not, so that the update keeps its budget; the reply goes once the hold ends.
+func TestCallbackAnswerDuringRetryAfter(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name     string
+		hold     time.Duration
+		answered bool
+	}{
+		{"short hold: the answer waits", callbackWait / 2, true},
+		{"long hold: the answer is skipped", callbackWait + time.Second, false},
+	}
+	for i, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			h := newHarness(t, harnessOpts{})
+			chat := int64(4600000001 + i)
+			end := time.Now().Add(tt.hold)
+			h.bot.gates.close(0, end)
+			h.mustHandle(fakeapi.CallbackUpdate(chat, 1, "menu:home~AAAAAAAAAAA", "fr"))
+			answers := h.fake.CallsTo("answerCallbackQuery")
+			if got := len(answers) == 1; got != tt.answered {
+				t.Errorf("%d callback answers, want answered %v", len(answers), tt.answered)
+			}
+			skipped := h.counter("passerelle_errors_total", "kind", "callback_skipped")
+			if (skipped == 1) == tt.answered {
+				t.Errorf("callback_skipped = %v", skipped)
+			}
+			calls := h.fake.Calls()
+			if len(calls) == 0 || len(h.sentTo(chat)) == 0 {
+				t.Fatal("no reply")
+			}
+			for _, c := range calls {
+				if c.Method != "getMe" && c.At.Before(end) {
+					t.Errorf("%s made %v before the hold ended", c.Method, end.Sub(c.At))
+				}
+			}
+		})
+	}
+}
+
 // TestToInputIgnoresImpossibleIDs: updates with ids Telegram never sends are
 // ignored (a callback among them is still answered).
 func TestToInputIgnoresImpossibleIDs(t *testing.T) {

@@ -31,7 +31,7 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 			Name: "passerelle_replies_total", Help: "Bot API calls that succeeded, by method.",
 		}, []string{"method"}),
 		errors: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "passerelle_errors_total", Help: "Errors, by kind (store, forbidden, rate_limited, bad_request, telegram, timeout, panic, keyboard, webhook_auth, limiter, outbox).",
+			Name: "passerelle_errors_total", Help: "Errors, by kind (store, forbidden, rate_limited, bad_request, telegram, timeout, unknown_outcome, callback_skipped, panic, keyboard, webhook_auth, bad_update, limiter, outbox).",
 		}, []string{"kind"}),
 		duration: prometheus.NewHistogram(prometheus.HistogramOpts{
 			Name: "passerelle_update_handling_seconds", Help: "Time from receiving an update to its last reply sent.",
