@@ -1,6 +1,7 @@
 package bot
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"io/fs"
@@ -157,28 +158,7 @@ func TestHelpRequestInCoordinationGroup(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t, harnessOpts{})
 	const group = -1001234567890
-	fsys := fstest.MapFS{}
-	err := fs.WalkDir(content.Sample(), ".", func(p string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		data, err := fs.ReadFile(content.Sample(), p)
-		if p == "territories/dijon.yaml" {
-			data = append(data, fmt.Sprintf("requests:\n  group: %d\n  private: false\n", group)...)
-		}
-		fsys[p] = &fstest.MapFile{Data: data}
-		return err
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	c, diags := content.Load(fsys, locales.Codes())
-	if c == nil {
-		t.Fatal(diags)
-	}
-	if err := h.engine.SetContent(c); err != nil {
-		t.Fatal(err)
-	}
+	requestGroup(h, group, false)
 	ctx := h.ctx
 	const person, cesam = 4100020001, 4100020002
 	now := h.clock.Now()
@@ -242,11 +222,44 @@ func grantStaff(h *harness, chat int64, role flows.Role) {
 }
 
 // startSender runs the paced sender on the harness's Redis outbox, with the
-// production eligibility check.
+// production eligibility check and record of deliveries.
 func startSender(h *harness) {
+	startSenderWith(h, h.store.Eligible)
+}
+
+// startSenderWith is startSender with another eligibility check.
+func startSenderWith(h *harness, eligible func(ctx context.Context, d flows.Delivery) (bool, error)) {
 	run := &rig{tb: h.tb, h: h, out: h.store, lim: newMemLimiter()}
 	h.bot.cfg.Limiter = run.lim
 	cfg := run.config("a")
-	cfg.Eligible = h.store.Eligible
+	cfg.Eligible, cfg.Delivered = eligible, h.store.Delivered
 	run.start(cfg)
+}
+
+// requestGroup makes Dijon's file send new requests to a coordination
+// group, and to each partner in private too when private.
+func requestGroup(h *harness, group int64, private bool) {
+	h.tb.Helper()
+	fsys := fstest.MapFS{}
+	err := fs.WalkDir(content.Sample(), ".", func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		data, err := fs.ReadFile(content.Sample(), p)
+		if p == "territories/dijon.yaml" {
+			data = append(data, fmt.Sprintf("requests:\n  group: %d\n  private: %v\n", group, private)...)
+		}
+		fsys[p] = &fstest.MapFile{Data: data}
+		return err
+	})
+	if err != nil {
+		h.tb.Fatal(err)
+	}
+	c, diags := content.Load(fsys, locales.Codes())
+	if c == nil {
+		h.tb.Fatal(diags)
+	}
+	if err := h.engine.SetContent(c); err != nil {
+		h.tb.Fatal(err)
+	}
 }

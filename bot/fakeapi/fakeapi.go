@@ -52,7 +52,7 @@ type Message struct {
 	ChatID int64  // chat the message was sent to
 	Text   string // current text (updated by edits); title and address for a venue, "lat,lon" for a location
 	Markup string // raw reply_markup JSON, "" when none
-	Kind   string // "text", "venue", "location" or "photo" (Text is then the caption)
+	Kind   string // "text", "venue", "location", "photo" (Text is then the caption) or "deleted"
 	Photo  []byte // the PNG file of a photo
 }
 
@@ -346,6 +346,7 @@ var methods = map[string]handler{
 	"getwebhookinfo":      (*Server).getWebhookInfo,
 	"sendmessage":         (*Server).sendMessage,
 	"editmessagetext":     (*Server).editMessageText,
+	"deletemessage":       (*Server).deleteMessage,
 	"answercallbackquery": (*Server).answerCallbackQuery,
 	"setmycommands":       (*Server).setMyCommands,
 	"deletemycommands":    (*Server).deleteMyCommands,

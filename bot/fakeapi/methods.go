@@ -64,10 +64,11 @@ func (s *Server) addMessageLocked(chatID int64, m *storedMessage) *storedMessage
 	return m
 }
 
-// findMessageLocked returns message id of chatID, or nil; s.mu must be held.
+// findMessageLocked returns message id of chatID, or nil when there is
+// none or it was deleted; s.mu must be held.
 func (s *Server) findMessageLocked(chatID int64, id int) *storedMessage {
 	c := s.chats[chatID]
-	if c == nil || id < 1 || id > len(c.msgs) {
+	if c == nil || id < 1 || id > len(c.msgs) || c.msgs[id-1].Kind == "deleted" {
 		return nil
 	}
 	return c.msgs[id-1]
@@ -201,6 +202,22 @@ func (s *Server) editMessageText(p params) reply {
 	}
 	m.Text, m.Markup, m.editDate = text, markup, time.Now().Unix()
 	return ok(messageObject(m))
+}
+
+// deleteMessage answers deleteMessage: the message stays in Messages, of
+// kind "deleted", without text or buttons.
+func (s *Server) deleteMessage(p params) reply {
+	chatID, r := chatIDParam(p)
+	if r != nil {
+		return *r
+	}
+	msgID, err := strconv.Atoi(strings.TrimSpace(p["message_id"]))
+	m := s.findMessageLocked(chatID, msgID)
+	if err != nil || m == nil {
+		return badRequest("Bad Request: message to delete not found")
+	}
+	m.Kind, m.Text, m.Markup = "deleted", "", ""
+	return ok(true)
 }
 
 // place checks what sendVenue and sendLocation share: the chat, the point,
