@@ -274,7 +274,7 @@ func noticesKey(ref string) string {
 
 // erasedKey says that personal data was erased since Redis last rewrote
 // its append-only file (value: unix ms of the latest erasure; it names no
-// one). RewriteAfterErasure clears it just before the rewrite it asks for.
+// one). It is cleared just before each rewrite the bot asks for.
 const erasedKey = keyPrefix + "aof:erased"
 
 // erasedTTL bounds erasedKey's life: the daily rewrite has run by then.
