@@ -110,7 +110,7 @@ func (r *Redis) RewriteAOF(ctx context.Context) error {
 		return nil
 	}
 	// Not rewritten: the erasures still need a rewrite.
-	if merr := r.c.Set(ctx, erasedKey, time.Now().UnixMilli(), erasedTTL).Err(); merr != nil {
+	if merr := r.c.Set(ctx, erasedKey, r.now().UnixMilli(), erasedTTL).Err(); merr != nil {
 		err = errors.Join(err, merr)
 	}
 	var reply redis.Error
