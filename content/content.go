@@ -139,6 +139,8 @@ type Content struct {
 	serviceByID map[string]*Service   //
 	byTerritory map[string][]*Service // territory id ("" for national) → services sorted by name
 	surveys     []*Survey             // by opening day, then id
+	emergency   []*EmergencyNumber    // in file order
+	danger      string                // the number to call when a life is in danger
 }
 
 // Territories returns every territory, sorted by French name.
@@ -159,7 +161,8 @@ func (c *Content) Territory(id string) (*Territory, bool) {
 }
 
 // Load reads the content folder fsys: every *.yaml/*.yml file under
-// territories/, then under services/ (optional), each list sorted by path. It
+// territories/, then under services/ (optional), each list sorted by path,
+// then emergency.yaml (the sample's when fsys has none). It
 // validates them against each other and against the embedded theme taxonomy,
 // and returns the content when there are no errors (nil content otherwise)
 // plus all diagnostics (errors and warnings), sorted by file then line.
@@ -189,18 +192,21 @@ func load(fsys fs.FS, langs []string, today Date) (*Content, Diagnostics) {
 	var ts []*Territory
 	var svcs []*Service
 	var surveys []*Survey
+	var numbers []*EmergencyNumber
+	danger := ""
 	if fsys == nil {
 		l.add(territoriesDir, 0, Error, "no content to read")
 	} else {
 		ts = l.territories(fsys)
 		svcs = l.services(fsys, ts, tax)
 		surveys = l.surveys(fsys, ts)
+		numbers, danger = l.emergencyNumbers(fsys, tax)
 	}
 	sortDiagnostics(l.diags)
 	if l.diags.Errors() > 0 {
 		return nil, l.diags
 	}
-	c := &Content{territories: ts, byID: make(map[string]*Territory, len(ts)), themes: tax, surveys: surveys}
+	c := &Content{territories: ts, byID: make(map[string]*Territory, len(ts)), themes: tax, surveys: surveys, emergency: numbers, danger: danger}
 	for _, t := range ts {
 		c.byID[t.ID] = t
 	}

@@ -80,7 +80,7 @@ func BenchmarkLoad10000(b *testing.B) {
 	runtime.GC()
 	runtime.ReadMemStats(&before)
 	c, _ := load(fsys, allLangs, testToday)
-	ix := NewIndex(allThemes(c), c.AllServices())
+	ix := NewIndex(allThemes(c), c.AllServices(), c.EmergencyNumbers())
 	runtime.GC()
 	runtime.ReadMemStats(&after)
 	b.ReportMetric(float64(after.HeapAlloc-before.HeapAlloc)/(1<<20), "MiB-retained")

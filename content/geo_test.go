@@ -140,7 +140,7 @@ func TestNearest(t *testing.T) {
 func TestNearestMatchesBruteForce(t *testing.T) {
 	themes := searchFixtureThemes()
 	services := searchSynthetic(3000, 7)
-	ix := NewIndex(themes, services)
+	ix := NewIndex(themes, services, nil)
 	parent := map[string]string{}
 	for _, th := range themes {
 		parent[th.ID] = th.Parent

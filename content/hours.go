@@ -34,6 +34,9 @@ func (s Span) end() int {
 // overnight reports whether the span runs past midnight into the next day.
 func (s Span) overnight() bool { return s.Close <= s.Open }
 
+// AllDay reports whether the span is the whole day, 00:00 to 24:00 ("24h").
+func (s Span) AllDay() bool { return s.Open == 0 && s.Close == minutesPerDay }
+
 // String formats the span as "09:00-12:00".
 func (s Span) String() string { return clock(s.Open) + "-" + clock(s.Close) }
 
@@ -184,6 +187,29 @@ func (h Hours) NextOpening(t time.Time) (time.Time, bool) {
 	return time.Time{}, false
 }
 
+// Status is what can be said of a service's opening at one moment.
+type Status struct {
+	Closure *Closure  // the temporary closure in force, if any: then the rest is zero
+	Open    bool      // open at that moment
+	Until   time.Time // when open: when it closes; zero when it stays open 14 days or more (day and night)
+	Next    time.Time // when closed: when it opens next; zero when not within 14 days
+}
+
+// StatusAt tells whether the service is open at t and until when, or when it
+// opens next, in t.Location(). A service open day and night is open with no
+// closing time, never "closed".
+func (h Hours) StatusAt(t time.Time) Status {
+	if c, closed := h.ClosedFor(t); closed {
+		return Status{Closure: c}
+	}
+	if h.OpenAt(t) {
+		until, _ := h.ClosesAt(t)
+		return Status{Open: true, Until: until}
+	}
+	next, _ := h.NextOpening(t)
+	return Status{Next: next}
+}
+
 // ClosesAt returns when the service, open at t, next closes: the first
 // instant after t at which OpenAt is false, within 14 days. It returns false
 // when the service is closed at t or stays open for longer.
@@ -271,14 +297,15 @@ func wall(t time.Time) time.Time {
 }
 
 // Hours syntax, as written in a service file: "09:00-12:00, 14:00-17:30",
-// "closed" or "24h".
+// "closed" or "24h" (the same as "00:00-24:00").
 const (
 	hoursClosed = "closed"
 	hoursAllDay = "24h"
 )
 
 // parseSpans parses a day's hours. It returns the spans sorted by opening
-// time, or a message saying what is wrong.
+// time, spans that touch joined into one ("00:00-12:00, 12:00-24:00" is
+// "24h"), or a message saying what is wrong.
 func parseSpans(s string) ([]Span, string) {
 	s = strings.TrimSpace(s)
 	switch strings.ToLower(s) {
@@ -314,12 +341,19 @@ func parseSpans(s string) ([]Span, string) {
 		spans = append(spans, Span{o, c})
 	}
 	slices.SortFunc(spans, func(a, b Span) int { return cmpInt(a.Open, b.Open) })
-	for i := 1; i < len(spans); i++ {
-		if spans[i].Open < spans[i-1].end() {
-			return nil, fmt.Sprintf("%s overlaps %s", spans[i], spans[i-1])
+	joined := spans[:1]
+	for _, s := range spans[1:] {
+		last := &joined[len(joined)-1]
+		switch {
+		case s.Open < last.end():
+			return nil, fmt.Sprintf("%s overlaps %s", s, last)
+		case s.Open == last.Close:
+			last.Close = s.Close
+		default:
+			joined = append(joined, s)
 		}
 	}
-	return spans, ""
+	return joined, ""
 }
 
 // parseClock parses H:MM or HH:MM, from 00:00 to 24:00, into minutes after midnight.

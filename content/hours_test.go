@@ -251,7 +251,13 @@ func TestParseSpans(t *testing.T) {
 		{"closed", ""},
 		{"Closed", ""},
 		{"24h", "00:00-24:00"},
+		{"24H", "00:00-24:00"},
 		{"00:00-24:00", "00:00-24:00"},
+		{"0:00-24:00", "00:00-24:00"},
+		{"00:00-12:00, 12:00-24:00", "00:00-24:00"},
+		{"09:00-12:00, 12:00-14:00", "09:00-14:00"},
+		{"20:00-22:00, 22:00-02:00", "20:00-02:00"},
+		{"22:00-24:00", "22:00-24:00"},
 		{"22:00-02:00", "22:00-02:00"},
 		{"22:00-00:00", "22:00-24:00"},
 		{"09:00-12:00, 20:00-09:30", "09:00-12:00, 20:00-09:30"},
@@ -332,5 +338,73 @@ func TestWallTime(t *testing.T) {
 	}
 	if got := wallTime(date(2026, 7, 14), 9*60, time.UTC); !got.Equal(time.Date(2026, 7, 14, 9, 0, 0, 0, time.UTC)) {
 		t.Errorf("wallTime in UTC = %v", got)
+	}
+}
+
+// TestHoursForms reads every form of a day's hours the content format
+// accepts and tells what a person is told: open and until when, or when it
+// opens. A place open all day is open, never "closed".
+func TestHoursForms(t *testing.T) {
+	loc := paris(t)
+	at := func(m time.Month, d, hh, mm int) time.Time { return time.Date(2026, m, d, hh, mm, 0, 0, loc) }
+	every := func(value string) string { // the same hours every day
+		var days []string
+		for _, k := range dayKeys {
+			days = append(days, k+": "+value)
+		}
+		return strings.Join(days, "; ")
+	}
+	exception := func(h Hours, e Exception) Hours { h.Exceptions = []Exception{e}; return h }
+	closure := func(h Hours, c Closure) Hours { h.Closures = []Closure{c}; return h }
+	open := func(until time.Time) Status { return Status{Open: true, Until: until} }
+	closed := func(next time.Time) Status { return Status{Next: next} }
+	always := Status{Open: true}
+	// 2026-11-30 is a Monday.
+	for _, tt := range []struct {
+		name   string
+		h      Hours
+		t      time.Time
+		want   Status
+		allDay bool // Monday's hours are the whole day
+	}{
+		{"24h every day", week(t, every("24h")), at(11, 30, 10, 0), always, true},
+		{"24H every day", week(t, every("24H")), at(11, 30, 10, 0), always, true},
+		{"00:00-24:00 every day", week(t, every("00:00-24:00")), at(11, 30, 0, 0), always, true},
+		{"0:00-24:00 every day", week(t, every("0:00-24:00")), at(11, 30, 23, 59), always, true},
+		{"touching spans make a whole day", week(t, every("00:00-12:00, 12:00-24:00")), at(11, 30, 12, 0), always, true},
+		{"24h on weekdays, Wednesday", week(t, "mo: 24h; tu: 24h; we: 24h; th: 24h; fr: 24h"), at(12, 2, 10, 0), open(at(12, 5, 0, 0)), true},
+		{"24h on weekdays, Saturday", week(t, "mo: 24h; tu: 24h; we: 24h; th: 24h; fr: 24h"), at(12, 5, 10, 0), closed(at(12, 7, 0, 0)), true},
+		{"24h on Monday, Sunday night", week(t, "mo: 24h"), at(11, 29, 23, 0), closed(at(11, 30, 0, 0)), true},
+		{"24h on Monday, last minute", week(t, "mo: 24h"), at(11, 30, 23, 59), open(at(12, 1, 0, 0)), true},
+		{"spans, morning", week(t, "mo: 09:00-12:00, 14:00-17:30"), at(11, 30, 10, 0), open(at(11, 30, 12, 0)), false},
+		{"spans, lunch", week(t, "mo: 09:00-12:00, 14:00-17:30"), at(11, 30, 12, 30), closed(at(11, 30, 14, 0)), false},
+		{"one-digit hour", week(t, "mo: 9:00-12:00"), at(11, 30, 8, 0), closed(at(11, 30, 9, 0)), false},
+		{"closed", week(t, "mo: closed; tu: 09:00-12:00"), at(11, 30, 10, 0), closed(at(12, 1, 9, 0)), false},
+		{"day not listed", week(t, "tu: 09:00-12:00"), at(11, 30, 10, 0), closed(at(12, 1, 9, 0)), false},
+		{"never open", week(t, every("closed")), at(11, 30, 10, 0), Status{}, false},
+		{"past midnight", week(t, "mo: 22:00-02:00"), at(12, 1, 1, 0), open(at(12, 1, 2, 0)), false},
+		{"until midnight, 00:00", week(t, "mo: 22:00-00:00"), at(11, 30, 23, 0), open(at(12, 1, 0, 0)), false},
+		{"until midnight, 24:00", week(t, "mo: 22:00-24:00"), at(11, 30, 23, 0), open(at(12, 1, 0, 0)), false},
+		{"exception open all day", exception(week(t, "mo: 09:00-17:00"), Exception{Date: date(2026, 12, 5), Spans: mustSpans(t, "24h")}),
+			at(12, 5, 12, 0), open(at(12, 6, 0, 0)), false},
+		{"exception closed in a 24/7 week", exception(week(t, every("24h")), Exception{Date: date(2026, 12, 25), Closed: true}),
+			at(12, 24, 10, 0), open(at(12, 25, 0, 0)), true},
+		{"24/7, the day after a closed exception", exception(week(t, every("24h")), Exception{Date: date(2026, 12, 25), Closed: true}),
+			at(12, 25, 10, 0), closed(at(12, 26, 0, 0)), true},
+		{"closure in a 24/7 week", closure(week(t, every("24h")), Closure{From: date(2026, 12, 1), To: date(2026, 12, 3)}),
+			at(11, 30, 10, 0), open(at(12, 1, 0, 0)), true},
+	} {
+		got := tt.h.StatusAt(tt.t)
+		if got.Open != tt.want.Open || !got.Until.Equal(tt.want.Until) || !got.Next.Equal(tt.want.Next) || got.Closure != nil {
+			t.Errorf("%s: StatusAt(%v) = %+v, want %+v", tt.name, tt.t, got, tt.want)
+		}
+		monday := tt.h.Weekly[time.Monday]
+		if allDay := len(monday) == 1 && monday[0].AllDay(); allDay != tt.allDay {
+			t.Errorf("%s: Monday %v whole day = %v, want %v", tt.name, monday, allDay, tt.allDay)
+		}
+	}
+	h := closure(week(t, every("24h")), Closure{From: date(2026, 12, 1), To: date(2026, 12, 3)})
+	if st := h.StatusAt(at(12, 2, 10, 0)); st.Closure != &h.Closures[0] || st.Open || !st.Next.IsZero() || !st.Until.IsZero() {
+		t.Errorf("during a closure: StatusAt = %+v, want the closure only", st)
 	}
 }

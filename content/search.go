@@ -300,6 +300,18 @@ const (
 	maxQueryTokens   = 12   // more words in a query are ignored
 	maxQueryBytes    = 1024 // a longer query is cut
 	maxTypoRunes     = 32   // longer words get no typo tolerance
+
+	// A query word points to an emergency number when it is one of the
+	// number's words, begins one (from minAlarmPrefixRunes runes: "suic",
+	// "urgen"), or is one edit away from one of minAlarmTypoRunes runes or
+	// more ("sucide", "urjence") while no indexed word equals it. Shorter
+	// words have too many neighbours: "ranger" must not call "danger", nor
+	// "voile" "violé"; their usual variants are listed as words instead.
+	minAlarmPrefixRunes = 4
+	minAlarmTypoRunes   = 7
+	// A number of fewer digits ("15", "18") is found only when it is the
+	// whole query: "18 ans" is an age, not a call to the fire brigade.
+	minNumberDigitsInText = 3
 )
 
 // Index finds themes and services from free text. It is safe for concurrent use.
@@ -323,7 +335,27 @@ type Index struct {
 	svcPlace      []uint32    // tie order of services: the territory's before national ones, then by name and ID
 	lift          [][][]int32 // [territory][theme] → services having the theme or a sub-theme
 	near          []map[string][]geoLocated
+	numbers       []*EmergencyNumber
+	numberDigits  []string // the digits of each number
+	alarm         alarmIndex
 	scratch       sync.Pool
+}
+
+// alarmIndex holds the emergency numbers' words. They are not indexed terms:
+// a query word equal to one of them still finds the indexed words one edit
+// away ("danger" finds "manger"'s theme too, below the numbers).
+type alarmIndex struct {
+	terms   []string      // every search word of the numbers' words, sorted, once
+	runes   []int32       // the rune count of each term
+	long    []int32       // the terms of minAlarmTypoRunes runes or more, by rune count
+	phrases []alarmPhrase // sorted by first term
+	first   []int32       // the first term of each phrase
+}
+
+// alarmPhrase is a word (or words) of some emergency numbers, as terms.
+type alarmPhrase struct {
+	terms   []int32
+	numbers []int32 // the numbers it points to
 }
 
 // searchPhrase is a label, synonym, name or organisation, as a sequence of terms.
@@ -336,16 +368,20 @@ type searchPhrase struct {
 
 // SearchResult holds what a search found.
 type SearchResult struct {
+	// Numbers are the emergency numbers the query points to, in the order
+	// given to NewIndex: to show before anything else.
+	Numbers  []*EmergencyNumber
 	Themes   []*Theme   // best first
 	Services []*Service // best first
 }
 
 // NewIndex indexes theme labels and synonyms in every language, service names,
-// organisation names and short and long descriptions in every language. themes
-// holds every theme, top-level and sub-themes alike: a theme's sub-themes are
-// the themes whose Parent is its ID. Nil entries are skipped. The index keeps
-// the pointers: themes and services must not be modified afterwards.
-func NewIndex(themes []*Theme, services []*Service) *Index {
+// organisation names and short and long descriptions in every language, and
+// the emergency numbers with their words. themes holds every theme, top-level
+// and sub-themes alike: a theme's sub-themes are the themes whose Parent is
+// its ID. Nil entries are skipped. The index keeps the pointers: themes,
+// services and numbers must not be modified afterwards.
+func NewIndex(themes []*Theme, services []*Service, numbers []*EmergencyNumber) *Index {
 	ix := &Index{
 		themeIdx: make(map[string]int32),
 		terrIdx:  map[string]int32{"": 0},
@@ -400,6 +436,13 @@ func NewIndex(themes []*Theme, services []*Service) *Index {
 			b.add(true, int32(d), ixLong, s.Long[lang])
 		}
 	}
+	for _, n := range numbers {
+		if n != nil {
+			ix.numbers = append(ix.numbers, n)
+			ix.numberDigits = append(ix.numberDigits, digits(n.Number))
+		}
+	}
+	ix.alarm = newAlarmIndex(ix.numbers)
 	b.finish(ix)
 	ix.themePlace = ixPlaces(len(ix.themes), func(a, b int) int {
 		ta, tb := ix.themes[a], ix.themes[b]
@@ -684,22 +727,25 @@ type queryToken struct {
 
 // searchScratch is the per-query working memory, pooled.
 type searchScratch struct {
-	words  []string
-	toks   []queryToken
-	typos  []int32
-	thCur  []float32 // this word's best score per theme
-	thSum  []float32
-	thMask []uint32 // which query words matched
-	thTok  []int32  // themes touched by this word
-	thAll  []int32  // themes touched by any word
-	svCur  []float32
-	svLift []float32
-	svSum  []float32
-	svMask []uint32
-	svTok  []int32
-	svAll  []int32
-	bonus  []phraseBonus
-	hits   []searchHit
+	words     []string
+	toks      []queryToken
+	typos     []int32
+	thCur     []float32 // this word's best score per theme
+	thSum     []float32
+	thMask    []uint32 // which query words matched
+	thTok     []int32  // themes touched by this word
+	thAll     []int32  // themes touched by any word
+	svCur     []float32
+	svLift    []float32
+	svSum     []float32
+	svMask    []uint32
+	svTok     []int32
+	svAll     []int32
+	bonus     []phraseBonus
+	hits      []searchHit
+	called    []bool     // per emergency number: the query points to it
+	alarmHits []int32    // the alarm terms the query words point to
+	alarmOff  [][2]int32 // per query word: its alarmHits[from:to]
 }
 
 type phraseBonus struct {
@@ -731,6 +777,7 @@ func (ix *Index) newScratch() *searchScratch {
 		svLift: make([]float32, len(ix.services)),
 		svSum:  make([]float32, len(ix.services)),
 		svMask: make([]uint32, len(ix.services)),
+		called: make([]bool, len(ix.numbers)),
 	}
 }
 
@@ -743,9 +790,15 @@ func (ix *Index) territory(id string) int32 {
 }
 
 // Search returns up to limit themes and up to limit services for query, best
-// first. Services are those of territory and national ones (Territory "");
-// with territory "" only national services are eligible. An empty query, or
-// one made only of common words ("je cherche"), finds nothing.
+// first, and the emergency numbers it points to. Services are those of
+// territory and national ones (Territory ""); with territory "" only national
+// services are eligible. An empty query, or one made only of common words
+// ("je cherche"), finds nothing.
+//
+// A query points to an emergency number when it holds one of the number's
+// words (see minAlarmPrefixRunes), or the number itself, its digits written
+// together or spaced as in the content ("3919", "0800059595"; a number of
+// one or two digits only as the whole query).
 //
 // Words are compared after Normalize, without common words ("de", "the",
 // "في"…), plural s/x and the Arabic article (see searchTokens). Each query
@@ -771,7 +824,8 @@ func (ix *Index) Search(query, territory string, limit int) SearchResult {
 	sc := ix.scratch.Get().(*searchScratch)
 	defer ix.scratch.Put(sc)
 
-	sc.words = searchTokens(sc.words[:0], Normalize(query))
+	normalized := Normalize(query)
+	sc.words = searchTokens(sc.words[:0], normalized)
 	sc.toks = sc.toks[:0]
 	sc.typos = sc.typos[:0]
 	for _, w := range sc.words {
@@ -783,8 +837,10 @@ func (ix *Index) Search(query, territory string, limit int) SearchResult {
 		}
 		sc.toks = append(sc.toks, ix.resolve(sc, w))
 	}
+	var res SearchResult
+	res.Numbers = ix.calledNumbers(sc, normalized)
 	if len(sc.toks) == 0 {
-		return SearchResult{}
+		return res
 	}
 	terr := ix.territory(territory)
 
@@ -793,7 +849,6 @@ func (ix *Index) Search(query, territory string, limit int) SearchResult {
 	}
 	ix.scorePhrases(sc, terr)
 
-	var res SearchResult
 	for _, h := range rankHits(sc, sc.thAll, sc.thMask, sc.thSum, ix.themePlace, limit) {
 		res.Themes = append(res.Themes, ix.themes[h.doc])
 	}
@@ -809,6 +864,164 @@ func (ix *Index) Search(query, territory string, limit int) SearchResult {
 	}
 	sc.thAll, sc.svAll = sc.thAll[:0], sc.svAll[:0]
 	return res
+}
+
+// newAlarmIndex gathers the numbers' words, each phrase once with every
+// number it points to.
+func newAlarmIndex(numbers []*EmergencyNumber) alarmIndex {
+	var phrases [][]string
+	pointsTo := map[string][]int32{}
+	for d, n := range numbers {
+		for _, lang := range ixSortedKeys(n.Words) {
+			for _, w := range n.Words[lang] {
+				words := searchTokens(nil, Normalize(w))
+				if len(words) == 0 {
+					continue
+				}
+				key := strings.Join(words, " ")
+				if _, seen := pointsTo[key]; !seen {
+					phrases = append(phrases, words)
+				}
+				if ns := pointsTo[key]; !slices.Contains(ns, int32(d)) {
+					pointsTo[key] = append(ns, int32(d))
+				}
+			}
+		}
+	}
+	var a alarmIndex
+	for _, words := range phrases {
+		a.terms = append(a.terms, words...)
+	}
+	slices.Sort(a.terms)
+	a.terms = slices.Compact(a.terms)
+	for i, t := range a.terms {
+		a.runes = append(a.runes, int32(utf8.RuneCountInString(t)))
+		if a.runes[i] >= minAlarmTypoRunes {
+			a.long = append(a.long, int32(i))
+		}
+	}
+	slices.SortStableFunc(a.long, func(x, y int32) int { return cmp.Compare(a.runes[x], a.runes[y]) })
+	for _, words := range phrases {
+		ph := alarmPhrase{numbers: pointsTo[strings.Join(words, " ")]}
+		for _, w := range words {
+			i, _ := slices.BinarySearch(a.terms, w)
+			ph.terms = append(ph.terms, int32(i))
+		}
+		a.phrases = append(a.phrases, ph)
+	}
+	slices.SortStableFunc(a.phrases, func(x, y alarmPhrase) int { return cmp.Compare(x.terms[0], y.terms[0]) })
+	for _, ph := range a.phrases {
+		a.first = append(a.first, ph.terms[0])
+	}
+	return a
+}
+
+// calledNumbers returns the emergency numbers the query points to: by one of
+// their words, in a row among the query words, or by their digits.
+func (ix *Index) calledNumbers(sc *searchScratch, normalized string) []*EmergencyNumber {
+	if len(ix.numbers) == 0 {
+		return nil
+	}
+	a := &ix.alarm
+	sc.alarmHits, sc.alarmOff = sc.alarmHits[:0], sc.alarmOff[:0]
+	for k := range sc.toks {
+		from := int32(len(sc.alarmHits))
+		sc.alarmHits = a.match(sc.alarmHits, &sc.toks[k])
+		sc.alarmOff = append(sc.alarmOff, [2]int32{from, int32(len(sc.alarmHits))})
+	}
+	hits := func(k int) []int32 { return sc.alarmHits[sc.alarmOff[k][0]:sc.alarmOff[k][1]] }
+	for k := range sc.toks {
+		for _, t := range hits(k) {
+			p, _ := slices.BinarySearch(a.first, t)
+			for ; p < len(a.first) && a.first[p] == t; p++ {
+				ph := &a.phrases[p]
+				if k+len(ph.terms) > len(sc.toks) {
+					continue
+				}
+				all := true
+				for j := 1; j < len(ph.terms) && all; j++ {
+					all = slices.Contains(hits(k+j), ph.terms[j])
+				}
+				if all {
+					for _, d := range ph.numbers {
+						sc.called[d] = true
+					}
+				}
+			}
+		}
+	}
+	if strings.ContainsAny(normalized, "0123456789") {
+		ix.callDigits(sc, normalized)
+	}
+	var out []*EmergencyNumber
+	for i, n := range ix.numbers {
+		if sc.called[i] {
+			out = append(out, n)
+			sc.called[i] = false
+		}
+	}
+	return out
+}
+
+// match appends to dst the alarm terms a query word points to: the same
+// word, a word it begins (from minAlarmPrefixRunes runes), or, when no
+// indexed word equals it, a word of minAlarmTypoRunes runes or more one edit
+// away.
+func (a *alarmIndex) match(dst []int32, tok *queryToken) []int32 {
+	i, found := slices.BinarySearch(a.terms, tok.word)
+	if found {
+		dst = append(dst, int32(i))
+		i++
+	}
+	if tok.runes >= minAlarmPrefixRunes {
+		for ; i < len(a.terms) && strings.HasPrefix(a.terms[i], tok.word); i++ {
+			dst = append(dst, int32(i))
+		}
+	}
+	if found || tok.exact >= 0 || tok.runes < minAlarmTypoRunes-1 || tok.runes > maxTypoRunes {
+		return dst
+	}
+	n := int32(tok.runes)
+	l, _ := slices.BinarySearchFunc(a.long, n-1, func(t, want int32) int { return cmp.Compare(a.runes[t], want) })
+	for _, t := range a.long[l:] {
+		if a.runes[t] > n+1 {
+			break
+		}
+		if !strings.HasPrefix(a.terms[t], tok.word) && ixWithinOneEdit(tok.word, a.terms[t]) {
+			dst = append(dst, t)
+		}
+	}
+	return dst
+}
+
+// callDigits marks the numbers whose digits are a run of the query's numeric
+// words joined ("0800 05 95 95" and "0800059595" alike).
+func (ix *Index) callDigits(sc *searchScratch, normalized string) {
+	words := strings.Fields(normalized)
+	var runs []string
+	run := ""
+	for _, w := range words {
+		if strings.Trim(w, "0123456789") == "" {
+			run += w
+			continue
+		}
+		if run != "" {
+			runs = append(runs, run)
+		}
+		run = ""
+	}
+	if run != "" {
+		runs = append(runs, run)
+	}
+	whole := len(runs) == 1 && len(strings.Join(words, "")) == len(runs[0])
+	for i, d := range ix.numberDigits {
+		if len(d) < minNumberDigitsInText && !whole {
+			continue
+		}
+		if slices.Contains(runs, d) {
+			sc.called[i] = true
+		}
+	}
 }
 
 func ixBool(b bool) int {

@@ -132,8 +132,14 @@ func searchSynthetic(n int, seed uint64) []*Service {
 
 const searchBenchServices = 10_000
 
+// searchBenchIndex holds the synthetic services and the sample's emergency
+// numbers, whose words every query is also compared with.
 var searchBenchIndex = sync.OnceValue(func() *Index {
-	return NewIndex(searchFixtureThemes(), searchSynthetic(searchBenchServices, 42))
+	sample, ds := Load(Sample(), []string{"fr", "en", "ar", "fa", "ps", "uk", "ru", "ti"})
+	if sample == nil {
+		panic(fmt.Sprintf("sample content: %v", ds))
+	}
+	return NewIndex(searchFixtureThemes(), searchSynthetic(searchBenchServices, 42), sample.EmergencyNumbers())
 })
 
 var searchBenchQueries = []string{
@@ -143,6 +149,7 @@ var searchBenchQueries = []string{
 	"permanence juridique", "I need a place to sleep", "french lessons", "pharmacie", "zzzz",
 	"consultation sans rendez-vous", "اجاره خانه", "квартира", "accompagnement administratif",
 	"écrivain public Grésilles", "dentiste", "cours", "accueil de jour", "interprète",
+	"urgence", "115", "violences conjugales", "طوارئ", "خشونت", "суицид",
 }
 
 // reportPercentiles reports the median and 99th percentile of durations, in µs.
@@ -213,14 +220,14 @@ func BenchmarkNewIndex(b *testing.B) {
 	var before, after runtime.MemStats
 	runtime.GC()
 	runtime.ReadMemStats(&before)
-	ix := NewIndex(themes, services)
+	ix := NewIndex(themes, services, nil)
 	runtime.GC()
 	runtime.ReadMemStats(&after)
 	runtime.KeepAlive(ix)
 	heap := float64(int64(after.HeapAlloc)-int64(before.HeapAlloc)) / (1 << 20)
 
 	for b.Loop() {
-		ix = NewIndex(themes, services)
+		ix = NewIndex(themes, services, nil)
 	}
 	runtime.KeepAlive(ix)
 	b.ReportMetric(float64(b.Elapsed().Milliseconds())/float64(b.N), "build-ms")

@@ -247,7 +247,7 @@ func searchFixtureServices() []*Service {
 }
 
 func searchFixtureIndex() *Index {
-	return NewIndex(searchFixtureThemes(), searchFixtureServices())
+	return NewIndex(searchFixtureThemes(), searchFixtureServices(), nil)
 }
 
 func themeIDs(ts []*Theme) []string {
@@ -338,7 +338,7 @@ func TestSearchNothing(t *testing.T) {
 	if res := nilIndex.Search("medecin", "dijon", 5); len(res.Themes)+len(res.Services) != 0 {
 		t.Errorf("nil index found something")
 	}
-	empty := NewIndex(nil, nil)
+	empty := NewIndex(nil, nil, nil)
 	if res := empty.Search("medecin", "dijon", 5); len(res.Themes)+len(res.Services) != 0 {
 		t.Errorf("empty index found something")
 	}
@@ -495,5 +495,158 @@ func TestSearchConcurrent(t *testing.T) {
 	close(errs)
 	for e := range errs {
 		t.Error(e)
+	}
+}
+
+// sampleIndex indexes the sample content, its emergency numbers included.
+func sampleIndex(t *testing.T) (*Content, *Index) {
+	t.Helper()
+	c, ds := load(Sample(), allLangs, testToday)
+	if c == nil {
+		t.Fatalf("sample: %v", ds)
+	}
+	return c, NewIndex(allThemes(c), c.AllServices(), c.EmergencyNumbers())
+}
+
+func TestSearchEmergency(t *testing.T) {
+	c, ix := sampleIndex(t)
+	all := len(c.EmergencyNumbers())
+	// want: the numbers the query must point to; "all" for an emergency in general.
+	tests := []struct {
+		lang, query string
+		want        []string
+	}{
+		{"fr", "urgence", []string{"all"}},
+		{"fr", "URGENCES", []string{"all"}},
+		{"fr", "urgance", []string{"all"}}, // misspelt
+		{"fr", "urjence", []string{"all"}},
+		{"fr", "c'est urgent", []string{"all"}},
+		{"fr", "danger", []string{"all"}},
+		{"fr", "je suis en danger", []string{"all"}},
+		{"fr", "dangé", []string{"all"}},
+		{"fr", "au secours", []string{"all"}},
+		{"fr", "SOS", []string{"all"}},
+		{"fr", "115", []string{"115"}},
+		{"fr", "appeler le 115", []string{"115"}},
+		{"fr", "15", []string{"15"}},
+		{"fr", "3919", []string{"3919"}},
+		{"fr", "0800 05 95 95", []string{"0800 05 95 95"}},
+		{"fr", "0800059595", []string{"0800 05 95 95"}},
+		{"fr", "violence", []string{"3919", "17"}},
+		{"fr", "violences conjugales", []string{"3919"}},
+		{"fr", "il me frappe", []string{"3919"}},
+		{"fr", "viol", []string{"0800 05 95 95"}},
+		{"fr", "agression sexuelle", []string{"0800 05 95 95"}},
+		{"fr", "suicide", []string{"3114"}},
+		{"fr", "sucide", []string{"3114"}},
+		{"fr", "envie de mourir", []string{"3114"}},
+		{"fr", "je dors dehors", []string{"115"}},
+		{"fr", "à la rue", []string{"115"}},
+		{"fr", "maltraitance", []string{"119"}},
+		{"fr", "pompiers", []string{"18"}},
+		{"fr", "sourd", []string{"114"}},
+		{"en", "emergency", []string{"all"}},
+		{"en", "emergancy", []string{"all"}},
+		{"en", "I am in danger", []string{"all"}},
+		{"en", "domestic violence", []string{"3919"}},
+		{"en", "rape", []string{"0800 05 95 95"}},
+		{"en", "suicide", []string{"3114"}},
+		{"en", "I want to die", []string{"3114"}},
+		{"en", "homeless", []string{"115"}},
+		{"ar", "طوارئ", []string{"all"}},
+		{"ar", "طوارىء", []string{"all"}}, // hamza on a dotless yeh
+		{"ar", "الطوارئ", []string{"all"}},
+		{"ar", "طَوَارِئ", []string{"all"}}, // with vowel marks
+		{"ar", "خطر", []string{"all"}},
+		{"ar", "أنا في خطر", []string{"all"}},
+		{"ar", "عاجل", []string{"all"}},
+		{"ar", "١١٥", []string{"115"}}, // Arabic-Indic digits
+		{"ar", "عنف", []string{"3919"}},
+		{"ar", "عنف أسري", []string{"3919"}},
+		{"ar", "اغتصاب", []string{"0800 05 95 95"}},
+		{"ar", "انتحار", []string{"3114"}},
+		{"ar", "مشرد", []string{"115"}},
+		{"fa", "اورژانس", []string{"all"}},
+		{"fa", "اضطراری", []string{"all"}},
+		{"fa", "در خطر", []string{"all"}},
+		{"fa", "۱۱۵", []string{"115"}}, // Persian digits
+		{"fa", "خشونت", []string{"3919"}},
+		{"fa", "خشونت خانگی", []string{"3919"}},
+		{"fa", "خودکشی", []string{"3114"}},
+		{"fa", "خودكشي", []string{"3114"}}, // Arabic kaf and yeh
+		{"fa", "تجاوز", []string{"0800 05 95 95"}},
+		{"ps", "بیړنی", []string{"all"}},
+		{"ps", "بيړني", []string{"all"}}, // Arabic yeh
+		{"ps", "خطر", []string{"all"}},
+		{"ps", "تاوتریخوالی", []string{"3919"}},
+		{"ps", "ځان وژنه", []string{"3114"}},
+		{"uk", "екстрена допомога", []string{"all"}},
+		{"uk", "небезпека", []string{"all"}},
+		{"uk", "рятуйте", []string{"all"}},
+		{"uk", "насильство", []string{"3919"}},
+		{"uk", "самогубство", []string{"3114"}},
+		{"uk", "ночую на вулиці", []string{"115"}},
+		{"ru", "срочно", []string{"all"}},
+		{"ru", "опасность", []string{"all"}},
+		{"ru", "я в опасности", []string{"all"}},
+		{"ru", "насилие", []string{"3919"}},
+		{"ru", "домашнее насилие", []string{"3919"}},
+		{"ru", "изнасилование", []string{"0800 05 95 95"}},
+		{"ru", "суицид", []string{"3114"}},
+		{"ru", "самоубийство", []string{"3114"}},
+		{"ru", "самоубиство", []string{"3114"}}, // misspelt
+		{"ti", "ህጹጽ", []string{"all"}},
+		{"ti", "ሓደጋ", []string{"all"}},
+		{"ti", "ዓመጽ", []string{"3919"}},
+		{"ti", "ርእሰ-ቅትለት", []string{"3114"}},
+	}
+	for _, tt := range tests {
+		res := ix.Search(tt.query, "dijon", 5)
+		var got []string
+		for _, n := range res.Numbers {
+			got = append(got, n.Number)
+		}
+		if tt.want[0] == "all" {
+			if len(got) != all {
+				t.Errorf("%s: Search(%q) numbers = %v, want all %d", tt.lang, tt.query, got, all)
+			}
+			continue
+		}
+		for _, w := range tt.want {
+			if !slices.Contains(got, w) {
+				t.Errorf("%s: Search(%q) numbers = %v, want %s among them", tt.lang, tt.query, got, w)
+			}
+		}
+	}
+}
+
+func TestSearchNoEmergency(t *testing.T) {
+	_, ix := sampleIndex(t)
+	for _, q := range []string{
+		"médecin", "logement", "cours de français", "طبيب", "خانه", "лікар",
+		"18 ans", "j'ai 15 ans", // an age, not a number to call
+		"manger", "ranger", "voile", "violet", "cours de violon", "recours", // one letter from an emergency word
+		"", "je cherche",
+	} {
+		if res := ix.Search(q, "dijon", 5); len(res.Numbers) > 0 {
+			t.Errorf("Search(%q) points to %d emergency numbers, want none", q, len(res.Numbers))
+		}
+	}
+}
+
+func TestSearchEmergencyNumbersInOrder(t *testing.T) {
+	c, ix := sampleIndex(t)
+	res := ix.Search("violence", "dijon", 5)
+	order := c.EmergencyNumbers()
+	last := -1
+	for _, n := range res.Numbers {
+		i := slices.Index(order, n)
+		if i <= last {
+			t.Fatalf("numbers not in the file's order: %v", res.Numbers)
+		}
+		last = i
+	}
+	if len(res.Themes) == 0 || res.Themes[0].ID != "famille--violences-intrafamiliales" {
+		t.Errorf("themes = %v: the numbers come on top of the results, not instead", themeIDs(res.Themes))
 	}
 }

@@ -63,6 +63,6 @@ func newLibrary(c *content.Content) (*library, error) {
 		}
 		lib.surveys[k], lib.surveyKey[s.ID] = s, k
 	}
-	lib.index = content.NewIndex(all, c.AllServices())
+	lib.index = content.NewIndex(all, c.AllServices(), c.EmergencyNumbers())
 	return lib, nil
 }
