@@ -94,8 +94,6 @@ func (menu) Press(t *Turn, action string) {
 
 func (menu) Input(*Turn) bool { return false }
 
-func emergency(t *Turn) { t.Say("Emergency", nil, t.menuButton()) }
-
 func help(t *Turn) {
 	t.Send(Reply{MessageID: "Help", Text: t.T("Help", nil) + "\n\n" + t.T("HelpSearch", nil), Buttons: t.menuButton()})
 }

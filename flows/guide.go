@@ -128,7 +128,22 @@ func search(t *Turn) {
 	// Ask for more than shown, so that places speaking the person's language
 	// come first among the good matches.
 	res := t.lib.index.Search(t.In.Text, t.S.Territory, 4*searchServices)
-	if len(res.Themes) == 0 && len(res.Services) == 0 {
+	found := len(res.Themes) > 0 || len(res.Services) > 0
+	if len(res.Numbers) > 0 {
+		// Someone in danger reads the numbers first, whatever else matches.
+		var rows [][]Button
+		if len(res.Numbers) < len(t.lib.content.EmergencyNumbers()) {
+			rows = append(rows, []Button{{Text: t.T("ButtonAllEmergency", nil), Data: menuFlow + ":sos"}})
+		}
+		if !found {
+			rows = append(rows, []Button{{Text: t.T("ButtonThemes", nil), Data: guideFlow + ":h"}, t.menuButton()[0][0]})
+		}
+		t.Send(Reply{MessageID: "EmergencyTitle", Text: numbersText(t, res.Numbers), Buttons: rows})
+		if !found {
+			return
+		}
+	}
+	if !found {
 		t.Say("GuideNoResult", nil, themeButtons(t))
 		return
 	}
@@ -147,6 +162,32 @@ func search(t *Turn) {
 	}
 	rows = append(rows, []Button{{Text: t.T("ButtonThemes", nil), Data: guideFlow + ":h"}, t.menuButton()[0][0]})
 	t.Say("GuideSearchResults", nil, rows)
+}
+
+// numbersText lists emergency numbers in the person's language, then the
+// number to call when a life is in danger.
+func numbersText(t *Turn, numbers []*content.EmergencyNumber) string {
+	lines := []string{t.T("EmergencyTitle", nil)}
+	body := make([]string, 0, len(numbers))
+	french := false
+	for _, n := range numbers {
+		label, translated := n.Label(t.lang)
+		french = french || !translated
+		body = append(body, t.T("EmergencyLine", map[string]any{"Number": n.Number, "Label": label}))
+	}
+	if french {
+		lines = append(lines, t.T("EmergencyFrenchOnly", nil))
+	}
+	lines = append(append(lines, ""), body...)
+	if d := t.lib.content.DangerNumber(); d != "" {
+		lines = append(lines, "", t.T("EmergencyDanger", map[string]any{"Number": d}))
+	}
+	return strings.Join(lines, "\n")
+}
+
+// emergency shows every emergency number.
+func emergency(t *Turn) {
+	t.Send(Reply{MessageID: "EmergencyTitle", Text: numbersText(t, t.lib.content.EmergencyNumbers()), Buttons: t.menuButton()})
 }
 
 func themeLabel(t *Turn, th *content.Theme) string {
@@ -232,8 +273,15 @@ func listView(t *Turn, th *content.Theme, page int) {
 	label := th.Label(t.lang)
 	services := ordered(t.lib.content.Services(t.S.Territory, th.ID), t.lang)
 	nav := []Button{{Text: t.T("ButtonThemes", nil), Data: guideFlow + ":h"}, t.menuButton()[0][0]}
+	// The national numbers serving an urgent theme come before its places,
+	// or before saying that none is known.
+	var lines []string
+	if numbers := t.lib.content.NumbersFor(th.ID); len(numbers) > 0 && page == 0 {
+		lines = append(lines, numbersText(t, numbers), "")
+	}
 	if len(services) == 0 {
-		t.Say("GuideServicesEmpty", map[string]any{"Theme": label}, [][]Button{nav})
+		lines = append(lines, t.T("GuideServicesEmpty", map[string]any{"Theme": label}))
+		t.Send(Reply{MessageID: "GuideServicesEmpty", Text: strings.Join(lines, "\n"), Buttons: [][]Button{nav}})
 		return
 	}
 	pages := (len(services) + pageSize - 1) / pageSize
@@ -242,7 +290,7 @@ func listView(t *Turn, th *content.Theme, page int) {
 		return
 	}
 	onPage := services[page*pageSize : min((page+1)*pageSize, len(services))]
-	lines := []string{t.e.msgs.Plural(t.lang, "GuideServices", len(services), map[string]any{"Theme": label}), ""}
+	lines = append(lines, t.e.msgs.Plural(t.lang, "GuideServices", len(services), map[string]any{"Theme": label}), "")
 	var rows [][]Button
 	legend := false
 	for i, s := range onPage {
@@ -312,24 +360,26 @@ func nearbyView(t *Turn, th *content.Theme) {
 // dayMessages names the weekdays, indexed by time.Weekday.
 var dayMessages = [7]string{"DaySunday", "DayMonday", "DayTuesday", "DayWednesday", "DayThursday", "DayFriday", "DaySaturday"}
 
-// status says whether a place is open now, or when it opens.
+// status says whether a place is open now and until when, or when it opens.
 func status(t *Turn, h content.Hours) string {
 	now := t.Now
-	if c, closed := h.ClosedFor(now); closed {
+	st := h.StatusAt(now)
+	switch {
+	case st.Closure != nil:
+		c := st.Closure
 		return t.T("StatusClosedUntil", map[string]any{"Date": fmt.Sprintf("%02d/%02d/%d", c.To.Day, c.To.Month, c.To.Year)})
-	}
-	if !h.Known {
+	case !h.Known:
 		return t.T("StatusUnknownHours", nil)
-	}
-	if h.OpenAt(now) {
-		if end, ok := h.ClosesAt(now); ok {
-			return t.T("StatusOpenNow", map[string]any{"Time": end.Format(timeLayout)})
-		}
-	}
-	next, ok := h.NextOpening(now)
-	if !ok {
+	case st.Open && st.Until.IsZero():
+		return t.T("StatusOpenAlways", nil)
+	case st.Open && st.Until.Sub(now) < 24*time.Hour:
+		return t.T("StatusOpenNow", map[string]any{"Time": st.Until.Format(timeLayout)})
+	case st.Open:
+		return t.T("StatusOpenUntilDay", map[string]any{"Day": t.T(dayMessages[st.Until.Weekday()], nil), "Time": st.Until.Format(timeLayout)})
+	case st.Next.IsZero():
 		return t.T("StatusClosed", nil)
 	}
+	next := st.Next
 	at := next.Format(timeLayout)
 	y, m, d := now.Date()
 	today := time.Date(y, m, d, 0, 0, 0, 0, now.Location())
@@ -343,13 +393,20 @@ func status(t *Turn, h content.Hours) string {
 	}
 }
 
-// spansText writes a day's spans as "09:00–12:00, 14:00–17:30".
-func spansText(spans []content.Span) string {
+// dayHours writes one line of the weekly hours: "Monday: 09:00–12:00,
+// 14:00–17:30", "Monday: open 24 hours" or "Monday: closed".
+func dayHours(t *Turn, day string, spans []content.Span) string {
+	switch {
+	case len(spans) == 0:
+		return t.T("CardDayClosed", map[string]any{"Day": day})
+	case len(spans) == 1 && spans[0].AllDay():
+		return t.T("CardDayAllDay", map[string]any{"Day": day})
+	}
 	parts := make([]string, len(spans))
 	for i, s := range spans {
 		parts[i] = fmt.Sprintf("%02d:%02d–%02d:%02d", s.Open/60, s.Open%60, s.Close/60%24, s.Close%60)
 	}
-	return strings.Join(parts, ", ")
+	return t.T("CardDayHours", map[string]any{"Day": day, "Hours": strings.Join(parts, ", ")})
 }
 
 func cardView(t *Turn, s *content.Service, back string) {
@@ -385,12 +442,7 @@ func cardView(t *Turn, s *content.Service, back string) {
 		line(t.T("CardHours", nil))
 		for i := 1; i <= 7; i++ {
 			day := time.Weekday(i % 7)
-			name := t.T(dayMessages[day], nil)
-			if spans := s.Hours.Weekly[day]; len(spans) > 0 {
-				line(t.T("CardDayHours", map[string]any{"Day": name, "Hours": spansText(spans)}))
-			} else {
-				line(t.T("CardDayClosed", map[string]any{"Day": name}))
-			}
+			line(dayHours(t, t.T(dayMessages[day], nil), s.Hours.Weekly[day]))
 		}
 	}
 	if len(s.Languages) > 0 {
