@@ -14,6 +14,10 @@ import (
 	"github.com/territoires-integration/passerelle/locales"
 )
 
+// menuLabelRunes is the longest main-menu label, in characters, that a
+// phone shows whole in a half-width button.
+const menuLabelRunes = 24
+
 // NoticeVersion is the version of the privacy notice people consent to; bump it
 // when the PrivacyNotice message changes in substance.
 const NoticeVersion = 1
@@ -333,14 +337,16 @@ func (t *Turn) Menu(id string) {
 	default:
 		title = "MenuTitleNoTerritory"
 	}
-	var rows [][]Button
+	// Two buttons a row, so that the whole menu fits a phone screen;
+	// menuLabelRunes keeps each label readable at half width.
+	var bs []Button
 	for _, m := range t.e.menu {
 		if m.Visible == nil || m.Visible(t) {
-			rows = append(rows, []Button{{Text: t.T(m.Label, nil), Data: m.Data}})
+			bs = append(bs, Button{Text: t.T(m.Label, nil), Data: m.Data})
 		}
 	}
 	t.Goto("", "")
-	t.Say(title, data, rows)
+	t.Say(title, data, twoPerRow(bs))
 }
 
 func (t *Turn) territory() (*content.Territory, bool) {
