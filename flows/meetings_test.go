@@ -77,15 +77,18 @@ func TestPersonalReminderTimes(t *testing.T) {
 		date, at  string
 		dayBefore time.Time // zero: not scheduled
 		soon      time.Time
+		said      string // the confirmation names only the reminders scheduled
 	}{
 		{"spring forward", time.Date(2027, 3, 26, 12, 0, 0, 0, paris), "28/03/2027", "09:00",
-			time.Date(2027, 3, 27, 9, 0, 0, 0, paris), time.Date(2027, 3, 28, 7, 0, 0, 0, paris)},
+			time.Date(2027, 3, 27, 9, 0, 0, 0, paris), time.Date(2027, 3, 28, 7, 0, 0, 0, paris), "RemindDone"},
 		{"an appointment in the spring gap", time.Date(2027, 3, 26, 12, 0, 0, 0, paris), "28/03/2027", "02:30",
-			time.Date(2027, 3, 27, 3, 30, 0, 0, paris), time.Date(2027, 3, 28, 3, 30, 0, 0, paris).Add(-2 * time.Hour)}, // 02:30 does not exist that day: 03:30
+			time.Date(2027, 3, 27, 3, 30, 0, 0, paris), time.Date(2027, 3, 28, 3, 30, 0, 0, paris).Add(-2 * time.Hour), "RemindDone"}, // 02:30 does not exist that day: 03:30
 		{"fall back", time.Date(2027, 10, 29, 12, 0, 0, 0, paris), "31/10/2027", "09:00",
-			time.Date(2027, 10, 30, 9, 0, 0, 0, paris), time.Date(2027, 10, 31, 7, 0, 0, 0, paris)},
+			time.Date(2027, 10, 30, 9, 0, 0, 0, paris), time.Date(2027, 10, 31, 7, 0, 0, 0, paris), "RemindDone"},
 		{"tomorrow morning, the day-before time already past", time.Date(2026, 11, 26, 18, 0, 0, 0, paris), "27/11/2026", "10:00",
-			time.Time{}, time.Date(2026, 11, 27, 8, 0, 0, 0, paris)},
+			time.Time{}, time.Date(2026, 11, 27, 8, 0, 0, 0, paris), "RemindDoneSoon"},
+		{"in less than 2 hours", time.Date(2026, 11, 26, 18, 0, 0, 0, paris), "26/11/2026", "19:30",
+			time.Time{}, time.Time{}, "RemindTooSoon"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -95,7 +98,7 @@ func TestPersonalReminderTimes(t *testing.T) {
 			w.press(newcomer, "rm:k:prefecture")
 			w.text(newcomer, tt.date)
 			done := w.text(newcomer, tt.at)
-			if done[0].Text != w.msgs.Text("fr", "RemindDone", nil) {
+			if done[0].Text != w.msgs.Text("fr", tt.said, nil) {
 				t.Fatalf("answer = %q", done[0].Text)
 			}
 			got := map[string]time.Time{}

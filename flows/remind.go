@@ -77,7 +77,7 @@ func (remind) Press(t *Turn, action string) {
 		}
 		t.S.Vars = map[string]string{"kind": arg}
 		t.S.Step = stepRemindDate
-		t.EditOrSend(Reply{MessageID: "AskDate", Text: t.T("AskDate", nil)})
+		t.EditOrSend(Reply{MessageID: "AskDate", Text: t.T("AskDate", nil), Buttons: remindCancel(t)})
 	case verb == "d" && t.env.Cal != nil:
 		t.Emit(RemindersCancelled{ChatID: t.In.ChatID, Ref: arg})
 		t.EditOrSend(Reply{MessageID: "ReminderDeleted", Text: t.T("ReminderDeleted", nil), Buttons: t.menuButton()})
@@ -86,7 +86,13 @@ func (remind) Press(t *Turn, action string) {
 	}
 }
 
-// Input takes the date, then the time, then schedules the two reminders.
+// remindCancel is the Cancel button of the date and time steps.
+func remindCancel(t *Turn) [][]Button {
+	return [][]Button{{{Text: t.T("ButtonCancel", nil), Data: remindFlow + ":x"}}}
+}
+
+// Input takes the date, then the time, then schedules the reminders that
+// are still ahead and says which ones.
 func (remind) Input(t *Turn) bool {
 	if t.In.Kind != KindText {
 		return false
@@ -95,40 +101,56 @@ func (remind) Input(t *Turn) bool {
 	case stepRemindDate:
 		d, ok := parseDate(t.In.Text, t.Now)
 		if !ok {
-			t.Say("BadDate", nil, nil)
+			t.Say("BadDate", nil, remindCancel(t))
 			return true
 		}
-		t.S.Vars["date"] = d.Format("2006-01-02")
+		t.S.Vars["date"] = d.Format(time.DateOnly)
 		t.S.Step = stepRemindTime
-		t.Say("AskTime", nil, nil)
+		t.Say("AskTime", nil, remindCancel(t))
 	case stepRemindTime:
 		h, m, ok := parseClock(t.In.Text)
-		day, err := time.ParseInLocation("2006-01-02", t.S.Vars["date"], t.e.loc)
+		day, err := time.ParseInLocation(time.DateOnly, t.S.Vars["date"], t.e.loc)
 		if !ok || err != nil {
-			t.Say("BadTime", nil, nil)
+			t.Say("BadTime", nil, remindCancel(t))
 			return true
 		}
 		when := at(day, h, m)
 		if !when.After(t.Now) {
-			t.Say("BadDate", nil, nil)
-			t.S.Step = stepRemindDate
+			t.Say("RemindTimePast", nil, remindCancel(t))
 			return true
 		}
-		ref := t.S.Vars["kind"] + ":" + t.token()
-		var rs []Reminder
-		for kind, due := range map[string]time.Time{kindPersonalDayBefore: when.AddDate(0, 0, -1), kindPersonalSoon: when.Add(-2 * time.Hour)} {
-			if due.After(t.Now) {
-				rs = append(rs, Reminder{ChatID: t.In.ChatID, Due: due, Kind: kind, Ref: ref, At: when})
-			}
-		}
-		slices.SortFunc(rs, func(a, b Reminder) int { return a.Due.Compare(b.Due) })
-		t.Emit(RemindersScheduled{Reminders: rs})
-		t.Goto("", "")
-		t.Say("RemindDone", nil, t.menuButton())
+		scheduleAppointment(t, when)
 	default:
 		return false
 	}
 	return true
+}
+
+// scheduleAppointment plans the reminders of an appointment at when that
+// are still ahead (the day before, 2 hours before) and confirms exactly
+// those, or says it is too soon for any.
+func scheduleAppointment(t *Turn, when time.Time) {
+	ref := t.S.Vars["kind"] + ":" + t.token()
+	var rs []Reminder
+	for _, r := range []struct {
+		kind string
+		due  time.Time
+	}{{kindPersonalDayBefore, when.AddDate(0, 0, -1)}, {kindPersonalSoon, when.Add(-2 * time.Hour)}} {
+		if r.due.After(t.Now) {
+			rs = append(rs, Reminder{ChatID: t.In.ChatID, Due: r.due, Kind: r.kind, Ref: ref, At: when})
+		}
+	}
+	t.Goto("", "")
+	switch len(rs) {
+	case 0:
+		t.Say("RemindTooSoon", nil, t.menuButton())
+		return
+	case 1:
+		t.Say("RemindDoneSoon", nil, t.menuButton())
+	default:
+		t.Say("RemindDone", nil, t.menuButton())
+	}
+	t.Emit(RemindersScheduled{Reminders: rs})
 }
 
 // listReminders shows a person's own appointments, each with a delete button.
