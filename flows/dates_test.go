@@ -11,7 +11,9 @@ func TestParseDate(t *testing.T) {
 		t.Fatal(err)
 	}
 	today := time.Date(2026, 11, 26, 10, 0, 0, 0, paris)
-	day := func(y int, m time.Month, d int) string { return time.Date(y, m, d, 0, 0, 0, 0, paris).Format(time.DateOnly) }
+	day := func(y int, m time.Month, d int) string {
+		return time.Date(y, m, d, 0, 0, 0, 0, paris).Format(time.DateOnly)
+	}
 	tests := []struct {
 		lang, in, want string // want "" when the text must be refused
 	}{
