@@ -27,16 +27,21 @@ const (
 // characters: a few sentences, well under Telegram's limit with the frame.
 const maxRequestText = 500
 
-// needs are the concrete needs offered first, with their message ids; the
-// guide's themes come after "More topics".
-var needs = []struct{ ID, Label string }{
-	{"french", "NeedFrench"},
-	{"school-transport", "NeedSchoolTransport"},
-	{"housing", "NeedHousing"},
-	{"health", "NeedHealth"},
-	{"job", "NeedJob"},
-	{"papers", "NeedPapers"},
-	{"other", "NeedOther"},
+// needChoice is one of the concrete needs offered first. A need that is one of the
+// guide's themes is named as the guide names it (one theme, one name); its
+// message id names it when the content has no such theme.
+type needChoice struct{ ID, Label, Theme string }
+
+// needs are the concrete needs, in the order offered; the guide's other
+// themes follow in the same list, then "other".
+var needs = []needChoice{
+	{"french", "NeedFrench", "apprendre-francais"},
+	{"school-transport", "NeedSchoolTransport", ""},
+	{"housing", "NeedHousing", "logement-hebergement"},
+	{"health", "NeedHealth", "sante"},
+	{"job", "NeedJob", "trouver-un-emploi"},
+	{"papers", "NeedPapers", "acces-aux-droits-et-citoyennete"},
+	{"other", "NeedOther", ""},
 }
 
 // themeNeed prefixes a need that is one of the guide's themes.
@@ -61,6 +66,9 @@ func (e *Engine) needLabel(lib *library, lang, need string) string {
 		}
 	}
 	for _, n := range needs {
+		if th, ok := lib.content.Theme(n.Theme); ok && n.ID == need {
+			return th.Label(lang)
+		}
 		if n.ID == need {
 			return e.msgs.Text(lang, n.Label, nil)
 		}
@@ -126,23 +134,25 @@ func startAsk(t *Turn) {
 		return
 	}
 	t.Goto(askFlow, stepNeed)
+	// One list: the concrete needs, each theme once under the guide's name
+	// for it, and "other" last.
 	var bs []Button
-	for _, n := range needs {
-		bs = append(bs, Button{Text: t.T(n.Label, nil), Data: askFlow + ":n:" + n.ID})
+	covered := map[string]bool{}
+	for _, n := range needs[:len(needs)-1] {
+		text := t.T(n.Label, nil)
+		if th, ok := t.lib.content.Theme(n.Theme); ok {
+			text, covered[th.ID] = themeLabel(t, th), true
+		}
+		bs = append(bs, Button{Text: text, Data: askFlow + ":n:" + n.ID})
 	}
-	rows := twoPerRow(bs)
-	rows = append(rows, []Button{{Text: t.T("ButtonMoreTopics", nil), Data: askFlow + ":more"}}, []Button{{Text: t.T("ButtonCancel", nil), Data: askFlow + ":x"}})
-	t.EditOrSend(Reply{MessageID: "HelpNeedTitle", Text: t.T("HelpNeedTitle", nil), Buttons: rows})
-}
-
-// moreTopics offers the guide's themes as needs.
-func moreTopics(t *Turn) {
-	var bs []Button
 	for _, th := range t.lib.content.Themes() {
-		bs = append(bs, Button{Text: th.Emoji + " " + th.Label(t.lang), Data: askFlow + ":t:" + t.lib.themeKey[th.ID]})
+		if !covered[th.ID] {
+			bs = append(bs, Button{Text: themeLabel(t, th), Data: askFlow + ":t:" + t.lib.themeKey[th.ID]})
+		}
 	}
-	rows := twoPerRow(bs)
-	rows = append(rows, []Button{{Text: t.T("ButtonBack", nil), Data: askFlow + ":new"}})
+	other := needs[len(needs)-1]
+	bs = append(bs, Button{Text: t.T(other.Label, nil), Data: askFlow + ":n:" + other.ID})
+	rows := append(twoPerRow(bs), []Button{{Text: t.T("ButtonCancel", nil), Data: askFlow + ":x"}})
 	t.EditOrSend(Reply{MessageID: "HelpNeedTitle", Text: t.T("HelpNeedTitle", nil), Buttons: rows})
 }
 
@@ -374,7 +384,7 @@ type asker struct{}
 
 func (asker) Name() string { return askFlow }
 
-// Press: "new", "more", "n:<need>", "t:<theme key>", "skip", "ok", "x";
+// Press: "new", "n:<need>", "t:<theme key>", "skip", "ok", "x";
 // "ans:<ref>" answers a partner; "fb:<ref>:<yes|partly|no>" says whether
 // the help came.
 func (asker) Press(t *Turn, action string) {
@@ -383,9 +393,7 @@ func (asker) Press(t *Turn, action string) {
 	switch {
 	case verb == "new":
 		startAsk(t)
-	case verb == "more" && inFlow && t.S.Step == stepNeed:
-		moreTopics(t)
-	case verb == "n" && inFlow && t.S.Step == stepNeed && slices.ContainsFunc(needs, func(n struct{ ID, Label string }) bool { return n.ID == arg }):
+	case verb == "n" && inFlow && t.S.Step == stepNeed && slices.ContainsFunc(needs, func(n needChoice) bool { return n.ID == arg }):
 		askDescription(t, arg)
 	case verb == "t" && inFlow && t.S.Step == stepNeed && t.lib.themes[arg] != nil:
 		askDescription(t, themeNeed+t.lib.themes[arg].ID)
