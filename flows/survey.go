@@ -187,6 +187,34 @@ func nextQuestion(s *content.Survey, answers map[string]string, i int) string {
 	return ""
 }
 
+// questionCount numbers question i among the questions the person is
+// shown, and counts those they may still be shown: a later question is left
+// out once an answer given or a question passed rules it out, so that the
+// numbers follow each other ("3/7", "4/6") and the total never grows.
+func questionCount(s *content.Survey, answers map[string]string, i int) (number, total int) {
+	later := 0
+	for j, q := range s.Questions {
+		switch {
+		case j < i && q.Shown(answers), j == i:
+			number++
+		case j > i && mayShow(s, q, answers, i):
+			later++
+		}
+	}
+	return number, number + later
+}
+
+// mayShow reports whether q can still be shown while question i is asked:
+// each condition on a question before i holds.
+func mayShow(s *content.Survey, q *content.Question, answers map[string]string, i int) bool {
+	for _, c := range q.ShowIf {
+		if _, k := s.Question(c.Question); k < i && !(&content.Question{ShowIf: []content.Condition{c}}).Shown(answers) {
+			return false
+		}
+	}
+	return true
+}
+
 // askQuestion shows the current question with its buttons.
 func askQuestion(t *Turn, s *content.Survey, p *SurveyProgress) {
 	q, i := s.Question(p.Current)
@@ -200,7 +228,8 @@ func askQuestion(t *Turn, s *content.Survey, p *SurveyProgress) {
 	if !translated {
 		lines = append(lines, t.T("SurveyFrenchOnly", nil))
 	}
-	lines = append(lines, t.T("SurveyQuestion", map[string]any{"Number": i + 1, "Total": len(s.Questions), "Question": text}))
+	number, total := questionCount(s, p.Answers, i)
+	lines = append(lines, t.T("SurveyQuestion", map[string]any{"Number": number, "Total": total, "Question": text}))
 	var rows [][]Button
 	given := p.Answers[q.ID]
 	switch q.Type {
