@@ -163,7 +163,7 @@ func (l *loader) service(item *yaml.Node, territory string, national bool, tax *
 		s.Short = l.texts(v, "short", true)
 	}
 	if given("long") {
-		s.Long = l.texts(f["long"], "long", false)
+		s.Long = l.texts(f["long"], "long", true)
 	}
 
 	if v, ok := f["address"]; ok {

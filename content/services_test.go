@@ -211,7 +211,13 @@ func TestServiceDiagnostics(t *testing.T) {
 		{
 			name:  "short in an unknown language",
 			files: one(svcFile("    long:", "      fr: Long.", "      eng: Long.")),
-			want:  []string{f + `:15: error: long: unknown language "eng" (did you mean "en"?); supported: fr, en`},
+			want: []string{f + `:14: warning: long: no translation in "en": the French text is shown instead`,
+				f + `:15: error: long: unknown language "eng" (did you mean "en"?); supported: fr, en`},
+		},
+		{
+			name:  "long without a translation",
+			files: one(svcFile("    long: { fr: Long. }")),
+			want:  []string{f + `:13: warning: long: no translation in "en": the French text is shown instead`},
 		},
 		{
 			name:  "long without French",

@@ -423,8 +423,9 @@ func cardView(t *Turn, s *content.Service, back string) {
 	}
 	b.WriteString("\n")
 	desc, translated := s.Description(t.lang)
-	if long, _ := s.LongDescription(t.lang); long != "" {
+	if long, longTranslated := s.LongDescription(t.lang); long != "" {
 		desc += "\n" + long
+		translated = translated && longTranslated
 	}
 	if !translated {
 		line(t.T("CardFrenchOnly", nil))
