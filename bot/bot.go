@@ -52,6 +52,7 @@ type Config struct {
 	HandleTimeout time.Duration // budget for one update's work; its replies may then wait their turn up to maxReplyWait; default 10 s
 	Limiter       Limiter       // paces replies in the overall rate shared with bulk and replicas; nil: no pacing
 	Rate          float64       // messages per second overall, replies and bulk; default 30
+	ChatPace      time.Duration // least gap between replies to one private chat past a short burst; default 1 s
 }
 
 // Bot talks to Telegram.
@@ -92,6 +93,9 @@ func New(cfg Config) (*Bot, error) {
 	}
 	if cfg.Rate <= 0 {
 		cfg.Rate = defaultRate
+	}
+	if cfg.ChatPace <= 0 {
+		cfg.ChatPace = time.Second
 	}
 	if cfg.Registry == nil {
 		cfg.Registry = prometheus.NewRegistry()

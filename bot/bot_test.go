@@ -629,6 +629,7 @@ func TestForgedButton(t *testing.T) {
 func TestOrderAndParallelChats(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t, harnessOpts{})
+	h.bot.cfg.ChatPace = time.Millisecond // order is what this test is about, not the pace
 	const chat, others = 4100000900, 4100000910
 	var inputs []flows.Input
 	for i := range 20 {

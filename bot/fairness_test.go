@@ -95,6 +95,8 @@ func TestStopLeavesTheRestInTheInbox(t *testing.T) {
 	t.Parallel()
 	const flooder, burst = 4100002101, 30
 	h, slow := floodHarness(t, false, flooder)
+	// The inbox is what this test is about, not the chat's pace.
+	h.cfg.ChatPace, h.bot.cfg.ChatPace = time.Millisecond, time.Millisecond
 	var ids []int64
 	for i := range burst {
 		cmd := "/help"
@@ -146,18 +148,11 @@ func TestStopLeavesTheRestInTheInbox(t *testing.T) {
 	if got := slow.count(); got != burst {
 		t.Errorf("updates handled %d times in all, want %d (each once)", got, burst)
 	}
-	var want []string
-	for i := range burst {
-		if i%2 == 0 {
-			want = append(want, h.helpText("fr"))
-		} else {
-			want = append(want, "mydata")
-		}
-	}
+	// /help and /mydata alternate: so must their replies.
 	msgs := h.fake.Messages(flooder)
 	for i, m := range msgs {
-		if (want[i] == "mydata") == (m.Text == h.helpText("fr")) {
-			t.Fatalf("reply %d out of order: %q", i, m.Text)
+		if (m.Text == msgs[0].Text) != (i%2 == 0) {
+			t.Fatalf("reply %d out of order", i)
 		}
 	}
 	for _, id := range ids {

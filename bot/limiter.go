@@ -76,6 +76,11 @@ func (b *Bot) turn(ctx context.Context, chatID int64, method string) error {
 		if err := b.waitGates(ctx, chatID); err != nil {
 			return err
 		}
+		if accounted[method] {
+			if due := b.gates.pace(chatID, b.cfg.ChatPace, time.Now()); due > 0 && !sleep(ctx, due, nil) {
+				return fmt.Errorf("%s: waiting for the chat's pace: %w", method, ctx.Err())
+			}
+		}
 		if due := b.reserve(ctx, method); due > 0 && !sleep(ctx, due, nil) {
 			return fmt.Errorf("%s: waiting for its turn: %w", method, ctx.Err())
 		}
@@ -154,10 +159,46 @@ func scopeName(scope int64) string {
 
 // gates remember until when Telegram asked this process to wait: the whole
 // bot (scope 0) or one group. Every call waits for the gates of its scopes.
+// They also keep the pace of the replies in each private chat.
 type gates struct {
 	mu    sync.Mutex
 	bot   time.Time
 	chats map[int64]time.Time
+	tat   map[int64]time.Time // per private chat: when its next reply is due without a burst
+}
+
+// chatBurst is how many replies a private chat gets at once before the
+// chat's pace (Config.ChatPace) applies. Telegram lets a chat get a short
+// burst, then about one message a second; past that it answers 429, and
+// nothing says the limit was the chat's: taken for the whole bot's, it would
+// stop everybody. So replies to one chat keep that pace here, and only that
+// chat waits.
+const chatBurst = 5
+
+// pace reserves a message's turn in private chat chatID and returns how
+// long until it comes (GCRA: a burst of chatBurst, then one every every).
+func (g *gates) pace(chatID int64, every time.Duration, now time.Time) time.Duration {
+	if chatID <= 0 {
+		return 0
+	}
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.tat == nil {
+		g.tat = map[int64]time.Time{}
+	}
+	if len(g.tat) >= maxGates {
+		for id, t := range g.tat {
+			if t.Before(now) {
+				delete(g.tat, id)
+			}
+		}
+	}
+	tat := g.tat[chatID]
+	if tat.Before(now) {
+		tat = now
+	}
+	g.tat[chatID] = tat.Add(every)
+	return max(tat.Sub(now)-(chatBurst-1)*every, 0)
 }
 
 // maxGates bounds the chats remembered; past it, those whose gate is open are forgotten.
