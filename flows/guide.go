@@ -154,7 +154,7 @@ func search(t *Turn) {
 		}
 		rows = append(rows, []Button{{Text: themeLabel(t, th), Data: guideFlow + ":t:" + t.lib.themeKey[th.ID]}})
 	}
-	for i, s := range ordered(res.Services, t.lang) {
+	for i, s := range ordered(res.Services, t.lang, t.Now) {
 		if i == searchServices {
 			break
 		}
@@ -238,19 +238,28 @@ func speaks(s *content.Service, lang string) bool {
 	return false
 }
 
-// ordered puts the services where the person's language is spoken first.
-func ordered(services []*content.Service, lang string) []*content.Service {
-	out := make([]*content.Service, 0, len(services))
-	var rest []*content.Service
-	for _, s := range services {
-		if speaks(s, lang) {
-			out = append(out, s)
-		} else {
-			rest = append(rest, s)
+// ordered puts the services where the person's language is spoken first,
+// and those temporarily closed at now last.
+func ordered(services []*content.Service, lang string, now time.Time) []*content.Service {
+	out := slices.Clone(services)
+	slices.SortStableFunc(out, func(a, b *content.Service) int {
+		rank := func(s *content.Service) int {
+			r := 0
+			if !speaks(s, lang) {
+				r++
+			}
+			if closedFor(s, now) {
+				r += 2
+			}
+			return r
 		}
-	}
-	return append(out, rest...)
+		return rank(a) - rank(b)
+	})
+	return out
 }
+
+// closedFor reports whether s is temporarily closed at now.
+func closedFor(s *content.Service, now time.Time) bool { return s.Hours.StatusAt(now).Closure != nil }
 
 func serviceButton(t *Turn, s *content.Service, themeKey string, page int) Button {
 	name := s.Name
@@ -271,7 +280,7 @@ func listView(t *Turn, th *content.Theme, page int) {
 	t.Goto("", "")
 	key := t.lib.themeKey[th.ID]
 	label := th.Label(t.lang)
-	services := ordered(t.lib.content.Services(t.S.Territory, th.ID), t.lang)
+	services := ordered(t.lib.content.Services(t.S.Territory, th.ID), t.lang, t.Now)
 	nav := []Button{{Text: t.T("ButtonThemes", nil), Data: guideFlow + ":h"}, t.menuButton()[0][0]}
 	// The national numbers serving an urgent theme come before its places,
 	// or before saying that none is known.
@@ -281,7 +290,16 @@ func listView(t *Turn, th *content.Theme, page int) {
 	}
 	if len(services) == 0 {
 		lines = append(lines, t.T("GuideServicesEmpty", map[string]any{"Theme": label}))
-		t.Send(Reply{MessageID: "GuideServicesEmpty", Text: strings.Join(lines, "\n"), Buttons: [][]Button{nav}})
+		rows := [][]Button{nav}
+		// A sub-theme with no place points to its wider theme when that
+		// one has places, and to the lines serving it.
+		if parent, ok := t.lib.content.Theme(th.Parent); ok && len(t.lib.content.Services(t.S.Territory, parent.ID)) > 0 {
+			lines = append(lines, "", t.T("GuideServicesWider", map[string]any{"Parent": parent.Label(t.lang)}))
+			rows = append([][]Button{{{Text: themeLabel(t, parent), Data: guideFlow + ":l:" + t.lib.themeKey[parent.ID] + ":0"}}}, rows...)
+		} else if numbers := t.lib.content.NumbersFor(th.Parent); ok && len(numbers) > 0 && len(t.lib.content.NumbersFor(th.ID)) == 0 {
+			lines = append(lines, "", numbersText(t, numbers))
+		}
+		t.Send(Reply{MessageID: "GuideServicesEmpty", Text: strings.Join(lines, "\n"), Buttons: rows})
 		return
 	}
 	pages := (len(services) + pageSize - 1) / pageSize
@@ -347,6 +365,16 @@ func nearbyView(t *Turn, th *content.Theme) {
 		}
 		return
 	}
+	// A place temporarily closed comes after the open ones, however near.
+	slices.SortStableFunc(near, func(a, b content.Nearby) int {
+		switch ca, cb := closedFor(a.Service, t.Now), closedFor(b.Service, t.Now); {
+		case ca && !cb:
+			return 1
+		case cb && !ca:
+			return -1
+		}
+		return 0
+	})
 	lines := []string{t.e.msgs.Plural(t.lang, "GuideNearby", len(near), nil), ""}
 	var rows [][]Button
 	for i, n := range near {
@@ -367,7 +395,15 @@ func status(t *Turn, h content.Hours) string {
 	switch {
 	case st.Closure != nil:
 		c := st.Closure
-		return t.T("StatusClosedUntil", map[string]any{"Date": fmt.Sprintf("%02d/%02d/%d", c.To.Day, c.To.Month, c.To.Year)})
+		date := fmt.Sprintf("%02d/%02d/%d", c.To.Day, c.To.Month, c.To.Year)
+		reason := c.Reason[t.lang]
+		if reason == "" {
+			reason = c.Reason[locales.Source]
+		}
+		if reason != "" {
+			return t.T("StatusClosedUntilReason", map[string]any{"Date": date, "Reason": reason})
+		}
+		return t.T("StatusClosedUntil", map[string]any{"Date": date})
 	case !h.Known:
 		return t.T("StatusUnknownHours", nil)
 	case st.Open && st.Until.IsZero():
