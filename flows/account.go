@@ -94,17 +94,38 @@ func (menu) Press(t *Turn, action string) {
 
 func (menu) Input(*Turn) bool { return false }
 
+// help lists every command the person has: the reminders' with a
+// calendar, the requests' with a territory where requests can be made.
 func help(t *Turn) {
-	t.Send(Reply{MessageID: "Help", Text: t.T("Help", nil) + "\n\n" + t.T("HelpSearch", nil), Buttons: t.menuButton()})
+	text := t.T("Help", nil)
+	if t.env.Cal != nil {
+		text += "\n" + t.T("HelpRemindCommands", nil)
+	}
+	if _, ok := t.territory(); ok && t.env.Reqs != nil && t.env.Dir != nil {
+		text += "\n" + t.T("HelpRequestsCommand", nil)
+	}
+	text += "\n" + t.T("HelpEmergencyCommand", nil) + "\n\n" + t.T("HelpSearch", nil)
+	t.Send(Reply{MessageID: "Help", Text: text, Buttons: t.menuButton()})
 }
 
+// myData says what is kept about the person. To someone the store knows
+// nothing about (after /forget), it says so and starts no record.
 func myData(t *Turn) {
+	extra, ok := myDataLines(t)
+	if !ok {
+		return
+	}
+	if t.S.fresh && len(extra) == 0 {
+		t.keepNothing = true
+		t.Say("MyDataNothing", nil, nil)
+		return
+	}
 	consent := func(p Purpose) string {
 		c, ok := t.S.Consents[p]
 		if !ok {
 			return t.T("ConsentNo", nil)
 		}
-		return t.T("ConsentYes", map[string]any{"Date": c.At.Format(dateLayout), "Version": c.Notice})
+		return t.T("ConsentYes", map[string]any{"Date": c.At.Format(dateLayout)})
 	}
 	lang, _ := locales.Lookup(t.lang)
 	ter := t.T("NoTerritory", nil)
@@ -124,27 +145,41 @@ func myData(t *Turn) {
 		"Seen":      t.S.Seen.Format(dateLayout),
 		"Expires":   t.S.Seen.Add(retention).Format(dateLayout),
 	})
-	var extra []string
+	if len(extra) > 0 {
+		text += "\n\n" + strings.Join(extra, "\n")
+	}
+	if days := calendarDays(t.S.Created.In(t.e.loc), t.Now); days > 0 {
+		text += "\n\n" + t.e.msgs.Plural(t.lang, "MyDataDays", days, nil)
+	} else {
+		text += "\n\n" + t.T("MyDataToday", nil)
+	}
+	t.Send(Reply{MessageID: "MyData", Text: text, Buttons: t.menuButton()})
+}
+
+// myDataLines are the lines of /mydata about what is kept beside the
+// session: event answers, appointments, help requests, a survey begun, a
+// staff role; false when a read failed.
+func myDataLines(t *Turn) (extra []string, ok bool) {
 	if cal := t.env.Cal; cal != nil {
 		answered, err := cal.AnswerCount(t.env.Ctx, t.In.ChatID)
 		if !t.read(err) {
-			return
+			return nil, false
 		}
 		reminders, err := cal.Personal(t.env.Ctx, t.In.ChatID)
 		if !t.read(err) {
-			return
+			return nil, false
 		}
 		if answered > 0 {
 			extra = append(extra, t.T("MyDataEvents", map[string]any{"Count": answered}))
 		}
-		if len(reminders) > 0 {
-			extra = append(extra, t.T("MyDataReminders", map[string]any{"Count": len(reminders)}))
+		if n := len(appointments(reminders)); n > 0 {
+			extra = append(extra, t.T("MyDataReminders", map[string]any{"Count": n}))
 		}
 	}
 	if t.env.Reqs != nil {
 		mine, err := t.env.Reqs.MyRequests(t.env.Ctx, t.In.ChatID)
 		if !t.read(err) {
-			return
+			return nil, false
 		}
 		if len(mine) > 0 {
 			extra = append(extra, t.e.msgs.Plural(t.lang, "MyDataRequests", len(mine), nil))
@@ -157,12 +192,7 @@ func myData(t *Turn) {
 		tr, _ := t.lib.content.Territory(r.Territory)
 		extra = append(extra, t.T("MyDataRole", map[string]any{"Role": roleName(t, r.Kind), "Territory": tr.Name(t.lang)}))
 	}
-	if len(extra) > 0 {
-		text += "\n\n" + strings.Join(extra, "\n")
-	}
-	days := int(t.Now.Sub(t.S.Created).Hours() / 24)
-	text += "\n\n" + t.e.msgs.Plural(t.lang, "MyDataDays", days, nil)
-	t.Send(Reply{MessageID: "MyData", Text: text, Buttons: t.menuButton()})
+	return extra, true
 }
 
 func stop(t *Turn) {

@@ -153,11 +153,15 @@ type Result struct {
 	Replies []Reply
 	Events  []Event
 	Err     error // a directory read failed: tell the person to try again, commit nothing
+	// Discard: the store knew nothing about the person and the step kept
+	// nothing (/mydata after /forget): commit nothing, so that no record
+	// starts.
+	Discard bool
 }
 
 // NewSession returns the session of someone we have never met.
 func NewSession(now time.Time) *Session {
-	return &Session{Version: SessionVersion, Created: now, Seen: now}
+	return &Session{Version: SessionVersion, Created: now, Seen: now, fresh: true}
 }
 
 // Step moves the session one input forward. Whatever the input, the person
@@ -193,7 +197,7 @@ func (e *Engine) Step(env Env, s *Session, in Input) Result {
 			break
 		}
 	}
-	return Result{Session: t.S, Replies: t.out, Events: t.events, Err: t.err}
+	return Result{Session: t.S, Replies: t.out, Events: t.events, Err: t.err, Discard: t.keepNothing && s.fresh && len(t.events) == 0}
 }
 
 func (e *Engine) route(t *Turn) {
@@ -257,6 +261,8 @@ type Turn struct {
 	lang   string
 	out    []Reply
 	events []Event
+	// keepNothing: the step asks that a session never stored stays so.
+	keepNothing bool
 }
 
 // Lang is the language of this turn's replies.

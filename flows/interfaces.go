@@ -118,6 +118,8 @@ type Session struct {
 	Inactive  bool                `json:"off,omitempty"` // blocked the bot or deactivated: never send bulk
 	Created   time.Time           `json:"created"`
 	Seen      time.Time           `json:"seen"`
+
+	fresh bool // made by NewSession for someone the store knows nothing about
 }
 
 // Event is a fact the engine produced for the store to record with the session.

@@ -205,17 +205,22 @@ func TestEventReminderTexts(t *testing.T) {
 }
 
 // TestMyDataListsEverything: /mydata also says how many event answers and
-// reminders are kept, and a staff member's role.
+// appointments are kept (one per appointment, as /reminders lists them:
+// not the reminders of the event), and a staff member's role.
 func TestMyDataListsEverything(t *testing.T) {
 	w := newTeamWorld(t)
 	m := flows.Meeting{ID: "m1", Territory: "dijon", Start: fixedNow.Add(72 * time.Hour), Place: "Centre social", Title: map[string]string{"fr": "Atelier CV"}}
 	w.store.meetings[m.ID] = m
 	w.store.answers[m.ID] = map[int64]flows.RSVP{}
 	w.press(newcomer, "ev:y:m1")
+	w.cmd(newcomer, "/remind")
+	w.press(newcomer, "rm:k:caf")
+	w.text(newcomer, "30/11/2026")
+	w.text(newcomer, "10:00")
 	got := w.cmd(newcomer, "/mydata")[0].Text
 	for _, want := range []string{
 		w.msgs.Text("fr", "MyDataEvents", map[string]any{"Count": 1}),
-		w.msgs.Text("fr", "MyDataReminders", map[string]any{"Count": 2}),
+		w.msgs.Text("fr", "MyDataReminders", map[string]any{"Count": 1}),
 	} {
 		if !strings.Contains(got, want) {
 			t.Errorf("/mydata lacks %q:\n%s", want, got)

@@ -163,16 +163,11 @@ func listReminders(t *Turn) {
 	if !t.read(err) {
 		return
 	}
-	seen := map[string]bool{}
 	lines := []string{t.T("RemindersTitle", nil)}
 	var rows [][]Button
-	for _, r := range rs {
+	for _, r := range appointments(rs) {
 		kind, _, _ := strings.Cut(r.Ref, ":")
-		msg, ok := kindMessage(kind)
-		if !ok || seen[r.Ref] {
-			continue
-		}
-		seen[r.Ref] = true
+		msg, _ := kindMessage(kind)
 		when := r.At.In(t.e.loc)
 		data := map[string]any{"Kind": t.T(msg, nil), "Date": when.Format(dateLayout), "Time": when.Format(timeLayout)}
 		lines = append(lines, t.T("RemindLine", data))
@@ -184,6 +179,23 @@ func listReminders(t *Turn) {
 	}
 	rows = append(rows, t.menuButton()...)
 	t.Send(Reply{MessageID: "RemindersTitle", Text: strings.Join(lines, "\n"), Buttons: rows})
+}
+
+// appointments are the appointments the person planned with /remind, one
+// reminder each, in the order given: not the event reminders nor the
+// unfinished-survey nudges, which the person did not plan.
+func appointments(rs []Reminder) []Reminder {
+	seen := map[string]bool{}
+	var out []Reminder
+	for _, r := range rs {
+		kind, _, _ := strings.Cut(r.Ref, ":")
+		if _, ok := kindMessage(kind); !ok || seen[r.Ref] || r.Kind != kindPersonalDayBefore && r.Kind != kindPersonalSoon {
+			continue
+		}
+		seen[r.Ref] = true
+		out = append(out, r)
+	}
+	return out
 }
 
 // reminderText is what a due reminder says, in the person's language: never

@@ -126,6 +126,10 @@ func (m *memStore) Commit(_ context.Context, chat int64, s *flows.Session, event
 		delete(m.sessions, chat)
 		delete(m.roles, chat)
 		m.dropInvites(chat)
+		m.reminders = slices.DeleteFunc(m.reminders, func(r flows.Reminder) bool { return r.ChatID == chat })
+		for _, answers := range m.answers {
+			delete(answers, chat)
+		}
 		return nil
 	}
 	buf, err := json.Marshal(s)

@@ -81,6 +81,9 @@ func (s *Service) handle(ctx context.Context, in Input) ([]Reply, error) {
 	if res.Err != nil {
 		return s.tryAgain(in.LangHint, lang), fmt.Errorf("%w: %w", ErrUnavailable, res.Err)
 	}
+	if res.Discard {
+		return res.Replies, nil
+	}
 	if err := s.store.Commit(ctx, in.ChatID, res.Session, res.Events); errors.Is(err, ErrConflict) {
 		return nil, err
 	} else if err != nil {
