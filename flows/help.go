@@ -1,9 +1,9 @@
 package flows
 
 import (
-	"crypto/rand"
 	"encoding/binary"
 	"fmt"
+	"io"
 	"slices"
 	"strings"
 	"unicode/utf8"
@@ -133,6 +133,9 @@ func startAsk(t *Turn) {
 		t.EditOrSend(Reply{MessageID: "HelpTooMany", Text: t.e.msgs.Plural(t.lang, "HelpTooMany", n, nil), Buttons: t.menuButton()})
 		return
 	}
+	if !partnersReceive(t) {
+		return
+	}
 	t.Goto(askFlow, stepNeed)
 	// One list: the concrete needs, each theme once under the guide's name
 	// for it, and "other" last.
@@ -173,10 +176,7 @@ func askConsent(t *Turn) {
 		return
 	}
 	if len(orgs) == 0 {
-		t.Goto("", "")
-		t.Send(Reply{MessageID: "HelpNoPartner", Text: t.T("HelpNoPartner", map[string]any{"Territory": tr.Name(t.lang)}), Buttons: [][]Button{
-			{{Text: t.T("MenuGuide", nil), Data: guideFlow + ":h"}}, {{Text: t.T("ButtonMenu", nil), Data: "menu:home"}},
-		}})
+		noPartner(t, tr, t.S.Vars["desc"])
 		return
 	}
 	names := make([]string, len(orgs))
@@ -201,7 +201,7 @@ func newRef(t *Turn, territory string) string {
 		prefix = prefix[:3]
 	}
 	var b [4]byte
-	if _, err := rand.Read(b[:]); err != nil {
+	if _, err := io.ReadFull(t.e.rand, b[:]); err != nil { // the engine's source: seeded in tests
 		t.read(fmt.Errorf("random reference: %w", err))
 	}
 	return fmt.Sprintf("%s-%04d", prefix, binary.BigEndian.Uint32(b[:])%10000)
@@ -313,7 +313,7 @@ func statusLine(t *Turn, r HelpRequest) string {
 	data := map[string]any{"Ref": r.Ref, "Need": t.e.needLabel(t.lib, t.lang, r.Need), "Org": t.orgName(r.Territory, r.Org)}
 	id := map[RequestStatus]string{
 		StatusNew: "RequestStatusNew", StatusTaken: "RequestStatusTaken", StatusProgress: "RequestStatusTaken",
-		StatusResolved: "RequestStatusResolved", StatusClosed: "RequestStatusClosed", StatusWithdrawn: "RequestStatusClosed",
+		StatusResolved: "RequestStatusResolved", StatusClosed: "RequestStatusClosed", StatusWithdrawn: "RequestStatusWithdrawn",
 	}[r.Status]
 	if id == "" {
 		id = "RequestStatusClosed"
@@ -321,8 +321,9 @@ func statusLine(t *Turn, r HelpRequest) string {
 	return t.T(id, data)
 }
 
-// myRequests lists the person's requests and where they stand; partner
-// staff get their territory's queue instead.
+// myRequests lists the person's requests and where they stand, each open
+// one with a Withdraw button; partner staff get their territory's queue
+// instead.
 func myRequests(t *Turn) {
 	if r := t.env.Role; r != nil && r.Kind == RolePartner && t.env.Reqs != nil {
 		staffQueue(t)
@@ -341,10 +342,14 @@ func myRequests(t *Turn) {
 		return
 	}
 	lines := []string{t.T("RequestsTitle", nil)}
+	var rows [][]Button
 	for _, r := range mine {
 		lines = append(lines, statusLine(t, r))
+		if r.Status.Open() {
+			rows = append(rows, []Button{{Text: t.T("ButtonWithdrawRequest", map[string]any{"Ref": r.Ref}), Data: askFlow + ":w:" + r.Ref}})
+		}
 	}
-	t.Send(Reply{MessageID: "RequestsTitle", Text: strings.Join(lines, "\n"), Buttons: t.menuButton()})
+	t.Send(Reply{MessageID: "RequestsTitle", Text: strings.Join(lines, "\n"), Buttons: append(rows, t.menuButton()...)})
 }
 
 // maxQueue bounds the requests listed in a partner's queue.
@@ -385,6 +390,7 @@ type asker struct{}
 func (asker) Name() string { return askFlow }
 
 // Press: "new", "n:<need>", "t:<theme key>", "skip", "ok", "x";
+// "w:<ref>" asks to withdraw a request, "wy:<ref>" withdraws it;
 // "ans:<ref>" answers a partner; "fb:<ref>:<yes|partly|no>" says whether
 // the help came.
 func (asker) Press(t *Turn, action string) {
@@ -405,6 +411,10 @@ func (asker) Press(t *Turn, action string) {
 	case verb == "x" && inFlow:
 		t.Goto("", "")
 		t.EditOrSend(Reply{MessageID: "HelpCancelled", Text: t.T("HelpCancelled", nil), Buttons: t.menuButton()})
+	case verb == "w":
+		confirmWithdraw(t, arg)
+	case verb == "wy":
+		withdrawOne(t, arg)
 	case verb == "ans":
 		answerPartner(t, arg)
 	case verb == "fb":
@@ -535,17 +545,7 @@ func withdrawRequests(t *Turn) {
 		return
 	}
 	for _, req := range mine {
-		status := req.Status
-		req.Requester, req.Description = 0, ""
-		if status.Open() {
-			req.Status, req.Closed = StatusWithdrawn, t.Now.UTC()
-			if req.Staff != 0 {
-				tellTaker(t, req, "ReqWithdrawnStaff", map[string]any{"Ref": req.Ref}, false, nil)
-			}
-		}
-		req.Updated = t.Now.UTC()
-		t.Emit(RequestSaved{Request: req, Expect: status})
-		retractNotices(t, req)
+		withdraw(t, req, true)
 	}
 }
 

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"strings"
 	"time"
+
+	"github.com/territoires-integration/passerelle/content"
 )
 
 // Help requests: a newcomer's need, shared with the partner organisations
@@ -20,7 +22,7 @@ const (
 	StatusProgress  RequestStatus = "progress"  // the partner wrote to the person
 	StatusResolved  RequestStatus = "resolved"  // the partner found a solution
 	StatusClosed    RequestStatus = "closed"    // closed without a solution (Outcome says why)
-	StatusWithdrawn RequestStatus = "withdrawn" // the person used /forget
+	StatusWithdrawn RequestStatus = "withdrawn" // the person withdrew it, or used /forget
 )
 
 // Why a request was closed without a solution.
@@ -136,4 +138,86 @@ type Requests interface {
 	MyRequests(ctx context.Context, chatID int64) ([]HelpRequest, error)                             // the person's requests still kept, newest first
 	TerritoryRequests(ctx context.Context, territory string, since time.Time) ([]HelpRequest, error) // created since, oldest first
 	Notices(ctx context.Context, ref string) ([]Notice, error)                                       // the request's notices not yet retracted
+}
+
+// partnersReceive reports whether partner organisations of the person's
+// territory receive requests; when none does, it says so, before the person
+// chooses a need or writes anything.
+func partnersReceive(t *Turn) bool {
+	tr, _ := t.territory()
+	orgs, _, ok := partnerOrgs(t, tr.ID)
+	if !ok {
+		return false
+	}
+	if len(orgs) == 0 {
+		noPartner(t, tr, "")
+		return false
+	}
+	return true
+}
+
+// noPartner says that no partner of tr receives requests and leads to the
+// guide. What the person typed is given back, never thrown away silently:
+// nothing was sent, and nothing of it is kept.
+func noPartner(t *Turn, tr *content.Territory, typed string) {
+	t.Goto("", "")
+	id, data := "HelpNoPartner", map[string]any{"Territory": tr.Name(t.lang)}
+	if typed != "" {
+		id, data["Text"] = "HelpNoPartnerTyped", typed
+	}
+	t.Send(Reply{MessageID: id, Text: t.T(id, data), Buttons: [][]Button{
+		{{Text: t.T("MenuGuide", nil), Data: guideFlow + ":h"}}, {{Text: t.T("ButtonMenu", nil), Data: "menu:home"}},
+	}})
+}
+
+// confirmWithdraw asks before withdrawing one of the person's open requests.
+func confirmWithdraw(t *Turn, ref string) {
+	req, ok := ownRequest(t, ref)
+	if !ok {
+		return
+	}
+	if !req.Status.Open() {
+		t.Say("HelpRequestClosed", map[string]any{"Ref": req.Ref}, t.menuButton())
+		return
+	}
+	t.EditOrSend(Reply{MessageID: "HelpWithdrawConfirm", Text: t.T("HelpWithdrawConfirm", map[string]any{"Ref": req.Ref, "Need": t.e.needLabel(t.lib, t.lang, req.Need)}), Buttons: [][]Button{
+		{{Text: t.T("ButtonWithdrawYes", nil), Data: askFlow + ":wy:" + req.Ref}},
+		{{Text: t.T("ButtonWithdrawNo", nil), Data: "menu:home"}},
+	}})
+}
+
+// withdrawOne withdraws one of the person's open requests, as /forget does.
+func withdrawOne(t *Turn, ref string) {
+	req, ok := ownRequest(t, ref)
+	if !ok {
+		return
+	}
+	if !req.Status.Open() {
+		t.Say("HelpRequestClosed", map[string]any{"Ref": req.Ref}, t.menuButton())
+		return
+	}
+	withdraw(t, *req, false)
+	t.EditOrSend(Reply{MessageID: "HelpWithdrawn", Text: t.T("HelpWithdrawn", map[string]any{"Ref": req.Ref}), Buttons: t.menuButton()})
+}
+
+// withdraw ends a request the person no longer wants: if it is open, the
+// partner who took it is told "withdrawn by the person"; every notice that
+// showed partners what the person wrote is edited away, and the description
+// is erased. unlink (on /forget) also takes the person's chat id out of it;
+// otherwise it stays in their /requests as withdrawn until it expires.
+func withdraw(t *Turn, req HelpRequest, unlink bool) {
+	status := req.Status
+	req.Description = ""
+	if unlink {
+		req.Requester = 0
+	}
+	if status.Open() {
+		req.Status, req.Closed = StatusWithdrawn, t.Now.UTC()
+		if req.Staff != 0 {
+			tellTaker(t, req, "ReqWithdrawnStaff", map[string]any{"Ref": req.Ref}, false, nil)
+		}
+	}
+	req.Updated = t.Now.UTC()
+	t.Emit(RequestSaved{Request: req, Expect: status})
+	retractNotices(t, req)
 }

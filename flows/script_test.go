@@ -325,7 +325,9 @@ func newEngineFS(t testing.TB, fsys fs.FS) *flows.Engine {
 // (bound to the session); "forged" presses a button whose signature failed;
 // "hint xx" sets the client language; "wait 36h" moves the clock;
 // "location LAT LON" shares a location; "photo" sends a photo; "blocked" and
-// "unblocked" are my_chat_member changes; "# ..." is a comment.
+// "unblocked" are my_chat_member changes; "partner TERRITORY ORG" makes
+// another chat partner staff of ORG, "partner none" takes the role back;
+// "# ..." is a comment.
 func TestScripts(t *testing.T) {
 	paths, _ := filepath.Glob("testdata/scripts/*.txt")
 	if len(paths) == 0 {
@@ -361,7 +363,7 @@ func runScript(t *testing.T, e *flows.Engine, path string) string {
 	now := fixedNow
 	store := newMemStore()
 	svc := flows.NewService(e, store, flows.ClockFunc(func() time.Time { return now }))
-	const chat = 4242
+	const chat, partnerChat = 4242, 4343
 	var (
 		out     strings.Builder
 		hint    string
@@ -409,6 +411,14 @@ func runScript(t *testing.T, e *flows.Engine, path string) string {
 			hint = arg
 			continue
 		case "content":
+			continue
+		case "partner":
+			if ter, org, ok := strings.Cut(arg, " "); ok {
+				store.roles[partnerChat] = flows.Role{Kind: flows.RolePartner, Territory: ter, Org: org, Since: now}
+			} else {
+				delete(store.roles, partnerChat)
+			}
+			out.WriteString(line + "\n")
 			continue
 		case "wait":
 			d, err := time.ParseDuration(arg)
