@@ -146,7 +146,7 @@ func TestOnboardingPolling(t *testing.T) {
 			calls = h.waitCalls(chat, 3)
 			wantSent(t, "after choosing the language", calls[1:], []sent{
 				edit(first.ID, h.text(lang, "LanguageSet"), ""),
-				sendMsg(h.text(lang, "PrivacyNotice"), consentKB),
+				sendMsg(h.privacyText(lang), consentKB),
 			})
 
 			// Continue: the notice loses its buttons, then the menu (the
@@ -156,7 +156,7 @@ func TestOnboardingPolling(t *testing.T) {
 			h.fake.Push(press2)
 			calls = h.waitCalls(chat, 5)
 			wantSent(t, "after continue", calls[3:], []sent{
-				edit(notice.ID, h.text(lang, "PrivacyNotice"), ""),
+				edit(notice.ID, h.privacyText(lang), ""),
 				sendMsg(h.text(lang, "OnboardingDone"), h.mainMenu(chat, lang)),
 			})
 
@@ -527,7 +527,7 @@ func TestEditFallback(t *testing.T) {
 		wantSent(t, "calls", h.sentTo(chat), []sent{
 			gone,
 			sendMsg(h.text("fr", "LanguageSet"), ""),
-			sendMsg(h.text("fr", "PrivacyNotice"), consentKB(chat)),
+			sendMsg(h.privacyText("fr"), consentKB(chat)),
 		})
 		if s := h.session(chat); s.Lang != "fr" || s.Flow != "cons" {
 			t.Errorf("session = %+v", s)
@@ -545,7 +545,7 @@ func TestEditFallback(t *testing.T) {
 		h.mustHandle(fakeapi.CallbackUpdate(chat, menu.ID, data, "fr"))
 		same := edit(menu.ID, h.text("fr", "LanguageSet"), "")
 		same.Status = http.StatusBadRequest
-		wantSent(t, "calls", h.sentTo(chat)[before:], []sent{same, sendMsg(h.text("fr", "PrivacyNotice"), consentKB(chat))})
+		wantSent(t, "calls", h.sentTo(chat)[before:], []sent{same, sendMsg(h.privacyText("fr"), consentKB(chat))})
 		if n := len(h.fake.Messages(chat)); n != 3 {
 			t.Errorf("%d messages, want 3", n)
 		}
@@ -648,7 +648,7 @@ func TestOrderAndParallelChats(t *testing.T) {
 	var want []sent
 	s := flows.NewSession(h.clock.Now())
 	for _, in := range inputs {
-		res := h.engine.Step(flows.Env{Now: h.clock.Now()}, s, in)
+		res := h.engine.Step(flows.Env{Now: h.clock.Now(), Cal: h.store}, s, in)
 		s = res.Session
 		for _, r := range res.Replies {
 			var rows [][]btn

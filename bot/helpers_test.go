@@ -628,6 +628,17 @@ func (h *harness) menuButton(chat int64, lang string) string {
 }
 
 // helpText is the answer to /help in lang.
+// privacyText is the privacy notice as the engine shows it with the
+// harness's content: the notice, who is responsible for the data, the commands.
+func (h *harness) privacyText(lang string) string {
+	text := h.text(lang, "PrivacyNotice")
+	if c, ok := h.engine.Content().DataContact(); ok {
+		text += "\n\n" + h.msgs.Text(lang, "PrivacyContact", map[string]any{"Controller": c.Name(lang), "Contact": c.Contact})
+	}
+	return text + "\n\n" + h.text(lang, "PrivacyCommands")
+}
+
 func (h *harness) helpText(lang string) string {
-	return h.text(lang, "Help") + "\n\n" + h.text(lang, "HelpSearch")
+	// The harness has a store (reminders) and no territory (no requests).
+	return h.text(lang, "Help") + "\n" + h.text(lang, "HelpRemindCommands") + "\n" + h.text(lang, "HelpEmergencyCommand") + "\n\n" + h.text(lang, "HelpSearch")
 }

@@ -141,6 +141,7 @@ type Content struct {
 	surveys     []*Survey             // by opening day, then id
 	emergency   []*EmergencyNumber    // in file order
 	danger      string                // the number to call when a life is in danger
+	contact     *DataContact          // who is responsible for the data; nil when not set
 }
 
 // Territories returns every territory, sorted by French name.
@@ -162,7 +163,7 @@ func (c *Content) Territory(id string) (*Territory, bool) {
 
 // Load reads the content folder fsys: every *.yaml/*.yml file under
 // territories/, then under services/ (optional), each list sorted by path,
-// then emergency.yaml (the sample's when fsys has none). It
+// then emergency.yaml (the sample's when fsys has none) and contact.yaml. It
 // validates them against each other and against the embedded theme taxonomy,
 // and returns the content when there are no errors (nil content otherwise)
 // plus all diagnostics (errors and warnings), sorted by file then line.
@@ -194,6 +195,7 @@ func load(fsys fs.FS, langs []string, today Date) (*Content, Diagnostics) {
 	var surveys []*Survey
 	var numbers []*EmergencyNumber
 	danger := ""
+	var contact *DataContact
 	if fsys == nil {
 		l.add(territoriesDir, 0, Error, "no content to read")
 	} else {
@@ -201,12 +203,13 @@ func load(fsys fs.FS, langs []string, today Date) (*Content, Diagnostics) {
 		svcs = l.services(fsys, ts, tax)
 		surveys = l.surveys(fsys, ts)
 		numbers, danger = l.emergencyNumbers(fsys, tax)
+		contact = l.dataContact(fsys)
 	}
 	sortDiagnostics(l.diags)
 	if l.diags.Errors() > 0 {
 		return nil, l.diags
 	}
-	c := &Content{territories: ts, byID: make(map[string]*Territory, len(ts)), themes: tax, surveys: surveys, emergency: numbers, danger: danger}
+	c := &Content{territories: ts, byID: make(map[string]*Territory, len(ts)), themes: tax, surveys: surveys, emergency: numbers, danger: danger, contact: contact}
 	for _, t := range ts {
 		c.byID[t.ID] = t
 	}

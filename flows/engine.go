@@ -19,8 +19,12 @@ import (
 const menuLabelRunes = 24
 
 // NoticeVersion is the version of the privacy notice people consent to; bump it
-// when the PrivacyNotice message changes in substance.
-const NoticeVersion = 1
+// when the PrivacyNotice message changes in substance. It is recorded with
+// each consent, as the text the person saw; nothing compares it, so a bump
+// asks no one again. Version 2 lists every kind of data kept with how long,
+// and names who is responsible for the data; the purposes are those of
+// version 1.
+const NoticeVersion = 2
 
 // Flow is one conversation registered with the engine. Its name prefixes its
 // button data ("name:action") and is stored in Session.Flow while it waits for
@@ -197,7 +201,9 @@ func (e *Engine) Step(env Env, s *Session, in Input) Result {
 			break
 		}
 	}
-	return Result{Session: t.S, Replies: t.out, Events: t.events, Err: t.err, Discard: t.keepNothing && s.fresh && len(t.events) == 0}
+	discard := t.keepNothing && s.fresh && len(t.events) == 0
+	s.fresh = s.fresh && discard // committed from now on: the store knows the person
+	return Result{Session: t.S, Replies: t.out, Events: t.events, Err: t.err, Discard: discard}
 }
 
 func (e *Engine) route(t *Turn) {

@@ -134,12 +134,23 @@ func consentScreen(t *Turn, edit bool) {
 		rows = append(rows, []Button{{Text: mark + t.T(labels[p], nil), Data: consentFlow + ":" + set + string(p)}})
 	}
 	rows = append(rows, []Button{{Text: t.T(done, nil), Data: consentFlow + ":ok"}})
-	r := Reply{MessageID: "PrivacyNotice", Text: t.T("PrivacyNotice", nil), Buttons: rows}
+	r := Reply{MessageID: "PrivacyNotice", Text: privacyText(t), Buttons: rows}
 	if edit {
 		t.EditOrSend(r)
 	} else {
 		t.Send(r)
 	}
+}
+
+// privacyText is the privacy notice: what is kept and for how long, who is
+// responsible for the data and how to reach them (when the content says),
+// and the privacy commands.
+func privacyText(t *Turn) string {
+	text := t.T("PrivacyNotice", nil)
+	if c, ok := t.lib.content.DataContact(); ok {
+		text += "\n\n" + t.T("PrivacyContact", map[string]any{"Controller": c.Name(t.lang), "Contact": c.Contact})
+	}
+	return text + "\n\n" + t.T("PrivacyCommands", nil)
 }
 
 type consentChooser struct{}
@@ -169,14 +180,14 @@ func (consentChooser) Press(t *Turn, action string) {
 		}
 		consentScreen(t, true)
 	case action == "ok" && t.S.Step == stepOnboarding:
-		t.EditOrSend(Reply{MessageID: "PrivacyNotice", Text: t.T("PrivacyNotice", nil)})
+		t.EditOrSend(Reply{MessageID: "PrivacyNotice", Text: privacyText(t)})
 		if _, ok := t.territory(); ok {
 			finishOnboarding(t)
 			return
 		}
 		territoryMenu(t)
 	case action == "ok":
-		t.EditOrSend(Reply{MessageID: "PrivacyNotice", Text: t.T("PrivacyNotice", nil)})
+		t.EditOrSend(Reply{MessageID: "PrivacyNotice", Text: privacyText(t)})
 		t.Menu("ConsentsSaved")
 	default:
 		t.Expired()

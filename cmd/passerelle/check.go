@@ -23,7 +23,8 @@ func check(args []string, stdout, stderr io.Writer) int {
 		dir = environ("PASSERELLE_CONTENT_DIR")
 	}
 	fsys, label := contentFS(dir)
-	_, diags := content.Load(fsys, locales.Codes())
+	c, diags := content.Load(fsys, locales.Codes())
+	diags = append(diags, c.DeploymentDiagnostics()...)
 	errs, warns := diags.Errors(), diags.Warnings()
 	for _, d := range diags {
 		fmt.Fprintln(stdout, d)

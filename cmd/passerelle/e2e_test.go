@@ -237,7 +237,7 @@ func TestServeEndToEnd(t *testing.T) {
 					t.Errorf("language edit = %+v", edits)
 				}
 				notice := sends(fake.Calls())[1]
-				if notice.Params["text"] != text("PrivacyNotice") {
+				if got := notice.Params["text"]; !strings.HasPrefix(got, text("PrivacyNotice")) || !strings.HasSuffix(got, text("PrivacyCommands")) {
 					t.Errorf("privacy notice = %q", notice.Params["text"])
 				}
 
