@@ -35,7 +35,8 @@ type guide struct{}
 func (guide) Name() string { return guideFlow }
 
 // Press handles "h" (themes), "t:K" (a theme), "l:K:P" (a list page),
-// "s:S[:K:P]" (a card, with the list to go back to), "m:S" (map), "n:K" (near me).
+// "s:S[:K:P]" or "s:S:r" (a card, with the list or the search results to go
+// back to), "r" (the last search results), "m:S" (map), "n:K" (near me).
 func (guide) Press(t *Turn, action string) {
 	parts := strings.Split(action, ":")
 	arg := func(i int) string {
@@ -75,8 +76,14 @@ func (guide) Press(t *Turn, action string) {
 		back := guideFlow + ":h"
 		if _, ok := t.lib.themes[arg(2)]; ok {
 			back = guideFlow + ":l:" + arg(2) + ":" + arg(3)
+		} else if arg(2) == resultsAction {
+			back = guideFlow + ":" + resultsAction
 		}
 		cardView(t, s, back)
+	case resultsAction:
+		if !lastResults(t) {
+			themesView(t) // the results were forgotten: the themes, as before
+		}
 	case "m":
 		s, ok := t.lib.services[arg(1)]
 		if !ok || s.Location == nil {
@@ -127,6 +134,9 @@ func search(t *Turn) {
 	}
 	// Ask for more than shown, so that places speaking the person's language
 	// come first among the good matches.
+	if t.S.Flow == "" {
+		delete(t.S.Vars, foundVar) // a new search: the last one's results go
+	}
 	res := t.lib.index.Search(t.In.Text, t.S.Territory, 4*searchServices)
 	found := len(res.Themes) > 0 || len(res.Services) > 0
 	if len(res.Numbers) > 0 {
@@ -147,21 +157,72 @@ func search(t *Turn) {
 		t.Say("GuideNoResult", nil, themeButtons(t))
 		return
 	}
-	var rows [][]Button
-	for i, th := range res.Themes {
-		if i == searchThemes {
-			break
+	themes := res.Themes[:min(len(res.Themes), searchThemes)]
+	services := ordered(res.Services, t.lang, t.Now)
+	services = services[:min(len(services), searchServices)]
+	backable := t.S.Flow == "" && len(services) > 0
+	if backable {
+		// What was found, by key (never the words typed), for the cards' Back
+		// button; the next step elsewhere forgets it (Goto).
+		var keys []string
+		for _, th := range themes {
+			keys = append(keys, "t"+t.lib.themeKey[th.ID])
 		}
+		for _, sv := range services {
+			keys = append(keys, "s"+t.lib.serviceKey[sv.ID])
+		}
+		t.S.Vars = map[string]string{foundVar: strings.Join(keys, ",")}
+	}
+	resultsView(t, themes, services, backable)
+}
+
+// foundVar is the session variable keeping the last search's results.
+const foundVar = "found"
+
+// resultsView lists search results; backable: their cards lead back here.
+func resultsView(t *Turn, themes []*content.Theme, services []*content.Service, backable bool) {
+	var rows [][]Button
+	for _, th := range themes {
 		rows = append(rows, []Button{{Text: themeLabel(t, th), Data: guideFlow + ":t:" + t.lib.themeKey[th.ID]}})
 	}
-	for i, s := range ordered(res.Services, t.lang, t.Now) {
-		if i == searchServices {
-			break
+	for _, s := range services {
+		b := serviceButton(t, s, "", 0)
+		if backable {
+			b.Data += ":" + resultsAction
 		}
-		rows = append(rows, []Button{serviceButton(t, s, "", 0)})
+		rows = append(rows, []Button{b})
 	}
 	rows = append(rows, []Button{{Text: t.T("ButtonThemes", nil), Data: guideFlow + ":h"}, t.menuButton()[0][0]})
 	t.Say("GuideSearchResults", nil, rows)
+}
+
+// resultsAction shows the last search's results again ("r"), as kept in foundVar.
+const resultsAction = "r"
+
+// lastResults shows the results foundVar keeps; false when there are none.
+func lastResults(t *Turn) bool {
+	var themes []*content.Theme
+	var services []*content.Service
+	for _, k := range strings.Split(t.S.Vars[foundVar], ",") {
+		if len(k) < 2 {
+			continue
+		}
+		switch k[0] {
+		case 't':
+			if th, ok := t.lib.themes[k[1:]]; ok {
+				themes = append(themes, th)
+			}
+		case 's':
+			if s, ok := t.lib.services[k[1:]]; ok {
+				services = append(services, s)
+			}
+		}
+	}
+	if len(themes)+len(services) == 0 {
+		return false
+	}
+	resultsView(t, themes, services, true)
+	return true
 }
 
 // numbersText lists emergency numbers in the person's language, then the
