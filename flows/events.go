@@ -107,9 +107,10 @@ type Calendar interface {
 	Meetings(ctx context.Context, territory string, from time.Time, n int) ([]Meeting, error) // upcoming, soonest first
 	Meeting(ctx context.Context, id string) (*Meeting, error)                                 // nil, nil when unknown
 	MeetingCounts(ctx context.Context, id string) (MeetingCounts, error)
-	Answer(ctx context.Context, id string, chatID int64) (RSVP, error) // "" when none
-	AnswerCount(ctx context.Context, chatID int64) (int, error)        // how many meetings the person answered
-	Personal(ctx context.Context, chatID int64) ([]Reminder, error)    // a person's own reminders, soonest first
+	Answer(ctx context.Context, id string, chatID int64) (RSVP, error)     // "" when none
+	WaitingRank(ctx context.Context, id string, chatID int64) (int, error) // 1 for the first waiting; 0 when not waiting
+	AnswerCount(ctx context.Context, chatID int64) (int, error)            // how many meetings the person answered
+	Personal(ctx context.Context, chatID int64) ([]Reminder, error)        // a person's own reminders, soonest first
 	DueReminders(ctx context.Context, now time.Time, n int) ([]Reminder, error)
 	DoneReminder(ctx context.Context, r Reminder) error // removes it once its message is queued
 }

@@ -123,8 +123,15 @@ func meetingList(t *Turn) {
 	t.Say("EventsTitle", name, rows)
 }
 
+// meetingCard shows a meeting and, for someone who answered, where they
+// stand (coming, or waiting with their place in the list) with the button
+// that undoes it; for anyone else, the places left and both answers.
 func meetingCard(t *Turn, m *Meeting) {
 	counts, err := t.env.Cal.MeetingCounts(t.env.Ctx, m.ID)
+	if !t.read(err) {
+		return
+	}
+	mine, err := t.env.Cal.Answer(t.env.Ctx, m.ID, t.In.ChatID)
 	if !t.read(err) {
 		return
 	}
@@ -136,14 +143,28 @@ func meetingCard(t *Turn, m *Meeting) {
 	if len(m.Languages) > 0 {
 		lines = append(lines, "", t.T("CardLanguages", map[string]any{"Languages": languageNames(m.Languages)}))
 	}
-	if m.Capacity > 0 {
+	no := Button{Text: t.T("ButtonNotComing", nil), Data: meetingsFlow + ":n:" + m.ID}
+	rows := [][]Button{{{Text: t.T("ButtonComing", nil), Data: meetingsFlow + ":y:" + m.ID}, no}}
+	switch {
+	case mine == RSVPComing:
+		lines = append(lines, "", t.T("EventYouComing", nil))
+		no.Text = t.T("ButtonCannotCome", nil)
+		rows = [][]Button{{no}}
+	case mine == RSVPWaiting:
+		rank, err := t.env.Cal.WaitingRank(t.env.Ctx, m.ID, t.In.ChatID)
+		if !t.read(err) {
+			return
+		}
+		lines = append(lines, "", t.T("EventYouWaiting", map[string]any{"Position": rank}))
+		no.Text = t.T("ButtonLeaveWaiting", nil)
+		rows = [][]Button{{no}}
+	case m.Capacity > 0:
 		if left := m.Capacity - counts.Coming; left > 0 {
 			lines = append(lines, t.e.msgs.Plural(t.lang, "EventPlacesLeft", left, nil))
 		} else {
 			lines = append(lines, t.T("EventFull", nil))
 		}
 	}
-	rows := [][]Button{{{Text: t.T("ButtonComing", nil), Data: meetingsFlow + ":y:" + m.ID}, {Text: t.T("ButtonNotComing", nil), Data: meetingsFlow + ":n:" + m.ID}}}
 	if m.Location != nil {
 		rows = append(rows, []Button{{Text: t.T("CardShowMap", nil), Data: meetingsFlow + ":m:" + m.ID}})
 	}
@@ -201,7 +222,9 @@ func staffMeetings(t *Turn) {
 		}
 		date, clock, _ := t.when(m)
 		lines = append(lines, t.T("EventCountsLine", map[string]any{"Date": date, "Time": clock, "Title": m.Title[locales.Source],
-			"Coming": c.Coming, "Waiting": c.Waiting, "No": c.No}))
+			"Coming":  t.e.msgs.Plural(t.lang, "EventCountComing", c.Coming, nil),
+			"Waiting": t.e.msgs.Plural(t.lang, "EventCountWaiting", c.Waiting, nil),
+			"No":      t.e.msgs.Plural(t.lang, "EventCountNo", c.No, nil)}))
 	}
 	t.Send(Reply{MessageID: "EventsStaffTitle", Text: strings.Join(lines, "\n")})
 }

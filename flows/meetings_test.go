@@ -55,12 +55,27 @@ func TestMeetingAndAnswers(t *testing.T) {
 	if got := w.press(newcomer3, "ev:y:"+m.ID); got[0].Text != w.msgs.Text("uk", "RSVPWait", nil) {
 		t.Errorf("second answer = %q", got[0].Text)
 	}
+	// Each card says where its reader stands, with the button that undoes it.
+	cardSays := func(chat int64, lang, line, button string) {
+		t.Helper()
+		card := w.press(chat, "ev:o:"+m.ID)
+		if !strings.Contains(card[0].Text, line) || strings.Contains(card[0].Text, w.msgs.Text(lang, "EventFull", nil)) {
+			t.Errorf("card of %d = %q, want %q and not 'full'", chat, card[0].Text, line)
+		}
+		if got := card[0].Buttons[0]; len(got) != 1 || got[0].Text != w.msgs.Text(lang, button, nil) {
+			t.Errorf("card of %d: buttons %+v, want only %q", chat, got, button)
+		}
+	}
+	cardSays(newcomer2, "ar", w.msgs.Text("ar", "EventYouComing", nil), "ButtonCannotCome")
+	cardSays(newcomer3, "uk", w.msgs.Text("uk", "EventYouWaiting", map[string]any{"Position": 1}), "ButtonLeaveWaiting")
 	w.press(newcomer2, "ev:n:"+m.ID)
 	if a := w.store.answers[m.ID]; a[newcomer2] != flows.RSVPNo || a[newcomer3] != flows.RSVPComing {
 		t.Errorf("answers after a no = %v", a)
 	}
+	// The one promoted sees the place the message about it promised.
+	cardSays(newcomer3, "uk", w.msgs.Text("uk", "EventYouComing", nil), "ButtonCannotCome")
 	counts := w.cmd(coordA, "/events")
-	if !strings.Contains(counts[0].Text, "Atelier CV : 1 viennent, 0 en attente, 1 ne viennent pas") {
+	if !strings.Contains(counts[0].Text, "Atelier CV : 1 vient, 0 en attente, 1 ne vient pas") {
 		t.Errorf("counts = %q", counts[0].Text)
 	}
 	if got := w.press(newcomer, "ev:y:nosuchmeeting"); got[0].Text != w.msgs.Text("fr", "ButtonExpired", nil) {

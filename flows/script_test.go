@@ -327,6 +327,8 @@ func newEngineFS(t testing.TB, fsys fs.FS) *flows.Engine {
 // "location LAT LON" shares a location; "photo" sends a photo; "blocked" and
 // "unblocked" are my_chat_member changes; "partner TERRITORY ORG" makes
 // another chat partner staff of ORG, "partner none" takes the role back;
+// "coordinator TERRITORY" makes the chat coordinator of TERRITORY; "rsvp
+// yes" and "rsvp no" are that other chat's answer to every meeting;
 // "# ..." is a comment.
 func TestScripts(t *testing.T) {
 	paths, _ := filepath.Glob("testdata/scripts/*.txt")
@@ -428,6 +430,20 @@ func runScript(t *testing.T, e *flows.Engine, path string) string {
 			now = now.Add(d)
 			out.WriteString(line + "\n")
 			continue
+		case "coordinator":
+			store.roles[chat] = flows.Role{Kind: flows.RoleCoordinator, Territory: arg, Since: now}
+			out.WriteString(line + "\n")
+			continue
+		case "rsvp":
+			answer := flows.RSVPNo
+			if arg == "yes" {
+				answer = flows.RSVPComing
+			}
+			for id := range store.meetings {
+				store.rsvp(flows.RSVPGiven{MeetingID: id, ChatID: partnerChat, Answer: answer})
+			}
+			out.WriteString(line + "\n")
+			continue
 		case "location":
 			var loc flows.Location
 			fmt.Sscan(arg, &loc.Latitude, &loc.Longitude)
@@ -510,6 +526,7 @@ func (m *memStore) rsvp(ev flows.RSVPGiven) {
 		m.waiting[mt.ID] = append(m.waiting[mt.ID], ev.ChatID)
 	default:
 		answers[ev.ChatID] = flows.RSVPNo
+		m.waiting[mt.ID] = slices.DeleteFunc(m.waiting[mt.ID], func(c int64) bool { return c == ev.ChatID })
 		m.reminders = slices.DeleteFunc(m.reminders, func(r flows.Reminder) bool { return r.ChatID == ev.ChatID && r.Ref == mt.ID })
 		if prev == flows.RSVPComing && len(m.waiting[mt.ID]) > 0 {
 			next := m.waiting[mt.ID][0]
@@ -555,6 +572,10 @@ func (m *memStore) MeetingCounts(_ context.Context, id string) (flows.MeetingCou
 
 func (m *memStore) Answer(_ context.Context, id string, chat int64) (flows.RSVP, error) {
 	return m.answers[id][chat], nil
+}
+
+func (m *memStore) WaitingRank(_ context.Context, id string, chat int64) (int, error) {
+	return slices.Index(m.waiting[id], chat) + 1, nil
 }
 
 func (m *memStore) AnswerCount(_ context.Context, chat int64) (int, error) {

@@ -446,6 +446,19 @@ func (r *Redis) Answer(ctx context.Context, id string, chatID int64) (flows.RSVP
 	return flows.RSVP(v), nil
 }
 
+// WaitingRank is the person's place on a meeting's waiting list, 1 for the
+// first; 0 when they are not waiting.
+func (r *Redis) WaitingRank(ctx context.Context, id string, chatID int64) (int, error) {
+	n, err := r.c.ZRank(ctx, waitingKey(id), strconv.FormatInt(chatID, 10)).Result()
+	if errors.Is(err, redis.Nil) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, fmt.Errorf("load waiting rank: %w", err)
+	}
+	return int(n) + 1, nil
+}
+
 // AnswerCount is how many meetings the person answered (for /mydata).
 func (r *Redis) AnswerCount(ctx context.Context, chatID int64) (int, error) {
 	n, err := r.c.SCard(ctx, myMeetingsKey(chatID)).Result()

@@ -317,6 +317,13 @@ func TestRSVPWaitingOrder(t *testing.T) {
 			if got := waiting(t, r, "m"); !slices.Equal(got, want) {
 				t.Errorf("waiting %v, want %v", got, want)
 			}
+			// Each person's rank is their place in that order, 0 when not waiting.
+			for chat := int64(1); chat <= 5; chat++ {
+				rank, err := r.WaitingRank(ctx, "m", chat)
+				if want := slices.Index(tt.waitOrder, chat) + 1; err != nil || rank != want {
+					t.Errorf("WaitingRank(%d) = %d, %v; want %d", chat, rank, err, want)
+				}
+			}
 			for _, chat := range tt.leave {
 				if a, _ := r.Answer(ctx, "m", chat); a != flows.RSVPNo {
 					t.Errorf("answer of %d = %q, want no", chat, a)
