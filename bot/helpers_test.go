@@ -608,16 +608,11 @@ func (h *harness) languageMenu(chat int64, hint string) (string, string) {
 func (h *harness) mainMenu(chat int64, lang string) string {
 	h.tb.Helper()
 	return h.keyboard(chat,
-		[]btn{{h.text(lang, "MenuGuide"), "g:h"}},
-		[]btn{{h.text(lang, "MenuEvents"), "ev:l"}},
-		[]btn{{h.text(lang, "MenuRemind"), "rm:new"}},
-		[]btn{{h.text(lang, "MenuSurveys"), "sv:list"}}, // the sample survey is open on fixedNow
-		[]btn{{h.text(lang, "MenuAskHelp"), "hr:new"}},
-		[]btn{{h.text(lang, "MenuEmergency"), "menu:sos"}},
-		[]btn{{h.text(lang, "MenuTerritory"), "menu:ter"}},
-		[]btn{{h.text(lang, "MenuLanguage"), "menu:lang"}},
-		[]btn{{h.text(lang, "MenuPrivacy"), "menu:priv"}},
-		[]btn{{h.text(lang, "MenuHelp"), "menu:help"}},
+		[]btn{{h.text(lang, "MenuGuide"), "g:h"}, {h.text(lang, "MenuEvents"), "ev:l"}},
+		[]btn{{h.text(lang, "MenuRemind"), "rm:new"}, {h.text(lang, "MenuSurveys"), "sv:list"}}, // the sample survey is open on fixedNow
+		[]btn{{h.text(lang, "MenuAskHelp"), "hr:new"}, {h.text(lang, "MenuEmergency"), "menu:sos"}},
+		[]btn{{h.text(lang, "MenuTerritory"), "menu:ter"}, {h.text(lang, "MenuLanguage"), "menu:lang"}},
+		[]btn{{h.text(lang, "MenuPrivacy"), "menu:priv"}, {h.text(lang, "MenuHelp"), "menu:help"}},
 	)
 }
 
