@@ -154,10 +154,10 @@ func TestOutcome(t *testing.T) {
 		p := flows.Pseudonym(teamSecret, chat)
 		w.store.subs[academy][p] = flows.Submission{Survey: academy, Pseudonym: p, Territory: "dijon", Submitted: fixedNow}
 	}
-	if got := transcript(w.cmd(coordA, "/outcome "+academy)); !strings.Contains(got, "encore ouvert jusqu'au 20/12/2026") {
+	if got := transcript(w.cmd(coordA, "/outcome "+academy)); !strings.Contains(got, "encore ouvert jusqu'au 31/12/2027") {
 		t.Fatalf("open survey: %s", got)
 	}
-	w.now = time.Date(2026, 12, 21, 9, 0, 0, 0, time.UTC)
+	w.now = time.Date(2028, 1, 1, 9, 0, 0, 0, time.UTC) // the sample survey closed on 31/12/2027
 	w.cmd(coordA, "/outcome "+academy)
 	w.text(coordA, "Une permanence logement ouvre à la mairie en janvier.")
 	w.press(coordA, "bc:t:ar")

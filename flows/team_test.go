@@ -169,7 +169,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 			}},
 		{"/outcome academie-participation dijon", map[int64]bool{admin: true, coordA: true, coordB: true},
 			func(w *teamWorld, mark int, _ int64, replies []flows.Reply) bool {
-				return !deniedSince(w.store, mark) && len(replies) == 1 && strings.Contains(replies[0].Text, "20/12/2026")
+				return !deniedSince(w.store, mark) && len(replies) == 1 && strings.Contains(replies[0].Text, "31/12/2027")
 			}},
 		{"/events dijon", map[int64]bool{admin: true, coordA: true},
 			func(w *teamWorld, _ int, _ int64, replies []flows.Reply) bool {
