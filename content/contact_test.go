@@ -74,25 +74,10 @@ func TestDataContactDiagnostics(t *testing.T) {
 				files[f] = tt.data
 			}
 			c, ds := load(withTerritories(files), twoLangs, testToday)
-			var got []string
 			if c != nil {
 				ds = append(ds, c.DeploymentDiagnostics()...)
 			}
-			for _, d := range ds {
-				if d.File == f {
-					got = append(got, d.String())
-				}
-			}
-			ok := len(got) == len(tt.want)
-			for i := 0; ok && i < len(got); i++ {
-				ok = strings.HasPrefix(got[i], tt.want[i])
-			}
-			if !ok {
-				t.Errorf("diagnostics:\n  %s\nwant prefixes:\n  %s", strings.Join(got, "\n  "), strings.Join(tt.want, "\n  "))
-			}
-			if (c == nil) != (ds.Errors() > 0) {
-				t.Fatalf("content nil = %v with %d errors", c == nil, ds.Errors())
-			}
+			wantDiagnostics(t, c, ds, inFile(f), tt.want)
 			if c == nil {
 				return
 			}

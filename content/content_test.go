@@ -354,20 +354,7 @@ func TestLoadDiagnostics(t *testing.T) {
 				langs = twoLangs
 			}
 			c, ds := Load(fsys, langs)
-			var got []string
-			for _, d := range ds {
-				got = append(got, d.String())
-			}
-			ok := len(got) == len(tt.want)
-			for i := 0; ok && i < len(got); i++ {
-				ok = strings.HasPrefix(got[i], tt.want[i])
-			}
-			if !ok {
-				t.Errorf("diagnostics:\n  %s\nwant prefixes:\n  %s", strings.Join(got, "\n  "), strings.Join(tt.want, "\n  "))
-			}
-			if (c == nil) != (ds.Errors() > 0) {
-				t.Errorf("content nil = %v with %d errors", c == nil, ds.Errors())
-			}
+			wantDiagnostics(t, c, ds, nil, tt.want)
 		})
 	}
 }
@@ -643,3 +630,34 @@ func FuzzLoad(f *testing.F) {
 		}
 	})
 }
+
+// wantDiagnostics checks the diagnostics keep selects (every one when nil)
+// against the wanted prefixes, in order, and that content was loaded
+// exactly when there was no error.
+func wantDiagnostics(t *testing.T, c *Content, ds Diagnostics, keep func(Diagnostic) bool, want []string) {
+	t.Helper()
+	var got []string
+	for _, d := range ds {
+		if keep == nil || keep(d) {
+			got = append(got, d.String())
+		}
+	}
+	ok := len(got) == len(want)
+	for i := 0; ok && i < len(got); i++ {
+		ok = strings.HasPrefix(got[i], want[i])
+	}
+	if !ok {
+		t.Errorf("diagnostics:\n  %s\nwant prefixes:\n  %s", strings.Join(got, "\n  "), strings.Join(want, "\n  "))
+	}
+	if (c == nil) != (ds.Errors() > 0) {
+		t.Errorf("content nil = %v with %d errors", c == nil, ds.Errors())
+	}
+}
+
+// inFile keeps the diagnostics about file.
+func inFile(file string) func(Diagnostic) bool {
+	return func(d Diagnostic) bool { return d.File == file }
+}
+
+// notTerritories keeps the diagnostics that are not about a territory file.
+func notTerritories(d Diagnostic) bool { return !strings.HasPrefix(d.File, territoriesDir+"/") }

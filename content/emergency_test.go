@@ -151,22 +151,7 @@ func TestEmergencyDiagnostics(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			fsys := withTerritories(map[string]string{f: tt.data})
 			c, ds := load(fsys, twoLangs, testToday)
-			var got []string
-			for _, d := range ds {
-				if d.File == f {
-					got = append(got, d.String())
-				}
-			}
-			ok := len(got) == len(tt.want)
-			for i := 0; ok && i < len(got); i++ {
-				ok = strings.HasPrefix(got[i], tt.want[i])
-			}
-			if !ok {
-				t.Errorf("diagnostics:\n  %s\nwant prefixes:\n  %s", strings.Join(got, "\n  "), strings.Join(tt.want, "\n  "))
-			}
-			if (c == nil) != (ds.Errors() > 0) {
-				t.Errorf("content nil = %v with %d errors", c == nil, ds.Errors())
-			}
+			wantDiagnostics(t, c, ds, inFile(f), tt.want)
 		})
 	}
 }

@@ -535,22 +535,7 @@ func TestServiceDiagnostics(t *testing.T) {
 				langs = twoLangs
 			}
 			c, ds := load(fsys, langs, testToday)
-			var got []string
-			for _, d := range ds {
-				if !strings.HasPrefix(d.File, territoriesDir+"/") { // the territories' own warnings
-					got = append(got, d.String())
-				}
-			}
-			ok := len(got) == len(tt.want)
-			for i := 0; ok && i < len(got); i++ {
-				ok = strings.HasPrefix(got[i], tt.want[i])
-			}
-			if !ok {
-				t.Errorf("diagnostics:\n  %s\nwant prefixes:\n  %s", strings.Join(got, "\n  "), strings.Join(tt.want, "\n  "))
-			}
-			if (c == nil) != (ds.Errors() > 0) {
-				t.Errorf("content nil = %v with %d errors", c == nil, ds.Errors())
-			}
+			wantDiagnostics(t, c, ds, notTerritories, tt.want)
 		})
 	}
 }
