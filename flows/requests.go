@@ -170,14 +170,23 @@ func noPartner(t *Turn, tr *content.Territory, typed string) {
 	}})
 }
 
-// confirmWithdraw asks before withdrawing one of the person's open requests.
-func confirmWithdraw(t *Turn, ref string) {
-	req, ok := ownRequest(t, ref)
-	if !ok {
-		return
+// ownOpenRequest is one of the person's requests that is still open; when
+// it is closed, the person is told so and ok is false.
+func ownOpenRequest(t *Turn, ref string) (req *HelpRequest, ok bool) {
+	if req, ok = ownRequest(t, ref); !ok {
+		return nil, false
 	}
 	if !req.Status.Open() {
 		t.Say("HelpRequestClosed", map[string]any{"Ref": req.Ref}, t.menuButton())
+		return nil, false
+	}
+	return req, true
+}
+
+// confirmWithdraw asks before withdrawing one of the person's open requests.
+func confirmWithdraw(t *Turn, ref string) {
+	req, ok := ownOpenRequest(t, ref)
+	if !ok {
 		return
 	}
 	t.EditOrSend(Reply{MessageID: "HelpWithdrawConfirm", Text: t.T("HelpWithdrawConfirm", map[string]any{"Ref": req.Ref, "Need": t.e.needLabel(t.lib, t.lang, req.Need)}), Buttons: [][]Button{
@@ -188,12 +197,8 @@ func confirmWithdraw(t *Turn, ref string) {
 
 // withdrawOne withdraws one of the person's open requests, as /forget does.
 func withdrawOne(t *Turn, ref string) {
-	req, ok := ownRequest(t, ref)
+	req, ok := ownOpenRequest(t, ref)
 	if !ok {
-		return
-	}
-	if !req.Status.Open() {
-		t.Say("HelpRequestClosed", map[string]any{"Ref": req.Ref}, t.menuButton())
 		return
 	}
 	withdraw(t, *req, false)
