@@ -30,15 +30,7 @@ func TestBroadcastSurvivesKill(t *testing.T) {
 		recipients = 200
 		secret     = "0123456789abcdef0123456789abcdef-kill"
 	)
-	fake := fakeapi.New(testToken)
-	t.Cleanup(fake.Close)
-	fake.Limit(fakeapi.Limits{Global: 30, PerChat: time.Second})
-	redis := redistest.New(t)
-	store, err := storage.New(context.Background(), redis.URL())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer store.Close()
+	fake, redis, store := limitedWorld(t)
 	seedPeople(t, store, 700000, recipients)
 	env := append(os.Environ(),
 		"TELEGRAM_BOT_TOKEN="+testToken, "TELEGRAM_API_URL="+fake.URL(), "REDIS_URL="+redis.URL(),
@@ -156,4 +148,20 @@ func seedPeople(t *testing.T, store *storage.Redis, base int64, n int) {
 			t.Fatal(err)
 		}
 	}
+}
+
+// limitedWorld is a fake Bot API that enforces Telegram's limits, a Redis
+// and a store on it, closed when the test ends.
+func limitedWorld(t *testing.T) (*fakeapi.Server, *redistest.Server, *storage.Redis) {
+	t.Helper()
+	fake := fakeapi.New(testToken)
+	t.Cleanup(fake.Close)
+	fake.Limit(fakeapi.Limits{Global: 30, PerChat: time.Second})
+	redis := redistest.New(t)
+	store, err := storage.New(context.Background(), redis.URL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { store.Close() })
+	return fake, redis, store
 }

@@ -10,8 +10,6 @@ import (
 
 	"github.com/territoires-integration/passerelle/bot/fakeapi"
 	"github.com/territoires-integration/passerelle/flows"
-	"github.com/territoires-integration/passerelle/storage"
-	"github.com/territoires-integration/passerelle/storage/redistest"
 )
 
 // TestStopUnderLoad: SIGTERM while one person floods the bot, others write
@@ -30,15 +28,7 @@ func TestStopUnderLoad(t *testing.T) {
 		people         = 20
 		base, bulk     = 820000, 100
 	)
-	fake := fakeapi.New(testToken)
-	t.Cleanup(fake.Close)
-	fake.Limit(fakeapi.Limits{Global: 30, PerChat: time.Second})
-	redis := redistest.New(t)
-	store, err := storage.New(context.Background(), redis.URL())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer store.Close()
+	fake, redis, store := limitedWorld(t)
 	seedPeople(t, store, base, bulk)
 	job := flows.Job{ID: flows.ReminderJobPrefix + "stop-under-load", Kind: "reminder", Territory: "dijon", Created: time.Now()}
 	var msgs []flows.Bulk
