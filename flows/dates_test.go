@@ -138,3 +138,21 @@ func TestParseClock(t *testing.T) {
 		}
 	}
 }
+
+// FuzzDateTime: whatever a person types as a date or a time, the parsers
+// never panic, and what they accept is a real day from today on and a real
+// time of day.
+func FuzzDateTime(f *testing.F) {
+	for _, s := range []string{"15/12/2026", "demain", "20 décembre", "٢٠ ديسمبر", "۲۰ دسامبر", "20-го декабря", "9h", "14 h 30", "2:30 pm", "ساعت ۹ صبح", "ሰዓት 9", "31/02", "99:99", ""} {
+		f.Add(s)
+	}
+	today := time.Date(2026, 11, 26, 10, 0, 0, 0, time.UTC)
+	f.Fuzz(func(t *testing.T, s string) {
+		if d, ok := parseDate(s, today); ok && d.Before(today.Truncate(24*time.Hour)) {
+			t.Errorf("parseDate(%q) = %v, before today", s, d)
+		}
+		if h, m, ok := parseClock(s); ok && (h < 0 || h > 23 || m < 0 || m > 59) {
+			t.Errorf("parseClock(%q) = %d:%d", s, h, m)
+		}
+	})
+}
