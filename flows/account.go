@@ -181,8 +181,19 @@ func myDataLines(t *Turn) (extra []string, ok bool) {
 		if !t.read(err) {
 			return nil, false
 		}
-		if len(mine) > 0 {
-			extra = append(extra, t.e.msgs.Plural(t.lang, "MyDataRequests", len(mine), nil))
+		// A request withdrawn, or sent without a description, keeps
+		// nothing the person wrote: it gets its own line.
+		written := 0
+		for _, r := range mine {
+			if r.Description != "" {
+				written++
+			}
+		}
+		if written > 0 {
+			extra = append(extra, t.e.msgs.Plural(t.lang, "MyDataRequests", written, nil))
+		}
+		if bare := len(mine) - written; bare > 0 {
+			extra = append(extra, t.e.msgs.Plural(t.lang, "MyDataRequestsBare", bare, nil))
 		}
 	}
 	if p := progress(t); p != nil {

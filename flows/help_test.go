@@ -235,7 +235,8 @@ func TestHelpRequestLimits(t *testing.T) {
 	}
 	mustContain(t, "too many", transcript(w.press(newcomer, "hr:new")), "/requests")
 	mustContain(t, "/requests", transcript(w.cmd(newcomer, "/requests")), "Autre chose", "en attente")
-	mustContain(t, "/mydata", transcript(w.cmd(newcomer, "/mydata")), "Demandes d'aide : 3")
+	// Sent without a description: nothing the person wrote is kept, and /mydata says so.
+	mustContain(t, "/mydata", transcript(w.cmd(newcomer, "/mydata")), "Demandes d'aide sans votre texte : 3")
 	// No partner organisation in Lyon: the person is told before anything is shared.
 	s := flows.NewSession(fixedNow)
 	s.Lang, s.Territory, s.Onboarded = "fa", "lyon", true
