@@ -353,12 +353,11 @@ func listView(t *Turn, th *content.Theme, page int) {
 		lines = append(lines, t.T("GuideServicesEmpty", map[string]any{"Theme": label}))
 		rows := [][]Button{nav}
 		// A sub-theme with no place points to its wider theme when that
-		// one has places, and to the lines serving it.
+		// one has places (the lines serving either are shown above: a
+		// line serving a theme serves its sub-themes).
 		if parent, ok := t.lib.content.Theme(th.Parent); ok && len(t.lib.content.Services(t.S.Territory, parent.ID)) > 0 {
 			lines = append(lines, "", t.T("GuideServicesWider", map[string]any{"Parent": parent.Label(t.lang)}))
 			rows = append([][]Button{{{Text: themeLabel(t, parent), Data: guideFlow + ":l:" + t.lib.themeKey[parent.ID] + ":0"}}}, rows...)
-		} else if numbers := t.lib.content.NumbersFor(th.Parent); ok && len(numbers) > 0 && len(t.lib.content.NumbersFor(th.ID)) == 0 {
-			lines = append(lines, "", numbersText(t, numbers))
 		}
 		t.Send(Reply{MessageID: "GuideServicesEmpty", Text: strings.Join(lines, "\n"), Buttons: rows})
 		return
