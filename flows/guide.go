@@ -409,6 +409,9 @@ func hasLocation(services []*content.Service) bool {
 	return false
 }
 
+// nearbyFar is the distance past which no place is "near" the person.
+const nearbyFar = 50_000 // meters
+
 func nearbyView(t *Turn, th *content.Theme) {
 	themeID, key := "", ""
 	if th != nil {
@@ -435,7 +438,13 @@ func nearbyView(t *Turn, th *content.Theme) {
 		}
 		return 0
 	})
-	lines := []string{t.e.msgs.Plural(t.lang, "GuideNearby", len(near), nil), ""}
+	title := t.e.msgs.Plural(t.lang, "GuideNearby", len(near), nil)
+	if near[0].Meters > nearbyFar {
+		// Not "near you": say so, and show them all the same (a person on
+		// the move may be heading there).
+		title = t.T("GuideNoneClose", map[string]any{"Distance": content.FormatDistance(nearbyFar)})
+	}
+	lines := []string{title, ""}
 	var rows [][]Button
 	for i, n := range near {
 		lines = append(lines, fmt.Sprintf("%d. %s — %s\n    %s", i+1, n.Service.Name, content.FormatDistance(n.Meters), status(t, n.Service.Hours)))
