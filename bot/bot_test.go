@@ -206,6 +206,10 @@ func TestDuplicateUpdates(t *testing.T) {
 		h.fake.Push(u)
 		h.startPolling()
 		h.eventually("offset past update 7", func() bool { return slices.Contains(h.getUpdatesOffsets(), 8) })
+		// Confirmed once in the inbox: handled in the chat's turn, just after.
+		h.eventually("the update and its duplicate handled", func() bool {
+			return len(h.sentTo(chat)) >= 1 && h.counter("passerelle_updates_total", "kind", "duplicate") >= 1
+		})
 		check(t, h)
 	})
 	t.Run("webhook handler", func(t *testing.T) {
@@ -707,6 +711,7 @@ func TestPanicContained(t *testing.T) {
 	last := h.fake.Push(fakeapi.TextUpdate(chatB, "/help", "fr"))
 	h.waitMessages(chatB, 2)
 	h.eventually("offset past the last update", func() bool { return slices.Contains(h.getUpdatesOffsets(), last+1) })
+	h.eventually("both updates of the panicking chat tried", func() bool { return h.counter("passerelle_errors_total", "kind", "panic") >= 2 })
 
 	if got := calls.Load(); got != 2 {
 		t.Errorf("panicking chat handled %d times, want 2 (once per update, never again)", got)
