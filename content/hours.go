@@ -1,6 +1,7 @@
 package content
 
 import (
+	"cmp"
 	"fmt"
 	"slices"
 	"strconv"
@@ -56,23 +57,7 @@ func (d Date) String() string { return fmt.Sprintf("%04d-%02d-%02d", d.Year, int
 
 // Compare returns -1, 0 or +1 as d is before, the same day as, or after e.
 func (d Date) Compare(e Date) int {
-	switch {
-	case d.Year != e.Year:
-		return cmpInt(d.Year, e.Year)
-	case d.Month != e.Month:
-		return cmpInt(int(d.Month), int(e.Month))
-	}
-	return cmpInt(d.Day, e.Day)
-}
-
-func cmpInt(a, b int) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
+	return cmp.Or(cmp.Compare(d.Year, e.Year), cmp.Compare(d.Month, e.Month), cmp.Compare(d.Day, e.Day))
 }
 
 // AddDays returns the day n days after d (before it when n < 0).
@@ -170,7 +155,7 @@ func (h Hours) NextOpening(t time.Time) (time.Time, bool) {
 	for i := 0; i <= maxLookAhead; i++ {
 		day := first.AddDays(i)
 		spans := slices.Clone(h.spansOn(day))
-		slices.SortFunc(spans, func(a, b Span) int { return cmpInt(a.Open, b.Open) })
+		slices.SortFunc(spans, func(a, b Span) int { return cmp.Compare(a.Open, b.Open) })
 		for _, s := range spans {
 			at := wallTime(day, s.Open, loc)
 			if !at.After(t) {
@@ -340,7 +325,7 @@ func parseSpans(s string) ([]Span, string) {
 		}
 		spans = append(spans, Span{o, c})
 	}
-	slices.SortFunc(spans, func(a, b Span) int { return cmpInt(a.Open, b.Open) })
+	slices.SortFunc(spans, func(a, b Span) int { return cmp.Compare(a.Open, b.Open) })
 	joined := spans[:1]
 	for _, s := range spans[1:] {
 		last := &joined[len(joined)-1]

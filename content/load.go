@@ -443,7 +443,7 @@ func (l *loader) entries(m *yaml.Node, what string, allowed []string) []entry {
 			continue
 		}
 		first[name] = k.Line
-		if allowed != nil && !contains(allowed, name) {
+		if allowed != nil && !slices.Contains(allowed, name) {
 			l.errorf(k.Line, "%sunknown key %s%s; allowed keys: %s", prefix(what), quote(name), suggest(name, allowed), strings.Join(allowed, ", "))
 			continue
 		}
@@ -492,15 +492,6 @@ func prefix(what string) string {
 		return ""
 	}
 	return what + ": "
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // truncate shortens a user value so that messages stay readable.

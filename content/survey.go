@@ -204,12 +204,7 @@ func (c Condition) holds(answers map[string]string) bool {
 	}
 	given := strings.Fields(a)
 	anyOf := func(list []string) bool {
-		for _, g := range given {
-			if slices.Contains(list, g) {
-				return true
-			}
-		}
-		return false
+		return slices.ContainsFunc(given, func(g string) bool { return slices.Contains(list, g) })
 	}
 	if c.Is != nil && !anyOf(c.Is) || c.Not != nil && anyOf(c.Not) {
 		return false

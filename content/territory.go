@@ -2,6 +2,7 @@ package content
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -42,7 +43,7 @@ func (l *loader) territory(root *yaml.Node) *Territory {
 	if v, ok := fields["kind"]; !ok {
 		l.errorf(root.Line, `missing required key "kind"`)
 	} else if kind, ok := l.text("kind", v); ok {
-		if contains(territoryKinds, kind) {
+		if slices.Contains(territoryKinds, kind) {
 			t.Kind = kind
 		} else {
 			l.errorf(v.Line, "kind: %s is not a territory kind%s; use one of %s", quote(kind), suggest(kind, territoryKinds), strings.Join(territoryKinds, ", "))

@@ -5,6 +5,7 @@ package storage
 // that a broadcast reads one hash instead of every session.
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -105,7 +106,7 @@ func (r *Redis) audience(ctx context.Context, key, territory string, langs []str
 		return nil, fmt.Errorf("load audience: %w", err)
 	}
 	// HSCAN may return a field twice when the hash is resized meanwhile.
-	slices.SortFunc(out, func(a, b flows.Recipient) int { return compareInt64(a.ChatID, b.ChatID) })
+	slices.SortFunc(out, func(a, b flows.Recipient) int { return cmp.Compare(a.ChatID, b.ChatID) })
 	out = slices.CompactFunc(out, func(a, b flows.Recipient) bool { return a.ChatID == b.ChatID })
 	return out, nil
 }

@@ -11,6 +11,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -39,15 +40,10 @@ var (
 // erases reports whether the commit erases personal data: the person is
 // forgotten, or a staff member's role is revoked.
 func (c *commit) erases() bool {
-	if c.forget {
-		return true
-	}
-	for _, e := range c.events {
-		if _, ok := e.(flows.RoleRevoked); ok {
-			return true
-		}
-	}
-	return false
+	return c.forget || slices.ContainsFunc(c.events, func(e flows.Event) bool {
+		_, ok := e.(flows.RoleRevoked)
+		return ok
+	})
 }
 
 // markErased records, with the erasure, that the append-only file holds

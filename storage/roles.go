@@ -5,6 +5,7 @@ package storage
 // invitation grants one role even when two people open it at once.
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -118,10 +119,7 @@ func (r *Redis) Staff(ctx context.Context, territory string) ([]flows.StaffMembe
 		return nil, err
 	}
 	slices.SortFunc(staff, func(a, b flows.StaffMember) int {
-		if c := a.Role.Since.Compare(b.Role.Since); c != 0 {
-			return c
-		}
-		return compareInt64(a.ChatID, b.ChatID)
+		return cmp.Or(a.Role.Since.Compare(b.Role.Since), cmp.Compare(a.ChatID, b.ChatID))
 	})
 	return staff, nil
 }
@@ -149,16 +147,6 @@ func (r *Redis) staffLanguages(ctx context.Context, staff []flows.StaffMember) e
 		}
 	}
 	return nil
-}
-
-func compareInt64(a, b int64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 // queueInvite stores an invitation until it expires.
