@@ -311,12 +311,12 @@ func (c *commit) readAnswered(ctx context.Context, tx *redis.Tx) error {
 	if err := tx.Watch(ctx, keys...).Err(); err != nil {
 		return fmt.Errorf("watch meetings answered: %w", err)
 	}
-	for _, id := range ids {
-		m, err := loadMeeting(ctx, tx, id)
-		if err != nil && !errors.Is(err, flows.ErrCorrupt) {
-			return fmt.Errorf("read meeting answered: %w", err)
-		}
-		c.meetings[id] = m
+	meetings, err := fetchJSON[flows.Meeting](ctx, tx, ids, meetingKey)
+	if err != nil {
+		return fmt.Errorf("read meetings answered: %w", err)
+	}
+	for i, id := range ids {
+		c.meetings[id] = meetings[i]
 	}
 	c.answered = ids
 	return nil
@@ -329,23 +329,7 @@ func isWrongType(err error) bool {
 
 // loadMeeting reads a stored meeting, nil when unknown or expired.
 func loadMeeting(ctx context.Context, c redis.Cmdable, id string) (*flows.Meeting, error) {
-	raw, err := c.Get(ctx, meetingKey(id)).Bytes()
-	if errors.Is(err, redis.Nil) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, err
-	}
-	return decodeMeeting(raw)
-}
-
-// decodeMeeting reads the JSON of a meeting.
-func decodeMeeting(raw []byte) (*flows.Meeting, error) {
-	var m flows.Meeting
-	if err := json.Unmarshal(raw, &m); err != nil {
-		return nil, fmt.Errorf("%w: meeting: %w", flows.ErrCorrupt, err)
-	}
-	return &m, nil
+	return getJSON[flows.Meeting](ctx, c, meetingKey(id))
 }
 
 // Meetings returns up to n meetings of a territory starting at from or
@@ -375,21 +359,12 @@ func (r *Redis) Meetings(ctx context.Context, territory string, from time.Time, 
 		if len(ids) == 0 {
 			break
 		}
-		keys := make([]string, len(ids))
-		for i, id := range ids {
-			keys[i] = meetingKey(id)
-		}
-		raws, err := r.c.MGet(ctx, keys...).Result()
+		meetings, err := fetchJSON[flows.Meeting](ctx, r.c, ids, meetingKey)
 		if err != nil {
 			return nil, fmt.Errorf("load meetings: %w", err)
 		}
-		for _, raw := range raws {
-			s, ok := raw.(string)
-			if !ok {
-				continue
-			}
-			m, err := decodeMeeting([]byte(s))
-			if err != nil || m.Territory != territory {
+		for _, m := range meetings {
+			if m == nil || m.Territory != territory {
 				continue
 			}
 			if out = append(out, *m); len(out) == n {

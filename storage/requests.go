@@ -8,7 +8,6 @@ import (
 	"cmp"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"slices"
 	"strconv"
@@ -28,18 +27,11 @@ func (r *Redis) Request(ctx context.Context, ref string) (*flows.HelpRequest, er
 }
 
 func loadRequest(ctx context.Context, c redis.Cmdable, ref string) (*flows.HelpRequest, error) {
-	v, err := c.Get(ctx, requestKey(ref)).Bytes()
-	if errors.Is(err, redis.Nil) {
-		return nil, nil
-	}
+	req, err := getJSON[flows.HelpRequest](ctx, c, requestKey(ref))
 	if err != nil {
-		return nil, fmt.Errorf("load request: %w", err)
-	}
-	var req flows.HelpRequest
-	if err := json.Unmarshal(v, &req); err != nil {
 		return nil, fmt.Errorf("load request %s: %w", ref, err)
 	}
-	return &req, nil
+	return req, nil
 }
 
 // MyRequests returns the person's requests still kept, newest first.
@@ -73,26 +65,14 @@ func (r *Redis) TerritoryRequests(ctx context.Context, territory string, since t
 
 // requests loads the requests still kept among refs.
 func (r *Redis) requests(ctx context.Context, refs []string) ([]flows.HelpRequest, error) {
-	if len(refs) == 0 {
-		return nil, nil
-	}
-	keys := make([]string, len(refs))
-	for i, ref := range refs {
-		keys[i] = requestKey(ref)
-	}
-	vals, err := r.c.MGet(ctx, keys...).Result()
+	reqs, err := fetchJSON[flows.HelpRequest](ctx, r.c, refs, requestKey)
 	if err != nil {
 		return nil, fmt.Errorf("load requests: %w", err)
 	}
-	out := make([]flows.HelpRequest, 0, len(vals))
-	for _, v := range vals {
-		s, ok := v.(string)
-		if !ok {
-			continue // erased after its retention
-		}
-		var req flows.HelpRequest
-		if json.Unmarshal([]byte(s), &req) == nil {
-			out = append(out, req)
+	out := make([]flows.HelpRequest, 0, len(reqs))
+	for _, req := range reqs {
+		if req != nil { // nil: erased after its retention
+			out = append(out, *req)
 		}
 	}
 	return out, nil

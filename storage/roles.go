@@ -25,35 +25,23 @@ var _ flows.Directory = (*Redis)(nil)
 // Role returns the stored role of a staff member, nil when there is none.
 // Admins come from configuration and have none here.
 func (r *Redis) Role(ctx context.Context, chatID int64) (*flows.Role, error) {
-	raw, err := r.c.Get(ctx, roleKey(chatID)).Bytes()
-	if errors.Is(err, redis.Nil) {
-		return nil, nil
-	}
+	role, err := getJSON[flows.Role](ctx, r.c, roleKey(chatID))
 	if err != nil {
 		return nil, fmt.Errorf("load role: %w", err)
 	}
-	var role flows.Role
-	if err := json.Unmarshal(raw, &role); err != nil {
-		return nil, fmt.Errorf("load role: %w: %w", flows.ErrCorrupt, err)
-	}
-	return &role, nil
+	return role, nil
 }
 
 // Invite returns an invitation, nil when it is unknown, used or expired.
 func (r *Redis) Invite(ctx context.Context, token string) (*flows.Invite, error) {
-	raw, err := r.c.Get(ctx, inviteKey(token)).Bytes()
-	if errors.Is(err, redis.Nil) {
-		return nil, nil
-	}
+	inv, err := getJSON[flows.Invite](ctx, r.c, inviteKey(token))
 	if err != nil {
 		return nil, fmt.Errorf("load invitation: %w", err)
 	}
-	var inv flows.Invite
-	if err := json.Unmarshal(raw, &inv); err != nil {
-		return nil, fmt.Errorf("load invitation: %w: %w", flows.ErrCorrupt, err)
+	if inv != nil {
+		inv.Token = token
 	}
-	inv.Token = token
-	return &inv, nil
+	return inv, nil
 }
 
 // OpenInvites counts the invitations inviter created that can still be used.
@@ -87,33 +75,20 @@ func (r *Redis) Staff(ctx context.Context, territory string) ([]flows.StaffMembe
 		return nil, nil
 	}
 	chats := make([]int64, 0, len(members))
-	keys := make([]string, 0, len(members))
 	for _, m := range members {
-		chat, err := strconv.ParseInt(m, 10, 64)
-		if err != nil {
-			continue
+		if chat, err := strconv.ParseInt(m, 10, 64); err == nil {
+			chats = append(chats, chat)
 		}
-		chats = append(chats, chat)
-		keys = append(keys, roleKey(chat))
 	}
-	if len(keys) == 0 {
-		return nil, nil
-	}
-	raws, err := r.c.MGet(ctx, keys...).Result()
+	roles, err := fetchJSON[flows.Role](ctx, r.c, chats, roleKey)
 	if err != nil {
 		return nil, fmt.Errorf("load staff roles: %w", err)
 	}
-	staff := make([]flows.StaffMember, 0, len(raws))
-	for i, raw := range raws {
-		s, ok := raw.(string)
-		if !ok {
-			continue
+	staff := make([]flows.StaffMember, 0, len(roles))
+	for i, role := range roles {
+		if role != nil && role.Territory == territory {
+			staff = append(staff, flows.StaffMember{ChatID: chats[i], Role: *role})
 		}
-		var role flows.Role
-		if json.Unmarshal([]byte(s), &role) != nil || role.Territory != territory {
-			continue
-		}
-		staff = append(staff, flows.StaffMember{ChatID: chats[i], Role: role})
 	}
 	if err := r.staffLanguages(ctx, staff); err != nil {
 		return nil, err
@@ -127,22 +102,14 @@ func (r *Redis) Staff(ctx context.Context, territory string) ([]flows.StaffMembe
 // staffLanguages sets each member's language from their session, when
 // they have one: messages about requests reach them in it.
 func (r *Redis) staffLanguages(ctx context.Context, staff []flows.StaffMember) error {
-	if len(staff) == 0 {
-		return nil
-	}
-	keys := make([]string, len(staff))
-	for i, m := range staff {
-		keys[i] = sessionKey(m.ChatID)
-	}
-	raws, err := r.c.MGet(ctx, keys...).Result()
+	sessions, err := fetchJSON[struct {
+		Lang string `json:"lang"`
+	}](ctx, r.c, staff, func(m flows.StaffMember) string { return sessionKey(m.ChatID) })
 	if err != nil {
 		return fmt.Errorf("load staff languages: %w", err)
 	}
-	for i, raw := range raws {
-		var s struct {
-			Lang string `json:"lang"`
-		}
-		if v, ok := raw.(string); ok && json.Unmarshal([]byte(v), &s) == nil && s.Lang != "" {
+	for i, s := range sessions {
+		if s != nil && s.Lang != "" {
 			staff[i].Lang = s.Lang
 		}
 	}
