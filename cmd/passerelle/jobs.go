@@ -55,58 +55,54 @@ type scheduler struct {
 	ctx       context.Context // ends when the scheduler stops
 	cancel    context.CancelFunc
 	store     *storage.Redis
-	reminders *flows.ReminderJob
-	invites   *flows.SurveyInviteJob
-	followUp  *flows.RequestFollowUpJob
 	log       *slog.Logger
 	noRewrite sync.Once // the reason erased data stays on Redis's disk was logged
 }
 
-// Names of the scheduled jobs, as claimed in Redis.
-const (
-	jobReminders = "reminders"
-	jobPrune     = "prune-audience"
-	jobInvites   = "survey-invites"
-	jobFollowUp  = "request-follow-up"
-	jobErasure   = "aof-rewrite-after-erasure"
-	jobRewrite   = "aof-rewrite"
-)
+// job is a scheduled job: it runs at spec, and each occurrence, claimed by
+// name for its period, has at most that period to finish.
+type job struct {
+	spec   string
+	name   string
+	period time.Duration
+	run    func(ctx context.Context, now time.Time) error
+}
 
 func newScheduler(store *storage.Redis, engine *flows.Engine, tz *time.Location, log *slog.Logger) (*scheduler, error) {
-	s := &scheduler{store: store, reminders: &flows.ReminderJob{Engine: engine, Store: store},
-		invites: &flows.SurveyInviteJob{Engine: engine, Store: store}, followUp: &flows.RequestFollowUpJob{Engine: engine, Store: store}, log: log}
+	s := &scheduler{store: store, log: log}
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	s.cron = cron.New(cron.WithLocation(tz), cron.WithChain(cron.Recover(cronLogger{log})))
-	// Reminders are due at absolute instants: a tick every minute sends what
-	// is due, so DST days neither skip nor double, and a downtime is caught
-	// up by the first tick after it.
-	if _, err := s.cron.AddFunc("@every 1m", func() { s.run(jobReminders, time.Minute, s.tickReminders) }); err != nil {
-		return nil, fmt.Errorf("schedule reminders: %w", err)
+	prune := func(ctx context.Context, now time.Time) (int, error) {
+		return store.PruneAudience(ctx, now.Add(-flows.Retention))
 	}
-	// An invitation is due days after a survey opens: every 10 minutes is
-	// soon enough, and each goes out once whatever the ticks.
-	if _, err := s.cron.AddFunc("@every 10m", func() { s.run(jobInvites, 10*time.Minute, s.tickInvites) }); err != nil {
-		return nil, fmt.Errorf("schedule survey invitations: %w", err)
+	jobs := []job{
+		// Reminders are due at absolute instants: a tick every minute sends
+		// what is due, so DST days neither skip nor double, and a downtime is
+		// caught up by the first tick after it.
+		{"@every 1m", "reminders", time.Minute,
+			s.counted("reminders queued", (&flows.ReminderJob{Engine: engine, Store: store}).Run)},
+		// An invitation is due days after a survey opens: every 10 minutes is
+		// soon enough, and each goes out once whatever the ticks.
+		{"@every 10m", "survey-invites", 10 * time.Minute,
+			s.counted("survey invitations queued", (&flows.SurveyInviteJob{Engine: engine, Store: store}).Run)},
+		// Follow-ups are due days after a change: every 15 minutes is soon
+		// enough, and each goes out once whatever the ticks.
+		{"@every 15m", "request-follow-up", 15 * time.Minute,
+			s.counted("request follow-ups queued", (&flows.RequestFollowUpJob{Engine: engine, Store: store}).Run)},
+		// 04:30 exists once every day in Europe/Paris (the changes are at 02:00–03:00).
+		{"30 4 * * *", "prune-audience", 24 * time.Hour, s.counted("audience pruned", prune)},
+		// Erasure reaches the disk: Redis's append-only file keeps deleted
+		// values until it is rewritten. A minute after an erasure at the
+		// latest, and at most once an hour (storage.RewriteEvery), Redis is
+		// asked to rewrite it; and every day after the pruning, for what
+		// expired or was deleted in the ordinary course of things.
+		{"@every 1m", "aof-rewrite-after-erasure", time.Minute, s.rewriteAfterErasure},
+		{"45 4 * * *", "aof-rewrite", 24 * time.Hour, s.rewriteDaily},
 	}
-	// Follow-ups are due days after a change: every 15 minutes is soon
-	// enough, and each goes out once whatever the ticks.
-	if _, err := s.cron.AddFunc("@every 15m", func() { s.run(jobFollowUp, 15*time.Minute, s.tickFollowUp) }); err != nil {
-		return nil, fmt.Errorf("schedule request follow-ups: %w", err)
-	}
-	// 04:30 exists once every day in Europe/Paris (the changes are at 02:00–03:00).
-	if _, err := s.cron.AddFunc("30 4 * * *", func() { s.run(jobPrune, 24*time.Hour, s.prune) }); err != nil {
-		return nil, fmt.Errorf("schedule pruning: %w", err)
-	}
-	// Erasure reaches the disk: Redis's append-only file keeps deleted
-	// values until it is rewritten. A minute after an erasure at the latest,
-	// and at most once an hour (storage.RewriteEvery), Redis is asked to
-	// rewrite it; and every day after the pruning, for what expired or was
-	// deleted in the ordinary course of things.
-	if _, err := s.cron.AddFunc("@every 1m", func() { s.run(jobErasure, time.Minute, s.rewriteAfterErasure) }); err != nil {
-		return nil, fmt.Errorf("schedule rewrites after erasures: %w", err)
-	}
-	if _, err := s.cron.AddFunc("45 4 * * *", func() { s.run(jobRewrite, 24*time.Hour, s.rewriteDaily) }); err != nil {
-		return nil, fmt.Errorf("schedule the daily rewrite: %w", err)
+	for _, j := range jobs {
+		if _, err := s.cron.AddFunc(j.spec, func() { s.run(j) }); err != nil {
+			return nil, fmt.Errorf("schedule %s: %w", j.name, err)
+		}
 	}
 	return s, nil
 }
@@ -120,54 +116,34 @@ func (s *scheduler) stop() {
 	<-s.cron.Stop().Done()
 }
 
-// run claims the occurrence of name for this period, then runs fn.
-func (s *scheduler) run(name string, period time.Duration, fn func(ctx context.Context, now time.Time) error) {
-	ctx, cancel := context.WithTimeout(s.ctx, period)
+// run claims the occurrence of j for its period, then runs it.
+func (s *scheduler) run(j job) {
+	ctx, cancel := context.WithTimeout(s.ctx, j.period)
 	defer cancel()
 	now := time.Now()
-	ok, err := s.store.ClaimOccurrence(ctx, name, now.Truncate(period), 2*period)
+	ok, err := s.store.ClaimOccurrence(ctx, j.name, now.Truncate(j.period), 2*j.period)
 	if err != nil {
-		s.log.Warn("cannot claim a scheduled job", "job", name, "err", err)
+		s.log.Warn("cannot claim a scheduled job", "job", j.name, "err", err)
 		return
 	}
 	if !ok {
 		return
 	}
-	if err := fn(ctx, now); err != nil {
-		s.log.Warn("scheduled job failed", "job", name, "err", err)
+	if err := j.run(ctx, now); err != nil {
+		s.log.Warn("scheduled job failed", "job", j.name, "err", err)
 	}
 }
 
-func (s *scheduler) tickReminders(ctx context.Context, now time.Time) error {
-	n, err := s.reminders.Run(ctx, now)
-	if n > 0 {
-		s.log.Info("reminders queued", "count", n)
+// counted adapts a job that returns how many things it did, and logs that
+// count with msg when it is not zero.
+func (s *scheduler) counted(msg string, fn func(ctx context.Context, now time.Time) (int, error)) func(context.Context, time.Time) error {
+	return func(ctx context.Context, now time.Time) error {
+		n, err := fn(ctx, now)
+		if n > 0 {
+			s.log.Info(msg, "count", n)
+		}
+		return err
 	}
-	return err
-}
-
-func (s *scheduler) tickInvites(ctx context.Context, now time.Time) error {
-	n, err := s.invites.Run(ctx, now)
-	if n > 0 {
-		s.log.Info("survey invitations queued", "count", n)
-	}
-	return err
-}
-
-func (s *scheduler) tickFollowUp(ctx context.Context, now time.Time) error {
-	n, err := s.followUp.Run(ctx, now)
-	if n > 0 {
-		s.log.Info("request follow-ups queued", "count", n)
-	}
-	return err
-}
-
-func (s *scheduler) prune(ctx context.Context, now time.Time) error {
-	n, err := s.store.PruneAudience(ctx, now.Add(-flows.Retention))
-	if n > 0 {
-		s.log.Info("audience pruned", "count", n)
-	}
-	return err
 }
 
 func (s *scheduler) rewriteAfterErasure(ctx context.Context, _ time.Time) error {
