@@ -143,22 +143,32 @@ func checkText(text string) *reply {
 	return &r
 }
 
+// checkMessage checks a message's text and markup, and that its chat has not
+// blocked the bot, as sendMessage and editMessageText do.
+func (s *Server) checkMessage(chatID int64, text, markup string) *reply {
+	if r := checkText(text); r != nil {
+		return r
+	}
+	if d := checkMarkup(markup); d != "" {
+		r := badRequest(d)
+		return &r
+	}
+	if s.blocked[chatID] {
+		r := blockedReply()
+		return &r
+	}
+	return nil
+}
+
 // sendMessage answers sendMessage.
 func (s *Server) sendMessage(p params) reply {
 	chatID, r := chatIDParam(p)
 	if r != nil {
 		return *r
 	}
-	text := p["text"]
-	if r := checkText(text); r != nil {
+	text, markup := p["text"], p["reply_markup"]
+	if r := s.checkMessage(chatID, text, markup); r != nil {
 		return *r
-	}
-	markup := p["reply_markup"]
-	if d := checkMarkup(markup); d != "" {
-		return badRequest(d)
-	}
-	if s.blocked[chatID] {
-		return blockedReply()
 	}
 	m := s.addMessageLocked(chatID, &storedMessage{Message: Message{Text: text, Markup: markup, Kind: "text"}})
 	return ok(messageObject(m))
@@ -180,16 +190,9 @@ func (s *Server) editMessageText(p params) reply {
 	if err != nil {
 		return badRequest("Bad Request: message to edit not found")
 	}
-	text := p["text"]
-	if r := checkText(text); r != nil {
+	text, markup := p["text"], p["reply_markup"]
+	if r := s.checkMessage(chatID, text, markup); r != nil {
 		return *r
-	}
-	markup := p["reply_markup"]
-	if d := checkMarkup(markup); d != "" {
-		return badRequest(d)
-	}
-	if s.blocked[chatID] {
-		return blockedReply()
 	}
 	m := s.findMessageLocked(chatID, msgID)
 	switch {
