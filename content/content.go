@@ -168,20 +168,27 @@ func (c *Content) Territory(id string) (*Territory, bool) {
 // and returns the content when there are no errors (nil content otherwise)
 // plus all diagnostics (errors and warnings), sorted by file then line.
 // langs is the list of supported language codes; missing translations are
-// warnings. Dates such as a service's "verified" are compared with today in
-// Europe/Paris.
-func Load(fsys fs.FS, langs []string) (*Content, Diagnostics) {
-	return load(fsys, langs, today())
+// warnings. Dates such as a service's "verified" are compared with today:
+// by default in the local time zone, see Today.
+func Load(fsys fs.FS, langs []string, opts ...LoadOption) (*Content, Diagnostics) {
+	o := loadOptions{today: dateOf(time.Now())}
+	for _, opt := range opts {
+		opt(&o)
+	}
+	return load(fsys, langs, o.today)
 }
 
-// today returns the current date in Europe/Paris (in the local time zone
-// when the time zone database is missing).
-func today() Date {
-	now := time.Now()
-	if loc, err := time.LoadLocation("Europe/Paris"); err == nil {
-		now = now.In(loc)
-	}
-	return dateOf(now)
+// A LoadOption changes how Load reads content.
+type LoadOption func(*loadOptions)
+
+type loadOptions struct {
+	today Date
+}
+
+// Today makes Load compare dates with the calendar day of now in now's
+// location: pass the current time in the territories' time zone.
+func Today(now time.Time) LoadOption {
+	return func(o *loadOptions) { o.today = dateOf(now) }
 }
 
 // load is Load with an explicit "today", for tests.

@@ -10,7 +10,7 @@ import (
 )
 
 // Opening hours are wall-clock times of the caller's time zone (the
-// *time.Location of the times passed in; Europe/Paris in production).
+// *time.Location of the times passed in; PASSERELLE_TZ in production).
 //
 // A span belongs to the day it opens: a span 22:00-02:00 on Friday is open
 // Friday from 22:00 and Saturday until 02:00, even when Saturday is an

@@ -134,7 +134,7 @@ type Survey struct {
 	Intros      map[string]string // may be empty
 	Thanks      map[string]string // may be empty: a standard thank-you is shown
 	Territories []string          // nil: every territory
-	Opens       Date              // first day, in Europe/Paris
+	Opens       Date              // first day, in the configured time zone
 	Closes      Date              // last day, included
 	Questions   []*Question
 	File        string

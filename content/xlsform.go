@@ -24,7 +24,7 @@ import (
 // XLSFormOptions are what an XLSForm does not say about a survey.
 type XLSFormOptions struct {
 	ID          string    // the survey id; "" takes it from the settings' form_id, or else from the file name
-	Opens       time.Time // the first day (its calendar day where it is); zero means today in Europe/Paris
+	Opens       time.Time // the first day (its calendar day where it is); zero means today in the local time zone
 	Closes      time.Time // the last day; zero means 30 days after Opens
 	Territories []string  // territory ids; none means every territory ("all")
 }
@@ -1007,7 +1007,7 @@ func slug(s string) string {
 
 // dates are the survey's first and last days.
 func (c *xlsform) dates(opt XLSFormOptions) (opens, closes Date) {
-	opens = today()
+	opens = dateOf(time.Now())
 	if !opt.Opens.IsZero() {
 		opens = dateOf(opt.Opens)
 	}

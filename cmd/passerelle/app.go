@@ -47,10 +47,11 @@ type App struct {
 	ln     net.Listener
 }
 
-// loadContent reads and validates the content folder (or the embedded sample).
-func loadContent(dir string) (*content.Content, error) {
+// loadContent reads and validates the content folder (or the embedded
+// sample), checking its dates against today in tz.
+func loadContent(dir string, tz *time.Location) (*content.Content, error) {
 	fsys, label := contentFS(dir)
-	c, diags := content.Load(fsys, locales.Codes())
+	c, diags := content.Load(fsys, locales.Codes(), content.Today(time.Now().In(tz)))
 	if c == nil {
 		lines := make([]string, 0, len(diags))
 		for _, d := range diags {
@@ -66,7 +67,7 @@ func loadContent(dir string) (*content.Content, error) {
 // openEngine loads content and messages and builds the conversation engine;
 // secret keys the survey pseudonyms (nil: a random key, for chat).
 func openEngine(contentDir string, tz *time.Location, admins []int64, secret []byte) (*flows.Engine, error) {
-	c, err := loadContent(contentDir)
+	c, err := loadContent(contentDir, tz)
 	if err != nil {
 		return nil, err
 	}
@@ -261,7 +262,7 @@ func (p patience) await(ctx context.Context, log *slog.Logger, service string, t
 // Reload reads the content folder again and serves it; on any error the
 // current content stays and the error says exactly what is wrong.
 func (a *App) Reload() error {
-	c, err := loadContent(a.cfg.ContentDir)
+	c, err := loadContent(a.cfg.ContentDir, a.cfg.TZ)
 	if err != nil {
 		return err
 	}

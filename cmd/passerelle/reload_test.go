@@ -28,7 +28,7 @@ func TestReload(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	app := &App{cfg: Config{ContentDir: dir}, engine: engine}
+	app := &App{cfg: Config{ContentDir: dir, TZ: time.UTC}, engine: engine}
 	path := filepath.Join(dir, "services", "dijon.yaml")
 	orig, err := os.ReadFile(path)
 	if err != nil {
