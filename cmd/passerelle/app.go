@@ -156,7 +156,11 @@ func (a *App) open(ctx context.Context) error {
 	if err := a.bot.Setup(ctx); err != nil {
 		return err
 	}
-	a.srv = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	var handler http.Handler = mux
+	if cfg.RedisURL == "" {
+		handler = demoReadyz(mux)
+	}
+	a.srv = &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
 	return nil
 }
 
@@ -164,7 +168,7 @@ func (a *App) open(ctx context.Context) error {
 // starting, or opens the embedded store when there is no URL.
 func openStore(ctx context.Context, cfg Config, log *slog.Logger) (*storage.Redis, error) {
 	if cfg.RedisURL == "" {
-		log.Warn("REDIS_URL is empty: using an in-process store. EVERY SESSION IS LOST WHEN THE PROCESS STOPS. Set REDIS_URL in production.")
+		log.Warn("DEMO: " + demoNotice)
 		return storage.OpenEmbedded()
 	}
 	var store *storage.Redis
@@ -177,6 +181,22 @@ func openStore(ctx context.Context, cfg Config, log *slog.Logger) (*storage.Redi
 		return err
 	})
 	return store, err
+}
+
+// demoNotice says what serve without REDIS_URL is.
+const demoNotice = "REDIS_URL is empty, so this bot is a demo: it keeps its data in an in-process store, " +
+	"not Redis, and every session, request, survey answer and queued message is lost when the process stops. " +
+	"Set REDIS_URL for real use."
+
+// demoReadyz adds the demo notice to the answers of /readyz, so that a
+// probe or a person checking the bot sees it too.
+func demoReadyz(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		next.ServeHTTP(w, r)
+		if r.Method == http.MethodGet && r.URL.Path == "/readyz" {
+			io.WriteString(w, "demo: "+demoNotice+"\n")
+		}
+	})
 }
 
 // patience is how start-up waits for a service that is not up yet: tries

@@ -37,7 +37,7 @@ type quiet struct{ From, To int }
 var envDoc = [][2]string{
 	{"TELEGRAM_BOT_TOKEN", "bot token from BotFather (required by serve)"},
 	{"TELEGRAM_API_URL", "Bot API base URL (default https://api.telegram.org)"},
-	{"REDIS_URL", "redis://… or rediss://…; empty: embedded in-process store, data lost at exit"},
+	{"REDIS_URL", "redis://… or rediss://…; empty: serve runs as a demo on an in-process store whose data is lost at exit (said at start and by /readyz)"},
 	{"PASSERELLE_REDIS_WAIT", "at start, how long serve waits for Redis, then for Telegram, to answer, trying again with backoff (default 30s)"},
 	{"PASSERELLE_CONTENT_DIR", "content folder (default: the embedded sample territories and services); SIGHUP reloads it"},
 	{"PASSERELLE_ADMINS", "comma-separated Telegram user ids of national admins"},
