@@ -14,10 +14,14 @@ import (
 )
 
 // TestComplete fails when a message is missing in a language, its placeholders
-// differ from French, or a plural form is missing.
+// differ from French, or a plural form is missing. A stale translation is a
+// translator's to-do that passerelle check lists, not a failure: the French
+// text may change before its translations catch up.
 func TestComplete(t *testing.T) {
 	for _, p := range locales.Check(locales.Files()) {
-		t.Error(p)
+		if !p.Stale {
+			t.Error(p)
+		}
 	}
 }
 
@@ -102,7 +106,7 @@ func TestCheckFindsMistakes(t *testing.T) {
 	tests := []struct {
 		name, file, old, new, want string
 	}{
-		{"missing message", "en.yaml", `ButtonMenu: "Menu"`, ``, `en.yaml:1: error: message ButtonMenu is missing`},
+		{"missing message", "en.yaml", "\nButtonMenu:\n", "\nButtonMenuGone:\n", `en.yaml:1: error: message ButtonMenu is missing`},
 		{"placeholder renamed", "en.yaml", `Your city: {{.Territory}}.`, `Your city: {{.City}}.`, `error: message TerritorySet (other): placeholders [City], French has [Territory]`},
 		{"plural form missing", "uk.yaml", "  few: \"Ви користуєтеся", "  fewer: \"Ви користуєтеся", `error: message MyDataDays: plural form "few" is missing`},
 		{"extra message", "ru.yaml", "ButtonMenu:", "Extra: \"x\"\nButtonMenu:", `warning: message Extra is not in the French source`},

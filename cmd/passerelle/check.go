@@ -37,6 +37,10 @@ func check(args []string, stdout, stderr io.Writer) int {
 			errs++
 		}
 	}
+	for _, st := range locales.Statuses(locales.Files()) {
+		fmt.Fprintf(stderr, "locales/%s: %d messages: %d missing, %d not stamped, %d stale, %d reviewed by a native speaker\n",
+			st.File, st.Messages, st.Missing, st.Unstamped, st.Stale, st.Reviewed)
+	}
 	fmt.Fprintf(stderr, "checked %s and the %d languages: %d errors, %d warnings\n", label, len(locales.Languages), errs, warns)
 	if errs > 0 {
 		return 1

@@ -1,5 +1,6 @@
 // Command passerelle runs the Passerelle Telegram bot (serve), lets anyone try
-// its conversations in a terminal (chat), validates content (check), imports
+// its conversations in a terminal (chat), validates content (check), tracks
+// translations (locales), imports
 // XLSForm surveys (survey import) and exports survey answers (export).
 package main
 
@@ -22,6 +23,11 @@ Usage:
                                 type a number to press a button, "📍 LAT LON" to share a location
   passerelle check [DIR]        validate content (default: the embedded sample) and translations;
                                 prints file:line: severity: message, exits 1 on errors
+  passerelle locales stamp [-dir DIR] (-all LANG | LANG ID...)
+                                for translators, in a source tree (DIR: locales): record that these
+                                messages of LANG translate the current French text (locales/README.md)
+  passerelle locales review [-dir DIR] (-all LANG | LANG ID...)
+                                record that a native speaker approved these messages of LANG as written
   passerelle survey import FORM.xlsx [--id ID] [--opens DATE] [--closes DATE] [--territories a,b]
                                 convert a KoboToolbox/ODK XLSForm to a survey file (YAML on stdout);
                                 refuses, row by row, what it cannot express
@@ -55,6 +61,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return chat(ctx, args[1:], stdin, stdout, stderr)
 	case "check":
 		return check(args[1:], stdout, stderr)
+	case "locales":
+		return localesCommand(args[1:], stderr)
 	case "survey":
 		return surveyCommand(args[1:], stdout, stderr)
 	case "export":
