@@ -96,6 +96,22 @@ func Stamp(source, translation []byte, name string, ids []string) ([]byte, error
 	return out, nil
 }
 
+// Unstamped lists the messages of a translation file (named name) that have no
+// hash yet, typically messages just added together with their French text.
+func Unstamped(translation []byte, name string) ([]string, error) {
+	msgs, err := parse(name, translation)
+	if err != nil {
+		return nil, fmt.Errorf("unstamped: %w", err)
+	}
+	var ids []string
+	for _, id := range sortedIDs(msgs) {
+		if msgs[id].hash == "" {
+			ids = append(ids, id)
+		}
+	}
+	return ids, nil
+}
+
 // stampMessage writes hash into the message m of lines, which ends before line end.
 func stampMessage(lines []string, m message, end int, hash string) ([]string, error) {
 	key, val := m.key, m.val

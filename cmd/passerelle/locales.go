@@ -16,7 +16,7 @@ import (
 // that rewrite the message files of a source tree.
 func localesCommand(args []string, stderr io.Writer) int {
 	if len(args) == 0 || (args[0] != "stamp" && args[0] != "review") {
-		fmt.Fprintln(stderr, "usage: passerelle locales stamp|review [-dir DIR] [-all] LANG [ID...]")
+		fmt.Fprintln(stderr, "usage: passerelle locales stamp|review [-dir DIR] [-all|-new] LANG [ID...]")
 		return 2
 	}
 	verb := args[0]
@@ -24,13 +24,40 @@ func localesCommand(args []string, stderr io.Writer) int {
 	fl.SetOutput(stderr)
 	dir := fl.String("dir", "locales", "the folder of the message files")
 	all := fl.Bool("all", false, "every message of the language instead of the listed ids")
+	unstamped := false
+	if verb == "stamp" {
+		fl.BoolVar(&unstamped, "new", false, "every message of the language that has no hash yet")
+	}
 	if err := fl.Parse(args[1:]); err != nil {
 		return 2
 	}
 	lang, ids := fl.Arg(0), fl.Args()[min(1, fl.NArg()):]
-	if l, ok := locales.Lookup(lang); !ok || l.Code == locales.Source || *all == (len(ids) > 0) {
+	choices := 0
+	for _, chosen := range []bool{*all, unstamped, len(ids) > 0} {
+		if chosen {
+			choices++
+		}
+	}
+	if l, ok := locales.Lookup(lang); !ok || l.Code == locales.Source || choices != 1 {
 		fmt.Fprintf(stderr, "usage: passerelle locales %s [-dir DIR] (-all LANG | LANG ID...), LANG one of the translations\n", verb)
+		if verb == "stamp" {
+			fmt.Fprintln(stderr, "       passerelle locales stamp [-dir DIR] -new LANG")
+		}
 		return 2
+	}
+	if unstamped {
+		buf, err := os.ReadFile(filepath.Join(*dir, lang+".yaml"))
+		if err != nil {
+			fmt.Fprintf(stderr, "passerelle locales stamp: read messages: %v\n", err)
+			return 1
+		}
+		if ids, err = locales.Unstamped(buf, lang+".yaml"); err != nil {
+			fmt.Fprintf(stderr, "passerelle locales stamp: %v\n", err)
+			return 1
+		}
+		if len(ids) == 0 {
+			return 0 // every message already has a hash; an empty list would mean all of them
+		}
 	}
 	if err := rewriteLocales(*dir, verb, lang, ids); err != nil {
 		fmt.Fprintf(stderr, "passerelle locales %s: %v\n", verb, err)

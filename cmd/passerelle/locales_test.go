@@ -12,7 +12,8 @@ import (
 
 // TestLocalesStampAndReview runs a translator's round on a copy of the
 // message files: the French text changes, English is updated and stamped,
-// English is reviewed; Ukrainian, still stale, cannot be.
+// English is reviewed; Ukrainian, still stale, cannot be; a message just
+// added in Russian is stamped, and only it.
 func TestLocalesStampAndReview(t *testing.T) {
 	dir := t.TempDir()
 	for _, l := range locales.Languages {
@@ -20,8 +21,12 @@ func TestLocalesStampAndReview(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if l.Code == locales.Source {
+		switch l.Code {
+		case locales.Source:
 			buf = []byte(strings.Replace(string(buf), `other: "Choisissez votre langue."`, `other: "Choisissez une langue."`, 1))
+			buf = append(buf, "Added:\n  description: a new message.\n  other: \"Nouveau\"\n"...)
+		case "ru": // a message added with its translation, not stamped yet
+			buf = append(buf, "Added: \"Новое\"\n"...)
 		}
 		if err := os.WriteFile(filepath.Join(dir, l.Code+".yaml"), buf, 0o644); err != nil {
 			t.Fatal(err)
@@ -52,6 +57,9 @@ func TestLocalesStampAndReview(t *testing.T) {
 		{[]string{"locales", "stamp", "-dir", dir, "en"}, 2},
 		{[]string{"locales", "stamp", "-dir", dir, "-all", "en", "LanguagePrompt"}, 2},
 		{[]string{"locales", "translate"}, 2},
+		{[]string{"locales", "stamp", "-dir", dir, "-new", "ru"}, 0},
+		{[]string{"locales", "stamp", "-dir", dir, "-new", "-all", "ru"}, 2},
+		{[]string{"locales", "review", "-dir", dir, "-new", "ru"}, 2},
 	}
 	for _, s := range steps {
 		if code, _, errOut := runCmd(t, "", s.args...); code != s.code {
@@ -61,8 +69,12 @@ func TestLocalesStampAndReview(t *testing.T) {
 	if got := staleFiles(); len(got) != 6 || got[0] == "en.yaml" {
 		t.Errorf("stale after stamping English: %q, want the 6 others", got)
 	}
-	if st := locales.Statuses(os.DirFS(dir))[0]; st.Lang != "en" || st.Reviewed != st.Messages {
-		t.Errorf("English after its review: %+v", st)
+	statuses := locales.Statuses(os.DirFS(dir))
+	if st := statuses[0]; st.Lang != "en" || st.Reviewed != st.Messages-1 || st.Missing != 1 {
+		t.Errorf("English after its review: %+v, want all but the added message reviewed", st)
+	}
+	if st := statuses[5]; st.Lang != "ru" || st.Unstamped != 0 || st.Stale != 1 {
+		t.Errorf("Russian after stamping its new message: %+v, want the changed French message still stale", st)
 	}
 }
 

@@ -26,6 +26,8 @@ Usage:
   passerelle locales stamp [-dir DIR] (-all LANG | LANG ID...)
                                 for translators, in a source tree (DIR: locales): record that these
                                 messages of LANG translate the current French text (locales/README.md)
+  passerelle locales stamp [-dir DIR] -new LANG
+                                the same for the messages of LANG that have no hash yet (just added)
   passerelle locales review [-dir DIR] (-all LANG | LANG ID...)
                                 record that a native speaker approved these messages of LANG as written
   passerelle survey import FORM.xlsx [--id ID] [--opens DATE] [--closes DATE] [--territories a,b]
