@@ -170,8 +170,7 @@ func (l *loader) emergencyNumber(item *yaml.Node, tax *taxonomy) *EmergencyNumbe
 	f := l.fields(item, "number", emergencyNumberKeys)
 	n := &EmergencyNumber{Words: map[string][]string{}, File: l.file, Line: item.Line}
 	ok := true
-	if v, found := f["number"]; !found {
-		l.errorf(item.Line, `number: missing required key "number"`)
+	if v, found := l.required(f, item.Line, "number", "number"); !found {
 		ok = false
 	} else if s, isText := l.text("number", v); !isText {
 		ok = false

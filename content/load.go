@@ -91,6 +91,34 @@ func (l *loader) endFile() {
 	l.add(l.file, 0, sev, fmt.Sprintf("too many problems: only the first %d are shown, %d more are not", maxPerFile, len(hidden)))
 }
 
+// required returns the value of key among the fields f of what, declared
+// at line, and reports the key missing when it is.
+func (l *loader) required(f map[string]*yaml.Node, line int, what, key string) (*yaml.Node, bool) {
+	v, found := f[key]
+	if !found {
+		l.errorf(line, "%s: missing required key %q", what, key)
+	}
+	return v, found
+}
+
+// place is where something is declared.
+type place struct {
+	file string
+	line int
+}
+
+// firstDeclared records that the current file declares the what with this
+// id at line, and reports whether it is the first declaration of that id: a
+// later one is an error that names the first.
+func (l *loader) firstDeclared(seen map[string]place, what, id string, line int) bool {
+	if first, dup := seen[id]; dup {
+		l.errorf(line, "id: duplicate %s %q (first in %s:%d)", what, id, first.file, first.line)
+		return false
+	}
+	seen[id] = place{l.file, line}
+	return true
+}
+
 // territories reads and validates every territory file in fsys.
 func (l *loader) territories(fsys fs.FS) []*Territory {
 	files := l.list(fsys, territoriesDir, "territory")
@@ -101,7 +129,7 @@ func (l *loader) territories(fsys fs.FS) []*Territory {
 		return nil
 	}
 	var ts []*Territory
-	seen := map[string]*Territory{}
+	seen := map[string]place{}
 	defer l.endFile()
 	for _, name := range files {
 		l.startFile(name)
@@ -114,14 +142,9 @@ func (l *loader) territories(fsys fs.FS) []*Territory {
 			continue
 		}
 		t := l.territory(root)
-		if t == nil || t.ID == "" {
+		if t == nil || t.ID == "" || !l.firstDeclared(seen, "territory", t.ID, t.Line) {
 			continue
 		}
-		if first, dup := seen[t.ID]; dup {
-			l.errorf(t.Line, "id: duplicate territory %q (first in %s:%d)", t.ID, first.File, first.Line)
-			continue
-		}
-		seen[t.ID] = t
 		if stem := fileStem(name); stem != t.ID {
 			l.warnf(t.Line, "id: %q differs from the file name %q; name the file %q", t.ID, path.Base(name), t.ID+".yaml")
 		}

@@ -133,6 +133,9 @@ func (n *normWriter) apostrophe(rest string) {
 	n.space()
 }
 
+// ligatures are the letters that fold into two.
+var ligatures = map[rune]string{'œ': "oe", 'Œ': "oe", 'æ': "ae", 'Æ': "ae", 'ß': "ss", 'ẞ': "ss"}
+
 // fold writes one rune of a decomposition.
 func (n *normWriter) fold(r rune, rest string) {
 	if r < utf8.RuneSelf {
@@ -155,17 +158,10 @@ func (n *normWriter) fold(r rune, rest string) {
 	case 'ٱ', 'ٲ', 'ٳ':
 		n.put('ا')
 		return
-	case 'œ', 'Œ':
-		n.put('o')
-		n.put('e')
-		return
-	case 'æ', 'Æ':
-		n.put('a')
-		n.put('e')
-		return
-	case 'ß', 'ẞ':
-		n.put('s')
-		n.put('s')
+	case 'œ', 'Œ', 'æ', 'Æ', 'ß', 'ẞ':
+		for _, c := range ligatures[r] {
+			n.put(c)
+		}
 		return
 	case 'ı':
 		n.put('i')

@@ -64,15 +64,12 @@ func weekdayKey(wd time.Weekday) string { return dayKeys[(int(wd)+6)%7] }
 func (l *loader) services(fsys fs.FS, ts []*Territory, tax *taxonomy) []*Service {
 	known, ids := knownTerritories(ts)
 	var all []*Service
-	seen := map[string]*Service{}
+	seen := map[string]place{}
 	l.eachFile(fsys, servicesDir, "territory", servicesDoc, func(root *yaml.Node) {
 		for _, s := range l.serviceFile(root, known, ids, tax) {
-			if first, dup := seen[s.ID]; dup {
-				l.errorf(s.Line, "id: duplicate service %q (first in %s:%d)", s.ID, first.File, first.Line)
-				continue
+			if l.firstDeclared(seen, "service", s.ID, s.Line) {
+				all = append(all, s)
 			}
-			seen[s.ID] = s
-			all = append(all, s)
 		}
 	})
 	return all
@@ -143,8 +140,7 @@ func (l *loader) service(item *yaml.Node, territory string, national bool, tax *
 		s.ID, s.Line = id, line
 	}
 
-	if v, ok := f["name"]; !ok {
-		l.errorf(item.Line, `service: missing required key "name"`)
+	if v, ok := l.required(f, item.Line, "service", "name"); !ok {
 	} else if name, ok := l.text("name", v); ok {
 		if name == "" {
 			l.errorf(v.Line, "name: must not be empty")
@@ -404,9 +400,8 @@ func (l *loader) location(v *yaml.Node) *Point {
 		dst   *float64
 		limit float64
 	}{{"lat", &p.Lat, 90}, {"lon", &p.Lon, 180}} {
-		n, found := f[c.key]
+		n, found := l.required(f, v.Line, "location", c.key)
 		if !found {
-			l.errorf(v.Line, "location: missing required key %q", c.key)
 			ok = false
 			continue
 		}
@@ -589,8 +584,7 @@ func (l *loader) exceptions(v *yaml.Node) []Exception {
 		f := l.fields(item, "exception", exceptionKeys)
 		var ex Exception
 		ok := true
-		if dv, found := f["date"]; !found {
-			l.errorf(item.Line, `exception: missing required key "date"`)
+		if dv, found := l.required(f, item.Line, "exception", "date"); !found {
 			ok = false
 		} else if d, valid := l.date(dv, "exception date"); !valid {
 			ok = false
@@ -649,9 +643,8 @@ func (l *loader) closures(v *yaml.Node) []Closure {
 			key string
 			dst *Date
 		}{{"from", &c.From}, {"to", &c.To}} {
-			n, found := f[d.key]
+			n, found := l.required(f, item.Line, "closure", d.key)
 			if !found {
-				l.errorf(item.Line, "closure: missing required key %q", d.key)
 				ok = false
 				continue
 			}

@@ -244,18 +244,11 @@ func (c *Content) Survey(id string) (*Survey, bool) {
 func (l *loader) surveys(fsys fs.FS, ts []*Territory) []*Survey {
 	known, ids := knownTerritories(ts)
 	var out []*Survey
-	seen := map[string]*Survey{}
+	seen := map[string]place{}
 	l.eachFile(fsys, surveysDir, "survey", surveyDoc, func(root *yaml.Node) {
-		s := l.survey(root, known, ids)
-		if s == nil || s.ID == "" {
-			return
+		if s := l.survey(root, known, ids); s != nil && s.ID != "" && l.firstDeclared(seen, "survey", s.ID, s.Line) {
+			out = append(out, s)
 		}
-		if first, dup := seen[s.ID]; dup {
-			l.errorf(s.Line, "id: duplicate survey %q (first in %s:%d)", s.ID, first.File, first.Line)
-			return
-		}
-		seen[s.ID] = s
-		out = append(out, s)
 	})
 	slices.SortStableFunc(out, func(a, b *Survey) int {
 		if c := a.Opens.Compare(b.Opens); c != 0 {
@@ -375,9 +368,8 @@ func validName(s string, question bool) bool {
 func (l *loader) question(item *yaml.Node, earlier []*Question) *Question {
 	fields := l.fields(item, "question", questionKeys)
 	q := &Question{Line: item.Line}
-	v, ok := fields["id"]
+	v, ok := l.required(fields, item.Line, "question", "id")
 	if !ok {
-		l.errorf(item.Line, `question: missing required key "id"`)
 		return nil
 	}
 	id, ok := l.text("id", v)
@@ -399,10 +391,8 @@ func (l *loader) question(item *yaml.Node, earlier []*Question) *Question {
 			l.errorf(v.Line, "%s: type: unknown type %s%s; use one of %s", what, quote(typ), suggest(typ, questionTypes), strings.Join(questionTypes, ", "))
 		}
 	}
-	if v, ok := fields["text"]; ok {
+	if v, ok := l.required(fields, q.Line, what, "text"); ok {
 		q.Texts = l.texts(v, what+": text", true)
-	} else {
-		l.errorf(q.Line, `%s: missing required key "text"`, what)
 	}
 	if v, ok := fields["required"]; ok {
 		q.Required = l.boolean(v, what+": required")
@@ -504,9 +494,8 @@ func (l *loader) choices(v *yaml.Node, what string) []Choice {
 	lines := map[string]int{}
 	for _, item := range items {
 		f := l.fields(item, what+": choice", choiceKeys)
-		idNode, ok := f["id"]
+		idNode, ok := l.required(f, item.Line, what+": choice", "id")
 		if !ok {
-			l.errorf(item.Line, `%s: choice: missing required key "id"`, what)
 			continue
 		}
 		id, ok := l.text("id", idNode)
@@ -563,9 +552,8 @@ func (l *loader) conditions(v *yaml.Node, what string, earlier []*Question) []Co
 func (l *loader) condition(item *yaml.Node, what string, earlier []*Question) (Condition, bool) {
 	f := l.fields(item, what+": show_if", conditionKeys)
 	var c Condition
-	v, ok := f["question"]
+	v, ok := l.required(f, item.Line, what+": show_if", "question")
 	if !ok {
-		l.errorf(item.Line, `%s: show_if: missing required key "question"`, what)
 		return c, false
 	}
 	ref, ok := l.text("question", v)

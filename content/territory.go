@@ -161,8 +161,7 @@ func (l *loader) sources(v *yaml.Node, territoryID string) []Source {
 		fields := l.fields(item, "source", sourceKeys)
 		var s Source
 		ok := true
-		if iv, found := fields["id"]; !found {
-			l.errorf(item.Line, `source: missing required key "id"`)
+		if iv, found := l.required(fields, item.Line, "source", "id"); !found {
 			ok = false
 		} else if id, isText := l.text("source id", iv); !isText {
 			ok = false
@@ -180,8 +179,7 @@ func (l *loader) sources(v *yaml.Node, territoryID string) []Source {
 			}
 			s.ID = id
 		}
-		if nv, found := fields["name"]; !found {
-			l.errorf(item.Line, `source: missing required key "name"`)
+		if nv, found := l.required(fields, item.Line, "source", "name"); !found {
 			ok = false
 		} else if name, isText := l.text("source name", nv); !isText {
 			ok = false

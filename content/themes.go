@@ -119,8 +119,7 @@ func (l *loader) theme(item *yaml.Node, parent *Theme, lines map[string]int) (*T
 	}
 	fields := l.fields(item, what, keys)
 	ok := true
-	if v, found := fields["id"]; !found {
-		l.errorf(item.Line, "%s: missing required key \"id\"", what)
+	if v, found := l.required(fields, item.Line, what, "id"); !found {
 		ok = false
 	} else if id, isText := l.text(what+" id", v); !isText {
 		ok = false
@@ -154,8 +153,7 @@ func (l *loader) theme(item *yaml.Node, parent *Theme, lines map[string]int) (*T
 		}
 	}
 
-	if v, found := fields["label"]; !found {
-		l.errorf(item.Line, "%s: missing required key \"label\"", what)
+	if v, found := l.required(fields, item.Line, what, "label"); !found {
 	} else {
 		l.themeLabels(v, t.Labels)
 	}
