@@ -203,15 +203,18 @@ func (b *Bot) tryAgain(ctx context.Context, in flows.Input, replies []flows.Repl
 // Drain stops handling updates: it starts no new one and waits, until ctx
 // ends, for those under way, then cuts what is left. Polled updates not
 // handled stay in the inbox for the next start; a webhook update not handled
-// is answered 503 and comes again.
+// is answered 503 and comes again. Only the first call does anything.
 func (b *Bot) Drain(ctx context.Context) {
-	b.stopOnce.Do(func() { close(b.stopping) })
-	dropped, running := b.queue.stop(ctx)
-	b.die()
-	b.log.Info("updates drained", "left_for_next_start", dropped, "cut", running)
+	b.stopOnce.Do(func() {
+		close(b.stopping)
+		dropped, running := b.queue.stop(ctx)
+		b.die()
+		b.log.Info("updates drained", "left_for_next_start", dropped, "cut", running)
+	})
 }
 
-// Close drains for a few seconds at most; call it after Run returned.
+// Close drains for a few seconds at most, unless Drain ran already; call it
+// after Run returned.
 func (b *Bot) Close() {
 	ctx, cancel := context.WithTimeout(context.Background(), closeWait)
 	defer cancel()

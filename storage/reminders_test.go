@@ -44,6 +44,7 @@ func sameReminders(a, b []flows.Reminder) bool {
 	return true
 }
 
+// TestReminderEncoding encodes and decodes only: no Redis, so a fixed date is safe.
 func TestReminderEncoding(t *testing.T) {
 	paris := time.FixedZone("CET", 3600)
 	due := time.Date(2026, 3, 9, 8, 30, 0, 0, paris)
