@@ -395,7 +395,9 @@ func TestClaimArguments(t *testing.T) {
 	short, cancel := context.WithTimeout(ctx, 300*time.Millisecond)
 	defer cancel()
 	start := time.Now()
-	if ds, err := r.Claim(short, "a", 1, 0); err != nil || len(ds) != 0 {
+	// On a loaded machine the wait may end in the context's timeout rather
+	// than an empty answer; an error while the context still runs is a fault.
+	if ds, err := r.Claim(short, "a", 1, 0); (err != nil && short.Err() == nil) || len(ds) != 0 {
 		t.Errorf("Claim with a short context: (%v, %v)", ds, err)
 	}
 	if d := time.Since(start); d > 300*time.Millisecond {
