@@ -26,10 +26,10 @@ type Handler interface {
 	Unavailable(langHint string) []flows.Reply
 }
 
-// Claimer remembers which updates were handled, so that a redelivered update
-// is handled once.
+// Claimer gives back the claim of a webhook update that could not be
+// handled, so that its redelivery is (the flows claim updates as they read
+// the session: flows.Opener).
 type Claimer interface {
-	ClaimUpdate(ctx context.Context, updateID int64) (bool, error)
 	ReleaseUpdate(ctx context.Context, updateID int64) error
 }
 
@@ -58,7 +58,7 @@ type Config struct {
 // Bot talks to Telegram.
 type Bot struct {
 	cfg      Config
-	api      *tgbot.Bot
+	api      *api
 	http     *http.Client
 	username string
 	signer   *Signer
@@ -73,7 +73,8 @@ type Bot struct {
 	noticeMu sync.Mutex
 	noticed  map[int64]time.Time // last "try again" per chat, to say it once a minute
 
-	gates gates // Telegram's retry_after in force, bot-wide and per group
+	gates  gates       // Telegram's retry_after in force, bot-wide and per group
+	budget replyBudget // the replies' side of the shared rate limit
 }
 
 // New builds the Telegram client without calling Telegram; Identify must
@@ -108,9 +109,10 @@ func New(cfg Config) (*Bot, error) {
 		metrics: newMetrics(cfg.Registry),
 		noticed: map[int64]time.Time{},
 	}
-	api, err := tgbot.New(cfg.Token,
+	client := apiClient()
+	lib, err := tgbot.New(cfg.Token,
 		tgbot.WithServerURL(strings.TrimRight(cfg.APIURL, "/")),
-		tgbot.WithHTTPClient(cfg.HandleTimeout, apiClient()),
+		tgbot.WithHTTPClient(cfg.HandleTimeout, client),
 		tgbot.WithSkipGetMe(),
 		tgbot.WithDefaultHandler(func(context.Context, *tgbot.Bot, *models.Update) {}),
 		tgbot.WithErrorsHandler(func(err error) { b.log.Error("telegram client", "kind", errorKind(err)) }),
@@ -118,7 +120,7 @@ func New(cfg Config) (*Bot, error) {
 	if err != nil {
 		return nil, fmt.Errorf("telegram client: %w", err)
 	}
-	b.api = api
+	b.api = newAPI(lib, client, cfg.APIURL, cfg.Token)
 	b.life, b.die = context.WithCancel(context.Background())
 	b.stopping = make(chan struct{})
 	b.queue = newDispatcher(func(v any) {

@@ -1,6 +1,7 @@
 package bot
 
 import (
+	"errors"
 	"strings"
 	"testing"
 
@@ -10,7 +11,16 @@ import (
 // bound is data as the person's conversation shows it: bound to their
 // session when they have one (a group or a newcomer has none).
 func (h *harness) bound(chat int64, data string) string {
-	if s, err := h.store.Load(h.ctx, chat); err == nil && s.Nonce != "" {
+	var (
+		s   *flows.Session
+		err error
+	)
+	// Just after a Redis restart the client may refuse a while longer.
+	h.eventually("the session read", func() bool {
+		s, err = h.store.Load(h.ctx, chat)
+		return err == nil || errors.Is(err, flows.ErrNotFound)
+	})
+	if err == nil && s.Nonce != "" {
 		return s.Bind(data)
 	}
 	return data

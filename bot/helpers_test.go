@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -18,6 +19,7 @@ import (
 
 	"github.com/go-telegram/bot/models"
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/redis/go-redis/v9"
 	dto "github.com/prometheus/client_model/go"
 
 	"github.com/territoires-integration/passerelle/bot/fakeapi"
@@ -103,6 +105,8 @@ type harnessOpts struct {
 	webhook bool
 	// wrap, when set, wraps the flows service given to the bot as Handler.
 	wrap func(Handler) Handler
+	// hook, when set, sees every command the store sends to Redis.
+	hook redis.Hook
 }
 
 // harness is a bot wired to a fake Bot API, a Redis and the real engine.
@@ -149,6 +153,13 @@ func newHarness(tb testing.TB, opts harnessOpts) *harness {
 	h.store, err = storage.New(h.ctx, h.redis.URL())
 	if err != nil {
 		tb.Fatalf("storage: %v", err)
+	}
+	if opts.hook != nil {
+		opt, _ := redis.ParseURL(h.redis.URL())
+		c := redis.NewClient(opt)
+		c.AddHook(opts.hook)
+		_ = h.store.Close()
+		h.store = storage.NewFromClient(c)
 	}
 	h.store.SetClock(h.clock)
 	c, diags := content.Load(content.Sample(), locales.Codes())
@@ -469,6 +480,16 @@ func (h *harness) press(chat int64, markup, data string) string {
 // callbackID reads the id of the callback query of an update built by fakeapi.CallbackUpdate.
 func callbackID(u map[string]any) string {
 	return u["callback_query"].(map[string]any)["id"].(string)
+}
+
+// claimed tells whether update id was claimed, taking its claim when not.
+func (h *harness) claimed(id int64) bool {
+	h.tb.Helper()
+	_, _, err := h.store.Open(h.ctx, 0, flows.Claim{UpdateID: id, Token: "probe"})
+	if err != nil && !errors.Is(err, flows.ErrDuplicate) && !errors.Is(err, flows.ErrNotFound) {
+		h.tb.Fatalf("claim of update %d: %v", id, err)
+	}
+	return errors.Is(err, flows.ErrDuplicate)
 }
 
 // session loads chat's session from Redis.

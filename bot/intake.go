@@ -2,6 +2,8 @@ package bot
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"time"
@@ -21,7 +23,7 @@ type Inbox interface {
 	Park(ctx context.Context, entries map[int64][]byte) error
 	// Parked returns every entry kept.
 	Parked(ctx context.Context) (map[int64][]byte, error)
-	// ClaimParked claims the update as Claimer.ClaimUpdate does and removes its entry.
+	// ClaimParked claims the update as flows.Opener does and removes its entry.
 	ClaimParked(ctx context.Context, updateID int64) (bool, error)
 	// ReleaseParked undoes ClaimParked: the claim goes and the entry is back.
 	ReleaseParked(ctx context.Context, updateID int64, entry []byte) error
@@ -49,8 +51,8 @@ type update struct {
 	Callback string      `json:"cb,omitempty"` // callback query to answer, once
 	In       flows.Input `json:"in"`
 
-	entry   []byte // its inbox entry; nil for an update pushed to the webhook
-	claimed bool   // the claim is ours although handling failed and could not release it
+	entry []byte // its inbox entry; nil for an update pushed to the webhook
+	token string // tells this handler's claim from another's (see flows.Claim)
 }
 
 // errNotRecorded means an update could not be recorded and must be delivered again.
@@ -108,8 +110,8 @@ func (b *Bot) handlePolled(up *update) {
 	}
 }
 
-// handle runs in the chat's turn: it claims the update, runs the flows and
-// sends the replies.
+// handle runs in the chat's turn: it runs the flows, which claim the update
+// as they read the session, and sends the replies.
 func (b *Bot) handle(up *update) error {
 	start := time.Now()
 	ctx, cancel := context.WithTimeout(b.life, b.cfg.HandleTimeout)
@@ -120,51 +122,38 @@ func (b *Bot) handle(up *update) error {
 		b.answerCallback(ctx, up.Callback)
 		up.Callback = ""
 	}
-	in := up.In
-	first, err := b.claim(ctx, up)
-	if err != nil {
-		b.metrics.errors.WithLabelValues("store").Inc()
-		b.log.Warn("cannot record update", "update_id", up.ID, "err", err)
-		b.tryAgain(ctx, in, b.cfg.Handler.Unavailable(in.LangHint))
-		return fmt.Errorf("%w: claim: %w", errNotRecorded, err)
+	if up.token == "" {
+		up.token = claimToken()
 	}
-	if !first {
+	in := up.In
+	in.Claim = flows.Claim{UpdateID: up.ID, Parked: up.entry != nil, Token: up.token}
+	replies, err := b.cfg.Handler.Handle(ctx, in)
+	switch {
+	case errors.Is(err, flows.ErrDuplicate):
 		b.metrics.updates.WithLabelValues("duplicate").Inc()
 		return nil
-	}
-	b.metrics.updates.WithLabelValues(string(in.Kind)).Inc()
-	replies, err := b.cfg.Handler.Handle(ctx, in)
-	if err != nil {
+	case err != nil:
 		b.metrics.errors.WithLabelValues("store").Inc()
 		b.log.Warn("cannot handle update", "update_id", up.ID, "kind", in.Kind, "err", err)
 		b.release(ctx, up)
 		b.tryAgain(ctx, in, replies)
 		return fmt.Errorf("%w: %w", errNotRecorded, err)
 	}
-	up.claimed = false
+	b.metrics.updates.WithLabelValues(string(in.Kind)).Inc()
 	b.deliver(ctx, in, replies)
 	return nil
 }
 
-// claim claims the update once across replicas and redeliveries; a polled
-// update leaves the inbox at the same time.
-func (b *Bot) claim(ctx context.Context, up *update) (bool, error) {
-	switch {
-	case up.claimed:
-		return true, nil
-	case up.entry != nil:
-		first, err := b.cfg.Inbox.ClaimParked(ctx, up.ID)
-		up.claimed = first
-		return first, err
-	default:
-		first, err := b.cfg.Claims.ClaimUpdate(ctx, up.ID)
-		up.claimed = first
-		return first, err
-	}
+// claimToken returns a random token for an update's claim.
+func claimToken() string {
+	var t [8]byte
+	_, _ = rand.Read(t[:])
+	return hex.EncodeToString(t[:])
 }
 
 // release gives a claim back after a failure, so that the update is handled
-// again; when that fails too, the claim stays ours (up.claimed).
+// again (a polled update's entry goes back to the inbox). When that fails
+// too, the next try finds its own claim by its token.
 func (b *Bot) release(ctx context.Context, up *update) {
 	var err error
 	if up.entry != nil {
@@ -174,9 +163,7 @@ func (b *Bot) release(ctx context.Context, up *update) {
 	}
 	if err != nil {
 		b.log.Warn("cannot release update claim", "update_id", up.ID, "err", err)
-		return
 	}
-	up.claimed = false
 }
 
 // tryAgain tells the person we cannot work right now, at most once a minute per chat.

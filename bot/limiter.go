@@ -14,14 +14,15 @@ import (
 // A key's state is its theoretical arrival time (TAT). Allow lets a message
 // through when the key's TAT is at most (burst-1)·every ahead of now, and then
 // moves the TAT every further; otherwise it answers how long to wait. Take
-// moves the TAT every further without asking and answers when the token it
-// took is due: the message reserves its turn, ahead of those that only Allow.
+// moves the TAT n·every further without asking and answers when the last
+// token it took is due: replies reserve their turns, ahead of the messages
+// that only Allow.
 // Both costs may differ on one key: a bulk message costs more of the global
 // budget than a reply, which leaves replies room. Hold moves the TAT to at
 // least d from now: Telegram asked every replica to wait.
 type Limiter interface {
 	Allow(ctx context.Context, key string, every time.Duration, burst int) (ok bool, wait time.Duration, err error)
-	Take(ctx context.Context, key string, every time.Duration, burst int) (wait time.Duration, err error)
+	Take(ctx context.Context, key string, every time.Duration, burst, n int) (wait time.Duration, err error)
 	Hold(ctx context.Context, key string, d time.Duration) error
 }
 
@@ -45,9 +46,13 @@ const (
 	// tenth longer than Telegram's, as the time from the limiter's answer to
 	// Telegram varies.
 	jitterShare = 10
-	// takeTimeout bounds one limiter call of a reply: a limiter that does
-	// not answer costs the reply its place in the budget, never the reply.
+	// takeTimeout bounds one limiter call counting replies: a limiter that
+	// does not answer costs the replies their place in the budget, never
+	// the replies.
 	takeTimeout = 250 * time.Millisecond
+	// accountEvery is how late replies are counted in the shared budget:
+	// the replies of that long are counted in one limiter call.
+	accountEvery = 20 * time.Millisecond
 )
 
 // interval is the time between two messages at rate per second.
@@ -65,12 +70,9 @@ var accounted = map[string]bool{
 }
 
 // turn waits until a reply's call may go: Telegram's retry_after over for its
-// scopes (the bot, the chat), then, for a message, its turn in the budget
-// shared with bulk messages and the other replicas. The turn is reserved
-// (Take), so replies go in the order they asked, ahead of bulk, which waits
-// for a free turn. It is one limiter call, or one more each time a 429
-// closed a gate meanwhile. A limiter that fails only loses the reservation.
-// It returns an error when ctx ends first.
+// scopes (the bot, the chat), then, for a message, the chat's pace and its
+// turn in the overall rate (see replyBudget). A 429 that closed a gate
+// meanwhile costs another turn. It returns an error when ctx ends first.
 func (b *Bot) turn(ctx context.Context, chatID int64, method string) error {
 	for {
 		if err := b.waitGates(ctx, chatID); err != nil {
@@ -81,7 +83,7 @@ func (b *Bot) turn(ctx context.Context, chatID int64, method string) error {
 				return fmt.Errorf("%s: waiting for the chat's pace: %w", method, ctx.Err())
 			}
 		}
-		if due := b.reserve(ctx, method); due > 0 && !sleep(ctx, due, nil) {
+		if due := b.reserve(method); due > 0 && !sleep(ctx, due, nil) {
 			return fmt.Errorf("%s: waiting for its turn: %w", method, ctx.Err())
 		}
 		if !b.gates.until(chatID).After(time.Now()) {
@@ -90,21 +92,101 @@ func (b *Bot) turn(ctx context.Context, chatID int64, method string) error {
 	}
 }
 
-// reserve takes a message's turn in the global budget and returns how long
-// until it comes; 0 for a call that sends no message, or when the limiter fails.
-func (b *Bot) reserve(ctx context.Context, method string) time.Duration {
+// reserve takes a message's turn in the overall rate and returns how long
+// until it comes; 0 for a call that sends no message.
+func (b *Bot) reserve(method string) time.Duration {
 	if b.cfg.Limiter == nil || !accounted[method] {
 		return 0
 	}
-	ctx, cancel := context.WithTimeout(ctx, takeTimeout)
-	defer cancel()
-	due, err := b.cfg.Limiter.Take(ctx, globalKey, interval(b.cfg.Rate), limiterBurst)
-	if err != nil {
-		b.metrics.errors.WithLabelValues("limiter").Inc()
-		b.log.Debug("cannot reserve a reply's turn in the rate limit", "method", method, "err", err)
-		return 0
+	wait, first := b.budget.take(time.Now(), interval(b.cfg.Rate))
+	if first {
+		time.AfterFunc(accountEvery, b.account)
 	}
-	return due
+	return wait
+}
+
+// account counts the replies whose turns were taken since the last count in
+// the budget shared with bulk messages and the other replicas, in one
+// limiter call, and learns from it how far behind that budget is.
+func (b *Bot) account() {
+	n := b.budget.drain()
+	if n > 0 {
+		every := interval(b.cfg.Rate)
+		ctx, cancel := context.WithTimeout(context.Background(), takeTimeout)
+		behind, err := b.cfg.Limiter.Take(ctx, globalKey, every, limiterBurst, n)
+		cancel()
+		if err != nil {
+			b.metrics.errors.WithLabelValues("limiter").Inc()
+			b.log.Debug("cannot count replies in the rate limit", "replies", n, "err", err)
+		}
+		b.budget.behind(time.Now(), behind, every)
+	}
+	if !b.budget.settled() {
+		time.AfterFunc(accountEvery, b.account)
+	}
+}
+
+// replyBudget is this process's side of the overall rate: replies take
+// their turns here, in memory, at the configured rate (GCRA with no burst),
+// and are counted in the budget shared with bulk messages and the other
+// replicas every accountEvery, in one limiter call for them all instead of
+// one each. When that budget is behind (bulk or other replicas used it),
+// the next turns here move back accordingly: interactive replies count
+// there at most accountEvery late.
+type replyBudget struct {
+	mu       sync.Mutex
+	tat      time.Time // when the next turn is free
+	pending  int       // turns taken and not counted yet
+	counting bool      // a count is scheduled or under way
+}
+
+// take reserves the next turn, every after the last, and returns how long
+// until it comes; first is true when no count is scheduled yet.
+func (r *replyBudget) take(now time.Time, every time.Duration) (wait time.Duration, first bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	turn := r.tat
+	if turn.Before(now) {
+		turn = now
+	}
+	r.tat = turn.Add(every)
+	r.pending++
+	first, r.counting = !r.counting, true
+	return turn.Sub(now), first
+}
+
+// drain returns the turns taken since the last count and forgets them.
+func (r *replyBudget) drain() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	n := r.pending
+	r.pending = 0
+	return n
+}
+
+// behind records that the shared budget gives the last turn counted d from
+// now: no turn here comes before the one after it.
+func (r *replyBudget) behind(now time.Time, d, every time.Duration) {
+	if d <= 0 {
+		return
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if next := now.Add(d + every); next.After(r.tat) {
+		r.tat = next
+	}
+}
+
+// settled ends a count when no turn is pending; false when one was taken
+// meanwhile and the next count must be scheduled.
+func (r *replyBudget) settled() bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.pending > 0 {
+		return false
+	}
+	r.counting = false
+	return true
 }
 
 // waitGates waits until no retry_after runs for chatID's scopes; an error when ctx ends first.

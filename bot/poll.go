@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"maps"
 	"net/http"
 	"slices"
@@ -16,17 +17,6 @@ import (
 
 	"github.com/territoires-integration/passerelle/flows"
 )
-
-// getUpdatesResponse is the Bot API envelope of getUpdates.
-type getUpdatesResponse struct {
-	OK          bool              `json:"ok"`
-	Result      []json.RawMessage `json:"result"`
-	ErrorCode   int               `json:"error_code"`
-	Description string            `json:"description"`
-	Parameters  struct {
-		RetryAfter int `json:"retry_after"`
-	} `json:"parameters"`
-}
 
 // Poll long-polls Telegram until ctx ends. Each batch is written to the
 // inbox, confirmed to Telegram and handed to its chats at once: the next poll
@@ -200,18 +190,22 @@ func (b *Bot) getUpdates(ctx context.Context, offset int64) ([]*models.Update, i
 		return nil, 0, fmt.Errorf("getUpdates: %w", err)
 	}
 	defer resp.Body.Close()
-	var r getUpdatesResponse
-	if err := json.NewDecoder(resp.Body).Decode(&r); err != nil {
+	var r apiResponse
+	var raws []json.RawMessage
+	if err := json.NewDecoder(io.LimitReader(resp.Body, maxAnswerBytes)).Decode(&r); err != nil {
 		return nil, 0, fmt.Errorf("getUpdates: HTTP %d: %w", resp.StatusCode, err)
 	}
 	if !r.OK {
 		return nil, r.Parameters.RetryAfter, fmt.Errorf("getUpdates: %d %s", r.ErrorCode, r.Description)
 	}
+	if err := json.Unmarshal(r.Result, &raws); err != nil {
+		return nil, 0, fmt.Errorf("getUpdates: result: %w", err)
+	}
 	// Updates are decoded one by one: one this client cannot read (a type newer
 	// than the library) is kept as an empty update, skipped, rather than
 	// failing every poll from now on.
-	updates := make([]*models.Update, len(r.Result))
-	for i, raw := range r.Result {
+	updates := make([]*models.Update, len(raws))
+	for i, raw := range raws {
 		updates[i], _ = b.decodeUpdate(raw)
 	}
 	return updates, 0, nil

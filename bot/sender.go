@@ -909,7 +909,7 @@ func (r *reporter) turn(st flows.JobStatus) time.Duration {
 func (r *reporter) closeReports(job string) {
 	ctx, cancel := context.WithTimeout(r.s.life, storeTimeout)
 	defer cancel()
-	if _, err := r.s.cfg.Limiter.Take(ctx, reportKey(job), forgetProgress, limiterBurst); err != nil {
+	if _, err := r.s.cfg.Limiter.Take(ctx, reportKey(job), forgetProgress, limiterBurst, 1); err != nil {
 		r.s.b.metrics.errors.WithLabelValues("limiter").Inc()
 	}
 }

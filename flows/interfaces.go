@@ -36,6 +36,7 @@ type Input struct {
 	LangHint  string    // the client's language code, a hint only
 	MessageID int       // KindButton: the message carrying the pressed button (for edits)
 	Group     bool      // sent in a group: only "write to me in private" is answered
+	Claim     Claim     `json:"-"` // the update to claim as the step reads its session (see Opener)
 }
 
 // Location is a point on the map.
@@ -152,6 +153,28 @@ var ErrCorrupt = errors.New("corrupt session")
 type Store interface {
 	Load(ctx context.Context, chatID int64) (*Session, error)
 	Commit(ctx context.Context, chatID int64, s *Session, events []Event) error
+}
+
+// ErrDuplicate is returned by an Opener when the update was claimed before:
+// it was handled already, or is being handled elsewhere.
+var ErrDuplicate = errors.New("update claimed already")
+
+// Claim names the Telegram update a step handles, so that it is handled once
+// across redeliveries and replicas; the zero Claim names none (claimed
+// already, or no update).
+type Claim struct {
+	UpdateID int64
+	Parked   bool   // taken from the polling inbox: its entry leaves with the claim
+	Token    string // the claimant's: a try whose answer was lost finds its own claim
+}
+
+// Opener is a Store that claims the update and reads the session and the
+// person's staff role in one round trip; Service needs one to honour a
+// Claim. Open returns ErrDuplicate when another claimant (another token)
+// took the claim before. Load's session errors (ErrNotFound, ErrCorrupt)
+// come with the role read.
+type Opener interface {
+	Open(ctx context.Context, chatID int64, claim Claim) (*Session, *Role, error)
 }
 
 // Clock tells the time; tests inject a fixed one.

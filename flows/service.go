@@ -42,12 +42,19 @@ var ErrUnavailable = errors.New("store unavailable")
 // wrapping ErrUnavailable; nothing is half-written.
 func (s *Service) Handle(ctx context.Context, in Input) ([]Reply, error) {
 	if in.Group {
+		// Claimed all the same, so that a redelivery is not answered twice.
+		if _, _, err := s.open(ctx, in, s.clock.Now()); errors.Is(err, ErrDuplicate) {
+			return nil, err
+		} else if err != nil && !errors.Is(err, ErrNotFound) && !errors.Is(err, ErrCorrupt) {
+			return s.tryAgain(in.LangHint, ""), fmt.Errorf("%w: claim: %w", ErrUnavailable, err)
+		}
 		return s.privateOnly(in.LangHint), nil
 	}
 	replies, err := s.handle(ctx, in)
 	if errors.Is(err, ErrConflict) {
 		// Someone else changed what the step read (took the same request):
-		// play it again on fresh data, once.
+		// play it again on fresh data, once; the update is ours already.
+		in.Claim = Claim{}
 		replies, err = s.handle(ctx, in)
 	}
 	if errors.Is(err, ErrConflict) {
@@ -60,8 +67,10 @@ func (s *Service) Handle(ctx context.Context, in Input) ([]Reply, error) {
 // other store failures with the replies that say to try again.
 func (s *Service) handle(ctx context.Context, in Input) ([]Reply, error) {
 	now := s.clock.Now()
-	sess, err := s.store.Load(ctx, in.ChatID)
+	sess, role, err := s.open(ctx, in, now)
 	switch {
+	case errors.Is(err, ErrDuplicate):
+		return nil, err
 	case errors.Is(err, ErrNotFound):
 		sess = NewSession(now)
 	case errors.Is(err, ErrCorrupt):
@@ -73,10 +82,7 @@ func (s *Service) handle(ctx context.Context, in Input) ([]Reply, error) {
 		return s.tryAgain(in.LangHint, ""), fmt.Errorf("%w: load session: %w", ErrUnavailable, err)
 	}
 	lang := sess.Lang
-	env := Env{Ctx: ctx, Now: now, Dir: s.dir, Cal: s.cal, Polls: s.polls, Reqs: s.reqs}
-	if env.Role, err = s.engine.roleOf(ctx, s.dir, in.ChatID, now); err != nil {
-		return s.tryAgain(in.LangHint, lang), fmt.Errorf("%w: load role: %w", ErrUnavailable, err)
-	}
+	env := Env{Ctx: ctx, Now: now, Dir: s.dir, Cal: s.cal, Polls: s.polls, Reqs: s.reqs, Role: role}
 	res := s.engine.Step(env, sess, in)
 	if res.Err != nil {
 		return s.tryAgain(in.LangHint, lang), fmt.Errorf("%w: %w", ErrUnavailable, res.Err)
@@ -90,6 +96,32 @@ func (s *Service) handle(ctx context.Context, in Input) ([]Reply, error) {
 		return s.tryAgain(in.LangHint, lang), fmt.Errorf("%w: commit session: %w", ErrUnavailable, err)
 	}
 	return res.Replies, nil
+}
+
+// open claims in's update and reads the session and the staff role: in one
+// round trip from an Opener, else one read each (a store that is no Opener
+// cannot claim). The session errors of Load come with the role read.
+func (s *Service) open(ctx context.Context, in Input, now time.Time) (*Session, *Role, error) {
+	o, ok := s.store.(Opener)
+	if !ok {
+		if in.Claim != (Claim{}) {
+			return nil, nil, fmt.Errorf("open: the store cannot claim update %d", in.Claim.UpdateID)
+		}
+		sess, err := s.store.Load(ctx, in.ChatID)
+		if err != nil && !errors.Is(err, ErrNotFound) && !errors.Is(err, ErrCorrupt) {
+			return nil, nil, err
+		}
+		role, rerr := s.engine.roleOf(ctx, s.dir, in.ChatID, now)
+		if rerr != nil {
+			return nil, nil, fmt.Errorf("load role: %w", rerr)
+		}
+		return sess, role, err
+	}
+	sess, role, err := o.Open(ctx, in.ChatID, in.Claim)
+	if s.engine.IsAdmin(in.ChatID) {
+		role = &Role{Kind: RoleAdmin, Since: now}
+	}
+	return sess, role, err
 }
 
 // roleOf is a person's staff role: admin from configuration, else what the

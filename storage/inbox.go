@@ -47,7 +47,7 @@ func (r *Redis) Parked(ctx context.Context) (map[int64][]byte, error) {
 	return out, nil
 }
 
-// ClaimParked claims an update as ClaimUpdate does and, in the same
+// ClaimParked claims an update as Open does and, in the same
 // transaction, takes it out of the inbox.
 func (r *Redis) ClaimParked(ctx context.Context, updateID int64) (bool, error) {
 	var set *redis.BoolCmd

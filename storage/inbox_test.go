@@ -2,11 +2,14 @@ package storage
 
 import (
 	"context"
+	"errors"
 	"maps"
 	"testing"
 	"time"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/territoires-integration/passerelle/flows"
 )
 
 // The inbox keeps polled updates until their turn; claiming one takes it out
@@ -39,8 +42,8 @@ func TestInbox(t *testing.T) {
 	if again, _ := r.ClaimParked(ctx, 12); again {
 		t.Error("update 12 claimed twice")
 	}
-	if dup, _ := r.ClaimUpdate(ctx, 12); dup {
-		t.Error("a redelivery of update 12 was not seen as a duplicate")
+	if _, _, err := r.Open(ctx, 1, flows.Claim{UpdateID: 12, Token: "webhook"}); !errors.Is(err, flows.ErrDuplicate) {
+		t.Errorf("a redelivery of update 12 was not seen as a duplicate: %v", err)
 	}
 	got, _ = r.Parked(ctx)
 	if _, still := got[12]; still || len(got) != 2 {

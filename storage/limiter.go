@@ -15,12 +15,12 @@ import (
 
 // gcra keeps in KEYS[1] the theoretical arrival time (TAT, unix µs by the
 // server's clock) of the next token. ARGV[1]: µs per token; ARGV[2]: burst;
-// ARGV[3]: the mode — "allow" takes a token if one is left, "take" takes one
-// even when none is left, "hold" (ARGV[4]: µs) moves TAT to at least now plus
-// that long and takes nothing. A request is allowed when TAT - now <=
-// (burst-1) * interval; taking a token moves TAT one interval later. It
-// returns {allowed, µs to wait}: for "allow", before trying again; for
-// "take", before the token taken would have been allowed.
+// ARGV[3]: the mode — "allow" takes a token if one is left, "take" takes
+// ARGV[4] tokens even when none is left, "hold" (ARGV[4]: µs) moves TAT to at
+// least now plus that long and takes nothing. A request is allowed when TAT -
+// now <= (burst-1) * interval; taking n tokens moves TAT n intervals later.
+// It returns {allowed, µs to wait}: for "allow", before trying again; for
+// "take", before the last token taken would have been allowed.
 var gcra = redis.NewScript(`
 local every = tonumber(ARGV[1])
 local burst = tonumber(ARGV[2])
@@ -39,17 +39,22 @@ if mode == 'hold' then
   return {0, 0}
 end
 local tolerance = every * (burst - 1)
+local n = 1
+if mode == 'take' then
+  n = tonumber(ARGV[4])
+end
 local allowed = tat - now <= tolerance
 if not allowed and mode ~= 'take' then
   return {0, tat - tolerance - now}
 end
-tat = tat + every
+tat = tat + n * every
 local px = math.ceil((tat - now) / 1000) + math.ceil(every / 1000)
 redis.call('SET', KEYS[1], string.format('%.0f', tat), 'PX', string.format('%.0f', px))
-if allowed then
+local wait = tat - tolerance - now - every
+if wait <= 0 then
   return {1, 0}
 end
-return {0, tat - tolerance - now - every}
+return {0, wait}
 `)
 
 // Allow takes a token from the limiter key, which gains one every interval
@@ -62,12 +67,16 @@ func (r *Redis) Allow(ctx context.Context, key string, every time.Duration, burs
 	return ok, wait, nil
 }
 
-// Take takes a token from the limiter key even when none is left, so that
-// the next Allow waits longer, and reports when the token taken is due: a
-// reply to someone who is waiting reserves its turn ahead of bulk sends,
-// which only take a token that is left, and goes when its turn comes.
-func (r *Redis) Take(ctx context.Context, key string, every time.Duration, burst int) (wait time.Duration, err error) {
-	_, wait, err = r.gcra(ctx, key, every, burst, "take", 0)
+// Take takes n tokens from the limiter key even when none is left, so that
+// the next Allow waits longer, and reports when the last token taken is
+// due: replies reserve their turns ahead of bulk sends, which only take a
+// token that is left. Replies counted in a batch (n > 1) learn how far
+// behind the budget is.
+func (r *Redis) Take(ctx context.Context, key string, every time.Duration, burst, n int) (wait time.Duration, err error) {
+	if n < 1 {
+		return 0, fmt.Errorf("rate limit: take %d tokens", n)
+	}
+	_, wait, err = r.gcra(ctx, key, every, burst, "take", int64(n))
 	if err != nil {
 		return 0, fmt.Errorf("rate limit: %w", err)
 	}
@@ -81,21 +90,21 @@ func (r *Redis) Hold(ctx context.Context, key string, d time.Duration) error {
 	if d <= 0 {
 		return nil
 	}
-	if _, _, err := r.gcra(ctx, key, time.Second, 1, "hold", d); err != nil {
+	if _, _, err := r.gcra(ctx, key, time.Second, 1, "hold", d.Microseconds()); err != nil {
 		return fmt.Errorf("rate limit hold: %w", err)
 	}
 	return nil
 }
 
-// gcra runs the script.
-func (r *Redis) gcra(ctx context.Context, key string, every time.Duration, burst int, mode string, hold time.Duration) (bool, time.Duration, error) {
+// gcra runs the script; arg is the mode's ARGV[4] (tokens taken, µs held).
+func (r *Redis) gcra(ctx context.Context, key string, every time.Duration, burst int, mode string, arg int64) (bool, time.Duration, error) {
 	if every < time.Microsecond {
 		return false, 0, errors.New("interval below a microsecond")
 	}
 	if burst < 1 {
 		return false, 0, errors.New("burst below 1")
 	}
-	res, err := gcra.Run(ctx, r.c, []string{limiterKey(key)}, every.Microseconds(), burst, mode, hold.Microseconds()).Int64Slice()
+	res, err := gcra.Run(ctx, r.c, []string{limiterKey(key)}, every.Microseconds(), burst, mode, arg).Int64Slice()
 	if err != nil {
 		return false, 0, err
 	}

@@ -174,7 +174,7 @@ func TestTake(t *testing.T) {
 			t.Run(fmt.Sprintf("%s burst %d takes %d", b.name, tt.burst, tt.takes), func(t *testing.T) {
 				key := fmt.Sprint("take", tt.burst, tt.takes)
 				for i := range tt.takes {
-					wait, err := b.r.Take(context.Background(), key, every, tt.burst)
+					wait, err := b.r.Take(context.Background(), key, every, tt.burst, 1)
 					if err != nil {
 						t.Fatal(err)
 					}
@@ -189,6 +189,40 @@ func TestTake(t *testing.T) {
 					t.Errorf("Allow = (%v, %v), want (%v, about %v)", ok, wait, tt.wantOK, tt.wantWait)
 				}
 			})
+		}
+	}
+}
+
+// TestTakeMany: n tokens taken at once cost what n takes cost, and the
+// answer is when the last of them is due.
+func TestTakeMany(t *testing.T) {
+	const every = time.Hour
+	tests := []struct {
+		burst, n int
+		wantDue  time.Duration // of the last token taken
+		wantWait time.Duration // of an Allow after it
+	}{
+		{1, 1, 0, every},
+		{1, 3, 2 * every, 3 * every},
+		{3, 2, 0, 0},
+		{3, 5, 2 * every, 3 * every},
+	}
+	for _, b := range limiterBackends(t) {
+		for _, tt := range tests {
+			t.Run(fmt.Sprintf("%s burst %d n %d", b.name, tt.burst, tt.n), func(t *testing.T) {
+				key := fmt.Sprint("many", tt.burst, tt.n)
+				due, err := b.r.Take(context.Background(), key, every, tt.burst, tt.n)
+				if err != nil || !near(due, tt.wantDue, time.Second) {
+					t.Errorf("Take(%d) = %v, %v; want about %v", tt.n, due, err, tt.wantDue)
+				}
+				ok, wait := allow(t, b.r, key, every, tt.burst)
+				if ok != (tt.wantWait == 0) || !near(wait, tt.wantWait, time.Second) {
+					t.Errorf("Allow after = (%v, %v), want about %v", ok, wait, tt.wantWait)
+				}
+			})
+		}
+		if _, err := b.r.Take(context.Background(), "none", every, 1, 0); err == nil {
+			t.Errorf("%s: Take(0) succeeded", b.name)
 		}
 	}
 }
@@ -215,7 +249,7 @@ func TestHold(t *testing.T) {
 			if ok || !near(wait, hold-2*every, time.Second) {
 				t.Errorf("Allow with burst 3 = (%v, %v), want refused for about %v", ok, wait, hold-2*every)
 			}
-			due, err := b.r.Take(ctx, "held", every, 1)
+			due, err := b.r.Take(ctx, "held", every, 1, 1)
 			if err != nil || !near(due, hold, time.Second) {
 				t.Errorf("Take on a held key: due in %v (%v), want about %v", due, err, hold)
 			}
@@ -235,7 +269,7 @@ func TestLimiterKeyExpires(t *testing.T) {
 		t.Run(b.name, func(t *testing.T) {
 			ctx := context.Background()
 			for range 3 {
-				if _, err := b.r.Take(ctx, "ttl", every, 2); err != nil {
+				if _, err := b.r.Take(ctx, "ttl", every, 2, 1); err != nil {
 					t.Fatal(err)
 				}
 			}
@@ -265,7 +299,7 @@ func TestLimiterArguments(t *testing.T) {
 			if _, _, err := r.Allow(ctx, "k", tt.every, tt.burst); err == nil {
 				t.Error("Allow succeeded")
 			}
-			if _, err := r.Take(ctx, "k", tt.every, tt.burst); err == nil {
+			if _, err := r.Take(ctx, "k", tt.every, tt.burst, 1); err == nil {
 				t.Error("Take succeeded")
 			}
 		})

@@ -9,6 +9,7 @@
 package storage
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -153,6 +154,52 @@ func (r *Redis) Load(ctx context.Context, chatID int64) (*flows.Session, error) 
 		return nil, fmt.Errorf("load session: %w", err)
 	}
 	return s, nil
+}
+
+// Open claims the update claim names, when it names one (and takes its
+// entry out of the inbox), and reads the session and the staff role, in one
+// transaction: one round trip for what a step needs (flows.Opener). A claim
+// already held with the same token is the caller's own, from a try whose
+// answer was lost. The session's errors are Load's, with the role read.
+func (r *Redis) Open(ctx context.Context, chatID int64, claim flows.Claim) (*flows.Session, *flows.Role, error) {
+	var (
+		holder, sess, role *redis.StringCmd
+		token              = cmp.Or(claim.Token, "1")
+	)
+	_, err := r.c.TxPipelined(ctx, func(p redis.Pipeliner) error {
+		if claim.UpdateID != 0 {
+			p.SetNX(ctx, updateKey(claim.UpdateID), token, UpdateClaimTTL)
+			holder = p.Get(ctx, updateKey(claim.UpdateID))
+			if claim.Parked {
+				p.HDel(ctx, inboxKey, strconv.FormatInt(claim.UpdateID, 10))
+			}
+		}
+		sess = p.Get(ctx, sessionKey(chatID))
+		role = p.Get(ctx, roleKey(chatID))
+		return nil
+	})
+	if err != nil && !errors.Is(err, redis.Nil) {
+		return nil, nil, fmt.Errorf("open session: %w", err)
+	}
+	if holder != nil && holder.Val() != token {
+		return nil, nil, flows.ErrDuplicate
+	}
+	var staff *flows.Role
+	if raw, err := role.Bytes(); err == nil {
+		staff = &flows.Role{}
+		if err := json.Unmarshal(raw, staff); err != nil {
+			return nil, nil, fmt.Errorf("load role: %w: %w", flows.ErrCorrupt, err)
+		}
+	}
+	raw, err := sess.Bytes()
+	if errors.Is(err, redis.Nil) {
+		return nil, staff, flows.ErrNotFound
+	}
+	s, err := decodeSession(raw)
+	if err != nil {
+		return nil, staff, fmt.Errorf("load session: %w", err)
+	}
+	return s, staff, nil
 }
 
 // decodeSession reads a stored session of any known version.
@@ -558,15 +605,6 @@ func (c *commit) queue(ctx context.Context, p redis.Pipeliner) error {
 		}
 	}
 	return nil
-}
-
-// ClaimUpdate marks a Telegram update as handled and reports whether this caller claimed it first.
-func (r *Redis) ClaimUpdate(ctx context.Context, updateID int64) (bool, error) {
-	ok, err := r.c.SetNX(ctx, updateKey(updateID), 1, UpdateClaimTTL).Result()
-	if err != nil {
-		return false, fmt.Errorf("claim update: %w", err)
-	}
-	return ok, nil
 }
 
 // ReleaseUpdate forgets a claim so that a redelivery of the update is handled again.

@@ -2,6 +2,7 @@ package storage
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net"
@@ -320,18 +321,30 @@ func TestEventsCounted(t *testing.T) {
 	}
 }
 
-func TestClaimUpdate(t *testing.T) {
+// Open claims an update once, and reads the session and the role with the
+// claim: one transaction. A redelivery (another claimant) is a duplicate; the
+// claimant that already holds the claim (a try whose answer was lost) is not.
+func TestOpen(t *testing.T) {
 	ctx := context.Background()
 	r, _ := open(t)
+	mustCommit(t, r, 910, onboarded())
+	role := flows.Role{Kind: flows.RolePartner, Territory: "dijon", Since: testClock.Now()}
+	raw, _ := json.Marshal(role)
+	r.c.Set(ctx, roleKey(910), raw, 0)
+
+	mine := flows.Claim{UpdateID: 555, Token: "a"}
 	steps := []struct {
 		name    string
 		release bool
-		want    bool
+		claim   flows.Claim
+		dup     bool
 	}{
-		{"first claim", false, true},
-		{"redelivery", false, false},
-		{"after release", true, true},
-		{"redelivery after reclaim", false, false},
+		{"first claim", false, mine, false},
+		{"the same claimant again", false, mine, false},
+		{"redelivery", false, flows.Claim{UpdateID: 555, Token: "b"}, true},
+		{"after release", true, flows.Claim{UpdateID: 555, Token: "b"}, false},
+		{"redelivery after reclaim", false, mine, true},
+		{"no claim", false, flows.Claim{}, false},
 	}
 	for _, st := range steps {
 		if st.release {
@@ -339,16 +352,28 @@ func TestClaimUpdate(t *testing.T) {
 				t.Fatalf("%s: ReleaseUpdate: %v", st.name, err)
 			}
 		}
-		got, err := r.ClaimUpdate(ctx, 555)
-		if err != nil {
-			t.Fatalf("%s: ClaimUpdate: %v", st.name, err)
+		sess, got, err := r.Open(ctx, 910, st.claim)
+		if st.dup {
+			if !errors.Is(err, flows.ErrDuplicate) || sess != nil {
+				t.Errorf("%s: Open = %v, %v; want ErrDuplicate", st.name, sess, err)
+			}
+			continue
 		}
-		if got != st.want {
-			t.Errorf("%s: ClaimUpdate = %v, want %v", st.name, got, st.want)
+		if err != nil || sess == nil || !sess.Onboarded || got == nil || got.Kind != flows.RolePartner || got.Territory != "dijon" {
+			t.Errorf("%s: Open = %+v, %+v, %v", st.name, sess, got, err)
 		}
 	}
-	if ok, err := r.ClaimUpdate(ctx, 556); err != nil || !ok {
-		t.Errorf("another update: (%v, %v), want (true, nil)", ok, err)
+	// Nobody's session: not found, with the role all the same.
+	r.c.Set(ctx, roleKey(911), raw, 0)
+	if sess, got, err := r.Open(ctx, 911, flows.Claim{UpdateID: 556}); !errors.Is(err, flows.ErrNotFound) || sess != nil || got == nil {
+		t.Errorf("no session: %v, %v, %v", sess, got, err)
+	}
+	r.c.Set(ctx, sessionKey(912), "{not json", 0)
+	if _, _, err := r.Open(ctx, 912, flows.Claim{}); !errors.Is(err, flows.ErrCorrupt) {
+		t.Errorf("corrupt session: %v", err)
+	}
+	if _, got, err := r.Open(ctx, 913, flows.Claim{}); !errors.Is(err, flows.ErrNotFound) || got != nil {
+		t.Errorf("nobody: role %v, %v", got, err)
 	}
 	ttl, err := r.c.TTL(ctx, updateKey(555)).Result()
 	if err != nil {
@@ -421,7 +446,7 @@ func TestRedisDown(t *testing.T) {
 	}{
 		{"Load", func(ctx context.Context) error { _, err := r.Load(ctx, 10); return err }},
 		{"Commit", func(ctx context.Context) error { return r.Commit(ctx, 10, onboarded(), nil) }},
-		{"ClaimUpdate", func(ctx context.Context) error { _, err := r.ClaimUpdate(ctx, 1); return err }},
+		{"Open", func(ctx context.Context) error { _, _, err := r.Open(ctx, 10, flows.Claim{UpdateID: 1}); return err }},
 		{"Ping", r.Ping},
 	}
 	for _, c := range calls {

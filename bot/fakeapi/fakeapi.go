@@ -18,6 +18,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -96,6 +97,8 @@ type Server struct {
 	commands map[string]string
 
 	lim limitState // Limit, Delay and FailChat
+
+	observe atomic.Pointer[func(method string, chatID int64)] // see Observe
 }
 
 // pendingFault is a Fault still to be answered `left` times.
@@ -194,6 +197,18 @@ func copyCall(c *Call) Call {
 		cp.Params = map[string]string{}
 	}
 	return cp
+}
+
+// Observe makes fn hear of every call answered (getUpdates aside), with its
+// method and chat (0 for none), once the answer is written; nil stops it. It
+// runs on the request's goroutine and must be quick: load tests wait on it
+// for the replies of a chat without reading the journal.
+func (s *Server) Observe(fn func(method string, chatID int64)) {
+	if fn == nil {
+		s.observe.Store(nil)
+		return
+	}
+	s.observe.Store(&fn)
 }
 
 // Reset forgets the journal of calls.
@@ -387,6 +402,9 @@ func (s *Server) handle(w http.ResponseWriter, r *http.Request) {
 		s.mu.Unlock()
 		s.wait(r.Context(), delay)
 		writeReply(w, rp)
+		if fn := s.observe.Load(); fn != nil {
+			(*fn)(method, chatOf(p))
+		}
 		return
 	}
 	// Only getUpdates gets here: it long polls without holding the lock.

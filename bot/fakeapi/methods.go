@@ -51,6 +51,18 @@ func (s *Server) Messages(chatID int64) []Message {
 	return out
 }
 
+// LastMessage returns the newest message the bot sent to chatID, without
+// copying the chat's history.
+func (s *Server) LastMessage(chatID int64) (Message, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c := s.chats[chatID]
+	if c == nil || len(c.msgs) == 0 {
+		return Message{}, false
+	}
+	return c.msgs[len(c.msgs)-1].Message, true
+}
+
 // addMessageLocked stores a new message in chatID with the next per-chat id; s.mu must be held.
 func (s *Server) addMessageLocked(chatID int64, m *storedMessage) *storedMessage {
 	c := s.chats[chatID]
