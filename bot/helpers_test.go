@@ -19,8 +19,8 @@ import (
 
 	"github.com/go-telegram/bot/models"
 	"github.com/prometheus/client_golang/prometheus"
-	"github.com/redis/go-redis/v9"
 	dto "github.com/prometheus/client_model/go"
+	"github.com/redis/go-redis/v9"
 
 	"github.com/territoires-integration/passerelle/bot/fakeapi"
 	"github.com/territoires-integration/passerelle/content"
