@@ -261,17 +261,7 @@ func (l *loader) serviceThemes(v *yaml.Node, line int, tax *taxonomy) []string {
 		l.warnf(line, "themes: none: the service is only found in the full list, under no theme")
 		return nil
 	}
-	var themes []string
-	for _, n := range l.textList(v, "themes", "theme ids ([sante, logement-hebergement])") {
-		id := n.Value
-		switch {
-		case tax.byID[id] == nil:
-			l.errorf(n.Line, "themes: unknown theme %s%s; the theme ids are listed in the content documentation", quote(id), suggestTheme(id, tax))
-		case !slices.Contains(themes, id):
-			themes = append(themes, id)
-		}
-	}
-	return themes
+	return l.themeIDs(v, tax, "theme ids ([sante, logement-hebergement])")
 }
 
 // suggestTheme returns ` (did you mean "x"?)` for the theme whose id is at
