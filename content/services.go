@@ -3,6 +3,7 @@ package content
 import (
 	"fmt"
 	"io/fs"
+	"maps"
 	"math"
 	"net/url"
 	"slices"
@@ -265,17 +266,24 @@ func (l *loader) serviceThemes(v *yaml.Node, line int, tax *taxonomy) []string {
 }
 
 // suggestTheme returns ` (did you mean "x"?)` for the theme whose id is at
-// most two edits away from s, or whose label is s in any language.
+// most two edits away from s (or whose v0 id is: then its v1 id), or whose
+// label is s in any language.
 func suggestTheme(s string, tax *taxonomy) string {
 	lower := strings.ToLower(s)
 	best, bestDist := "", 3
-	for _, id := range tax.ids {
+	try := func(id, sugg string) {
 		if abs(len(id)-len(lower)) >= bestDist {
-			continue
+			return
 		}
 		if d := distance(lower, id); d < bestDist {
-			best, bestDist = id, d
+			best, bestDist = sugg, d
 		}
+	}
+	for _, id := range tax.ids {
+		try(id, id)
+	}
+	for _, v0 := range slices.Sorted(maps.Keys(tax.v0)) {
+		try(v0, tax.v0[v0])
 	}
 	if best == "" {
 		key := foldName(s)

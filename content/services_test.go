@@ -608,12 +608,12 @@ func servicesFixture(t *testing.T) *Content {
 	fsys := withTerritories(map[string]string{
 		"services/ville.yaml": "territory: ville\nservices:\n" +
 			item("v-maison", "Maison de santé", "sante--acces-aux-soins") +
-			item("v-ecoute", "Écoute", "sante--bien-etre-psychologique, logement-hebergement") +
-			item("v-logement", "logement", "logement-hebergement--etre-accompagne-pour-se-loger") +
+			item("v-ecoute", "Écoute", "sante--sante-mentale, logement-hebergement") +
+			item("v-logement", "logement", "logement-hebergement--sinformer-sur-les-demarches-liees-a-lacces-au-logement") +
 			item("v-hopital", "Hôpital", "sante") +
 			item("v-abri", "Abri", "logement-hebergement"),
 		"services/autre.yaml":    "territory: autre\nservices:\n" + item("a-sante", "Santé autre", "sante"),
-		"services/national.yaml": "territory: national\nservices:\n" + item("n-ameli", "Ameli", "sante--obtenir-la-prise-en-charge-de-frais-medicaux") + item("n-caf", "Caf", "famille"),
+		"services/national.yaml": "territory: national\nservices:\n" + item("n-ameli", "Ameli", "sante--acces-aux-soins") + item("n-caf", "Caf", "famille"),
 	})
 	c, ds := load(fsys, twoLangs, testToday)
 	if c == nil {
@@ -638,9 +638,9 @@ func TestServices(t *testing.T) {
 	}{
 		{"ville", "", []string{"v-abri", "v-ecoute", "v-hopital", "v-logement", "v-maison", "n-ameli", "n-caf"}},
 		{"ville", "sante", []string{"v-ecoute", "v-hopital", "v-maison", "n-ameli"}},
-		{"ville", "sante--acces-aux-soins", []string{"v-maison"}},
+		{"ville", "sante--acces-aux-soins", []string{"v-maison", "n-ameli"}},
 		{"ville", "logement-hebergement", []string{"v-abri", "v-ecoute", "v-logement"}},
-		{"ville", "logement-hebergement--etre-accompagne-pour-se-loger", []string{"v-logement"}},
+		{"ville", "logement-hebergement--sinformer-sur-les-demarches-liees-a-lacces-au-logement", []string{"v-logement"}},
 		{"ville", "famille", []string{"n-caf"}},
 		{"autre", "sante", []string{"a-sante", "n-ameli"}},
 		{"", "sante", []string{"n-ameli"}},

@@ -220,7 +220,7 @@ func TestThemeDiagnostics(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, ds := loadThemes([]byte(tt.data), []byte(v0Fixture))
+			_, ds := loadThemes([]byte(tt.data), []byte("{}\n"))
 			var got []string
 			for _, d := range ds {
 				got = append(got, d.String())

@@ -35,12 +35,12 @@ type needChoice struct{ ID, Label, Theme string }
 // needs are the concrete needs, in the order offered; the guide's other
 // themes follow in the same list, then "other".
 var needs = []needChoice{
-	{"french", "NeedFrench", "apprendre-francais"},
+	{"french", "NeedFrench", "lecture-ecriture-calcul--maitriser-le-francais"},
 	{"school-transport", "NeedSchoolTransport", ""},
 	{"housing", "NeedHousing", "logement-hebergement"},
 	{"health", "NeedHealth", "sante"},
 	{"job", "NeedJob", "trouver-un-emploi"},
-	{"papers", "NeedPapers", "acces-aux-droits-et-citoyennete"},
+	{"papers", "NeedPapers", "difficultes-administratives-ou-juridiques"},
 	{"other", "NeedOther", ""},
 }
 

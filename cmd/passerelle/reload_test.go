@@ -46,7 +46,7 @@ func TestReload(t *testing.T) {
 		t.Fatalf("reload did not serve the new name: %+v", s)
 	}
 
-	broken := strings.Replace(renamed, "themes: [mobilite--apprendre-a-utiliser-un-deux-roues]", "themes: [no-such-theme]", 1)
+	broken := strings.Replace(renamed, "themes: [mobilite--mobilite-douce-partagee-collective]", "themes: [no-such-theme]", 1)
 	if err := os.WriteFile(path, []byte(broken), 0o644); err != nil {
 		t.Fatal(err)
 	}
