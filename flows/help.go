@@ -8,6 +8,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/territoires-integration/passerelle/content"
 	"github.com/territoires-integration/passerelle/locales"
 )
 
@@ -144,7 +145,12 @@ func startAsk(t *Turn) {
 	for _, n := range needs[:len(needs)-1] {
 		text := t.T(n.Label, nil)
 		if th, ok := t.lib.content.Theme(n.Theme); ok {
-			text, covered[th.ID] = themeLabel(t, th), true
+			// A need that is a sub-theme (French) stands for its theme too,
+			// and shows its emoji.
+			text, covered[th.ID], covered[th.Parent] = themeLabel(t, th), true, true
+			if parent, ok := t.lib.content.Theme(th.Parent); ok && th.Emoji == "" {
+				text = themeLabel(t, &content.Theme{Emoji: parent.Emoji, Labels: th.Labels})
+			}
 		}
 		bs = append(bs, Button{Text: text, Data: askFlow + ":n:" + n.ID})
 	}
