@@ -98,9 +98,9 @@ func emergencyFixture(extra ...string) string {
 		"      fr: Toute urgence", // 7
 		"      en: Any emergency", // 8
 		`  - number: "3919"`,      // 9
-		"    label: { fr: Violences, en: Violence }",       // 10
+		"    label: { fr: Violences, en: Violence }",                    // 10
 		"    themes: [famille--surmonter-conflits-separation-violence]", // 11
-		"    words: { fr: [violence], en: [violence] }",    // 12
+		"    words: { fr: [violence], en: [violence] }",                 // 12
 	}, extra...), "\n") + "\n"
 }
 

@@ -33,8 +33,8 @@ func searchSynthetic(n int, seed uint64) []*Service {
 		"sante":                  {"Centre de santé", "Permanence médicale", "Maison médicale", "Pharmacie solidaire", "Centre de vaccination", "Point santé", "Écoute psychologique", "Centre dentaire"},
 		"sante--acces-aux-soins": {"PASS", "Consultations sans rendez-vous", "Médecin généraliste", "Consultation infirmière"},
 		"logement-hebergement":   {"Accueil de jour", "Hébergement d'urgence", "Résidence sociale", "Foyer", "Permanence logement", "Service d'aide au logement", "Halte de nuit"},
-		"lecture-ecriture-calcul--maitriser-le-francais":     {"Cours de français", "Atelier de conversation", "Alphabétisation", "Français langue étrangère", "Atelier sociolinguistique"},
-		"acces-aux-droits":       {"Permanence juridique", "Point d'accès au droit", "Aide aux démarches", "Accompagnement administratif", "Écrivain public", "Permanence asile"},
+		"lecture-ecriture-calcul--maitriser-le-francais": {"Cours de français", "Atelier de conversation", "Alphabétisation", "Français langue étrangère", "Atelier sociolinguistique"},
+		"acces-aux-droits": {"Permanence juridique", "Point d'accès au droit", "Aide aux démarches", "Accompagnement administratif", "Écrivain public", "Permanence asile"},
 	}
 	themeIDs := []string{"sante", "sante--acces-aux-soins", "logement-hebergement", "lecture-ecriture-calcul--maitriser-le-francais", "acces-aux-droits"}
 	orgs := []string{"Croix-Rouge française", "Secours populaire", "Secours catholique", "CCAS", "Restos du Cœur", "La Cimade", "France Terre d'Asile", "Coallia", "Adoma", "Forum Réfugiés", "Emmaüs", "Médecins du Monde", "Ligue de l'enseignement", "Mutualité française", "Centre social", "MJC", "Habitat et Humanisme", "Armée du Salut", "Maison des solidarités", "Réseau Éducation Sans Frontières"}
@@ -42,8 +42,8 @@ func searchSynthetic(n int, seed uint64) []*Service {
 		"sante":                  {"Consultations gratuites avec ou sans couverture santé", "Soins, vaccins et orientation vers un médecin", "Accompagnement pour ouvrir ses droits à la santé (AME, CSS)", "Soutien psychologique avec interprète", "Médicaments délivrés sur ordonnance"},
 		"sante--acces-aux-soins": {"Consultations médicales sans rendez-vous", "Médecins généralistes et infirmières", "Accès aux soins pour les personnes sans couverture"},
 		"logement-hebergement":   {"Mise à l'abri et orientation vers un hébergement", "Aide à la recherche d'un logement", "Douches, laverie et petit-déjeuner", "Accompagnement vers le logement social", "Places d'hébergement pour familles"},
-		"lecture-ecriture-calcul--maitriser-le-francais":     {"Cours de français pour adultes, tous niveaux", "Ateliers de conversation en petits groupes", "Apprendre à lire et écrire le français", "Préparation au DELF", "Français à visée professionnelle"},
-		"acces-aux-droits":       {"Aide pour le titre de séjour et la demande d'asile", "Accompagnement dans les démarches CAF et CPAM", "Conseils juridiques gratuits", "Aide pour remplir les dossiers administratifs", "Domiciliation et accès aux droits"},
+		"lecture-ecriture-calcul--maitriser-le-francais": {"Cours de français pour adultes, tous niveaux", "Ateliers de conversation en petits groupes", "Apprendre à lire et écrire le français", "Préparation au DELF", "Français à visée professionnelle"},
+		"acces-aux-droits": {"Aide pour le titre de séjour et la demande d'asile", "Accompagnement dans les démarches CAF et CPAM", "Conseils juridiques gratuits", "Aide pour remplir les dossiers administratifs", "Domiciliation et accès aux droits"},
 	}
 	fragments := []string{
 		"L'accueil se fait sans rendez-vous le matin.",

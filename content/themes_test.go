@@ -351,8 +351,8 @@ func TestV0Themes(t *testing.T) {
 		// In a service, and in an emergency number, of a content folder.
 		fsys := fstest.MapFS{
 			"territories/dijon.yaml": {Data: []byte("id: dijon\nkind: CTAIR\nname: { fr: Dijon }\n")},
-			"services/dijon.yaml": {Data: []byte("territory: dijon\nservices:\n  - id: dijon-x\n    name: X\n    short: { fr: x }\n    themes: [" + id + "]\n")},
-			"emergency.yaml":      {Data: []byte("danger: \"112\"\nnumbers:\n  - number: \"112\"\n    label: { fr: Urgences }\n    themes: [" + id + "]\n")},
+			"services/dijon.yaml":    {Data: []byte("territory: dijon\nservices:\n  - id: dijon-x\n    name: X\n    short: { fr: x }\n    themes: [" + id + "]\n")},
+			"emergency.yaml":         {Data: []byte("danger: \"112\"\nnumbers:\n  - number: \"112\"\n    label: { fr: Urgences }\n    themes: [" + id + "]\n")},
 		}
 		c, ds := load(fsys, []string{"fr"}, Date{2026, 12, 1})
 		if c == nil {
