@@ -64,6 +64,55 @@ func TestCheck(t *testing.T) {
 	}
 }
 
+func TestCheckErrorsFirst(t *testing.T) {
+	dir := t.TempDir()
+	for name, data := range map[string]string{
+		// A warning (no Tigrinya name) on line 3, an error (unknown key) on line 6.
+		"territories/dijon.yaml": "id: dijon\nkind: CTAIR\nname:\n  fr: Dijon\nsources:\n  - nom: Cesam\n",
+	} {
+		path := filepath.Join(dir, name)
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, []byte(data), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	tests := []struct {
+		name string
+		args []string
+		code int
+		want func(out, errOut string) bool
+	}{
+		{"errors before warnings", []string{"check", dir}, 1, func(out, _ string) bool {
+			e, w := strings.Index(out, ": error:"), strings.Index(out, ": warning:")
+			return e >= 0 && w > e && strings.Count(out[w:], ": error:") == 0
+		}},
+		{"errors only, flag after the folder", []string{"check", dir, "--errors-only"}, 1, func(out, errOut string) bool {
+			return strings.Contains(out, ": error:") && !strings.Contains(out, ": warning:") && strings.Contains(errOut, "warnings (not shown)")
+		}},
+		{"errors only, flag first", []string{"check", "--errors-only", dir}, 1, func(out, _ string) bool {
+			return strings.Contains(out, ": error:") && !strings.Contains(out, ": warning:")
+		}},
+		{"the sample, errors only", []string{"check", "-errors-only"}, 0, func(out, _ string) bool { return out == "" }},
+		{"no such folder", []string{"check", filepath.Join(dir, "nope")}, 1, func(out, errOut string) bool {
+			return out == "" && strings.Contains(errOut, "nope does not exist")
+		}},
+		{"a file", []string{"check", filepath.Join(dir, "territories", "dijon.yaml")}, 1, func(_, errOut string) bool {
+			return strings.Contains(errOut, "is a file, not a folder")
+		}},
+		{"two folders", []string{"check", dir, dir}, 2, func(_, errOut string) bool { return strings.Contains(errOut, "one content folder at most") }},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			code, out, errOut := runCmd(t, "", tt.args...)
+			if code != tt.code || !tt.want(out, errOut) {
+				t.Errorf("exit %d (want %d)\nstdout:\n%s\nstderr:\n%s", code, tt.code, out, errOut)
+			}
+		})
+	}
+}
+
 func TestChatInArabic(t *testing.T) {
 	// Choose no consent, continue, then read the emergency numbers (by
 	// command: the menu's length depends on the surveys open today).
