@@ -95,6 +95,7 @@ type Service struct {
 	Fee          string            // Fee* value
 	Access       []string          // Access* values
 	Verified     Date              // last verified; zero when never
+	Fictional    bool              // a made-up example: its territory is fictional
 	File         string            // where it is written, for diagnostics
 	Line         int               //
 }

@@ -2,6 +2,7 @@ package content
 
 import (
 	"fmt"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -709,6 +710,19 @@ func TestDescription(t *testing.T) {
 	}
 }
 
+// fictionPhone matches the numbers ARCEP keeps for fiction in the Paris
+// area: 01 99 00 xx xx.
+var fictionPhone = regexp.MustCompile(`^01 99 00 \d\d \d\d$`)
+
+// fictionSea is where the fictional town's places are: at sea, off Vendée.
+var fictionSea = Point{Lat: 46.2, Lon: -2.3}
+
+// fictionalPrefix starts every short line of the fictional town's services.
+var fictionalPrefix = map[string]string{
+	"fr": "Exemple fictif — ", "en": "Fictional example — ", "ar": "مثال خيالي — ", "fa": "نمونه خیالی — ",
+	"ps": "خیالي بېلګه — ", "uk": "Вигаданий приклад — ", "ru": "Вымышленный пример — ", "ti": "ናይ ምናብ ኣብነት — ",
+}
+
 func TestSampleServices(t *testing.T) {
 	c, ds := Load(Sample(), allLangs)
 	if c == nil {
@@ -724,11 +738,35 @@ func TestSampleServices(t *testing.T) {
 		if !s.Verified.IsZero() {
 			t.Errorf("%s: verified, but nobody checked it", s.ID)
 		}
-		if s.Territory != "" && (s.Address != "" || s.Location != nil || s.Phone != "" || s.Hours.Known) {
+		switch {
+		case s.Fictional:
+			// The fictional town shows every feature, with facts that
+			// cannot be mistaken for real ones.
+			if !fictionPhone.MatchString(s.Phone) || !strings.Contains(s.Address, "00000 Exemple") || s.Location == nil || !s.Hours.Known || !strings.Contains(s.Name, "(ficti") {
+				t.Errorf("%s: fictional, with phone %q, address %q, location %v, hours %v, name %q", s.ID, s.Phone, s.Address, s.Location, s.Hours.Known, s.Name)
+			}
+			for lang, text := range s.Short {
+				if !strings.HasPrefix(text, fictionalPrefix[lang]) {
+					t.Errorf("%s: the %q short line %q does not start with %q", s.ID, lang, text, fictionalPrefix[lang])
+				}
+			}
+			if len(s.Short) != len(allLangs) {
+				t.Errorf("%s: the short line is in %d languages", s.ID, len(s.Short))
+			}
+			if d := Distance(*s.Location, fictionSea); s.Website != "" || d > 5000 {
+				t.Errorf("%s: a website %q, or a position %v %.0f m away from the open sea the file says", s.ID, s.Website, s.Location, d)
+			}
+		case s.Territory != "" && (s.Address != "" || s.Location != nil || s.Phone != "" || s.Hours.Known):
 			t.Errorf("%s: an address, location, phone or hours nobody checked", s.ID)
 		}
 	}
+	if n := perTerritory["exemple"]; n < 3 {
+		t.Errorf("the fictional town has %d services", n)
+	}
 	for _, terr := range []string{"dijon", "lyon", "autun"} {
+		if tr, _ := c.Territory(terr); tr.Fictional {
+			t.Errorf("%s: fictional", terr)
+		}
 		if n := perTerritory[terr]; n < 6 || n > 10 {
 			t.Errorf("%s: %d services", terr, n)
 		}
