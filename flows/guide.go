@@ -629,11 +629,14 @@ func cardView(t *Turn, s *content.Service, back string) {
 	if s.Website != "" {
 		line("🌐 " + s.Website)
 	}
-	if s.Verified == (content.Date{}) && s.Phone != "" {
+	switch {
+	case s.Fictional:
+		line(t.T("CardFictional", nil))
+	case s.Verified == (content.Date{}) && s.Phone != "":
 		line(t.T("CardNotVerified", nil))
-	} else if s.Verified == (content.Date{}) {
+	case s.Verified == (content.Date{}):
 		line(t.T("CardNotVerifiedNoPhone", nil))
-	} else {
+	default:
 		line(t.T("CardVerified", map[string]any{"Date": fmt.Sprintf("%02d/%02d/%d", s.Verified.Day, s.Verified.Month, s.Verified.Year)}))
 	}
 	var rows [][]Button
