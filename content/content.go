@@ -228,9 +228,6 @@ func load(fsys fs.FS, langs []string, today Date) (*Content, Diagnostics) {
 	slices.SortStableFunc(c.territories, func(a, b *Territory) int {
 		return cmp.Or(compareBool(a.Fictional, b.Fictional), strings.Compare(a.Names[sourceLang], b.Names[sourceLang]), strings.Compare(a.ID, b.ID))
 	})
-	for _, s := range svcs {
-		s.Fictional = s.Territory != "" && c.byID[s.Territory].Fictional
-	}
 	c.indexServices(svcs)
 	return c, l.diags
 }

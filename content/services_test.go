@@ -810,3 +810,51 @@ func TestTooManyServiceProblemsShowErrorsFirst(t *testing.T) {
 		t.Errorf("diagnostics: %d\n%s\n…\n%s", len(shown), shown[0], shown[len(shown)-1])
 	}
 }
+
+// TestFictionalServices: the places of a fictional town are marked so, and
+// are never verified: no warning without the date, an error with it.
+func TestFictionalServices(t *testing.T) {
+	for _, tt := range []struct {
+		name      string
+		fictional bool
+		service   string
+		want      []string // diagnostics of the service file
+	}{
+		{"real, verified", false, svcFile(), nil},
+		{"real, never verified", false, svcWithout([]string{"verified"}), []string{"services/ville.yaml:3: warning: verified: never verified"}},
+		{"fictional", true, svcWithout([]string{"verified"}), nil},
+		{"fictional, verified", true, svcFile(), []string{"services/ville.yaml:12: error: verified: the territory is fictional: its places do not exist and are never verified"}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			territory := fixture("ville")
+			if tt.fictional {
+				territory = fixture("ville", "fictional: true")
+			}
+			fsys := fstest.MapFS{
+				"territories/ville.yaml": {Data: []byte(territory)},
+				"services/ville.yaml":    {Data: []byte(tt.service)},
+			}
+			c, ds := load(fsys, twoLangs, testToday)
+			var got []string
+			for _, d := range ds {
+				if d.File == "services/ville.yaml" {
+					got = append(got, d.String())
+				}
+			}
+			if len(got) != len(tt.want) {
+				t.Fatalf("diagnostics:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(tt.want, "\n"))
+			}
+			for i, want := range tt.want {
+				if !strings.HasPrefix(got[i], want) {
+					t.Errorf("diagnostic %d = %s, want %s…", i, got[i], want)
+				}
+			}
+			if c == nil {
+				return
+			}
+			if s, _ := c.Service("ville-accueil"); s.Fictional != tt.fictional {
+				t.Errorf("Fictional = %v, want %v", s.Fictional, tt.fictional)
+			}
+		})
+	}
+}

@@ -127,6 +127,51 @@ func TestChatInArabic(t *testing.T) {
 	}
 }
 
+// TestChatFictionalTown: the README's tour of the guide with the sample's
+// fictional town shows a card with hours, a map and the fictional notice.
+func TestChatFictionalTown(t *testing.T) {
+	code, out, errOut := runCmd(t, "3\népicerie\n3\n1\n/quit\n", "chat", "--lang", "fr", "--territory", "exemple")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	for _, want := range []string{"🏢 Épicerie solidaire d'Exemple (fictive)", "📍 5 avenue Fictive, 00000 Exemple", "🕒 Horaires :", "📞 01 99 00 00 03", "⚠️ Exemple fictif : ce lieu", "(46.19500, -2.30800)"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("chat output lacks %q:\n%s", want, out)
+		}
+	}
+}
+
+// TestFictionalOnlyInDemo: a bot with Redis leaves the fictional town out;
+// chat and a demo bot show it.
+func TestFictionalOnlyInDemo(t *testing.T) {
+	for _, demo := range []bool{true, false} {
+		c, err := loadContent("", time.UTC, demo)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, territory := c.Territory("exemple")
+		_, service := c.Service("exemple-mairie-accueil")
+		if territory != demo || service != demo {
+			t.Errorf("demo %v: fictional territory %v, service %v", demo, territory, service)
+		}
+		if _, ok := c.Territory("dijon"); !ok {
+			t.Errorf("demo %v: no Dijon", demo)
+		}
+	}
+	dir := copySample(t)
+	app := &App{cfg: Config{ContentDir: dir, TZ: time.UTC, RedisURL: "redis://localhost:1"}}
+	var err error
+	if app.engine, err = openEngine(dir, time.UTC, false, nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := app.Reload(); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := app.engine.Content().Territory("exemple"); ok {
+		t.Error("a reload with Redis serves the fictional town")
+	}
+}
+
 func TestChatRefusesUnknownFlags(t *testing.T) {
 	for _, args := range [][]string{{"chat", "--lang", "xx"}, {"chat", "--territory", "atlantis"}} {
 		if code, _, _ := runCmd(t, "", args...); code != 2 {
