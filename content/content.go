@@ -88,10 +88,14 @@ type Source struct {
 
 // Territory is one local programme (CTAI, CTAIR, PTAI or PTAIR).
 type Territory struct {
-	ID      string            // used in deep links
-	Kind    string            // CTAI, CTAIR, PTAI or PTAIR
-	Names   map[string]string // language code to name; "fr" is always set
-	Sources []Source          // in file order
+	ID    string            // used in deep links
+	Kind  string            // CTAI, CTAIR, PTAI or PTAIR
+	Names map[string]string // language code to name; "fr" is always set
+	// Fictional marks a made-up town that shows newcomers to the code every
+	// feature of the guide: listed last, its cards say it does not exist, and
+	// a bot with Redis leaves it out (see Content.WithoutFictional).
+	Fictional bool
+	Sources   []Source // in file order
 	// RequestGroup is the Telegram group where new help requests are posted
 	// (0: none); RequestPrivate says whether each partner staff member also
 	// receives them in private (the default).
@@ -132,7 +136,7 @@ const sourceLang = "fr"
 // loading and is safe for concurrent use; the values it returns are shared and
 // must not be modified.
 type Content struct {
-	territories []*Territory // sorted by French name, then id
+	territories []*Territory // real ones first, then sorted by French name, then id
 	byID        map[string]*Territory
 	themes      *taxonomy             // the embedded national taxonomy
 	services    []*Service            // sorted by id
@@ -144,7 +148,8 @@ type Content struct {
 	contact     *DataContact          // who is responsible for the data; nil when not set
 }
 
-// Territories returns every territory, sorted by French name.
+// Territories returns every territory, sorted by French name, the
+// fictional ones last.
 func (c *Content) Territories() []*Territory {
 	if c == nil {
 		return nil
@@ -221,10 +226,38 @@ func load(fsys fs.FS, langs []string, today Date) (*Content, Diagnostics) {
 		c.byID[t.ID] = t
 	}
 	slices.SortStableFunc(c.territories, func(a, b *Territory) int {
-		return cmp.Or(strings.Compare(a.Names[sourceLang], b.Names[sourceLang]), strings.Compare(a.ID, b.ID))
+		return cmp.Or(compareBool(a.Fictional, b.Fictional), strings.Compare(a.Names[sourceLang], b.Names[sourceLang]), strings.Compare(a.ID, b.ID))
 	})
 	c.indexServices(svcs)
 	return c, l.diags
+}
+
+// compareBool orders false before true.
+func compareBool(a, b bool) int {
+	switch {
+	case a == b:
+		return 0
+	case a:
+		return 1
+	}
+	return -1
+}
+
+// WithoutFictional returns the content without its fictional territories
+// and their services: what a bot serving real people shows. It returns c
+// itself when no territory is fictional.
+func (c *Content) WithoutFictional() *Content {
+	if c == nil || !slices.ContainsFunc(c.territories, func(t *Territory) bool { return t.Fictional }) {
+		return c
+	}
+	out := *c
+	out.territories = slices.DeleteFunc(slices.Clone(c.territories), func(t *Territory) bool { return t.Fictional })
+	out.byID = make(map[string]*Territory, len(out.territories))
+	for _, t := range out.territories {
+		out.byID[t.ID] = t
+	}
+	out.indexServices(slices.DeleteFunc(slices.Clone(c.services), func(s *Service) bool { return s.Fictional }))
+	return &out
 }
 
 // sortDiagnostics sorts ds by file then line, keeping the order of equal ones.

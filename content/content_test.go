@@ -39,9 +39,22 @@ func TestSample(t *testing.T) {
 			}
 		}
 	}
-	want := []string{"autun PTAIR Autun 4", "dijon CTAIR Dijon 11", "lyon CTAIR Lyon 2"}
+	// The fictional town comes last, whatever its name.
+	want := []string{"autun PTAIR Autun 4", "dijon CTAIR Dijon 11", "lyon CTAIR Lyon 2", "exemple CTAI Exemple (ville fictive) 1"}
 	if !slices.Equal(got, want) {
 		t.Errorf("Territories() = %q, want %q", got, want)
+	}
+	for _, tr := range c.Territories() {
+		if tr.Fictional != (tr.ID == "exemple") {
+			t.Errorf("%s: fictional = %v", tr.ID, tr.Fictional)
+		}
+		if tr.Fictional {
+			for _, lang := range allLangs {
+				if !strings.Contains(tr.Names[lang], "(") {
+					t.Errorf("%s: its %q name %q does not say it is fictional", tr.ID, lang, tr.Names[lang])
+				}
+			}
+		}
 	}
 	d, ok := c.Territory("dijon")
 	if !ok || d.File != "territories/dijon.yaml" || d.Line != 5 {
@@ -119,6 +132,15 @@ func TestLoadDiagnostics(t *testing.T) {
 			name:  "unknown key",
 			files: map[string]string{"territories/ville.yaml": fixture("ville", "nmae: x")},
 			want:  []string{`territories/ville.yaml:6: error: unknown key "nmae" (did you mean "name"?); allowed keys: id, kind, name, sources`},
+		},
+		{
+			name:  "fictional",
+			files: map[string]string{"territories/aa.yaml": fixture("aa", "fictional: true"), "territories/bb.yaml": fixture("bb", "fictional: false")},
+		},
+		{
+			name:  "fictional not a boolean",
+			files: map[string]string{"territories/ville.yaml": fixture("ville", "fictional: oui")},
+			want:  []string{`territories/ville.yaml:6: error: fictional: expected true or false, found "oui"`},
 		},
 		{
 			name:  "unknown source key",
@@ -456,9 +478,10 @@ func TestTerritoriesSortedAndCopied(t *testing.T) {
 		"territories/b.yaml": {Data: []byte("id: b1\nkind: CTAI\nname: {fr: Zeta, en: Z}\n")},
 		"territories/a.yaml": {Data: []byte("id: a1\nkind: CTAI\nname: {fr: Alpha, en: A}\n")},
 		"territories/c.yaml": {Data: []byte("id: c1\nkind: CTAI\nname: {fr: Alpha, en: A2}\n")},
+		"territories/d.yaml": {Data: []byte("id: d1\nkind: CTAI\nfictional: true\nname: {fr: Aaa (fictive), en: A3}\n")},
 	}
 	c, ds := Load(fsys, twoLangs)
-	if c == nil || ds.Errors() != 0 || ds.Warnings() != 3 {
+	if c == nil || ds.Errors() != 0 || ds.Warnings() != 4 {
 		t.Fatalf("Load: %v", ds)
 	}
 	var ids []string
@@ -466,7 +489,7 @@ func TestTerritoriesSortedAndCopied(t *testing.T) {
 	for _, tr := range ts {
 		ids = append(ids, tr.ID)
 	}
-	if want := []string{"a1", "c1", "b1"}; !slices.Equal(ids, want) {
+	if want := []string{"a1", "c1", "b1", "d1"}; !slices.Equal(ids, want) {
 		t.Errorf("order = %v, want %v", ids, want)
 	}
 	ts[0] = nil
@@ -661,3 +684,46 @@ func inFile(file string) func(Diagnostic) bool {
 
 // notTerritories keeps the diagnostics that are not about a territory file.
 func notTerritories(d Diagnostic) bool { return !strings.HasPrefix(d.File, territoriesDir+"/") }
+
+func TestWithoutFictional(t *testing.T) {
+	c, ds := load(Sample(), allLangs, testToday)
+	if c == nil {
+		t.Fatalf("sample: %v", ds)
+	}
+	served := c.WithoutFictional()
+	var ids []string
+	for _, tr := range served.Territories() {
+		ids = append(ids, tr.ID)
+	}
+	if want := []string{"autun", "dijon", "lyon"}; !slices.Equal(ids, want) {
+		t.Errorf("territories without the fictional ones = %v, want %v", ids, want)
+	}
+	if _, ok := served.Territory("exemple"); ok {
+		t.Error("the fictional territory is still found by id")
+	}
+	if _, ok := served.Service("exemple-mairie-accueil"); ok || len(served.Services("exemple", "")) != len(served.Services("", "")) {
+		t.Error("a fictional service is still there")
+	}
+	if len(served.AllServices()) != len(c.AllServices())-len(c.Services("exemple", ""))+len(c.Services("", "")) {
+		t.Errorf("%d services left of %d", len(served.AllServices()), len(c.AllServices()))
+	}
+	for _, s := range served.AllServices() {
+		if s.Fictional {
+			t.Errorf("%s: fictional", s.ID)
+		}
+	}
+	// The original is untouched, and content with no fictional territory is
+	// returned as it is.
+	if _, ok := c.Service("exemple-mairie-accueil"); !ok || len(c.Territories()) != 4 {
+		t.Error("WithoutFictional changed the content it was called on")
+	}
+	if served.WithoutFictional() != served {
+		t.Error("WithoutFictional copied content that has no fictional territory")
+	}
+	if s, _ := c.Service("exemple-mairie-accueil"); !s.Fictional {
+		t.Error("a service of the fictional territory is not marked fictional")
+	}
+	if s, _ := c.Service("national-caf"); s.Fictional {
+		t.Error("a national service is marked fictional")
+	}
+}

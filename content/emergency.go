@@ -186,14 +186,7 @@ func (l *loader) emergencyNumber(item *yaml.Node, tax *taxonomy) *EmergencyNumbe
 		n.Labels = l.texts(v, "label", true)
 	}
 	if v, found := f["themes"]; found && !isNull(v) {
-		for _, t := range l.textList(v, "themes", "theme ids ([famille--violences-intrafamiliales])") {
-			switch {
-			case tax.byID[t.Value] == nil:
-				l.errorf(t.Line, "themes: unknown theme %s%s; the theme ids are listed in the content documentation", quote(t.Value), suggestTheme(t.Value, tax))
-			case !slices.Contains(n.Themes, t.Value):
-				n.Themes = append(n.Themes, t.Value)
-			}
-		}
+		n.Themes = l.themeIDs(v, tax, "theme ids ([famille--surmonter-conflits-separation-violence])")
 	}
 	if v, found := f["words"]; found && !isNull(v) {
 		n.Words = l.words(v)

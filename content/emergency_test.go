@@ -41,12 +41,12 @@ func TestEmergencySample(t *testing.T) {
 	// The urgent sub-themes each have a national line, whether or not a
 	// territory knows a place for them.
 	for _, tt := range []struct{ theme, want string }{
-		{"logement-hebergement--mal-loges-sans-logis", "115"},
-		{"famille--violences-intrafamiliales", "3919"},
-		{"famille--violences-intrafamiliales", "119"},
-		{"acces-aux-droits-et-citoyennete--aide-aux-victimes", "0800 05 95 95"},
-		{"sante--accompagner-les-traumatismes", "3114"},
-		{"sante--bien-etre-psychologique", "3114"},
+		{"logement-hebergement--rechercher-une-solution-dhebergement-temporaire", "115"},
+		{"famille--surmonter-conflits-separation-violence", "3919"},
+		{"famille--surmonter-conflits-separation-violence", "119"},
+		{"difficultes-administratives-ou-juridiques", "0800 05 95 95"},
+		{"sante--sante-mentale", "3114"},
+		{"sante--sante-mentale", "3114"},
 	} {
 		var numbers []string
 		for _, n := range c.NumbersFor(tt.theme) {
@@ -56,7 +56,7 @@ func TestEmergencySample(t *testing.T) {
 			t.Errorf("NumbersFor(%s) = %v, want %s among them", tt.theme, numbers, tt.want)
 		}
 	}
-	for _, theme := range []string{"logement-hebergement", "apprendre-francais", "", "nope"} {
+	for _, theme := range []string{"logement-hebergement", "lecture-ecriture-calcul--maitriser-le-francais", "", "nope"} {
 		if ns := c.NumbersFor(theme); len(ns) != 0 {
 			t.Errorf("NumbersFor(%q) = %d numbers, want none", theme, len(ns))
 		}
@@ -71,7 +71,7 @@ func TestEmergencyServesSubThemes(t *testing.T) {
 		want  bool
 	}{
 		{"famille", true},
-		{"famille--violences-intrafamiliales", true},
+		{"famille--surmonter-conflits-separation-violence", true},
 		{"familles", false},
 		{"sante", false},
 	} {
@@ -98,9 +98,9 @@ func emergencyFixture(extra ...string) string {
 		"      fr: Toute urgence", // 7
 		"      en: Any emergency", // 8
 		`  - number: "3919"`,      // 9
-		"    label: { fr: Violences, en: Violence }",       // 10
-		"    themes: [famille--violences-intrafamiliales]", // 11
-		"    words: { fr: [violence], en: [violence] }",    // 12
+		"    label: { fr: Violences, en: Violence }",                    // 10
+		"    themes: [famille--surmonter-conflits-separation-violence]", // 11
+		"    words: { fr: [violence], en: [violence] }",                 // 12
 	}, extra...), "\n") + "\n"
 }
 
@@ -121,7 +121,7 @@ func TestEmergencyDiagnostics(t *testing.T) {
 		{"duplicate number", emergencyFixture(`  - number: "39 19"`, "    label: { fr: X, en: X }"),
 			[]string{f + `:13: error: number: duplicate number "39 19" (first at line 9)`}},
 		{"unknown theme", emergencyFixture(`  - number: "115"`, "    label: { fr: X, en: X }", "    themes: [logement-hebergement--mal-loges-sans-logi]"),
-			[]string{f + `:15: error: themes: unknown theme "logement-hebergement--mal-loges-sans-log…" (did you mean "logement-hebergement--mal-loges-sans-logis"?)`}},
+			[]string{f + `:15: error: themes: unknown theme "logement-hebergement--mal-loges-sans-log…" (did you mean "logement-hebergement--rechercher-une-solution-dhebergement-temporaire"?)`}},
 		{"missing French", emergencyFixture(`  - number: "115"`, "    label: { en: Shelter }"),
 			[]string{f + `:14: error: label: missing the French ("fr") text`}},
 		{"missing translation", emergencyFixture(`  - number: "115"`, "    label: { fr: Abri }"),

@@ -100,8 +100,8 @@ func TestNearest(t *testing.T) {
 		{"all in Dijon, national last", "dijon", "", centre, 100, []string{"dijon-cimade", "dijon-adoma", "dijon-centre-sante", "dijon-fle", "dijon-restos", "dijon-pass-chu", "dijon-cuisine", "nat-ofii"}},
 		{"health includes its sub-theme", "dijon", "sante", centre, 10, []string{"dijon-centre-sante", "dijon-pass-chu"}},
 		{"sub-theme only", "dijon", "sante--acces-aux-soins", centre, 10, []string{"dijon-pass-chu"}},
-		{"national with a location", "dijon", "apprendre-francais", centre, 10, []string{"dijon-fle", "nat-ofii"}},
-		{"limit", "dijon", "apprendre-francais", centre, 1, []string{"dijon-fle"}},
+		{"national with a location", "dijon", "lecture-ecriture-calcul--maitriser-le-francais", centre, 10, []string{"dijon-fle", "nat-ofii"}},
+		{"limit", "dijon", "lecture-ecriture-calcul--maitriser-le-francais", centre, 1, []string{"dijon-fle"}},
 		{"Lyon from Dijon", "lyon", "sante", centre, 10, []string{"lyon-mdm", "lyon-pass"}},
 		{"national only", "", "", centre, 10, []string{"nat-ofii"}},
 		{"unknown territory", "paris", "", geoParis, 10, []string{"nat-ofii"}},
@@ -161,7 +161,7 @@ func TestNearestMatchesBruteForce(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
 	centres := []Point{geoDijon, geoLyon, geoAutun}
 	territories := []string{"dijon", "lyon", "autun", "", "nowhere"}
-	themeIDs := []string{"", "sante", "sante--acces-aux-soins", "logement-hebergement", "apprendre-francais", "acces-aux-droits"}
+	themeIDs := []string{"", "sante", "sante--acces-aux-soins", "logement-hebergement", "lecture-ecriture-calcul--maitriser-le-francais", "acces-aux-droits"}
 	for i := range 300 {
 		c := centres[rng.IntN(len(centres))]
 		p := Point{Lat: c.Lat + rng.NormFloat64()*0.05, Lon: c.Lon + rng.NormFloat64()*0.05}

@@ -416,6 +416,9 @@ func NewIndex(themes []*Theme, services []*Service, numbers []*EmergencyNumber) 
 		for _, lang := range ixSortedKeys(t.Labels) {
 			b.add(false, int32(d), ixLabel, t.Labels[lang])
 		}
+		if t.Official != "" {
+			b.add(false, int32(d), ixSynonym, t.Official)
+		}
 		for _, lang := range ixSortedKeys(t.Synonyms) {
 			for _, syn := range t.Synonyms[lang] {
 				b.add(false, int32(d), ixSynonym, syn)

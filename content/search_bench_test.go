@@ -33,17 +33,17 @@ func searchSynthetic(n int, seed uint64) []*Service {
 		"sante":                  {"Centre de santé", "Permanence médicale", "Maison médicale", "Pharmacie solidaire", "Centre de vaccination", "Point santé", "Écoute psychologique", "Centre dentaire"},
 		"sante--acces-aux-soins": {"PASS", "Consultations sans rendez-vous", "Médecin généraliste", "Consultation infirmière"},
 		"logement-hebergement":   {"Accueil de jour", "Hébergement d'urgence", "Résidence sociale", "Foyer", "Permanence logement", "Service d'aide au logement", "Halte de nuit"},
-		"apprendre-francais":     {"Cours de français", "Atelier de conversation", "Alphabétisation", "Français langue étrangère", "Atelier sociolinguistique"},
-		"acces-aux-droits":       {"Permanence juridique", "Point d'accès au droit", "Aide aux démarches", "Accompagnement administratif", "Écrivain public", "Permanence asile"},
+		"lecture-ecriture-calcul--maitriser-le-francais": {"Cours de français", "Atelier de conversation", "Alphabétisation", "Français langue étrangère", "Atelier sociolinguistique"},
+		"acces-aux-droits": {"Permanence juridique", "Point d'accès au droit", "Aide aux démarches", "Accompagnement administratif", "Écrivain public", "Permanence asile"},
 	}
-	themeIDs := []string{"sante", "sante--acces-aux-soins", "logement-hebergement", "apprendre-francais", "acces-aux-droits"}
+	themeIDs := []string{"sante", "sante--acces-aux-soins", "logement-hebergement", "lecture-ecriture-calcul--maitriser-le-francais", "acces-aux-droits"}
 	orgs := []string{"Croix-Rouge française", "Secours populaire", "Secours catholique", "CCAS", "Restos du Cœur", "La Cimade", "France Terre d'Asile", "Coallia", "Adoma", "Forum Réfugiés", "Emmaüs", "Médecins du Monde", "Ligue de l'enseignement", "Mutualité française", "Centre social", "MJC", "Habitat et Humanisme", "Armée du Salut", "Maison des solidarités", "Réseau Éducation Sans Frontières"}
 	shorts := map[string][]string{
 		"sante":                  {"Consultations gratuites avec ou sans couverture santé", "Soins, vaccins et orientation vers un médecin", "Accompagnement pour ouvrir ses droits à la santé (AME, CSS)", "Soutien psychologique avec interprète", "Médicaments délivrés sur ordonnance"},
 		"sante--acces-aux-soins": {"Consultations médicales sans rendez-vous", "Médecins généralistes et infirmières", "Accès aux soins pour les personnes sans couverture"},
 		"logement-hebergement":   {"Mise à l'abri et orientation vers un hébergement", "Aide à la recherche d'un logement", "Douches, laverie et petit-déjeuner", "Accompagnement vers le logement social", "Places d'hébergement pour familles"},
-		"apprendre-francais":     {"Cours de français pour adultes, tous niveaux", "Ateliers de conversation en petits groupes", "Apprendre à lire et écrire le français", "Préparation au DELF", "Français à visée professionnelle"},
-		"acces-aux-droits":       {"Aide pour le titre de séjour et la demande d'asile", "Accompagnement dans les démarches CAF et CPAM", "Conseils juridiques gratuits", "Aide pour remplir les dossiers administratifs", "Domiciliation et accès aux droits"},
+		"lecture-ecriture-calcul--maitriser-le-francais": {"Cours de français pour adultes, tous niveaux", "Ateliers de conversation en petits groupes", "Apprendre à lire et écrire le français", "Préparation au DELF", "Français à visée professionnelle"},
+		"acces-aux-droits": {"Aide pour le titre de séjour et la demande d'asile", "Accompagnement dans les démarches CAF et CPAM", "Conseils juridiques gratuits", "Aide pour remplir les dossiers administratifs", "Domiciliation et accès aux droits"},
 	}
 	fragments := []string{
 		"L'accueil se fait sans rendez-vous le matin.",
@@ -57,10 +57,10 @@ func searchSynthetic(n int, seed uint64) []*Service {
 		"Les permanences ont lieu deux fois par semaine.",
 		"Inscription auprès de l'accueil ou par téléphone.",
 	}
-	en := map[string]string{"sante": "Free health care and advice", "sante--acces-aux-soins": "See a doctor without an appointment", "logement-hebergement": "Help with housing and shelter", "apprendre-francais": "French lessons for adults", "acces-aux-droits": "Help with papers and rights"}
-	ar := map[string]string{"sante": "رعاية صحية مجانية", "sante--acces-aux-soins": "استشارة طبيب بدون موعد", "logement-hebergement": "مساعدة في السكن", "apprendre-francais": "دروس اللغة الفرنسية", "acces-aux-droits": "مساعدة في الأوراق"}
-	fa := map[string]string{"sante": "خدمات درمانی رایگان", "sante--acces-aux-soins": "دیدن دکتر بدون وقت قبلی", "logement-hebergement": "کمک برای پیدا کردن خانه", "apprendre-francais": "کلاس زبان فرانسوی", "acces-aux-droits": "کمک برای مدارک"}
-	ru := map[string]string{"sante": "Бесплатная медицинская помощь", "sante--acces-aux-soins": "Врач без записи", "logement-hebergement": "Помощь с жильём", "apprendre-francais": "Курсы французского языка", "acces-aux-droits": "Помощь с документами"}
+	en := map[string]string{"sante": "Free health care and advice", "sante--acces-aux-soins": "See a doctor without an appointment", "logement-hebergement": "Help with housing and shelter", "lecture-ecriture-calcul--maitriser-le-francais": "French lessons for adults", "acces-aux-droits": "Help with papers and rights"}
+	ar := map[string]string{"sante": "رعاية صحية مجانية", "sante--acces-aux-soins": "استشارة طبيب بدون موعد", "logement-hebergement": "مساعدة في السكن", "lecture-ecriture-calcul--maitriser-le-francais": "دروس اللغة الفرنسية", "acces-aux-droits": "مساعدة في الأوراق"}
+	fa := map[string]string{"sante": "خدمات درمانی رایگان", "sante--acces-aux-soins": "دیدن دکتر بدون وقت قبلی", "logement-hebergement": "کمک برای پیدا کردن خانه", "lecture-ecriture-calcul--maitriser-le-francais": "کلاس زبان فرانسوی", "acces-aux-droits": "کمک برای مدارک"}
+	ru := map[string]string{"sante": "Бесплатная медицинская помощь", "sante--acces-aux-soins": "Врач без записи", "logement-hebergement": "Помощь с жильём", "lecture-ecriture-calcul--maitriser-le-francais": "Курсы французского языка", "acces-aux-droits": "Помощь с документами"}
 
 	services := make([]*Service, 0, n)
 	for i := range n {
@@ -191,7 +191,7 @@ func BenchmarkNearest(b *testing.B) {
 		p                Point
 	}
 	centres := map[string]Point{"dijon": geoDijon, "lyon": geoLyon, "autun": geoAutun}
-	themes := []string{"", "sante", "sante--acces-aux-soins", "logement-hebergement", "apprendre-francais", "acces-aux-droits"}
+	themes := []string{"", "sante", "sante--acces-aux-soins", "logement-hebergement", "lecture-ecriture-calcul--maitriser-le-francais", "acces-aux-droits"}
 	queries := make([]query, 1000)
 	for k := range queries {
 		territory := []string{"dijon", "lyon", "autun"}[rng.IntN(3)]

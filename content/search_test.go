@@ -205,7 +205,7 @@ func searchFixtureThemes() []*Theme {
 			},
 		},
 		{
-			ID: "apprendre-francais", Emoji: "🗣️",
+			ID: "lecture-ecriture-calcul--maitriser-le-francais", Emoji: "🗣️",
 			Labels:   map[string]string{"fr": "Apprendre le français", "en": "Learn French", "ar": "تعلم الفرنسية", "fa": "یادگیری زبان فرانسوی"},
 			Synonyms: map[string][]string{"fr": {"cours de français", "FLE", "alphabétisation"}, "en": {"French lessons", "French class"}, "fa": {"کلاس فرانسوی"}},
 		},
@@ -228,20 +228,20 @@ func searchFixtureServices() []*Service {
 		{ID: "dijon-psy", Territory: "dijon", Name: "Écoute psychologique", Organisation: "Mutualité française", Themes: []string{"sante"}, Short: fr("Entretiens avec une psychologue, avec interprète")},
 		{ID: "dijon-adoma", Territory: "dijon", Name: "Accueil Adoma", Organisation: "Adoma", Themes: []string{"logement-hebergement"}, Short: fr("Résidences sociales"), Location: searchFixturePoint(47.3180, 5.0290)},
 		{ID: "dijon-115", Territory: "dijon", Name: "Hébergement d'urgence", Organisation: "SIAO 21", Themes: []string{"logement-hebergement"}, Short: fr("Mise à l'abri, appeler le 115")},
-		{ID: "dijon-fle", Territory: "dijon", Name: "Cours de français pour adultes", Organisation: "MJC Grésilles", Themes: []string{"apprendre-francais"}, Short: fr("Ateliers de langue deux fois par semaine"), Location: searchFixturePoint(47.3300, 5.0600)},
+		{ID: "dijon-fle", Territory: "dijon", Name: "Cours de français pour adultes", Organisation: "MJC Grésilles", Themes: []string{"lecture-ecriture-calcul--maitriser-le-francais"}, Short: fr("Ateliers de langue deux fois par semaine"), Location: searchFixturePoint(47.3300, 5.0600)},
 		{ID: "dijon-cuisine", Territory: "dijon", Name: "Cours de cuisine du monde", Organisation: "Centre social Fontaine d'Ouche", Short: fr("Atelier collectif le jeudi"), Location: searchFixturePoint(47.3150, 5.0010)},
 		{ID: "dijon-cimade", Territory: "dijon", Name: "Permanence juridique", Organisation: "La Cimade", Themes: []string{"acces-aux-droits"}, Short: fr("Aide pour le titre de séjour et l'asile"), Location: searchFixturePoint(47.3225, 5.0410)},
 		{ID: "dijon-restos", Territory: "dijon", Name: "Restos du Cœur Dijon", Organisation: "Les Restaurants du Cœur", Short: fr("Distribution de repas"), Location: searchFixturePoint(47.3400, 5.0500)},
 		{ID: "lyon-pass", Territory: "lyon", Name: "PASS de l'hôpital Édouard-Herriot", Organisation: "Hospices civils de Lyon", Themes: []string{"sante--acces-aux-soins"}, Short: fr("Consultations de médecine générale"), Location: searchFixturePoint(45.7420, 4.8800)},
 		{ID: "lyon-mdm", Territory: "lyon", Name: "Centre d'accueil, de soins et d'orientation", Organisation: "Médecins du Monde", Themes: []string{"sante"}, Short: fr("Médecins bénévoles, sans rendez-vous"), Location: searchFixturePoint(45.7600, 4.8500)},
 		{ID: "lyon-mvs", Territory: "lyon", Name: "Maison de la veille sociale", Organisation: "MVS Rhône", Themes: []string{"logement-hebergement"}, Short: fr("Demandes d'hébergement"), Location: searchFixturePoint(45.7500, 4.8600)},
-		{ID: "lyon-fle", Territory: "lyon", Name: "Cours de français Lyon", Organisation: "Association Bonjour", Themes: []string{"apprendre-francais"}, Short: fr("Français langue étrangère"), Location: searchFixturePoint(45.7700, 4.8300)},
+		{ID: "lyon-fle", Territory: "lyon", Name: "Cours de français Lyon", Organisation: "Association Bonjour", Themes: []string{"lecture-ecriture-calcul--maitriser-le-francais"}, Short: fr("Français langue étrangère"), Location: searchFixturePoint(45.7700, 4.8300)},
 		{ID: "lyon-forum", Territory: "lyon", Name: "Forum Réfugiés permanence", Organisation: "Forum Réfugiés", Themes: []string{"acces-aux-droits"}, Short: fr("Demande d'asile et titre de séjour"), Location: searchFixturePoint(45.7550, 4.8450)},
 		{ID: "lyon-pharma", Territory: "lyon", Name: "Pharmacie humanitaire", Organisation: "Pharmaciens sans frontières", Themes: []string{"sante"}, Short: fr("Médicaments gratuits sur ordonnance")},
 		{ID: "nat-ameli", Name: "Assurance Maladie", Organisation: "CPAM", Themes: []string{"sante"}, Short: fr("Carte Vitale, AME, remboursements")},
 		{ID: "nat-115", Name: "Le 115, Samu social", Organisation: "SIAO", Themes: []string{"logement-hebergement"}, Short: fr("Numéro d'urgence pour un hébergement")},
 		{ID: "nat-caf", Name: "CAF", Organisation: "Caisse d'allocations familiales", Themes: []string{"acces-aux-droits"}, Short: fr("Allocations, RSA, aide au logement")},
-		{ID: "nat-ofii", Name: "OFII Direction territoriale", Organisation: "OFII", Themes: []string{"acces-aux-droits", "apprendre-francais"}, Short: fr("Contrat d'intégration républicaine"), Location: searchFixturePoint(48.8566, 2.3522)},
+		{ID: "nat-ofii", Name: "OFII Direction territoriale", Organisation: "OFII", Themes: []string{"acces-aux-droits", "lecture-ecriture-calcul--maitriser-le-francais"}, Short: fr("Contrat d'intégration républicaine"), Location: searchFixturePoint(48.8566, 2.3522)},
 		{ID: "nat-watizat", Name: "Guide Watizat", Organisation: "Watizat", Themes: []string{"logement-hebergement", "sante"}, Short: map[string]string{"fr": "Guide d'information", "en": "Information guide"}},
 	}
 }
@@ -294,8 +294,8 @@ func TestSearchThemeInEveryLanguage(t *testing.T) {
 		{"квартира", "logement-hebergement"},
 		{"жилье", "logement-hebergement"},
 		{"115", "logement-hebergement"},
-		{"cours de français", "apprendre-francais"},
-		{"French class", "apprendre-francais"},
+		{"cours de français", "lecture-ecriture-calcul--maitriser-le-francais"},
+		{"French class", "lecture-ecriture-calcul--maitriser-le-francais"},
 		{"titre de séjour", "acces-aux-droits"},
 		{"titre sejour", "acces-aux-droits"},
 		{"CAF", "acces-aux-droits"},
@@ -646,7 +646,7 @@ func TestSearchEmergencyNumbersInOrder(t *testing.T) {
 		}
 		last = i
 	}
-	if len(res.Themes) == 0 || res.Themes[0].ID != "famille--violences-intrafamiliales" {
+	if len(res.Themes) == 0 || res.Themes[0].ID != "famille--surmonter-conflits-separation-violence" {
 		t.Errorf("themes = %v: the numbers come on top of the results, not instead", themeIDs(res.Themes))
 	}
 }

@@ -7,12 +7,13 @@ type Point struct {
 	Lat, Lon float64
 }
 
-// Theme is a data·inclusion "thématique": a top-level theme (Parent "") or a
-// sub-theme of one. Labels and synonyms are per language.
+// Theme is a data·inclusion v1 "thématique": a top-level theme (Parent "") or
+// a sub-theme of one. Labels and synonyms are per language.
 type Theme struct {
 	ID       string              // data·inclusion identifier, e.g. "sante--acces-aux-soins"
 	Parent   string              // "" for a top-level theme, else the parent's ID
 	Emoji    string              // shown before the label (top-level themes)
+	Official string              // data·inclusion's French label, e.g. "Accès aux soins"
 	Labels   map[string]string   // language code → label; "fr" always present
 	Synonyms map[string][]string // language code → words people type for it
 }
@@ -94,6 +95,7 @@ type Service struct {
 	Fee          string            // Fee* value
 	Access       []string          // Access* values
 	Verified     Date              // last verified; zero when never
+	Fictional    bool              // a made-up example: its territory is fictional
 	File         string            // where it is written, for diagnostics
 	Line         int               //
 }

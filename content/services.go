@@ -3,6 +3,7 @@ package content
 import (
 	"fmt"
 	"io/fs"
+	"maps"
 	"math"
 	"net/url"
 	"slices"
@@ -63,10 +64,14 @@ func weekdayKey(wd time.Weekday) string { return dayKeys[(int(wd)+6)%7] }
 // services/ directory is not a problem: the bot then lists no service.
 func (l *loader) services(fsys fs.FS, ts []*Territory, tax *taxonomy) []*Service {
 	known, ids := knownTerritories(ts)
+	fictional := map[string]bool{}
+	for _, t := range ts {
+		fictional[t.ID] = t.Fictional
+	}
 	var all []*Service
 	seen := map[string]place{}
 	l.eachFile(fsys, servicesDir, "territory", servicesDoc, func(root *yaml.Node) {
-		for _, s := range l.serviceFile(root, known, ids, tax) {
+		for _, s := range l.serviceFile(root, known, fictional, ids, tax) {
 			if l.firstDeclared(seen, "service", s.ID, s.Line) {
 				all = append(all, s)
 			}
@@ -76,8 +81,8 @@ func (l *loader) services(fsys fs.FS, ts []*Territory, tax *taxonomy) []*Service
 }
 
 // serviceFile validates a service file's root node and returns the services
-// that have a valid id.
-func (l *loader) serviceFile(root *yaml.Node, known map[string]bool, ids []string, tax *taxonomy) []*Service {
+// that have a valid id. fictional tells the territories that are.
+func (l *loader) serviceFile(root *yaml.Node, known, fictional map[string]bool, ids []string, tax *taxonomy) []*Service {
 	if root.Kind != yaml.MappingNode {
 		l.errorf(root.Line, "expected a territory and its services (territory: … and services: … lines), found %s", describe(root))
 		return nil
@@ -110,21 +115,22 @@ func (l *loader) serviceFile(root *yaml.Node, known map[string]bool, ids []strin
 	}
 	var out []*Service
 	for _, item := range v.Content {
-		if s := l.service(item, territory, national, tax); s != nil && s.ID != "" {
+		if s := l.service(item, territory, national, fictional[territory], tax); s != nil && s.ID != "" {
 			out = append(out, s)
 		}
 	}
 	return out
 }
 
-// service validates one service. It returns nil when item is not a mapping;
-// ID is empty when the id is missing or invalid.
-func (l *loader) service(item *yaml.Node, territory string, national bool, tax *taxonomy) *Service {
+// service validates one service; fictional says its territory is. It
+// returns nil when item is not a mapping; ID is empty when the id is missing
+// or invalid.
+func (l *loader) service(item *yaml.Node, territory string, national, fictional bool, tax *taxonomy) *Service {
 	if item.Kind != yaml.MappingNode {
 		l.errorf(item.Line, "services: expected a service (id, name, short… as key: value lines), found %s", describe(item))
 		return nil
 	}
-	s := &Service{Territory: territory, File: l.file, Line: item.Line}
+	s := &Service{Territory: territory, Fictional: fictional, File: l.file, Line: item.Line}
 	f := l.fields(item, "service", serviceKeys)
 	// line is where a diagnostic about key goes: its value, or the service
 	// when the key is missing.
@@ -237,22 +243,38 @@ func (l *loader) service(item *yaml.Node, territory string, national bool, tax *
 		s.Access = l.values(f["access"], "access", "access", accessValues)
 	}
 
-	if !given("verified") {
+	switch {
+	case fictional && given("verified"):
+		l.errorf(f["verified"].Line, "verified: the territory is fictional: its places do not exist and are never verified")
+	case fictional:
+		// A made-up place is never verified: nothing to warn about.
+	case !given("verified"):
 		l.warnf(line("verified"), "verified: never verified: once the information is checked with the organisation, add verified: YYYY-MM-DD")
-	} else if d, ok := l.date(f["verified"], "verified"); ok {
-		s.Verified = d
-		if !l.today.IsZero() {
-			stale := Date{l.today.Year - 1, l.today.Month, l.today.Day} // normalised below
-			stale = dateOf(time.Date(stale.Year, stale.Month, stale.Day, 12, 0, 0, 0, time.UTC))
-			switch {
-			case d.Compare(l.today) > 0:
-				l.errorf(f["verified"].Line, "verified: %s is in the future (today is %s)", d, l.today)
-			case d.Compare(stale) < 0:
-				l.warnf(f["verified"].Line, "verified: %s is more than %d months ago: check the information again", d, staleAfterMonths)
-			}
-		}
+	default:
+		l.verified(f["verified"], s)
 	}
 	return s
+}
+
+// verified reads the day s was last checked, which must be neither in the
+// future nor too old.
+func (l *loader) verified(v *yaml.Node, s *Service) {
+	d, ok := l.date(v, "verified")
+	if !ok {
+		return
+	}
+	s.Verified = d
+	if l.today.IsZero() {
+		return
+	}
+	stale := Date{l.today.Year - 1, l.today.Month, l.today.Day} // normalised below
+	stale = dateOf(time.Date(stale.Year, stale.Month, stale.Day, 12, 0, 0, 0, time.UTC))
+	switch {
+	case d.Compare(l.today) > 0:
+		l.errorf(v.Line, "verified: %s is in the future (today is %s)", d, l.today)
+	case d.Compare(stale) < 0:
+		l.warnf(v.Line, "verified: %s is more than %d months ago: check the information again", d, staleAfterMonths)
+	}
 }
 
 // serviceThemes reads a service's list of theme ids.
@@ -261,31 +283,28 @@ func (l *loader) serviceThemes(v *yaml.Node, line int, tax *taxonomy) []string {
 		l.warnf(line, "themes: none: the service is only found in the full list, under no theme")
 		return nil
 	}
-	var themes []string
-	for _, n := range l.textList(v, "themes", "theme ids ([sante, logement-hebergement])") {
-		id := n.Value
-		switch {
-		case tax.byID[id] == nil:
-			l.errorf(n.Line, "themes: unknown theme %s%s; the theme ids are listed in the content documentation", quote(id), suggestTheme(id, tax))
-		case !slices.Contains(themes, id):
-			themes = append(themes, id)
-		}
-	}
-	return themes
+	return l.themeIDs(v, tax, "theme ids ([sante, logement-hebergement])")
 }
 
 // suggestTheme returns ` (did you mean "x"?)` for the theme whose id is at
-// most two edits away from s, or whose label is s in any language.
+// most two edits away from s (or whose v0 id is: then its v1 id), or whose
+// label is s in any language.
 func suggestTheme(s string, tax *taxonomy) string {
 	lower := strings.ToLower(s)
 	best, bestDist := "", 3
-	for _, id := range tax.ids {
+	try := func(id, sugg string) {
 		if abs(len(id)-len(lower)) >= bestDist {
-			continue
+			return
 		}
 		if d := distance(lower, id); d < bestDist {
-			best, bestDist = id, d
+			best, bestDist = sugg, d
 		}
+	}
+	for _, id := range tax.ids {
+		try(id, id)
+	}
+	for _, v0 := range slices.Sorted(maps.Keys(tax.v0)) {
+		try(v0, tax.v0[v0])
 	}
 	if best == "" {
 		key := foldName(s)

@@ -2,6 +2,7 @@ package content
 
 import (
 	"fmt"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -608,12 +609,12 @@ func servicesFixture(t *testing.T) *Content {
 	fsys := withTerritories(map[string]string{
 		"services/ville.yaml": "territory: ville\nservices:\n" +
 			item("v-maison", "Maison de santé", "sante--acces-aux-soins") +
-			item("v-ecoute", "Écoute", "sante--bien-etre-psychologique, logement-hebergement") +
-			item("v-logement", "logement", "logement-hebergement--etre-accompagne-pour-se-loger") +
+			item("v-ecoute", "Écoute", "sante--sante-mentale, logement-hebergement") +
+			item("v-logement", "logement", "logement-hebergement--sinformer-sur-les-demarches-liees-a-lacces-au-logement") +
 			item("v-hopital", "Hôpital", "sante") +
 			item("v-abri", "Abri", "logement-hebergement"),
 		"services/autre.yaml":    "territory: autre\nservices:\n" + item("a-sante", "Santé autre", "sante"),
-		"services/national.yaml": "territory: national\nservices:\n" + item("n-ameli", "Ameli", "sante--obtenir-la-prise-en-charge-de-frais-medicaux") + item("n-caf", "Caf", "famille"),
+		"services/national.yaml": "territory: national\nservices:\n" + item("n-ameli", "Ameli", "sante--acces-aux-soins") + item("n-caf", "Caf", "famille"),
 	})
 	c, ds := load(fsys, twoLangs, testToday)
 	if c == nil {
@@ -638,9 +639,9 @@ func TestServices(t *testing.T) {
 	}{
 		{"ville", "", []string{"v-abri", "v-ecoute", "v-hopital", "v-logement", "v-maison", "n-ameli", "n-caf"}},
 		{"ville", "sante", []string{"v-ecoute", "v-hopital", "v-maison", "n-ameli"}},
-		{"ville", "sante--acces-aux-soins", []string{"v-maison"}},
+		{"ville", "sante--acces-aux-soins", []string{"v-maison", "n-ameli"}},
 		{"ville", "logement-hebergement", []string{"v-abri", "v-ecoute", "v-logement"}},
-		{"ville", "logement-hebergement--etre-accompagne-pour-se-loger", []string{"v-logement"}},
+		{"ville", "logement-hebergement--sinformer-sur-les-demarches-liees-a-lacces-au-logement", []string{"v-logement"}},
 		{"ville", "famille", []string{"n-caf"}},
 		{"autre", "sante", []string{"a-sante", "n-ameli"}},
 		{"", "sante", []string{"n-ameli"}},
@@ -709,6 +710,19 @@ func TestDescription(t *testing.T) {
 	}
 }
 
+// fictionPhone matches the numbers ARCEP keeps for fiction in the Paris
+// area: 01 99 00 xx xx.
+var fictionPhone = regexp.MustCompile(`^01 99 00 \d\d \d\d$`)
+
+// fictionSea is where the fictional town's places are: at sea, off Vendée.
+var fictionSea = Point{Lat: 46.2, Lon: -2.3}
+
+// fictionalPrefix starts every short line of the fictional town's services.
+var fictionalPrefix = map[string]string{
+	"fr": "Exemple fictif — ", "en": "Fictional example — ", "ar": "مثال خيالي — ", "fa": "نمونه خیالی — ",
+	"ps": "خیالي بېلګه — ", "uk": "Вигаданий приклад — ", "ru": "Вымышленный пример — ", "ti": "ናይ ምናብ ኣብነት — ",
+}
+
 func TestSampleServices(t *testing.T) {
 	c, ds := Load(Sample(), allLangs)
 	if c == nil {
@@ -724,11 +738,35 @@ func TestSampleServices(t *testing.T) {
 		if !s.Verified.IsZero() {
 			t.Errorf("%s: verified, but nobody checked it", s.ID)
 		}
-		if s.Territory != "" && (s.Address != "" || s.Location != nil || s.Phone != "" || s.Hours.Known) {
+		switch {
+		case s.Fictional:
+			// The fictional town shows every feature, with facts that
+			// cannot be mistaken for real ones.
+			if !fictionPhone.MatchString(s.Phone) || !strings.Contains(s.Address, "00000 Exemple") || s.Location == nil || !s.Hours.Known || !strings.Contains(s.Name, "(ficti") {
+				t.Errorf("%s: fictional, with phone %q, address %q, location %v, hours %v, name %q", s.ID, s.Phone, s.Address, s.Location, s.Hours.Known, s.Name)
+			}
+			for lang, text := range s.Short {
+				if !strings.HasPrefix(text, fictionalPrefix[lang]) {
+					t.Errorf("%s: the %q short line %q does not start with %q", s.ID, lang, text, fictionalPrefix[lang])
+				}
+			}
+			if len(s.Short) != len(allLangs) {
+				t.Errorf("%s: the short line is in %d languages", s.ID, len(s.Short))
+			}
+			if d := Distance(*s.Location, fictionSea); s.Website != "" || d > 5000 {
+				t.Errorf("%s: a website %q, or a position %v %.0f m away from the open sea the file says", s.ID, s.Website, s.Location, d)
+			}
+		case s.Territory != "" && (s.Address != "" || s.Location != nil || s.Phone != "" || s.Hours.Known):
 			t.Errorf("%s: an address, location, phone or hours nobody checked", s.ID)
 		}
 	}
+	if n := perTerritory["exemple"]; n < 3 {
+		t.Errorf("the fictional town has %d services", n)
+	}
 	for _, terr := range []string{"dijon", "lyon", "autun"} {
+		if tr, _ := c.Territory(terr); tr.Fictional {
+			t.Errorf("%s: fictional", terr)
+		}
 		if n := perTerritory[terr]; n < 6 || n > 10 {
 			t.Errorf("%s: %d services", terr, n)
 		}
@@ -770,5 +808,53 @@ func TestTooManyServiceProblemsShowErrorsFirst(t *testing.T) {
 	}
 	if len(shown) != maxPerFile+1 || shown[0] != "services/ville.yaml: warning: too many problems: only the first 100 are shown, 141 more are not" || !strings.HasPrefix(shown[len(shown)-1], "services/ville.yaml:63: error: themes: unknown theme \"nope\"") {
 		t.Errorf("diagnostics: %d\n%s\n…\n%s", len(shown), shown[0], shown[len(shown)-1])
+	}
+}
+
+// TestFictionalServices: the places of a fictional town are marked so, and
+// are never verified: no warning without the date, an error with it.
+func TestFictionalServices(t *testing.T) {
+	for _, tt := range []struct {
+		name      string
+		fictional bool
+		service   string
+		want      []string // diagnostics of the service file
+	}{
+		{"real, verified", false, svcFile(), nil},
+		{"real, never verified", false, svcWithout([]string{"verified"}), []string{"services/ville.yaml:3: warning: verified: never verified"}},
+		{"fictional", true, svcWithout([]string{"verified"}), nil},
+		{"fictional, verified", true, svcFile(), []string{"services/ville.yaml:12: error: verified: the territory is fictional: its places do not exist and are never verified"}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			territory := fixture("ville")
+			if tt.fictional {
+				territory = fixture("ville", "fictional: true")
+			}
+			fsys := fstest.MapFS{
+				"territories/ville.yaml": {Data: []byte(territory)},
+				"services/ville.yaml":    {Data: []byte(tt.service)},
+			}
+			c, ds := load(fsys, twoLangs, testToday)
+			var got []string
+			for _, d := range ds {
+				if d.File == "services/ville.yaml" {
+					got = append(got, d.String())
+				}
+			}
+			if len(got) != len(tt.want) {
+				t.Fatalf("diagnostics:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(tt.want, "\n"))
+			}
+			for i, want := range tt.want {
+				if !strings.HasPrefix(got[i], want) {
+					t.Errorf("diagnostic %d = %s, want %s…", i, got[i], want)
+				}
+			}
+			if c == nil {
+				return
+			}
+			if s, _ := c.Service("ville-accueil"); s.Fictional != tt.fictional {
+				t.Errorf("Fictional = %v, want %v", s.Fictional, tt.fictional)
+			}
+		})
 	}
 }

@@ -13,7 +13,7 @@ import (
 var territoryKinds = []string{"CTAI", "CTAIR", "PTAI", "PTAIR"}
 
 var (
-	territoryKeys = []string{"id", "kind", "name", "sources", "requests"}
+	territoryKeys = []string{"id", "kind", "name", "sources", "requests", "fictional"}
 	sourceKeys    = []string{"id", "name"}
 	requestsKeys  = []string{"group", "private"}
 )
@@ -54,6 +54,10 @@ func (l *loader) territory(root *yaml.Node) *Territory {
 		l.errorf(root.Line, `missing required key "name"`)
 	} else {
 		l.names(v, t.Names)
+	}
+
+	if v, ok := fields["fictional"]; ok {
+		t.Fictional = l.boolean(v, "fictional")
 	}
 
 	if v, ok := fields["sources"]; ok {

@@ -9,17 +9,24 @@ import (
 	"go.yaml.in/yaml/v3"
 )
 
-// themesFile is the national theme taxonomy, embedded in the program: it is
-// not part of the content folder a coordinator edits. Its diagnostics are
-// reported on this path.
-const themesFile = "themes/themes.yaml"
-
-//go:embed themes/themes.yaml
-var themesData []byte
+// themesFile is the national theme taxonomy (data·inclusion v1), embedded in
+// the program: it is not part of the content folder a coordinator edits. Its
+// diagnostics are reported on this path; v0File's on that one.
+const (
+	themesFile = "themes/themes.yaml"
+	v0File     = "themes/v0.yaml"
+)
 
 var (
-	themeKeys      = []string{"id", "emoji", "label", "synonyms", "children"}
-	childThemeKeys = []string{"id", "label", "synonyms"}
+	//go:embed themes/themes.yaml
+	themesData []byte
+	//go:embed themes/v0.yaml
+	v0Data []byte
+)
+
+var (
+	themeKeys      = []string{"id", "emoji", "official", "label", "synonyms", "children"}
+	childThemeKeys = []string{"id", "official", "label", "synonyms"}
 	// themeLabelLangs are the languages every theme label must have.
 	themeLabelLangs = []string{"fr", "en"}
 )
@@ -29,7 +36,10 @@ const (
 	themeSeparator         = "--" // between a parent's id and the rest of a sub-theme's id
 )
 
-var themesDoc = docKind{"taxonomy", "a list of themes (- id: …, emoji: …, label: …)"}
+var (
+	themesDoc = docKind{"taxonomy", "a list of themes (- id: …, emoji: …, label: …)"}
+	v0Doc     = docKind{"table", "v0 theme ids, each with its v1 id (v0-id: v1-id lines)"}
+)
 
 // taxonomy is the parsed theme taxonomy. It is shared by every Content and
 // never modified after loading.
@@ -38,26 +48,88 @@ type taxonomy struct {
 	byID     map[string]*Theme   // every theme
 	children map[string][]*Theme // parent id → sub-themes, in file order
 	ids      []string            // every id, in file order (for suggestions)
+	v0       map[string]string   // data·inclusion v0 id → the v1 id replacing it
 }
 
-// embeddedThemes parses the embedded taxonomy once.
+// embeddedThemes parses the embedded taxonomy and v0 table once.
 var embeddedThemes = sync.OnceValues(func() (*taxonomy, Diagnostics) {
-	return loadThemes(themesData)
+	return loadThemes(themesData, v0Data)
 })
 
-// loadThemes parses and validates a taxonomy file. It always returns a
-// taxonomy holding the themes it could read; the diagnostics are on themesFile,
-// sorted by line.
-func loadThemes(data []byte) (*taxonomy, Diagnostics) {
-	tax := &taxonomy{byID: map[string]*Theme{}, children: map[string][]*Theme{}}
+// loadThemes parses and validates a taxonomy file and its table of v0 ids. It
+// always returns a taxonomy holding the themes and v0 ids it could read; the
+// diagnostics are on themesFile and v0File, sorted by file then line.
+func loadThemes(data, v0 []byte) (*taxonomy, Diagnostics) {
+	tax := &taxonomy{byID: map[string]*Theme{}, children: map[string][]*Theme{}, v0: map[string]string{}}
 	l := newLoader(nil)
 	l.startFile(themesFile)
 	if root := l.parse(data, themesDoc); root != nil {
 		l.themeList(root, tax)
 	}
 	l.endFile()
+	l.startFile(v0File)
+	if root := l.parse(v0, v0Doc); root != nil {
+		l.v0Table(root, tax)
+	}
+	l.endFile()
 	sortDiagnostics(l.diags)
 	return tax, l.diags
+}
+
+// v0Table reads the v0 → v1 table: every target must be a theme of the
+// taxonomy, and no v0 id may be one.
+func (l *loader) v0Table(root *yaml.Node, tax *taxonomy) {
+	if root.Kind != yaml.MappingNode {
+		l.errorf(root.Line, "expected v0 theme ids, each with its v1 id (v0-id: v1-id lines), found %s", describe(root))
+		return
+	}
+	for _, e := range l.entries(root, "", nil) {
+		to, ok := l.text(e.name, e.val)
+		switch {
+		case !ok:
+		case tax.byID[e.name] != nil:
+			l.errorf(e.key.Line, "%s is a v1 theme id: a v0 id that v1 kept needs no line", quote(e.name))
+		case tax.byID[to] == nil:
+			l.errorf(e.val.Line, "%s: unknown v1 theme %s%s", e.name, quote(to), suggestTheme(to, tax))
+		default:
+			tax.v0[e.name] = to
+		}
+	}
+}
+
+// current returns the v1 id for id: id itself when it is a theme, the id
+// replacing it when it is a v0 id (v0 true), "" when it is neither.
+func (tax *taxonomy) current(id string) (v1 string, v0 bool) {
+	if tax.byID[id] != nil {
+		return id, false
+	}
+	if to, ok := tax.v0[id]; ok {
+		return to, true
+	}
+	return "", false
+}
+
+// themeIDs reads a list of theme ids (of a service or an emergency number):
+// an unknown id is an error; a v0 id is read as its v1 replacement, with a
+// warning naming it. Each id is kept once.
+func (l *loader) themeIDs(v *yaml.Node, tax *taxonomy, example string) []string {
+	var ids []string
+	for _, n := range l.textList(v, "themes", example) {
+		id, v0 := tax.current(n.Value)
+		switch {
+		case id == "":
+			l.errorf(n.Line, "themes: unknown theme %s%s; the theme ids are listed in the content documentation", quote(n.Value), suggestTheme(n.Value, tax))
+			continue
+		case v0 && strings.Contains(n.Value, themeSeparator) && !strings.Contains(id, themeSeparator):
+			l.warnf(n.Line, "themes: %q is a data·inclusion v0 id, read as %q, a wider v1 theme (v1 has no sub-theme for it): write that, or a more precise one that fits", n.Value, id)
+		case v0:
+			l.warnf(n.Line, "themes: %q is a data·inclusion v0 id, read as its v1 replacement %q: write that instead", n.Value, id)
+		}
+		if !slices.Contains(ids, id) {
+			ids = append(ids, id)
+		}
+	}
+	return ids
 }
 
 // themeList reads the top-level list of themes.
@@ -153,6 +225,9 @@ func (l *loader) theme(item *yaml.Node, parent *Theme, lines map[string]int) (*T
 		}
 	}
 
+	if v, found := fields["official"]; found {
+		t.Official, _ = l.text("official", v)
+	}
 	if v, found := l.required(fields, item.Line, what, "label"); !found {
 	} else {
 		l.themeLabels(v, t.Labels)
@@ -237,11 +312,14 @@ func (c *Content) Themes() []*Theme {
 	return slices.Clone(c.themes.top)
 }
 
-// Theme returns the theme or sub-theme with this id.
+// Theme returns the theme or sub-theme with this id, or the v1 theme that
+// replaces this data·inclusion v0 id (a help request stored before v1 still
+// names its need).
 func (c *Content) Theme(id string) (*Theme, bool) {
 	if c == nil || c.themes == nil {
 		return nil, false
 	}
+	id, _ = c.themes.current(id)
 	t, ok := c.themes.byID[id]
 	return t, ok
 }

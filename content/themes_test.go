@@ -1,10 +1,13 @@
 package content
 
 import (
+	"encoding/json"
 	"os"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
+	"testing/fstest"
 )
 
 // themesFixture is a small valid taxonomy; its lines are numbered in the comments.
@@ -24,8 +27,11 @@ const themesFixture = `- id: sante
     en: Housing
 `
 
+// v0Fixture maps a v0 id of the fixture's themes.
+const v0Fixture = "sante--bien-etre-psychologique: sante--acces-aux-soins\n"
+
 func TestLoadThemes(t *testing.T) {
-	tax, ds := loadThemes([]byte(themesFixture))
+	tax, ds := loadThemes([]byte(themesFixture), []byte(v0Fixture))
 	if len(ds) != 0 {
 		t.Fatalf("diagnostics: %v", ds)
 	}
@@ -53,6 +59,9 @@ func TestLoadThemes(t *testing.T) {
 	}
 	if th, ok := c.Theme("sante--acces-aux-soins"); !ok || th.Label("fr") != "Se faire soigner" {
 		t.Errorf("Theme(sante--acces-aux-soins) = %+v, %v", th, ok)
+	}
+	if th, ok := c.Theme("sante--bien-etre-psychologique"); !ok || th.ID != "sante--acces-aux-soins" {
+		t.Errorf("Theme(v0 id) = %+v, %v", th, ok)
 	}
 	if _, ok := c.Theme("nope"); ok {
 		t.Error("Theme(nope) found")
@@ -85,12 +94,12 @@ func TestThemeDiagnostics(t *testing.T) {
 		{
 			"unknown key",
 			themesFixture + "  emoj: x\n",
-			[]string{`themes/themes.yaml:15: error: theme: unknown key "emoj" (did you mean "emoji"?); allowed keys: id, emoji, label, synonyms, children`},
+			[]string{`themes/themes.yaml:15: error: theme: unknown key "emoj" (did you mean "emoji"?); allowed keys: id, emoji, official, label, synonyms, children`},
 		},
 		{
 			"unknown key in a sub-theme",
 			strings.Replace(themesFixture, "      label: { fr: Se faire", "      emoji: x\n      label: { fr: Se faire", 1),
-			[]string{`themes/themes.yaml:9: error: sub-theme: unknown key "emoji"; allowed keys: id, label, synonyms`},
+			[]string{`themes/themes.yaml:9: error: sub-theme: unknown key "emoji"; allowed keys: id, official, label, synonyms`},
 		},
 		{
 			"missing English label",
@@ -211,7 +220,7 @@ func TestThemeDiagnostics(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, ds := loadThemes([]byte(tt.data))
+			_, ds := loadThemes([]byte(tt.data), []byte("{}\n"))
 			var got []string
 			for _, d := range ds {
 				got = append(got, d.String())
@@ -227,38 +236,30 @@ func TestThemeDiagnostics(t *testing.T) {
 	}
 }
 
-// TestEmbeddedThemes loads the real national taxonomy.
+// TestEmbeddedThemes loads the real national taxonomy: every theme has an
+// emoji (top-level), its data·inclusion label and a label in every language.
 func TestEmbeddedThemes(t *testing.T) {
-	tax, ds := loadThemes(themesData)
-	if ds.Errors() > 0 {
-		t.Fatalf("%s: %d errors:\n%v", themesFile, ds.Errors(), ds)
+	tax, ds := loadThemes(themesData, v0Data)
+	if len(ds) > 0 {
+		t.Fatalf("%d problems:\n%v", len(ds), ds)
 	}
-	for _, d := range ds {
-		t.Logf("%s", d)
-	}
-	if len(tax.top) == 0 {
-		t.Fatal("no theme")
-	}
-	// The ids the sample and the other packages rely on.
-	for _, id := range []string{
-		"sante", "sante--acces-aux-soins", "logement-hebergement", "apprendre-francais",
-		"apprendre-francais--communiquer-vie-tous-les-jours", "mobilite", "mobilite--apprendre-a-utiliser-un-deux-roues",
-		"famille", "famille--garde-denfants", "trouver-un-emploi", "se-former", "numerique", "equipement-et-alimentation",
-	} {
+	for _, id := range tax.ids {
 		th := tax.byID[id]
-		if th == nil {
-			t.Errorf("no theme %q", id)
-			continue
+		if th.Official == "" {
+			t.Errorf("%s: no official label", id)
 		}
 		for _, lang := range allLangs {
 			if th.Labels[lang] == "" {
-				t.Logf("%s: no %q label", id, lang)
+				t.Errorf("%s: no %q label", id, lang)
 			}
 		}
 	}
 	for _, th := range tax.top {
-		if th.Emoji == "" || th.Labels["fr"] == "" || th.Labels["en"] == "" || th.Parent != "" {
+		if th.Emoji == "" || th.Parent != "" {
 			t.Errorf("theme %+v", th)
+		}
+		if len(tax.children[th.ID]) == 0 {
+			t.Errorf("theme %s has no sub-theme", th.ID)
 		}
 		for _, sub := range tax.children[th.ID] {
 			if sub.Parent != th.ID || !covers(th.ID, sub.ID) || covers(sub.ID, th.ID) {
@@ -269,6 +270,133 @@ func TestEmbeddedThemes(t *testing.T) {
 	c, _ := Load(Sample(), allLangs)
 	if c == nil || len(c.Themes()) != len(tax.top) {
 		t.Fatalf("Load does not use the embedded taxonomy")
+	}
+}
+
+// TestThemesFollowReferential compares the taxonomy with the copy of the
+// data·inclusion v1 referential: the same sub-theme ids with the same French
+// labels, and a top-level theme for each part before "--". To move to a new
+// release, replace the copy and fix what this test lists.
+func TestThemesFollowReferential(t *testing.T) {
+	data, err := os.ReadFile("themes/data-inclusion-v1-thematiques.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ref []struct{ Value, Label string }
+	if err := json.Unmarshal(data, &ref); err != nil {
+		t.Fatal(err)
+	}
+	tax, _ := loadThemes(themesData, v0Data)
+	want := map[string]bool{}
+	for _, r := range ref {
+		want[r.Value] = true
+		parent, _, _ := strings.Cut(r.Value, themeSeparator)
+		want[parent] = true
+		th := tax.byID[r.Value]
+		switch {
+		case th == nil:
+			t.Errorf("the referential's %q is not in %s", r.Value, themesFile)
+		case th.Official != r.Label:
+			t.Errorf("%s: official label %q, the referential says %q", r.Value, th.Official, r.Label)
+		case th.Parent != parent:
+			t.Errorf("%s: parent %q, want %q", r.Value, th.Parent, parent)
+		}
+	}
+	for _, id := range tax.ids {
+		if !want[id] {
+			t.Errorf("%s: %q is not in the referential", themesFile, id)
+		}
+	}
+}
+
+// TestV0Themes checks that every v0 id Passerelle's theme list held before v1
+// loads, in a service and in an emergency number, under its v1 id with a
+// warning naming it.
+func TestV0Themes(t *testing.T) {
+	tax, _ := loadThemes(themesData, v0Data)
+	// Passerelle's theme list before v1 (data·inclusion v0 ids).
+	v0 := []string{
+		"sante", "sante--acces-aux-soins", "sante--obtenir-la-prise-en-charge-de-frais-medicaux", "sante--accompagner-les-traumatismes", "sante--bien-etre-psychologique",
+		"logement-hebergement", "logement-hebergement--mal-loges-sans-logis", "logement-hebergement--etre-accompagne-pour-se-loger",
+		"logement-hebergement--connaissance-de-ses-droits-et-interlocuteurs", "logement-hebergement--probleme-avec-son-logement",
+		"apprendre-francais", "apprendre-francais--communiquer-vie-tous-les-jours", "apprendre-francais--accompagnement-insertion-pro", "apprendre-francais--suivre-formation",
+		"acces-aux-droits-et-citoyennete", "acces-aux-droits-et-citoyennete--demandeurs-dasile-et-naturalisation",
+		"acces-aux-droits-et-citoyennete--accompagnement-dans-les-demarches-administratives", "acces-aux-droits-et-citoyennete--accompagnement-juridique",
+		"acces-aux-droits-et-citoyennete--aide-aux-victimes",
+		"trouver-un-emploi", "trouver-un-emploi--repondre-a-des-offres-demploi", "trouver-un-emploi--convaincre-un-recruteur-en-entretien",
+		"se-former", "se-former--trouver-sa-formation", "se-former--monter-son-dossier-de-formation",
+		"mobilite", "mobilite--comprendre-et-utiliser-les-transports-en-commun", "mobilite--apprendre-a-utiliser-un-deux-roues",
+		"mobilite--preparer-son-permis-de-conduire-se-reentrainer-a-la-conduite",
+		"famille", "famille--garde-denfants", "famille--accompagnement-femme-enceinte-bebe-jeune-enfant", "famille--violences-intrafamiliales",
+		"equipement-et-alimentation", "equipement-et-alimentation--alimentation", "equipement-et-alimentation--habillement",
+		"equipement-et-alimentation--acces-a-un-telephone-et-un-abonnement",
+		"numerique", "numerique--acceder-a-une-connexion-internet", "numerique--realiser-des-demarches-administratives-avec-un-accompagnement",
+		"gestion-financiere", "gestion-financiere--beneficier-daides-financieres", "gestion-financiere--creation-et-utilisation-dun-compte-bancaire",
+		"remobilisation", "remobilisation--lien-social", "remobilisation--decouvrir-son-potentiel-via-le-sport-et-la-culture",
+		"remobilisation--participer-a-des-actions-solidaires-ou-de-benevolat",
+	}
+	if len(v0) != 47 {
+		t.Fatalf("%d v0 ids, want 47", len(v0))
+	}
+	kept := 0
+	for _, id := range v0 {
+		to, isV0 := tax.current(id)
+		if to == "" {
+			t.Errorf("%s: neither a v1 id nor in %s", id, v0File)
+			continue
+		}
+		if !isV0 {
+			kept++
+		}
+		// In a service, and in an emergency number, of a content folder.
+		fsys := fstest.MapFS{
+			"territories/dijon.yaml": {Data: []byte("id: dijon\nkind: CTAIR\nname: { fr: Dijon }\n")},
+			"services/dijon.yaml":    {Data: []byte("territory: dijon\nservices:\n  - id: dijon-x\n    name: X\n    short: { fr: x }\n    themes: [" + id + "]\n")},
+			"emergency.yaml":         {Data: []byte("danger: \"112\"\nnumbers:\n  - number: \"112\"\n    label: { fr: Urgences }\n    themes: [" + id + "]\n")},
+		}
+		c, ds := load(fsys, []string{"fr"}, Date{2026, 12, 1})
+		if c == nil {
+			t.Errorf("%s: not loaded: %v", id, ds)
+			continue
+		}
+		s, _ := c.Service("dijon-x")
+		if s == nil || !slices.Equal(s.Themes, []string{to}) || !slices.Equal(c.EmergencyNumbers()[0].Themes, []string{to}) {
+			t.Errorf("%s: service %+v, numbers %+v; want the theme %s", id, s, c.EmergencyNumbers(), to)
+		}
+		var warned []string
+		for _, d := range ds {
+			if strings.Contains(d.Message, "v0 id") {
+				warned = append(warned, d.String())
+				if d.Severity != Warning || !strings.Contains(d.Message, strconv.Quote(to)) {
+					t.Errorf("%s: %s", id, d)
+				}
+			}
+		}
+		if want := map[bool]int{true: 2, false: 0}[isV0]; len(warned) != want {
+			t.Errorf("%s: %d v0 warnings, want %d: %q", id, len(warned), want, warned)
+		}
+	}
+	if kept != 19 {
+		t.Errorf("%d v0 ids kept in v1, want 19", kept)
+	}
+	if len(tax.v0) != len(v0)-kept {
+		t.Errorf("%s maps %d ids, want %d: one for each v0 id v1 dropped", v0File, len(tax.v0), len(v0)-kept)
+	}
+}
+
+func TestV0TableDiagnostics(t *testing.T) {
+	for _, tt := range []struct{ name, data, want string }{
+		{"unknown target", "sante--x: sante--acces-aux-soin\n", `themes/v0.yaml:1: error: sante--x: unknown v1 theme "sante--acces-aux-soin" (did you mean "sante--acces-aux-soins"?)`},
+		{"v1 id as v0", "sante: logement-hebergement\n", `themes/v0.yaml:1: error: "sante" is a v1 theme id`},
+		{"a list", "- sante\n", `themes/v0.yaml:1: error: expected v0 theme ids, each with its v1 id`},
+		{"duplicate", "a-b: sante\na-b: sante\n", `themes/v0.yaml:2: error: duplicate key "a-b"`},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			_, ds := loadThemes([]byte(themesFixture), []byte(tt.data))
+			if len(ds) != 1 || !strings.HasPrefix(ds[0].String(), tt.want) {
+				t.Errorf("diagnostics %v, want %q", ds, tt.want)
+			}
+		})
 	}
 }
 
@@ -298,7 +426,7 @@ func TestThemesDocumented(t *testing.T) {
 	if err != nil {
 		t.Skip(err)
 	}
-	tax, _ := loadThemes(themesData)
+	tax, _ := loadThemes(themesData, v0Data)
 	for _, id := range tax.ids {
 		if !strings.Contains(string(doc), "| `"+id+"` |") {
 			t.Errorf("docs/content.md does not list the theme %q", id)

@@ -34,7 +34,7 @@ type guide struct{}
 
 func (guide) Name() string { return guideFlow }
 
-// Press handles "h" (themes), "t:K" (a theme), "l:K:P" (a list page),
+// Press handles "h" (themes), "o" (the themes with nothing yet), "t:K" (a theme), "l:K:P" (a list page),
 // "s:S[:K:P]" or "s:S:r" (a card, with the list or the search results to go
 // back to), "r" (the last search results), "m:S" (map), "n:K" (near me).
 func (guide) Press(t *Turn, action string) {
@@ -48,6 +48,8 @@ func (guide) Press(t *Turn, action string) {
 	switch parts[0] {
 	case "h":
 		themesView(t)
+	case "o":
+		otherThemesView(t)
 	case "t":
 		th, ok := t.lib.themes[arg(1)]
 		if !ok {
@@ -258,13 +260,62 @@ func themeLabel(t *Turn, th *content.Theme) string {
 	return th.Label(t.lang)
 }
 
-// themeButtons lists the top-level themes, two per row, then Menu.
+// themeButtons lists the top-level themes that have something to show in
+// the person's territory, two per row, then "Other themes" when some have
+// nothing yet, then Menu. The v1 list has 16 themes: this keeps the first
+// screen to those that lead somewhere, and every theme one tap further.
 func themeButtons(t *Turn) [][]Button {
-	var bs []Button
-	for _, th := range t.lib.content.Themes() {
+	shown, others := splitThemes(t)
+	rows := twoPerRow(themeList(t, shown))
+	if len(others) > 0 {
+		rows = append(rows, []Button{{Text: t.T("ButtonOtherThemes", nil), Data: guideFlow + ":o"}})
+	}
+	return append(rows, t.menuButton()...)
+}
+
+// themeList is a button per theme.
+func themeList(t *Turn, themes []*content.Theme) []Button {
+	bs := make([]Button, 0, len(themes))
+	for _, th := range themes {
 		bs = append(bs, Button{Text: themeLabel(t, th), Data: guideFlow + ":t:" + t.lib.themeKey[th.ID]})
 	}
-	return append(twoPerRow(bs), t.menuButton()...)
+	return bs
+}
+
+// splitThemes sorts the top-level themes, in the taxonomy's order, into those
+// with a place of the person's territory (its own or national) or an
+// emergency number under them, and the others.
+func splitThemes(t *Turn) (shown, others []*content.Theme) {
+	for _, th := range t.lib.content.Themes() {
+		if len(t.lib.content.Services(t.S.Territory, th.ID)) > 0 || servesTheme(t.lib.content.EmergencyNumbers(), th.ID) {
+			shown = append(shown, th)
+		} else {
+			others = append(others, th)
+		}
+	}
+	return shown, others
+}
+
+// servesTheme reports whether one of numbers serves the top-level theme id
+// or one of its sub-themes.
+func servesTheme(numbers []*content.EmergencyNumber, id string) bool {
+	for _, n := range numbers {
+		for _, th := range n.Themes {
+			if th == id || strings.HasPrefix(th, id+"--") {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// otherThemesView lists the top-level themes with nothing to show yet in the
+// person's territory.
+func otherThemesView(t *Turn) {
+	t.Goto("", "")
+	_, others := splitThemes(t)
+	rows := append(twoPerRow(themeList(t, others)), []Button{{Text: t.T("ButtonThemes", nil), Data: guideFlow + ":h"}, t.menuButton()[0][0]})
+	t.Say("GuideOtherThemes", nil, rows)
 }
 
 func themesView(t *Turn) {
@@ -376,7 +427,7 @@ func listView(t *Turn, th *content.Theme, page int) {
 		if speaks(s, t.lang) {
 			mark, legend = "🗣 ", true
 		}
-		lines = append(lines, fmt.Sprintf("%d. %s%s\n    %s", page*pageSize+i+1, mark, s.Name, status(t, s.Hours)))
+		lines = append(lines, fmt.Sprintf("%d. %s%s\n    %s", page*pageSize+i+1, mark, s.Name, status(t, s.Hours, s.Phone != "")))
 		rows = append(rows, []Button{serviceButton(t, s, key, page)})
 	}
 	if legend {
@@ -447,7 +498,7 @@ func nearbyView(t *Turn, th *content.Theme) {
 	lines := []string{title, ""}
 	var rows [][]Button
 	for i, n := range near {
-		lines = append(lines, fmt.Sprintf("%d. %s — %s\n    %s", i+1, n.Service.Name, content.FormatDistance(n.Meters), status(t, n.Service.Hours)))
+		lines = append(lines, fmt.Sprintf("%d. %s — %s\n    %s", i+1, n.Service.Name, content.FormatDistance(n.Meters), status(t, n.Service.Hours, n.Service.Phone != "")))
 		rows = append(rows, []Button{serviceButton(t, n.Service, key, 0)})
 	}
 	rows = append(rows, []Button{{Text: t.T("ButtonThemes", nil), Data: guideFlow + ":h"}, t.menuButton()[0][0]})
@@ -457,8 +508,9 @@ func nearbyView(t *Turn, th *content.Theme) {
 // dayMessages names the weekdays, indexed by time.Weekday.
 var dayMessages = [7]string{"DaySunday", "DayMonday", "DayTuesday", "DayWednesday", "DayThursday", "DayFriday", "DaySaturday"}
 
-// status says whether a place is open now and until when, or when it opens.
-func status(t *Turn, h content.Hours) string {
+// status says whether a place is open now and until when, or when it opens;
+// with unknown hours, to call first when the place has a phone.
+func status(t *Turn, h content.Hours, phone bool) string {
 	now := t.Now
 	st := h.StatusAt(now)
 	switch {
@@ -473,8 +525,10 @@ func status(t *Turn, h content.Hours) string {
 			return t.T("StatusClosedUntilReason", map[string]any{"Date": date, "Reason": reason})
 		}
 		return t.T("StatusClosedUntil", map[string]any{"Date": date})
-	case !h.Known:
+	case !h.Known && phone:
 		return t.T("StatusUnknownHours", nil)
+	case !h.Known:
+		return t.T("StatusUnknownHoursNoPhone", nil)
 	case st.Open && st.Until.IsZero():
 		return t.T("StatusOpenAlways", nil)
 	case st.Open && st.Until.Sub(now) < 24*time.Hour:
@@ -543,7 +597,7 @@ func cardView(t *Turn, s *content.Service, back string) {
 	if s.Address != "" {
 		line("📍 " + s.Address)
 	}
-	line(status(t, s.Hours))
+	line(status(t, s.Hours, s.Phone != ""))
 	if s.Hours.Known {
 		line(t.T("CardHours", nil))
 		for i := 1; i <= 7; i++ {
@@ -575,9 +629,14 @@ func cardView(t *Turn, s *content.Service, back string) {
 	if s.Website != "" {
 		line("🌐 " + s.Website)
 	}
-	if s.Verified == (content.Date{}) {
+	switch {
+	case s.Fictional:
+		line(t.T("CardFictional", nil))
+	case s.Verified == (content.Date{}) && s.Phone != "":
 		line(t.T("CardNotVerified", nil))
-	} else {
+	case s.Verified == (content.Date{}):
+		line(t.T("CardNotVerifiedNoPhone", nil))
+	default:
 		line(t.T("CardVerified", map[string]any{"Date": fmt.Sprintf("%02d/%02d/%d", s.Verified.Day, s.Verified.Month, s.Verified.Year)}))
 	}
 	var rows [][]Button

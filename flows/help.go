@@ -8,6 +8,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/territoires-integration/passerelle/content"
 	"github.com/territoires-integration/passerelle/locales"
 )
 
@@ -35,12 +36,12 @@ type needChoice struct{ ID, Label, Theme string }
 // needs are the concrete needs, in the order offered; the guide's other
 // themes follow in the same list, then "other".
 var needs = []needChoice{
-	{"french", "NeedFrench", "apprendre-francais"},
+	{"french", "NeedFrench", "lecture-ecriture-calcul--maitriser-le-francais"},
 	{"school-transport", "NeedSchoolTransport", ""},
 	{"housing", "NeedHousing", "logement-hebergement"},
 	{"health", "NeedHealth", "sante"},
 	{"job", "NeedJob", "trouver-un-emploi"},
-	{"papers", "NeedPapers", "acces-aux-droits-et-citoyennete"},
+	{"papers", "NeedPapers", "difficultes-administratives-ou-juridiques"},
 	{"other", "NeedOther", ""},
 }
 
@@ -144,7 +145,12 @@ func startAsk(t *Turn) {
 	for _, n := range needs[:len(needs)-1] {
 		text := t.T(n.Label, nil)
 		if th, ok := t.lib.content.Theme(n.Theme); ok {
-			text, covered[th.ID] = themeLabel(t, th), true
+			// A need that is a sub-theme (French) stands for its theme too,
+			// and shows its emoji.
+			text, covered[th.ID], covered[th.Parent] = themeLabel(t, th), true, true
+			if parent, ok := t.lib.content.Theme(th.Parent); ok && th.Emoji == "" {
+				text = themeLabel(t, &content.Theme{Emoji: parent.Emoji, Labels: th.Labels})
+			}
 		}
 		bs = append(bs, Button{Text: text, Data: askFlow + ":n:" + n.ID})
 	}

@@ -48,8 +48,10 @@ type App struct {
 }
 
 // loadContent reads and validates the content folder (or the embedded
-// sample), checking its dates against today in tz.
-func loadContent(dir string, tz *time.Location) (*content.Content, error) {
+// sample), checking its dates against today in tz. Unless demo, fictional
+// territories and their services are left out: a bot that keeps its data in
+// Redis serves real people, and shows them real places only.
+func loadContent(dir string, tz *time.Location, demo bool) (*content.Content, error) {
 	fsys, label := contentFS(dir)
 	c, diags := content.Load(fsys, locales.Codes(), content.Today(time.Now().In(tz)))
 	if c == nil {
@@ -61,13 +63,17 @@ func loadContent(dir string, tz *time.Location) (*content.Content, error) {
 		}
 		return nil, fmt.Errorf("content in %s has %d errors (run passerelle check): %s", label, diags.Errors(), strings.Join(lines, "; "))
 	}
+	if !demo {
+		c = c.WithoutFictional()
+	}
 	return c, nil
 }
 
-// openEngine loads content and messages and builds the conversation engine;
-// secret keys the survey pseudonyms (nil: a random key, for chat).
-func openEngine(contentDir string, tz *time.Location, admins []int64, secret []byte) (*flows.Engine, error) {
-	c, err := loadContent(contentDir, tz)
+// openEngine loads content (fictional territories only in a demo, see
+// loadContent) and messages and builds the conversation engine; secret keys
+// the survey pseudonyms (nil: a random key, for chat).
+func openEngine(contentDir string, tz *time.Location, demo bool, admins []int64, secret []byte) (*flows.Engine, error) {
+	c, err := loadContent(contentDir, tz, demo)
 	if err != nil {
 		return nil, err
 	}
@@ -95,7 +101,7 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 func (a *App) open(ctx context.Context) error {
 	cfg, log := a.cfg, a.log
 	var err error
-	if a.engine, err = openEngine(cfg.ContentDir, cfg.TZ, cfg.Admins, []byte(cfg.Secret)); err != nil {
+	if a.engine, err = openEngine(cfg.ContentDir, cfg.TZ, cfg.RedisURL == "", cfg.Admins, []byte(cfg.Secret)); err != nil {
 		return err
 	}
 	// While start-up waits for Redis, it logs each try: go-redis would add
@@ -282,7 +288,7 @@ func (p patience) await(ctx context.Context, log *slog.Logger, service string, t
 // Reload reads the content folder again and serves it; on any error the
 // current content stays and the error says exactly what is wrong.
 func (a *App) Reload() error {
-	c, err := loadContent(a.cfg.ContentDir, a.cfg.TZ)
+	c, err := loadContent(a.cfg.ContentDir, a.cfg.TZ, a.cfg.RedisURL == "")
 	if err != nil {
 		return err
 	}

@@ -36,7 +36,7 @@ func chat(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io
 		fmt.Fprintln(stderr, "passerelle chat:", err)
 		return 2
 	}
-	engine, err := openEngine(cfg.ContentDir, cfg.TZ, nil, nil)
+	engine, err := openEngine(cfg.ContentDir, cfg.TZ, true, nil, nil)
 	if err != nil {
 		fmt.Fprintln(stderr, "passerelle chat:", err)
 		return 1
@@ -53,7 +53,7 @@ func chat(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io
 	defer store.Close()
 
 	t := &terminal{svc: flows.NewService(engine, store, flows.SystemClock), out: stdout, hint: locales.Match(*lang)}
-	fmt.Fprintln(stdout, "Passerelle in your terminal. Type a number to press a button, /commands as in Telegram, 📍 47.322 5.041 to share a location, text as you like; /quit or Ctrl-D to leave.")
+	fmt.Fprintln(stdout, "Passerelle in your terminal. Type a number to press a button, /commands as in Telegram, 📍 46.2 -2.3 to share a location, text as you like; /quit or Ctrl-D to leave.")
 	fmt.Fprintln(stdout)
 	if !t.send(ctx, flows.Input{Kind: flows.KindCommand, Command: "start", Arg: *territory}) {
 		return 1

@@ -39,7 +39,7 @@ var envDoc = [][2]string{
 	{"TELEGRAM_API_URL", "Bot API base URL (default https://api.telegram.org)"},
 	{"REDIS_URL", "redis://… or rediss://…; empty: serve runs as a demo on an in-process store whose data is lost at exit (said at start and by /readyz)"},
 	{"PASSERELLE_REDIS_WAIT", "at start, how long serve waits for Redis, then for Telegram, to answer, trying again with backoff (default 30s)"},
-	{"PASSERELLE_CONTENT_DIR", "content folder (default: the embedded sample territories and services); SIGHUP reloads it"},
+	{"PASSERELLE_CONTENT_DIR", "content folder (default: the embedded sample territories and services); SIGHUP reloads it; with REDIS_URL set, fictional territories are left out"},
 	{"PASSERELLE_ADMINS", "comma-separated Telegram user ids of national admins"},
 	{"PASSERELLE_SECRET", "key for pseudonyms and signed buttons (required by serve, 32+ characters)"},
 	{"PASSERELLE_WEBHOOK_URL", "public HTTPS URL for webhook mode; empty: long polling"},

@@ -43,7 +43,7 @@ func export(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "passerelle export: REDIS_URL is required: the answers are in the bot's Redis")
 		return 2
 	}
-	c, err := loadContent(cfg.ContentDir, cfg.TZ)
+	c, err := loadContent(cfg.ContentDir, cfg.TZ, false)
 	if err != nil {
 		return fail(err)
 	}

@@ -19,10 +19,13 @@ Usage:
   passerelle serve              run the bot (long polling, or webhook when PASSERELLE_WEBHOOK_URL is set)
   passerelle chat [flags]       talk to the bot in this terminal: no token, no Redis
       --lang CODE                 start in this language (fr en ar fa ps uk ru ti)
-      --territory ID              start as if from a poster of this territory (e.g. dijon)
+      --territory ID              start as if from a poster of this territory (e.g. dijon; exemple,
+                                  the sample's fictional town, shows every feature of the guide)
                                 type a number to press a button, "📍 LAT LON" to share a location
-  passerelle check [DIR]        validate content (default: the embedded sample) and translations;
-                                prints file:line: severity: message, exits 1 on errors
+  passerelle check [DIR] [--errors-only]
+                                validate content (default: the embedded sample) and translations;
+                                prints file:line: severity: message, errors first (--errors-only:
+                                no warnings), exits 1 on errors or when DIR does not exist
   passerelle locales stamp [-dir DIR] (-all LANG | LANG ID...)
                                 for translators, in a source tree (DIR: locales): record that these
                                 messages of LANG translate the current French text (locales/README.md)

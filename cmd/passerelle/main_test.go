@@ -64,6 +64,55 @@ func TestCheck(t *testing.T) {
 	}
 }
 
+func TestCheckErrorsFirst(t *testing.T) {
+	dir := t.TempDir()
+	for name, data := range map[string]string{
+		// A warning (no Tigrinya name) on line 3, an error (unknown key) on line 6.
+		"territories/dijon.yaml": "id: dijon\nkind: CTAIR\nname:\n  fr: Dijon\nsources:\n  - nom: Cesam\n",
+	} {
+		path := filepath.Join(dir, name)
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, []byte(data), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	tests := []struct {
+		name string
+		args []string
+		code int
+		want func(out, errOut string) bool
+	}{
+		{"errors before warnings", []string{"check", dir}, 1, func(out, _ string) bool {
+			e, w := strings.Index(out, ": error:"), strings.Index(out, ": warning:")
+			return e >= 0 && w > e && strings.Count(out[w:], ": error:") == 0
+		}},
+		{"errors only, flag after the folder", []string{"check", dir, "--errors-only"}, 1, func(out, errOut string) bool {
+			return strings.Contains(out, ": error:") && !strings.Contains(out, ": warning:") && strings.Contains(errOut, "warnings (not shown)")
+		}},
+		{"errors only, flag first", []string{"check", "--errors-only", dir}, 1, func(out, _ string) bool {
+			return strings.Contains(out, ": error:") && !strings.Contains(out, ": warning:")
+		}},
+		{"the sample, errors only", []string{"check", "-errors-only"}, 0, func(out, _ string) bool { return out == "" }},
+		{"no such folder", []string{"check", filepath.Join(dir, "nope")}, 1, func(out, errOut string) bool {
+			return out == "" && strings.Contains(errOut, "nope does not exist")
+		}},
+		{"a file", []string{"check", filepath.Join(dir, "territories", "dijon.yaml")}, 1, func(_, errOut string) bool {
+			return strings.Contains(errOut, "is a file, not a folder")
+		}},
+		{"two folders", []string{"check", dir, dir}, 2, func(_, errOut string) bool { return strings.Contains(errOut, "one content folder at most") }},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			code, out, errOut := runCmd(t, "", tt.args...)
+			if code != tt.code || !tt.want(out, errOut) {
+				t.Errorf("exit %d (want %d)\nstdout:\n%s\nstderr:\n%s", code, tt.code, out, errOut)
+			}
+		})
+	}
+}
+
 func TestChatInArabic(t *testing.T) {
 	// Choose no consent, continue, then read the emergency numbers (by
 	// command: the menu's length depends on the surveys open today).
@@ -75,6 +124,51 @@ func TestChatInArabic(t *testing.T) {
 		if !strings.Contains(out, want) {
 			t.Errorf("chat output lacks %q:\n%s", want, out)
 		}
+	}
+}
+
+// TestChatFictionalTown: the README's tour of the guide with the sample's
+// fictional town shows a card with hours, a map and the fictional notice.
+func TestChatFictionalTown(t *testing.T) {
+	code, out, errOut := runCmd(t, "3\népicerie\n3\n1\n/quit\n", "chat", "--lang", "fr", "--territory", "exemple")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	for _, want := range []string{"🏢 Épicerie solidaire d'Exemple (fictive)", "📍 5 avenue Fictive, 00000 Exemple", "🕒 Horaires :", "📞 01 99 00 00 03", "⚠️ Exemple fictif : ce lieu", "(46.19500, -2.30800)"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("chat output lacks %q:\n%s", want, out)
+		}
+	}
+}
+
+// TestFictionalOnlyInDemo: a bot with Redis leaves the fictional town out;
+// chat and a demo bot show it.
+func TestFictionalOnlyInDemo(t *testing.T) {
+	for _, demo := range []bool{true, false} {
+		c, err := loadContent("", time.UTC, demo)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, territory := c.Territory("exemple")
+		_, service := c.Service("exemple-mairie-accueil")
+		if territory != demo || service != demo {
+			t.Errorf("demo %v: fictional territory %v, service %v", demo, territory, service)
+		}
+		if _, ok := c.Territory("dijon"); !ok {
+			t.Errorf("demo %v: no Dijon", demo)
+		}
+	}
+	dir := copySample(t)
+	app := &App{cfg: Config{ContentDir: dir, TZ: time.UTC, RedisURL: "redis://localhost:1"}}
+	var err error
+	if app.engine, err = openEngine(dir, time.UTC, false, nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := app.Reload(); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := app.engine.Content().Territory("exemple"); ok {
+		t.Error("a reload with Redis serves the fictional town")
 	}
 }
 

@@ -24,7 +24,7 @@ func copySample(t *testing.T) string {
 // previous content and the error names file and line.
 func TestReload(t *testing.T) {
 	dir := copySample(t)
-	engine, err := openEngine(dir, time.UTC, nil, nil)
+	engine, err := openEngine(dir, time.UTC, true, nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -46,7 +46,7 @@ func TestReload(t *testing.T) {
 		t.Fatalf("reload did not serve the new name: %+v", s)
 	}
 
-	broken := strings.Replace(renamed, "themes: [mobilite--apprendre-a-utiliser-un-deux-roues]", "themes: [no-such-theme]", 1)
+	broken := strings.Replace(renamed, "themes: [mobilite--mobilite-douce-partagee-collective]", "themes: [no-such-theme]", 1)
 	if err := os.WriteFile(path, []byte(broken), 0o644); err != nil {
 		t.Fatal(err)
 	}
