@@ -118,7 +118,27 @@ func TestLoadDiagnostics(t *testing.T) {
 		{
 			name:  "unknown key",
 			files: map[string]string{"territories/ville.yaml": fixture("ville", "nmae: x")},
-			want:  []string{`territories/ville.yaml:6: error: unknown key "nmae" (did you mean "name"?); allowed keys: id, kind, name, sources`},
+			want:  []string{`territories/ville.yaml:6: error: unknown key "nmae" (did you mean "name"?); allowed keys: id, kind, name, sources, requests, import`},
+		},
+		{
+			name:  "import area: communes, centre and radius",
+			files: map[string]string{"territories/ville.yaml": fixture("ville", "import:", `  communes: ["21231", "2A004"]`, "  centre: { lat: 47.32, lon: 5.04 }", "  radius: 15")},
+		},
+		{
+			name: "import area: mistakes",
+			files: map[string]string{
+				"territories/ville.yaml": fixture("ville", "import:", `  communes: ["2123", "21231"]`, "  radius: 500"),
+				"territories/autre.yaml": fixture("autre", "import:", "  centre: { lat: 47.32, lon: 5.04 }"),
+				"territories/trois.yaml": fixture("trois", "import:", "  centre: { lat: 47.32, lon: 5.04 }", "  radius: 120"),
+				"territories/vide.yaml":  fixture("vide", "import: {}"),
+			},
+			want: []string{
+				`territories/autre.yaml:7: error: import: centre: give the radius too`,
+				`territories/trois.yaml:8: error: import: radius: 120 km: give a radius between 0 and 100 km`,
+				`territories/vide.yaml:6: warning: import: empty`,
+				`territories/ville.yaml:7: error: import: communes: "2123" is not an INSEE commune code`,
+				`territories/ville.yaml:8: error: import: radius: give the centre too`,
+			},
 		},
 		{
 			name:  "unknown source key",
