@@ -99,9 +99,9 @@ type Territory struct {
 	RequestPrivate bool
 	// Area says which services of the national directories an import
 	// keeps for this territory; zero when the territory file sets none.
-	Area           Area
-	File           string // the file it was read from
-	Line           int    // the line of its id
+	Area Area
+	File string // the file it was read from
+	Line int    // the line of its id
 }
 
 // Area is the part of France a territory covers, for imports from the
