@@ -1,0 +1,612 @@
+package directory
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/territoires-integration/passerelle/content"
+	"go.yaml.in/yaml/v3"
+)
+
+// maxFileBytes is the size at which an import starts another file: the
+// content loader refuses files over 1 MiB.
+const maxFileBytes = 900 << 10
+
+// Import merges what a directory lists for one territory into a content
+// folder: services/<territory>-<directory>.yaml (and -2, -3… when that
+// grows past 900 KiB), and .<territory>-<directory>.import.json beside it,
+// which records what the import wrote, so that a later import can tell
+// the values a coordinator changed by hand from those it may update.
+type Import struct {
+	Dir       string             // the content folder
+	Territory *content.Territory // its Area says which services are kept
+	Directory string             // DataInclusion or Soliguide
+	Today     content.Date       // the date written in source:
+}
+
+// ChangeKind says what an import does to a service.
+type ChangeKind string
+
+// What an import does to a service.
+const (
+	Added     ChangeKind = "added"     // a new service
+	Updated   ChangeKind = "updated"   // values the directory changed
+	Kept      ChangeKind = "kept"      // a hand edit kept although the directory changed the value
+	Merged    ChangeKind = "merged"    // the same place as a service already there: its source is added to it
+	Removed   ChangeKind = "removed"   // no longer listed by the directory: flagged, not deleted
+	Restored  ChangeKind = "restored"  // listed again after being flagged
+	Unchanged ChangeKind = "unchanged" // nothing to do
+)
+
+// Change is what an import does to one service.
+type Change struct {
+	Kind    ChangeKind
+	File    string // slash-separated, inside the content folder
+	Service string // its id
+	Text    string // the details: fields, source
+}
+
+// String formats the change as "file: kind id: text".
+func (c Change) String() string {
+	s := fmt.Sprintf("%s: %s %s", c.File, c.Kind, c.Service)
+	if c.Text != "" {
+		s += ": " + c.Text
+	}
+	return s
+}
+
+// Plan is what an import would write. Write writes it.
+type Plan struct {
+	Changes []Change
+	Outside int               // entries outside the territory, left out
+	files   map[string][]byte // path inside Dir → new content
+}
+
+// Files returns the paths (inside the content folder) the plan writes.
+func (p *Plan) Files() []string {
+	var out []string
+	for name := range p.files {
+		out = append(out, name)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// Count returns the number of changes of kind k.
+func (p *Plan) Count(k ChangeKind) int {
+	n := 0
+	for _, c := range p.Changes {
+		if c.Kind == k {
+			n++
+		}
+	}
+	return n
+}
+
+// Write writes the plan's files into the content folder dir, each through
+// a temporary file renamed over the old one.
+func (p *Plan) Write(dir string) error {
+	for _, name := range p.Files() {
+		target := filepath.Join(dir, filepath.FromSlash(name))
+		if err := os.MkdirAll(filepath.Dir(target), 0o755); err != nil {
+			return fmt.Errorf("write %s: %w", name, err)
+		}
+		tmp := target + ".tmp"
+		if err := os.WriteFile(tmp, p.files[name], 0o644); err != nil {
+			return fmt.Errorf("write %s: %w", name, err)
+		}
+		if err := os.Rename(tmp, target); err != nil {
+			return fmt.Errorf("write %s: %w", name, err)
+		}
+	}
+	return nil
+}
+
+// svcFile is a service file of the content folder, parsed.
+type svcFile struct {
+	name      string // slash-separated path inside the content folder
+	doc       *yaml.Node
+	list      *yaml.Node // the services sequence
+	territory string
+	changed   bool
+}
+
+// svcRef is a service of a file.
+type svcRef struct {
+	file *svcFile
+	node *yaml.Node
+	id   string
+}
+
+// baseline is what the last import wrote: service id → key → canonical value.
+type baseline struct {
+	Version   int                          `json:"version"`
+	Directory string                       `json:"directory"`
+	Territory string                       `json:"territory"`
+	Date      string                       `json:"date"`
+	Services  map[string]map[string]string `json:"services"`
+}
+
+const baselineVersion = 1
+
+// merger holds the state of one import.
+type merger struct {
+	im       Import
+	files    []*svcFile
+	byID     map[string]*svcRef
+	bySource map[string]*svcRef // directory + "\x00" + id
+	local    []*svcRef          // the services of the territory, for duplicates
+	base     baseline
+	plan     *Plan
+	seen     map[string]bool // ids of the directory found by this import
+}
+
+func sourceKey(directory, id string) string { return directory + "\x00" + id }
+
+// ownName is the name of the import's n-th file (n from 1).
+func (im Import) ownName(n int) string {
+	stem := im.Territory.ID + "-" + im.Directory
+	if n > 1 {
+		stem += "-" + strconv.Itoa(n)
+	}
+	return path.Join("services", stem+".yaml")
+}
+
+func (im Import) baselineName() string {
+	return path.Join("services", "."+im.Territory.ID+"-"+im.Directory+".import.json")
+}
+
+// Plan computes what the import of entries changes, without writing.
+func (im Import) Plan(entries []Entry) (*Plan, error) {
+	if im.Territory == nil || im.Territory.Area.IsZero() {
+		return nil, errors.New("the territory file says no area to import: add import: with communes or a centre and a radius (docs/content.md)")
+	}
+	m := &merger{im: im, byID: map[string]*svcRef{}, bySource: map[string]*svcRef{}, plan: &Plan{files: map[string][]byte{}}, seen: map[string]bool{}}
+	if err := m.read(); err != nil {
+		return nil, err
+	}
+	for i := range entries {
+		e := &entries[i]
+		if !im.Territory.Area.Contains(e.Commune, e.Location) {
+			m.plan.Outside++
+			continue
+		}
+		m.merge(e)
+	}
+	m.flagRemoved()
+	if err := m.render(); err != nil {
+		return nil, err
+	}
+	return m.plan, nil
+}
+
+// read parses the service files of the content folder and the baseline.
+func (m *merger) read() error {
+	fsys := os.DirFS(m.im.Dir)
+	err := fs.WalkDir(fsys, "services", func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			if p == "services" && errors.Is(err, fs.ErrNotExist) {
+				return fs.SkipAll
+			}
+			return err
+		}
+		if strings.HasPrefix(d.Name(), ".") && p != "services" {
+			if d.IsDir() {
+				return fs.SkipDir
+			}
+			return nil
+		}
+		if d.IsDir() || !(strings.HasSuffix(p, ".yaml") || strings.HasSuffix(p, ".yml")) {
+			return nil
+		}
+		data, err := fs.ReadFile(fsys, p)
+		if err != nil {
+			return err
+		}
+		return m.addFile(p, data)
+	})
+	if err != nil {
+		return fmt.Errorf("read %s: %w", m.im.Dir, err)
+	}
+	data, err := fs.ReadFile(fsys, m.im.baselineName())
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+	case err != nil:
+		return fmt.Errorf("read %s: %w", m.im.baselineName(), err)
+	default:
+		if err := json.Unmarshal(data, &m.base); err != nil {
+			return fmt.Errorf("read %s: %w", m.im.baselineName(), err)
+		}
+	}
+	if m.base.Services == nil {
+		m.base.Services = map[string]map[string]string{}
+	}
+	return nil
+}
+
+// addFile indexes one service file.
+func (m *merger) addFile(name string, data []byte) error {
+	var doc yaml.Node
+	if err := yaml.Unmarshal(data, &doc); err != nil {
+		return fmt.Errorf("%s: %w (run passerelle check)", name, err)
+	}
+	if len(doc.Content) == 0 || doc.Content[0].Kind != yaml.MappingNode {
+		return fmt.Errorf("%s: not a service file (run passerelle check)", name)
+	}
+	root := doc.Content[0]
+	f := &svcFile{name: name, doc: &doc, list: get(root, "services")}
+	if t := get(root, "territory"); t != nil {
+		f.territory = t.Value
+	}
+	if f.list == nil || f.list.Kind != yaml.SequenceNode {
+		f.list = &yaml.Node{Kind: yaml.SequenceNode, Tag: "!!seq"}
+		set(root, "services", f.list, nil)
+	}
+	m.files = append(m.files, f)
+	for _, n := range f.list.Content {
+		idNode := get(n, "id")
+		if idNode == nil {
+			continue
+		}
+		ref := &svcRef{file: f, node: n, id: idNode.Value}
+		m.byID[ref.id] = ref
+		for _, src := range sources(n) {
+			m.bySource[sourceKey(src.directory, src.id)] = ref
+		}
+		if f.territory == m.im.Territory.ID {
+			m.local = append(m.local, ref)
+		}
+	}
+	return nil
+}
+
+type sourceEntry struct {
+	node          *yaml.Node
+	directory, id string
+}
+
+// sources returns a service's source entries.
+func sources(n *yaml.Node) []sourceEntry {
+	var out []sourceEntry
+	list := get(n, "source")
+	if list == nil || list.Kind != yaml.SequenceNode {
+		return nil
+	}
+	for _, item := range list.Content {
+		d, id := get(item, "directory"), get(item, "id")
+		if d != nil && id != nil {
+			out = append(out, sourceEntry{item, d.Value, id.Value})
+		}
+	}
+	return out
+}
+
+// merge adds one entry: to the service that already comes from it, to a
+// service of another source that is the same place, or as a new service.
+func (m *merger) merge(e *Entry) {
+	key := sourceKey(e.Directory, e.ID)
+	m.seen[e.ID] = true
+	if ref, ok := m.bySource[key]; ok {
+		m.update(ref, e)
+		return
+	}
+	if ref, why := m.duplicate(e); ref != nil {
+		src := get(ref.node, "source")
+		if src == nil {
+			src = &yaml.Node{Kind: yaml.SequenceNode, Tag: "!!seq"}
+			set(ref.node, "source", src, serviceKeyOrder)
+		}
+		src.Content = append(src.Content, sourceNode(e.Directory, e.ID, m.im.Today))
+		m.bySource[key] = ref
+		filled := m.fill(ref, e)
+		text := fmt.Sprintf("also %s %s (%s)", e.Directory, e.ID, why)
+		if len(filled) > 0 {
+			text += "; filled in " + strings.Join(filled, ", ")
+		}
+		m.change(Merged, ref, text)
+		return
+	}
+	m.add(e)
+}
+
+// add writes a new service into the import's last file.
+func (m *merger) add(e *Entry) {
+	f := m.ownFile()
+	id := m.newID(e.Name)
+	n := mapping(false, str("id"), str(id))
+	ref := &svcRef{file: f, node: n, id: id}
+	rec := map[string]string{}
+	for _, fl := range e.fields(m.im.Today) {
+		if fl.node != nil {
+			setField(n, fl.key, fl.node)
+		}
+		rec[fl.key] = canonical(fl.node)
+	}
+	set(n, "source", &yaml.Node{Kind: yaml.SequenceNode, Tag: "!!seq", Content: []*yaml.Node{sourceNode(e.Directory, e.ID, m.im.Today)}}, serviceKeyOrder)
+	f.list.Content = append(f.list.Content, n)
+	m.base.Services[id] = rec
+	m.byID[id] = ref
+	m.bySource[sourceKey(e.Directory, e.ID)] = ref
+	m.local = append(m.local, ref)
+	m.change(Added, ref, fmt.Sprintf("%s %s", e.Directory, e.ID))
+}
+
+// update applies the directory's values to a service it wrote before:
+// a value still as the last import wrote it is updated, a value changed
+// (or deleted) by hand is kept. Without a record of the last import, only
+// the values the service lacks are filled in.
+func (m *merger) update(ref *svcRef, e *Entry) {
+	rec, known := m.base.Services[ref.id]
+	if !known {
+		rec = map[string]string{}
+		m.base.Services[ref.id] = rec
+	}
+	var updated, kept []string
+	for _, fl := range e.fields(m.im.Today) {
+		old := getField(ref.node, fl.key)
+		now, was := canonical(old), canonical(fl.node)
+		last, recorded := rec[fl.key]
+		switch {
+		case recorded && now != last: // edited by hand
+			if was != last {
+				kept = append(kept, fl.key)
+			}
+		case !recorded && old != nil: // not known to come from an import
+		case now != was:
+			if fl.node == nil {
+				delField(ref.node, fl.key)
+			} else {
+				setField(ref.node, fl.key, fl.node)
+			}
+			updated = append(updated, fl.key)
+		}
+		rec[fl.key] = was
+	}
+	restored := m.touchSource(ref, e)
+	switch {
+	case restored:
+		m.change(Restored, ref, fmt.Sprintf("%s %s lists it again", e.Directory, e.ID))
+	case len(updated) > 0:
+		m.change(Updated, ref, strings.Join(updated, ", "))
+	}
+	if len(kept) > 0 {
+		m.change(Kept, ref, "your edits of "+strings.Join(kept, ", ")+" are kept; "+e.Directory+" changed them too")
+	}
+	if translated := translations(ref.node, "short"); slices.Contains(updated, "short.fr") && len(translated) > 0 {
+		m.change(Updated, ref, "short.fr changed: check its translations ("+strings.Join(translated, ", ")+")")
+	}
+	if len(updated) > 0 || restored {
+		ref.file.changed = true
+	}
+}
+
+// fill writes the values a service lacks, and records them.
+func (m *merger) fill(ref *svcRef, e *Entry) []string {
+	rec, ok := m.base.Services[ref.id]
+	if !ok {
+		rec = map[string]string{}
+		m.base.Services[ref.id] = rec
+	}
+	var filled []string
+	for _, fl := range e.fields(m.im.Today) {
+		if fl.node != nil && getField(ref.node, fl.key) == nil {
+			setField(ref.node, fl.key, fl.node)
+			rec[fl.key] = canonical(fl.node)
+			filled = append(filled, fl.key)
+		}
+	}
+	ref.file.changed = true
+	return filled
+}
+
+// touchSource dates the service's entry for e today and clears its
+// removed: mark; it reports whether there was one.
+func (m *merger) touchSource(ref *svcRef, e *Entry) bool {
+	for _, src := range sources(ref.node) {
+		if src.directory != e.Directory || src.id != e.ID {
+			continue
+		}
+		if d := get(src.node, "date"); d != nil && d.Value != m.im.Today.String() {
+			d.Value = m.im.Today.String()
+			ref.file.changed = true
+		}
+		if get(src.node, "removed") != nil {
+			del(src.node, "removed")
+			return true
+		}
+	}
+	return false
+}
+
+// flagRemoved marks removed: today on the services of the territory that
+// came from this directory and are no longer listed.
+func (m *merger) flagRemoved() {
+	for _, ref := range m.local {
+		for _, src := range sources(ref.node) {
+			if src.directory != m.im.Directory || m.seen[src.id] || get(src.node, "removed") != nil {
+				continue
+			}
+			set(src.node, "removed", plain(m.im.Today.String()), nil)
+			ref.file.changed = true
+			m.change(Removed, ref, fmt.Sprintf("%s no longer lists %s: flagged with removed: %s, not deleted", src.directory, src.id, m.im.Today))
+		}
+	}
+}
+
+func (m *merger) change(k ChangeKind, ref *svcRef, text string) {
+	ref.file.changed = true
+	m.plan.Changes = append(m.plan.Changes, Change{Kind: k, File: ref.file.name, Service: ref.id, Text: text})
+}
+
+// ownFile returns the import's file that new services go to: the last of
+// its files, created when there is none.
+func (m *merger) ownFile() *svcFile {
+	var last *svcFile
+	for n := 1; ; n++ {
+		i := slices.IndexFunc(m.files, func(f *svcFile) bool { return f.name == m.im.ownName(n) })
+		if i < 0 {
+			break
+		}
+		last = m.files[i]
+	}
+	if last != nil {
+		return last
+	}
+	return m.newFile(m.im.ownName(1))
+}
+
+func (m *merger) newFile(name string) *svcFile {
+	list := &yaml.Node{Kind: yaml.SequenceNode, Tag: "!!seq"}
+	root := mapping(false, str("territory"), str(m.im.Territory.ID), str("services"), list)
+	root.HeadComment = fmt.Sprintf("Services of %s imported from %s by passerelle content import.\n"+
+		"Edit them freely: the next import keeps what you change (%s records what it\n"+
+		"wrote) and flags the services the directory no longer lists. Nothing here is\n"+
+		"verified yet: add verified: YYYY-MM-DD once checked with the organisation.",
+		m.im.Territory.Name("fr"), m.im.Directory, path.Base(m.im.baselineName()))
+	f := &svcFile{name: name, doc: &yaml.Node{Kind: yaml.DocumentNode, Content: []*yaml.Node{root}}, list: list, territory: m.im.Territory.ID, changed: true}
+	m.files = append(m.files, f)
+	return f
+}
+
+// render encodes the changed files and the baseline into the plan,
+// starting another file when one of the import's grows too large.
+func (m *merger) render() error {
+	for i := 0; i < len(m.files); i++ {
+		f := m.files[i]
+		if !f.changed {
+			continue
+		}
+		data, err := encode(f.doc)
+		if err != nil {
+			return fmt.Errorf("write %s: %w", f.name, err)
+		}
+		if len(data) > maxFileBytes && m.isOwn(f.name) && len(f.list.Content) > 1 {
+			// Move the second half into the next file, and encode again.
+			next := m.nextOwn(f.name)
+			half := len(f.list.Content) / 2
+			next.list.Content = append(slices.Clone(f.list.Content[half:]), next.list.Content...)
+			f.list.Content = f.list.Content[:half]
+			for _, n := range next.list.Content {
+				if id := get(n, "id"); id != nil {
+					m.moved(id.Value, next)
+				}
+			}
+			next.changed = true
+			i--
+			continue
+		}
+		m.plan.files[f.name] = data
+	}
+	m.base.Version, m.base.Directory, m.base.Territory, m.base.Date = baselineVersion, m.im.Directory, m.im.Territory.ID, m.im.Today.String()
+	data, err := json.MarshalIndent(m.base, "", " ")
+	if err != nil {
+		return fmt.Errorf("write %s: %w", m.im.baselineName(), err)
+	}
+	m.plan.files[m.im.baselineName()] = append(data, '\n')
+	return nil
+}
+
+// isOwn reports whether name is one of the import's files.
+func (m *merger) isOwn(name string) bool {
+	for n := 1; n <= len(m.files); n++ {
+		if name == m.im.ownName(n) {
+			return true
+		}
+	}
+	return false
+}
+
+// nextOwn returns the import's file after name, created when needed.
+func (m *merger) nextOwn(name string) *svcFile {
+	for n := 1; ; n++ {
+		if m.im.ownName(n) != name {
+			continue
+		}
+		next := m.im.ownName(n + 1)
+		if i := slices.IndexFunc(m.files, func(f *svcFile) bool { return f.name == next }); i >= 0 {
+			return m.files[i]
+		}
+		return m.newFile(next)
+	}
+}
+
+// moved updates the changes of a service that moved to another file.
+func (m *merger) moved(id string, f *svcFile) {
+	if ref := m.byID[id]; ref != nil {
+		ref.file = f
+	}
+	for i := range m.plan.Changes {
+		if m.plan.Changes[i].Service == id {
+			m.plan.Changes[i].File = f.name
+		}
+	}
+}
+
+func encode(doc *yaml.Node) ([]byte, error) {
+	var b bytes.Buffer
+	enc := yaml.NewEncoder(&b)
+	enc.SetIndent(2)
+	if err := enc.Encode(doc); err != nil {
+		return nil, err
+	}
+	if err := enc.Close(); err != nil {
+		return nil, err
+	}
+	return b.Bytes(), nil
+}
+
+// getField returns a service's value for an imported key.
+func getField(n *yaml.Node, key string) *yaml.Node {
+	if parent, lang, ok := strings.Cut(key, "."); ok {
+		return get(get(n, parent), lang)
+	}
+	return get(n, key)
+}
+
+func setField(n *yaml.Node, key string, val *yaml.Node) {
+	if parent, lang, ok := strings.Cut(key, "."); ok {
+		texts := get(n, parent)
+		if texts == nil || texts.Kind != yaml.MappingNode {
+			texts = mapping(false)
+			set(n, parent, texts, serviceKeyOrder)
+		}
+		set(texts, lang, val, []string{"fr"})
+		return
+	}
+	set(n, key, val, serviceKeyOrder)
+}
+
+func delField(n *yaml.Node, key string) {
+	if parent, lang, ok := strings.Cut(key, "."); ok {
+		// The French text is required: without it, the text goes.
+		if lang == "fr" {
+			del(n, parent)
+		}
+		return
+	}
+	del(n, key)
+}
+
+// translations lists the languages other than French of a text.
+func translations(n *yaml.Node, key string) []string {
+	var out []string
+	texts := get(n, key)
+	if texts == nil || texts.Kind != yaml.MappingNode {
+		return nil
+	}
+	for i := 0; i+1 < len(texts.Content); i += 2 {
+		if lang := texts.Content[i].Value; lang != "fr" {
+			out = append(out, lang)
+		}
+	}
+	return out
+}
