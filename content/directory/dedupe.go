@@ -12,33 +12,44 @@ import (
 const maxServiceID = 48
 
 // duplicate returns the service of the territory that is the same place as
-// e — the same phone number, or the same address and a similar name — and
+// e — a similar name, and the same phone number or the same address — and
 // why, or nil. Services already from e's producer are never duplicates of
-// it: a producer lists distinct services (a town hall's services share its
-// phone number).
+// it: a producer lists distinct services.
 func (m *merger) duplicate(e *Entry) (*svcRef, string) {
 	producer := producerOf(e.Directory, e.ID)
-	addr := foldAddress(e.Address)
-	for _, ref := range m.local {
-		if m.hasProducer(ref, producer) {
-			continue
-		}
-		if e.Phone.E164 != "" {
-			if p := get(ref.node, "phone"); p != nil {
-				if other, err := ParsePhone(p.Value); err == nil && other.E164 == e.Phone.E164 {
-					return ref, "same phone " + e.Phone.National
-				}
+	same := func(candidates []*svcRef) *svcRef {
+		for _, ref := range candidates {
+			if n := get(ref.node, "name"); n != nil && similarNames(n.Value, e.Name) && !m.hasProducer(ref, producer) {
+				return ref
 			}
 		}
-		if addr == "" {
-			continue
+		return nil
+	}
+	if e.Phone.E164 != "" {
+		if ref := same(m.byPhone[e.Phone.E164]); ref != nil {
+			return ref, "a similar name and the same phone number"
 		}
-		a, n := get(ref.node, "address"), get(ref.node, "name")
-		if a != nil && n != nil && foldAddress(a.Value) == addr && similarNames(n.Value, e.Name) {
-			return ref, "same address and a similar name"
+	}
+	if addr := foldAddress(e.Address); addr != "" {
+		if ref := same(m.byAddress[addr]); ref != nil {
+			return ref, "a similar name and the same address"
 		}
 	}
 	return nil, ""
+}
+
+// indexPlace records a service of the territory by phone and address.
+func (m *merger) indexPlace(ref *svcRef) {
+	if p := get(ref.node, "phone"); p != nil {
+		if parsed, err := ParsePhone(p.Value); err == nil && parsed.E164 != "" {
+			m.byPhone[parsed.E164] = append(m.byPhone[parsed.E164], ref)
+		}
+	}
+	if a := get(ref.node, "address"); a != nil {
+		if addr := foldAddress(a.Value); addr != "" {
+			m.byAddress[addr] = append(m.byAddress[addr], ref)
+		}
+	}
 }
 
 // producerOf returns who first published a service: for data·inclusion,

@@ -140,14 +140,16 @@ const baselineVersion = 1
 
 // merger holds the state of one import.
 type merger struct {
-	im       Import
-	files    []*svcFile
-	byID     map[string]*svcRef
-	bySource map[string]*svcRef // directory + "\x00" + id
-	local    []*svcRef          // the services of the territory, for duplicates
-	base     baseline
-	plan     *Plan
-	seen     map[string]bool // ids of the directory found by this import
+	im        Import
+	files     []*svcFile
+	byID      map[string]*svcRef
+	bySource  map[string]*svcRef   // directory + "\x00" + id
+	local     []*svcRef            // the services of the territory
+	byPhone   map[string][]*svcRef // E.164 → services of the territory, for duplicates
+	byAddress map[string][]*svcRef // folded address → services of the territory
+	base      baseline
+	plan      *Plan
+	seen      map[string]bool // ids of the directory found by this import
 }
 
 func sourceKey(directory, id string) string { return directory + "\x00" + id }
@@ -170,7 +172,7 @@ func (im Import) Plan(entries []Entry) (*Plan, error) {
 	if im.Territory == nil || im.Territory.Area.IsZero() {
 		return nil, errors.New("the territory file says no area to import: add import: with communes or a centre and a radius (docs/content.md)")
 	}
-	m := &merger{im: im, byID: map[string]*svcRef{}, bySource: map[string]*svcRef{}, plan: &Plan{files: map[string][]byte{}}, seen: map[string]bool{}}
+	m := &merger{im: im, byID: map[string]*svcRef{}, bySource: map[string]*svcRef{}, plan: &Plan{files: map[string][]byte{}}, seen: map[string]bool{}, byPhone: map[string][]*svcRef{}, byAddress: map[string][]*svcRef{}}
 	if err := m.read(); err != nil {
 		return nil, err
 	}
@@ -264,6 +266,7 @@ func (m *merger) addFile(name string, data []byte) error {
 		}
 		if f.territory == m.im.Territory.ID {
 			m.local = append(m.local, ref)
+			m.indexPlace(ref)
 		}
 	}
 	return nil
@@ -337,6 +340,7 @@ func (m *merger) add(e *Entry) {
 	m.byID[id] = ref
 	m.bySource[sourceKey(e.Directory, e.ID)] = ref
 	m.local = append(m.local, ref)
+	m.indexPlace(ref)
 	m.change(Added, ref, fmt.Sprintf("%s %s", e.Directory, e.ID))
 }
 
