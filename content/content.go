@@ -251,6 +251,20 @@ func load(fsys fs.FS, langs []string, today Date) (*Content, Diagnostics) {
 	return c, l.diags
 }
 
+// LoadTerritories reads and validates the territory files of the content
+// folder fsys only, for tools that need a territory without the rest (an
+// import). It returns the territories when there are no errors, and the
+// diagnostics of those files.
+func LoadTerritories(fsys fs.FS, langs []string) ([]*Territory, Diagnostics) {
+	l := newLoader(langs)
+	ts := l.territories(fsys)
+	sortDiagnostics(l.diags)
+	if l.diags.Errors() > 0 {
+		return nil, l.diags
+	}
+	return ts, l.diags
+}
+
 // sortDiagnostics sorts ds by file then line, keeping the order of equal ones.
 func sortDiagnostics(ds Diagnostics) {
 	slices.SortStableFunc(ds, func(a, b Diagnostic) int {

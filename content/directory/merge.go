@@ -472,9 +472,10 @@ func (m *merger) newFile(name string) *svcFile {
 	list := &yaml.Node{Kind: yaml.SequenceNode, Tag: "!!seq"}
 	root := mapping(false, str("territory"), str(m.im.Territory.ID), str("services"), list)
 	root.HeadComment = fmt.Sprintf("Services of %s imported from %s by passerelle content import.\n"+
-		"Edit them freely: the next import keeps what you change (%s records what it\n"+
-		"wrote) and flags the services the directory no longer lists. Nothing here is\n"+
-		"verified yet: add verified: YYYY-MM-DD once checked with the organisation.",
+		"Edit them freely: the next import keeps what you change (the hidden file\n"+
+		"%s records what it wrote) and flags the services\n"+
+		"the directory no longer lists. Nothing here is verified yet: add\n"+
+		"verified: YYYY-MM-DD once checked with the organisation.",
 		m.im.Territory.Name("fr"), m.im.Directory, path.Base(m.im.baselineName()))
 	f := &svcFile{name: name, doc: &yaml.Node{Kind: yaml.DocumentNode, Content: []*yaml.Node{root}}, list: list, territory: m.im.Territory.ID, changed: true}
 	m.files = append(m.files, f)

@@ -37,7 +37,10 @@ func (e *Entry) fields(today content.Date) []field {
 		}
 		return flowList(l)
 	}
-	var location, phone, hours *yaml.Node
+	var location, phone, hours, long *yaml.Node
+	if e.Long != "" {
+		long = &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: e.Long, Style: yaml.FoldedStyle}
+	}
 	if e.Location != nil {
 		location = mapping(true, str("lat"), number(e.Location.Lat), str("lon"), number(e.Location.Lon))
 	}
@@ -62,7 +65,7 @@ func (e *Entry) fields(today content.Date) []field {
 		{"organisation", text(e.Organisation)},
 		{"themes", list(e.Themes)},
 		{"short.fr", text(e.Short)},
-		{"long.fr", text(e.Long)},
+		{"long.fr", long},
 		{"address", text(e.Address)},
 		{"location", location},
 		{"phone", phone},
@@ -122,7 +125,11 @@ func (e *Entry) closures() *yaml.Node {
 	}
 	l := &yaml.Node{Kind: yaml.SequenceNode, Tag: "!!seq"}
 	for _, c := range e.Closures {
-		l.Content = append(l.Content, mapping(true, str("from"), plain(c.From.String()), str("to"), plain(c.To.String())))
+		item := mapping(true, str("from"), plain(c.From.String()), str("to"), plain(c.To.String()))
+		if r := c.Reason["fr"]; r != "" {
+			item.Content = append(item.Content, str("reason"), mapping(true, str("fr"), str(r)))
+		}
+		l.Content = append(l.Content, item)
 	}
 	return l
 }

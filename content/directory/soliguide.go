@@ -105,6 +105,7 @@ type sgService struct {
 
 type sgTempInfo struct {
 	Actif     bool     `json:"actif"`
+	Name      string   `json:"name"`
 	DateDebut string   `json:"dateDebut"`
 	DateFin   string   `json:"dateFin"`
 	Hours     *sgHours `json:"hours"`
@@ -238,7 +239,7 @@ func mapSoliguide(p sgPlace, id string, ps *problems, row int, today content.Dat
 		if w, err := p.NewHours.week(); err == nil {
 			e.Week = &w
 		} else {
-			e.RawHours = "Soliguide newhours"
+			e.RawHours = strings.TrimPrefix(err.Error(), errHours.Error()+": ")
 			ps.add(row, id, "hours: %v: hours: call", err)
 		}
 	}
@@ -292,7 +293,11 @@ func mapSoliguideTemp(e *Entry, p sgPlace, ps *problems, row int, today content.
 			e.Week, e.RawHours = nil, "temporarily closed from "+from.String()+", no end date"
 			ps.add(row, id(p), "closed from %s with no end date: hours: call", from)
 		case to.Compare(today) >= 0:
-			e.Closures = append(e.Closures, content.Closure{From: from, To: to})
+			cl := content.Closure{From: from, To: to}
+			if c.Name != "" {
+				cl.Reason = map[string]string{"fr": cleanText(c.Name)}
+			}
+			e.Closures = append(e.Closures, cl)
 		}
 	}
 	t := p.TempInfos.Hours
