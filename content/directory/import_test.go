@@ -34,7 +34,7 @@ import:
 `
 
 // contentDir makes a content folder with the given territory files.
-func contentDir(t *testing.T, territories ...string) string {
+func contentDir(t testing.TB, territories ...string) string {
 	t.Helper()
 	dir := t.TempDir()
 	if err := os.MkdirAll(filepath.Join(dir, "territories"), 0o755); err != nil {
@@ -53,7 +53,7 @@ func contentDir(t *testing.T, territories ...string) string {
 }
 
 // territory reads a territory of a content folder.
-func territory(t *testing.T, dir, id string) *content.Territory {
+func territory(t testing.TB, dir, id string) *content.Territory {
 	t.Helper()
 	ts, ds := content.LoadTerritories(os.DirFS(dir), langs)
 	for _, terr := range ts {
@@ -121,7 +121,7 @@ func checkContent(t *testing.T, dir string) *content.Content {
 		if d.Severity != content.Error {
 			continue
 		}
-		if !v1Themes() && strings.Contains(d.Message, "themes: unknown theme") {
+		if !v1Themes() && (strings.Contains(d.Message, "themes: unknown theme") || strings.HasPrefix(d.Message, "too many problems")) {
 			continue
 		}
 		t.Errorf("check: %s", d)

@@ -69,6 +69,7 @@ type Plan struct {
 	Changes []Change
 	Outside int               // entries outside the territory, left out
 	files   map[string][]byte // path inside Dir → new content
+	refs    []*svcRef         // the service of each change
 }
 
 // Files returns the paths (inside the content folder) the plan writes.
@@ -152,7 +153,7 @@ type merger struct {
 	seen      map[string]bool // ids of the directory found by this import
 }
 
-func sourceKey(directory, id string) string { return directory + "\x00" + id }
+func sourceKey(directory, id string) string { return directory + " " + id }
 
 // ownName is the name of the import's n-th file (n from 1).
 func (im Import) ownName(n int) string {
@@ -327,7 +328,7 @@ func (m *merger) add(e *Entry) {
 	id := m.newID(e.Name)
 	n := mapping(false, str("id"), str(id))
 	ref := &svcRef{file: f, node: n, id: id}
-	rec := map[string]string{}
+	rec := map[string]string{ownerKey: sourceKey(e.Directory, e.ID)}
 	for _, fl := range e.fields(m.im.Today) {
 		if fl.node != nil {
 			setField(n, fl.key, fl.node)
@@ -344,27 +345,36 @@ func (m *merger) add(e *Entry) {
 	m.change(Added, ref, fmt.Sprintf("%s %s", e.Directory, e.ID))
 }
 
-// update applies the directory's values to a service it wrote before:
-// a value still as the last import wrote it is updated, a value changed
-// (or deleted) by hand is kept. Without a record of the last import, only
-// the values the service lacks are filled in.
+// ownerKey is the key, in the record of a service, of the directory entry
+// that created it: only that entry updates it.
+const ownerKey = "source"
+
+// update applies the directory's values to a service. When this entry
+// created the service, a value still as the last import wrote it is
+// updated and a value changed (or deleted) by hand is kept; otherwise (the
+// service was written by hand, or by another entry found to be the same
+// place, or the record of the last import is lost) only the values the
+// service lacks are filled in.
 func (m *merger) update(ref *svcRef, e *Entry) {
-	rec, known := m.base.Services[ref.id]
-	if !known {
-		rec = map[string]string{}
-		m.base.Services[ref.id] = rec
+	if rec := m.base.Services[ref.id]; rec == nil || rec[ownerKey] != sourceKey(e.Directory, e.ID) {
+		if filled := m.fill(ref, e); len(filled) > 0 {
+			m.change(Updated, ref, "filled in "+strings.Join(filled, ", "))
+		}
+		if m.touchSource(ref, e) {
+			m.change(Restored, ref, fmt.Sprintf("%s %s lists it again", e.Directory, e.ID))
+		}
+		return
 	}
+	rec := m.base.Services[ref.id]
 	var updated, kept []string
 	for _, fl := range e.fields(m.im.Today) {
 		old := getField(ref.node, fl.key)
 		now, was := canonical(old), canonical(fl.node)
-		last, recorded := rec[fl.key]
-		switch {
-		case recorded && now != last: // edited by hand
+		switch last := rec[fl.key]; {
+		case now != last: // edited by hand
 			if was != last {
 				kept = append(kept, fl.key)
 			}
-		case !recorded && old != nil: // not known to come from an import
 		case now != was:
 			if fl.node == nil {
 				delField(ref.node, fl.key)
@@ -388,12 +398,10 @@ func (m *merger) update(ref *svcRef, e *Entry) {
 	if translated := translations(ref.node, "short"); slices.Contains(updated, "short.fr") && len(translated) > 0 {
 		m.change(Updated, ref, "short.fr changed: check its translations ("+strings.Join(translated, ", ")+")")
 	}
-	if len(updated) > 0 || restored {
-		ref.file.changed = true
-	}
 }
 
-// fill writes the values a service lacks, and records them.
+// fill writes the values a service lacks and no import wrote before (a
+// value deleted by hand stays deleted), and records them.
 func (m *merger) fill(ref *svcRef, e *Entry) []string {
 	rec, ok := m.base.Services[ref.id]
 	if !ok {
@@ -402,13 +410,16 @@ func (m *merger) fill(ref *svcRef, e *Entry) []string {
 	}
 	var filled []string
 	for _, fl := range e.fields(m.im.Today) {
-		if fl.node != nil && getField(ref.node, fl.key) == nil {
-			setField(ref.node, fl.key, fl.node)
-			rec[fl.key] = canonical(fl.node)
-			filled = append(filled, fl.key)
+		if _, recorded := rec[fl.key]; fl.node == nil || recorded || getField(ref.node, fl.key) != nil {
+			continue
 		}
+		setField(ref.node, fl.key, fl.node)
+		rec[fl.key] = canonical(fl.node)
+		filled = append(filled, fl.key)
 	}
-	ref.file.changed = true
+	if len(filled) > 0 {
+		ref.file.changed = true
+	}
 	return filled
 }
 
@@ -449,6 +460,7 @@ func (m *merger) flagRemoved() {
 func (m *merger) change(k ChangeKind, ref *svcRef, text string) {
 	ref.file.changed = true
 	m.plan.Changes = append(m.plan.Changes, Change{Kind: k, File: ref.file.name, Service: ref.id, Text: text})
+	m.plan.refs = append(m.plan.refs, ref)
 }
 
 // ownFile returns the import's file that new services go to: the last of
@@ -501,8 +513,8 @@ func (m *merger) render() error {
 			next.list.Content = append(slices.Clone(f.list.Content[half:]), next.list.Content...)
 			f.list.Content = f.list.Content[:half]
 			for _, n := range next.list.Content {
-				if id := get(n, "id"); id != nil {
-					m.moved(id.Value, next)
+				if id := get(n, "id"); id != nil && m.byID[id.Value] != nil {
+					m.byID[id.Value].file = next
 				}
 			}
 			next.changed = true
@@ -510,6 +522,9 @@ func (m *merger) render() error {
 			continue
 		}
 		m.plan.files[f.name] = data
+	}
+	for i, ref := range m.plan.refs {
+		m.plan.Changes[i].File = ref.file.name
 	}
 	m.base.Version, m.base.Directory, m.base.Territory, m.base.Date = baselineVersion, m.im.Directory, m.im.Territory.ID, m.im.Today.String()
 	data, err := json.MarshalIndent(m.base, "", " ")
@@ -541,18 +556,6 @@ func (m *merger) nextOwn(name string) *svcFile {
 			return m.files[i]
 		}
 		return m.newFile(next)
-	}
-}
-
-// moved updates the changes of a service that moved to another file.
-func (m *merger) moved(id string, f *svcFile) {
-	if ref := m.byID[id]; ref != nil {
-		ref.file = f
-	}
-	for i := range m.plan.Changes {
-		if m.plan.Changes[i].Service == id {
-			m.plan.Changes[i].File = f.name
-		}
 	}
 }
 

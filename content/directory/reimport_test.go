@@ -143,7 +143,7 @@ func TestReimportWithoutRecordFillsOnly(t *testing.T) {
 	entries := dataInclusionExamples(t)
 	entries[0].Name = "Atelier renommé"
 	plan := importInto(t, dir, "robinboeuf", DataInclusion, entries)
-	want := []string{"services/" + diFile + ": updated " + mobilite + ": phone"}
+	want := []string{"services/" + diFile + ": updated " + mobilite + ": filled in phone"}
 	if got := changeStrings(plan); !slices.Equal(got, want) {
 		t.Errorf("changes:\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
