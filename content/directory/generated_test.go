@@ -111,7 +111,6 @@ func BenchmarkImport(b *testing.B) {
 	}
 	root := contentDir(b, genTerritory)
 	terr := territory(b, root, "dijon")
-	var entries []Entry
 	var peak atomic.Uint64
 	stop := sampleHeap(&peak)
 	runs := 0
@@ -120,8 +119,7 @@ func BenchmarkImport(b *testing.B) {
 		if err := os.MkdirAll(dir, 0o755); err != nil {
 			b.Fatal(err)
 		}
-		var err error
-		entries, _, err = ReadDataInclusion(files)
+		entries, _, err := ReadDataInclusion(files)
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -139,6 +137,10 @@ func BenchmarkImport(b *testing.B) {
 	b.ReportMetric(float64(peak.Load())/(1<<20), "peak-heap-MB")
 
 	// Search over what was imported, as the bot searches its services.
+	entries, _, err := ReadDataInclusion(files)
+	if err != nil {
+		b.Fatal(err)
+	}
 	var svcs []*content.Service
 	for i, e := range entries {
 		if terr.Area.Contains(e.Commune, e.Location) {

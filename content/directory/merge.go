@@ -38,13 +38,12 @@ type ChangeKind string
 
 // What an import does to a service.
 const (
-	Added     ChangeKind = "added"     // a new service
-	Updated   ChangeKind = "updated"   // values the directory changed
-	Kept      ChangeKind = "kept"      // a hand edit kept although the directory changed the value
-	Merged    ChangeKind = "merged"    // the same place as a service already there: its source is added to it
-	Removed   ChangeKind = "removed"   // no longer listed by the directory: flagged, not deleted
-	Restored  ChangeKind = "restored"  // listed again after being flagged
-	Unchanged ChangeKind = "unchanged" // nothing to do
+	Added    ChangeKind = "added"    // a new service
+	Updated  ChangeKind = "updated"  // values the directory changed
+	Kept     ChangeKind = "kept"     // a hand edit kept although the directory changed the value
+	Merged   ChangeKind = "merged"   // the same place as a service already there: its source is added to it
+	Removed  ChangeKind = "removed"  // no longer listed by the directory: flagged, not deleted
+	Restored ChangeKind = "restored" // listed again after being flagged
 )
 
 // Change is what an import does to one service.
@@ -119,6 +118,7 @@ type svcFile struct {
 	list      *yaml.Node // the services sequence
 	territory string
 	changed   bool
+	orig      []byte // the file as read; nil for a new file
 }
 
 // svcRef is a service of a file.
@@ -144,7 +144,7 @@ type merger struct {
 	im        Import
 	files     []*svcFile
 	byID      map[string]*svcRef
-	bySource  map[string]*svcRef   // directory + "\x00" + id
+	bySource  map[string]*svcRef   // sourceKey
 	local     []*svcRef            // the services of the territory
 	byPhone   map[string][]*svcRef // E.164 → services of the territory, for duplicates
 	byAddress map[string][]*svcRef // folded address → services of the territory
@@ -246,7 +246,7 @@ func (m *merger) addFile(name string, data []byte) error {
 		return fmt.Errorf("%s: not a service file (run passerelle check)", name)
 	}
 	root := doc.Content[0]
-	f := &svcFile{name: name, doc: &doc, list: get(root, "services")}
+	f := &svcFile{name: name, doc: &doc, list: get(root, "services"), orig: data}
 	if t := get(root, "territory"); t != nil {
 		f.territory = t.Value
 	}
@@ -494,40 +494,37 @@ func (m *merger) newFile(name string) *svcFile {
 	return f
 }
 
-// render encodes the changed files and the baseline into the plan,
-// starting another file when one of the import's grows too large.
+// render encodes the changed files and the baseline into the plan. The
+// import's own files are written service by service: each keeps its
+// services, and one that would grow past maxFileBytes passes its last ones
+// on to the next file. A file is written only when its text changes.
 func (m *merger) render() error {
-	for i := 0; i < len(m.files); i++ {
-		f := m.files[i]
-		if !f.changed {
+	var family []*svcFile
+	for n := 1; ; n++ {
+		i := slices.IndexFunc(m.files, func(f *svcFile) bool { return f.name == m.im.ownName(n) })
+		if i < 0 {
+			break
+		}
+		family = append(family, m.files[i])
+	}
+	for _, f := range m.files {
+		if !f.changed || slices.Contains(family, f) {
 			continue
 		}
 		data, err := encode(f.doc)
 		if err != nil {
 			return fmt.Errorf("write %s: %w", f.name, err)
 		}
-		if len(data) > maxFileBytes && m.isOwn(f.name) && len(f.list.Content) > 1 {
-			// Move the second half into the next file, and encode again.
-			next := m.nextOwn(f.name)
-			half := len(f.list.Content) / 2
-			next.list.Content = append(slices.Clone(f.list.Content[half:]), next.list.Content...)
-			f.list.Content = f.list.Content[:half]
-			for _, n := range next.list.Content {
-				if id := get(n, "id"); id != nil && m.byID[id.Value] != nil {
-					m.byID[id.Value].file = next
-				}
-			}
-			next.changed = true
-			i--
-			continue
-		}
-		m.plan.files[f.name] = data
+		m.output(f, data)
+	}
+	if err := m.renderFamily(family); err != nil {
+		return err
 	}
 	for i, ref := range m.plan.refs {
 		m.plan.Changes[i].File = ref.file.name
 	}
 	m.base.Version, m.base.Directory, m.base.Territory, m.base.Date = baselineVersion, m.im.Directory, m.im.Territory.ID, m.im.Today.String()
-	data, err := json.MarshalIndent(m.base, "", " ")
+	data, err := json.Marshal(m.base)
 	if err != nil {
 		return fmt.Errorf("write %s: %w", m.im.baselineName(), err)
 	}
@@ -535,28 +532,90 @@ func (m *merger) render() error {
 	return nil
 }
 
-// isOwn reports whether name is one of the import's files.
-func (m *merger) isOwn(name string) bool {
-	for n := 1; n <= len(m.files); n++ {
-		if name == m.im.ownName(n) {
-			return true
-		}
+// output puts a file's new text into the plan when it differs.
+func (m *merger) output(f *svcFile, data []byte) {
+	if !bytes.Equal(data, f.orig) {
+		m.plan.files[f.name] = data
 	}
-	return false
 }
 
-// nextOwn returns the import's file after name, created when needed.
-func (m *merger) nextOwn(name string) *svcFile {
-	for n := 1; ; n++ {
-		if m.im.ownName(n) != name {
-			continue
-		}
-		next := m.im.ownName(n + 1)
-		if i := slices.IndexFunc(m.files, func(f *svcFile) bool { return f.name == next }); i >= 0 {
-			return m.files[i]
-		}
-		return m.newFile(next)
+// renderFamily writes the import's own files.
+func (m *merger) renderFamily(family []*svcFile) error {
+	changed := false
+	for _, f := range family {
+		changed = changed || f.changed
 	}
+	if !changed {
+		return nil
+	}
+	var carry []*yaml.Node
+	for n := 0; n < len(family) || len(carry) > 0; n++ {
+		if n == len(family) {
+			family = append(family, m.newFile(m.im.ownName(n+1)))
+		}
+		f := family[n]
+		list := append(carry, f.list.Content...)
+		carry = nil
+		var b bytes.Buffer
+		b.WriteString(f.header(m.im.Territory.ID))
+		for i, svc := range list {
+			chunk, err := encodeItem(svc)
+			if err != nil {
+				return fmt.Errorf("write %s: %w", f.name, err)
+			}
+			if i > 0 && b.Len()+len(chunk) > maxFileBytes {
+				carry = list[i:]
+				list = list[:i]
+				break
+			}
+			b.Write(chunk)
+		}
+		f.list.Content = list
+		for _, svc := range list {
+			if id := get(svc, "id"); id != nil && m.byID[id.Value] != nil {
+				m.byID[id.Value].file = f
+			}
+		}
+		m.output(f, b.Bytes())
+	}
+	return nil
+}
+
+// header is the text of a file before its services: what the file had
+// above "services:", or the comment of a new file.
+func (f *svcFile) header(territory string) string {
+	if f.orig != nil {
+		text := string(f.orig)
+		for i := 0; i < len(text); {
+			line, _, _ := strings.Cut(text[i:], "\n")
+			if strings.HasPrefix(line, "services:") && strings.Contains(text[:i], "territory:") {
+				return text[:i] + "services:\n"
+			}
+			i += len(line) + 1
+		}
+	}
+	var b strings.Builder
+	for line := range strings.SplitSeq(f.doc.Content[0].HeadComment, "\n") {
+		b.WriteString("# " + strings.TrimPrefix(strings.TrimPrefix(line, "#"), " ") + "\n")
+	}
+	b.WriteString("territory: " + territory + "\nservices:\n")
+	return b.String()
+}
+
+// encodeItem writes one service as an item of the services list.
+func encodeItem(svc *yaml.Node) ([]byte, error) {
+	data, err := encode(&yaml.Node{Kind: yaml.DocumentNode, Content: []*yaml.Node{{Kind: yaml.SequenceNode, Tag: "!!seq", Content: []*yaml.Node{svc}}}})
+	if err != nil {
+		return nil, err
+	}
+	var b bytes.Buffer
+	for line := range bytes.Lines(data) {
+		if len(bytes.TrimSpace(line)) > 0 {
+			b.WriteString("  ")
+		}
+		b.Write(line)
+	}
+	return b.Bytes(), nil
 }
 
 func encode(doc *yaml.Node) ([]byte, error) {

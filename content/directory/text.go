@@ -14,6 +14,7 @@ const maxShort = 160
 var (
 	htmlTag    = regexp.MustCompile(`<[^>]*>`)
 	whitespace = regexp.MustCompile(`\s+`)
+	markup     = strings.NewReplacer("**", "", "__", "", "\u00a0", " ")
 )
 
 // cleanText turns a directory's description (plain text, Markdown or HTML
@@ -21,7 +22,7 @@ var (
 func cleanText(s string) string {
 	s = htmlTag.ReplaceAllString(s, " ")
 	s = html.UnescapeString(s)
-	s = strings.NewReplacer("**", "", "__", "", "\u00a0", " ").Replace(s)
+	s = markup.Replace(s)
 	return strings.TrimSpace(whitespace.ReplaceAllString(s, " "))
 }
 
