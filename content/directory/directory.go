@@ -52,16 +52,16 @@ type Problem struct {
 	Text string
 }
 
-// String formats the problem as "file:row: service id: text".
+// String formats the problem as "file:row: warning: service id: text".
 func (p Problem) String() string {
 	where := p.File
 	if p.Row > 0 {
 		where = fmt.Sprintf("%s:%d", p.File, p.Row)
 	}
 	if p.ID != "" {
-		return fmt.Sprintf("%s: %s: %s", where, p.ID, p.Text)
+		return fmt.Sprintf("%s: warning: %s: %s", where, p.ID, p.Text)
 	}
-	return where + ": " + p.Text
+	return where + ": warning: " + p.Text
 }
 
 // problems collects the problems of one file.

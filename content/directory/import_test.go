@@ -250,11 +250,11 @@ func TestImportSoliguide(t *testing.T) {
 		got = append(got, p.String())
 	}
 	want := []string{
-		"soliguide/places.json:2: 34: categories without a data·inclusion thématique: hygiene_products",
-		"soliguide/places.json:3: 35: status PERMANENTLY_CLOSED: left out",
-		"soliguide/places.json:4: 36: visible to professionals only: left out",
-		"soliguide/places.json:5: 37: hours: hours not understood: closed every day: hours: call",
-		"soliguide/places.json:5: 37: categories without a data·inclusion thématique: shower, laundry",
+		"soliguide/places.json:2: warning: 34: categories without a data·inclusion thématique: hygiene_products",
+		"soliguide/places.json:3: warning: 35: status PERMANENTLY_CLOSED: left out",
+		"soliguide/places.json:4: warning: 36: visible to professionals only: left out",
+		"soliguide/places.json:5: warning: 37: hours: hours not understood: closed every day: hours: call",
+		"soliguide/places.json:5: warning: 37: categories without a data·inclusion thématique: shower, laundry",
 	}
 	if !slices.Equal(got, want) {
 		t.Errorf("problems:\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
