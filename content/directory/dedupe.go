@@ -2,6 +2,7 @@ package directory
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"unicode"
 
@@ -19,7 +20,7 @@ func (m *merger) duplicate(e *Entry) (*svcRef, string) {
 	producer := producerOf(e.Directory, e.ID)
 	same := func(candidates []*svcRef) *svcRef {
 		for _, ref := range candidates {
-			if n := get(ref.node, "name"); n != nil && similarNames(n.Value, e.Name) && !m.hasProducer(ref, producer) {
+			if similarNames(ref.name, e.Name) && !slices.Contains(ref.producers, producer) {
 				return ref
 			}
 		}
@@ -40,15 +41,11 @@ func (m *merger) duplicate(e *Entry) (*svcRef, string) {
 
 // indexPlace records a service of the territory by phone and address.
 func (m *merger) indexPlace(ref *svcRef) {
-	if p := get(ref.node, "phone"); p != nil {
-		if parsed, err := ParsePhone(p.Value); err == nil && parsed.E164 != "" {
-			m.byPhone[parsed.E164] = append(m.byPhone[parsed.E164], ref)
-		}
+	if ref.phone != "" {
+		m.byPhone[ref.phone] = append(m.byPhone[ref.phone], ref)
 	}
-	if a := get(ref.node, "address"); a != nil {
-		if addr := foldAddress(a.Value); addr != "" {
-			m.byAddress[addr] = append(m.byAddress[addr], ref)
-		}
+	if ref.address != "" {
+		m.byAddress[ref.address] = append(m.byAddress[ref.address], ref)
 	}
 }
 
@@ -61,15 +58,6 @@ func producerOf(directory, id string) string {
 		}
 	}
 	return directory
-}
-
-func (m *merger) hasProducer(ref *svcRef, producer string) bool {
-	for _, src := range sources(ref.node) {
-		if producerOf(src.directory, src.id) == producer {
-			return true
-		}
-	}
-	return false
 }
 
 // fold lowers s and removes its accents.

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"io/fs"
 	"os"
 	"path"
@@ -52,6 +53,7 @@ type Change struct {
 	File    string // slash-separated, inside the content folder
 	Service string // its id
 	Text    string // the details: fields, source
+	seq     int    // the order of the entry that made it
 }
 
 // String formats the change as "file: kind id: text".
@@ -68,7 +70,6 @@ type Plan struct {
 	Changes []Change
 	Outside int               // entries outside the territory, left out
 	files   map[string][]byte // path inside Dir → new content
-	refs    []*svcRef         // the service of each change
 }
 
 // Files returns the paths (inside the content folder) the plan writes.
@@ -111,24 +112,58 @@ func (p *Plan) Write(dir string) error {
 	return nil
 }
 
-// svcFile is a service file of the content folder, parsed.
+// An import runs in three passes, so that only one file's YAML tree is in
+// memory at a time: it indexes the service files (ids, sources, names,
+// phones, addresses), decides what each entry does (update a service,
+// complete the same place from another source, add a service), then
+// rewrites the files that change, one at a time.
+
+// svcFile is a service file of the content folder.
 type svcFile struct {
 	name      string // slash-separated path inside the content folder
-	doc       *yaml.Node
-	list      *yaml.Node // the services sequence
-	territory string
-	changed   bool
 	orig      []byte // the file as read; nil for a new file
+	territory string
+	refs      []*svcRef // its services, in order
+	dirty     bool      // some service has something to do
 }
 
-// svcRef is a service of a file.
+// svcRef is a service: what the import needs to know to decide, and what
+// it decided.
 type svcRef struct {
-	file *svcFile
-	node *yaml.Node
-	id   string
+	file      *svcFile
+	id        string
+	name      string
+	phone     string   // E.164
+	address   string   // folded
+	producers []string // of its sources
+	sources   []srcInfo
+	entry     *Entry // the entry that adds it, for a new service
+	ops       []op
 }
 
-// baseline is what the last import wrote: service id → key → canonical value.
+type srcInfo struct {
+	directory, id string
+	removed       bool
+}
+
+// op is something to do to a service.
+type op struct {
+	kind opKind
+	e    *Entry
+	seq  int    // order of the changes in the report
+	why  string // of a merge
+}
+
+type opKind int
+
+const (
+	opUpdate opKind = iota // apply the entry that comes from the service's source
+	opMerge                // add the entry's source to the same place, fill in what it lacks
+	opRemove               // flag the directory's source as removed
+)
+
+// baseline is what the last import wrote: service id → key → hash of the
+// value it wrote (and, under ownerKey, the source that created it).
 type baseline struct {
 	Version   int                          `json:"version"`
 	Directory string                       `json:"directory"`
@@ -151,6 +186,8 @@ type merger struct {
 	base      baseline
 	plan      *Plan
 	seen      map[string]bool // ids of the directory found by this import
+	seq       int
+	pending   []int // changes made to the service being written
 }
 
 func sourceKey(directory, id string) string { return directory + " " + id }
@@ -183,16 +220,18 @@ func (im Import) Plan(entries []Entry) (*Plan, error) {
 			m.plan.Outside++
 			continue
 		}
-		m.merge(e)
+		m.decide(e)
 	}
 	m.flagRemoved()
 	if err := m.render(); err != nil {
 		return nil, err
 	}
+	slices.SortStableFunc(m.plan.Changes, func(a, b Change) int { return a.seq - b.seq })
 	return m.plan, nil
 }
 
-// read parses the service files of the content folder and the baseline.
+// read indexes the service files of the content folder, and reads the
+// baseline.
 func (m *merger) read() error {
 	fsys := os.DirFS(m.im.Dir)
 	err := fs.WalkDir(fsys, "services", func(p string, d fs.DirEntry, err error) error {
@@ -236,35 +275,58 @@ func (m *merger) read() error {
 	return nil
 }
 
-// addFile indexes one service file.
-func (m *merger) addFile(name string, data []byte) error {
+// parseFile parses a service file and returns its services list.
+func parseFile(name string, data []byte) (*yaml.Node, *yaml.Node, error) {
 	var doc yaml.Node
 	if err := yaml.Unmarshal(data, &doc); err != nil {
-		return fmt.Errorf("%s: %w (run passerelle check)", name, err)
+		return nil, nil, fmt.Errorf("%s: %w (run passerelle check)", name, err)
 	}
 	if len(doc.Content) == 0 || doc.Content[0].Kind != yaml.MappingNode {
-		return fmt.Errorf("%s: not a service file (run passerelle check)", name)
+		return nil, nil, fmt.Errorf("%s: not a service file (run passerelle check)", name)
 	}
-	root := doc.Content[0]
-	f := &svcFile{name: name, doc: &doc, list: get(root, "services"), orig: data}
-	if t := get(root, "territory"); t != nil {
+	list := get(doc.Content[0], "services")
+	if list == nil || list.Kind != yaml.SequenceNode {
+		list = &yaml.Node{Kind: yaml.SequenceNode, Tag: "!!seq"}
+		set(doc.Content[0], "services", list, nil)
+	}
+	return &doc, list, nil
+}
+
+// addFile indexes one service file.
+func (m *merger) addFile(name string, data []byte) error {
+	doc, list, err := parseFile(name, data)
+	if err != nil {
+		return err
+	}
+	f := &svcFile{name: name, orig: data}
+	if t := get(doc.Content[0], "territory"); t != nil {
 		f.territory = t.Value
 	}
-	if f.list == nil || f.list.Kind != yaml.SequenceNode {
-		f.list = &yaml.Node{Kind: yaml.SequenceNode, Tag: "!!seq"}
-		set(root, "services", f.list, nil)
-	}
 	m.files = append(m.files, f)
-	for _, n := range f.list.Content {
+	for _, n := range list.Content {
 		idNode := get(n, "id")
 		if idNode == nil {
 			continue
 		}
-		ref := &svcRef{file: f, node: n, id: idNode.Value}
-		m.byID[ref.id] = ref
+		ref := &svcRef{file: f, id: idNode.Value}
+		if v := get(n, "name"); v != nil {
+			ref.name = v.Value
+		}
+		if v := get(n, "phone"); v != nil {
+			if p, err := ParsePhone(v.Value); err == nil {
+				ref.phone = p.E164
+			}
+		}
+		if v := get(n, "address"); v != nil {
+			ref.address = foldAddress(v.Value)
+		}
 		for _, src := range sources(n) {
+			ref.sources = append(ref.sources, srcInfo{src.directory, src.id, get(src.node, "removed") != nil})
+			ref.producers = append(ref.producers, producerOf(src.directory, src.id))
 			m.bySource[sourceKey(src.directory, src.id)] = ref
 		}
+		f.refs = append(f.refs, ref)
+		m.byID[ref.id] = ref
 		if f.territory == m.im.Territory.ID {
 			m.local = append(m.local, ref)
 			m.indexPlace(ref)
@@ -294,55 +356,108 @@ func sources(n *yaml.Node) []sourceEntry {
 	return out
 }
 
-// merge adds one entry: to the service that already comes from it, to a
-// service of another source that is the same place, or as a new service.
-func (m *merger) merge(e *Entry) {
+// decide says what one entry does: update the service that comes from
+// it, complete a service of another source that is the same place, or add
+// a service.
+func (m *merger) decide(e *Entry) {
 	key := sourceKey(e.Directory, e.ID)
 	m.seen[e.ID] = true
+	m.seq++
 	if ref, ok := m.bySource[key]; ok {
-		m.update(ref, e)
+		m.addOp(ref, op{kind: opUpdate, e: e, seq: m.seq})
 		return
 	}
 	if ref, why := m.duplicate(e); ref != nil {
-		src := get(ref.node, "source")
-		if src == nil {
-			src = &yaml.Node{Kind: yaml.SequenceNode, Tag: "!!seq"}
-			set(ref.node, "source", src, serviceKeyOrder)
-		}
-		src.Content = append(src.Content, sourceNode(e.Directory, e.ID, m.im.Today))
+		m.addOp(ref, op{kind: opMerge, e: e, seq: m.seq, why: why})
 		m.bySource[key] = ref
-		filled := m.fill(ref, e)
-		text := fmt.Sprintf("also %s %s (%s)", e.Directory, e.ID, why)
-		if len(filled) > 0 {
-			text += "; filled in " + strings.Join(filled, ", ")
-		}
-		m.change(Merged, ref, text)
+		ref.producers = append(ref.producers, producerOf(e.Directory, e.ID))
 		return
 	}
-	m.add(e)
+	f := m.ownFile()
+	ref := &svcRef{file: f, id: m.newID(e.Name), name: e.Name, phone: e.Phone.E164, address: foldAddress(e.Address), producers: []string{producerOf(e.Directory, e.ID)}, entry: e}
+	ref.ops = []op{{kind: opUpdate, e: e, seq: m.seq}}
+	f.refs = append(f.refs, ref)
+	f.dirty = true
+	m.byID[ref.id] = ref
+	m.bySource[key] = ref
+	m.local = append(m.local, ref)
+	m.indexPlace(ref)
 }
 
-// add writes a new service into the import's last file.
-func (m *merger) add(e *Entry) {
-	f := m.ownFile()
-	id := m.newID(e.Name)
-	n := mapping(false, str("id"), str(id))
-	ref := &svcRef{file: f, node: n, id: id}
+func (m *merger) addOp(ref *svcRef, o op) {
+	ref.ops = append(ref.ops, o)
+	ref.file.dirty = true
+}
+
+// flagRemoved decides to flag the services of the territory that came
+// from this directory and are no longer listed.
+func (m *merger) flagRemoved() {
+	for _, ref := range m.local {
+		for _, src := range ref.sources {
+			if src.directory == m.im.Directory && !m.seen[src.id] && !src.removed {
+				m.seq++
+				m.addOp(ref, op{kind: opRemove, seq: m.seq})
+			}
+		}
+	}
+}
+
+// apply does what was decided to one service node.
+func (m *merger) apply(ref *svcRef, n *yaml.Node) {
+	for _, o := range ref.ops {
+		m.seq = o.seq
+		switch {
+		case o.kind == opUpdate && ref.entry == o.e:
+			m.add(ref, n, o.e)
+		case o.kind == opUpdate:
+			m.update(ref, n, o.e)
+		case o.kind == opMerge:
+			src := get(n, "source")
+			if src == nil {
+				src = &yaml.Node{Kind: yaml.SequenceNode, Tag: "!!seq"}
+				set(n, "source", src, serviceKeyOrder)
+			}
+			src.Content = append(src.Content, sourceNode(o.e.Directory, o.e.ID, m.im.Today))
+			text := fmt.Sprintf("also %s %s (%s)", o.e.Directory, o.e.ID, o.why)
+			if filled := m.fill(ref, n, o.e); len(filled) > 0 {
+				text += "; filled in " + strings.Join(filled, ", ")
+			}
+			m.change(Merged, ref, text)
+		case o.kind == opRemove:
+			for _, src := range sources(n) {
+				if src.directory == m.im.Directory && !m.seen[src.id] && get(src.node, "removed") == nil {
+					set(src.node, "removed", plain(m.im.Today.String()), nil)
+					m.change(Removed, ref, fmt.Sprintf("%s no longer lists %s: flagged with removed: %s, not deleted", src.directory, src.id, m.im.Today))
+				}
+			}
+		}
+	}
+}
+
+// add fills a new service's node with its entry.
+func (m *merger) add(ref *svcRef, n *yaml.Node, e *Entry) {
 	rec := map[string]string{ownerKey: sourceKey(e.Directory, e.ID)}
 	for _, fl := range e.fields(m.im.Today) {
 		if fl.node != nil {
 			setField(n, fl.key, fl.node)
 		}
-		rec[fl.key] = canonical(fl.node)
+		rec[fl.key] = fingerprint(fl.node)
 	}
 	set(n, "source", &yaml.Node{Kind: yaml.SequenceNode, Tag: "!!seq", Content: []*yaml.Node{sourceNode(e.Directory, e.ID, m.im.Today)}}, serviceKeyOrder)
-	f.list.Content = append(f.list.Content, n)
-	m.base.Services[id] = rec
-	m.byID[id] = ref
-	m.bySource[sourceKey(e.Directory, e.ID)] = ref
-	m.local = append(m.local, ref)
-	m.indexPlace(ref)
+	m.base.Services[ref.id] = rec
 	m.change(Added, ref, fmt.Sprintf("%s %s", e.Directory, e.ID))
+}
+
+// fingerprint is what the baseline records of a value: a hash of its
+// canonical text ("" for no value).
+func fingerprint(n *yaml.Node) string {
+	c := canonical(n)
+	if c == "" {
+		return ""
+	}
+	h := fnv.New64a()
+	h.Write([]byte(c))
+	return strconv.FormatUint(h.Sum64(), 36)
 }
 
 // ownerKey is the key, in the record of a service, of the directory entry
@@ -355,21 +470,21 @@ const ownerKey = "source"
 // service was written by hand, or by another entry found to be the same
 // place, or the record of the last import is lost) only the values the
 // service lacks are filled in.
-func (m *merger) update(ref *svcRef, e *Entry) {
-	if rec := m.base.Services[ref.id]; rec == nil || rec[ownerKey] != sourceKey(e.Directory, e.ID) {
-		if filled := m.fill(ref, e); len(filled) > 0 {
+func (m *merger) update(ref *svcRef, n *yaml.Node, e *Entry) {
+	rec := m.base.Services[ref.id]
+	if rec == nil || rec[ownerKey] != sourceKey(e.Directory, e.ID) {
+		if filled := m.fill(ref, n, e); len(filled) > 0 {
 			m.change(Updated, ref, "filled in "+strings.Join(filled, ", "))
 		}
-		if m.touchSource(ref, e) {
+		if touchSource(n, e, m.im.Today) {
 			m.change(Restored, ref, fmt.Sprintf("%s %s lists it again", e.Directory, e.ID))
 		}
 		return
 	}
-	rec := m.base.Services[ref.id]
 	var updated, kept []string
 	for _, fl := range e.fields(m.im.Today) {
-		old := getField(ref.node, fl.key)
-		now, was := canonical(old), canonical(fl.node)
+		old := getField(n, fl.key)
+		now, was := fingerprint(old), fingerprint(fl.node)
 		switch last := rec[fl.key]; {
 		case now != last: // edited by hand
 			if was != last {
@@ -377,17 +492,16 @@ func (m *merger) update(ref *svcRef, e *Entry) {
 			}
 		case now != was:
 			if fl.node == nil {
-				delField(ref.node, fl.key)
+				delField(n, fl.key)
 			} else {
-				setField(ref.node, fl.key, fl.node)
+				setField(n, fl.key, fl.node)
 			}
 			updated = append(updated, fl.key)
 		}
 		rec[fl.key] = was
 	}
-	restored := m.touchSource(ref, e)
 	switch {
-	case restored:
+	case touchSource(n, e, m.im.Today):
 		m.change(Restored, ref, fmt.Sprintf("%s %s lists it again", e.Directory, e.ID))
 	case len(updated) > 0:
 		m.change(Updated, ref, strings.Join(updated, ", "))
@@ -395,14 +509,14 @@ func (m *merger) update(ref *svcRef, e *Entry) {
 	if len(kept) > 0 {
 		m.change(Kept, ref, "your edits of "+strings.Join(kept, ", ")+" are kept; "+e.Directory+" changed them too")
 	}
-	if translated := translations(ref.node, "short"); slices.Contains(updated, "short.fr") && len(translated) > 0 {
+	if translated := translations(n, "short"); slices.Contains(updated, "short.fr") && len(translated) > 0 {
 		m.change(Updated, ref, "short.fr changed: check its translations ("+strings.Join(translated, ", ")+")")
 	}
 }
 
 // fill writes the values a service lacks and no import wrote before (a
 // value deleted by hand stays deleted), and records them.
-func (m *merger) fill(ref *svcRef, e *Entry) []string {
+func (m *merger) fill(ref *svcRef, n *yaml.Node, e *Entry) []string {
 	rec, ok := m.base.Services[ref.id]
 	if !ok {
 		rec = map[string]string{}
@@ -410,29 +524,25 @@ func (m *merger) fill(ref *svcRef, e *Entry) []string {
 	}
 	var filled []string
 	for _, fl := range e.fields(m.im.Today) {
-		if _, recorded := rec[fl.key]; fl.node == nil || recorded || getField(ref.node, fl.key) != nil {
+		if _, recorded := rec[fl.key]; fl.node == nil || recorded || getField(n, fl.key) != nil {
 			continue
 		}
-		setField(ref.node, fl.key, fl.node)
-		rec[fl.key] = canonical(fl.node)
+		setField(n, fl.key, fl.node)
+		rec[fl.key] = fingerprint(fl.node)
 		filled = append(filled, fl.key)
-	}
-	if len(filled) > 0 {
-		ref.file.changed = true
 	}
 	return filled
 }
 
 // touchSource dates the service's entry for e today and clears its
 // removed: mark; it reports whether there was one.
-func (m *merger) touchSource(ref *svcRef, e *Entry) bool {
-	for _, src := range sources(ref.node) {
+func touchSource(n *yaml.Node, e *Entry, today content.Date) bool {
+	for _, src := range sources(n) {
 		if src.directory != e.Directory || src.id != e.ID {
 			continue
 		}
-		if d := get(src.node, "date"); d != nil && d.Value != m.im.Today.String() {
-			d.Value = m.im.Today.String()
-			ref.file.changed = true
+		if d := get(src.node, "date"); d != nil {
+			d.Value = today.String()
 		}
 		if get(src.node, "removed") != nil {
 			del(src.node, "removed")
@@ -442,76 +552,56 @@ func (m *merger) touchSource(ref *svcRef, e *Entry) bool {
 	return false
 }
 
-// flagRemoved marks removed: today on the services of the territory that
-// came from this directory and are no longer listed.
-func (m *merger) flagRemoved() {
-	for _, ref := range m.local {
-		for _, src := range sources(ref.node) {
-			if src.directory != m.im.Directory || m.seen[src.id] || get(src.node, "removed") != nil {
-				continue
-			}
-			set(src.node, "removed", plain(m.im.Today.String()), nil)
-			ref.file.changed = true
-			m.change(Removed, ref, fmt.Sprintf("%s no longer lists %s: flagged with removed: %s, not deleted", src.directory, src.id, m.im.Today))
-		}
-	}
-}
-
 func (m *merger) change(k ChangeKind, ref *svcRef, text string) {
-	ref.file.changed = true
-	m.plan.Changes = append(m.plan.Changes, Change{Kind: k, File: ref.file.name, Service: ref.id, Text: text})
-	m.plan.refs = append(m.plan.refs, ref)
+	m.pending = append(m.pending, len(m.plan.Changes))
+	m.plan.Changes = append(m.plan.Changes, Change{Kind: k, File: ref.file.name, Service: ref.id, Text: text, seq: m.seq})
 }
 
 // ownFile returns the import's file that new services go to: the last of
 // its files, created when there is none.
 func (m *merger) ownFile() *svcFile {
-	var last *svcFile
-	for n := 1; ; n++ {
-		i := slices.IndexFunc(m.files, func(f *svcFile) bool { return f.name == m.im.ownName(n) })
-		if i < 0 {
-			break
-		}
-		last = m.files[i]
-	}
-	if last != nil {
-		return last
+	if family := m.family(); len(family) > 0 {
+		return family[len(family)-1]
 	}
 	return m.newFile(m.im.ownName(1))
 }
 
+// family returns the import's own files, in order.
+func (m *merger) family() []*svcFile {
+	var out []*svcFile
+	for n := 1; ; n++ {
+		i := slices.IndexFunc(m.files, func(f *svcFile) bool { return f.name == m.im.ownName(n) })
+		if i < 0 {
+			return out
+		}
+		out = append(out, m.files[i])
+	}
+}
+
 func (m *merger) newFile(name string) *svcFile {
-	list := &yaml.Node{Kind: yaml.SequenceNode, Tag: "!!seq"}
-	root := mapping(false, str("territory"), str(m.im.Territory.ID), str("services"), list)
-	root.HeadComment = fmt.Sprintf("Services of %s imported from %s by passerelle content import.\n"+
-		"Edit them freely: the next import keeps what you change (the hidden file\n"+
-		"%s records what it wrote) and flags the services\n"+
-		"the directory no longer lists. Nothing here is verified yet: add\n"+
-		"verified: YYYY-MM-DD once checked with the organisation.",
-		m.im.Territory.Name("fr"), m.im.Directory, path.Base(m.im.baselineName()))
-	f := &svcFile{name: name, doc: &yaml.Node{Kind: yaml.DocumentNode, Content: []*yaml.Node{root}}, list: list, territory: m.im.Territory.ID, changed: true}
+	f := &svcFile{name: name, territory: m.im.Territory.ID, dirty: true}
 	m.files = append(m.files, f)
 	return f
 }
 
-// render encodes the changed files and the baseline into the plan. The
-// import's own files are written service by service: each keeps its
-// services, and one that would grow past maxFileBytes passes its last ones
-// on to the next file. A file is written only when its text changes.
+// render writes the files that change, one at a time, and the baseline
+// into the plan. The import's own files are written service by service:
+// each keeps its services, and one that would grow past maxFileBytes
+// passes its last ones on to the next file. A file goes into the plan only
+// when its text changes.
 func (m *merger) render() error {
-	var family []*svcFile
-	for n := 1; ; n++ {
-		i := slices.IndexFunc(m.files, func(f *svcFile) bool { return f.name == m.im.ownName(n) })
-		if i < 0 {
-			break
-		}
-		family = append(family, m.files[i])
-	}
+	family := m.family()
 	for _, f := range m.files {
-		if !f.changed || slices.Contains(family, f) {
+		if !f.dirty || slices.Contains(family, f) {
 			continue
 		}
-		data, err := encode(f.doc)
+		doc, list, err := parseFile(f.name, f.orig)
+		if err != nil {
+			return err
+		}
+		m.applyAll(f, list)
+		m.pending = nil // the changes name this file already
+		data, err := encode(doc)
 		if err != nil {
 			return fmt.Errorf("write %s: %w", f.name, err)
 		}
@@ -519,9 +609,6 @@ func (m *merger) render() error {
 	}
 	if err := m.renderFamily(family); err != nil {
 		return err
-	}
-	for i, ref := range m.plan.refs {
-		m.plan.Changes[i].File = ref.file.name
 	}
 	m.base.Version, m.base.Directory, m.base.Territory, m.base.Date = baselineVersion, m.im.Directory, m.im.Territory.ID, m.im.Today.String()
 	data, err := json.Marshal(m.base)
@@ -532,6 +619,18 @@ func (m *merger) render() error {
 	return nil
 }
 
+// applyAll applies what was decided to the services of a parsed file.
+func (m *merger) applyAll(f *svcFile, list *yaml.Node) {
+	k := 0
+	for _, n := range list.Content {
+		if get(n, "id") == nil || k >= len(f.refs) {
+			continue
+		}
+		m.apply(f.refs[k], n)
+		k++
+	}
+}
+
 // output puts a file's new text into the plan when it differs.
 func (m *merger) output(f *svcFile, data []byte) {
 	if !bytes.Equal(data, f.orig) {
@@ -539,41 +638,64 @@ func (m *merger) output(f *svcFile, data []byte) {
 	}
 }
 
+// chunk is one service written as an item of a list, and its changes.
+type chunk struct {
+	data    []byte
+	changes []int
+}
+
 // renderFamily writes the import's own files.
 func (m *merger) renderFamily(family []*svcFile) error {
-	changed := false
-	for _, f := range family {
-		changed = changed || f.changed
-	}
-	if !changed {
+	if !slices.ContainsFunc(family, func(f *svcFile) bool { return f.dirty }) {
 		return nil
 	}
-	var carry []*yaml.Node
-	for n := 0; n < len(family) || len(carry) > 0; n++ {
-		if n == len(family) {
-			family = append(family, m.newFile(m.im.ownName(n+1)))
+	var carry []chunk
+	for i := 0; i < len(family) || len(carry) > 0; i++ {
+		if i == len(family) {
+			family = append(family, m.newFile(m.im.ownName(i+1)))
 		}
-		f := family[n]
-		list := append(carry, f.list.Content...)
+		f := family[i]
+		chunks := carry
 		carry = nil
-		var b bytes.Buffer
-		b.WriteString(f.header(m.im.Territory.ID))
-		for i, svc := range list {
-			chunk, err := encodeItem(svc)
+		var nodes []*yaml.Node
+		if f.orig != nil {
+			_, list, err := parseFile(f.name, f.orig)
+			if err != nil {
+				return err
+			}
+			nodes = list.Content
+		}
+		k := 0
+		for _, n := range nodes {
+			if get(n, "id") != nil && k < len(f.refs) {
+				m.apply(f.refs[k], n)
+				k++
+			}
+			c, err := m.chunk(n)
 			if err != nil {
 				return fmt.Errorf("write %s: %w", f.name, err)
 			}
-			if i > 0 && b.Len()+len(chunk) > maxFileBytes {
-				carry = list[i:]
-				list = list[:i]
+			chunks = append(chunks, c)
+		}
+		for _, ref := range f.refs[k:] { // new services
+			n := mapping(false, str("id"), str(ref.id))
+			m.apply(ref, n)
+			c, err := m.chunk(n)
+			if err != nil {
+				return fmt.Errorf("write %s: %w", f.name, err)
+			}
+			chunks = append(chunks, c)
+		}
+		var b bytes.Buffer
+		b.WriteString(f.header(m))
+		for j, c := range chunks {
+			if j > 0 && b.Len()+len(c.data) > maxFileBytes {
+				carry = chunks[j:]
 				break
 			}
-			b.Write(chunk)
-		}
-		f.list.Content = list
-		for _, svc := range list {
-			if id := get(svc, "id"); id != nil && m.byID[id.Value] != nil {
-				m.byID[id.Value].file = f
+			b.Write(c.data)
+			for _, ci := range c.changes {
+				m.plan.Changes[ci].File = f.name
 			}
 		}
 		m.output(f, b.Bytes())
@@ -581,9 +703,17 @@ func (m *merger) renderFamily(family []*svcFile) error {
 	return nil
 }
 
+// chunk encodes a service with the changes made to it.
+func (m *merger) chunk(n *yaml.Node) (chunk, error) {
+	data, err := encodeItem(n)
+	c := chunk{data: data, changes: m.pending}
+	m.pending = nil
+	return c, err
+}
+
 // header is the text of a file before its services: what the file had
 // above "services:", or the comment of a new file.
-func (f *svcFile) header(territory string) string {
+func (f *svcFile) header(m *merger) string {
 	if f.orig != nil {
 		text := string(f.orig)
 		for i := 0; i < len(text); {
@@ -594,12 +724,13 @@ func (f *svcFile) header(territory string) string {
 			i += len(line) + 1
 		}
 	}
-	var b strings.Builder
-	for line := range strings.SplitSeq(f.doc.Content[0].HeadComment, "\n") {
-		b.WriteString("# " + strings.TrimPrefix(strings.TrimPrefix(line, "#"), " ") + "\n")
-	}
-	b.WriteString("territory: " + territory + "\nservices:\n")
-	return b.String()
+	return fmt.Sprintf("# Services of %s imported from %s by passerelle content import.\n"+
+		"# Edit them freely: the next import keeps what you change (the hidden file\n"+
+		"# %s records what it wrote) and flags the services\n"+
+		"# the directory no longer lists. Nothing here is verified yet: add\n"+
+		"# verified: YYYY-MM-DD once checked with the organisation.\n"+
+		"territory: %s\nservices:\n",
+		m.im.Territory.Name("fr"), m.im.Directory, path.Base(m.im.baselineName()), m.im.Territory.ID)
 }
 
 // encodeItem writes one service as an item of the services list.
