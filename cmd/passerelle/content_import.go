@@ -136,8 +136,8 @@ func contentCommand(args []string, stdout, stderr io.Writer) int {
 	for _, c := range plan.Changes {
 		fmt.Fprintln(stdout, c)
 	}
-	summary := fmt.Sprintf("%d services read, %d outside %s: %d added, %d updated, %d hand edits kept, %d merged with a service already there, %d no longer listed, %d listed again",
-		len(entries), plan.Outside, terr.ID, plan.Count(directory.Added), plan.Count(directory.Updated), plan.Count(directory.Kept), plan.Count(directory.Merged), plan.Count(directory.Removed), plan.Count(directory.Restored))
+	summary := fmt.Sprintf("%d services read, %d outside %s, %d without a commune code or a location: %d added, %d updated, %d hand edits kept, %d merged with a service already there, %d no longer listed, %d listed again",
+		len(entries), plan.Outside, terr.ID, plan.Unlocated, plan.Count(directory.Added), plan.Count(directory.Updated), plan.Count(directory.Kept), plan.Count(directory.Merged), plan.Count(directory.Removed), plan.Count(directory.Restored))
 	if *dryRun {
 		fmt.Fprintf(stderr, "%s\ndry run: nothing written\n", summary)
 		return 0

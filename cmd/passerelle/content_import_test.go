@@ -40,7 +40,7 @@ func TestContentImport(t *testing.T) {
 
 	// A dry run says what would change and writes nothing.
 	code, out, errOut := runContent(t, "import", "data-inclusion", services, structures, "--territory", "robinboeuf", "--into", dir, "--dry-run")
-	if code != 0 || !strings.Contains(out, "services/robinboeuf-data-inclusion.yaml: added robinboeuf-aidants-connect: data-inclusion dora--AidantsConnect:2024-47BXY\n") || !strings.Contains(errOut, "3 services read, 0 outside robinboeuf: 3 added") || !strings.Contains(errOut, "dry run: nothing written") {
+	if code != 0 || !strings.Contains(out, "services/robinboeuf-data-inclusion.yaml: added robinboeuf-aidants-connect: data-inclusion dora--AidantsConnect:2024-47BXY\n") || !strings.Contains(errOut, "3 services read, 0 outside robinboeuf, 0 without a commune code or a location: 3 added") || !strings.Contains(errOut, "dry run: nothing written") {
 		t.Errorf("dry run: exit %d\n%s\n%s", code, out, errOut)
 	}
 	if _, err := os.Stat(written); !os.IsNotExist(err) {
@@ -63,7 +63,7 @@ func TestContentImport(t *testing.T) {
 			t.Errorf("soliguide: stdout lacks %q:\n%s", want, out)
 		}
 	}
-	if code != 0 || !strings.Contains(errOut, "places.json:3: warning: 35: status PERMANENTLY_CLOSED: left out") || !strings.Contains(errOut, "4 services read, 1 outside robinboeuf") {
+	if code != 0 || !strings.Contains(errOut, "places.json:3: warning: 35: status PERMANENTLY_CLOSED: left out") || !strings.Contains(errOut, "4 services read, 1 outside robinboeuf, 0 without") {
 		t.Errorf("soliguide: exit %d\n%s", code, errOut)
 	}
 }

@@ -67,9 +67,10 @@ func (c Change) String() string {
 
 // Plan is what an import would write. Write writes it.
 type Plan struct {
-	Changes []Change
-	Outside int               // entries outside the territory, left out
-	files   map[string][]byte // path inside Dir → new content
+	Changes   []Change
+	Outside   int               // entries outside the territory's area, left out
+	Unlocated int               // entries with neither a commune code nor a location, left out
+	files     map[string][]byte // path inside Dir → new content
 }
 
 // Files returns the paths (inside the content folder) the plan writes.
@@ -216,7 +217,11 @@ func (im Import) Plan(entries []Entry) (*Plan, error) {
 	}
 	for i := range entries {
 		e := &entries[i]
-		if !im.Territory.Area.Contains(e.Commune, e.Location) {
+		switch {
+		case e.Commune == "" && e.Location == nil:
+			m.plan.Unlocated++
+			continue
+		case !im.Territory.Area.Contains(e.Commune, e.Location):
 			m.plan.Outside++
 			continue
 		}
