@@ -358,7 +358,7 @@ func decodeJSONList[T any](name string, data []byte, ps *problems, fn func(row i
 		if err := json.Unmarshal(raw, &rec); err != nil {
 			var te *json.UnmarshalTypeError
 			if errors.As(err, &te) {
-				ps.add(row, "", "field %q: expected %s, found a JSON %s: record ignored", te.Field, te.Type, te.Value)
+				ps.add(row, "", "field %q: expected %s, found a JSON %s: record ignored", te.Field, kindName(te.Type), te.Value)
 			} else {
 				ps.add(row, "", "%v: record ignored", err)
 			}
@@ -367,6 +367,19 @@ func decodeJSONList[T any](name string, data []byte, ps *problems, fn func(row i
 		fn(row, rec)
 	}
 	return nil
+}
+
+// kindName names a type for a message: "a number", "a list", "text".
+func kindName(t reflect.Type) string {
+	switch t.Kind() {
+	case reflect.Float64, reflect.Int:
+		return "a number"
+	case reflect.Slice:
+		return "a list"
+	case reflect.String:
+		return "text"
+	}
+	return t.String()
 }
 
 // jsonError adds the line of a syntax error.
@@ -397,10 +410,10 @@ func decodeCSV[T any](name string, data []byte, ps *problems, fn func(row int, r
 		if errors.Is(err, io.EOF) {
 			return nil
 		}
-		line, _ := r.FieldPos(0)
 		if err != nil {
 			return fmt.Errorf("%s: %w", name, err)
 		}
+		line, _ := r.FieldPos(0)
 		obj := map[string]any{}
 		for i, col := range header {
 			if i >= len(rec) {

@@ -70,7 +70,9 @@ func ParseOpeningHours(s string) (Week, error) {
 		return w, fmt.Errorf("%w: no opening hours, only public holidays", errHours)
 	}
 	for d := range w.Days {
-		w.Days[d] = union(w.Days[d])
+		if w.Days[d], err = union(w.Days[d]); err != nil {
+			return w, err
+		}
 	}
 	if err := checkOvernight(w.Days); err != nil {
 		return w, err
@@ -257,6 +259,9 @@ func (p *hoursParser) rule() (osmRule, error) {
 			if closing == open.val {
 				return r, fmt.Errorf("%w: a span of zero length", errHours)
 			}
+			if closing == 0 {
+				closing = 24 * 60 // until midnight
+			}
 			r.spans = append(r.spans, content.Span{Open: open.val, Close: closing})
 			if !(p.peek(tokComma) && p.peek2(tokTime)) {
 				break
@@ -311,10 +316,11 @@ func (r osmRule) apply(w *Week, additional bool) error {
 	return nil
 }
 
-// union sorts spans and joins those that overlap or touch.
-func union(spans []content.Span) []content.Span {
+// union sorts spans and joins those that overlap or touch; spans that
+// would join into more than a day are refused.
+func union(spans []content.Span) ([]content.Span, error) {
 	if len(spans) < 2 {
-		return spans
+		return spans, nil
 	}
 	end := func(s content.Span) int {
 		if s.Close <= s.Open {
@@ -328,13 +334,16 @@ func union(spans []content.Span) []content.Span {
 		last := &out[len(out)-1]
 		if s.Open <= end(*last) {
 			if end(s) > end(*last) {
+				if end(s)-last.Open >= 24*60 && !(last.Open == 0 && end(s) == 24*60) {
+					return nil, fmt.Errorf("%w: spans that join into more than a day", errHours)
+				}
 				last.Close = s.Close
 			}
 			continue
 		}
 		out = append(out, s)
 	}
-	return out
+	return out, nil
 }
 
 // checkOvernight refuses a span past midnight that runs into the next

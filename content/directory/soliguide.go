@@ -350,12 +350,18 @@ func (h *sgHours) week() (Week, error) {
 			if !ok1 || !ok2 || open == closing || open >= 24*60 {
 				return w, fmt.Errorf("%w: %s: time slot %s-%s", errHours, time.Weekday(wd), ts.Start, ts.End)
 			}
-			w.Days[wd] = append(w.Days[wd], content.Span{Open: open, Close: closing % (24 * 60)})
+			if closing == 0 {
+				closing = 24 * 60 // until midnight
+			}
+			w.Days[wd] = append(w.Days[wd], content.Span{Open: open, Close: closing})
 		}
 	}
 	open := false
 	for d := range w.Days {
-		w.Days[d] = union(w.Days[d])
+		var err error
+		if w.Days[d], err = union(w.Days[d]); err != nil {
+			return w, err
+		}
 		open = open || len(w.Days[d]) > 0
 	}
 	if !open {
