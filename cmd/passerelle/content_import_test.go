@@ -1,11 +1,18 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
+	"context"
+	"io"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/territoires-integration/passerelle/content"
+	"github.com/territoires-integration/passerelle/locales"
 )
 
 const directoryTestdata = "../../content/directory/testdata"
@@ -93,4 +100,110 @@ func TestContentImportUsage(t *testing.T) {
 			t.Errorf("%v: exit %d, want %d with %q:\n%s", tc.args, code, tc.code, tc.want, errOut)
 		}
 	}
+}
+
+// Imported services show in the guide with their hours and a map, in
+// French and in Arabic. The imports carry data·inclusion v1 thématiques: the
+// test runs once the embedded taxonomy knows them.
+func TestContentImportShowsInGuide(t *testing.T) {
+	dir := importDir(t)
+	di := filepath.Join(directoryTestdata, "data-inclusion")
+	for _, args := range [][]string{
+		{"import", "data-inclusion", filepath.Join(di, "services.json"), filepath.Join(di, "structures.json"), "--territory", "robinboeuf", "--into", dir},
+		{"import", "soliguide", filepath.Join(directoryTestdata, "soliguide", "places.json"), "--territory", "robinboeuf", "--into", dir},
+	} {
+		if code, _, errOut := runContent(t, args...); code != 0 {
+			t.Fatalf("%v: exit %d\n%s", args, code, errOut)
+		}
+	}
+	sample, _ := content.Load(content.Sample(), locales.Codes())
+	if _, v1 := sample.Theme("difficultes-financieres"); !v1 {
+		t.Skip("the theme taxonomy does not know the data·inclusion v1 thématiques yet: this test runs once it does")
+	}
+	if code, out, _ := runCmd(t, "", "check", dir); code != 0 {
+		t.Fatalf("check: exit %d\n%s", code, out)
+	}
+	saved := environ
+	t.Cleanup(func() { environ = saved })
+	environ = func(k string) string {
+		if k == "PASSERELLE_CONTENT_DIR" {
+			return dir
+		}
+		return ""
+	}
+	for _, lang := range []string{"fr", "ar"} {
+		// No consent, continue; search; open the place.
+		c := startChat(t, "chat", "--lang", lang, "--territory", "robinboeuf")
+		c.say("3")
+		c.say("Aidants Connect")
+		out := c.press("Aidants Connect")
+		c.say("/quit")
+		for _, want := range []string{"🏢 Aidants Connect", "📍 RUE DE LECLERCQ", "🕒", "08:30–12:30", "📞 01 23 45 67 89", "🗺"} {
+			if !strings.Contains(out, want) {
+				t.Errorf("%s: the card lacks %q:\n%s", lang, want, out)
+			}
+		}
+	}
+}
+
+// chatSession drives passerelle chat line by line.
+type chatSession struct {
+	t    *testing.T
+	in   *io.PipeWriter
+	out  *bufio.Reader
+	last string // the output since the last line sent
+	done chan int
+}
+
+func startChat(t *testing.T, args ...string) *chatSession {
+	t.Helper()
+	inR, inW := io.Pipe()
+	outR, outW := io.Pipe()
+	c := &chatSession{t: t, in: inW, out: bufio.NewReader(outR), done: make(chan int, 1)}
+	go func() {
+		code := run(context.Background(), args, inR, outW, io.Discard)
+		outW.Close()
+		c.done <- code
+	}()
+	c.read()
+	return c
+}
+
+// read reads the output up to the next prompt.
+func (c *chatSession) read() {
+	c.t.Helper()
+	var b strings.Builder
+	for {
+		s, err := c.out.ReadString(' ')
+		b.WriteString(s)
+		if err != nil || strings.HasSuffix(b.String(), "\n> ") {
+			break
+		}
+	}
+	c.last = b.String()
+}
+
+// say sends a line and returns the answer.
+func (c *chatSession) say(line string) string {
+	c.t.Helper()
+	if _, err := io.WriteString(c.in, line+"\n"); err != nil {
+		c.t.Fatal(err)
+	}
+	if line == "/quit" {
+		io.Copy(io.Discard, c.out)
+		<-c.done
+		return ""
+	}
+	c.read()
+	return c.last
+}
+
+// press presses the button with this label in the last answer.
+func (c *chatSession) press(label string) string {
+	c.t.Helper()
+	m := regexp.MustCompile(`\[(\d+)\] ` + regexp.QuoteMeta(label) + `(\s|$)`).FindStringSubmatch(c.last)
+	if m == nil {
+		c.t.Fatalf("no button %q in:\n%s", label, c.last)
+	}
+	return c.say(m[1])
 }
