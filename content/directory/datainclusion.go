@@ -19,12 +19,10 @@ import (
 // diService is a service of the data·inclusion schema v1 (the fields
 // Passerelle uses; the others are ignored).
 type diService struct {
-	Source            string   `json:"source"`
 	StructureID       string   `json:"structure_id"`
 	ID                string   `json:"id"`
 	Nom               string   `json:"nom"`
 	Description       string   `json:"description"`
-	DateMaj           string   `json:"date_maj"`
 	Adresse           string   `json:"adresse"`
 	ComplementAdresse string   `json:"complement_adresse"`
 	CodePostal        string   `json:"code_postal"`
@@ -45,8 +43,6 @@ type diService struct {
 	ModesAccueil      []string `json:"modes_accueil"`
 	ModesMobilisation []string `json:"modes_mobilisation"`
 	MobilisablePar    []string `json:"mobilisable_par"`
-	NombreSemaines    *int     `json:"nombre_semaines"`
-	ZoneEligibilite   []string `json:"zone_eligibilite"`
 }
 
 // diStructure is a structure of the data·inclusion schema v1.

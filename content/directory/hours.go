@@ -48,8 +48,8 @@ func ParseOpeningHours(s string) (Week, error) {
 		}
 		if r.holiday {
 			w.HolidaysClosed = true
-		} else if err := r.apply(&w, sep == ","); err != nil {
-			return w, err
+		} else {
+			r.apply(&w, sep == ",")
 		}
 		mentioned = mentioned || !r.holiday
 		if p.done() {
@@ -294,7 +294,7 @@ func (p *hoursParser) rule() (osmRule, error) {
 
 // apply writes the rule into w: a rule after ";" replaces the hours of its
 // days, a rule after "," adds to them.
-func (r osmRule) apply(w *Week, additional bool) error {
+func (r osmRule) apply(w *Week, additional bool) {
 	days := r.days
 	if len(days) == 0 {
 		days = []time.Weekday{0, 1, 2, 3, 4, 5, 6}
@@ -313,7 +313,6 @@ func (r osmRule) apply(w *Week, additional bool) error {
 			w.Days[d] = slices.Clone(spans)
 		}
 	}
-	return nil
 }
 
 // union sorts spans and joins those that overlap or touch; spans that

@@ -16,9 +16,6 @@ type field struct {
 	node *yaml.Node // nil: the directory does not give it
 }
 
-// importedKeys are the keys an import writes, in order.
-var importedKeys = []string{"name", "organisation", "themes", "short.fr", "long.fr", "address", "location", "phone", "website", "hours", "exceptions", "closures", "languages", "publics", "fee", "access"}
-
 // holidayHorizon is how far ahead "closed on public holidays" is written
 // as exceptions, in days.
 const holidayHorizon = 365

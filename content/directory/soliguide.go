@@ -21,7 +21,6 @@ type sgPlace struct {
 	Visibility  string      `json:"visibility"`
 	PlaceType   string      `json:"placeType"`
 	Entity      struct {
-		Name    string    `json:"name"`
 		Website string    `json:"website"`
 		Phones  []sgPhone `json:"phones"`
 	} `json:"entity"`
@@ -84,7 +83,6 @@ type sgCheck struct {
 type sgModal struct {
 	Inconditionnel *bool   `json:"inconditionnel"`
 	Appointment    sgCheck `json:"appointment"`
-	Inscription    sgCheck `json:"inscription"`
 	Orientation    sgCheck `json:"orientation"`
 	Price          sgCheck `json:"price"`
 }
@@ -167,7 +165,7 @@ func ReadSoliguide(f NamedFile, today content.Date) ([]Entry, []Problem, error) 
 	ps := &problems{file: f.Name}
 	var out []Entry
 	err := decodeRecords(f, ps, func(row int, p sgPlace) {
-		id := p.LieuID.String()
+		id := placeID(p)
 		switch {
 		case id == "" || strings.TrimSpace(p.Name) == "":
 			ps.add(row, id, "place without lieu_id or name: ignored")
@@ -291,7 +289,7 @@ func mapSoliguideTemp(e *Entry, p sgPlace, ps *problems, row int, today content.
 		case !okFrom:
 		case !okTo:
 			e.Week, e.RawHours = nil, "temporarily closed from "+from.String()+", no end date"
-			ps.add(row, id(p), "closed from %s with no end date: hours: call", from)
+			ps.add(row, placeID(p), "closed from %s with no end date: hours: call", from)
 		case to.Compare(today) >= 0:
 			cl := content.Closure{From: from, To: to}
 			if c.Name != "" {
@@ -308,7 +306,7 @@ func mapSoliguideTemp(e *Entry, p sgPlace, ps *problems, row int, today content.
 	}
 	w, err := t.Hours.week()
 	if err != nil {
-		ps.add(row, id(p), "temporary hours: %v: left out", err)
+		ps.add(row, placeID(p), "temporary hours: %v: left out", err)
 		return
 	}
 	if from.Compare(today) < 0 {
@@ -321,7 +319,7 @@ func mapSoliguideTemp(e *Entry, p sgPlace, ps *problems, row int, today content.
 	}
 }
 
-func id(p sgPlace) string { return p.LieuID.String() }
+func placeID(p sgPlace) string { return p.LieuID.String() }
 
 // isoDate reads the day of an ISO 8601 date ("2021-07-14T00:00:00.000Z").
 func isoDate(s string) (content.Date, bool) {
