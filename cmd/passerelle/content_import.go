@@ -124,7 +124,6 @@ func contentCommand(args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		return fail(err)
 	}
-	files = nil // the entries hold what is needed
 	for _, p := range problems {
 		fmt.Fprintln(stderr, p)
 	}

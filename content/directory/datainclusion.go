@@ -145,7 +145,6 @@ func ReadDataInclusion(files DataInclusionFiles) ([]Entry, []Problem, error) {
 				ps.add(row, s.ID, "structure %q is not in the structures file: no organisation name", s.StructureID)
 			}
 			e := mapDataInclusion(s, st, ps, row)
-			e.File, e.Row = f.Name, row
 			out = append(out, e)
 		})
 		if err != nil {

@@ -23,8 +23,6 @@ const (
 type Entry struct {
 	Directory    string // DataInclusion or Soliguide
 	ID           string // the service's id in that directory
-	Row          int    // where it was read: the line of a CSV file, the position (1-based) in a JSON list
-	File         string //
 	Name         string
 	Organisation string
 	Short, Long  string // French

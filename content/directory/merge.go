@@ -227,6 +227,12 @@ func (im Import) Plan(entries []Entry) (*Plan, error) {
 		}
 		m.decide(e)
 	}
+	if len(entries) == 0 {
+		return nil, errors.New("the files list no service")
+	}
+	if m.plan.Outside+m.plan.Unlocated == len(entries) {
+		return nil, fmt.Errorf("none of the %d services is in the area of %s: nothing imported (is it the right file, or the right territory?)", len(entries), im.Territory.ID)
+	}
 	m.flagRemoved()
 	if err := m.render(); err != nil {
 		return nil, err

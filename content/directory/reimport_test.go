@@ -152,10 +152,22 @@ func TestReimportWithoutRecordFillsOnly(t *testing.T) {
 	}
 }
 
-func TestImportNeedsArea(t *testing.T) {
-	dir := contentDir(t, "id: ville\nkind: CTAI\nname: { fr: Ville }\n")
-	_, err := Import{Dir: dir, Territory: territory(t, dir, "ville"), Directory: DataInclusion, Today: testToday}.Plan(nil)
-	if err == nil || !strings.Contains(err.Error(), "add import:") {
-		t.Errorf("err = %v", err)
+func TestImportRefuses(t *testing.T) {
+	dir := contentDir(t, "id: ville\nkind: CTAI\nname: { fr: Ville }\n", robinboeuf)
+	lyon := Entry{Directory: Soliguide, ID: "38", Name: "Accueil", Short: "Accueil.", Commune: "69387"}
+	for _, tc := range []struct {
+		territory string
+		entries   []Entry
+		want      string
+	}{
+		{"ville", []Entry{lyon}, "the territory file says no area to import: add import:"},
+		{"robinboeuf", nil, "the files list no service"},
+		// A file for another territory would flag every service as removed.
+		{"robinboeuf", []Entry{lyon, {Directory: Soliguide, ID: "39", Name: "Sans lieu", Short: "Sans lieu."}}, "none of the 2 services is in the area of robinboeuf"},
+	} {
+		_, err := Import{Dir: dir, Territory: territory(t, dir, tc.territory), Directory: Soliguide, Today: testToday}.Plan(tc.entries)
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: err = %v, want %q", tc.territory, err, tc.want)
+		}
 	}
 }

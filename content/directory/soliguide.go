@@ -177,7 +177,6 @@ func ReadSoliguide(f NamedFile, today content.Date) ([]Entry, []Problem, error) 
 			ps.add(row, id, "a mobile route, without one address: left out")
 		default:
 			e := mapSoliguide(p, id, ps, row, today)
-			e.File, e.Row = f.Name, row
 			out = append(out, e)
 		}
 	})
