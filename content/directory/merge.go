@@ -102,7 +102,7 @@ func (p *Plan) Write(dir string) error {
 		if err := os.MkdirAll(filepath.Dir(target), 0o755); err != nil {
 			return fmt.Errorf("write %s: %w", name, err)
 		}
-		tmp := target + ".tmp"
+		tmp := filepath.Join(filepath.Dir(target), "."+filepath.Base(target)+".tmp") // hidden: the loader skips it
 		if err := os.WriteFile(tmp, p.files[name], 0o644); err != nil {
 			return fmt.Errorf("write %s: %w", name, err)
 		}
