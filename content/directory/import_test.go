@@ -293,3 +293,15 @@ func TestImportSoliguide(t *testing.T) {
 		t.Errorf("épicerie: %+v", s)
 	}
 }
+
+func TestSoliguideThemesAreV1(t *testing.T) {
+	if !v1Themes() {
+		t.Skip("the theme taxonomy does not know the data·inclusion v1 thématiques yet: this test runs once it does")
+	}
+	c, _ := content.Load(content.Sample(), langs)
+	for category, theme := range soliguideThemes {
+		if _, ok := c.Theme(theme); !ok {
+			t.Errorf("Soliguide category %s maps to %s, which is not a theme", category, theme)
+		}
+	}
+}
