@@ -1,10 +1,11 @@
 package directory
 
 import (
-	"encoding/json"
 	"regexp"
 	"strings"
 	"testing"
+
+	"go.yaml.in/yaml/v3"
 )
 
 func TestReadDataInclusionBadInput(t *testing.T) {
@@ -129,8 +130,19 @@ func FuzzReadDirectories(f *testing.F) {
 				if e.ID == "" || e.Name == "" || e.Short == "" {
 					t.Fatalf("entry without id, name or short line: %+v", e)
 				}
-				if _, err := json.Marshal(e.fields(testToday)); err != nil {
+				n := mapping(false, str("id"), str("x"))
+				for _, fl := range e.fields(testToday) {
+					if fl.node != nil {
+						setField(n, fl.key, fl.node)
+					}
+				}
+				data, err := encodeItem(n)
+				if err != nil {
 					t.Fatal(err)
+				}
+				var back []map[string]any
+				if err := yaml.Unmarshal(data, &back); err != nil || len(back) != 1 {
+					t.Fatalf("the service is not written as YAML (%v):\n%s", err, data)
 				}
 			}
 		}

@@ -2,6 +2,7 @@ package directory
 
 import (
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/territoires-integration/passerelle/content"
@@ -55,7 +56,7 @@ func (e *Entry) fields(today content.Date) []field {
 		}
 	case e.RawHours != "":
 		hours = plain(content.HoursCall)
-		hours.LineComment = "# " + e.Directory + ": " + e.RawHours
+		hours.LineComment = "# " + e.Directory + ": " + oneLine(e.RawHours, maxComment)
 	}
 	return []field{
 		{"name", text(e.Name)},
@@ -75,6 +76,19 @@ func (e *Entry) fields(today content.Date) []field {
 		{"fee", text(e.Fee)},
 		{"access", list(e.Access)},
 	}
+}
+
+// maxComment is the longest text of the directory kept in a comment, in
+// characters.
+const maxComment = 200
+
+// oneLine puts text on one line, cut at n characters.
+func oneLine(text string, n int) string {
+	text = strings.Join(strings.Fields(text), " ")
+	if r := []rune(text); len(r) > n {
+		return string(r[:n-1]) + "…"
+	}
+	return text
 }
 
 func dayKey(d time.Weekday) string {

@@ -242,7 +242,7 @@ func mapSoliguide(p sgPlace, id string, ps *problems, row int, today content.Dat
 	}
 	mapSoliguideTemp(&e, p, ps, row, today)
 	for _, l := range p.Languages {
-		if l = strings.ToLower(strings.TrimSpace(l)); len(l) >= 2 && len(l) <= 3 && !slices.Contains(e.Languages, l) {
+		if l = strings.ToLower(strings.TrimSpace(l)); isLanguageCode(l) && !slices.Contains(e.Languages, l) {
 			e.Languages = append(e.Languages, l)
 		}
 	}
@@ -316,6 +316,19 @@ func mapSoliguideTemp(e *Entry, p sgPlace, ps *problems, row int, today content.
 		spans := w.Days[d.Weekday()]
 		e.Exceptions = append(e.Exceptions, content.Exception{Date: d, Closed: len(spans) == 0, Spans: spans})
 	}
+}
+
+// isLanguageCode reports whether l is 2 or 3 letters a-z (ISO 639).
+func isLanguageCode(l string) bool {
+	if len(l) < 2 || len(l) > 3 {
+		return false
+	}
+	for i := 0; i < len(l); i++ {
+		if l[i] < 'a' || l[i] > 'z' {
+			return false
+		}
+	}
+	return true
 }
 
 func placeID(p sgPlace) string { return p.LieuID.String() }

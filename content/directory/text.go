@@ -23,6 +23,12 @@ func cleanText(s string) string {
 	s = htmlTag.ReplaceAllString(s, " ")
 	s = html.UnescapeString(s)
 	s = markup.Replace(s)
+	s = strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) && !unicode.IsSpace(r) {
+			return -1
+		}
+		return r
+	}, s)
 	return strings.TrimSpace(whitespace.ReplaceAllString(s, " "))
 }
 
