@@ -787,3 +787,24 @@ func TestTooManyServiceProblemsShowErrorsFirst(t *testing.T) {
 		t.Errorf("diagnostics: %d\n%s\n…\n%s", len(shown), shown[0], shown[len(shown)-1])
 	}
 }
+
+func TestServiceImported(t *testing.T) {
+	fsys := withTerritories(map[string]string{"services/ville.yaml": svcFile(
+		"    hours: call",
+		"    source:",
+		"      - { directory: data-inclusion, id: \"dora--42\", date: 2026-11-20 }",
+		"      - { directory: soliguide, id: \"33\", date: 2026-11-20, removed: 2026-11-25 }",
+	)})
+	c, ds := load(fsys, twoLangs, testToday)
+	if c == nil {
+		t.Fatal(ds)
+	}
+	s, _ := c.Service("ville-accueil")
+	want := []ServiceSource{
+		{Directory: "data-inclusion", ID: "dora--42", Date: Date{2026, 11, 20}},
+		{Directory: "soliguide", ID: "33", Date: Date{2026, 11, 20}, Removed: Date{2026, 11, 25}},
+	}
+	if s.Hours.Known || !slices.Equal(s.Sources, want) {
+		t.Errorf("hours known %v, sources %+v", s.Hours.Known, s.Sources)
+	}
+}
