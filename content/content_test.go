@@ -681,3 +681,29 @@ func inFile(file string) func(Diagnostic) bool {
 
 // notTerritories keeps the diagnostics that are not about a territory file.
 func notTerritories(d Diagnostic) bool { return !strings.HasPrefix(d.File, territoriesDir+"/") }
+
+func TestAreaContains(t *testing.T) {
+	dijon := &Point{Lat: 47.3220, Lon: 5.0415}
+	area := Area{Communes: []string{"21231", "21166"}, Centre: dijon, RadiusKm: 10}
+	for _, tc := range []struct {
+		commune string
+		p       *Point
+		want    bool
+	}{
+		{"21231", nil, true},                                // listed
+		{"21054", nil, false},                               // Beaune, no location
+		{"", &Point{Lat: 47.3140, Lon: 5.1060}, true},       // Quetigny, 5 km away
+		{"21054", &Point{Lat: 47.0260, Lon: 4.8400}, false}, // Beaune, 36 km away
+		{"", nil, false},
+	} {
+		if got := area.Contains(tc.commune, tc.p); got != tc.want {
+			t.Errorf("Contains(%q, %v) = %v", tc.commune, tc.p, got)
+		}
+	}
+	if (Area{Communes: []string{"21231"}}).Contains("", dijon) {
+		t.Error("an area of communes only contains a place without a commune")
+	}
+	if !(Area{}).IsZero() || area.IsZero() {
+		t.Error("IsZero")
+	}
+}
