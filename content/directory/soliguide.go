@@ -157,6 +157,10 @@ func init() {
 	}
 }
 
+// frenchCountries are the country codes of Soliguide's phones that are
+// French numbers: France and the overseas départements.
+var frenchCountries = map[string]bool{"fr": true, "re": true, "yt": true, "gp": true, "gf": true, "mq": true}
+
 // ReadSoliguide reads Soliguide places (a JSON list, or a search answer
 // {"nbResults": …, "places": […]}). Places that are not online, or visible
 // to professionals only, are left out; so are mobile routes, which have no
@@ -217,7 +221,7 @@ func mapSoliguide(p sgPlace, id string, ps *problems, row int, today content.Dat
 		if strings.TrimSpace(ph.PhoneNumber) == "" {
 			continue
 		}
-		if ph.CountryCode != "" && !strings.EqualFold(ph.CountryCode, "fr") && !ph.IsSpecialPhoneNumber {
+		if cc := strings.ToLower(ph.CountryCode); cc != "" && !frenchCountries[cc] && !ph.IsSpecialPhoneNumber {
 			ps.add(row, id, "phone of country %q: left out", ph.CountryCode)
 			continue
 		}
