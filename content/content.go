@@ -101,8 +101,32 @@ type Territory struct {
 	// receives them in private (the default).
 	RequestGroup   int64
 	RequestPrivate bool
-	File           string // the file it was read from
-	Line           int    // the line of its id
+	// Area says which services of the national directories an import
+	// keeps for this territory; zero when the territory file sets none.
+	Area Area
+	File string // the file it was read from
+	Line int    // the line of its id
+}
+
+// Area is the part of France a territory covers, for imports from the
+// national directories: the INSEE codes of its communes, and/or a circle
+// around its centre.
+type Area struct {
+	Communes []string // INSEE commune codes ("21231")
+	Centre   *Point   // nil when no circle is given
+	RadiusKm float64  // the circle's radius, with Centre
+}
+
+// IsZero reports whether the area was not given.
+func (a Area) IsZero() bool { return len(a.Communes) == 0 && a.Centre == nil }
+
+// Contains reports whether a place with this INSEE commune code ("" when
+// unknown) and location (nil when unknown) lies in the area.
+func (a Area) Contains(commune string, p *Point) bool {
+	if commune != "" && slices.Contains(a.Communes, commune) {
+		return true
+	}
+	return a.Centre != nil && p != nil && Distance(*a.Centre, *p) <= a.RadiusKm*1000
 }
 
 // Name returns the territory's name in lang, or in French when it has no translation.
@@ -258,6 +282,20 @@ func (c *Content) WithoutFictional() *Content {
 	}
 	out.indexServices(slices.DeleteFunc(slices.Clone(c.services), func(s *Service) bool { return s.Fictional }))
 	return &out
+}
+
+// LoadTerritories reads and validates the territory files of the content
+// folder fsys only, for tools that need a territory without the rest (an
+// import). It returns the territories when there are no errors, and the
+// diagnostics of those files.
+func LoadTerritories(fsys fs.FS, langs []string) ([]*Territory, Diagnostics) {
+	l := newLoader(langs)
+	ts := l.territories(fsys)
+	sortDiagnostics(l.diags)
+	if l.diags.Errors() > 0 {
+		return nil, l.diags
+	}
+	return ts, l.diags
 }
 
 // sortDiagnostics sorts ds by file then line, keeping the order of equal ones.

@@ -131,7 +131,27 @@ func TestLoadDiagnostics(t *testing.T) {
 		{
 			name:  "unknown key",
 			files: map[string]string{"territories/ville.yaml": fixture("ville", "nmae: x")},
-			want:  []string{`territories/ville.yaml:6: error: unknown key "nmae" (did you mean "name"?); allowed keys: id, kind, name, sources`},
+			want:  []string{`territories/ville.yaml:6: error: unknown key "nmae" (did you mean "name"?); allowed keys: id, kind, name, sources, requests, fictional, import`},
+		},
+		{
+			name:  "import area: communes, centre and radius",
+			files: map[string]string{"territories/ville.yaml": fixture("ville", "import:", `  communes: ["21231", "2A004"]`, "  centre: { lat: 47.32, lon: 5.04 }", "  radius: 15")},
+		},
+		{
+			name: "import area: mistakes",
+			files: map[string]string{
+				"territories/ville.yaml": fixture("ville", "import:", `  communes: ["2123", "21231"]`, "  radius: 500"),
+				"territories/autre.yaml": fixture("autre", "import:", "  centre: { lat: 47.32, lon: 5.04 }"),
+				"territories/trois.yaml": fixture("trois", "import:", "  centre: { lat: 47.32, lon: 5.04 }", "  radius: 120"),
+				"territories/vide.yaml":  fixture("vide", "import: {}"),
+			},
+			want: []string{
+				`territories/autre.yaml:7: error: import: centre: give the radius too`,
+				`territories/trois.yaml:8: error: import: radius: 120 km: give a radius between 0 and 100 km`,
+				`territories/vide.yaml:6: warning: import: empty`,
+				`territories/ville.yaml:7: error: import: communes: "2123" is not an INSEE commune code`,
+				`territories/ville.yaml:8: error: import: radius: give the centre too`,
+			},
 		},
 		{
 			name:  "fictional",
@@ -725,5 +745,31 @@ func TestWithoutFictional(t *testing.T) {
 	}
 	if s, _ := c.Service("national-caf"); s.Fictional {
 		t.Error("a national service is marked fictional")
+	}
+}
+
+func TestAreaContains(t *testing.T) {
+	dijon := &Point{Lat: 47.3220, Lon: 5.0415}
+	area := Area{Communes: []string{"21231", "21166"}, Centre: dijon, RadiusKm: 10}
+	for _, tc := range []struct {
+		commune string
+		p       *Point
+		want    bool
+	}{
+		{"21231", nil, true},                                // listed
+		{"21054", nil, false},                               // Beaune, no location
+		{"", &Point{Lat: 47.3140, Lon: 5.1060}, true},       // Quetigny, 5 km away
+		{"21054", &Point{Lat: 47.0260, Lon: 4.8400}, false}, // Beaune, 36 km away
+		{"", nil, false},
+	} {
+		if got := area.Contains(tc.commune, tc.p); got != tc.want {
+			t.Errorf("Contains(%q, %v) = %v", tc.commune, tc.p, got)
+		}
+	}
+	if (Area{Communes: []string{"21231"}}).Contains("", dijon) {
+		t.Error("an area of communes only contains a place without a commune")
+	}
+	if !(Area{}).IsZero() || area.IsZero() {
+		t.Error("IsZero")
 	}
 }

@@ -76,6 +76,15 @@ const (
 	AccessReferral    = "orientation"
 )
 
+// ServiceSource says that a service was imported from a national directory
+// (data·inclusion, Soliguide) and where to find it there.
+type ServiceSource struct {
+	Directory string // "data-inclusion" or "soliguide"
+	ID        string // the service's id in that directory
+	Date      Date   // the day of the import that last found it
+	Removed   Date   // the day of an import that no longer found it; zero while it is listed
+}
+
 // Service is one place or line where people get help.
 type Service struct {
 	ID           string            // unique across all files, [a-z0-9-]{2,48}
@@ -96,6 +105,7 @@ type Service struct {
 	Access       []string          // Access* values
 	Verified     Date              // last verified; zero when never
 	Fictional    bool              // a made-up example: its territory is fictional
+	Sources      []ServiceSource   // the national directories it was imported from, in file order
 	File         string            // where it is written, for diagnostics
 	Line         int               //
 }

@@ -31,7 +31,8 @@ const (
 
 var (
 	serviceFileKeys = []string{"territory", "services"}
-	serviceKeys     = []string{"id", "name", "organisation", "themes", "short", "long", "address", "location", "phone", "website", "hours", "exceptions", "closures", "languages", "publics", "fee", "access", "verified"}
+	serviceKeys     = []string{"id", "name", "organisation", "themes", "short", "long", "address", "location", "phone", "website", "hours", "exceptions", "closures", "languages", "publics", "fee", "access", "verified", "source"}
+	sourceEntryKeys = []string{"directory", "id", "date", "removed"}
 	locationKeys    = []string{"lat", "lon"}
 	exceptionKeys   = []string{"date", "hours", "closed"}
 	closureKeys     = []string{"from", "to", "reason"}
@@ -205,9 +206,9 @@ func (l *loader) service(item *yaml.Node, territory string, national, fictional 
 		}
 	}
 
-	if given("hours") {
+	if v := f["hours"]; given("hours") && !(v.Kind == yaml.ScalarNode && v.Value == HoursCall) {
 		s.Hours.Known = true
-		s.Hours.Weekly = l.weekly(f["hours"])
+		s.Hours.Weekly = l.weekly(v)
 	}
 	if given("exceptions") {
 		s.Hours.Exceptions = l.exceptions(f["exceptions"])
@@ -243,6 +244,10 @@ func (l *loader) service(item *yaml.Node, territory string, national, fictional 
 		s.Access = l.values(f["access"], "access", "access", accessValues)
 	}
 
+	if given("source") {
+		s.Sources = l.serviceSources(f["source"])
+	}
+
 	switch {
 	case fictional && given("verified"):
 		l.errorf(f["verified"].Line, "verified: the territory is fictional: its places do not exist and are never verified")
@@ -275,6 +280,59 @@ func (l *loader) verified(v *yaml.Node, s *Service) {
 	case d.Compare(stale) < 0:
 		l.warnf(v.Line, "verified: %s is more than %d months ago: check the information again", d, staleAfterMonths)
 	}
+}
+
+// HoursCall is the value of "hours" that says the hours are not known and
+// people should call first (an import writes it for hours it cannot read).
+const HoursCall = "call"
+
+// serviceSources reads where an imported service comes from.
+func (l *loader) serviceSources(v *yaml.Node) []ServiceSource {
+	var out []ServiceSource
+	for _, item := range l.mappings(v, "source: expected a list of directories (- { directory: data-inclusion, id: …, date: 2026-12-01 }), found %s", "source: expected a directory entry ({ directory: …, id: …, date: … }), found %s") {
+		f := l.fields(item, "source", sourceEntryKeys)
+		var src ServiceSource
+		ok := true
+		for _, key := range []string{"directory", "id"} {
+			n, found := l.required(f, item.Line, "source", key)
+			if !found {
+				ok = false
+				continue
+			}
+			text, isText := l.text("source "+key, n)
+			if !isText || text == "" {
+				if isText {
+					l.errorf(n.Line, "source %s: must not be empty", key)
+				}
+				ok = false
+				continue
+			}
+			if key == "directory" {
+				src.Directory = text
+			} else {
+				src.ID = text
+			}
+		}
+		if n, found := l.required(f, item.Line, "source", "date"); !found {
+			ok = false
+		} else if d, valid := l.date(n, "source date"); valid {
+			src.Date = d
+		} else {
+			ok = false
+		}
+		if n, found := f["removed"]; found && !isNull(n) {
+			if d, valid := l.date(n, "source removed"); valid {
+				src.Removed = d
+				l.warnf(n.Line, "source: %s %s was not in the import of %s: check whether the service still exists, then delete it or the removed: line", src.Directory, quote(src.ID), d)
+			} else {
+				ok = false
+			}
+		}
+		if ok {
+			out = append(out, src)
+		}
+	}
+	return out
 }
 
 // serviceThemes reads a service's list of theme ids.

@@ -107,6 +107,21 @@ func TestServiceDiagnostics(t *testing.T) {
 			)),
 		},
 		{
+			name:  "imported: source, hours call",
+			files: one(svcFile("    hours: call", "    source:", "      - { directory: data-inclusion, id: \"dora--42\", date: 2026-11-20 }", "      - { directory: soliguide, id: \"33\", date: 2026-11-20 }")),
+		},
+		{
+			name:  "imported: removed upstream, mistakes",
+			files: one(svcFile("    source:", "      - { directory: soliguide, id: \"33\", date: 2026-11-20, removed: 2026-11-25 }", "      - { directory: data-inclusion, date: 2026-11 }", "      - { directory: \"\", id: x, date: 2026-11-20, where: y }")),
+			want: []string{
+				f + `:14: warning: source: soliguide "33" was not in the import of 2026-11-25: check whether the service still exists`,
+				f + `:15: error: source: missing required key "id"`,
+				f + `:15: error: source date: "2026-11" is not a date`,
+				f + `:16: error: source: unknown key "where"`,
+				f + `:16: error: source directory: must not be empty`,
+			},
+		},
+		{
 			name:  "national services need no address or location",
 			files: map[string]string{"services/national.yaml": "territory: national\nservices:\n  - id: caf\n    name: Caf\n    themes: [famille]\n    short: { fr: Caf, en: Caf }\n    phone: \"3230\"\n    verified: 2026-11-26\n"},
 		},
@@ -856,5 +871,26 @@ func TestFictionalServices(t *testing.T) {
 				t.Errorf("Fictional = %v, want %v", s.Fictional, tt.fictional)
 			}
 		})
+	}
+}
+
+func TestServiceImported(t *testing.T) {
+	fsys := withTerritories(map[string]string{"services/ville.yaml": svcFile(
+		"    hours: call",
+		"    source:",
+		"      - { directory: data-inclusion, id: \"dora--42\", date: 2026-11-20 }",
+		"      - { directory: soliguide, id: \"33\", date: 2026-11-20, removed: 2026-11-25 }",
+	)})
+	c, ds := load(fsys, twoLangs, testToday)
+	if c == nil {
+		t.Fatal(ds)
+	}
+	s, _ := c.Service("ville-accueil")
+	want := []ServiceSource{
+		{Directory: "data-inclusion", ID: "dora--42", Date: Date{2026, 11, 20}},
+		{Directory: "soliguide", ID: "33", Date: Date{2026, 11, 20}, Removed: Date{2026, 11, 25}},
+	}
+	if s.Hours.Known || !slices.Equal(s.Sources, want) {
+		t.Errorf("hours known %v, sources %+v", s.Hours.Known, s.Sources)
 	}
 }

@@ -13,7 +13,8 @@ import (
 var territoryKinds = []string{"CTAI", "CTAIR", "PTAI", "PTAIR"}
 
 var (
-	territoryKeys = []string{"id", "kind", "name", "sources", "requests", "fictional"}
+	territoryKeys = []string{"id", "kind", "name", "sources", "requests", "fictional", "import"}
+	areaKeys      = []string{"communes", "centre", "radius"}
 	sourceKeys    = []string{"id", "name"}
 	requestsKeys  = []string{"group", "private"}
 )
@@ -23,6 +24,7 @@ const (
 	minSourceID, maxSourceID       = 1, 20
 	sourceSeparator                = "__" // between territory and source ids in a deep link
 	maxDeepLink                    = 64   // Telegram's limit on a start parameter
+	maxRadiusKm                    = 100  // a larger circle is surely a mistake
 )
 
 // territory validates a file's root node. It returns the territory as far as
@@ -67,7 +69,68 @@ func (l *loader) territory(root *yaml.Node) *Territory {
 	if v, ok := fields["requests"]; ok {
 		l.requestDelivery(v, t)
 	}
+	if v, ok := fields["import"]; ok {
+		t.Area = l.area(v)
+	}
 	return t
+}
+
+// area reads which services of the national directories an import keeps:
+// communes (INSEE codes) and/or a centre and a radius in kilometres.
+func (l *loader) area(v *yaml.Node) Area {
+	var a Area
+	if v.Kind != yaml.MappingNode {
+		l.errorf(v.Line, "import: expected communes: and/or centre: and radius: lines, found %s", describe(v))
+		return a
+	}
+	f := l.fields(v, "import", areaKeys)
+	if c, ok := f["communes"]; ok {
+		for _, n := range l.textList(c, "import: communes", `INSEE commune codes in quotes (["21231", "21166"])`) {
+			if validINSEE(n.Value) {
+				a.Communes = append(a.Communes, n.Value)
+			} else {
+				l.errorf(n.Line, "import: communes: %s is not an INSEE commune code: 5 characters, such as \"21231\" (Dijon) or \"2A004\"", quote(n.Value))
+			}
+		}
+	}
+	centre, hasCentre := f["centre"]
+	radius, hasRadius := f["radius"]
+	switch {
+	case hasCentre && !hasRadius:
+		l.errorf(centre.Line, "import: centre: give the radius too (radius: 15, in kilometres)")
+	case hasRadius && !hasCentre:
+		l.errorf(radius.Line, "import: radius: give the centre too (centre: { lat: …, lon: … })")
+	case hasCentre:
+		p := l.location(centre)
+		r, err := strconv.ParseFloat(strings.TrimSpace(radius.Value), 64)
+		switch {
+		case radius.Kind != yaml.ScalarNode || err != nil:
+			l.errorf(radius.Line, "import: radius: %s is not a number of kilometres", quote(radius.Value))
+		case r <= 0 || r > maxRadiusKm:
+			l.errorf(radius.Line, "import: radius: %s km: give a radius between 0 and %d km", formatFloat(r), maxRadiusKm)
+		case p != nil:
+			a.Centre, a.RadiusKm = p, r
+		}
+	}
+	if len(f) == 0 {
+		l.warnf(v.Line, "import: empty: give communes or a centre and a radius, or leave import out")
+	}
+	return a
+}
+
+// validINSEE reports whether code looks like an INSEE commune code: five
+// digits, or 2A/2B and three digits for Corsica.
+func validINSEE(code string) bool {
+	if len(code) != 5 {
+		return false
+	}
+	for i := 0; i < 5; i++ {
+		c := code[i]
+		if !('0' <= c && c <= '9' || i == 1 && code[0] == '2' && (c == 'A' || c == 'B')) {
+			return false
+		}
+	}
+	return true
 }
 
 // requestDelivery reads where new help requests go: a coordination group

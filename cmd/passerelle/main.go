@@ -1,7 +1,8 @@
 // Command passerelle runs the Passerelle Telegram bot (serve), lets anyone try
 // its conversations in a terminal (chat), validates content (check), tracks
 // translations (locales), imports
-// XLSForm surveys (survey import) and exports survey answers (export).
+// XLSForm surveys (survey import) and services from the national
+// directories (content import), and exports survey answers (export).
 package main
 
 import (
@@ -42,9 +43,13 @@ Usage:
   passerelle export --needs [--territory ID]
                                 write the help requests (reference, need, language, status, partner,
                                 times, feedback; no chat id, no description) as CSV
+  passerelle content import data-inclusion|soliguide FILE... --territory ID [--into DIR] [--dry-run]
+                                merge the services a national directory lists in the territory's area
+                                (import: in its file) into DIR/services/ID-SOURCE.yaml (DIR defaults to
+                                PASSERELLE_CONTENT_DIR); keeps hand edits, flags removed services
   passerelle help               this text
 
-Environment (serve; chat and check read PASSERELLE_CONTENT_DIR only; export also REDIS_URL):
+Environment (serve; chat, check and content import read PASSERELLE_CONTENT_DIR only; export also REDIS_URL):
 `
 
 func main() {
@@ -72,6 +77,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return surveyCommand(args[1:], stdout, stderr)
 	case "export":
 		return export(ctx, args[1:], stdout, stderr)
+	case "content":
+		return contentCommand(args[1:], stdout, stderr)
 	case "help", "-h", "-help", "--help":
 		printUsage(stdout)
 		return 0
