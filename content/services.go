@@ -751,7 +751,9 @@ func (s *Service) LongDescription(lang string) (text string, translated bool) {
 	return pickText(s.Long, lang)
 }
 
-func pickText(m map[string]string, lang string) (string, bool) { return pickTextIn(m, lang, sourceLang) }
+func pickText(m map[string]string, lang string) (string, bool) {
+	return pickTextIn(m, lang, sourceLang)
+}
 
 // pickTextIn returns m's text in lang, or in source with false.
 func pickTextIn(m map[string]string, lang, source string) (string, bool) {

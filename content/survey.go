@@ -20,8 +20,8 @@ const (
 	minSurveyID, maxSurveyID = 2, 40
 	maxQuestions             = 60
 	maxChoices               = 100 // the chat shows more than ChoicesPerPage as pages of buttons
-	maxNameLen               = 40 // question and choice names (XLSForm "name")
-	maxLabelRunes            = 60 // longer choice labels are cut on buttons
+	maxNameLen               = 40  // question and choice names (XLSForm "name")
+	maxLabelRunes            = 60  // longer choice labels are cut on buttons
 	allTerritories           = "all"
 )
 
@@ -168,7 +168,10 @@ func (s *Survey) Intro(lang string) (text string, translated bool) {
 }
 
 // ThanksText returns the survey's thank-you text in lang, or in the survey's language ("" when none).
-func (s *Survey) ThanksText(lang string) string { t, _ := pickTextIn(s.Thanks, lang, s.Language); return t }
+func (s *Survey) ThanksText(lang string) string {
+	t, _ := pickTextIn(s.Thanks, lang, s.Language)
+	return t
+}
 
 // Question returns the question with this id and its index.
 func (s *Survey) Question(id string) (*Question, int) {

@@ -13,9 +13,9 @@ import (
 
 // Letters only one language of the Arabic script uses among ours.
 const (
-	persianLetters = "پچژگکی"     // also used by Pashto, checked after it
+	persianLetters = "پچژگکی"      // also used by Pashto, checked after it
 	pashtoLetters  = "ټډړږښګڼېۍځڅ" // Pashto only
-	ukrainianCyril = "іїєґІЇЄҐ"     // not in Russian
+	ukrainianCyril = "іїєґІЇЄҐ"    // not in Russian
 )
 
 // Frequent short words of English and French labels.
