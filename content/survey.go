@@ -19,15 +19,11 @@ const (
 	surveysDir               = "surveys"
 	minSurveyID, maxSurveyID = 2, 40
 	maxQuestions             = 60
-	maxChoices               = 100 // the chat shows more than ChoicesPerPage as pages of buttons
+	maxChoices               = 100 // the chat shows long lists as pages of buttons
 	maxNameLen               = 40  // question and choice names (XLSForm "name")
 	maxLabelRunes            = 60  // longer choice labels are cut on buttons
 	allTerritories           = "all"
 )
-
-// ChoicesPerPage is how many choices the chat shows at once; a longer list
-// is offered as pages of buttons.
-const ChoicesPerPage = 20
 
 // MaxTextAnswer is the longest free-text answer taken, in characters.
 const MaxTextAnswer = 500
@@ -106,8 +102,8 @@ func (q *Question) Text(lang string) (text string, translated bool) {
 // Note returns the note shown above the question in lang, or in the survey's language ("" when none).
 func (q *Question) Note(lang string) string { s, _ := pickTextIn(q.Notes, lang, q.source); return s }
 
-// Hint returns the hint shown under the question in lang, or in the survey's language ("" when none).
-func (q *Question) Hint(lang string) string { s, _ := pickTextIn(q.Hints, lang, q.source); return s }
+// HintText returns the hint shown under the question in lang, or in the survey's language ("" when none).
+func (q *Question) HintText(lang string) string { s, _ := pickTextIn(q.Hints, lang, q.source); return s }
 
 // Choice returns the choice with this id.
 func (q *Question) Choice(id string) (*Choice, bool) {
