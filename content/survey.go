@@ -103,7 +103,10 @@ func (q *Question) Text(lang string) (text string, translated bool) {
 func (q *Question) Note(lang string) string { s, _ := pickTextIn(q.Notes, lang, q.source); return s }
 
 // HintText returns the hint shown under the question in lang, or in the survey's language ("" when none).
-func (q *Question) HintText(lang string) string { s, _ := pickTextIn(q.Hints, lang, q.source); return s }
+func (q *Question) HintText(lang string) string {
+	s, _ := pickTextIn(q.Hints, lang, q.source)
+	return s
+}
 
 // Choice returns the choice with this id.
 func (q *Question) Choice(id string) (*Choice, bool) {
