@@ -72,6 +72,9 @@ func TestSurveyHeaderDiagnostics(t *testing.T) {
 		{"id: s1\ntitle: {fr: T}\nopens: 1 novembre\ncloses: 2026-11-30\nquestions: [{id: q, type: text, text: {fr: Q}}]\n", `opens: "1 novembre" is not a date`},
 		{"id: s1\nopens: 2026-11-01\ncloses: 2026-11-30\nquestions: []\n", `missing required key "title"`},
 		{"id: s1\ntitle: {fr: T}\nopens: 2026-11-01\ncloses: 2026-11-30\nquestions: []\n", "questions: expected a list of questions"},
+		{"id: s1\nlanguage: es\ntitle: {fr: T}\nopens: 2026-11-01\ncloses: 2026-11-30\nquestions: [{id: q, type: text, text: {fr: Q}}]\n", `language: unknown language "es"`},
+		{"id: s1\nlanguage: en\ntitle: {fr: T}\nopens: 2026-11-01\ncloses: 2026-11-30\nquestions: [{id: q, type: text, text: {en: Q}}]\n", `title: missing the English ("en") text`},
+		{"id: s1\nlanguage: en\ntitle: {en: T}\nopens: 2026-11-01\ncloses: 2026-11-30\nquestions: [{id: q, type: text, text: {en: Q}, hint: {fr: H}}]\n", `hint: missing the English ("en") text`},
 	}
 	for _, tt := range tests {
 		_, ds := load(surveyFS(t, tt.file), allLangs, testToday)
@@ -184,4 +187,29 @@ func FuzzSurvey(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestSurveyInAnotherLanguage: a survey written in English needs no French;
+// its texts, notes, hints and labels fall back to English.
+func TestSurveyInAnotherLanguage(t *testing.T) {
+	file := "id: s1\nlanguage: en\ntitle: {en: Your voice, ar: صوتك}\nopens: 2026-11-01\ncloses: 2026-11-30\nquestions:\n" +
+		"  - {id: q, type: single, note: {en: Read this}, text: {en: 'Which?', ar: 'أيّ؟'}, hint: {en: One}, choices: [{id: a, label: {en: A}}, {id: b, label: {en: B, ar: ب}}]}\n"
+	c, ds := load(surveyFS(t, file), allLangs, testToday)
+	if ds.Errors() > 0 {
+		t.Fatalf("diagnostics:\n%s", joinDiags(ds))
+	}
+	if w := joinDiags(ds); !strings.Contains(w, `no translation in "fr"`) || !strings.Contains(w, "the English text is shown instead") {
+		t.Errorf("warnings:\n%s", w)
+	}
+	s := c.Surveys()[0]
+	q := s.Questions[0]
+	text, translated := q.Text("ar")
+	got := []string{s.Language, s.Title("fr"), s.Title("ar"), text, q.Note("ar"), q.HintText("fr"), q.Choices[0].Label("ar"), q.Choices[1].Label("ar")}
+	want := []string{"en", "Your voice", "صوتك", "أيّ؟", "Read this", "One", "A", "ب"}
+	if !translated || strings.Join(got, "|") != strings.Join(want, "|") {
+		t.Errorf("got %q (translated %v), want %q", got, translated, want)
+	}
+	if text, translated := q.Text("fr"); text != "Which?" || translated {
+		t.Errorf("Text(fr) = %q, %v", text, translated)
+	}
 }
