@@ -93,7 +93,6 @@ var xlsformRefusedTypes = map[string]string{
 	"background-audio":          "the bot takes no files or recordings in surveys",
 	"barcode":                   "the bot scans no codes",
 	"acknowledge":               "use a select_one with the choices yes and no",
-	"range":                     "use an integer with a constraint",
 	"rank":                      "the bot cannot rank choices",
 	"time":                      "the bot asks for dates only",
 	"datetime":                  "the bot asks for dates only",
@@ -660,7 +659,7 @@ type group struct {
 
 // survey converts the survey sheet's rows.
 func (c *xlsform) survey(s *sheet) {
-	wanted := []string{"type", "name", "required", "relevant", "constraint", "choice_filter", "calculation", "repeat_count"}
+	wanted := []string{"type", "name", "required", "relevant", "constraint", "choice_filter", "calculation", "repeat_count", "parameters"}
 	cols, text, rows := c.header(surveySheet, s, wanted, xlsformDropped)
 	typeCol, ok := cols["type"]
 	if !ok {
@@ -734,7 +733,7 @@ func (c *xlsform) survey(s *sheet) {
 			open = open[:len(open)-1]
 		case "note":
 			c.note(r, name, text, c.effectiveRelevant(open, relevant))
-		case "select_one", "select_multiple", "integer", "decimal", "text", "date":
+		case "select_one", "select_multiple", "integer", "decimal", "range", "text", "date":
 			c.asked = true
 			q := c.question(r, kind, args, name, text, get, open)
 			if q == nil {
@@ -938,6 +937,13 @@ func (c *xlsform) question(r sheetRow, kind string, args []string, name string, 
 		}
 	case "integer", "decimal":
 		q.typ, q.decimal = Number, kind == "decimal"
+	case "range":
+		q.typ = Number
+		lo, hi, decimal, err := rangeBounds(get(r, "parameters"))
+		if err != nil {
+			return refuse("range", "%s: range parameters %s cannot be converted: %v", what, quoteExpr(get(r, "parameters")), err)
+		}
+		q.min, q.max, q.decimal = &lo, &hi, decimal
 	case "text":
 		q.typ = Text
 	case "date":
@@ -961,6 +967,28 @@ func (c *xlsform) question(r sheetRow, kind string, args []string, name string, 
 		q.showIf = append(q.showIf, conds...)
 	}
 	return q
+}
+
+// rangeBounds reads a range's parameters ("start=0 end=10 step=1", each
+// optional: 1, 10 and 1 by default, as pyxform has them): the lowest and
+// highest answers, and whether they may have decimals.
+func rangeBounds(params string) (lo, hi float64, decimal bool, err error) {
+	values := map[string]float64{"start": 1, "end": 10, "step": 1}
+	for _, kv := range strings.FieldsFunc(params, func(r rune) bool { return unicode.IsSpace(r) || r == ';' || r == ',' }) {
+		k, v, ok := strings.Cut(kv, "=")
+		k = strings.ToLower(strings.TrimSpace(k))
+		if _, known := values[k]; !ok || !known {
+			return 0, 0, false, fmt.Errorf("expected start=, end= and step=, found %s", quote(kv))
+		}
+		f, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
+		if err != nil || math.IsInf(f, 0) || math.IsNaN(f) {
+			return 0, 0, false, fmt.Errorf("%s is not a number", quote(v))
+		}
+		values[k] = f
+	}
+	lo, hi = math.Min(values["start"], values["end"]), math.Max(values["start"], values["end"])
+	whole := func(f float64) bool { return f == math.Trunc(f) }
+	return lo, hi, !whole(lo) || !whole(hi) || !whole(values["step"]), nil
 }
 
 // checkHints reports hints missing in the survey's language or that refer
@@ -1611,13 +1639,18 @@ func lexXPath(s string) ([]xtoken, error) {
 			}
 			out = append(out, xtoken{"ref", strings.TrimSpace(s[i+2 : i+end])})
 			i += end + 1
-		case r == '\'' || r == '"':
-			end := strings.IndexRune(s[i+1:], r)
+		case r == '\'' || r == '"' || r == '‘' || r == '“':
+			// Spreadsheets turn typed quotes into curly ones: ‘x’ and “x” are read too.
+			closing := map[rune]rune{'‘': '’', '“': '”'}[r]
+			if closing == 0 {
+				closing = r
+			}
+			end := strings.IndexRune(s[i+size:], closing)
 			if end < 0 {
 				return nil, fmt.Errorf("a quote %c is not closed", r)
 			}
-			out = append(out, xtoken{"str", s[i+1 : i+1+end]})
-			i += end + 2
+			out = append(out, xtoken{"str", s[i+size : i+size+end]})
+			i += size + end + utf8.RuneLen(closing)
 		case digit(ascii) || (r == '-' || r == '.') && digit(next) || r == '-' && next == '.':
 			j := i + 1
 			for j < len(s) && (digit(s[j]) || s[j] == '.') {
