@@ -772,17 +772,22 @@ func FuzzReadXLSX(f *testing.F) {
 		ImportXLSForm(archive, "a.xlsx", XLSFormOptions{})
 		parts := maps.Clone(base)
 		parts[surveyPart], parts[choicesPart] = surveyXML, choicesXML
-		out, diags := ImportXLSForm(zipParts(t, parts), "b.xlsx", academyOptions)
-		if out == nil {
-			if diags.Errors() == 0 {
-				t.Fatal("no YAML and no error")
+		data := zipParts(t, parts)
+		for _, skip := range []bool{false, true} {
+			opt := academyOptions
+			opt.SkipUnsupported = skip
+			out, diags := ImportXLSForm(data, "b.xlsx", opt)
+			if out == nil {
+				if diags.Errors() == 0 {
+					t.Fatal("no YAML and no error")
+				}
+				continue
 			}
-			return
-		}
-		fsys := maps.Clone(content)
-		fsys[surveysDir+"/x.yaml"] = &fstest.MapFile{Data: out}
-		if _, diags := Load(fsys, allLangs); diags.Errors() > 0 {
-			t.Fatalf("the loader refuses the converted survey:\n%s\n%s", diagLines(diags), out)
+			fsys := maps.Clone(content)
+			fsys[surveysDir+"/x.yaml"] = &fstest.MapFile{Data: out}
+			if _, diags := Load(fsys, allLangs); diags.Errors() > 0 {
+				t.Fatalf("the loader refuses the survey converted with SkipUnsupported %v:\n%s\n%s", skip, diagLines(diags), out)
+			}
 		}
 	})
 }
