@@ -140,6 +140,7 @@ type xlsform struct {
 	questions   []*xlsQuestion
 	byName      map[string]*xlsQuestion // by XLSForm name
 	ids         map[string]bool         // question ids given
+	names       map[string]bool         // every name of the survey sheet, so that an id made of one is none of the others
 	leftOut     map[string]string       // XLSForm name → why it was left out ("row 12: calculate")
 	asked       bool                    // a question row was read, converted, refused or of an unknown type
 	intro       []map[string]string     // the texts of the notes before the first question
@@ -341,7 +342,7 @@ func (c *xlsform) header(sheetName string, s *sheet, wanted []string, dropped ma
 	plain := map[string]*langCol{}
 	for _, cell := range head.cells {
 		base, lang, translated := headerName(cell.text)
-		textCol := base == "label" || base == "hint" && dropped != nil
+		textCol := base == "label" || base == "hint" && sheetName == surveySheet
 		switch {
 		case textCol && !translated:
 			switch {
@@ -595,6 +596,10 @@ func (c *xlsform) useList(name string, row int) (*choiceList, bool) {
 	}
 	ok := true
 	seen := map[string]int{}
+	names := map[string]bool{} // every name of the list, so that an id made of one is none of the others
+	for _, ch := range l.choices {
+		names[ch.name] = true
+	}
 	ids := map[string]bool{}
 	kept := l.choices[:0:0]
 	for _, ch := range l.choices {
@@ -606,7 +611,7 @@ func (c *xlsform) useList(name string, row int) (*choiceList, bool) {
 			ok = c.unsupported(choicesSheet, ch.row, "", "list %s: duplicate choice %s (first at row %d)", quote(name), quote(ch.name), seen[ch.name]) && ok
 			continue
 		case !c.checkTexts(choicesSheet, ch.row, "choice "+quote(ch.name), ch.labels):
-			ok = c.skip && ok
+			ok = ok && c.skip // reported: an error, or a choice left out
 			continue
 		}
 		seen[ch.name] = ch.row
@@ -616,7 +621,7 @@ func (c *xlsform) useList(name string, row int) (*choiceList, bool) {
 			if ch.id == "" {
 				ch.id = "c" + strconv.Itoa(len(kept)+1)
 			}
-			ch.id = uniqueID(ch.id, func(s string) bool { return ids[s] || seen[s] > 0 && s != ch.name })
+			ch.id = uniqueID(ch.id, func(s string) bool { return ids[s] || names[s] })
 			c.warnf(choicesSheet, ch.row, "list %s: choice name %s becomes %s (ids are up to %d letters, digits, _, - and .): the export shows %s", quote(name), quote(ch.name), quote(ch.id), maxNameLen, quote(ch.id))
 		}
 		ids[ch.id] = true
@@ -628,7 +633,7 @@ func (c *xlsform) useList(name string, row int) (*choiceList, bool) {
 }
 
 // checkTexts reports a text missing in the survey's language, and
-// references to answers.
+// references to answers; it returns whether the texts can be used.
 func (c *xlsform) checkTexts(sheetName string, row int, what string, m map[string]string) bool {
 	if c.lang == "" {
 		return false
@@ -638,11 +643,13 @@ func (c *xlsform) checkTexts(sheetName string, row int, what string, m map[strin
 		if c.plainLang == c.lang {
 			also = " or label"
 		}
-		return c.unsupported(sheetName, row, "", "%s has no %s text: fill label::%s (%s)%s", what, langNames[c.lang], langNames[c.lang], c.lang, also) && false
+		c.unsupported(sheetName, row, "", "%s has no %s text: fill label::%s (%s)%s", what, langNames[c.lang], langNames[c.lang], c.lang, also)
+		return false
 	}
 	for _, lang := range surveyLangs {
 		if strings.Contains(m[lang], "${") {
-			return c.unsupported(sheetName, row, "", "%s: the %s text refers to an answer (${…}): the bot cannot put answers into texts", what, lang) && false
+			c.unsupported(sheetName, row, "", "%s: the %s text refers to an answer (${…}): the bot cannot put answers into texts", what, lang)
+			return false
 		}
 	}
 	return true
@@ -671,6 +678,10 @@ func (c *xlsform) survey(s *sheet) {
 			return r.get(col)
 		}
 		return ""
+	}
+	c.names = map[string]bool{}
+	for _, r := range rows {
+		c.names[get(r, "name")] = true
 	}
 	var open []group
 	inRepeat := func() string {
@@ -719,8 +730,9 @@ func (c *xlsform) survey(s *sheet) {
 				c.warnf(surveySheet, r.num, "group %s is flattened: its questions are asked one by one, and its label is not shown", quote(name))
 			}
 		case "begin_repeat":
+			outermost := inRepeat() == ""
 			open = append(open, group{row: r.num, name: name, repeat: true})
-			if inRepeat() == name && len(open) > 0 && !slices.ContainsFunc(open[:len(open)-1], func(g group) bool { return g.repeat }) {
+			if outermost {
 				c.asked = true
 				c.leaveOut(name, r.num, "a repeat")
 				c.unsupported(surveySheet, r.num, "its questions are not asked", "repeat %s: %s", quote(name), xlsformRefusedTypes[kind])
@@ -876,7 +888,7 @@ func (c *xlsform) question(r sheetRow, kind string, args []string, name string, 
 		if q.id == "" {
 			q.id = "q" + strconv.Itoa(r.num)
 		}
-		q.id = uniqueID(q.id, func(s string) bool { return c.ids[s] || c.byName[s] != nil })
+		q.id = uniqueID(q.id, func(s string) bool { return c.ids[s] || c.names[s] })
 		c.warnf(surveySheet, r.num, "name %s becomes %s (ids are up to %d letters, digits, _, - and ., starting with a letter): the export shows %s", quote(name), quote(q.id), maxNameLen, quote(q.id))
 	}
 	what := "question " + quote(name)
