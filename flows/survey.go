@@ -249,9 +249,11 @@ func askQuestion(t *Turn, s *content.Survey, p *SurveyProgress) {
 	case content.Single:
 		lines = append(lines, t.T("SurveyHintSingle", nil))
 		rows = choiceRows(t, q, p, data, func(c content.Choice) bool { return given == c.ID }, "a", "✓ ")
+		lines = append(lines, choicePage(t, q, p)...)
 	case content.Multiple:
 		lines = append(lines, multipleHint(t, q))
 		rows = choiceRows(t, q, p, data, func(c content.Choice) bool { return slices.Contains(p.Picked, c.ID) }, "t", "✅ ")
+		lines = append(lines, choicePage(t, q, p)...)
 		rows = append(rows, []Button{{Text: t.T("ButtonDone", nil), Data: data("d")}})
 	case content.Scale:
 		lines = append(lines, t.T("SurveyHintScale", nil))
@@ -300,13 +302,30 @@ func notTranslated(t *Turn, s *content.Survey) string {
 	return t.T("SurveyNotTranslated", nil)
 }
 
+// choicePages is how many pages q's choices take: 1 when they are all shown at once.
+func choicePages(q *content.Question) int {
+	if len(q.Choices) <= maxChoicesShown {
+		return 1
+	}
+	return (len(q.Choices) + choicesPage - 1) / choicesPage
+}
+
+// choicePage is the line saying which page of choices is shown, none when
+// they are all shown.
+func choicePage(t *Turn, q *content.Question, p *SurveyProgress) []string {
+	if pages := choicePages(q); pages > 1 {
+		return []string{t.T("GuidePage", map[string]any{"Page": p.Page + 1, "Pages": pages})}
+	}
+	return nil
+}
+
 // choiceRows are the buttons of q's choices, one per row: all of them, or
 // when there are more than maxChoicesShown the page p.Page of choicesPage
-// with buttons to the pages before and after and the page number.
+// with buttons to the pages before and after.
 func choiceRows(t *Turn, q *content.Question, p *SurveyProgress, data func(string, ...string) string, on func(content.Choice) bool, verb, mark string) [][]Button {
 	from, to := 0, len(q.Choices)
-	paged := len(q.Choices) > maxChoicesShown
-	pages := (len(q.Choices) + choicesPage - 1) / choicesPage
+	pages := choicePages(q)
+	paged := pages > 1
 	if paged {
 		p.Page = min(max(p.Page, 0), pages-1)
 		from, to = p.Page*choicesPage, min((p.Page+1)*choicesPage, len(q.Choices))
@@ -323,7 +342,6 @@ func choiceRows(t *Turn, q *content.Question, p *SurveyProgress, data func(strin
 	if p.Page > 0 {
 		pager = append(pager, Button{Text: "◀ " + t.T("ButtonPrevious", nil), Data: data("p", strconv.Itoa(p.Page-1))})
 	}
-	pager = append(pager, Button{Text: t.T("GuidePage", map[string]any{"Page": p.Page + 1, "Pages": pages}), Data: data("p", strconv.Itoa(p.Page))})
 	if p.Page < pages-1 {
 		pager = append(pager, Button{Text: t.T("ButtonNext", nil) + " ▶", Data: data("p", strconv.Itoa(p.Page+1))})
 	}
