@@ -9,6 +9,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/territoires-integration/passerelle/content"
+	"github.com/territoires-integration/passerelle/locales"
 )
 
 // surveyFlow is the newcomers' "Give your opinion": one question per
@@ -296,7 +297,7 @@ func askQuestion(t *Turn, s *content.Survey, p *SurveyProgress) {
 // notTranslated is the line above a survey text shown in the survey's
 // language because it has no translation in the person's.
 func notTranslated(t *Turn, s *content.Survey) string {
-	if s.Language == "fr" {
+	if s.Language == locales.Source {
 		return t.T("SurveyFrenchOnly", nil)
 	}
 	return t.T("SurveyNotTranslated", nil)
@@ -414,8 +415,14 @@ func back(t *Turn, s *content.Survey, p *SurveyProgress) {
 	p.Path = p.Path[:len(p.Path)-1]
 	p.Picked = nil
 	p.Page = 0
-	if q, _ := s.Question(p.Current); q != nil && q.Type == content.Multiple {
-		p.Picked = strings.Fields(p.Answers[q.ID])
+	if q, _ := s.Question(p.Current); q != nil {
+		if q.Type == content.Multiple {
+			p.Picked = strings.Fields(p.Answers[q.ID])
+		}
+		// Back on a long list: the page of the answer given.
+		if given := strings.Fields(p.Answers[q.ID]); len(given) > 0 {
+			p.Page = max(slices.Index(q.Options(), given[0]), 0) / choicesPage
+		}
 	}
 	p.Updated = t.Now.UTC()
 	askQuestion(t, s, p)
