@@ -40,10 +40,11 @@ const (
 	Number   QuestionType = "number"   // a whole number (or a decimal one with decimal: true) between Min and Max
 	Text     QuestionType = "text"     // a short free text
 	DateType QuestionType = "date"     // a calendar date
+	NoteType QuestionType = "note"     // no question: a text shown on its own, with a button to go on; no answer
 )
 
 var (
-	questionTypes = []string{string(Single), string(Multiple), string(Scale), string(YesNo), string(Number), string(Text), string(DateType)}
+	questionTypes = []string{string(Single), string(Multiple), string(Scale), string(YesNo), string(Number), string(Text), string(DateType), string(NoteType)}
 	surveyKeys    = []string{"id", "language", "title", "intro", "territories", "opens", "closes", "thanks", "questions"}
 	questionKeys  = []string{"id", "type", "note", "text", "hint", "required", "choices", "min", "max", "decimal", "show_if"}
 	choiceKeys    = []string{"id", "label"}
@@ -127,6 +128,9 @@ func (q *Question) Options() []string {
 	}
 	return answerOptions(q.Type, ids)
 }
+
+// Asks reports whether q is a question (it has an answer), not a note.
+func (q *Question) Asks() bool { return q.Type != NoteType }
 
 // answerOptions are the answers of a question of type typ whose choices
 // have these ids.
@@ -433,6 +437,9 @@ func (l *loader) question(item *yaml.Node, source string, earlier []*Question) *
 	}
 	if v, ok := fields["required"]; ok {
 		q.Required = l.boolean(v, what+": required")
+		if q.Required && q.Type == NoteType {
+			l.errorf(v.Line, "%s: a note has no answer: required does not apply", what)
+		}
 	}
 	if v, ok := fields["decimal"]; ok {
 		q.Decimal = l.boolean(v, what+": decimal")

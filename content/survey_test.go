@@ -46,6 +46,9 @@ func TestSurveyDiagnostics(t *testing.T) {
 		{"choices on text", "  - {id: t, type: text, text: {fr: T}, choices: [{id: x, label: {fr: X}}]}\n", `choices only apply to single and multiple questions`},
 		{"decimal on scale", "  - {id: s, type: scale, decimal: true, text: {fr: S}}\n", `decimal only applies to number questions`},
 		{"bad id", "  - {id: 1q, type: text, text: {fr: Q}}\n", `"1q" is not a valid question id`},
+		{"required note", "  - {id: n, type: note, required: true, text: {fr: N}}\n", `question "n": a note has no answer: required does not apply`},
+		{"condition on a note", "  - {id: n, type: note, text: {fr: N}}\n  - {id: b, type: text, text: {fr: B}, show_if: {question: n, is: [x]}}\n", `is needs a question with choices, scale or yes/no; "n" is a note question`},
+		{"choices on a note", "  - {id: n, type: note, text: {fr: N}, choices: [{id: x, label: {fr: X}}]}\n", `choices only apply to single and multiple questions`},
 		{"missing translation", "  - {id: q, type: text, text: {fr: Q, en: Q}}\n", `s.yaml:6: warning: question "q": text: no translation in "ar"`},
 		{"long label", "  - {id: q, type: single, text: {fr: Q}, choices: [{id: a, label: {fr: " + strings.Repeat("x", 61) + "}}, {id: b, label: {fr: B}}]}\n", `buttons show about 60`},
 	}

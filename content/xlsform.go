@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strconv"
 	"strings"
@@ -150,9 +151,10 @@ type xlsform struct {
 
 // pendingNote is a note to show with the next question.
 type pendingNote struct {
-	row      int
-	relevant string // its effective condition, as written
-	texts    map[string]string
+	row    int
+	name   string
+	showIf []Condition // its condition and its groups'
+	texts  map[string]string
 }
 
 // choiceList is one list of the choices sheet.
@@ -744,22 +746,17 @@ func (c *xlsform) survey(s *sheet) {
 			}
 			open = open[:len(open)-1]
 		case "note":
-			c.note(r, name, text, c.effectiveRelevant(open, relevant))
+			c.note(r, name, text, open, relevant)
 		case "select_one", "select_multiple", "integer", "decimal", "range", "text", "date":
 			c.asked = true
 			q := c.question(r, kind, args, name, text, get, open)
 			if q == nil {
 				continue
 			}
-			if len(c.questions) == maxQuestions {
-				c.leaveOut(name, r.num, fmt.Sprintf("past the %d questions a survey may have", maxQuestions))
-				c.unsupported(surveySheet, r.num, "", "%s: more than %d questions: people stop long before", quote(name), maxQuestions)
-				continue
+			q.notes = c.takeNotes(q)
+			if c.add(q, name) {
+				c.byName[name] = q
 			}
-			c.byName[name] = q
-			c.ids[q.id] = true
-			q.notes = c.takeNotes(q, c.effectiveRelevant(open, relevant))
-			c.questions = append(c.questions, q)
 		default:
 			switch reason, refused := xlsformRefusedTypes[kind]; {
 			case slices.Contains(xlsformMetadata, kind):
@@ -779,13 +776,13 @@ func (c *xlsform) survey(s *sheet) {
 		c.errorf(surveySheet, g.row, "this begin has no end")
 	}
 	for _, n := range c.notes {
-		if n.relevant != "" {
-			c.unsupported(surveySheet, n.row, "", "a note with a relevant (%s) after the last question cannot be converted: the thank-you is shown to everyone", quoteExpr(n.relevant))
+		if len(n.showIf) > 0 {
+			c.addNote(n) // shown on its own, on its condition
 			continue
 		}
 		c.thanks = append(c.thanks, n.texts)
 	}
-	if len(c.questions) == 0 && c.diags.Errors() == 0 {
+	if !slices.ContainsFunc(c.questions, func(q *xlsQuestion) bool { return q.typ != NoteType }) && c.diags.Errors() == 0 {
 		c.errorf(surveySheet, 0, "no question to convert")
 	}
 }
@@ -823,23 +820,11 @@ func xlsformType(typ string) (kind string, args []string) {
 	return kind, words[1:]
 }
 
-// effectiveRelevant is the condition a row is shown on, its groups' included, as written.
-func (c *xlsform) effectiveRelevant(open []group, relevant string) string {
-	var parts []string
-	for _, g := range open {
-		if g.relevant != "" {
-			parts = append(parts, "("+g.relevant+")")
-		}
-	}
-	if relevant != "" {
-		parts = append(parts, "("+relevant+")")
-	}
-	return strings.Join(parts, " and ")
-}
-
-// note keeps a note's text: before the first question as the introduction,
-// else for the next question.
-func (c *xlsform) note(r sheetRow, name string, text textColumns, relevant string) {
+// note keeps a note's text: as the survey's introduction when it comes
+// before the first question and is shown to everyone, otherwise for the
+// next question (takeNotes). open and relevant are its groups and its own
+// relevant.
+func (c *xlsform) note(r sheetRow, name string, text textColumns, open []group, relevant string) {
 	m := texts(r, text.labels)
 	if len(m) == 0 {
 		return // a note without text shows nothing
@@ -847,26 +832,77 @@ func (c *xlsform) note(r sheetRow, name string, text textColumns, relevant strin
 	if !c.checkTexts(surveySheet, r.num, "note "+quote(name), m) {
 		return
 	}
-	if !c.asked && relevant == "" {
+	n := pendingNote{row: r.num, name: name, texts: m}
+	for _, g := range open {
+		n.showIf = append(n.showIf, g.showIf...)
+	}
+	if relevant != "" {
+		conds, err := c.relevant(relevant)
+		if err != nil {
+			// A note shown when it should not be misleads (notes often say
+			// "you answered … go back"): it is left out, not shown to all.
+			c.unsupported(surveySheet, r.num, "", "note %s: relevant %s cannot be converted: %v", quote(name), quoteExpr(relevant), err)
+			return
+		}
+		n.showIf = append(n.showIf, conds...)
+	}
+	if !c.asked && len(n.showIf) == 0 {
 		c.intro = append(c.intro, m)
 		return
 	}
-	c.notes = append(c.notes, pendingNote{row: r.num, relevant: relevant, texts: m})
+	c.notes = append(c.notes, n)
 }
 
-// takeNotes returns the texts of the notes waiting for q, shown with it:
-// those shown on the same condition as q.
-func (c *xlsform) takeNotes(q *xlsQuestion, relevant string) map[string]string {
+// takeNotes returns the texts of the notes waiting for q, to be shown
+// above it: those shown on the same conditions. The others become notes of
+// their own, shown before it.
+func (c *xlsform) takeNotes(q *xlsQuestion) map[string]string {
 	var kept []map[string]string
 	for _, n := range c.notes {
-		if n.relevant != "" && n.relevant != relevant {
-			c.unsupported(surveySheet, n.row, "", "a note with a relevant (%s) cannot be converted: it is shown with the next question, %s, which is asked on another condition", quoteExpr(n.relevant), quote(q.id))
+		if len(n.showIf) != len(q.showIf) || len(n.showIf) > 0 && !reflect.DeepEqual(n.showIf, q.showIf) {
+			c.addNote(n)
 			continue
 		}
 		kept = append(kept, n.texts)
 	}
 	c.notes = nil
 	return joinTexts(kept)
+}
+
+// addNote adds a note shown on its own.
+func (c *xlsform) addNote(n pendingNote) {
+	c.add(&xlsQuestion{row: n.row, id: c.newID(n.name, n.row, "note"), typ: NoteType, showIf: n.showIf, texts: n.texts}, "")
+}
+
+// add appends q to the survey's questions, unless it has as many as a
+// survey may; name is its XLSForm name ("" for a note). It reports whether q was added.
+func (c *xlsform) add(q *xlsQuestion, name string) bool {
+	if len(c.questions) == maxQuestions {
+		c.leaveOut(name, q.row, fmt.Sprintf("past the %d questions a survey may have", maxQuestions))
+		c.unsupported(surveySheet, q.row, "", "%s: more than %d questions and notes: people stop long before", quote(q.id), maxQuestions)
+		return false
+	}
+	c.ids[q.id] = true
+	c.questions = append(c.questions, q)
+	return true
+}
+
+// newID is the id of the question or note named name at row: its name
+// when it is a valid id, else one made of it (saying so), else prefix and
+// the row number.
+func (c *xlsform) newID(name string, row int, prefix string) string {
+	if validName(name, true) && !c.ids[name] {
+		return name
+	}
+	id := idFrom(name, true)
+	if id == "" {
+		id = prefix + strconv.Itoa(row)
+	}
+	id = uniqueID(id, func(s string) bool { return c.ids[s] || c.names[s] })
+	if name != "" {
+		c.warnf(surveySheet, row, "name %s becomes %s (ids are up to %d letters, digits, _, - and ., starting with a letter): the export shows %s", quote(name), quote(id), maxNameLen, quote(id))
+	}
+	return id
 }
 
 // question converts one question row; it returns nil after reporting why
@@ -883,13 +919,8 @@ func (c *xlsform) question(r sheetRow, kind string, args []string, name string, 
 		return refuse("no name", "the question has no name")
 	case c.byName[name] != nil:
 		return refuse("duplicate name", "duplicate name %s (first at row %d)", quote(name), c.byName[name].row)
-	case !validName(name, true):
-		q.id = idFrom(name, true)
-		if q.id == "" {
-			q.id = "q" + strconv.Itoa(r.num)
-		}
-		q.id = uniqueID(q.id, func(s string) bool { return c.ids[s] || c.names[s] })
-		c.warnf(surveySheet, r.num, "name %s becomes %s (ids are up to %d letters, digits, _, - and ., starting with a letter): the export shows %s", quote(name), quote(q.id), maxNameLen, quote(q.id))
+	default:
+		q.id = c.newID(name, r.num, "q")
 	}
 	what := "question " + quote(name)
 	if !c.checkTexts(surveySheet, r.num, what, q.texts) {

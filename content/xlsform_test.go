@@ -552,7 +552,7 @@ func TestImportXLSFormRows(t *testing.T) {
 		{"notes and hints", []xlsxSheet{{"survey", [][]string{{"type", "name", "label", "hint", "hint::English (en)", "relevant"},
 			{"text", "a", "A", "Un <b>indice</b>", "A *hint*"}, {"note", "n", "Attention :"}, {"note", "n2", "Lisez bien."}, {"text", "b", "B"},
 			{"note", "n3", "Si oui", "", "", "${a} != ''"}, {"integer", "c", "C", "", "", "${a} != ''"}, {"note", "n4", "Merci"}}}, settingsOK}, XLSFormOptions{},
-			[]string{`(survey sheet):6: error: a note with a relevant ("(${a} != '')") after the last question cannot be converted`, `(survey sheet):7: error: question "c": relevant "${a} != ''" cannot be converted: a is a text question`},
+			[]string{`(survey sheet):6: error: note "n3": relevant "${a} != ''" cannot be converted: a is a text question`, `(survey sheet):7: error: question "c": relevant "${a} != ''" cannot be converted: a is a text question`},
 			nil},
 		{"notes and hints, converted", []xlsxSheet{{"survey", [][]string{{"type", "name", "label", "hint", "hint::English (en)"},
 			{"text", "a", "A", "Un <b>indice</b>", "A *hint*"}, {"note", "n", "Attention :"}, {"note", "n2", "Lisez bien."}, {"text", "b", "B"}, {"note", "n4", "Merci"}}}, settingsOK}, XLSFormOptions{},
@@ -565,7 +565,11 @@ func TestImportXLSFormRows(t *testing.T) {
 			[]string{`(choices sheet):1: warning: column "region" is not converted: dropped`, `(choices sheet):1: warning: column "media::image" is dropped: the bot sends no images`},
 			[]string{"- id: dijon\n"}},
 		{"note with relevant", []xlsxSheet{survey([]string{"note", "n", "Info", "${a} = 'x'"}, []string{"text", "a", "A"}), settingsOK}, XLSFormOptions{},
-			[]string{`(survey sheet):2: error: a note with a relevant ("(${a} = 'x')") cannot be converted`}, nil},
+			[]string{`(survey sheet):2: error: note "n": relevant "${a} = 'x'" cannot be converted: ${a} is not an earlier question`}, nil},
+		{"a note on another condition than the next question is shown on its own", []xlsxSheet{{"survey", [][]string{{"type", "name", "label", "relevant"},
+			{"select_one yn", "a", "A"}, {"note", "merci", "Merci !", "${a} = 'yes'"}, {"note", "", "Dernière question."}, {"text", "b", "B"}, {"note", "fin", "Au revoir", "${a} = 'no'"}}}, choicesOK, settingsOK}, XLSFormOptions{},
+			nil, []string{"- id: merci\n    type: note\n    show_if:\n      question: a\n      is: [\"yes\"]\n    text:\n      fr: Merci !\n",
+				"- id: b\n    type: text\n    note:\n      fr: Dernière question.\n", "- id: fin\n    type: note\n    show_if:\n      question: a\n      is: [\"no\"]\n"}},
 		{"group with relevant", []xlsxSheet{survey([]string{"select_one yn", "a", "A"}, []string{"begin_group", "g", "", "${a} = 'yes'"}, []string{"text", "b", "B"}, []string{"end_group"}), choicesOK, settingsOK}, XLSFormOptions{},
 			nil, []string{"- id: b\n    type: text\n    show_if:\n      question: a\n      is: [\"yes\"]\n"}},
 		{"groups must match", []xlsxSheet{survey([]string{"begin_group", "g"}, []string{"text", "a", "A"}, []string{"end_repeat"}, []string{"end_group"}, []string{"begin_group", "h"}), settingsOK}, XLSFormOptions{},
@@ -871,9 +875,9 @@ var realForms = []struct {
 	{"pxbug-duplicate_columns.xlsx", "the en text refers to an answer (${…}): the b", 21, ""},
 	{"pxbug-xl_date_ambiguous.xlsx", "relevant \"0\" cannot be converted: 0 is not a", 2, ""},
 	{"pxbug-xl_date_ambiguous_v1.xlsx", "the en text refers to an answer (${…}): the b", 4, ""},
-	{"reach-kobo_tool.xlsx", "constraint \"regex(., '^[a-zA-Z]{3}[0-9]{2}$')", 438, ""},
+	{"reach-kobo_tool.xlsx", "constraint \"regex(., '^[a-zA-Z]{3}[0-9]{2}$')", 423, ""},
 	{"unhcr-KoBoXLSFormExamples.xlsx", "", 0, ""},
-	{"unhcr-demo.xlsx", "duplicate choice \"never\" (first at row 2)", 29, ""},
+	{"unhcr-demo.xlsx", "duplicate choice \"never\" (first at row 2)", 27, ""},
 }
 
 func firstError(ds Diagnostics) string {

@@ -139,7 +139,7 @@ func surveyIntro(t *Turn, s *content.Survey) {
 	if intro != "" && !translated {
 		lines = append(lines, notTranslated(t, s))
 	}
-	lines = append(lines, t.e.msgs.Plural(t.lang, "SurveyIntro", len(s.Questions), map[string]any{"Title": s.Title(t.lang)}))
+	lines = append(lines, t.e.msgs.Plural(t.lang, "SurveyIntro", asked(s), map[string]any{"Title": s.Title(t.lang)}))
 	if intro != "" {
 		lines = append(lines, intro)
 	}
@@ -195,6 +195,17 @@ func nextQuestion(s *content.Survey, answers map[string]string, i int) string {
 	return ""
 }
 
+// asked is how many questions s asks, its notes left out.
+func asked(s *content.Survey) int {
+	n := 0
+	for _, q := range s.Questions {
+		if q.Asks() {
+			n++
+		}
+	}
+	return n
+}
+
 // questionCount numbers question i among the questions the person is
 // shown, and counts those they may still be shown: a later question is left
 // out once an answer given or a question passed rules it out, so that the
@@ -203,6 +214,7 @@ func questionCount(s *content.Survey, answers map[string]string, i int) (number,
 	later := 0
 	for j, q := range s.Questions {
 		switch {
+		case !q.Asks():
 		case j < i && q.Shown(answers), j == i:
 			number++
 		case j > i && mayShow(s, q, answers, i):
@@ -239,8 +251,11 @@ func askQuestion(t *Turn, s *content.Survey, p *SurveyProgress) {
 	if note := q.Note(t.lang); note != "" {
 		lines = append(lines, note)
 	}
-	number, total := questionCount(s, p.Answers, i)
-	lines = append(lines, t.T("SurveyQuestion", map[string]any{"Number": number, "Total": total, "Question": text}))
+	if q.Asks() {
+		number, total := questionCount(s, p.Answers, i)
+		text = t.T("SurveyQuestion", map[string]any{"Number": number, "Total": total, "Question": text})
+	}
+	lines = append(lines, text)
 	if hint := q.HintText(t.lang); hint != "" {
 		lines = append(lines, hint)
 	}
@@ -276,6 +291,8 @@ func askQuestion(t *Turn, s *content.Survey, p *SurveyProgress) {
 		lines = append(lines, t.T("SurveyHintText", map[string]any{"Max": content.MaxTextAnswer}))
 	case content.DateType:
 		lines = append(lines, t.T("SurveyHintDate", nil))
+	case content.NoteType:
+		rows = append(rows, []Button{{Text: t.T("ButtonContinue", nil), Data: data("s")}})
 	}
 	if given != "" && q.Options() == nil {
 		lines = append(lines, t.T("SurveyPreviousAnswer", map[string]any{"Answer": given}))
@@ -284,7 +301,7 @@ func askQuestion(t *Turn, s *content.Survey, p *SurveyProgress) {
 	if len(p.Path) > 0 {
 		nav = append(nav, Button{Text: t.T("ButtonBack", nil), Data: data("b")})
 	}
-	if !q.Required {
+	if !q.Required && q.Asks() {
 		nav = append(nav, Button{Text: t.T("ButtonSkip", nil), Data: data("s")})
 	}
 	if len(nav) > 0 {
@@ -610,7 +627,7 @@ func (surveyor) Input(t *Turn) bool {
 	}
 	s, _ := t.lib.content.Survey(p.ID)
 	q, _ := s.Question(p.Current)
-	if q == nil || q.Options() != nil {
+	if q == nil || q.Options() != nil || !q.Asks() {
 		t.Say("SurveyUseButtons", nil, nil)
 		askQuestion(t, s, p)
 		return true
