@@ -659,11 +659,10 @@ func (c *xlsform) checkTexts(sheetName string, row int, what string, m map[strin
 
 // group is an open begin_group or begin_repeat.
 type group struct {
-	row      int
-	name     string
-	repeat   bool
-	relevant string      // as written
-	showIf   []Condition // the conditions of relevant, put on every question inside
+	row    int
+	name   string
+	repeat bool
+	showIf []Condition // the conditions of relevant, put on every question inside
 }
 
 // survey converts the survey sheet's rows.
@@ -719,7 +718,7 @@ func (c *xlsform) survey(s *sheet) {
 		}
 		switch kind {
 		case "begin_group":
-			g := group{row: r.num, name: name, relevant: relevant}
+			g := group{row: r.num, name: name}
 			if relevant != "" {
 				conds, err := c.relevant(relevant)
 				if err != nil {
