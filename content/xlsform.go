@@ -479,7 +479,7 @@ func (c *xlsform) settings(s *sheet, language string) {
 	if lang := get("default_language"); lang != "" && language == "" {
 		code, ok := xlsformLang(lang)
 		if !ok {
-			c.warnf(settingsSheet, r.num, "default_language %s is not one of the bot's languages (%s)", quote(lang), strings.Join(surveyLangs, " "))
+			c.warnf(settingsSheet, r.num, "default_language %s is not one of the bot's languages (%s): the plain label column is dropped, and form_title is taken as written in the survey's language: check it", quote(lang), strings.Join(surveyLangs, " "))
 		}
 		c.plainLang = code
 	}
