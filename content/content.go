@@ -156,6 +156,12 @@ func (t *Territory) Source(id string) (Source, bool) {
 // sourceLang is the language content is written in first, required everywhere, and the fallback.
 const sourceLang = "fr"
 
+// langNames name the bot's languages in English, for diagnostics.
+var langNames = map[string]string{
+	"fr": "French", "en": "English", "ar": "Arabic", "fa": "Persian", "ps": "Pashto",
+	"uk": "Ukrainian", "ru": "Russian", "ti": "Tigrinya",
+}
+
 // Content is a validated set of content files. It is never modified after
 // loading and is safe for concurrent use; the values it returns are shared and
 // must not be modified.

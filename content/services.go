@@ -394,6 +394,12 @@ func abs(n int) int {
 // missing it reports an error; when warnMissing is set, one warning lists the
 // supported languages without a translation.
 func (l *loader) texts(v *yaml.Node, what string, warnMissing bool) map[string]string {
+	return l.textsIn(v, what, sourceLang, warnMissing)
+}
+
+// textsIn reads a text in each language, source being required (the text
+// shown when a translation is missing).
+func (l *loader) textsIn(v *yaml.Node, what, source string, warnMissing bool) map[string]string {
 	if v.Kind != yaml.MappingNode {
 		l.errorf(v.Line, "%s: expected the text in each language (fr: …, en: … lines), found %s", what, describe(v))
 		return nil
@@ -409,8 +415,8 @@ func (l *loader) texts(v *yaml.Node, what string, warnMissing bool) map[string]s
 			m[lang] = s
 		}
 	}
-	if m[sourceLang] == "" {
-		l.errorf(v.Line, "%s: missing the French (%q) text, which is required", what, sourceLang)
+	if m[source] == "" {
+		l.errorf(v.Line, "%s: missing the %s (%q) text, which is required", what, langNames[source], source)
 		return m
 	}
 	if warnMissing {
@@ -421,7 +427,7 @@ func (l *loader) texts(v *yaml.Node, what string, warnMissing bool) map[string]s
 			}
 		}
 		if len(missing) > 0 {
-			l.warnf(v.Line, "%s: no translation in %s: the French text is shown instead", what, strings.Join(missing, ", "))
+			l.warnf(v.Line, "%s: no translation in %s: the %s text is shown instead", what, strings.Join(missing, ", "), langNames[source])
 		}
 	}
 	return m
@@ -823,10 +829,15 @@ func (s *Service) LongDescription(lang string) (text string, translated bool) {
 }
 
 func pickText(m map[string]string, lang string) (string, bool) {
+	return pickTextIn(m, lang, sourceLang)
+}
+
+// pickTextIn returns m's text in lang, or in source with false.
+func pickTextIn(m map[string]string, lang, source string) (string, bool) {
 	if t := m[lang]; t != "" {
 		return t, true
 	}
-	return m[sourceLang], false
+	return m[source], false
 }
 
 // foldName returns a key to sort names the way a French reader expects:

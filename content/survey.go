@@ -19,9 +19,9 @@ const (
 	surveysDir               = "surveys"
 	minSurveyID, maxSurveyID = 2, 40
 	maxQuestions             = 60
-	maxChoices               = 20 // a keyboard people can still read
-	maxNameLen               = 40 // question and choice names (XLSForm "name")
-	maxLabelRunes            = 60 // longer choice labels are cut on buttons
+	maxChoices               = 100 // the chat shows long lists as pages of buttons
+	maxNameLen               = 40  // question and choice names (XLSForm "name")
+	maxLabelRunes            = 60  // longer choice labels are cut on buttons
 	allTerritories           = "all"
 )
 
@@ -40,12 +40,13 @@ const (
 	Number   QuestionType = "number"   // a whole number (or a decimal one with decimal: true) between Min and Max
 	Text     QuestionType = "text"     // a short free text
 	DateType QuestionType = "date"     // a calendar date
+	NoteType QuestionType = "note"     // no question: a text shown on its own, with a button to go on; no answer
 )
 
 var (
-	questionTypes = []string{string(Single), string(Multiple), string(Scale), string(YesNo), string(Number), string(Text), string(DateType)}
-	surveyKeys    = []string{"id", "title", "intro", "territories", "opens", "closes", "thanks", "questions"}
-	questionKeys  = []string{"id", "type", "text", "required", "choices", "min", "max", "decimal", "show_if"}
+	questionTypes = []string{string(Single), string(Multiple), string(Scale), string(YesNo), string(Number), string(Text), string(DateType), string(NoteType)}
+	surveyKeys    = []string{"id", "language", "title", "intro", "territories", "opens", "closes", "thanks", "questions"}
+	questionKeys  = []string{"id", "type", "note", "text", "hint", "required", "choices", "min", "max", "decimal", "show_if"}
 	choiceKeys    = []string{"id", "label"}
 	conditionKeys = []string{"question", "is", "not", "min", "max"}
 )
@@ -61,11 +62,12 @@ var surveyDoc = docKind{"survey", "a survey (id, title, opens, closes, questions
 // Choice is one answer of a single or multiple choice question.
 type Choice struct {
 	ID     string            // as exported; unique in its question
-	Labels map[string]string // language → label; "fr" always set
+	Labels map[string]string // language → label; the survey's language always set
+	source string            // the survey's language
 }
 
-// Label returns the choice's label in lang, or in French.
-func (c *Choice) Label(lang string) string { s, _ := pickText(c.Labels, lang); return s }
+// Label returns the choice's label in lang, or in the survey's language.
+func (c *Choice) Label(lang string) string { s, _ := pickTextIn(c.Labels, lang, c.source); return s }
 
 // Condition is one test of a question's show_if: the question is asked only
 // when every condition holds. A condition on a question that was not answered
@@ -81,17 +83,31 @@ type Condition struct {
 type Question struct {
 	ID       string
 	Type     QuestionType
-	Texts    map[string]string // language → question; "fr" always set
+	Texts    map[string]string // language → question; the survey's language always set
+	Notes    map[string]string // language → a note shown above the question; may be empty
+	Hints    map[string]string // language → a hint shown under the question; may be empty
 	Required bool              // false: a "skip" button is offered
 	Choices  []Choice          // single and multiple
 	Min, Max *float64          // multiple: how many choices; number: bounds
 	Decimal  bool              // number: decimals allowed
 	ShowIf   []Condition
 	Line     int
+	source   string // the survey's language
 }
 
-// Text returns the question in lang, or in French with translated false.
-func (q *Question) Text(lang string) (text string, translated bool) { return pickText(q.Texts, lang) }
+// Text returns the question in lang, or in the survey's language with translated false.
+func (q *Question) Text(lang string) (text string, translated bool) {
+	return pickTextIn(q.Texts, lang, q.source)
+}
+
+// Note returns the note shown above the question in lang, or in the survey's language ("" when none).
+func (q *Question) Note(lang string) string { s, _ := pickTextIn(q.Notes, lang, q.source); return s }
+
+// HintText returns the hint shown under the question in lang, or in the survey's language ("" when none).
+func (q *Question) HintText(lang string) string {
+	s, _ := pickTextIn(q.Hints, lang, q.source)
+	return s
+}
 
 // Choice returns the choice with this id.
 func (q *Question) Choice(id string) (*Choice, bool) {
@@ -113,6 +129,9 @@ func (q *Question) Options() []string {
 	return answerOptions(q.Type, ids)
 }
 
+// Asks reports whether q is a question (it has an answer), not a note.
+func (q *Question) Asks() bool { return q.Type != NoteType }
+
 // answerOptions are the answers of a question of type typ whose choices
 // have these ids.
 func answerOptions(typ QuestionType, choices []string) []string {
@@ -130,7 +149,8 @@ func answerOptions(typ QuestionType, choices []string) []string {
 // Survey is a participation survey.
 type Survey struct {
 	ID          string
-	Titles      map[string]string // "fr" always set
+	Language    string            // the language the survey is written in, its texts' fallback; "fr" unless the file says
+	Titles      map[string]string // Language always set
 	Intros      map[string]string // may be empty
 	Thanks      map[string]string // may be empty: a standard thank-you is shown
 	Territories []string          // nil: every territory
@@ -141,15 +161,20 @@ type Survey struct {
 	Line        int
 }
 
-// Title returns the survey's title in lang, or in French.
-func (s *Survey) Title(lang string) string { t, _ := pickText(s.Titles, lang); return t }
+// Title returns the survey's title in lang, or in the survey's language.
+func (s *Survey) Title(lang string) string { t, _ := pickTextIn(s.Titles, lang, s.Language); return t }
 
-// Intro returns the survey's introduction in lang, or in French with
-// translated false ("" when none).
-func (s *Survey) Intro(lang string) (text string, translated bool) { return pickText(s.Intros, lang) }
+// Intro returns the survey's introduction in lang, or in the survey's
+// language with translated false ("" when none).
+func (s *Survey) Intro(lang string) (text string, translated bool) {
+	return pickTextIn(s.Intros, lang, s.Language)
+}
 
-// ThanksText returns the survey's thank-you text in lang, or in French ("" when none).
-func (s *Survey) ThanksText(lang string) string { t, _ := pickText(s.Thanks, lang); return t }
+// ThanksText returns the survey's thank-you text in lang, or in the survey's language ("" when none).
+func (s *Survey) ThanksText(lang string) string {
+	t, _ := pickTextIn(s.Thanks, lang, s.Language)
+	return t
+}
 
 // Question returns the question with this id and its index.
 func (s *Survey) Question(id string) (*Question, int) {
@@ -265,21 +290,30 @@ func (l *loader) survey(root *yaml.Node, known map[string]bool, ids []string) *S
 		l.errorf(root.Line, "expected a survey (id, title, opens, closes, questions as key: value lines), found %s", describe(root))
 		return nil
 	}
-	s := &Survey{File: l.file, Line: root.Line}
+	s := &Survey{File: l.file, Line: root.Line, Language: sourceLang}
 	fields := l.fields(root, "", surveyKeys)
 	if id, line := l.id(fields, root.Line, `missing required key "id"`, "survey", minSurveyID, maxSurveyID); line > 0 {
 		s.ID, s.Line = id, line
 	}
+	if v, ok := fields["language"]; ok {
+		if lang, ok := l.text("language", v); ok {
+			if l.langSet[lang] {
+				s.Language = lang
+			} else {
+				l.errorf(v.Line, "language: unknown language %s%s; supported: %s", quote(lang), l.suggestLang(lang), strings.Join(l.langs, ", "))
+			}
+		}
+	}
 	if v, ok := fields["title"]; ok {
-		s.Titles = l.texts(v, "title", true)
+		s.Titles = l.textsIn(v, "title", s.Language, true)
 	} else {
 		l.errorf(root.Line, `missing required key "title"`)
 	}
 	if v, ok := fields["intro"]; ok {
-		s.Intros = l.texts(v, "intro", true)
+		s.Intros = l.textsIn(v, "intro", s.Language, true)
 	}
 	if v, ok := fields["thanks"]; ok {
-		s.Thanks = l.texts(v, "thanks", true)
+		s.Thanks = l.textsIn(v, "thanks", s.Language, true)
 	}
 	if v, ok := fields["territories"]; ok {
 		s.Territories = l.surveyTerritories(v, known, ids)
@@ -303,7 +337,7 @@ func (l *loader) survey(root *yaml.Node, known map[string]bool, ids []string) *S
 	}
 	lines := map[string]int{}
 	for _, item := range l.mappings(v, "questions: expected a list, found %s", "questions: expected a question (id, type, text), found %s") {
-		q := l.question(item, s.Questions)
+		q := l.question(item, s.Language, s.Questions)
 		if q == nil {
 			continue
 		}
@@ -364,10 +398,11 @@ func validName(s string, question bool) bool {
 	return true
 }
 
-// question validates one question; earlier are the questions before it.
-func (l *loader) question(item *yaml.Node, earlier []*Question) *Question {
+// question validates one question of a survey written in source; earlier
+// are the questions before it.
+func (l *loader) question(item *yaml.Node, source string, earlier []*Question) *Question {
 	fields := l.fields(item, "question", questionKeys)
-	q := &Question{Line: item.Line}
+	q := &Question{Line: item.Line, source: source}
 	v, ok := l.required(fields, item.Line, "question", "id")
 	if !ok {
 		return nil
@@ -392,10 +427,19 @@ func (l *loader) question(item *yaml.Node, earlier []*Question) *Question {
 		}
 	}
 	if v, ok := l.required(fields, q.Line, what, "text"); ok {
-		q.Texts = l.texts(v, what+": text", true)
+		q.Texts = l.textsIn(v, what+": text", source, true)
+	}
+	if v, ok := fields["note"]; ok {
+		q.Notes = l.textsIn(v, what+": note", source, true)
+	}
+	if v, ok := fields["hint"]; ok {
+		q.Hints = l.textsIn(v, what+": hint", source, true)
 	}
 	if v, ok := fields["required"]; ok {
 		q.Required = l.boolean(v, what+": required")
+		if q.Required && q.Type == NoteType {
+			l.errorf(v.Line, "%s: a note has no answer: required does not apply", what)
+		}
 	}
 	if v, ok := fields["decimal"]; ok {
 		q.Decimal = l.boolean(v, what+": decimal")
@@ -415,7 +459,7 @@ func (l *loader) question(item *yaml.Node, earlier []*Question) *Question {
 			l.errorf(q.Line, `%s: missing required key "choices" for a %s question`, what, q.Type)
 			break
 		}
-		q.Choices = l.choices(v, what)
+		q.Choices = l.choices(v, what, source)
 		if len(q.Choices) < 2 && (q.Type == Single || len(q.Choices) == 0) {
 			l.errorf(v.Line, "%s: a %s question needs at least 2 choices", what, q.Type)
 		}
@@ -428,7 +472,7 @@ func (l *loader) question(item *yaml.Node, earlier []*Question) *Question {
 	if v, ok := fields["show_if"]; ok {
 		q.ShowIf = l.conditions(v, what, earlier)
 	}
-	if q.Type == "" || q.Texts[sourceLang] == "" {
+	if q.Type == "" || q.Texts[source] == "" {
 		return nil
 	}
 	return q
@@ -484,7 +528,7 @@ func (l *loader) number(v *yaml.Node, what string) (float64, bool) {
 	return n, true
 }
 
-func (l *loader) choices(v *yaml.Node, what string) []Choice {
+func (l *loader) choices(v *yaml.Node, what, source string) []Choice {
 	items := l.mappings(v, what+": choices: expected a list of choices (- id: …, label: …), found %s", what+": choices: expected a choice (id, label), found %s")
 	if len(items) > maxChoices {
 		l.errorf(v.Line, "%s: %d choices, the limit is %d", what, len(items), maxChoices)
@@ -516,8 +560,8 @@ func (l *loader) choices(v *yaml.Node, what string) []Choice {
 			l.errorf(item.Line, "%s: choice %s has no label", what, quote(id))
 			continue
 		}
-		labels := l.texts(label, what+": choice "+quote(id), true)
-		if labels[sourceLang] == "" {
+		labels := l.textsIn(label, what+": choice "+quote(id), source, true)
+		if labels[source] == "" {
 			continue
 		}
 		for lang, s := range labels {
@@ -525,7 +569,7 @@ func (l *loader) choices(v *yaml.Node, what string) []Choice {
 				l.warnf(label.Line, "%s: choice %s: the %s label has %d characters: buttons show about %d", what, quote(id), lang, n, maxLabelRunes)
 			}
 		}
-		out = append(out, Choice{ID: id, Labels: labels})
+		out = append(out, Choice{ID: id, Labels: labels, source: source})
 	}
 	return out
 }

@@ -46,6 +46,9 @@ func TestSurveyDiagnostics(t *testing.T) {
 		{"choices on text", "  - {id: t, type: text, text: {fr: T}, choices: [{id: x, label: {fr: X}}]}\n", `choices only apply to single and multiple questions`},
 		{"decimal on scale", "  - {id: s, type: scale, decimal: true, text: {fr: S}}\n", `decimal only applies to number questions`},
 		{"bad id", "  - {id: 1q, type: text, text: {fr: Q}}\n", `"1q" is not a valid question id`},
+		{"required note", "  - {id: n, type: note, required: true, text: {fr: N}}\n", `question "n": a note has no answer: required does not apply`},
+		{"condition on a note", "  - {id: n, type: note, text: {fr: N}}\n  - {id: b, type: text, text: {fr: B}, show_if: {question: n, is: [x]}}\n", `is needs a question with choices, scale or yes/no; "n" is a note question`},
+		{"choices on a note", "  - {id: n, type: note, text: {fr: N}, choices: [{id: x, label: {fr: X}}]}\n", `choices only apply to single and multiple questions`},
 		{"missing translation", "  - {id: q, type: text, text: {fr: Q, en: Q}}\n", `s.yaml:6: warning: question "q": text: no translation in "ar"`},
 		{"long label", "  - {id: q, type: single, text: {fr: Q}, choices: [{id: a, label: {fr: " + strings.Repeat("x", 61) + "}}, {id: b, label: {fr: B}}]}\n", `buttons show about 60`},
 	}
@@ -72,6 +75,9 @@ func TestSurveyHeaderDiagnostics(t *testing.T) {
 		{"id: s1\ntitle: {fr: T}\nopens: 1 novembre\ncloses: 2026-11-30\nquestions: [{id: q, type: text, text: {fr: Q}}]\n", `opens: "1 novembre" is not a date`},
 		{"id: s1\nopens: 2026-11-01\ncloses: 2026-11-30\nquestions: []\n", `missing required key "title"`},
 		{"id: s1\ntitle: {fr: T}\nopens: 2026-11-01\ncloses: 2026-11-30\nquestions: []\n", "questions: expected a list of questions"},
+		{"id: s1\nlanguage: es\ntitle: {fr: T}\nopens: 2026-11-01\ncloses: 2026-11-30\nquestions: [{id: q, type: text, text: {fr: Q}}]\n", `language: unknown language "es"`},
+		{"id: s1\nlanguage: en\ntitle: {fr: T}\nopens: 2026-11-01\ncloses: 2026-11-30\nquestions: [{id: q, type: text, text: {en: Q}}]\n", `title: missing the English ("en") text`},
+		{"id: s1\nlanguage: en\ntitle: {en: T}\nopens: 2026-11-01\ncloses: 2026-11-30\nquestions: [{id: q, type: text, text: {en: Q}, hint: {fr: H}}]\n", `hint: missing the English ("en") text`},
 	}
 	for _, tt := range tests {
 		_, ds := load(surveyFS(t, tt.file), allLangs, testToday)
@@ -184,4 +190,29 @@ func FuzzSurvey(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestSurveyInAnotherLanguage: a survey written in English needs no French;
+// its texts, notes, hints and labels fall back to English.
+func TestSurveyInAnotherLanguage(t *testing.T) {
+	file := "id: s1\nlanguage: en\ntitle: {en: Your voice, ar: صوتك}\nopens: 2026-11-01\ncloses: 2026-11-30\nquestions:\n" +
+		"  - {id: q, type: single, note: {en: Read this}, text: {en: 'Which?', ar: 'أيّ؟'}, hint: {en: One}, choices: [{id: a, label: {en: A}}, {id: b, label: {en: B, ar: ب}}]}\n"
+	c, ds := load(surveyFS(t, file), allLangs, testToday)
+	if ds.Errors() > 0 {
+		t.Fatalf("diagnostics:\n%s", joinDiags(ds))
+	}
+	if w := joinDiags(ds); !strings.Contains(w, `no translation in "fr"`) || !strings.Contains(w, "the English text is shown instead") {
+		t.Errorf("warnings:\n%s", w)
+	}
+	s := c.Surveys()[0]
+	q := s.Questions[0]
+	text, translated := q.Text("ar")
+	got := []string{s.Language, s.Title("fr"), s.Title("ar"), text, q.Note("ar"), q.HintText("fr"), q.Choices[0].Label("ar"), q.Choices[1].Label("ar")}
+	want := []string{"en", "Your voice", "صوتك", "أيّ؟", "Read this", "One", "A", "ب"}
+	if !translated || strings.Join(got, "|") != strings.Join(want, "|") {
+		t.Errorf("got %q (translated %v), want %q", got, translated, want)
+	}
+	if text, translated := q.Text("fr"); text != "Which?" || translated {
+		t.Errorf("Text(fr) = %q, %v", text, translated)
+	}
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strconv"
 	"strings"
@@ -19,14 +20,17 @@ import (
 // XLSForm import: an XLSForm (the KoboToolbox and ODK spreadsheet format)
 // converted to a survey file. The rules are in docs/surveys.md, section
 // "XLSForm import"; a row that cannot be expressed is an error, never
-// approximated.
+// approximated — or, with SkipUnsupported, left out with a warning saying
+// what that changes.
 
 // XLSFormOptions are what an XLSForm does not say about a survey.
 type XLSFormOptions struct {
-	ID          string    // the survey id; "" takes it from the settings' form_id, or else from the file name
-	Opens       time.Time // the first day (its calendar day where it is); zero means today in the local time zone
-	Closes      time.Time // the last day; zero means 30 days after Opens
-	Territories []string  // territory ids; none means every territory ("all")
+	ID              string    // the survey id; "" takes it from the settings' form_id, or else from the file name
+	Opens           time.Time // the first day (its calendar day where it is); zero means today in the local time zone
+	Closes          time.Time // the last day; zero means 30 days after Opens
+	Territories     []string  // territory ids; none means every territory ("all")
+	DefaultLanguage string    // the language of the plain label column ("en", "English"…); "" reads the settings, else tells it from the texts
+	SkipUnsupported bool      // leave out what the chat cannot ask, with a warning per row, instead of refusing the form
 }
 
 // surveyLangs are the bot's languages, in the order texts are written.
@@ -45,26 +49,44 @@ var xlsformLangAliases = map[string]string{
 	"pus": "ps", "pbt": "ps", "ukr": "uk", "rus": "ru", "tir": "ti",
 }
 
-// xlsformLangNames maps the English (and French) names of our languages to
-// their codes, for columns such as label::English without a code.
+// xlsformLangNames maps the names KoboToolbox and ODK users give our
+// languages (in English, French or the language itself, in the spellings
+// seen in real forms) to their codes, for columns such as label::English
+// without a code.
 var xlsformLangNames = map[string]string{
-	"french": "fr", "français": "fr", "francais": "fr", "english": "en", "arabic": "ar", "dari": "fa",
-	"persian": "fa", "farsi": "fa", "pashto": "ps", "ukrainian": "uk", "russian": "ru", "tigrinya": "ti",
+	"french": "fr", "français": "fr", "francais": "fr",
+	"english": "en", "anglais": "en",
+	"arabic": "ar", "arabe": "ar", "العربية": "ar", "عربي": "ar",
+	"dari": "fa", "persian": "fa", "farsi": "fa", "persan": "fa", "فارسی": "fa", "دری": "fa",
+	"pashto": "ps", "pashtu": "ps", "pushto": "ps", "pachto": "ps", "پښتو": "ps",
+	"ukrainian": "uk", "ukrainien": "uk", "українська": "uk",
+	"russian": "ru", "russe": "ru", "русский": "ru",
+	"tigrinya": "ti", "tigrigna": "ti", "tigirigna": "ti", "tigrina": "ti", "tigrigne": "ti", "tigrinia": "ti", "ትግርኛ": "ti",
 }
 
 // xlsformMetadata are the types KoboToolbox fills in by itself; they are
 // dropped.
-var xlsformMetadata = []string{"start", "end", "today", "deviceid", "subscriberid", "simserial", "phonenumber", "username", "email", "audit"}
+var xlsformMetadata = []string{"start", "end", "today", "deviceid", "subscriberid", "simserial", "phonenumber", "username", "email", "audit", "imei", "phone_number", "start-geopoint", "background-geopoint"}
+
+// xlsformTypeAliases are the other spellings pyxform reads.
+var xlsformTypeAliases = map[string]string{
+	"int": "integer", "string": "text", "gps": "geopoint", "select1": "select_one",
+	"select_all_that_apply": "select_multiple", "select_many": "select_multiple",
+	"begin_survey": "begin_group", "end_survey": "end_group", "begin_loop": "begin_repeat", "end_loop": "end_repeat",
+	"q_image": "image", "photo": "image", "q_audio": "audio", "q_video": "video", "q_geopoint": "geopoint",
+	"trigger": "acknowledge", "add_note_prompt": "note", "add_date_prompt": "date", "add_text_prompt": "text",
+	"add_integer_prompt": "integer", "add_decimal_prompt": "decimal",
+}
 
 // xlsformRefusedTypes explains why a type cannot be converted; other
 // unknown types get a generic message.
 var xlsformRefusedTypes = map[string]string{
 	"begin_repeat":              "the bot asks each question once: there are no repeats",
 	"calculate":                 "the bot computes nothing: compute it from the export instead",
+	"hidden":                    "the bot computes nothing: compute it from the export instead",
 	"geopoint":                  "the bot asks for no locations in surveys",
 	"geotrace":                  "the bot asks for no locations in surveys",
 	"geoshape":                  "the bot asks for no locations in surveys",
-	"start-geopoint":            "the bot asks for no locations in surveys",
 	"image":                     "the bot takes no files or recordings in surveys",
 	"audio":                     "the bot takes no files or recordings in surveys",
 	"video":                     "the bot takes no files or recordings in surveys",
@@ -72,19 +94,20 @@ var xlsformRefusedTypes = map[string]string{
 	"background-audio":          "the bot takes no files or recordings in surveys",
 	"barcode":                   "the bot scans no codes",
 	"acknowledge":               "use a select_one with the choices yes and no",
-	"range":                     "use an integer with a constraint",
 	"rank":                      "the bot cannot rank choices",
 	"time":                      "the bot asks for dates only",
 	"datetime":                  "the bot asks for dates only",
 	"select_one_from_file":      "the choices must be in the choices sheet",
 	"select_multiple_from_file": "the choices must be in the choices sheet",
 	"select_one_external":       "the choices must be in the choices sheet",
+	"select_multiple_external":  "the choices must be in the choices sheet",
+	"xml-external":              "the bot reads no external data",
+	"csv-external":              "the bot reads no external data",
 }
 
 // Survey sheet columns that are dropped, with the reason.
 var xlsformDropped = map[string]string{
-	"hint":               "the bot shows no hints",
-	"guidance_hint":      "the bot shows no hints",
+	"guidance_hint":      "guidance hints are for the people who design the form",
 	"constraint_message": "the bot explains the limits in its own words",
 	"required_message":   "the bot explains the limits in its own words",
 	"appearance":         "the bot shows every question its own way",
@@ -106,28 +129,45 @@ const (
 // xlsform is one conversion in progress.
 type xlsform struct {
 	name        string // the file, for diagnostics
+	skip        bool   // SkipUnsupported
 	diags       Diagnostics
-	defaultLang string // the language of plain label columns; "" when not one of ours
+	lang        string // the survey's language: its texts are required in it
+	plainLang   string // the language of plain label and hint columns; "" when not one of ours
 	formTitle   string
 	formID      string
 	settingsRow int
 	hasChoices  bool
 	lists       map[string]*choiceList
 	questions   []*xlsQuestion
-	byName      map[string]*xlsQuestion
-	asked       bool                // a question row was read, converted, refused or of an unknown type
-	intro       []map[string]string // the texts of the notes before the first question
+	byName      map[string]*xlsQuestion // by XLSForm name
+	ids         map[string]bool         // question ids given
+	names       map[string]bool         // every name of the survey sheet, so that an id made of one is none of the others
+	leftOut     map[string]string       // XLSForm name → why it was left out ("row 12: calculate")
+	asked       bool                    // a question row was read, converted, refused or of an unknown type
+	intro       []map[string]string     // the texts of the notes before the first question
+	notes       []pendingNote           // notes waiting for the next question
+	thanks      []map[string]string     // the texts of the notes after the last question
+}
+
+// pendingNote is a note to show with the next question.
+type pendingNote struct {
+	row    int
+	name   string
+	showIf []Condition // its condition and its groups'
+	texts  map[string]string
 }
 
 // choiceList is one list of the choices sheet.
 type choiceList struct {
 	choices []xlsChoice
 	checked bool // its names and labels were validated
+	usable  bool // a question may use it
 }
 
 type xlsChoice struct {
 	row    int
-	id     string
+	name   string // as in the XLSForm
+	id     string // as in the survey file
 	labels map[string]string
 }
 
@@ -140,7 +180,9 @@ type xlsQuestion struct {
 	min, max *float64
 	decimal  bool
 	showIf   []Condition
+	notes    map[string]string
 	texts    map[string]string
+	hints    map[string]string
 	choices  []xlsChoice
 }
 
@@ -148,15 +190,26 @@ type xlsQuestion struct {
 func (q *xlsQuestion) options() []string {
 	ids := make([]string, len(q.choices))
 	for i, c := range q.choices {
-		ids[i] = c.id
+		ids[i] = c.name
 	}
 	return answerOptions(q.typ, ids)
+}
+
+// answerID is the survey file's id of the answer named v.
+func (q *xlsQuestion) answerID(v string) string {
+	for _, c := range q.choices {
+		if c.name == v {
+			return c.id
+		}
+	}
+	return v
 }
 
 // ImportXLSForm converts the XLSForm in data (an .xlsx file named name) to a survey file in our YAML format.
 // It returns no YAML when any row cannot be expressed, and diagnostics naming the sheet and row of each problem.
 func ImportXLSForm(data []byte, name string, opt XLSFormOptions) ([]byte, Diagnostics) {
-	c := &xlsform{name: name, defaultLang: sourceLang, lists: map[string]*choiceList{}, byName: map[string]*xlsQuestion{}}
+	c := &xlsform{name: name, skip: opt.SkipUnsupported, lists: map[string]*choiceList{},
+		byName: map[string]*xlsQuestion{}, ids: map[string]bool{}, leftOut: map[string]string{}}
 	out := c.convert(data, opt)
 	sortDiagnostics(c.diags)
 	if c.diags.Errors() > 0 {
@@ -181,7 +234,40 @@ func (c *xlsform) warnf(sheetName string, row int, format string, args ...any) {
 	c.report(sheetName, row, Warning, format, args...)
 }
 
+// unsupported reports what the chat cannot ask: an error, or with
+// SkipUnsupported a warning that it is left out, followed by what that
+// changes. It returns whether the conversion goes on without it.
+func (c *xlsform) unsupported(sheetName string, row int, change, format string, args ...any) bool {
+	msg := fmt.Sprintf(format, args...)
+	if !c.skip {
+		c.errorf(sheetName, row, "%s", msg)
+		return false
+	}
+	if change != "" {
+		msg += "; " + change
+	}
+	c.warnf(sheetName, row, "left out: %s", msg)
+	return true
+}
+
+// leaveOut records that the question or calculation named name was not
+// converted, for the rows that refer to it.
+func (c *xlsform) leaveOut(name string, row int, why string) {
+	if name != "" {
+		if _, ok := c.leftOut[name]; !ok {
+			c.leftOut[name] = fmt.Sprintf("row %d: %s", row, why)
+		}
+	}
+}
+
+// oleMagic starts the files of Excel 97–2003 (.xls) and other OLE documents.
+var oleMagic = []byte{0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1}
+
 func (c *xlsform) convert(data []byte, opt XLSFormOptions) []byte {
+	if bytes.HasPrefix(data, oleMagic) {
+		c.errorf("", 0, "this is an Excel 97–2003 (.xls) file, which the bot does not read: open it in Excel or LibreOffice and save it as .xlsx, or run soffice --headless --convert-to xlsx %s", filepath.Base(c.name))
+		return nil
+	}
 	wb, err := openXLSX(data)
 	if err != nil {
 		c.errorf("", 0, "%v", err)
@@ -202,11 +288,17 @@ func (c *xlsform) convert(data []byte, opt XLSFormOptions) []byte {
 			sheets[name] = s
 		}
 	}
-	c.settings(sheets[settingsSheet])
+	c.settings(sheets[settingsSheet], opt.DefaultLanguage)
+	if c.plainLang == "?" {
+		c.detectPlainLanguage(sheets[surveySheet], sheets[choicesSheet])
+	}
+	c.surveyLanguage(sheets[surveySheet])
 	c.choices(sheets[choicesSheet])
 	c.survey(sheets[surveySheet])
 	if c.formTitle == "" {
-		c.errorf(settingsSheet, c.settingsRow, "no form_title: the survey needs a title people see (a settings sheet with a form_title column)")
+		base := filepath.Base(c.name)
+		c.formTitle = strings.Join(strings.FieldsFunc(strings.TrimSuffix(base, filepath.Ext(base)), func(r rune) bool { return r == '_' || unicode.IsSpace(r) }), " ")
+		c.warnf(settingsSheet, c.settingsRow, "no form_title: the title is the file name, %s; write a better one in the survey file", quote(c.formTitle))
 	}
 	id := c.surveyID(opt.ID)
 	opens, closes := c.dates(opt)
@@ -216,14 +308,29 @@ func (c *xlsform) convert(data []byte, opt XLSFormOptions) []byte {
 	return c.yaml(id, opens, closes, opt.Territories)
 }
 
+// headerName splits a header cell into its key (lower case, spaces made _)
+// and its language: "label::English (en)", "label:English" and "LABEL::EN"
+// are all label columns.
+func headerName(text string) (base, lang string, translated bool) {
+	base, lang, translated = strings.Cut(text, "::")
+	if !translated {
+		base, lang, translated = strings.Cut(text, ":")
+	}
+	base = strings.ReplaceAll(strings.ToLower(strings.TrimSpace(base)), " ", "_")
+	return base, strings.TrimSpace(lang), translated
+}
+
+// textColumns are a sheet's label and hint columns by language.
+type textColumns struct{ labels, hints []langCol }
+
 // header reads a sheet's first row: the columns of the keys wanted, and the
-// label columns by language. Other columns are reported when they hold
-// something: dropped ones with their reason, unknown ones as not converted;
-// with dropped nil, other columns are ignored without a word.
-func (c *xlsform) header(sheetName string, s *sheet, wanted []string, dropped map[string]string) (cols map[string]int, labels []langCol, rows []sheetRow) {
+// label and hint columns by language. Other columns are reported when they
+// hold something: dropped ones with their reason, unknown ones as not
+// converted; with dropped nil, other columns are ignored without a word.
+func (c *xlsform) header(sheetName string, s *sheet, wanted []string, dropped map[string]string) (cols map[string]int, text textColumns, rows []sheetRow) {
 	cols = map[string]int{}
 	if len(s.rows) == 0 {
-		return cols, nil, nil
+		return cols, text, nil
 	}
 	head, rows := s.rows[0], s.rows[1:]
 	filled := map[int]bool{} // the columns with a value below the header
@@ -234,35 +341,38 @@ func (c *xlsform) header(sheetName string, s *sheet, wanted []string, dropped ma
 	}
 	used := func(col int) bool { return filled[col] }
 	langs := map[string]bool{}
-	var plain *langCol
+	plain := map[string]*langCol{}
 	for _, cell := range head.cells {
-		base, lang, translated := strings.Cut(cell.text, "::")
-		base = strings.ReplaceAll(strings.ToLower(strings.TrimSpace(base)), " ", "_")
-		lang = strings.TrimSpace(lang)
+		base, lang, translated := headerName(cell.text)
+		textCol := base == "label" || base == "hint" && sheetName == surveySheet
 		switch {
-		case base == "label" && !translated:
+		case textCol && !translated:
 			switch {
-			case plain != nil:
+			case plain[base] != nil:
 				c.warnf(sheetName, head.num, "column %q is dropped: an earlier column has the same name", cell.text)
-			case c.defaultLang == "":
+			case c.plainLang == "":
 				if used(cell.col) {
 					c.warnf(sheetName, head.num, "column %q is dropped: the default_language of the settings sheet is not one of the bot's languages (%s)", cell.text, strings.Join(surveyLangs, " "))
 				}
 			default:
-				plain = &langCol{cell.col, c.defaultLang}
+				plain[base] = &langCol{cell.col, c.plainLang}
 			}
-		case base == "label":
+		case textCol:
 			code, ok := xlsformLang(lang)
 			switch {
 			case !ok:
 				if used(cell.col) {
 					c.warnf(sheetName, head.num, "column %q is dropped: %s is not one of the bot's languages (%s)", cell.text, quote(lang), strings.Join(surveyLangs, " "))
 				}
-			case langs[code]:
-				c.warnf(sheetName, head.num, "column %q is dropped: an earlier column has the %s labels", cell.text, code)
+			case langs[base+code]:
+				c.warnf(sheetName, head.num, "column %q is dropped: an earlier column has the %s %ss", cell.text, code, base)
 			default:
-				langs[code] = true
-				labels = append(labels, langCol{cell.col, code})
+				langs[base+code] = true
+				if base == "label" {
+					text.labels = append(text.labels, langCol{cell.col, code})
+				} else {
+					text.hints = append(text.hints, langCol{cell.col, code})
+				}
 			}
 		case slices.Contains(wanted, base) && !translated:
 			if _, dup := cols[base]; dup {
@@ -282,10 +392,13 @@ func (c *xlsform) header(sheetName string, s *sheet, wanted []string, dropped ma
 	}
 	// An explicit column in the default language wins over a plain label,
 	// cell by cell: texts reads the columns in order.
-	if plain != nil {
-		labels = append([]langCol{*plain}, labels...)
+	if p := plain["label"]; p != nil {
+		text.labels = append([]langCol{*p}, text.labels...)
 	}
-	return cols, labels, rows
+	if p := plain["hint"]; p != nil {
+		text.hints = append([]langCol{*p}, text.hints...)
+	}
+	return cols, text, rows
 }
 
 // headRow is the number of a sheet's first row, its header.
@@ -302,11 +415,12 @@ type langCol struct {
 	lang string
 }
 
-// texts reads a row's label columns.
-func texts(r sheetRow, labels []langCol) map[string]string {
+// texts reads a row's label (or hint) columns, as plain text; a later
+// column in a language wins over an earlier one.
+func texts(r sheetRow, cols []langCol) map[string]string {
 	m := map[string]string{}
-	for _, l := range labels {
-		if s := r.get(l.col); s != "" {
+	for _, l := range cols {
+		if s := plainText(r.get(l.col)); s != "" {
 			m[l.lang] = s
 		}
 	}
@@ -314,25 +428,38 @@ func texts(r sheetRow, labels []langCol) map[string]string {
 }
 
 // xlsformLang returns our code for an XLSForm language such as
-// "English (en)", "Dari (prs)", "English" or "en".
+// "English (en)", "Dari (prs)", "Arabic (ar)", "Tigirigna", "English" or "en".
 func xlsformLang(s string) (string, bool) {
 	s = strings.ToLower(strings.TrimSpace(s))
+	name := s
 	if open := strings.LastIndexByte(s, '('); open >= 0 && strings.HasSuffix(s, ")") {
+		name = strings.TrimSpace(s[:open])
 		s = strings.TrimSpace(s[open+1 : len(s)-1])
 		if i := strings.IndexAny(s, "-_"); i >= 0 {
 			s = s[:i] // ar-SY is ar
 		}
-	} else if code, ok := xlsformLangNames[s]; ok {
-		return code, true
 	}
 	if code, ok := xlsformLangAliases[s]; ok {
 		return code, true
 	}
-	return s, slices.Contains(surveyLangs, s)
+	if slices.Contains(surveyLangs, s) {
+		return s, true
+	}
+	code, ok := xlsformLangNames[name]
+	return code, ok
 }
 
-// settings reads form_title, form_id and default_language.
-func (c *xlsform) settings(s *sheet) {
+// settings reads form_title, form_id and default_language; language, when
+// given, says the language of the plain label column instead.
+func (c *xlsform) settings(s *sheet, language string) {
+	c.plainLang = "?"
+	if language != "" {
+		code, ok := xlsformLang(language)
+		if !ok {
+			c.errorf("", 0, "--default-language %s is not one of the bot's languages (%s)", quote(language), strings.Join(surveyLangs, " "))
+		}
+		c.plainLang = code
+	}
 	if s == nil {
 		return
 	}
@@ -348,17 +475,67 @@ func (c *xlsform) settings(s *sheet) {
 		}
 		return ""
 	}
-	c.formTitle, c.formID = get("form_title"), get("form_id")
-	if lang := get("default_language"); lang != "" {
+	c.formTitle, c.formID = plainText(get("form_title")), get("form_id")
+	if lang := get("default_language"); lang != "" && language == "" {
 		code, ok := xlsformLang(lang)
 		if !ok {
-			c.warnf(settingsSheet, r.num, "default_language %s is not one of the bot's languages (%s)", quote(lang), strings.Join(surveyLangs, " "))
-			code = ""
+			c.warnf(settingsSheet, r.num, "default_language %s is not one of the bot's languages (%s): the plain label column is dropped, and form_title is taken as written in the survey's language: check it", quote(lang), strings.Join(surveyLangs, " "))
 		}
-		c.defaultLang = code
-		if code != sourceLang && c.formTitle != "" {
-			c.warnf(settingsSheet, r.num, "form_title becomes the French title, but default_language says the form is written in %s: check the title", quote(lang))
+		c.plainLang = code
+	}
+}
+
+// detectPlainLanguage tells the language of the plain label columns from
+// their texts, when neither the settings nor --default-language say it.
+func (c *xlsform) detectPlainLanguage(sheets ...*sheet) {
+	var all []string
+	for _, s := range sheets {
+		if s == nil || len(s.rows) == 0 {
+			continue
 		}
+		for _, cell := range s.rows[0].cells {
+			if base, _, translated := headerName(cell.text); base == "label" && !translated {
+				for _, r := range s.rows[1:] {
+					if t := r.get(cell.col); t != "" {
+						all = append(all, t)
+					}
+				}
+			}
+		}
+	}
+	c.plainLang = ""
+	if len(all) == 0 {
+		return
+	}
+	c.plainLang = detectLanguage(all)
+	if c.plainLang == "" {
+		c.errorf(settingsSheet, c.settingsRow, "the language of the label column cannot be told from its texts: say it with passerelle survey import --default-language (fr en ar fa ps uk ru ti), or in the settings sheet's default_language")
+		return
+	}
+	c.warnf(settingsSheet, c.settingsRow, "no default_language: the label column reads as %s (%s); if it is not, say so with --default-language", langNames[c.plainLang], c.plainLang)
+}
+
+// surveyLanguage picks the language the survey is written in: the plain
+// label column's, else French when a column has it, else the first label
+// column in one of the bot's languages.
+func (c *xlsform) surveyLanguage(s *sheet) {
+	c.lang = c.plainLang
+	if c.lang != "" && c.lang != "?" {
+		return
+	}
+	c.lang = ""
+	if s == nil || len(s.rows) == 0 {
+		return
+	}
+	for _, cell := range s.rows[0].cells {
+		if base, lang, translated := headerName(cell.text); base == "label" && translated {
+			if code, ok := xlsformLang(lang); ok && (c.lang == "" || code == sourceLang) {
+				c.lang = code
+			}
+		}
+	}
+	if c.lang == "" {
+		c.errorf(surveySheet, headRow(s), "no label column in one of the bot's languages (%s): the questions have no text people can read", strings.Join(surveyLangs, " "))
 	}
 }
 
@@ -372,7 +549,7 @@ func (c *xlsform) choices(s *sheet) {
 	if len(s.rows) == 0 {
 		return
 	}
-	cols, labels, rows := c.header(choicesSheet, s, []string{"list_name", "name"}, xlsformDropped)
+	cols, text, rows := c.header(choicesSheet, s, []string{"list_name", "name"}, xlsformDropped)
 	listCol, ok := cols["list_name"]
 	nameCol, ok2 := cols["name"]
 	if !ok || !ok2 {
@@ -381,7 +558,10 @@ func (c *xlsform) choices(s *sheet) {
 	}
 	for _, r := range rows {
 		list, name := r.get(listCol), r.get(nameCol)
+		labels := texts(r, text.labels)
 		switch {
+		case list == "" && name == "" && len(labels) == 0:
+			// an empty or comment row
 		case list == "" && name == "":
 			c.errorf(choicesSheet, r.num, "no list_name and no name")
 		case list == "":
@@ -392,7 +572,7 @@ func (c *xlsform) choices(s *sheet) {
 				l = &choiceList{}
 				c.lists[list] = l
 			}
-			l.choices = append(l.choices, xlsChoice{row: r.num, id: name, labels: texts(r, labels)})
+			l.choices = append(l.choices, xlsChoice{row: r.num, name: name, labels: labels})
 		}
 	}
 }
@@ -409,63 +589,86 @@ func (c *xlsform) useList(name string, row int) (*choiceList, bool) {
 		return nil, false
 	}
 	if l.checked {
-		return l, true
+		return l, l.usable
 	}
 	l.checked = true
+	if len(l.choices) > maxChoices {
+		c.unsupported(choicesSheet, l.choices[maxChoices].row, "", "list %s has %d choices, the limit is %d", quote(name), len(l.choices), maxChoices)
+		return nil, false
+	}
 	ok := true
 	seen := map[string]int{}
-	for i, ch := range l.choices {
-		switch {
-		case i == maxChoices:
-			c.errorf(choicesSheet, ch.row, "list %s has %d choices, the limit is %d", quote(name), len(l.choices), maxChoices)
-			return nil, false
-		case ch.id == "":
-			c.errorf(choicesSheet, ch.row, "list %s: a choice has no name", quote(name))
-		case !validName(ch.id, false):
-			c.errorf(choicesSheet, ch.row, "list %s: choice name %s is not valid: use up to %d letters, digits, _, - and .", quote(name), quote(ch.id), maxNameLen)
-		case seen[ch.id] > 0:
-			c.errorf(choicesSheet, ch.row, "list %s: duplicate choice %s (first at row %d)", quote(name), quote(ch.id), seen[ch.id])
-		default:
-			seen[ch.id] = ch.row
-			if c.checkTexts(choicesSheet, ch.row, "choice "+quote(ch.id), ch.labels) {
-				continue
-			}
-		}
-		ok = false
+	names := map[string]bool{} // every name of the list, so that an id made of one is none of the others
+	for _, ch := range l.choices {
+		names[ch.name] = true
 	}
+	ids := map[string]bool{}
+	kept := l.choices[:0:0]
+	for _, ch := range l.choices {
+		switch {
+		case ch.name == "":
+			ok = c.unsupported(choicesSheet, ch.row, "", "list %s: a choice has no name", quote(name)) && ok
+			continue
+		case seen[ch.name] > 0:
+			ok = c.unsupported(choicesSheet, ch.row, "", "list %s: duplicate choice %s (first at row %d)", quote(name), quote(ch.name), seen[ch.name]) && ok
+			continue
+		case !c.checkTexts(choicesSheet, ch.row, "choice "+quote(ch.name), ch.labels):
+			ok = ok && c.skip // reported: an error, or a choice left out
+			continue
+		}
+		seen[ch.name] = ch.row
+		ch.id = ch.name
+		if !validName(ch.id, false) {
+			ch.id = idFrom(ch.name, false)
+			if ch.id == "" {
+				ch.id = "c" + strconv.Itoa(len(kept)+1)
+			}
+			ch.id = uniqueID(ch.id, func(s string) bool { return ids[s] || names[s] })
+			c.warnf(choicesSheet, ch.row, "list %s: choice name %s becomes %s (ids are up to %d letters, digits, _, - and .): the export shows %s", quote(name), quote(ch.name), quote(ch.id), maxNameLen, quote(ch.id))
+		}
+		ids[ch.id] = true
+		kept = append(kept, ch)
+	}
+	l.choices = kept
+	l.usable = ok
 	return l, ok
 }
 
-// checkTexts reports a missing French text and references to answers.
+// checkTexts reports a text missing in the survey's language, and
+// references to answers; it returns whether the texts can be used.
 func (c *xlsform) checkTexts(sheetName string, row int, what string, m map[string]string) bool {
-	ok := true
-	if m[sourceLang] == "" {
+	if c.lang == "" {
+		return false
+	}
+	if m[c.lang] == "" {
 		also := ""
-		if c.defaultLang == sourceLang {
+		if c.plainLang == c.lang {
 			also = " or label"
 		}
-		c.errorf(sheetName, row, "%s has no French text: fill label::French (fr)%s", what, also)
-		ok = false
+		c.unsupported(sheetName, row, "", "%s has no %s text: fill label::%s (%s)%s", what, langNames[c.lang], langNames[c.lang], c.lang, also)
+		return false
 	}
 	for _, lang := range surveyLangs {
 		if strings.Contains(m[lang], "${") {
-			c.errorf(sheetName, row, "%s: the %s text refers to an answer (${…}): the bot cannot put answers into texts", what, lang)
+			c.unsupported(sheetName, row, "", "%s: the %s text refers to an answer (${…}): the bot cannot put answers into texts", what, lang)
 			return false
 		}
 	}
-	return ok
+	return true
 }
 
 // group is an open begin_group or begin_repeat.
 type group struct {
 	row    int
+	name   string
 	repeat bool
+	showIf []Condition // the conditions of relevant, put on every question inside
 }
 
 // survey converts the survey sheet's rows.
 func (c *xlsform) survey(s *sheet) {
-	wanted := []string{"type", "name", "required", "relevant", "constraint", "choice_filter", "calculation", "repeat_count"}
-	cols, labels, rows := c.header(surveySheet, s, wanted, xlsformDropped)
+	wanted := []string{"type", "name", "required", "relevant", "constraint", "choice_filter", "calculation", "repeat_count", "parameters"}
+	cols, text, rows := c.header(surveySheet, s, wanted, xlsformDropped)
 	typeCol, ok := cols["type"]
 	if !ok {
 		c.errorf(surveySheet, headRow(s), "the survey sheet needs a type column in its first row")
@@ -477,34 +680,64 @@ func (c *xlsform) survey(s *sheet) {
 		}
 		return ""
 	}
+	c.names = map[string]bool{}
+	for _, r := range rows {
+		c.names[get(r, "name")] = true
+	}
 	var open []group
+	inRepeat := func() string {
+		for _, g := range open {
+			if g.repeat {
+				return g.name
+			}
+		}
+		return ""
+	}
 	for _, r := range rows {
 		typ := r.get(typeCol)
-		words := strings.Fields(typ)
-		if len(words) == 0 {
-			c.errorf(surveySheet, r.num, "the row has no type")
-			continue
-		}
-		kind := strings.ToLower(words[0])
-		if len(words) > 1 && (kind == "begin" || kind == "end" || kind == "select") {
-			kind += "_" + strings.ToLower(words[1]) // "begin group", "select one"
-			words = words[1:]
-		}
 		name, relevant := get(r, "name"), get(r, "relevant")
+		kind, args := xlsformType(typ)
+		if kind == "" {
+			if name != "" || len(texts(r, text.labels)) > 0 {
+				c.unsupported(surveySheet, r.num, "", "the row has no type")
+			}
+			continue // an empty or comment row
+		}
+		if rep := inRepeat(); rep != "" && kind != "end_repeat" && kind != "end_group" && kind != "begin_group" && kind != "begin_repeat" {
+			c.leaveOut(name, r.num, "inside the repeat "+rep)
+			if kind != "note" && !slices.Contains(xlsformMetadata, kind) {
+				c.asked = true
+			}
+			continue // reported once, on the begin_repeat row
+		}
 		if f := get(r, "choice_filter"); f != "" {
-			c.errorf(surveySheet, r.num, "choice_filter %s cannot be converted: the bot offers every choice of a list", quoteExpr(f))
+			c.asked = true
+			c.leaveOut(name, r.num, "choice_filter")
+			c.unsupported(surveySheet, r.num, "", "%s %s: choice_filter %s cannot be converted: the bot offers every choice of a list", kind, quote(name), quoteExpr(f))
+			continue
 		}
 		switch kind {
 		case "begin_group":
-			open = append(open, group{row: r.num})
+			g := group{row: r.num, name: name}
 			if relevant != "" {
-				c.errorf(surveySheet, r.num, "group %s has a relevant (%s): a group cannot be shown on a condition; put the condition on each of its questions", quote(name), quoteExpr(relevant))
-			} else if len(texts(r, labels)) > 0 {
+				conds, err := c.relevant(relevant)
+				if err != nil {
+					c.unsupported(surveySheet, r.num, "its questions are asked whatever the answers", "group %s: relevant %s cannot be converted: %v", quote(name), quoteExpr(relevant), err)
+				}
+				g.showIf = conds
+			}
+			open = append(open, g)
+			if len(texts(r, text.labels)) > 0 {
 				c.warnf(surveySheet, r.num, "group %s is flattened: its questions are asked one by one, and its label is not shown", quote(name))
 			}
 		case "begin_repeat":
-			open = append(open, group{row: r.num, repeat: true})
-			c.errorf(surveySheet, r.num, "type %q cannot be converted: %s", kind, xlsformRefusedTypes[kind])
+			outermost := inRepeat() == ""
+			open = append(open, group{row: r.num, name: name, repeat: true})
+			if outermost {
+				c.asked = true
+				c.leaveOut(name, r.num, "a repeat")
+				c.unsupported(surveySheet, r.num, "its questions are not asked", "repeat %s: %s", quote(name), xlsformRefusedTypes[kind])
+			}
 		case "end_group", "end_repeat":
 			if len(open) == 0 || open[len(open)-1].repeat != (kind == "end_repeat") {
 				c.errorf(surveySheet, r.num, "%s without a matching begin", kind)
@@ -512,19 +745,16 @@ func (c *xlsform) survey(s *sheet) {
 			}
 			open = open[:len(open)-1]
 		case "note":
-			c.note(r, labels, relevant)
-		case "select_one", "select_multiple", "integer", "decimal", "text", "date":
+			c.note(r, name, text, open, relevant)
+		case "select_one", "select_multiple", "integer", "decimal", "range", "text", "date":
 			c.asked = true
-			if q := c.question(r, kind, words[1:], name, labels, get); q != nil {
-				if first, dup := c.byName[q.id]; dup {
-					c.errorf(surveySheet, r.num, "duplicate name %s (first at row %d)", quote(q.id), first.row)
-					continue
-				}
-				c.byName[q.id] = q
-				if len(c.questions) == maxQuestions {
-					c.errorf(surveySheet, r.num, "more than %d questions: people stop long before", maxQuestions)
-				}
-				c.questions = append(c.questions, q)
+			q := c.question(r, kind, args, name, text, get, open)
+			if q == nil {
+				continue
+			}
+			q.notes = c.takeNotes(q)
+			if c.add(q, name) {
+				c.byName[name] = q
 			}
 		default:
 			switch reason, refused := xlsformRefusedTypes[kind]; {
@@ -532,68 +762,193 @@ func (c *xlsform) survey(s *sheet) {
 				c.warnf(surveySheet, r.num, "%s %s is dropped: the bot records no such metadata", kind, quote(name))
 			case refused:
 				c.asked = true
-				c.errorf(surveySheet, r.num, "type %q cannot be converted: %s", kind, reason)
+				c.leaveOut(name, r.num, kind)
+				c.unsupported(surveySheet, r.num, "", "%s %s: type %q cannot be converted: %s", kind, quote(name), kind, reason)
 			default:
 				c.asked = true
-				c.errorf(surveySheet, r.num, "type %s cannot be converted: the bot has no such question", quote(typ))
+				c.leaveOut(name, r.num, "type "+typ)
+				c.unsupported(surveySheet, r.num, "", "%s: type %s cannot be converted: the bot has no such question", quote(name), quote(typ))
 			}
 		}
 	}
 	for _, g := range open {
 		c.errorf(surveySheet, g.row, "this begin has no end")
 	}
-	if len(c.questions) == 0 && c.diags.Errors() == 0 {
+	for _, n := range c.notes {
+		if len(n.showIf) > 0 {
+			c.addNote(n) // shown on its own, on its condition
+			continue
+		}
+		c.thanks = append(c.thanks, n.texts)
+	}
+	if !slices.ContainsFunc(c.questions, func(q *xlsQuestion) bool { return q.typ != NoteType }) && c.diags.Errors() == 0 {
 		c.errorf(surveySheet, 0, "no question to convert")
 	}
 }
 
-// note turns the notes before the first question into the introduction.
-func (c *xlsform) note(r sheetRow, labels []langCol, relevant string) {
-	switch {
-	case c.asked:
-		c.errorf(surveySheet, r.num, "a note after the first question cannot be converted: only the notes before it are kept, as the survey's introduction; move its text into a question's label")
-	case relevant != "":
-		c.errorf(surveySheet, r.num, "a note with a relevant (%s) cannot be converted: the introduction is shown to everyone", quoteExpr(relevant))
-	default:
-		m := texts(r, labels)
-		if c.checkTexts(surveySheet, r.num, "note", m) {
-			c.intro = append(c.intro, m)
+// xlsformType reads a type cell: its kind in pyxform's main spelling, and
+// the words after it (a list name). "select one from x", "Select_One x",
+// "select all that apply x" and "int" are all read.
+func xlsformType(typ string) (kind string, args []string) {
+	words := strings.Fields(typ)
+	if len(words) == 0 {
+		return "", nil
+	}
+	if n := len(words); n > 3 && strings.EqualFold(strings.Join(words[n-3:], " "), "or specify other") {
+		words = append(words[:n-3], "or_other")
+	}
+	lower := strings.ToLower(strings.Join(words, " "))
+	for _, long := range []struct{ prefix, kind string }{
+		{"select all that apply from ", "select_multiple"}, {"select all that apply ", "select_multiple"},
+		{"select multiple from ", "select_multiple"}, {"select one from ", "select_one"},
+		{"select_one from ", "select_one"}, {"select_multiple from ", "select_multiple"},
+		{"phone number", "phonenumber"}, {"device id", "deviceid"}, {"subscriber id", "subscriberid"}, {"sim serial", "simserial"},
+	} {
+		if strings.HasPrefix(lower, long.prefix) {
+			return long.kind, words[len(strings.Fields(long.prefix)):]
 		}
 	}
+	kind = strings.ToLower(words[0])
+	if len(words) > 1 && (kind == "begin" || kind == "end" || kind == "select") {
+		kind += "_" + strings.ToLower(words[1]) // "begin group", "select one"
+		words = words[1:]
+	}
+	if alias, ok := xlsformTypeAliases[kind]; ok {
+		kind = alias
+	}
+	return kind, words[1:]
+}
+
+// note keeps a note's text: as the survey's introduction when it comes
+// before the first question and is shown to everyone, otherwise for the
+// next question (takeNotes). open and relevant are its groups and its own
+// relevant.
+func (c *xlsform) note(r sheetRow, name string, text textColumns, open []group, relevant string) {
+	m := texts(r, text.labels)
+	if len(m) == 0 {
+		return // a note without text shows nothing
+	}
+	if !c.checkTexts(surveySheet, r.num, "note "+quote(name), m) {
+		return
+	}
+	n := pendingNote{row: r.num, name: name, texts: m}
+	for _, g := range open {
+		n.showIf = append(n.showIf, g.showIf...)
+	}
+	if relevant != "" {
+		conds, err := c.relevant(relevant)
+		if err != nil {
+			// A note shown when it should not be misleads (notes often say
+			// "you answered … go back"): it is left out, not shown to all.
+			c.unsupported(surveySheet, r.num, "", "note %s: relevant %s cannot be converted: %v", quote(name), quoteExpr(relevant), err)
+			return
+		}
+		n.showIf = append(n.showIf, conds...)
+	}
+	if !c.asked && len(n.showIf) == 0 {
+		c.intro = append(c.intro, m)
+		return
+	}
+	c.notes = append(c.notes, n)
+}
+
+// takeNotes returns the texts of the notes waiting for q, to be shown
+// above it: those shown on the same conditions. The others become notes of
+// their own, shown before it.
+func (c *xlsform) takeNotes(q *xlsQuestion) map[string]string {
+	var kept []map[string]string
+	for _, n := range c.notes {
+		if len(n.showIf) != len(q.showIf) || len(n.showIf) > 0 && !reflect.DeepEqual(n.showIf, q.showIf) {
+			c.addNote(n)
+			continue
+		}
+		kept = append(kept, n.texts)
+	}
+	c.notes = nil
+	return joinTexts(kept)
+}
+
+// addNote adds a note shown on its own.
+func (c *xlsform) addNote(n pendingNote) {
+	c.add(&xlsQuestion{row: n.row, id: c.newID(n.name, n.row, "note"), typ: NoteType, showIf: n.showIf, texts: n.texts}, "")
+}
+
+// add appends q to the survey's questions, unless it has as many as a
+// survey may; name is its XLSForm name ("" for a note). It reports whether q was added.
+func (c *xlsform) add(q *xlsQuestion, name string) bool {
+	if len(c.questions) == maxQuestions {
+		c.leaveOut(name, q.row, fmt.Sprintf("past the %d questions a survey may have", maxQuestions))
+		c.unsupported(surveySheet, q.row, "", "%s: more than %d questions and notes: people stop long before", quote(q.id), maxQuestions)
+		return false
+	}
+	c.ids[q.id] = true
+	c.questions = append(c.questions, q)
+	return true
+}
+
+// newID is the id of the question or note named name at row: its name
+// when it is a valid id, else one made of it (saying so), else prefix and
+// the row number.
+func (c *xlsform) newID(name string, row int, prefix string) string {
+	if validName(name, true) && !c.ids[name] {
+		return name
+	}
+	id := idFrom(name, true)
+	if id == "" {
+		id = prefix + strconv.Itoa(row)
+	}
+	id = uniqueID(id, func(s string) bool { return c.ids[s] || c.names[s] })
+	if name != "" {
+		c.warnf(surveySheet, row, "name %s becomes %s (ids are up to %d letters, digits, _, - and ., starting with a letter): the export shows %s", quote(name), quote(id), maxNameLen, quote(id))
+	}
+	return id
 }
 
 // question converts one question row; it returns nil after reporting why
 // it cannot.
-func (c *xlsform) question(r sheetRow, kind string, args []string, name string, labels []langCol, get func(sheetRow, string) string) *xlsQuestion {
-	q := &xlsQuestion{row: r.num, id: name, texts: texts(r, labels)}
-	ok := true
+func (c *xlsform) question(r sheetRow, kind string, args []string, name string, text textColumns, get func(sheetRow, string) string, open []group) *xlsQuestion {
+	q := &xlsQuestion{row: r.num, id: name, texts: texts(r, text.labels), hints: texts(r, text.hints)}
+	refuse := func(why string, format string, a ...any) *xlsQuestion {
+		c.leaveOut(name, r.num, why)
+		c.unsupported(surveySheet, r.num, "", format, a...)
+		return nil
+	}
 	switch {
 	case name == "":
-		c.errorf(surveySheet, r.num, "the question has no name")
-		return nil
-	case !validName(name, true):
-		c.errorf(surveySheet, r.num, "name %s is not valid: use up to %d letters, digits, _, - and ., starting with a letter", quote(name), maxNameLen)
-		ok = false
+		return refuse("no name", "the question has no name")
+	case c.byName[name] != nil:
+		return refuse("duplicate name", "duplicate name %s (first at row %d)", quote(name), c.byName[name].row)
+	default:
+		q.id = c.newID(name, r.num, "q")
 	}
 	what := "question " + quote(name)
-	ok = c.checkTexts(surveySheet, r.num, what, q.texts) && ok
+	if !c.checkTexts(surveySheet, r.num, what, q.texts) {
+		c.leaveOut(name, r.num, "no text to show")
+		return nil
+	}
+	if len(q.hints) > 0 && !c.checkHints(r.num, what, q.hints) {
+		q.hints = nil
+	}
 	switch required := get(r, "required"); strings.ToLower(required) {
 	case "yes", "true", "true()", "1":
 		q.required = true
 	case "", "no", "false", "false()", "0":
 	default:
-		c.errorf(surveySheet, r.num, "required %s cannot be converted: write yes or no", quoteExpr(required))
-		ok = false
+		if !c.unsupported(surveySheet, r.num, "the question may be skipped", "%s: required %s cannot be converted: write yes or no", what, quoteExpr(required)) {
+			c.leaveOut(name, r.num, "required")
+			return nil
+		}
 	}
 	switch kind {
 	case "select_one", "select_multiple":
-		if len(args) != 1 {
-			if len(args) == 2 && args[1] == "or_other" {
-				c.errorf(surveySheet, r.num, "or_other cannot be converted: add an \"other\" choice to the list and a text question shown when it is chosen")
-			} else {
-				c.errorf(surveySheet, r.num, "type %s: expected the name of one list after %s", quote(strings.Join(append([]string{kind}, args...), " ")), kind)
+		switch {
+		case len(args) == 2 && args[1] == "or_other":
+			if !c.unsupported(surveySheet, r.num, "the question is asked without the \"other\" choice", "%s: or_other cannot be converted: add an \"other\" choice to the list and a text question shown when it is chosen", what) {
+				c.leaveOut(name, r.num, "or_other")
+				return nil
 			}
-			return nil
+		case len(args) != 1:
+			return refuse("type", "type %s: expected the name of one list after %s", quote(strings.Join(append([]string{kind}, args...), " ")), kind)
 		}
 		q.typ = Single
 		if kind == "select_multiple" {
@@ -611,42 +966,91 @@ func (c *xlsform) question(r sheetRow, kind string, args []string, name string, 
 		if q.typ == Single || q.typ == Multiple {
 			l, listOK := c.useList(args[0], r.num)
 			if !listOK {
+				c.leaveOut(name, r.num, "its list "+quote(args[0]))
+				if c.skip && l == nil {
+					c.warnf(surveySheet, r.num, "left out: %s, whose list cannot be converted", what)
+				}
 				return nil
 			}
 			q.choices = l.choices
 			if q.typ == Single && len(q.choices) < 2 {
-				c.errorf(surveySheet, r.num, "%s: the list %s needs at least 2 choices", what, quote(args[0]))
-				ok = false
+				return refuse("fewer than 2 choices", "%s: the list %s needs at least 2 choices", what, quote(args[0]))
 			}
 		}
 	case "integer", "decimal":
 		q.typ, q.decimal = Number, kind == "decimal"
+	case "range":
+		q.typ = Number
+		lo, hi, decimal, err := rangeBounds(get(r, "parameters"))
+		if err != nil {
+			return refuse("range", "%s: range parameters %s cannot be converted: %v", what, quoteExpr(get(r, "parameters")), err)
+		}
+		q.min, q.max, q.decimal = &lo, &hi, decimal
 	case "text":
 		q.typ = Text
 	case "date":
 		q.typ = DateType
 	}
-	if expr := get(r, "constraint"); expr != "" {
-		ok = c.constraint(q, expr) && ok
+	if expr := get(r, "constraint"); expr != "" && !c.constraint(q, expr) {
+		c.leaveOut(name, r.num, "constraint")
+		return nil
+	}
+	for _, g := range open {
+		q.showIf = append(q.showIf, g.showIf...)
 	}
 	if expr := get(r, "relevant"); expr != "" {
 		conds, err := c.relevant(expr)
 		if err != nil {
-			c.errorf(surveySheet, r.num, "relevant %s cannot be converted: %v", quoteExpr(expr), err)
-			ok = false
+			if !c.unsupported(surveySheet, r.num, "the question is asked whatever the answers", "%s: relevant %s cannot be converted: %v", what, quoteExpr(expr), err) {
+				c.leaveOut(name, r.num, "relevant")
+				return nil
+			}
 		}
-		q.showIf = conds
-	}
-	if !ok {
-		return nil
+		q.showIf = append(q.showIf, conds...)
 	}
 	return q
+}
+
+// rangeBounds reads a range's parameters ("start=0 end=10 step=1", each
+// optional: 1, 10 and 1 by default, as pyxform has them): the lowest and
+// highest answers, and whether they may have decimals.
+func rangeBounds(params string) (lo, hi float64, decimal bool, err error) {
+	values := map[string]float64{"start": 1, "end": 10, "step": 1}
+	for _, kv := range strings.FieldsFunc(params, func(r rune) bool { return unicode.IsSpace(r) || r == ';' || r == ',' }) {
+		k, v, ok := strings.Cut(kv, "=")
+		k = strings.ToLower(strings.TrimSpace(k))
+		if _, known := values[k]; !ok || !known {
+			return 0, 0, false, fmt.Errorf("expected start=, end= and step=, found %s", quote(kv))
+		}
+		f, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
+		if err != nil || math.IsInf(f, 0) || math.IsNaN(f) {
+			return 0, 0, false, fmt.Errorf("%s is not a number", quote(v))
+		}
+		values[k] = f
+	}
+	lo, hi = math.Min(values["start"], values["end"]), math.Max(values["start"], values["end"])
+	whole := func(f float64) bool { return f == math.Trunc(f) }
+	return lo, hi, !whole(lo) || !whole(hi) || !whole(values["step"]), nil
+}
+
+// checkHints reports hints missing in the survey's language or that refer
+// to answers; the question is kept without them.
+func (c *xlsform) checkHints(row int, what string, m map[string]string) bool {
+	switch {
+	case m[c.lang] == "":
+		c.warnf(surveySheet, row, "%s: the hint is dropped: it has no %s text", what, langNames[c.lang])
+		return false
+	case slices.ContainsFunc(surveyLangs, func(l string) bool { return strings.Contains(m[l], "${") }):
+		c.warnf(surveySheet, row, "%s: the hint is dropped: it refers to an answer (${…}), which the bot cannot put into texts", what)
+		return false
+	}
+	return true
 }
 
 func choiceNames(l *choiceList) []string {
 	names := make([]string, len(l.choices))
 	for i, ch := range l.choices {
-		names[i] = ch.id
+		names[i] = ch.name
 	}
 	return names
 }
@@ -672,8 +1076,7 @@ func sameSet(a, b []string) bool {
 // constraint sets q's min and max from its constraint.
 func (c *xlsform) constraint(q *xlsQuestion, expr string) bool {
 	fail := func(format string, args ...any) bool {
-		c.errorf(surveySheet, q.row, "constraint %s cannot be converted: %s", quoteExpr(expr), fmt.Sprintf(format, args...))
-		return false
+		return c.unsupported(surveySheet, q.row, "any answer is taken", "question %s: constraint %s cannot be converted: %s", quote(q.id), quoteExpr(expr), fmt.Sprintf(format, args...))
 	}
 	if q.typ != Number && q.typ != Multiple {
 		return fail("the bot checks constraints only on integer, decimal and select_multiple questions")
@@ -852,7 +1255,7 @@ func (c *xlsform) conditions(e *xpath) ([]Condition, error) {
 			if err := isOption(q, e.args[1].text); err != nil {
 				return nil, err
 			}
-			return []Condition{{Question: q.id, Is: []string{e.args[1].text}}}, nil
+			return []Condition{{Question: q.id, Is: []string{q.answerID(e.args[1].text)}}}, nil
 		case "not":
 			if len(e.args) != 1 {
 				return nil, errors.New("not() takes one condition")
@@ -909,9 +1312,9 @@ func (c *xlsform) comparison(e *xpath) ([]Condition, error) {
 			return nil, err
 		}
 		if op == "=" {
-			cond.Is = []string{value.text}
+			cond.Is = []string{q.answerID(value.text)}
 		} else {
-			cond.Not = []string{value.text}
+			cond.Not = []string{q.answerID(value.text)}
 		}
 	default: // < <= > >=
 		if q.typ != Number && q.typ != Scale {
@@ -938,6 +1341,9 @@ func parseNum(s string) float64 {
 func (c *xlsform) earlier(name string) (*xlsQuestion, error) {
 	if q, ok := c.byName[name]; ok {
 		return q, nil
+	}
+	if why, ok := c.leftOut[name]; ok {
+		return nil, fmt.Errorf("${%s} was not converted (%s)", name, why)
 	}
 	return nil, fmt.Errorf("${%s} is not an earlier question: a condition can only name a question asked before", name)
 }
@@ -1023,8 +1429,12 @@ func (c *xlsform) dates(opt XLSFormOptions) (opens, closes Date) {
 
 // yaml writes the survey file.
 func (c *xlsform) yaml(id string, opens, closes Date, territories []string) []byte {
-	doc := ymap("id", ystr(id), "title", ytexts(map[string]string{sourceLang: c.formTitle}))
-	if intro := c.introTexts(); len(intro) > 0 {
+	doc := ymap("id", ystr(id))
+	if c.lang != sourceLang {
+		doc.Content = append(doc.Content, ystr("language"), ystr(c.lang))
+	}
+	doc.Content = append(doc.Content, ystr("title"), ytexts(map[string]string{c.lang: c.formTitle}))
+	if intro := joinTexts(c.intro); len(intro) > 0 {
 		doc.Content = append(doc.Content, ystr("intro"), ytexts(intro))
 	}
 	terr := yscalar("!!str", allTerritories)
@@ -1043,6 +1453,9 @@ func (c *xlsform) yaml(id string, opens, closes Date, territories []string) []by
 		ystr("opens"), yscalar("!!timestamp", opens.String()),
 		ystr("closes"), yscalar("!!timestamp", closes.String()),
 		ystr("questions"), questions)
+	if thanks := joinTexts(c.thanks); len(thanks) > 0 {
+		doc.Content = append(doc.Content, ystr("thanks"), ytexts(thanks))
+	}
 	var buf bytes.Buffer
 	fmt.Fprintf(&buf, "# Imported from %s; check the dates and the translations.\n", filepath.Base(c.name))
 	enc := yaml.NewEncoder(&buf)
@@ -1058,12 +1471,15 @@ func (c *xlsform) yaml(id string, opens, closes Date, territories []string) []by
 	return buf.Bytes()
 }
 
-// introTexts joins the notes, in the languages every note has.
-func (c *xlsform) introTexts() map[string]string {
+// joinTexts joins notes, in the languages every note has.
+func joinTexts(notes []map[string]string) map[string]string {
+	if len(notes) == 0 {
+		return nil
+	}
 	out := map[string]string{}
 	for _, lang := range surveyLangs {
 		var parts []string
-		for _, m := range c.intro {
+		for _, m := range notes {
 			if m[lang] == "" {
 				parts = nil
 				break
@@ -1103,7 +1519,13 @@ func (q *xlsQuestion) node() *yaml.Node {
 		}
 		add("show_if", list)
 	}
+	if len(q.notes) > 0 {
+		add("note", ytexts(q.notes))
+	}
 	add("text", ytexts(q.texts))
+	if len(q.hints) > 0 {
+		add("hint", ytexts(q.hints))
+	}
 	if len(q.choices) > 0 {
 		list := &yaml.Node{Kind: yaml.SequenceNode}
 		for _, ch := range q.choices {
@@ -1259,13 +1681,18 @@ func lexXPath(s string) ([]xtoken, error) {
 			}
 			out = append(out, xtoken{"ref", strings.TrimSpace(s[i+2 : i+end])})
 			i += end + 1
-		case r == '\'' || r == '"':
-			end := strings.IndexRune(s[i+1:], r)
+		case r == '\'' || r == '"' || r == '‘' || r == '“':
+			// Spreadsheets turn typed quotes into curly ones: ‘x’ and “x” are read too.
+			closing := map[rune]rune{'‘': '’', '“': '”'}[r]
+			if closing == 0 {
+				closing = r
+			}
+			end := strings.IndexRune(s[i+size:], closing)
 			if end < 0 {
 				return nil, fmt.Errorf("a quote %c is not closed", r)
 			}
-			out = append(out, xtoken{"str", s[i+1 : i+1+end]})
-			i += end + 2
+			out = append(out, xtoken{"str", s[i+size : i+size+end]})
+			i += size + end + utf8.RuneLen(closing)
 		case digit(ascii) || (r == '-' || r == '.') && digit(next) || r == '-' && next == '.':
 			j := i + 1
 			for j < len(s) && (digit(s[j]) || s[j] == '.') {

@@ -79,14 +79,13 @@ func TestImportXLSFormAcademy(t *testing.T) {
 	}
 	wantDiags := []string{
 		`academy.xlsx (survey sheet):1: warning: column "label::Español (es)" is dropped: "Español (es)" is not one of the bot's languages (fr en ar fa ps uk ru ti)`,
-		`academy.xlsx (survey sheet):1: warning: column "hint" is dropped: the bot shows no hints`,
-		`academy.xlsx (survey sheet):1: warning: column "hint::English (en)" is dropped: the bot shows no hints`,
 		`academy.xlsx (survey sheet):1: warning: column "constraint_message" is dropped: the bot explains the limits in its own words`,
 		`academy.xlsx (survey sheet):1: warning: column "appearance" is dropped: the bot shows every question its own way`,
 		`academy.xlsx (survey sheet):2: warning: start "start" is dropped: the bot records no such metadata`,
 		`academy.xlsx (survey sheet):3: warning: end "end" is dropped: the bot records no such metadata`,
 		`academy.xlsx (survey sheet):4: warning: today "today" is dropped: the bot records no such metadata`,
 		`academy.xlsx (survey sheet):6: warning: group "about" is flattened: its questions are asked one by one, and its label is not shown`,
+		`academy.xlsx (survey sheet):8: warning: question "arrival": the hint is dropped: it has no French text`,
 		`academy.xlsx (survey sheet):11: warning: question "listened": the list "scale5" (1 to 5) becomes a scale, shown with faces: its labels are not used`,
 		`academy.xlsx (survey sheet):20: warning: audit "audit" is dropped: the bot records no such metadata`,
 	}
@@ -198,7 +197,7 @@ func TestImportXLSFormRefused(t *testing.T) {
 		row  int
 		text string
 	}{
-		{3, `type "begin_repeat" cannot be converted`},
+		{3, `repeat "children": the bot asks each question once`},
 		{6, `type "calculate" cannot be converted`},
 		{7, `type "geopoint" cannot be converted`},
 		{10, `relevant "${school} = 'no' or ${work} = 'no'" cannot be converted: "or" between two questions (school, work)`},
@@ -226,7 +225,7 @@ func earlierQuestions() []*xlsQuestion {
 	choices := func(ids ...string) []xlsChoice {
 		var out []xlsChoice
 		for _, id := range ids {
-			out = append(out, xlsChoice{id: id, labels: map[string]string{"fr": id}})
+			out = append(out, xlsChoice{name: id, id: id, labels: map[string]string{"fr": id}})
 		}
 		return out
 	}
@@ -284,7 +283,9 @@ func TestXLSFormRelevant(t *testing.T) {
 		{"${age} > 3 or ${age} < 1", nil, `"or" can only join answers to the same question`},
 		{"${city} = 'paris'", nil, `"paris" is not an answer of city (dijon, lyon, autun, 1)`},
 		{"${city} = lyon", nil, `unexpected word "lyon": write values in quotes`},
-		{"${city} = ‘lyon’", nil, `unexpected '‘'`},
+		{"${city} = ‘lyon’", []Condition{{Question: "city", Is: []string{"lyon"}}}, ""},
+		{"${city} = “lyon”", []Condition{{Question: "city", Is: []string{"lyon"}}}, ""},
+		{"${city} = ‘lyon'", nil, "a quote ‘ is not closed"},
 		{"${later} = 'x'", nil, "${later} is not an earlier question"},
 		{"${topics} = 'jobs'", nil, "use selected(${topics}, 'x')"},
 		{"${topics} != 'jobs'", nil, "use selected(${topics}, 'x') or not(selected(${topics}, 'x'))"},
@@ -445,7 +446,7 @@ func zipParts(t testing.TB, parts map[string]string) []byte {
 }
 
 var (
-	settingsOK = xlsxSheet{"settings", [][]string{{"form_title", "form_id"}, {"Enquête", "enquete"}}}
+	settingsOK = xlsxSheet{"settings", [][]string{{"form_title", "form_id", "default_language"}, {"Enquête", "enquete", "French (fr)"}}}
 	choicesOK  = xlsxSheet{"choices", [][]string{
 		{"list_name", "name", "label"},
 		{"city", "dijon", "Dijon"},
@@ -476,36 +477,71 @@ func TestImportXLSFormRows(t *testing.T) {
 			[]string{`form.xlsx: error: not an XLSForm: no such sheet "survey" (the workbook has "Feuil1")`}, nil},
 		{"no type column", []xlsxSheet{{"survey", [][]string{{"name", "label"}, {"a", "A"}}}, settingsOK}, XLSFormOptions{},
 			[]string{"(survey sheet):1: error: the survey sheet needs a type column"}, nil},
-		{"no title", []xlsxSheet{survey([]string{"text", "a", "A"})}, XLSFormOptions{},
-			[]string{"form.xlsx (settings sheet): error: no form_title"}, nil},
+		{"no title: the file name", []xlsxSheet{survey([]string{"text", "a", "Quel est votre quartier ?"})}, XLSFormOptions{},
+			[]string{"form.xlsx (settings sheet): warning: no default_language: the label column reads as French (fr)", `form.xlsx (settings sheet): warning: no form_title: the title is the file name, "form"`},
+			[]string{"title:\n  fr: form\n"}},
+		{"English told from the texts", []xlsxSheet{survey([]string{"text", "a", "What is your **name**?"}, []string{"note", "n", "Thank you for your time"})}, XLSFormOptions{},
+			[]string{"warning: no default_language: the label column reads as English (en)"},
+			[]string{"language: en\n", "en: What is your name?", "thanks:\n  en: Thank you for your time\n"}},
+		{"--default-language wins", []xlsxSheet{survey([]string{"text", "a", "A"})}, XLSFormOptions{DefaultLanguage: "Tigrigna"},
+			nil, []string{"language: ti\n", "ti: A\n"}},
+		{"Arabic told from the texts", []xlsxSheet{survey([]string{"integer", "a", "كم عمرك؟"})}, XLSFormOptions{},
+			[]string{"reads as Arabic (ar)"}, []string{"language: ar\n"}},
 		{"sheet names ignore case, id from the file name", []xlsxSheet{
-			{"Survey", [][]string{head, {"text", "a", "A"}}}, {"SETTINGS", [][]string{{"form_title"}, {"Titre"}}}}, XLSFormOptions{},
+			{"Survey", [][]string{head, {"text", "a", "A"}}}, {"SETTINGS", [][]string{{"form_title"}, {"Titre"}}}}, XLSFormOptions{DefaultLanguage: "fr"},
 			nil, []string{"id: form\n", "title:\n  fr: Titre\n"}},
 		{"unknown list", []xlsxSheet{survey([]string{"select_one nope", "a", "A"}), choicesOK, settingsOK}, XLSFormOptions{},
 			[]string{`(survey sheet):2: error: list "nope" is not in the choices sheet`}, nil},
 		{"no choices sheet", []xlsxSheet{survey([]string{"select_multiple city", "a", "A"}), settingsOK}, XLSFormOptions{},
 			[]string{`(survey sheet):2: error: list "city": the workbook has no choices sheet`}, nil},
 		{"too many choices", []xlsxSheet{survey([]string{"select_one many", "a", "A"}), {"choices", many}, settingsOK}, XLSFormOptions{},
-			[]string{`(choices sheet):22: error: list "many" has 21 choices, the limit is 20`}, nil},
+			[]string{`(choices sheet):102: error: list "many" has 101 choices, the limit is 100`}, nil},
 		{"invalid names", []xlsxSheet{survey([]string{"text", "1st", "A"}, []string{"select_one bad", "b", "B"}),
 			{"choices", [][]string{{"list_name", "name", "label"}, {"bad", "a b", "A B"}, {"bad", "ok", "OK"}, {"bad", "ok", "Encore"}}}, settingsOK}, XLSFormOptions{},
-			[]string{`(choices sheet):2: error: list "bad": choice name "a b" is not valid`, `(choices sheet):4: error: list "bad": duplicate choice "ok" (first at row 3)`,
-				`(survey sheet):2: error: name "1st" is not valid`}, nil},
+			[]string{`(choices sheet):2: warning: list "bad": choice name "a b" becomes "a_b"`, `(choices sheet):4: error: list "bad": duplicate choice "ok" (first at row 3)`,
+				`(survey sheet):2: warning: name "1st" becomes "st"`}, nil},
+		{"--skip-unsupported says what each row left out changes", []xlsxSheet{{"survey", [][]string{{"type", "name", "label", "relevant", "constraint", "required", "calculation"},
+			{"integer", "age", "Âge ?", "", "regex(., '^[0-9]+$')"}, {"calculate", "age_group", "", "", "", "", "if(${age} < 18, 'child', 'adult')"},
+			{"select_one yn", "school", "École ?", "${age_group} = 'child'", "", "${age} < 18"}, {"begin_repeat", "kids", "Enfants"}, {"integer", "kid_age", "Âge"}, {"end_repeat"},
+			{"text", "why", "Pourquoi ?", "${kid_age} > 3"}}}, choicesOK, settingsOK}, XLSFormOptions{SkipUnsupported: true},
+			[]string{`(survey sheet):2: warning: left out: question "age": constraint "regex(., '^[0-9]+$')" cannot be converted: regex(., '^[0-9]+$') cannot be expressed: only comparisons of the answer with numbers, joined by "and"; any answer is taken`,
+				`(survey sheet):3: warning: left out: calculate "age_group": type "calculate" cannot be converted: the bot computes nothing`,
+				`(survey sheet):4: warning: left out: question "school": required "${age} < 18" cannot be converted: write yes or no; the question may be skipped`,
+				`(survey sheet):4: warning: left out: question "school": relevant "${age_group} = 'child'" cannot be converted: ${age_group} was not converted (row 3: calculate); the question is asked whatever the answers`,
+				`(survey sheet):5: warning: left out: repeat "kids": the bot asks each question once: there are no repeats; its questions are not asked`,
+				`(survey sheet):8: warning: left out: question "why": relevant "${kid_age} > 3" cannot be converted: ${kid_age} was not converted (row 6: inside the repeat kids); the question is asked whatever the answers`},
+			[]string{"- id: age\n    type: number\n    text:", "- id: school\n    type: yesno\n    text:", "- id: why\n    type: text\n    text:"}},
+		{"without the flag, the same form is refused row by row", []xlsxSheet{{"survey", [][]string{{"type", "name", "label", "relevant", "calculation"},
+			{"calculate", "age_group", "", "", "'child'"}, {"select_one yn", "school", "École ?", "${age_group} = 'child'"}}}, choicesOK, settingsOK}, XLSFormOptions{},
+			[]string{`(survey sheet):2: error: calculate "age_group": type "calculate" cannot be converted`,
+				`(survey sheet):3: error: question "school": relevant "${age_group} = 'child'" cannot be converted: ${age_group} was not converted (row 2: calculate)`}, nil},
+		{"an id made of a name is no other name", []xlsxSheet{survey([]string{"text", "a b", "A"}, []string{"text", "a_b", "B"}, []string{"select_one l", "c", "C"}),
+			{"choices", [][]string{{"list_name", "name", "label"}, {"l", "x y", "X"}, {"l", "x_y", "Y"}}}, settingsOK}, XLSFormOptions{},
+			[]string{`(choices sheet):2: warning: list "l": choice name "x y" becomes "x_y_2"`, `(survey sheet):2: warning: name "a b" becomes "a_b_2"`},
+			[]string{"- id: a_b_2\n", "- id: a_b\n", "- id: x_y_2\n", "- id: x_y\n"}},
+		{"names made ids", []xlsxSheet{survey([]string{"select_one bad", "Qualité_du_logement_et_de_l_accueil_à_Dijon", "B"}, []string{"text", "c", "C", "${Qualité_du_logement_et_de_l_accueil_à_Dijon} = 'مدرسة'"}),
+			{"choices", [][]string{{"list_name", "name", "label"}, {"bad", "مدرسة", "École"}, {"bad", "ok", "OK"}}}, settingsOK}, XLSFormOptions{},
+			[]string{`(choices sheet):2: warning: list "bad": choice name "مدرسة" becomes "c1"`, `(survey sheet):2: warning: name "Qualité_du_logement_et_de_l_accueil_à_Di…" becomes "Qualite_du_logement_et_de_l_accueil_a_Di"`},
+			[]string{"- id: Qualite_du_logement_et_de_l_accueil_a_Di\n", "question: Qualite_du_logement_et_de_l_accueil_a_Di\n      is: [c1]"}},
 		{"duplicate question", []xlsxSheet{survey([]string{"text", "a", "A"}, []string{"integer", "a", "B"}), settingsOK}, XLSFormOptions{},
 			[]string{`(survey sheet):3: error: duplicate name "a" (first at row 2)`}, nil},
-		{"no French", []xlsxSheet{{"survey", [][]string{{"type", "name", "label::English (en)"}, {"text", "a", "A"}}}, settingsOK}, XLSFormOptions{},
-			[]string{`(survey sheet):2: error: question "a" has no French text: fill label::French (fr) or label`}, nil},
+		{"no French", []xlsxSheet{{"survey", [][]string{{"type", "name", "label::English (en)"}, {"text", "a", "A"}}}, {"settings", [][]string{{"form_title"}, {"T"}}}}, XLSFormOptions{},
+			nil, []string{"language: en\n"}},
 		{"no French choice", []xlsxSheet{survey([]string{"select_one c", "a", "A"}),
 			{"choices", [][]string{{"list_name", "name", "label::English (en)"}, {"c", "x", "X"}, {"c", "y", "Y"}}}, settingsOK}, XLSFormOptions{},
 			[]string{`(choices sheet):2: error: choice "x" has no French text`, `(choices sheet):3: error: choice "y" has no French text`}, nil},
+		{"no French choice, left out", []xlsxSheet{survey([]string{"select_one c", "a", "A"}, []string{"text", "b", "B", "${a} = 'x'"}),
+			{"choices", [][]string{{"list_name", "name", "label::English (en)"}, {"c", "x", "X"}, {"c", "y", "Y"}}}, settingsOK}, XLSFormOptions{SkipUnsupported: true},
+			[]string{`(choices sheet):2: warning: left out: choice "x" has no French text`,
+				`(survey sheet):3: warning: left out: question "b": relevant "${a} = 'x'" cannot be converted: ${a} was not converted (row 2: fewer than 2 choices); the question is asked whatever the answers`},
+			[]string{"- id: b\n"}},
 		{"explicit French wins over a plain label, cell by cell", []xlsxSheet{
-			{"survey", [][]string{{"type", "name", "label", "label::Français (fr)", "label::English"}, {"text", "a", "Plain", "Explicite", "A"}, {"text", "b", "Seul", "", "B"}}}, settingsOK}, XLSFormOptions{},
+			{"survey", [][]string{{"type", "name", "label", "label::Français (fr)", "label:English"}, {"text", "a", "Plain", "Explicite", "A"}, {"text", "b", "Seul", "", "B"}}}, settingsOK}, XLSFormOptions{},
 			nil, []string{"fr: Explicite\n      en: A\n", "fr: Seul\n      en: B\n"}},
 		{"default language English", []xlsxSheet{
 			{"survey", [][]string{{"type", "name", "label", "label::French (fr)"}, {"text", "a", "Hello", "Bonjour"}}},
 			{"settings", [][]string{{"form_title", "default_language"}, {"Titre", "English (en)"}}}}, XLSFormOptions{},
-			[]string{"(settings sheet):2: warning: form_title becomes the French title, but default_language says the form is written in \"English (en)\""},
-			[]string{"fr: Bonjour\n      en: Hello\n"}},
+			nil, []string{"language: en\n", "title:\n  en: Titre\n", "fr: Bonjour\n      en: Hello\n"}},
 		{"languages", []xlsxSheet{
 			{"survey", [][]string{{"type", "name", "label::French (fr)", "label::Dari (prs)", "label::Pashto (ps)", "label::Ukrainian (uk-UA)", "label::ti", "label::German (de)"}, {"text", "a", "Bonjour", "سلام", "سلام ps", "Привіт", "ሰላም", "Hallo"}}}, settingsOK}, XLSFormOptions{},
 			[]string{`(survey sheet):1: warning: column "label::German (de)" is dropped: "German (de)" is not one of the bot's languages`},
@@ -513,30 +549,42 @@ func TestImportXLSFormRows(t *testing.T) {
 		{"notes before the first question are the intro", []xlsxSheet{survey(
 			[]string{"note", "n1", "Bienvenue."}, []string{"begin group", "g"}, []string{"note", "n2", "Trois questions."}, []string{"text", "a", "A"}, []string{"end group"}), settingsOK}, XLSFormOptions{},
 			nil, []string{"intro:\n  fr: |-\n    Bienvenue.\n\n    Trois questions.\n"}},
-		{"note after a question", []xlsxSheet{survey([]string{"text", "a", "A"}, []string{"note", "n", "Merci"}), settingsOK}, XLSFormOptions{},
-			[]string{"(survey sheet):3: error: a note after the first question cannot be converted"}, nil},
-		{"note after a refused question", []xlsxSheet{survey([]string{"geopoint", "where", "Où ?"}, []string{"note", "n", "Merci"}), settingsOK}, XLSFormOptions{},
-			[]string{`(survey sheet):2: error: type "geopoint" cannot be converted`, "(survey sheet):3: error: a note after the first question"}, nil},
+		{"notes and hints", []xlsxSheet{{"survey", [][]string{{"type", "name", "label", "hint", "hint::English (en)", "relevant"},
+			{"text", "a", "A", "Un <b>indice</b>", "A *hint*"}, {"note", "n", "Attention :"}, {"note", "n2", "Lisez bien."}, {"text", "b", "B"},
+			{"note", "n3", "Si oui", "", "", "${a} != ''"}, {"integer", "c", "C", "", "", "${a} != ''"}, {"note", "n4", "Merci"}}}, settingsOK}, XLSFormOptions{},
+			[]string{`(survey sheet):6: error: note "n3": relevant "${a} != ''" cannot be converted: a is a text question`, `(survey sheet):7: error: question "c": relevant "${a} != ''" cannot be converted: a is a text question`},
+			nil},
+		{"notes and hints, converted", []xlsxSheet{{"survey", [][]string{{"type", "name", "label", "hint", "hint::English (en)"},
+			{"text", "a", "A", "Un <b>indice</b>", "A *hint*"}, {"note", "n", "Attention :"}, {"note", "n2", "Lisez bien."}, {"text", "b", "B"}, {"note", "n4", "Merci"}}}, settingsOK}, XLSFormOptions{},
+			nil, []string{"text:\n      fr: A\n    hint:\n      fr: Un indice\n      en: A hint\n", "note:\n      fr: |-\n        Attention :\n\n        Lisez bien.\n    text:\n      fr: B\n", "thanks:\n  fr: Merci\n"}},
+		{"note after a refused question", []xlsxSheet{survey([]string{"geopoint", "where", "Où ?"}, []string{"note", "n", "Merci"}, []string{"text", "a", "A"}), settingsOK}, XLSFormOptions{SkipUnsupported: true},
+			[]string{`(survey sheet):2: warning: left out: geopoint "where": type "geopoint" cannot be converted`}, []string{"note:\n      fr: Merci\n"}},
 		{"choice filter columns are dropped, settings columns ignored", []xlsxSheet{survey([]string{"select_one city", "a", "A"}),
 			{"choices", [][]string{{"list name", "name", "label", "region", "media::image"}, {"city", "dijon", "Dijon", "bfc", "dijon.png"}, {"city", "lyon", "Lyon", "ara"}}},
 			{"settings", [][]string{{"form_title", "version", "style"}, {"Titre", "3", "pages"}}}}, XLSFormOptions{},
 			[]string{`(choices sheet):1: warning: column "region" is not converted: dropped`, `(choices sheet):1: warning: column "media::image" is dropped: the bot sends no images`},
 			[]string{"- id: dijon\n"}},
 		{"note with relevant", []xlsxSheet{survey([]string{"note", "n", "Info", "${a} = 'x'"}, []string{"text", "a", "A"}), settingsOK}, XLSFormOptions{},
-			[]string{`(survey sheet):2: error: a note with a relevant ("${a} = 'x'") cannot be converted`}, nil},
+			[]string{`(survey sheet):2: error: note "n": relevant "${a} = 'x'" cannot be converted: ${a} is not an earlier question`}, nil},
+		{"a note on another condition than the next question is shown on its own", []xlsxSheet{{"survey", [][]string{{"type", "name", "label", "relevant"},
+			{"select_one yn", "a", "A"}, {"note", "merci", "Merci !", "${a} = 'yes'"}, {"note", "", "Dernière question."}, {"text", "b", "B"}, {"note", "fin", "Au revoir", "${a} = 'no'"}}}, choicesOK, settingsOK}, XLSFormOptions{},
+			nil, []string{"- id: merci\n    type: note\n    show_if:\n      question: a\n      is: [\"yes\"]\n    text:\n      fr: Merci !\n",
+				"- id: b\n    type: text\n    note:\n      fr: Dernière question.\n", "- id: fin\n    type: note\n    show_if:\n      question: a\n      is: [\"no\"]\n"}},
 		{"group with relevant", []xlsxSheet{survey([]string{"select_one yn", "a", "A"}, []string{"begin_group", "g", "", "${a} = 'yes'"}, []string{"text", "b", "B"}, []string{"end_group"}), choicesOK, settingsOK}, XLSFormOptions{},
-			[]string{`(survey sheet):3: error: group "g" has a relevant ("${a} = 'yes'")`}, nil},
+			nil, []string{"- id: b\n    type: text\n    show_if:\n      question: a\n      is: [\"yes\"]\n"}},
 		{"groups must match", []xlsxSheet{survey([]string{"begin_group", "g"}, []string{"text", "a", "A"}, []string{"end_repeat"}, []string{"end_group"}, []string{"begin_group", "h"}), settingsOK}, XLSFormOptions{},
 			[]string{"(survey sheet):4: error: end_repeat without a matching begin", "(survey sheet):6: error: this begin has no end"}, nil},
 		{"or_other and unknown types", []xlsxSheet{survey([]string{"select_one city or_other", "a", "A"}, []string{"hologram", "b", "B"}, []string{"", "c", "C"}, []string{"select_one", "d", "D"}), choicesOK, settingsOK}, XLSFormOptions{},
-			[]string{"(survey sheet):2: error: or_other cannot be converted", `(survey sheet):3: error: type "hologram" cannot be converted: the bot has no such question`,
+			[]string{"(survey sheet):2: error: question \"a\": or_other cannot be converted", `(survey sheet):3: error: "b": type "hologram" cannot be converted: the bot has no such question`,
 				"(survey sheet):4: error: the row has no type", `(survey sheet):5: error: type "select_one": expected the name of one list`}, nil},
+		{"pyxform spellings", []xlsxSheet{survey([]string{"Select One from city", "a", "A"}, []string{"select all that apply city", "b", "B"}, []string{"INT", "c", "C"}, []string{"string", "d", "D"}, []string{""}, []string{"", "", "", "", "", ""}), choicesOK, settingsOK}, XLSFormOptions{},
+			nil, []string{"- id: a\n    type: single\n", "- id: b\n    type: multiple\n", "- id: c\n    type: number\n", "- id: d\n    type: text\n"}},
 		{"choice filter", []xlsxSheet{{"survey", [][]string{{"type", "name", "label", "choice_filter"}, {"select_one city", "a", "A", "region = 'x'"}}}, choicesOK, settingsOK}, XLSFormOptions{},
-			[]string{`(survey sheet):2: error: choice_filter "region = 'x'" cannot be converted`}, nil},
+			[]string{`(survey sheet):2: error: select_one "a": choice_filter "region = 'x'" cannot be converted`}, nil},
 		{"answers in labels", []xlsxSheet{survey([]string{"text", "a", "A"}, []string{"text", "b", "Pourquoi ${a} ?"}), settingsOK}, XLSFormOptions{},
 			[]string{`(survey sheet):3: error: question "b": the fr text refers to an answer`}, nil},
 		{"required", []xlsxSheet{survey([]string{"text", "a", "A", "", "", "TRUE()"}, []string{"text", "b", "B", "", "", "no"}, []string{"text", "c", "C", "", "", "${a} != ''"}), settingsOK}, XLSFormOptions{},
-			[]string{`(survey sheet):4: error: required "${a} != ''" cannot be converted`}, nil},
+			[]string{`(survey sheet):4: error: question "c": required "${a} != ''" cannot be converted`}, nil},
 		{"yes/no and quoting", []xlsxSheet{survey([]string{"select_one yn", "a", "A: oui ?"}, []string{"select_multiple yn", "b", "B", "${a} = 'yes'"}, []string{"text", "c", "C", "selected(${b}, 'no')"}), choicesOK, settingsOK}, XLSFormOptions{},
 			nil, []string{"type: yesno", `text:` + "\n      fr: 'A: oui ?'", "is: [\"yes\"]", "- id: \"yes\"", "is: [\"no\"]"}},
 		{"options", []xlsxSheet{survey([]string{"text", "a", "A"}), settingsOK},
@@ -594,7 +642,7 @@ func TestImportXLSFormTooManyQuestions(t *testing.T) {
 		rows = append(rows, []string{"text", fmt.Sprintf("q%d", i), "Question"})
 	}
 	_, diags := ImportXLSForm(makeXLSX(t, xlsxSheet{"survey", rows}, settingsOK), "f.xlsx", XLSFormOptions{})
-	if diags.Errors() != 1 || diags[0].Line != maxQuestions+2 || !strings.Contains(diags[0].Message, "more than 60 questions") {
+	if diags.Errors() != 2 || diags[0].Line != maxQuestions+2 || !strings.Contains(diags[0].Message, "more than 60 questions") {
 		t.Errorf("diagnostics:\n%s", diagLines(diags))
 	}
 }
@@ -747,17 +795,149 @@ func FuzzReadXLSX(f *testing.F) {
 		ImportXLSForm(archive, "a.xlsx", XLSFormOptions{})
 		parts := maps.Clone(base)
 		parts[surveyPart], parts[choicesPart] = surveyXML, choicesXML
-		out, diags := ImportXLSForm(zipParts(t, parts), "b.xlsx", academyOptions)
-		if out == nil {
-			if diags.Errors() == 0 {
-				t.Fatal("no YAML and no error")
+		data := zipParts(t, parts)
+		for _, skip := range []bool{false, true} {
+			opt := academyOptions
+			opt.SkipUnsupported = skip
+			out, diags := ImportXLSForm(data, "b.xlsx", opt)
+			if out == nil {
+				if diags.Errors() == 0 {
+					t.Fatal("no YAML and no error")
+				}
+				continue
 			}
-			return
-		}
-		fsys := maps.Clone(content)
-		fsys[surveysDir+"/x.yaml"] = &fstest.MapFile{Data: out}
-		if _, diags := Load(fsys, allLangs); diags.Errors() > 0 {
-			t.Fatalf("the loader refuses the converted survey:\n%s\n%s", diagLines(diags), out)
+			fsys := maps.Clone(content)
+			fsys[surveysDir+"/x.yaml"] = &fstest.MapFile{Data: out}
+			if _, diags := Load(fsys, allLangs); diags.Errors() > 0 {
+				t.Fatalf("the loader refuses the survey converted with SkipUnsupported %v:\n%s\n%s", skip, diagLines(diags), out)
+			}
 		}
 	})
+}
+
+// realForms are the public XLSForms of testdata/xlsform/real (their
+// sources are in the README there) and what the import makes of each:
+// converted as they are or refused (with the first error), and with
+// --skip-unsupported how many rows are left out, or why it is refused.
+var realForms = []struct {
+	file      string
+	refused   string // without the flag: the first error, "" when converted
+	leftOut   int    // with the flag: rows left out
+	skipError string // with the flag: the first error, "" when converted
+}{
+	{"kobodocs-Round_1.xlsx", "type \"geopoint\" cannot be converted: the bot", 1, ""},
+	{"kobodocs-Round_2.xlsx", "type \"xml-external\" cannot be converted: the", 11, ""},
+	{"kobodocs-SelectFromMap.xlsx", "type \"select_one_from_file\" cannot be convert", 3, ""},
+	{"kobodocs-acknowledge.xlsx", "type \"acknowledge\" cannot be converted: use a", 2, ""},
+	{"kobodocs-barcode_qrcode_questions.xlsx", "type \"barcode\" cannot be converted: the bot s", 2, "no question to convert"},
+	{"kobodocs-calculations_constraints_matrix.xlsx", "constraint \". <= ${hh_mem}\" cannot be convert", 6, ""},
+	{"kobodocs-child.xlsx", "type \"xml-external\" cannot be converted: the", 11, ""},
+	{"kobodocs-collection_import_sample.xlsx", "not an XLSForm: no such sheet \"survey\" (the w", 0, "not an XLSForm: no such sheet \"survey\" (the w"},
+	{"kobodocs-date_time.xlsx", "type \"time\" cannot be converted: the bot asks", 2, ""},
+	{"kobodocs-form_meta.xlsx", "no label column in one of the bot's languages", 0, "no label column in one of the bot's languages"},
+	{"kobodocs-gps_questions.xlsx", "type \"geopoint\" cannot be converted: the bot", 9, "no question to convert"},
+	{"kobodocs-library-locking-example.xlsx", "", 0, ""},
+	{"kobodocs-media_question_types.xlsx", "type \"image\" cannot be converted: the bot tak", 10, "no question to convert"},
+	{"kobodocs-number_decimal_range_question_types.xlsx", "range parameters \"tart=1 end=5 step=1\" cannot", 1, ""},
+	{"kobodocs-repeat_group_merge.xlsx", "the bot asks each question once: there are no", 1, ""},
+	{"kobodocs-repeating_matrix_question.xlsx", "the bot asks each question once: there are no", 1, "no question to convert"},
+	{"kobodocs-sample_xlsform.xlsx", "", 0, ""},
+	{"odk-all-question-types-v2024091201-3.xlsx", "type \"image\" cannot be converted: the bot tak", 27, ""},
+	{"odk-ifrc-distribution-site-assessment-v1.xlsx", "this is an Excel 97–2003 (.xls) file, which t", 0, "this is an Excel 97–2003 (.xls) file, which t"},
+	{"odk-socio-economic-survey-v20240515.xlsx", "choice_filter \"region=${region}\" cannot be co", 3, ""},
+	{"odk-whova_form.xlsx", "constraint \". <= today()\" cannot be converted", 849, ""},
+	{"odkoffline-external-itemsets.xlsx", "choice_filter \"state=${state}\" cannot be conv", 2, ""},
+	{"odkoffline-pyxform-clean.xlsx", "", 0, ""},
+	{"odkoffline-pyxform-error.xlsx", "type \"textX\" cannot be converted: the bot has", 1, ""},
+	{"odkoffline-pyxform-warning.xlsx", "", 0, ""},
+	{"odkoffline-validate-error.xlsx", "", 0, ""},
+	{"px-attribute_columns_test.xlsx", "the en text refers to an answer (${…}): the b", 22, ""},
+	{"px-bad_calc.xlsx", "type \"calculate\" cannot be converted: the bot", 1, "no question to convert"},
+	{"px-case_insensitivity.xlsx", "choice_filter \"YES_NO=${q1}\" cannot be conver", 2, ""},
+	{"px-choice_filter_test.xlsx", "choice_filter \"${state}=cf\" cannot be convert", 2, ""},
+	{"px-extra_columns.xlsx", "", 0, ""},
+	{"px-extra_sheet_names.xlsx", "", 0, ""},
+	{"px-field-list.xlsx", "", 0, ""},
+	{"px-flat_xlsform_test.xlsx", "fill label::English (en) or label", 26, ""},
+	{"px-group.xlsx", "", 0, ""},
+	{"px-include.xlsx", "type \"include\" cannot be converted: the bot h", 1, ""},
+	{"px-include_json.xlsx", "type \"include\" cannot be converted: the bot h", 1, "no question to convert"},
+	{"px-loop.xlsx", "or_other cannot be converted: add an \"other\"", 2, ""},
+	{"px-or_other.xlsx", "or_other cannot be converted: add an \"other\"", 2, ""},
+	{"px-pull_data.xlsx", "type \"calculate\" cannot be converted: the bot", 2, "no question to convert"},
+	{"px-specify_other.xlsx", "or_other cannot be converted: add an \"other\"", 1, ""},
+	{"px-survey_no_name.xlsx", "not an XLSForm: no such sheet \"survey\" (the w", 0, "not an XLSForm: no such sheet \"survey\" (the w"},
+	{"px-text_and_integer.xlsx", "", 0, ""},
+	{"px-xlsform_spec_test.xlsx", "the en text refers to an answer (${…}): the b", 21, ""},
+	{"px-yes_or_no_question.xlsx", "", 0, ""},
+	{"pxbug-ODKValidateWarnings.xlsx", "", 0, ""},
+	{"pxbug-UCL_Biomass_Plot_Form.xlsx", "constraint \"regex(.,'^(([0-9]{1})*[- .(]*([0-", 14, ""},
+	{"pxbug-duplicate_columns.xlsx", "the en text refers to an answer (${…}): the b", 21, ""},
+	{"pxbug-xl_date_ambiguous.xlsx", "relevant \"0\" cannot be converted: 0 is not a", 2, ""},
+	{"pxbug-xl_date_ambiguous_v1.xlsx", "the en text refers to an answer (${…}): the b", 4, ""},
+	{"reach-kobo_tool.xlsx", "constraint \"regex(., '^[a-zA-Z]{3}[0-9]{2}$')", 423, ""},
+	{"unhcr-KoBoXLSFormExamples.xlsx", "", 0, ""},
+	{"unhcr-demo.xlsx", "duplicate choice \"never\" (first at row 2)", 27, ""},
+}
+
+func firstError(ds Diagnostics) string {
+	for _, d := range ds {
+		if d.Severity == Error {
+			return d.Message
+		}
+	}
+	return ""
+}
+
+// TestImportRealXLSForms imports every form of the corpus with and without
+// --skip-unsupported; every survey converted loads without error.
+func TestImportRealXLSForms(t *testing.T) {
+	files, err := filepath.Glob(filepath.Join("testdata", "xlsform", "real", "*.xlsx"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(files) != len(realForms) {
+		t.Errorf("%d forms in testdata/xlsform/real, %d in the table", len(files), len(realForms))
+	}
+	converted := 0
+	for _, tc := range realForms {
+		t.Run(tc.file, func(t *testing.T) {
+			data := readFixture(t, filepath.Join("real", tc.file))
+			out, diags := ImportXLSForm(data, tc.file, academyOptions)
+			if got := firstError(diags); !strings.Contains(got, tc.refused) || (tc.refused == "") != (got == "") {
+				t.Errorf("without --skip-unsupported: first error %q, want one with %q", got, tc.refused)
+			}
+			if out != nil {
+				loadImported(t, out)
+			}
+			opt := academyOptions
+			opt.SkipUnsupported = true
+			out, diags = ImportXLSForm(data, tc.file, opt)
+			if got := firstError(diags); !strings.Contains(got, tc.skipError) || (tc.skipError == "") != (got == "") {
+				t.Errorf("with --skip-unsupported: first error %q, want one with %q", got, tc.skipError)
+			}
+			left := 0
+			for _, d := range diags {
+				if strings.HasPrefix(d.Message, "left out: ") {
+					left++
+				}
+			}
+			if left != tc.leftOut {
+				t.Errorf("with --skip-unsupported: %d rows left out, want %d:\n%s", left, tc.leftOut, diagLines(diags))
+			}
+			if out != nil {
+				converted++
+				loadImported(t, out)
+			}
+		})
+	}
+	t.Logf("with --skip-unsupported, %d of %d forms convert", converted, len(realForms))
+}
+
+func TestImportXLSFormRefusesXLS(t *testing.T) {
+	data := append(slices.Clone(oleMagic), make([]byte, 512)...)
+	out, diags := ImportXLSForm(data, "old.xls", XLSFormOptions{})
+	if out != nil || len(diags) != 1 || !strings.Contains(diags[0].Message, "soffice --headless --convert-to xlsx old.xls") {
+		t.Errorf("diagnostics:\n%s", diagLines(diags))
+	}
 }

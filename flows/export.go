@@ -43,7 +43,10 @@ func exportCSV(w io.Writer, s *content.Survey, subs []Submission) error {
 	cw := csv.NewWriter(w)
 	head := []string{"pseudonym", "territory", "language", "started_at", "submitted_at"}
 	for _, q := range s.Questions {
-		if q.Type != content.Multiple {
+		switch {
+		case !q.Asks():
+			continue
+		case q.Type != content.Multiple:
 			head = append(head, q.ID)
 			continue
 		}
@@ -58,7 +61,10 @@ func exportCSV(w io.Writer, s *content.Survey, subs []Submission) error {
 		row := []string{sub.Pseudonym, sub.Territory, sub.Lang, stamp(sub.Started), stamp(sub.Submitted)}
 		for _, q := range s.Questions {
 			a, answered := sub.Answers[q.ID]
-			if q.Type != content.Multiple {
+			switch {
+			case !q.Asks():
+				continue
+			case q.Type != content.Multiple:
 				row = append(row, spreadsheetSafe(a))
 				continue
 			}

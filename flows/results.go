@@ -68,10 +68,14 @@ type tally struct {
 	values   []float64 // numbers, or dates as days since 1970, sorted
 }
 
-// tallySurvey adds up the submissions, question by question.
+// tallySurvey adds up the submissions, question by question (notes have
+// no answers: they are left out).
 func tallySurvey(s *content.Survey, subs []Submission) []tally {
-	out := make([]tally, len(s.Questions))
-	for i, q := range s.Questions {
+	var out []tally
+	for _, q := range s.Questions {
+		if !q.Asks() {
+			continue
+		}
 		tl := tally{q: q, counts: make([]int, len(q.Options()))}
 		for _, sub := range subs {
 			a, ok := sub.Answers[q.ID]
@@ -101,7 +105,7 @@ func tallySurvey(s *content.Survey, subs []Submission) []tally {
 		}
 		slices.Sort(tl.texts)
 		slices.Sort(tl.values)
-		out[i] = tl
+		out = append(out, tl)
 	}
 	return out
 }
@@ -146,8 +150,9 @@ func surveyResults(t *Turn, s *content.Survey) {
 		head = append(head, territoryCounts(t, subs)...)
 	}
 	t.EditOrSend(Reply{MessageID: "ResultsHeader", Text: strings.Join(head, "\n")})
-	for i, tl := range tallySurvey(s, subs) {
-		questionResults(t, s, i, tl)
+	tallies := tallySurvey(s, subs)
+	for i, tl := range tallies {
+		questionResults(t, i, len(tallies), tl)
 	}
 }
 
@@ -223,9 +228,9 @@ func optionLabel(t *Turn, q *content.Question, j int) string {
 
 // questionResults shows one question: a chart with its counts, or the
 // free texts, or the median.
-func questionResults(t *Turn, s *content.Survey, i int, tl tally) {
+func questionResults(t *Turn, i, total int, tl tally) {
 	text, _ := tl.q.Text(t.lang)
-	head := t.T("SurveyQuestion", map[string]any{"Number": i + 1, "Total": len(s.Questions), "Question": text})
+	head := t.T("SurveyQuestion", map[string]any{"Number": i + 1, "Total": total, "Question": text})
 	answered := t.e.msgs.Plural(t.lang, "ResultsAnswered", tl.answered, nil)
 	if tl.answered < MinShown {
 		t.Send(Reply{MessageID: "ResultsQuestionTooFew", Text: head + "\n\n" + t.T("ResultsQuestionTooFew", map[string]any{"Min": MinShown})})

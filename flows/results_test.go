@@ -6,11 +6,14 @@ import (
 	"image/png"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/territoires-integration/passerelle/content"
 	"github.com/territoires-integration/passerelle/flows"
+	"github.com/territoires-integration/passerelle/locales"
 )
 
 const academy = "academie-participation"
@@ -223,5 +226,32 @@ func TestExportSnapshot(t *testing.T) {
 	}
 	if err := flows.ExportSurvey(&bytes.Buffer{}, s, subs, "xlsx"); err == nil {
 		t.Error("an unknown format was accepted")
+	}
+}
+
+// TestExportLeavesNotesOut: a survey's notes have no answers, hence no
+// column (the REACH form converted for survey_reach_ar has some).
+func TestExportLeavesNotesOut(t *testing.T) {
+	c, diags := content.Load(os.DirFS(filepath.Join("testdata", "reach")), locales.Codes())
+	if c == nil || diags.Errors() > 0 {
+		t.Fatalf("content: %v", diags)
+	}
+	s, ok := c.Survey("reach-msna")
+	if !ok {
+		t.Fatal("no survey reach-msna")
+	}
+	sub := flows.Submission{Survey: s.ID, Pseudonym: "p1", Territory: "dijon", Lang: "ar", Started: fixedNow, Submitted: fixedNow,
+		Answers: map[string]string{"female_voice": "yes", "point_accessible": "no"}}
+	var buf bytes.Buffer
+	if err := flows.ExportSurvey(&buf, s, []flows.Submission{sub}, flows.FormatCSV); err != nil {
+		t.Fatal(err)
+	}
+	head, row, _ := strings.Cut(strings.TrimPrefix(buf.String(), "\ufeff"), "\n")
+	cols := strings.Split(head, ",")
+	if slices.Contains(cols, "point_not_accessible_note") || !slices.Contains(cols, "female_voice") {
+		t.Errorf("columns: %s", head)
+	}
+	if n := strings.Count(strings.TrimSpace(row), ",") + 1; n != len(cols) {
+		t.Errorf("%d values for %d columns", n, len(cols))
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/territoires-integration/passerelle/content"
+	"github.com/territoires-integration/passerelle/locales"
 )
 
 // surveyFlow is the newcomers' "Give your opinion": one question per
@@ -25,6 +26,13 @@ const surveyReminderKind = "survey"
 
 // surveyNudgeAfter is when the unfinished-survey nudge is due.
 const surveyNudgeAfter = 24 * time.Hour
+
+// A question with more than maxChoicesShown choices shows them
+// choicesPage at a time, with buttons to the other pages.
+const (
+	maxChoicesShown = 20
+	choicesPage     = 10
+)
 
 // scaleFaces illustrate the five steps of a scale question.
 var scaleFaces = [5]string{"😞", "🙁", "😐", "🙂", "😀"}
@@ -129,9 +137,9 @@ func surveyIntro(t *Turn, s *content.Survey) {
 	var lines []string
 	intro, translated := s.Intro(t.lang)
 	if intro != "" && !translated {
-		lines = append(lines, t.T("SurveyFrenchOnly", nil))
+		lines = append(lines, notTranslated(t, s))
 	}
-	lines = append(lines, t.e.msgs.Plural(t.lang, "SurveyIntro", len(s.Questions), map[string]any{"Title": s.Title(t.lang)}))
+	lines = append(lines, t.e.msgs.Plural(t.lang, "SurveyIntro", asked(s), map[string]any{"Title": s.Title(t.lang)}))
 	if intro != "" {
 		lines = append(lines, intro)
 	}
@@ -187,6 +195,17 @@ func nextQuestion(s *content.Survey, answers map[string]string, i int) string {
 	return ""
 }
 
+// asked is how many questions s asks, its notes left out.
+func asked(s *content.Survey) int {
+	n := 0
+	for _, q := range s.Questions {
+		if q.Asks() {
+			n++
+		}
+	}
+	return n
+}
+
 // questionCount numbers question i among the questions the person is
 // shown, and counts those they may still be shown: a later question is left
 // out once an answer given or a question passed rules it out, so that the
@@ -195,6 +214,7 @@ func questionCount(s *content.Survey, answers map[string]string, i int) (number,
 	later := 0
 	for j, q := range s.Questions {
 		switch {
+		case !q.Asks():
 		case j < i && q.Shown(answers), j == i:
 			number++
 		case j > i && mayShow(s, q, answers, i):
@@ -226,23 +246,30 @@ func askQuestion(t *Turn, s *content.Survey, p *SurveyProgress) {
 	text, translated := q.Text(t.lang)
 	var lines []string
 	if !translated {
-		lines = append(lines, t.T("SurveyFrenchOnly", nil))
+		lines = append(lines, notTranslated(t, s))
 	}
-	number, total := questionCount(s, p.Answers, i)
-	lines = append(lines, t.T("SurveyQuestion", map[string]any{"Number": number, "Total": total, "Question": text}))
+	if note := q.Note(t.lang); note != "" {
+		lines = append(lines, note)
+	}
+	if q.Asks() {
+		number, total := questionCount(s, p.Answers, i)
+		text = t.T("SurveyQuestion", map[string]any{"Number": number, "Total": total, "Question": text})
+	}
+	lines = append(lines, text)
+	if hint := q.HintText(t.lang); hint != "" {
+		lines = append(lines, hint)
+	}
 	var rows [][]Button
 	given := p.Answers[q.ID]
 	switch q.Type {
 	case content.Single:
 		lines = append(lines, t.T("SurveyHintSingle", nil))
-		for j, c := range q.Choices {
-			rows = append(rows, []Button{{Text: marked(given == c.ID, "✓ ", c.Label(t.lang)), Data: data("a", strconv.Itoa(j))}})
-		}
+		rows = choiceRows(t, q, p, data, func(c content.Choice) bool { return given == c.ID }, "a", "✓ ")
+		lines = append(lines, choicePage(t, q, p)...)
 	case content.Multiple:
 		lines = append(lines, multipleHint(t, q))
-		for j, c := range q.Choices {
-			rows = append(rows, []Button{{Text: marked(slices.Contains(p.Picked, c.ID), "✅ ", c.Label(t.lang)), Data: data("t", strconv.Itoa(j))}})
-		}
+		rows = choiceRows(t, q, p, data, func(c content.Choice) bool { return slices.Contains(p.Picked, c.ID) }, "t", "✅ ")
+		lines = append(lines, choicePage(t, q, p)...)
 		rows = append(rows, []Button{{Text: t.T("ButtonDone", nil), Data: data("d")}})
 	case content.Scale:
 		lines = append(lines, t.T("SurveyHintScale", nil))
@@ -264,6 +291,8 @@ func askQuestion(t *Turn, s *content.Survey, p *SurveyProgress) {
 		lines = append(lines, t.T("SurveyHintText", map[string]any{"Max": content.MaxTextAnswer}))
 	case content.DateType:
 		lines = append(lines, t.T("SurveyHintDate", nil))
+	case content.NoteType:
+		rows = append(rows, []Button{{Text: t.T("ButtonContinue", nil), Data: data("s")}})
 	}
 	if given != "" && q.Options() == nil {
 		lines = append(lines, t.T("SurveyPreviousAnswer", map[string]any{"Answer": given}))
@@ -272,7 +301,7 @@ func askQuestion(t *Turn, s *content.Survey, p *SurveyProgress) {
 	if len(p.Path) > 0 {
 		nav = append(nav, Button{Text: t.T("ButtonBack", nil), Data: data("b")})
 	}
-	if !q.Required {
+	if !q.Required && q.Asks() {
 		nav = append(nav, Button{Text: t.T("ButtonSkip", nil), Data: data("s")})
 	}
 	if len(nav) > 0 {
@@ -280,6 +309,61 @@ func askQuestion(t *Turn, s *content.Survey, p *SurveyProgress) {
 	}
 	rows = append(rows, []Button{{Text: t.T("ButtonLater", nil), Data: surveyFlow + ":later"}})
 	t.EditOrSend(Reply{MessageID: "SurveyQuestion", Text: strings.Join(lines, "\n\n"), Buttons: rows})
+}
+
+// notTranslated is the line above a survey text shown in the survey's
+// language because it has no translation in the person's.
+func notTranslated(t *Turn, s *content.Survey) string {
+	if s.Language == locales.Source {
+		return t.T("SurveyFrenchOnly", nil)
+	}
+	return t.T("SurveyNotTranslated", nil)
+}
+
+// choicePages is how many pages q's choices take: 1 when they are all shown at once.
+func choicePages(q *content.Question) int {
+	if len(q.Choices) <= maxChoicesShown {
+		return 1
+	}
+	return (len(q.Choices) + choicesPage - 1) / choicesPage
+}
+
+// choicePage is the line saying which page of choices is shown, none when
+// they are all shown.
+func choicePage(t *Turn, q *content.Question, p *SurveyProgress) []string {
+	if pages := choicePages(q); pages > 1 {
+		return []string{t.T("GuidePage", map[string]any{"Page": p.Page + 1, "Pages": pages})}
+	}
+	return nil
+}
+
+// choiceRows are the buttons of q's choices, one per row: all of them, or
+// when there are more than maxChoicesShown the page p.Page of choicesPage
+// with buttons to the pages before and after.
+func choiceRows(t *Turn, q *content.Question, p *SurveyProgress, data func(string, ...string) string, on func(content.Choice) bool, verb, mark string) [][]Button {
+	from, to := 0, len(q.Choices)
+	pages := choicePages(q)
+	paged := pages > 1
+	if paged {
+		p.Page = min(max(p.Page, 0), pages-1)
+		from, to = p.Page*choicesPage, min((p.Page+1)*choicesPage, len(q.Choices))
+	}
+	var rows [][]Button
+	for j := from; j < to; j++ {
+		c := q.Choices[j]
+		rows = append(rows, []Button{{Text: marked(on(c), mark, c.Label(t.lang)), Data: data(verb, strconv.Itoa(j))}})
+	}
+	if !paged {
+		return rows
+	}
+	var pager []Button
+	if p.Page > 0 {
+		pager = append(pager, Button{Text: "◀ " + t.T("ButtonPrevious", nil), Data: data("p", strconv.Itoa(p.Page-1))})
+	}
+	if p.Page < pages-1 {
+		pager = append(pager, Button{Text: t.T("ButtonNext", nil) + " ▶", Data: data("p", strconv.Itoa(p.Page+1))})
+	}
+	return append(rows, pager)
 }
 
 func marked(on bool, mark, label string) string {
@@ -325,6 +409,7 @@ func answerQuestion(t *Turn, s *content.Survey, p *SurveyProgress, value string)
 	}
 	p.Path = append(p.Path, q.ID)
 	p.Picked = nil
+	p.Page = 0
 	p.Updated = t.Now.UTC()
 	p.Current = nextQuestion(s, p.Answers, i)
 	if p.Current == "" {
@@ -346,8 +431,15 @@ func back(t *Turn, s *content.Survey, p *SurveyProgress) {
 	p.Current = p.Path[len(p.Path)-1]
 	p.Path = p.Path[:len(p.Path)-1]
 	p.Picked = nil
-	if q, _ := s.Question(p.Current); q != nil && q.Type == content.Multiple {
-		p.Picked = strings.Fields(p.Answers[q.ID])
+	p.Page = 0
+	if q, _ := s.Question(p.Current); q != nil {
+		if q.Type == content.Multiple {
+			p.Picked = strings.Fields(p.Answers[q.ID])
+		}
+		// Back on a long list: the page of the answer given.
+		if given := strings.Fields(p.Answers[q.ID]); len(given) > 0 {
+			p.Page = max(slices.Index(q.Options(), given[0]), 0) / choicesPage
+		}
 	}
 	p.Updated = t.Now.UTC()
 	askQuestion(t, s, p)
@@ -381,7 +473,8 @@ func (surveyor) Name() string { return surveyFlow }
 
 // Press: "list", "c" (consent), "later", "o:<key>" (intro), "go:<key>",
 // and on a question "<verb>:<key>:<question>[:<option>]" with verbs a
-// (answer), t (tick), d (done), s (skip), b (back). Staff: "r:<key>"
+// (answer), t (tick), d (done), s (skip), b (back), p (page of choices,
+// the page number in place of the option). Staff: "r:<key>"
 // shows results.
 func (surveyor) Press(t *Turn, action string) {
 	if t.env.Polls == nil {
@@ -457,6 +550,16 @@ func (surveyor) Press(t *Turn, action string) {
 		askQuestion(t, s, p) // a button of another question: show where they are
 		return
 	}
+	if verb == "p" {
+		n, err := strconv.Atoi(parts[len(parts)-1])
+		if len(parts) != 4 || err != nil || n < 0 || n*choicesPage >= len(q.Choices) {
+			t.Expired()
+			return
+		}
+		p.Page = n
+		askQuestion(t, s, p)
+		return
+	}
 	opt := -1
 	if len(parts) == 4 {
 		n, err := strconv.Atoi(parts[3])
@@ -476,6 +579,7 @@ func (surveyor) Press(t *Turn, action string) {
 		} else {
 			p.Picked = append(p.Picked, id)
 		}
+		p.Page = opt / choicesPage
 		p.Updated = t.Now.UTC()
 		askQuestion(t, s, p)
 	case verb == "d" && q.Type == content.Multiple:
@@ -523,7 +627,7 @@ func (surveyor) Input(t *Turn) bool {
 	}
 	s, _ := t.lib.content.Survey(p.ID)
 	q, _ := s.Question(p.Current)
-	if q == nil || q.Options() != nil {
+	if q == nil || q.Options() != nil || !q.Asks() {
 		t.Say("SurveyUseButtons", nil, nil)
 		askQuestion(t, s, p)
 		return true

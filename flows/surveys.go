@@ -25,6 +25,7 @@ type SurveyProgress struct {
 	Path    []string          `json:"path,omitempty"` // questions answered or skipped, in order, for "back"
 	Answers map[string]string `json:"a,omitempty"`    // question id → answer
 	Picked  []string          `json:"pick,omitempty"` // choices ticked so far on the multiple question shown
+	Page    int               `json:"pg,omitempty"`   // the page of choices shown, on a question with more than maxChoicesShown
 	Started time.Time         `json:"start"`
 	Updated time.Time         `json:"upd"`
 }

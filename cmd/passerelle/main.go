@@ -35,8 +35,10 @@ Usage:
   passerelle locales review [-dir DIR] (-all LANG | LANG ID...)
                                 record that a native speaker approved these messages of LANG as written
   passerelle survey import FORM.xlsx [--id ID] [--opens DATE] [--closes DATE] [--territories a,b]
+                                [--default-language LANG] [--skip-unsupported]
                                 convert a KoboToolbox/ODK XLSForm to a survey file (YAML on stdout);
-                                refuses, row by row, what it cannot express
+                                refuses, row by row, what it cannot express, or with --skip-unsupported
+                                leaves it out and says what that changes
   passerelle export --survey ID [--format csv|json]
                                 write a survey's submissions (pseudonymous) to stdout; needs REDIS_URL
                                 and the content folder the bot uses. CSV is UTF-8 with a BOM (Excel)

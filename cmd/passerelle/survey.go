@@ -12,7 +12,7 @@ import (
 	"github.com/territoires-integration/passerelle/content"
 )
 
-const surveyUsage = `usage: passerelle survey import FORM.xlsx [--id ID] [--opens YYYY-MM-DD] [--closes YYYY-MM-DD] [--territories a,b]`
+const surveyUsage = `usage: passerelle survey import FORM.xlsx [--id ID] [--opens YYYY-MM-DD] [--closes YYYY-MM-DD] [--territories a,b] [--default-language LANG] [--skip-unsupported]`
 
 // surveyCommand runs "passerelle survey import": it converts an XLSForm to
 // a survey file on stdout, diagnostics on stderr. Exit 1 when the form is
@@ -32,6 +32,8 @@ func surveyCommand(args []string, stdout, stderr io.Writer) int {
 	opens := fl.String("opens", "", "the first day, YYYY-MM-DD (default: today, Europe/Paris)")
 	closes := fl.String("closes", "", "the last day, YYYY-MM-DD (default: 30 days after opens)")
 	territories := fl.String("territories", "", "territory ids, comma-separated (default: all)")
+	language := fl.String("default-language", "", "the language of the plain label column, fr en ar fa ps uk ru ti (default: the settings' default_language, else told from the texts)")
+	skip := fl.Bool("skip-unsupported", false, "convert what a chat can ask and leave out the rest, one warning per row left out (default: refuse the form)")
 	// Flags may come before or after the file name.
 	var files []string
 	for rest := args[1:]; ; {
@@ -54,7 +56,7 @@ func surveyCommand(args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		loc = time.Local
 	}
-	opt := content.XLSFormOptions{ID: *id}
+	opt := content.XLSFormOptions{ID: *id, DefaultLanguage: *language, SkipUnsupported: *skip}
 	for _, d := range []struct {
 		flag, value string
 		dst         *time.Time

@@ -35,9 +35,9 @@ func TestSurveyImport(t *testing.T) {
 		}
 	}
 	for _, want := range []string{
-		form + ` (survey sheet):1: warning: column "hint" is dropped`,
+		form + ` (survey sheet):8: warning: question "arrival": the hint is dropped: it has no French text`,
 		form + ` (survey sheet):2: warning: start "start" is dropped`,
-		form + ": converted with 11 warnings",
+		form + ": converted with 10 warnings",
 	} {
 		if !strings.Contains(errOut, want) {
 			t.Errorf("stderr lacks %q:\n%s", want, errOut)
@@ -114,5 +114,25 @@ func TestSurveyUsage(t *testing.T) {
 				t.Errorf("stdout: %q", out)
 			}
 		})
+	}
+}
+
+func TestSurveyImportSkipUnsupported(t *testing.T) {
+	form := filepath.Join(xlsformDir, "real", "px-or_other.xlsx")
+	code, _, errOut := runSurvey(t, "import", form)
+	if code != 1 || !strings.Contains(errOut, `or_other cannot be converted`) {
+		t.Errorf("without the flag: exit %d\n%s", code, errOut)
+	}
+	code, out, errOut := runSurvey(t, "import", form, "--skip-unsupported", "--default-language", "English")
+	if code != 0 {
+		t.Fatalf("exit %d\n%s", code, errOut)
+	}
+	for _, want := range []string{"language: en\n", "  - id: fav_color\n    type: single\n"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("stdout lacks %q:\n%s", want, out)
+		}
+	}
+	if !strings.Contains(errOut, `warning: left out: question "fav_color": or_other cannot be converted`) {
+		t.Errorf("stderr:\n%s", errOut)
 	}
 }
