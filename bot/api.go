@@ -34,61 +34,65 @@ func newAPI(lib *tgbot.Bot, client *http.Client, serverURL, token string) *api {
 	return &api{lib: lib, client: client, base: strings.TrimRight(serverURL, "/") + "/bot" + token + "/", token: token}
 }
 
-// apiResponse is the Bot API's answer envelope.
-type apiResponse struct {
-	OK          bool            `json:"ok"`
-	Result      json.RawMessage `json:"result"`
-	Description string          `json:"description"`
-	ErrorCode   int             `json:"error_code"`
+// refusal is what the Bot API says when it refuses a call.
+type refusal struct {
+	Description string `json:"description"`
+	ErrorCode   int    `json:"error_code"`
 	Parameters  struct {
 		RetryAfter      int `json:"retry_after"`
 		MigrateToChatID int `json:"migrate_to_chat_id"`
 	} `json:"parameters"`
 }
 
+// envelope is the Bot API's answer, with its result decoded as a T.
+type envelope[T any] struct {
+	OK     bool `json:"ok"`
+	Result T    `json:"result"`
+	refusal
+}
+
+// sentMessage is what is read of a Message a call sent: its id, nothing else.
+type sentMessage struct {
+	ID int `json:"message_id"`
+}
+
 // maxAnswerBytes bounds an answer read from the Bot API (getUpdates batches
 // of 100 updates included).
 const maxAnswerBytes = 16 << 20
 
-// call posts params as JSON to method and decodes the result into dest
-// (nil: ignored).
-func (a *api) call(ctx context.Context, method string, params, dest any) error {
+// call posts params as JSON to method and decodes the answer's result as a
+// T, in one pass.
+func call[T any](ctx context.Context, a *api, method string, params any) (T, error) {
+	var r envelope[T]
 	body, err := json.Marshal(params)
 	if err != nil {
-		return fmt.Errorf("%s: encode parameters: %w", method, err)
+		return r.Result, fmt.Errorf("%s: encode parameters: %w", method, err)
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, a.base+method, bytes.NewReader(body))
 	if err != nil {
-		return fmt.Errorf("%s: %w", method, a.redact(err))
+		return r.Result, fmt.Errorf("%s: %w", method, a.redact(err))
 	}
 	req.Header.Set("Content-Type", "application/json")
 	resp, err := a.client.Do(req)
 	if err != nil {
-		return fmt.Errorf("%s: %w", method, a.redact(err))
+		return r.Result, fmt.Errorf("%s: %w", method, a.redact(err))
 	}
 	defer resp.Body.Close()
 	raw, err := io.ReadAll(io.LimitReader(resp.Body, maxAnswerBytes))
 	if err != nil {
-		return fmt.Errorf("%s: read answer: %w", method, err)
+		return r.Result, fmt.Errorf("%s: read answer: %w", method, err)
 	}
-	var r apiResponse
 	if err := json.Unmarshal(raw, &r); err != nil {
-		return fmt.Errorf("%s: HTTP %d, answer is no Bot API JSON: %w", method, resp.StatusCode, err)
+		return r.Result, fmt.Errorf("%s: HTTP %d, answer is no Bot API JSON: %w", method, resp.StatusCode, err)
 	}
 	if !r.OK {
-		return apiError(method, r)
+		return r.Result, apiError(method, r.refusal)
 	}
-	if dest == nil {
-		return nil
-	}
-	if err := json.Unmarshal(r.Result, dest); err != nil {
-		return fmt.Errorf("%s: decode result: %w", method, err)
-	}
-	return nil
+	return r.Result, nil
 }
 
 // apiError turns a refusal into the library's error for it.
-func apiError(method string, r apiResponse) error {
+func apiError(method string, r refusal) error {
 	switch r.ErrorCode {
 	case http.StatusForbidden:
 		return fmt.Errorf("%w, %s", tgbot.ErrorForbidden, r.Description)
@@ -119,77 +123,82 @@ func (a *api) redact(err error) error {
 	return err
 }
 
-// message calls a method whose result is a Message.
-func (a *api) message(ctx context.Context, method string, params any) (*models.Message, error) {
-	m := &models.Message{}
-	if err := a.call(ctx, method, params, m); err != nil {
-		return nil, err
-	}
-	return m, nil
+// message calls a method whose result is the Message it sent, and returns
+// that message's id.
+func (a *api) message(ctx context.Context, method string, params any) (int, error) {
+	m, err := call[sentMessage](ctx, a, method, params)
+	return m.ID, err
 }
 
 // boolean calls a method whose result is True.
 func (a *api) boolean(ctx context.Context, method string, params any) (bool, error) {
-	var ok bool
-	err := a.call(ctx, method, params, &ok)
-	return ok, err
+	return call[bool](ctx, a, method, params)
 }
 
 // GetMe is getMe.
 func (a *api) GetMe(ctx context.Context) (*models.User, error) {
-	u := &models.User{}
-	if err := a.call(ctx, "getMe", struct{}{}, u); err != nil {
-		return nil, err
+	u, err := call[*models.User](ctx, a, "getMe", struct{}{})
+	if err == nil && u == nil {
+		err = errors.New("getMe: no user in the answer")
 	}
-	return u, nil
+	return u, err
 }
 
-// SendMessage is sendMessage.
-func (a *api) SendMessage(ctx context.Context, p *tgbot.SendMessageParams) (*models.Message, error) {
+// SendMessage is sendMessage; it returns the id of the message sent.
+func (a *api) SendMessage(ctx context.Context, p *tgbot.SendMessageParams) (int, error) {
 	return a.message(ctx, "sendMessage", p)
 }
 
 // EditMessageText is editMessageText.
-func (a *api) EditMessageText(ctx context.Context, p *tgbot.EditMessageTextParams) (*models.Message, error) {
-	return a.message(ctx, "editMessageText", p)
+func (a *api) EditMessageText(ctx context.Context, p *tgbot.EditMessageTextParams) error {
+	_, err := a.message(ctx, "editMessageText", p)
+	return err
 }
 
 // SendLocation is sendLocation.
-func (a *api) SendLocation(ctx context.Context, p *tgbot.SendLocationParams) (*models.Message, error) {
-	return a.message(ctx, "sendLocation", p)
+func (a *api) SendLocation(ctx context.Context, p *tgbot.SendLocationParams) error {
+	_, err := a.message(ctx, "sendLocation", p)
+	return err
 }
 
 // SendVenue is sendVenue.
-func (a *api) SendVenue(ctx context.Context, p *tgbot.SendVenueParams) (*models.Message, error) {
-	return a.message(ctx, "sendVenue", p)
+func (a *api) SendVenue(ctx context.Context, p *tgbot.SendVenueParams) error {
+	_, err := a.message(ctx, "sendVenue", p)
+	return err
 }
 
 // SendPhoto is sendPhoto: an upload, through the library's multipart body.
-func (a *api) SendPhoto(ctx context.Context, p *tgbot.SendPhotoParams) (*models.Message, error) {
-	return a.lib.SendPhoto(ctx, p)
+func (a *api) SendPhoto(ctx context.Context, p *tgbot.SendPhotoParams) error {
+	_, err := a.lib.SendPhoto(ctx, p)
+	return err
 }
 
 // AnswerCallbackQuery is answerCallbackQuery.
-func (a *api) AnswerCallbackQuery(ctx context.Context, p *tgbot.AnswerCallbackQueryParams) (bool, error) {
-	return a.boolean(ctx, "answerCallbackQuery", p)
+func (a *api) AnswerCallbackQuery(ctx context.Context, p *tgbot.AnswerCallbackQueryParams) error {
+	_, err := a.boolean(ctx, "answerCallbackQuery", p)
+	return err
 }
 
 // DeleteMessage is deleteMessage.
-func (a *api) DeleteMessage(ctx context.Context, p *tgbot.DeleteMessageParams) (bool, error) {
-	return a.boolean(ctx, "deleteMessage", p)
+func (a *api) DeleteMessage(ctx context.Context, p *tgbot.DeleteMessageParams) error {
+	_, err := a.boolean(ctx, "deleteMessage", p)
+	return err
 }
 
 // SetMyCommands is setMyCommands.
-func (a *api) SetMyCommands(ctx context.Context, p *tgbot.SetMyCommandsParams) (bool, error) {
-	return a.boolean(ctx, "setMyCommands", p)
+func (a *api) SetMyCommands(ctx context.Context, p *tgbot.SetMyCommandsParams) error {
+	_, err := a.boolean(ctx, "setMyCommands", p)
+	return err
 }
 
 // SetWebhook is setWebhook.
-func (a *api) SetWebhook(ctx context.Context, p *tgbot.SetWebhookParams) (bool, error) {
-	return a.boolean(ctx, "setWebhook", p)
+func (a *api) SetWebhook(ctx context.Context, p *tgbot.SetWebhookParams) error {
+	_, err := a.boolean(ctx, "setWebhook", p)
+	return err
 }
 
 // DeleteWebhook is deleteWebhook.
-func (a *api) DeleteWebhook(ctx context.Context, p *tgbot.DeleteWebhookParams) (bool, error) {
-	return a.boolean(ctx, "deleteWebhook", p)
+func (a *api) DeleteWebhook(ctx context.Context, p *tgbot.DeleteWebhookParams) error {
+	_, err := a.boolean(ctx, "deleteWebhook", p)
+	return err
 }

@@ -192,23 +192,23 @@ func (b *Bot) Setup(ctx context.Context) error {
 			cmds = append(cmds, models.BotCommand{Command: c.Name, Description: c.Description})
 		}
 		params := &tgbot.SetMyCommandsParams{Commands: cmds, LanguageCode: lang}
-		if _, err := b.api.SetMyCommands(ctx, params); err != nil {
+		if err := b.api.SetMyCommands(ctx, params); err != nil {
 			return fmt.Errorf("setMyCommands %s: %w", lang, err)
 		}
 		if i == 0 {
 			params.LanguageCode = ""
-			if _, err := b.api.SetMyCommands(ctx, params); err != nil {
+			if err := b.api.SetMyCommands(ctx, params); err != nil {
 				return fmt.Errorf("setMyCommands default: %w", err)
 			}
 		}
 	}
 	if b.cfg.WebhookURL == "" {
-		if _, err := b.api.DeleteWebhook(ctx, &tgbot.DeleteWebhookParams{}); err != nil {
+		if err := b.api.DeleteWebhook(ctx, &tgbot.DeleteWebhookParams{}); err != nil {
 			return fmt.Errorf("deleteWebhook: %w", err)
 		}
 		return nil
 	}
-	_, err := b.api.SetWebhook(ctx, &tgbot.SetWebhookParams{
+	err := b.api.SetWebhook(ctx, &tgbot.SetWebhookParams{
 		URL: b.cfg.WebhookURL, SecretToken: b.cfg.WebhookSecret, AllowedUpdates: allowedUpdates,
 	})
 	if err != nil {
@@ -277,17 +277,15 @@ func (b *Bot) send(ctx context.Context, in flows.Input, r flows.Reply) error {
 		// A picture with its caption: always a new message (an edit cannot
 		// turn text into a photo).
 		return b.call(ctx, chat, "sendPhoto", func(ctx context.Context) error {
-			_, err := b.api.SendPhoto(ctx, &tgbot.SendPhotoParams{ChatID: chat, Caption: r.Text, ReplyMarkup: markup,
+			return b.api.SendPhoto(ctx, &tgbot.SendPhotoParams{ChatID: chat, Caption: r.Text, ReplyMarkup: markup,
 				Photo: &models.InputFileUpload{Filename: "chart.png", Data: bytes.NewReader(r.Photo)}})
-			return err
 		})
 	}
 	if r.Text == "" {
 		// nothing to write: a place on the map alone
 	} else if r.Edit && in.MessageID != 0 {
 		err := b.call(ctx, chat, "editMessageText", func(ctx context.Context) error {
-			_, err := b.api.EditMessageText(ctx, &tgbot.EditMessageTextParams{ChatID: chat, MessageID: in.MessageID, Text: r.Text, ReplyMarkup: markup})
-			return err
+			return b.api.EditMessageText(ctx, &tgbot.EditMessageTextParams{ChatID: chat, MessageID: in.MessageID, Text: r.Text, ReplyMarkup: markup})
 		})
 		switch {
 		case err == nil:
@@ -310,14 +308,12 @@ func (b *Bot) send(ctx context.Context, in flows.Input, r flows.Reply) error {
 	if v := r.Venue; v != nil && v.Address == "" {
 		// Telegram requires a venue's address: without one, the point alone.
 		return b.call(ctx, chat, "sendLocation", func(ctx context.Context) error {
-			_, err := b.api.SendLocation(ctx, &tgbot.SendLocationParams{ChatID: chat, Latitude: v.Latitude, Longitude: v.Longitude})
-			return err
+			return b.api.SendLocation(ctx, &tgbot.SendLocationParams{ChatID: chat, Latitude: v.Latitude, Longitude: v.Longitude})
 		})
 	}
 	if v := r.Venue; v != nil {
 		return b.call(ctx, chat, "sendVenue", func(ctx context.Context) error {
-			_, err := b.api.SendVenue(ctx, &tgbot.SendVenueParams{ChatID: chat, Latitude: v.Latitude, Longitude: v.Longitude, Title: v.Title, Address: v.Address})
-			return err
+			return b.api.SendVenue(ctx, &tgbot.SendVenueParams{ChatID: chat, Latitude: v.Latitude, Longitude: v.Longitude, Title: v.Title, Address: v.Address})
 		})
 	}
 	return nil
@@ -405,8 +401,7 @@ func (b *Bot) answerCallback(ctx context.Context, id string) {
 	ctx, cancel := context.WithTimeout(ctx, callbackWait)
 	defer cancel()
 	err := b.call(ctx, 0, "answerCallbackQuery", func(ctx context.Context) error {
-		_, err := b.api.AnswerCallbackQuery(ctx, &tgbot.AnswerCallbackQueryParams{CallbackQueryID: id})
-		return err
+		return b.api.AnswerCallbackQuery(ctx, &tgbot.AnswerCallbackQueryParams{CallbackQueryID: id})
 	})
 	if err != nil {
 		b.metrics.errors.WithLabelValues(errorKind(err)).Inc()

@@ -1,11 +1,15 @@
 package bot
 
 import (
+	"bytes"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/base64"
+	"hash"
+	"io"
 	"strconv"
 	"strings"
+	"sync"
 )
 
 // sigLen is the length of a button signature: 8 bytes of HMAC-SHA256, base64url.
@@ -16,24 +20,36 @@ const maxCallbackData = 64
 
 // Signer signs button data for one person, so that a button cannot be forged
 // nor pressed by someone else: data + "~" + HMAC(key, user id, data).
-type Signer struct{ key []byte }
+type Signer struct {
+	macs sync.Pool // of keyed HMAC-SHA256 states, reset before each use
+}
 
 // NewSigner returns a signer keyed with secret.
-func NewSigner(secret []byte) *Signer { return &Signer{key: secret} }
+func NewSigner(secret []byte) *Signer {
+	key := bytes.Clone(secret)
+	return &Signer{macs: sync.Pool{New: func() any { return hmac.New(sha256.New, key) }}}
+}
 
-func (s *Signer) mac(userID int64, data string) string {
-	m := hmac.New(sha256.New, s.key)
-	m.Write([]byte(strconv.FormatInt(userID, 10)))
-	m.Write([]byte{0})
-	m.Write([]byte(data))
-	return base64.RawURLEncoding.EncodeToString(m.Sum(nil)[:8])
+// mac appends the signature of data for userID to dst: a keyed state is
+// reused rather than made for each of the many buttons of a reply.
+func (s *Signer) mac(dst []byte, userID int64, data string) []byte {
+	m := s.macs.Get().(hash.Hash)
+	defer s.macs.Put(m)
+	m.Reset()
+	var buf [64]byte
+	msg := append(strconv.AppendInt(buf[:0], userID, 10), 0)
+	m.Write(msg)
+	io.WriteString(m, data)
+	sum := m.Sum(buf[:0])
+	return base64.RawURLEncoding.AppendEncode(dst, sum[:8])
 }
 
 // Sign returns the callback_data for data pressed by userID; ok is false when
 // it would not fit Telegram's 64 bytes.
 func (s *Signer) Sign(userID int64, data string) (string, bool) {
-	out := data + "~" + s.mac(userID, data)
-	return out, len(out) <= maxCallbackData
+	out := make([]byte, 0, len(data)+1+sigLen)
+	out = s.mac(append(append(out, data...), '~'), userID, data)
+	return string(out), len(out) <= maxCallbackData
 }
 
 // Verify returns the data of a callback signed for userID.
@@ -43,7 +59,8 @@ func (s *Signer) Verify(userID int64, callback string) (string, bool) {
 		return "", false
 	}
 	data, sig := callback[:i], callback[i+1:]
-	if !hmac.Equal([]byte(sig), []byte(s.mac(userID, data))) {
+	var buf [sigLen]byte
+	if !hmac.Equal([]byte(sig), s.mac(buf[:0], userID, data)) {
 		return "", false
 	}
 	return data, true

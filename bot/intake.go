@@ -119,8 +119,14 @@ func (b *Bot) handle(up *update) error {
 	defer func() { b.metrics.duration.Observe(time.Since(start).Seconds()) }()
 
 	if up.Callback != "" {
-		b.answerCallback(ctx, up.Callback)
+		// The button's spinner stops while the step's Redis work runs.
+		id, answered := up.Callback, make(chan struct{})
 		up.Callback = ""
+		go func() {
+			defer close(answered)
+			b.answerCallback(ctx, id)
+		}()
+		defer func() { <-answered }()
 	}
 	if up.token == "" {
 		up.token = claimToken()

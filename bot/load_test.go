@@ -9,6 +9,8 @@ import (
 	"log/slog"
 	"os"
 	"os/exec"
+	"runtime"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"sync"
@@ -43,7 +45,7 @@ import (
 //
 // Run it with
 //
-//	go test -run '^$' -bench Load -benchtime 300x ./bot/
+//	go test -run '^$' -bench '^BenchmarkLoad$' -benchtime 300x ./bot/
 //
 // b.N is the number of visits; loadPeople of them run at once.
 
@@ -86,6 +88,8 @@ type loadReport struct {
 	CPU        time.Duration `json:"cpu"`         // user + system time while serving
 	RoundTrips int64         `json:"round_trips"` // Redis round trips (commands or pipelines)
 	Commands   int64         `json:"commands"`    // Redis commands
+	Allocs     uint64        `json:"allocs"`      // heap objects allocated while serving
+	Bytes      uint64        `json:"bytes"`       // heap bytes allocated while serving
 }
 
 // BenchmarkLoad runs the first visit against the three bots and reports, per
@@ -214,6 +218,8 @@ func runLoad(b *testing.B, kind string) {
 	reportLatency(b, latencies, elapsed)
 	b.ReportMetric(float64(rep.CPU.Microseconds())/updates, "cpu-µs/update")
 	b.ReportMetric(float64(calls)/updates, "api-calls/update")
+	b.ReportMetric(float64(rep.Allocs)/updates, "allocs/update")
+	b.ReportMetric(float64(rep.Bytes)/updates/1024, "KB/update")
 	if kind == "passerelle" {
 		b.ReportMetric(float64(rep.RoundTrips)/updates, "redis-trips/update")
 		b.ReportMetric(float64(rep.Commands)/updates, "redis-cmds/update")
@@ -407,6 +413,9 @@ func TestLoadBotProcess(t *testing.T) {
 		t.Fatalf("unknown bot %q", kind)
 	}
 	done := make(chan struct{})
+	var mem runtime.MemStats
+	runtime.ReadMemStats(&mem)
+	allocs, bytes := mem.Mallocs, mem.TotalAlloc
 	before := cpuTime(t)
 	go func() {
 		defer close(done)
@@ -416,12 +425,30 @@ func TestLoadBotProcess(t *testing.T) {
 	_, _ = io.Copy(io.Discard, os.Stdin)
 	cancel()
 	<-done
+	if path := os.Getenv("LOAD_MEMPROFILE"); path != "" {
+		writeHeapProfile(t, path)
+	}
 	rep := loadReport{CPU: cpuTime(t) - before}
+	runtime.ReadMemStats(&mem)
+	rep.Allocs, rep.Bytes = mem.Mallocs-allocs, mem.TotalAlloc-bytes
 	if counter != nil {
 		rep.RoundTrips, rep.Commands = counter.trips.Load(), counter.cmds.Load()
 	}
 	out, _ := json.Marshal(rep)
 	fmt.Println("LOAD REPORT " + string(out))
+}
+
+// writeHeapProfile writes the allocations profile of this process to path
+// (LOAD_MEMPROFILE: where the bot's allocations come from).
+func writeHeapProfile(t *testing.T, path string) {
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if err := pprof.Lookup("allocs").WriteTo(f, 0); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // cpuTime is the user and system time of this process so far.

@@ -190,17 +190,14 @@ func (b *Bot) getUpdates(ctx context.Context, offset int64) ([]*models.Update, i
 		return nil, 0, fmt.Errorf("getUpdates: %w", err)
 	}
 	defer resp.Body.Close()
-	var r apiResponse
-	var raws []json.RawMessage
+	var r envelope[[]json.RawMessage]
 	if err := json.NewDecoder(io.LimitReader(resp.Body, maxAnswerBytes)).Decode(&r); err != nil {
 		return nil, 0, fmt.Errorf("getUpdates: HTTP %d: %w", resp.StatusCode, err)
 	}
 	if !r.OK {
 		return nil, r.Parameters.RetryAfter, fmt.Errorf("getUpdates: %d %s", r.ErrorCode, r.Description)
 	}
-	if err := json.Unmarshal(r.Result, &raws); err != nil {
-		return nil, 0, fmt.Errorf("getUpdates: result: %w", err)
-	}
+	raws := r.Result
 	// Updates are decoded one by one: one this client cannot read (a type newer
 	// than the library) is kept as an empty update, skipped, rather than
 	// failing every poll from now on.

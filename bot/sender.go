@@ -564,14 +564,14 @@ func (s *sender) post(ctx context.Context, d flows.Delivery) (method string, msg
 		markup = kb
 	}
 	if d.Bulk.Edit != 0 {
-		_, err = s.b.api.EditMessageText(ctx, &tgbot.EditMessageTextParams{ChatID: d.Bulk.ChatID, MessageID: d.Bulk.Edit, Text: d.Bulk.Text, ReplyMarkup: markup})
+		err = s.b.api.EditMessageText(ctx, &tgbot.EditMessageTextParams{ChatID: d.Bulk.ChatID, MessageID: d.Bulk.Edit, Text: d.Bulk.Text, ReplyMarkup: markup})
 		return "editMessageText", 0, err
 	}
-	m, err := s.b.api.SendMessage(ctx, &tgbot.SendMessageParams{ChatID: d.Bulk.ChatID, Text: d.Bulk.Text, ReplyMarkup: markup})
+	id, err := s.b.api.SendMessage(ctx, &tgbot.SendMessageParams{ChatID: d.Bulk.ChatID, Text: d.Bulk.Text, ReplyMarkup: markup})
 	if err != nil {
 		return "sendMessage", 0, err
 	}
-	return "sendMessage", m.ID, nil
+	return "sendMessage", id, nil
 }
 
 // delivered tells Delivered where d went, and deletes the message when it
@@ -598,7 +598,7 @@ func (s *sender) delivered(d flows.Delivery, msgID int) {
 	ctx, cancel := context.WithTimeout(s.life, s.b.cfg.HandleTimeout)
 	defer cancel()
 	err = s.b.call(ctx, d.Bulk.ChatID, "deleteMessage", func(ctx context.Context) error {
-		_, err := s.b.api.DeleteMessage(ctx, &tgbot.DeleteMessageParams{ChatID: d.Bulk.ChatID, MessageID: msgID})
+		err := s.b.api.DeleteMessage(ctx, &tgbot.DeleteMessageParams{ChatID: d.Bulk.ChatID, MessageID: msgID})
 		return err
 	})
 	if err != nil && s.life.Err() == nil {
@@ -932,8 +932,7 @@ func (r *reporter) send(st flows.JobStatus, msgID int) (id int, err error) {
 	defer cancel()
 	if msgID != 0 {
 		err := b.call(ctx, st.Owner, "editMessageText", func(ctx context.Context) error {
-			_, err := b.api.EditMessageText(ctx, &tgbot.EditMessageTextParams{ChatID: st.Owner, MessageID: msgID, Text: reply.Text, ReplyMarkup: markup})
-			return err
+			return b.api.EditMessageText(ctx, &tgbot.EditMessageTextParams{ChatID: st.Owner, MessageID: msgID, Text: reply.Text, ReplyMarkup: markup})
 		})
 		switch {
 		case err == nil, errors.Is(err, tgbot.ErrorBadRequest) && strings.Contains(err.Error(), "not modified"):
@@ -943,19 +942,19 @@ func (r *reporter) send(st flows.JobStatus, msgID int) (id int, err error) {
 		}
 		// The message is gone: show the progress anew.
 	}
-	var m *models.Message
+	var sentID int
 	err = b.call(ctx, st.Owner, "sendMessage", func(ctx context.Context) (err error) {
-		m, err = b.api.SendMessage(ctx, &tgbot.SendMessageParams{ChatID: st.Owner, Text: reply.Text, ReplyMarkup: markup})
+		sentID, err = b.api.SendMessage(ctx, &tgbot.SendMessageParams{ChatID: st.Owner, Text: reply.Text, ReplyMarkup: markup})
 		return err
 	})
 	if err != nil {
 		return msgID, err
 	}
-	if serr := r.s.store(func(ctx context.Context) error { return r.s.cfg.Outbox.SetProgressMessage(ctx, st.ID, m.ID) }); serr != nil {
+	if serr := r.s.store(func(ctx context.Context) error { return r.s.cfg.Outbox.SetProgressMessage(ctx, st.ID, sentID) }); serr != nil {
 		b.metrics.errors.WithLabelValues("outbox").Inc()
 		r.s.log.Warn("cannot remember a job's progress message", "job", st.ID, "err", serr)
 	}
-	return m.ID, nil
+	return sentID, nil
 }
 
 // render asks the Reporter for the report; a panic there fails this report only.
