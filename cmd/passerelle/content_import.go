@@ -34,19 +34,9 @@ func contentCommand(args []string, stdout, stderr io.Writer) int {
 	territoryID := fl.String("territory", "", "the territory whose area (import: in its file) selects the services")
 	into := fl.String("into", "", "the content folder to write into (default: PASSERELLE_CONTENT_DIR)")
 	dryRun := fl.Bool("dry-run", false, "print what would change, write nothing")
-	// Flags may come before or after the source and the files.
-	var pos []string
-	for rest := args[1:]; ; {
-		if err := fl.Parse(rest); errors.Is(err, flag.ErrHelp) {
-			return 0
-		} else if err != nil {
-			return 2
-		}
-		if fl.NArg() == 0 {
-			break
-		}
-		pos = append(pos, fl.Arg(0))
-		rest = fl.Args()[1:]
+	pos, code, ok := parseMixed(fl, args[1:])
+	if !ok {
+		return code
 	}
 	if len(pos) < 2 || *territoryID == "" || (pos[0] != directory.DataInclusion && pos[0] != directory.Soliguide) {
 		fmt.Fprintln(stderr, contentImportUsage)

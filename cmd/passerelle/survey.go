@@ -34,19 +34,9 @@ func surveyCommand(args []string, stdout, stderr io.Writer) int {
 	territories := fl.String("territories", "", "territory ids, comma-separated (default: all)")
 	language := fl.String("default-language", "", "the language of the plain label column, fr en ar fa ps uk ru ti (default: the settings' default_language, else told from the texts)")
 	skip := fl.Bool("skip-unsupported", false, "convert what a chat can ask and leave out the rest, one warning per row left out (default: refuse the form)")
-	// Flags may come before or after the file name.
-	var files []string
-	for rest := args[1:]; ; {
-		if err := fl.Parse(rest); errors.Is(err, flag.ErrHelp) {
-			return 0
-		} else if err != nil {
-			return 2
-		}
-		if fl.NArg() == 0 {
-			break
-		}
-		files = append(files, fl.Arg(0))
-		rest = fl.Args()[1:]
+	files, code, ok := parseMixed(fl, args[1:])
+	if !ok {
+		return code
 	}
 	if len(files) != 1 {
 		fmt.Fprintln(stderr, surveyUsage)
@@ -115,4 +105,22 @@ func readForm(name string) ([]byte, error) {
 		return nil, fmt.Errorf("%s: larger than the %d MiB an XLSForm may have", name, content.MaxXLSForm>>20)
 	}
 	return data, nil
+}
+
+// parseMixed parses args where flags may come before or after the other
+// arguments, and returns those. When parsing stops the command (help asked:
+// 0; a bad flag: 2), ok is false and code is the exit code.
+func parseMixed(fl *flag.FlagSet, args []string) (rest []string, code int, ok bool) {
+	for {
+		if err := fl.Parse(args); errors.Is(err, flag.ErrHelp) {
+			return nil, 0, false
+		} else if err != nil {
+			return nil, 2, false
+		}
+		if fl.NArg() == 0 {
+			return rest, 0, true
+		}
+		rest = append(rest, fl.Arg(0))
+		args = fl.Args()[1:]
+	}
 }
