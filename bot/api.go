@@ -8,8 +8,10 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/http/httptrace"
 	"net/url"
 	"strings"
+	"sync/atomic"
 
 	tgbot "github.com/go-telegram/bot"
 	"github.com/go-telegram/bot/models"
@@ -56,6 +58,31 @@ type sentMessage struct {
 	ID int `json:"message_id"`
 }
 
+// outcome follows one call's request: written, and its answer begun.
+type outcome struct{ written, answered atomic.Bool }
+
+// trace returns ctx with a trace that fills o.
+func (o *outcome) trace(ctx context.Context) context.Context {
+	return httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{
+		WroteRequest: func(i httptrace.WroteRequestInfo) {
+			if i.Err == nil {
+				o.written.Store(true)
+			}
+		},
+		GotFirstResponseByte: func() { o.answered.Store(true) },
+	})
+}
+
+// wrap names method in a failed call's error, which wraps errOutcomeUnknown
+// when the request was written and no answer began: Telegram may have acted
+// on it, so it must never be made again.
+func (o *outcome) wrap(method string, err error) error {
+	if o.written.Load() && !o.answered.Load() {
+		return fmt.Errorf("%s: %w: %w", method, errOutcomeUnknown, err)
+	}
+	return fmt.Errorf("%s: %w", method, err)
+}
+
 // maxAnswerBytes bounds an answer read from the Bot API (getUpdates batches
 // of 100 updates included).
 const maxAnswerBytes = 16 << 20
@@ -68,14 +95,15 @@ func call[T any](ctx context.Context, a *api, method string, params any) (T, err
 	if err != nil {
 		return r.Result, fmt.Errorf("%s: encode parameters: %w", method, err)
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, a.base+method, bytes.NewReader(body))
+	var o outcome
+	req, err := http.NewRequestWithContext(o.trace(ctx), http.MethodPost, a.base+method, bytes.NewReader(body))
 	if err != nil {
 		return r.Result, fmt.Errorf("%s: %w", method, a.redact(err))
 	}
 	req.Header.Set("Content-Type", "application/json")
 	resp, err := a.client.Do(req)
 	if err != nil {
-		return r.Result, fmt.Errorf("%s: %w", method, a.redact(err))
+		return r.Result, o.wrap(method, a.redact(err))
 	}
 	defer resp.Body.Close()
 	raw, err := io.ReadAll(io.LimitReader(resp.Body, maxAnswerBytes))
@@ -168,9 +196,13 @@ func (a *api) SendVenue(ctx context.Context, p *tgbot.SendVenueParams) error {
 }
 
 // SendPhoto is sendPhoto: an upload, through the library's multipart body.
+// A request written and not answered wraps errOutcomeUnknown, as call's do.
 func (a *api) SendPhoto(ctx context.Context, p *tgbot.SendPhotoParams) error {
-	_, err := a.lib.SendPhoto(ctx, p)
-	return err
+	var o outcome
+	if _, err := a.lib.SendPhoto(o.trace(ctx), p); err != nil {
+		return o.wrap("sendPhoto", err)
+	}
+	return nil
 }
 
 // AnswerCallbackQuery is answerCallbackQuery.

@@ -7,10 +7,8 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"net/http/httptrace"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	tgbot "github.com/go-telegram/bot"
@@ -342,31 +340,18 @@ func (b *Bot) call(ctx context.Context, chatID int64, method string, fn func(con
 // scope's gate. The call itself gets its answer, up to sendTimeout, even past
 // ctx's deadline (cutting it could not take back a message Telegram
 // received), but not past ctx's cancellation. When the request was sent and
-// no answer came, the error wraps errOutcomeUnknown: the call must not be
-// made again.
+// no answer came, the error wraps errOutcomeUnknown (the api tells): the call
+// must not be made again.
 func (b *Bot) attempt(ctx context.Context, chatID int64, fn func(context.Context) error) error {
 	if err := b.waitGates(ctx, chatID); err != nil {
 		return err
 	}
 	cctx, cancel := detached(ctx, sendTimeout)
 	defer cancel()
-	var written, answered atomic.Bool
-	cctx = httptrace.WithClientTrace(cctx, &httptrace.ClientTrace{
-		WroteRequest: func(i httptrace.WroteRequestInfo) {
-			if i.Err == nil {
-				written.Store(true)
-			}
-		},
-		GotFirstResponseByte: func() { answered.Store(true) },
-	})
 	err := fn(cctx)
 	var tooMany *tgbot.TooManyRequestsError
-	switch {
-	case err == nil:
-	case errors.As(err, &tooMany):
+	if errors.As(err, &tooMany) {
 		b.rateLimited(ctx, chatID, tooMany.RetryAfter)
-	case written.Load() && !answered.Load():
-		err = fmt.Errorf("%w: %w", errOutcomeUnknown, err)
 	}
 	return err
 }

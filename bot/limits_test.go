@@ -403,11 +403,8 @@ func TestAttemptOutcome(t *testing.T) {
 				url = srv.URL
 			}
 			b := &Bot{log: slog.New(slog.DiscardHandler), metrics: newMetrics(prometheus.NewRegistry()), cfg: Config{Rate: defaultRate}}
-			api, err := tgbot.New("1:x", tgbot.WithServerURL(url), tgbot.WithSkipGetMe(), tgbot.WithHTTPClient(time.Minute, apiClient()))
-			if err != nil {
-				t.Fatal(err)
-			}
-			err = b.attempt(context.Background(), tt.chat, func(ctx context.Context) error {
+			api := newAPI(nil, apiClient(), url, "1:x")
+			err := b.attempt(context.Background(), tt.chat, func(ctx context.Context) error {
 				_, err := api.SendMessage(ctx, &tgbot.SendMessageParams{ChatID: tt.chat, Text: "bonjour"})
 				return err
 			})

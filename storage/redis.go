@@ -156,46 +156,60 @@ func (r *Redis) Load(ctx context.Context, chatID int64) (*flows.Session, error) 
 	return s, nil
 }
 
+// openScript claims an update and reads a session and a role, atomically.
+// KEYS: session, role, then the update's claim and the inbox when there is a
+// claim; ARGV: the claimant's token, the claim's TTL in ms, the update id
+// (the inbox field). It returns {claim holder, session, role}, false for
+// what is missing.
+var openScript = redis.NewScript(`
+local holder = false
+if KEYS[3] then
+  redis.call('SET', KEYS[3], ARGV[1], 'NX', 'PX', ARGV[2])
+  holder = redis.call('GET', KEYS[3])
+  if KEYS[4] then
+    redis.call('HDEL', KEYS[4], ARGV[3])
+  end
+end
+return {holder, redis.call('GET', KEYS[1]), redis.call('GET', KEYS[2])}
+`)
+
 // Open claims the update claim names, when it names one (and takes its
 // entry out of the inbox), and reads the session and the staff role, in one
-// transaction: one round trip for what a step needs (flows.Opener). A claim
+// script: one round trip for what a step needs (flows.Opener). A claim
 // already held with the same token is the caller's own, from a try whose
 // answer was lost. The session's errors are Load's, with the role read.
 func (r *Redis) Open(ctx context.Context, chatID int64, claim flows.Claim) (*flows.Session, *flows.Role, error) {
-	var (
-		holder, sess, role *redis.StringCmd
-		token              = cmp.Or(claim.Token, "1")
-	)
-	_, err := r.c.TxPipelined(ctx, func(p redis.Pipeliner) error {
-		if claim.UpdateID != 0 {
-			p.SetNX(ctx, updateKey(claim.UpdateID), token, UpdateClaimTTL)
-			holder = p.Get(ctx, updateKey(claim.UpdateID))
-			if claim.Parked {
-				p.HDel(ctx, inboxKey, strconv.FormatInt(claim.UpdateID, 10))
-			}
+	token := cmp.Or(claim.Token, "1")
+	keys := []string{sessionKey(chatID), roleKey(chatID)}
+	if claim.UpdateID != 0 {
+		keys = append(keys, updateKey(claim.UpdateID))
+		if claim.Parked {
+			keys = append(keys, inboxKey)
 		}
-		sess = p.Get(ctx, sessionKey(chatID))
-		role = p.Get(ctx, roleKey(chatID))
-		return nil
-	})
-	if err != nil && !errors.Is(err, redis.Nil) {
+	}
+	res, err := openScript.Run(ctx, r.c, keys, token, UpdateClaimTTL.Milliseconds(), claim.UpdateID).Slice()
+	if err != nil {
 		return nil, nil, fmt.Errorf("open session: %w", err)
 	}
-	if holder != nil && holder.Val() != token {
+	if len(res) != 3 {
+		return nil, nil, fmt.Errorf("open session: unexpected reply %v", res)
+	}
+	holder, sess, role := res[0], res[1], res[2]
+	if claim.UpdateID != 0 && holder != token {
 		return nil, nil, flows.ErrDuplicate
 	}
 	var staff *flows.Role
-	if raw, err := role.Bytes(); err == nil {
+	if raw, ok := role.(string); ok {
 		staff = &flows.Role{}
-		if err := json.Unmarshal(raw, staff); err != nil {
+		if err := json.Unmarshal([]byte(raw), staff); err != nil {
 			return nil, nil, fmt.Errorf("load role: %w: %w", flows.ErrCorrupt, err)
 		}
 	}
-	raw, err := sess.Bytes()
-	if errors.Is(err, redis.Nil) {
+	raw, ok := sess.(string)
+	if !ok {
 		return nil, staff, flows.ErrNotFound
 	}
-	s, err := decodeSession(raw)
+	s, err := decodeSession([]byte(raw))
 	if err != nil {
 		return nil, staff, fmt.Errorf("load session: %w", err)
 	}
