@@ -136,7 +136,7 @@ func ReadDataInclusion(files DataInclusionFiles) ([]Entry, []Problem, error) {
 	for _, f := range files.Services {
 		ps := &problems{file: f.Name}
 		err := decodeRecords(f, ps, func(row int, s diService) {
-			if s.ID == "" || strings.TrimSpace(s.Nom) == "" {
+			if s.ID == "" || cleanText(s.Nom) == "" {
 				ps.add(row, s.ID, "service without id or nom: ignored")
 				return
 			}

@@ -171,7 +171,7 @@ func ReadSoliguide(f NamedFile, today content.Date) ([]Entry, []Problem, error) 
 	err := decodeRecords(f, ps, func(row int, p sgPlace) {
 		id := placeID(p)
 		switch {
-		case id == "" || strings.TrimSpace(p.Name) == "":
+		case id == "" || cleanText(p.Name) == "":
 			ps.add(row, id, "place without lieu_id or name: ignored")
 		case p.Status != "" && p.Status != "ONLINE":
 			ps.add(row, id, "status %s: left out", p.Status)
