@@ -412,6 +412,9 @@ func TestLoadBotProcess(t *testing.T) {
 	default:
 		t.Fatalf("unknown bot %q", kind)
 	}
+	if os.Getenv("LOAD_MEMPROFILE") != "" {
+		runtime.MemProfileRate = 1 // every allocation, for a profile that adds up
+	}
 	done := make(chan struct{})
 	var mem runtime.MemStats
 	runtime.ReadMemStats(&mem)
