@@ -295,7 +295,9 @@ func (r *Redis) Commit(ctx context.Context, chatID int64, s *flows.Session, even
 			c.pseudonym = f.Pseudonym
 		}
 	}
-	c.reset()
+	if len(events) > 0 || forget {
+		c.reset() // what the events' bookkeeping fills; a step without events needs none
+	}
 	watch := c.watchKeys()
 	if len(watch) == 0 {
 		// Nothing to read first: a plain MULTI/EXEC.
