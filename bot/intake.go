@@ -118,15 +118,16 @@ func (b *Bot) handle(up *update) error {
 	defer cancel()
 	defer func() { b.metrics.duration.Observe(time.Since(start).Seconds()) }()
 
+	var answered chan struct{}
 	if up.Callback != "" {
-		// The button's spinner stops while the step's Redis work runs.
-		id, answered := up.Callback, make(chan struct{})
-		up.Callback = ""
+		// The button's spinner stops while the step's Redis work runs; the
+		// replies wait for that answer, and for a 429 it may have brought.
+		id := up.Callback
+		up.Callback, answered = "", make(chan struct{})
 		go func() {
 			defer close(answered)
 			b.answerCallback(ctx, id)
 		}()
-		defer func() { <-answered }()
 	}
 	if up.token == "" {
 		up.token = claimToken()
@@ -134,6 +135,9 @@ func (b *Bot) handle(up *update) error {
 	in := up.In
 	in.Claim = flows.Claim{UpdateID: up.ID, Parked: up.entry != nil, Token: up.token}
 	replies, err := b.cfg.Handler.Handle(ctx, in)
+	if answered != nil {
+		<-answered
+	}
 	switch {
 	case errors.Is(err, flows.ErrDuplicate):
 		b.metrics.updates.WithLabelValues("duplicate").Inc()
