@@ -17,6 +17,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -41,6 +42,8 @@ const (
 // Redis; it also holds the outbox of bulk messages, the claims of scheduled
 // tasks and the shared rate limiters.
 type Redis struct {
+	keyspace
+
 	c    redis.UniversalClient
 	mini *miniredis.Miniredis // the embedded server, when OpenEmbedded started one
 
@@ -57,6 +60,35 @@ var _ flows.Store = (*Redis)(nil)
 // reminders already past, promotions); default the system clock. Call it
 // before use.
 func (r *Redis) SetClock(c flows.Clock) { r.clock = c }
+
+// SetPrefix namespaces every key this store reads and writes under p
+// (default LegacyPrefix), so that several bots can share one Redis
+// database. Call it before use; CheckPrefix says which prefixes are valid.
+func (r *Redis) SetPrefix(p string) error {
+	if err := CheckPrefix(p); err != nil {
+		return err
+	}
+	r.keyspace = keyspace{p}
+	return nil
+}
+
+// CheckPrefix reports whether p can prefix keys: 1 to 64 printable ASCII
+// characters, without spaces or the glob characters * ? [ ] \ (the store
+// matches its own keys with patterns).
+func CheckPrefix(p string) error {
+	if p == "" || len(p) > 64 {
+		return fmt.Errorf("key prefix %q: want 1 to 64 characters", p)
+	}
+	for _, c := range p {
+		if c <= ' ' || c > '~' || strings.ContainsRune(`*?[]\`, c) {
+			return fmt.Errorf("key prefix %q: %q is not allowed (printable ASCII without spaces or * ? [ ] \\)", p, c)
+		}
+	}
+	return nil
+}
+
+// Prefix is the prefix of every key of this store.
+func (r *Redis) Prefix() string { return r.prefix }
 
 // now is the time by the store's clock.
 func (r *Redis) now() time.Time {
@@ -79,7 +111,7 @@ func New(ctx context.Context, url string) (*Redis, error) {
 		_ = c.Close()
 		return nil, fmt.Errorf("connect redis: %w", err)
 	}
-	return &Redis{c: c}, nil
+	return &Redis{keyspace: keyspace{LegacyPrefix}, c: c}, nil
 }
 
 // setDefaults applies this package's timeouts where the URL set none.
@@ -101,7 +133,7 @@ func setDefaults(opt *redis.Options) {
 
 // NewFromClient wraps an already configured client (Sentinel, Cluster…).
 func NewFromClient(c redis.UniversalClient) *Redis {
-	return &Redis{c: c}
+	return &Redis{keyspace: keyspace{LegacyPrefix}, c: c}
 }
 
 // OpenEmbedded starts an in-process Redis and connects to it; its data is lost at exit.
@@ -128,7 +160,7 @@ func OpenEmbedded() (*Redis, error) {
 		m.Close()
 		return nil, fmt.Errorf("connect embedded redis: %w", err)
 	}
-	return &Redis{c: c, mini: m}, nil
+	return &Redis{keyspace: keyspace{LegacyPrefix}, c: c, mini: m}, nil
 }
 
 // randomPassword returns 128 random bits in hex.
@@ -142,7 +174,7 @@ func randomPassword() (string, error) {
 
 // Load returns the person's session, flows.ErrNotFound, or an error wrapping flows.ErrCorrupt.
 func (r *Redis) Load(ctx context.Context, chatID int64) (*flows.Session, error) {
-	raw, err := r.c.Get(ctx, sessionKey(chatID)).Bytes()
+	raw, err := r.c.Get(ctx, r.sessionKey(chatID)).Bytes()
 	if errors.Is(err, redis.Nil) {
 		return nil, flows.ErrNotFound
 	}
@@ -168,14 +200,14 @@ func (r *Redis) Open(ctx context.Context, chatID int64, claim flows.Claim) (*flo
 	)
 	_, err := r.c.TxPipelined(ctx, func(p redis.Pipeliner) error {
 		if claim.UpdateID != 0 {
-			p.SetNX(ctx, updateKey(claim.UpdateID), token, UpdateClaimTTL)
-			holder = p.Get(ctx, updateKey(claim.UpdateID))
+			p.SetNX(ctx, r.updateKey(claim.UpdateID), token, UpdateClaimTTL)
+			holder = p.Get(ctx, r.updateKey(claim.UpdateID))
 			if claim.Parked {
-				p.HDel(ctx, inboxKey, strconv.FormatInt(claim.UpdateID, 10))
+				p.HDel(ctx, r.inboxKey(), strconv.FormatInt(claim.UpdateID, 10))
 			}
 		}
-		sess = p.Get(ctx, sessionKey(chatID))
-		role = p.Get(ctx, roleKey(chatID))
+		sess = p.Get(ctx, r.sessionKey(chatID))
+		role = p.Get(ctx, r.roleKey(chatID))
 		return nil
 	})
 	if err != nil && !errors.Is(err, redis.Nil) {
@@ -275,7 +307,7 @@ func (r *Redis) Commit(ctx context.Context, chatID int64, s *flows.Session, even
 			return fmt.Errorf("commit: encode session: %w", err)
 		}
 	}
-	c := &commit{chatID: chatID, s: s, payload: payload, forget: forget, events: events, now: r.now(), offsets: r.eventOffsets()}
+	c := &commit{keyspace: r.keyspace, chatID: chatID, s: s, payload: payload, forget: forget, events: events, now: r.now(), offsets: r.eventOffsets()}
 	for _, e := range events {
 		if f, ok := e.(flows.Forgotten); ok {
 			c.pseudonym = f.Pseudonym
@@ -392,6 +424,7 @@ func derefOf[T flows.Event](p *T) (flows.Event, bool) {
 // commit is one Commit being written: what to write, and what was read under
 // WATCH before writing it.
 type commit struct {
+	keyspace
 	chatID  int64
 	s       *flows.Session
 	payload []byte // the encoded session; nil when forgetting
@@ -426,29 +459,29 @@ func (c *commit) watchKeys() []string {
 		}
 	}
 	if c.forget {
-		add(roleKey(c.chatID))
-		add(invitesByKey(c.chatID))
-		add(myMeetingsKey(c.chatID))
+		add(c.roleKey(c.chatID))
+		add(c.invitesByKey(c.chatID))
+		add(c.myMeetingsKey(c.chatID))
 		if c.pseudonym != "" {
-			add(answeredKey(c.pseudonym))
+			add(c.answeredKey(c.pseudonym))
 		}
 	}
 	for _, e := range c.events {
 		switch e := e.(type) {
 		case flows.RoleGranted:
-			add(inviteKey(e.Token))
-			add(roleKey(e.ChatID))
+			add(c.inviteKey(e.Token))
+			add(c.roleKey(e.ChatID))
 		case flows.RoleRevoked:
-			add(roleKey(e.ChatID))
-			add(invitesByKey(e.ChatID))
+			add(c.roleKey(e.ChatID))
+			add(c.invitesByKey(e.ChatID))
 		case flows.BroadcastQueued:
-			add(jobKey(e.Job.ID))
+			add(c.jobKey(e.Job.ID))
 		case flows.RSVPGiven:
-			add(meetingKey(e.MeetingID))
+			add(c.meetingKey(e.MeetingID))
 		case flows.RequestSaved:
-			add(requestKey(e.Request.Ref))
+			add(c.requestKey(e.Request.Ref))
 		case flows.NoticesRetracted:
-			add(noticesKey(e.Ref))
+			add(c.noticesKey(e.Ref))
 		}
 	}
 	return keys
@@ -489,7 +522,7 @@ func (c *commit) read(ctx context.Context, tx *redis.Tx) error {
 	for _, e := range c.events {
 		switch e := e.(type) {
 		case flows.RoleGranted:
-			n, err := tx.Exists(ctx, inviteKey(e.Token)).Result()
+			n, err := tx.Exists(ctx, c.inviteKey(e.Token)).Result()
 			if err != nil {
 				return fmt.Errorf("read invitation: %w", err)
 			}
@@ -505,7 +538,7 @@ func (c *commit) read(ctx context.Context, tx *redis.Tx) error {
 				return err
 			}
 		case flows.BroadcastQueued:
-			n, err := tx.Exists(ctx, jobKey(e.Job.ID)).Result()
+			n, err := tx.Exists(ctx, c.jobKey(e.Job.ID)).Result()
 			if err != nil {
 				return fmt.Errorf("read job: %w", err)
 			}
@@ -530,29 +563,29 @@ func (c *commit) queue(ctx context.Context, p redis.Pipeliner) error {
 			return err
 		}
 		c.forgetSubmissions(ctx, p)
-		purgeReminders.Eval(ctx, p, []string{remindersKey, myRemindersKey(c.chatID)})
-		p.Del(ctx, userKeys(c.chatID)...)
+		purgeReminders.Eval(ctx, p, []string{c.remindersKey(), c.myRemindersKey(c.chatID)})
+		p.Del(ctx, c.userKeys(c.chatID)...)
 		c.revoke(ctx, p, c.chatID) // a forgotten staff member's invitations name them
-		for _, key := range audienceKeys {
+		for _, key := range c.audienceKeys() {
 			p.HDel(ctx, key, audienceField(c.chatID))
 		}
 	} else {
-		p.Set(ctx, sessionKey(c.chatID), c.payload, sessionTTL(c.s))
-		queueAudience(ctx, p, c.chatID, c.s, c.now)
+		p.Set(ctx, c.sessionKey(c.chatID), c.payload, sessionTTL(c.s))
+		c.queueAudience(ctx, p, c.chatID, c.s, c.now)
 	}
 	if c.erases() {
-		markErased(ctx, p, c.now)
+		c.markErased(ctx, p, c.now)
 	}
 	for _, e := range c.events {
 		switch e := e.(type) {
 		case flows.SourceScanned:
-			p.HIncrBy(ctx, sourceKey(e.Territory), e.Source, 1)
+			p.HIncrBy(ctx, c.sourceKey(e.Territory), e.Source, 1)
 		case flows.FeedbackGiven:
-			p.HIncrBy(ctx, feedbackKey(e.Lang), feedbackField(e.MessageID, e.Kind), 1)
+			p.HIncrBy(ctx, c.feedbackKey(e.Lang), feedbackField(e.MessageID, e.Kind), 1)
 		case flows.Forgotten:
 			// handled above
 		case flows.InviteCreated:
-			if err := queueInvite(ctx, p, e.Invite, c.now); err != nil {
+			if err := c.queueInvite(ctx, p, e.Invite, c.now); err != nil {
 				return err
 			}
 		case flows.RoleGranted:
@@ -562,13 +595,13 @@ func (c *commit) queue(ctx context.Context, p redis.Pipeliner) error {
 		case flows.RoleRevoked:
 			c.revoke(ctx, p, e.ChatID)
 		case flows.Audited:
-			queueAudit(ctx, p, e.Entry, c.now)
+			c.queueAudit(ctx, p, e.Entry, c.now)
 		case flows.BroadcastQueued:
 			if err := c.enqueue(ctx, p, e); err != nil {
 				return err
 			}
 		case flows.MeetingCreated:
-			if err := queueMeeting(ctx, p, e.Meeting, c.now); err != nil {
+			if err := c.queueMeeting(ctx, p, e.Meeting, c.now); err != nil {
 				return err
 			}
 		case flows.RSVPGiven:
@@ -587,11 +620,11 @@ func (c *commit) queue(ctx context.Context, p redis.Pipeliner) error {
 			if c.forget {
 				continue // forgetting wins over the answers of the same Commit
 			}
-			if err := queueSubmission(ctx, p, e); err != nil {
+			if err := c.queueSubmission(ctx, p, e); err != nil {
 				return err
 			}
 		case flows.SurveyOutcomeSet:
-			if err := queueOutcome(ctx, p, e); err != nil {
+			if err := c.queueOutcome(ctx, p, e); err != nil {
 				return err
 			}
 		case flows.RequestSaved:
@@ -599,7 +632,7 @@ func (c *commit) queue(ctx context.Context, p redis.Pipeliner) error {
 				return err
 			}
 		case flows.NoticesRetracted:
-			p.Del(ctx, noticesKey(e.Ref))
+			p.Del(ctx, c.noticesKey(e.Ref))
 		default:
 			return fmt.Errorf("unknown event %T", e)
 		}
@@ -609,7 +642,7 @@ func (c *commit) queue(ctx context.Context, p redis.Pipeliner) error {
 
 // ReleaseUpdate forgets a claim so that a redelivery of the update is handled again.
 func (r *Redis) ReleaseUpdate(ctx context.Context, updateID int64) error {
-	if err := r.c.Del(ctx, updateKey(updateID)).Err(); err != nil {
+	if err := r.c.Del(ctx, r.updateKey(updateID)).Err(); err != nil {
 		return fmt.Errorf("release update: %w", err)
 	}
 	return nil
@@ -617,7 +650,7 @@ func (r *Redis) ReleaseUpdate(ctx context.Context, updateID int64) error {
 
 // SourceCounts returns how many times each deep-link source of a territory was scanned.
 func (r *Redis) SourceCounts(ctx context.Context, territory string) (map[string]int64, error) {
-	m, err := r.counts(ctx, sourceKey(territory))
+	m, err := r.counts(ctx, r.sourceKey(territory))
 	if err != nil {
 		return nil, fmt.Errorf("source counts: %w", err)
 	}
@@ -626,7 +659,7 @@ func (r *Redis) SourceCounts(ctx context.Context, territory string) (map[string]
 
 // FeedbackCounts returns the feedback counts of a language, keyed "messageID|kind".
 func (r *Redis) FeedbackCounts(ctx context.Context, lang string) (map[string]int64, error) {
-	m, err := r.counts(ctx, feedbackKey(lang))
+	m, err := r.counts(ctx, r.feedbackKey(lang))
 	if err != nil {
 		return nil, fmt.Errorf("feedback counts: %w", err)
 	}
@@ -660,7 +693,7 @@ func (r *Redis) Ping(ctx context.Context) error {
 
 // MemoryUsage returns the bytes Redis uses for the person's session, as MEMORY USAGE reports them.
 func (r *Redis) MemoryUsage(ctx context.Context, chatID int64) (int64, error) {
-	n, err := r.c.MemoryUsage(ctx, sessionKey(chatID)).Result()
+	n, err := r.c.MemoryUsage(ctx, r.sessionKey(chatID)).Result()
 	if errors.Is(err, redis.Nil) {
 		return 0, flows.ErrNotFound
 	}
