@@ -17,7 +17,6 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
-	"strings"
 	"sync/atomic"
 	"time"
 
@@ -60,35 +59,6 @@ var _ flows.Store = (*Redis)(nil)
 // reminders already past, promotions); default the system clock. Call it
 // before use.
 func (r *Redis) SetClock(c flows.Clock) { r.clock = c }
-
-// SetPrefix namespaces every key this store reads and writes under p
-// (default LegacyPrefix), so that several bots can share one Redis
-// database. Call it before use; CheckPrefix says which prefixes are valid.
-func (r *Redis) SetPrefix(p string) error {
-	if err := CheckPrefix(p); err != nil {
-		return err
-	}
-	r.keyspace = keyspace{p}
-	return nil
-}
-
-// CheckPrefix reports whether p can prefix keys: 1 to 64 printable ASCII
-// characters, without spaces or the glob characters * ? [ ] \ (the store
-// matches its own keys with patterns).
-func CheckPrefix(p string) error {
-	if p == "" || len(p) > 64 {
-		return fmt.Errorf("key prefix %q: want 1 to 64 characters", p)
-	}
-	for _, c := range p {
-		if c <= ' ' || c > '~' || strings.ContainsRune(`*?[]\`, c) {
-			return fmt.Errorf("key prefix %q: %q is not allowed (printable ASCII without spaces or * ? [ ] \\)", p, c)
-		}
-	}
-	return nil
-}
-
-// Prefix is the prefix of every key of this store.
-func (r *Redis) Prefix() string { return r.prefix }
 
 // now is the time by the store's clock.
 func (r *Redis) now() time.Time {
