@@ -68,15 +68,14 @@ func (r *Redis) now() time.Time {
 	return r.clock.Now()
 }
 
-// New connects to the Redis at url (redis:// or rediss://) and checks it answers.
+// New connects to the Redis at url and checks it answers: redis:// or
+// rediss:// for one server, redis+sentinel:// or rediss+sentinel:// for the
+// primary that Redis Sentinel names (see ParseURL).
 func New(ctx context.Context, url string) (*Redis, error) {
-	opt, err := redis.ParseURL(url)
+	c, err := newClient(url)
 	if err != nil {
-		// The parser's message may quote the URL, which may hold a password.
-		return nil, errors.New("parse redis url: invalid, expected redis://[user:password@]host:port[/db] or rediss://")
+		return nil, err
 	}
-	setDefaults(opt)
-	c := redis.NewClient(opt)
 	if err := c.Ping(ctx).Err(); err != nil {
 		_ = c.Close()
 		return nil, fmt.Errorf("connect redis: %w", err)
@@ -86,19 +85,17 @@ func New(ctx context.Context, url string) (*Redis, error) {
 
 // setDefaults applies this package's timeouts where the URL set none.
 func setDefaults(opt *redis.Options) {
-	opt.ContextTimeoutEnabled = true
-	if opt.DialerRetries == 0 {
-		opt.DialerRetries = dialAttempts
-	}
-	if opt.DialTimeout == 0 {
-		opt.DialTimeout = dialTimeout
-	}
-	if opt.ReadTimeout == 0 {
-		opt.ReadTimeout = readTimeout
-	}
-	if opt.WriteTimeout == 0 {
-		opt.WriteTimeout = writeTimeout
-	}
+	applyDefaults(&opt.ContextTimeoutEnabled, &opt.DialerRetries, &opt.DialTimeout, &opt.ReadTimeout, &opt.WriteTimeout)
+}
+
+// applyDefaults sets the fields that one server's options and Sentinel's
+// share: context deadlines honoured, and the timeouts left unset.
+func applyDefaults(ctxTimeout *bool, dialRetries *int, dial, read, write *time.Duration) {
+	*ctxTimeout = true
+	*dialRetries = cmp.Or(*dialRetries, dialAttempts)
+	*dial = cmp.Or(*dial, dialTimeout)
+	*read = cmp.Or(*read, readTimeout)
+	*write = cmp.Or(*write, writeTimeout)
 }
 
 // NewFromClient wraps an already configured client (Sentinel, Cluster…).
