@@ -30,11 +30,15 @@ type Sentinel struct {
 // NewSentinel starts a primary, its replica and three sentinels, and waits
 // until the replica is in sync and the sentinels know one another, so that
 // killing the primary leads to a failover. It skips the test when
-// redis-server is not on PATH, even with CI=true: CI installs it. Sentinels
+// redis-server is not on PATH, even with CI=true (CI installs it), and when
+// ShiftEnv is set. Sentinels
 // run as redis-sentinel when that is on PATH, else as redis-server
 // --sentinel (the same program).
 func NewSentinel(t testing.TB) *Sentinel {
 	t.Helper()
+	if Shift() != 0 {
+		t.Skip("Redis Sentinel test: " + ShiftEnv + " is set, and a real redis-server cannot be shifted")
+	}
 	server, err := exec.LookPath("redis-server")
 	if err != nil {
 		t.Skip("Redis Sentinel test: redis-server is not on PATH (Debian: apt-get install redis-server redis-sentinel)")
