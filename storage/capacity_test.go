@@ -13,20 +13,32 @@ import (
 // usedMemory is the server's used_memory, in bytes.
 func usedMemory(tb testing.TB, r *Redis) int64 {
 	tb.Helper()
-	info, err := r.c.Info(context.Background(), "memory").Result()
+	return int64(infoField(tb, r, "memory", "used_memory"))
+}
+
+// usedCPU is the CPU time the server has used, user and system, in µs.
+func usedCPU(tb testing.TB, r *Redis) float64 {
+	tb.Helper()
+	return (infoField(tb, r, "cpu", "used_cpu_user") + infoField(tb, r, "cpu", "used_cpu_sys")) * 1e6
+}
+
+// infoField reads one numeric field of a section of INFO.
+func infoField(tb testing.TB, r *Redis, section, field string) float64 {
+	tb.Helper()
+	info, err := r.c.Info(context.Background(), section).Result()
 	if err != nil {
 		tb.Fatal(err)
 	}
 	for _, line := range strings.Split(info, "\r\n") {
-		if v, ok := strings.CutPrefix(line, "used_memory:"); ok {
-			n, err := strconv.ParseInt(v, 10, 64)
+		if v, ok := strings.CutPrefix(line, field+":"); ok {
+			n, err := strconv.ParseFloat(v, 64)
 			if err != nil {
 				tb.Fatal(err)
 			}
 			return n
 		}
 	}
-	tb.Fatal("no used_memory in INFO memory")
+	tb.Fatalf("no %s in INFO %s", field, section)
 	return 0
 }
 
@@ -34,7 +46,9 @@ func usedMemory(tb testing.TB, r *Redis) int64 {
 // (an onboarded session with the news and survey consents, so also their
 // two audience entries), per update claim (kept 48 h), and per bulk message
 // waiting in the outbox, each over b.N of them under a production-like
-// prefix (psl: and a 10-digit bot id). These are the figures of the
+// prefix (psl: and a 10-digit bot id); and Redis's own CPU time for an
+// ordinary update's two transactions (Open with its claim, then Commit).
+// These are the figures of the
 // capacity model in docs/operations.md: run it with -benchtime 20000x.
 func BenchmarkCapacity(b *testing.B) {
 	ctx := context.Background()
@@ -48,7 +62,7 @@ func BenchmarkCapacity(b *testing.B) {
 	n := b.N
 	b.StopTimer()
 
-	start := usedMemory(b, r)
+	start, cpu := usedMemory(b, r), usedCPU(b, r)
 	s := onboarded()
 	for i := range n {
 		if err := r.Commit(ctx, 6000000000+int64(i), s, nil); err != nil {
@@ -66,6 +80,7 @@ func BenchmarkCapacity(b *testing.B) {
 	}
 	claims := usedMemory(b, r)
 	b.ReportMetric(float64(claims-people)/float64(n), "B/update-claim")
+	b.ReportMetric((usedCPU(b, r)-cpu)/float64(n), "redis-cpu-µs/update")
 
 	e := broadcast("job-capacity", n, "Réunion d'information sur le logement jeudi 18 h à la maison de quartier")
 	if err := r.Commit(ctx, 900, onboarded(), []flows.Event{e}); err != nil {
