@@ -200,17 +200,11 @@ func meetingExpiry(m flows.Meeting) time.Time {
 	return m.Start.Add(flows.MeetingRetention)
 }
 
-// myMeetingsPrefix starts every myMeetingsKey (the RSVP script builds the
-// key of a person it promotes from it).
-func (k keyspace) myMeetingsPrefix() string {
-	return k.prefix + "mymt:"
-}
-
 // myMeetingsKey is the set of meeting ids one person answered (personal),
 // so that /forget finds their answers. It expires with the latest of those
 // meetings.
 func (k keyspace) myMeetingsKey(chatID int64) string {
-	return k.myMeetingsPrefix() + strconv.FormatInt(chatID, 10)
+	return k.prefix + "mymt:" + strconv.FormatInt(chatID, 10)
 }
 
 // remindersKey is the sorted set of every reminder to send: member the
@@ -227,16 +221,10 @@ func (k keyspace) remindersKey() string {
 // was down); DueReminders drops older ones unsent.
 const reminderStale = 12 * time.Hour
 
-// myRemindersPrefix starts every myRemindersKey (the RSVP script builds
-// the key of a person it promotes from it).
-func (k keyspace) myRemindersPrefix() string {
-	return k.prefix + "myrem:"
-}
-
 // myRemindersKey is the set of one person's members of remindersKey
 // (personal). It expires reminderKeep after the latest of them is due.
 func (k keyspace) myRemindersKey(chatID int64) string {
-	return k.myRemindersPrefix() + strconv.FormatInt(chatID, 10)
+	return k.prefix + "myrem:" + strconv.FormatInt(chatID, 10)
 }
 
 // reminderKeep is how long a person's reminder set outlives its latest

@@ -57,27 +57,37 @@ const (
 // step. It returns the person's answer afterwards ("" once forgotten).
 //
 // KEYS: 1 answers hash, 2 waiting list, 3 remindersKey, 4 the person's
-// meetings set, 5 the person's reminders set.
+// meetings set, 5 the person's reminders set, then the reminders set of
+// each of the w people on the waiting list (read under WATCH), whom the
+// script may promote.
 // ARGV: 1 chat id, 2 action (rsvpAsk, rsvpLeave, rsvpForget), 3 capacity
-// (0: no limit), 4 meeting id, 5 meeting expiry (unix ms), 6
-// myRemindersPrefix, 7 reminderKeep (ms), 8 count k of event reminders, then
-// k pairs (due unix ms, reminderTail), then one pair for the promoted
-// reminder.
+// (0: no limit), 4 meeting id, 5 meeting expiry (unix ms), 6 w, 7
+// reminderKeep (ms), 8 count k of event reminders, then k pairs (due unix
+// ms, reminderTail), then one pair for the promoted reminder, then the w
+// chat ids of the waiting list, in the order of their keys.
 //
-// The reminder set of a promoted person is named from ARGV[6]: this store
-// does not run on Redis Cluster (Commit's transactions already span slots).
+// Every key comes through KEYS: a promoted person whose reminder set was
+// not given (the waiting list changed under the commit's WATCH, which
+// cannot happen) fails the script rather than name a key itself.
 var rsvp = redis.NewScript(luaExtend + luaUnschedule + `
 local answers, queue, rem, mymt, myrem = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
 local chat, action, cap, id, expiry = ARGV[1], ARGV[2], tonumber(ARGV[3]), ARGV[4], ARGV[5]
-local remPrefix, keep, k = ARGV[6], tonumber(ARGV[7]), tonumber(ARGV[8])
+local w, keep, k = tonumber(ARGV[6]), tonumber(ARGV[7]), tonumber(ARGV[8])
 local event = {}
 for i = 0, k - 1 do
   event[#event + 1] = {ARGV[9 + 2 * i], ARGV[10 + 2 * i]}
 end
 local promoted = {{ARGV[9 + 2 * k], ARGV[10 + 2 * k]}}
+local theirs = {[chat] = myrem}
+for i = 1, w do
+  theirs[ARGV[10 + 2 * k + i]] = KEYS[5 + i]
+end
 
 local function schedule(who, list)
-  local mine = remPrefix .. who
+  local mine = theirs[who]
+  if not mine then
+    error('rsvp: the reminder set of a promoted person was not given')
+  end
   for _, r in ipairs(list) do
     local m = '{"chat":' .. who .. r[2]
     redis.call('ZADD', rem, r[1], m)
@@ -209,7 +219,7 @@ func (c *commit) answer(ctx context.Context, p redis.Pipeliner, e flows.RSVPGive
 	if m == nil {
 		return nil
 	}
-	return c.queueRSVP(ctx, p, m, e.ChatID, action, c.now, c.offsets)
+	return c.queueRSVP(ctx, p, m, e.ChatID, action, c.now, c.offsets, c.waiting[m.ID])
 }
 
 // forgetAnswers removes the forgotten person's answers and waiting-list
@@ -225,7 +235,7 @@ func (c *commit) forgetAnswers(ctx context.Context, p redis.Pipeliner) error {
 			p.ZRem(ctx, c.waitingKey(id), strconv.FormatInt(c.chatID, 10))
 			continue
 		}
-		if err := c.queueRSVP(ctx, p, m, c.chatID, rsvpForget, c.now, c.offsets); err != nil {
+		if err := c.queueRSVP(ctx, p, m, c.chatID, rsvpForget, c.now, c.offsets, c.waiting[id]); err != nil {
 			return err
 		}
 	}
@@ -234,14 +244,14 @@ func (c *commit) forgetAnswers(ctx context.Context, p redis.Pipeliner) error {
 
 // queueRSVP runs the rsvp script for one person and meeting. Event
 // reminders already due at now are not scheduled; a promotion is due now.
-func (k keyspace) queueRSVP(ctx context.Context, p redis.Pipeliner, m *flows.Meeting, chat int64, action string, now time.Time, offsets []time.Duration) error {
+func (k keyspace) queueRSVP(ctx context.Context, p redis.Pipeliner, m *flows.Meeting, chat int64, action string, now time.Time, offsets []time.Duration, waiting []string) error {
 	args := []any{
 		strconv.FormatInt(chat, 10),
 		action,
 		strconv.Itoa(max(m.Capacity, 0)),
 		m.ID,
 		strconv.FormatInt(meetingExpiry(*m).UnixMilli(), 10),
-		k.myRemindersPrefix(),
+		len(waiting),
 		strconv.FormatInt(reminderKeep.Milliseconds(), 10),
 		0, // event reminders, counted below
 	}
@@ -266,13 +276,22 @@ func (k keyspace) queueRSVP(ctx context.Context, p redis.Pipeliner, m *flows.Mee
 	}
 	args = append(args, strconv.FormatInt(due.UnixMilli(), 10), tail)
 	keys := []string{k.answersKey(m.ID), k.waitingKey(m.ID), k.remindersKey(), k.myMeetingsKey(chat), k.myRemindersKey(chat)}
+	for _, w := range waiting {
+		id, err := strconv.ParseInt(w, 10, 64)
+		if err != nil {
+			return fmt.Errorf("waiting list of meeting %s: %q is not a chat id", m.ID, w)
+		}
+		keys = append(keys, k.myRemindersKey(id))
+		args = append(args, w)
+	}
 	rsvp.Eval(ctx, p, keys, args...)
 	return nil
 }
 
 // readMeetings records, under WATCH, the meetings the events answer: the
 // ones created earlier in this commit, else the stored ones (nil when
-// unknown). An unreadable stored meeting fails the commit.
+// unknown) with their waiting lists. An unreadable stored meeting fails the
+// commit.
 func (c *commit) readMeetings(ctx context.Context, tx *redis.Tx) error {
 	for _, e := range c.events {
 		switch e := e.(type) {
@@ -280,14 +299,19 @@ func (c *commit) readMeetings(ctx context.Context, tx *redis.Tx) error {
 			m := e.Meeting
 			c.meetings[m.ID] = &m
 		case flows.RSVPGiven:
-			if _, ok := c.meetings[e.MeetingID]; ok {
-				continue
+			if _, ok := c.meetings[e.MeetingID]; !ok {
+				m, err := c.loadMeeting(ctx, tx, e.MeetingID)
+				if err != nil {
+					return fmt.Errorf("read meeting: %w", err)
+				}
+				c.meetings[e.MeetingID] = m
+				if err := c.readWaiting(ctx, tx, e.MeetingID); err != nil {
+					return err
+				}
 			}
-			m, err := c.loadMeeting(ctx, tx, e.MeetingID)
-			if err != nil {
-				return fmt.Errorf("read meeting: %w", err)
-			}
-			c.meetings[e.MeetingID] = m
+			// Someone this commit puts on the waiting list may be promoted
+			// by a later answer of the same commit.
+			c.waiting[e.MeetingID] = append(c.waiting[e.MeetingID], strconv.FormatInt(e.ChatID, 10))
 		}
 	}
 	return nil
@@ -317,8 +341,30 @@ func (c *commit) readAnswered(ctx context.Context, tx *redis.Tx) error {
 	}
 	for i, id := range ids {
 		c.meetings[id] = meetings[i]
+		if err := c.readWaiting(ctx, tx, id); err != nil {
+			return err
+		}
 	}
 	c.answered = ids
+	return nil
+}
+
+// readWaiting watches and reads the waiting list of a meeting: the people
+// the rsvp script may promote, whose reminder sets it is given. A list of
+// the wrong type counts as empty (the script then fails on it).
+func (c *commit) readWaiting(ctx context.Context, tx *redis.Tx, id string) error {
+	if _, ok := c.waiting[id]; ok {
+		return nil
+	}
+	key := c.waitingKey(id)
+	if err := tx.Watch(ctx, key).Err(); err != nil {
+		return fmt.Errorf("watch waiting list: %w", err)
+	}
+	ids, err := tx.ZRange(ctx, key, 0, -1).Result()
+	if err != nil && !isWrongType(err) {
+		return fmt.Errorf("read waiting list: %w", err)
+	}
+	c.waiting[id] = ids
 	return nil
 }
 

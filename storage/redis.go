@@ -408,6 +408,7 @@ type commit struct {
 
 	meetings map[string]*flows.Meeting // meeting id → the meeting answered; nil when unknown
 	answered []string                  // the meetings the forgotten person answered
+	waiting  map[string][]string       // meeting id → the chat ids on its waiting list
 
 	pseudonym string   // the forgotten person's survey pseudonym
 	surveys   []string // the surveys they answered
@@ -462,6 +463,7 @@ func (c *commit) reset() {
 	c.jobs = map[string]bool{}
 	c.meetings = map[string]*flows.Meeting{}
 	c.answered = nil
+	c.waiting = map[string][]string{}
 	c.surveys = nil
 	c.previous = map[string]*flows.HelpRequest{}
 }
