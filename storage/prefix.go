@@ -32,9 +32,6 @@ func CheckPrefix(p string) error {
 	return nil
 }
 
-// Prefix is the prefix of every key of this store.
-func (r *Redis) Prefix() string { return r.prefix }
-
 // HasLegacyData reports whether the keys of a store that ran before
 // prefixes could be configured are still under LegacyPrefix while this store
 // uses another prefix: a bot started on its new prefix would then not see

@@ -31,7 +31,7 @@ func TestPrefixesKeepStoresApart(t *testing.T) {
 	// Update claims: the same update id is new to each bot.
 	for _, s := range []*Redis{prod, staging} {
 		if _, _, err := s.Open(ctx, chat, flows.Claim{UpdateID: 77, Token: "a"}); err != nil && !errors.Is(err, flows.ErrNotFound) {
-			t.Errorf("%s: Open(update 77): %v, want the claim", s.Prefix(), err)
+			t.Errorf("%s: Open(update 77): %v, want the claim", s.prefix, err)
 		}
 	}
 	if _, _, err := staging.Open(ctx, chat, flows.Claim{UpdateID: 77, Token: "b"}); !errors.Is(err, flows.ErrDuplicate) {
@@ -54,14 +54,14 @@ func TestPrefixesKeepStoresApart(t *testing.T) {
 	at := time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)
 	for _, s := range []*Redis{prod, staging} {
 		if ok, err := s.ClaimOccurrence(ctx, "digest", at, time.Hour); !ok || err != nil {
-			t.Errorf("%s: ClaimOccurrence = (%v, %v), want its own claim", s.Prefix(), ok, err)
+			t.Errorf("%s: ClaimOccurrence = (%v, %v), want its own claim", s.prefix, ok, err)
 		}
 	}
 
 	// Rate limiters: each bot has its own budget.
 	for _, s := range []*Redis{prod, staging} {
 		if ok, _ := allow(t, s, "global", time.Hour, 1); !ok {
-			t.Errorf("%s: first Allow refused: the budget is shared", s.Prefix())
+			t.Errorf("%s: first Allow refused: the budget is shared", s.prefix)
 		}
 	}
 
@@ -71,7 +71,7 @@ func TestPrefixesKeepStoresApart(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, k := range keys {
-		if !strings.HasPrefix(k, prod.Prefix()) && !strings.HasPrefix(k, staging.Prefix()) {
+		if !strings.HasPrefix(k, prod.prefix) && !strings.HasPrefix(k, staging.prefix) {
 			t.Errorf("key %q is outside both prefixes", k)
 		}
 	}
@@ -159,7 +159,7 @@ func TestMovePrefix(t *testing.T) {
 	if _, err := old.Load(ctx, chat); err != nil {
 		t.Errorf("the conflicting key was lost: %v", err)
 	}
-	if _, err := moved.MovePrefix(ctx, moved.Prefix()); err == nil {
+	if _, err := moved.MovePrefix(ctx, moved.prefix); err == nil {
 		t.Error("MovePrefix from its own prefix did not fail")
 	}
 }
