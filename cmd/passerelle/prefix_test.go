@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -75,6 +76,41 @@ func TestDefaultPrefix(t *testing.T) {
 	for _, tt := range tests {
 		if got := defaultPrefix(tt.token); got != tt.want {
 			t.Errorf("defaultPrefix(%q) = %q, want %q", tt.token, got, tt.want)
+		}
+	}
+}
+
+// TestRedisConfig: the key prefix's default and checks, the Sentinel form
+// of REDIS_URL, and its password kept out of the logs.
+func TestRedisConfig(t *testing.T) {
+	secret := strings.Repeat("s", 32)
+	tests := []struct {
+		name    string
+		env     map[string]string
+		prefix  string
+		problem string // in loadConfig's or validateServe's error; "": none
+	}{
+		{"default from the token", map[string]string{"TELEGRAM_BOT_TOKEN": testToken}, testPrefix, ""},
+		{"set", map[string]string{"TELEGRAM_BOT_TOKEN": testToken, "PASSERELLE_REDIS_PREFIX": "staging:"}, "staging:", ""},
+		{"glob character", map[string]string{"TELEGRAM_BOT_TOKEN": testToken, "PASSERELLE_REDIS_PREFIX": "p*"}, "p*", "PASSERELLE_REDIS_PREFIX"},
+		{"token without an id", map[string]string{"TELEGRAM_BOT_TOKEN": "t", "REDIS_URL": "redis://localhost:6379"}, "", "PASSERELLE_REDIS_PREFIX is required"},
+		{"sentinel", map[string]string{"TELEGRAM_BOT_TOKEN": testToken, "REDIS_URL": "redis+sentinel://:s3cret-pw@h1:26379,h2:26379/passerelle/0"}, testPrefix, ""},
+		{"bad sentinel", map[string]string{"TELEGRAM_BOT_TOKEN": testToken, "REDIS_URL": "redis+sentinel://:s3cret-pw@h1:26379/"}, testPrefix, "REDIS_URL is not like"},
+	}
+	for _, tt := range tests {
+		tt.env["PASSERELLE_SECRET"] = secret
+		c, err := loadConfig(func(k string) string { return tt.env[k] })
+		if err == nil {
+			err = c.validateServe()
+		}
+		if c.RedisPrefix != tt.prefix || (tt.problem == "") != (err == nil) || err != nil && !strings.Contains(err.Error(), tt.problem) {
+			t.Errorf("%s: prefix %q, error %v; want %q and %q", tt.name, c.RedisPrefix, err, tt.prefix, tt.problem)
+		}
+		if err != nil && strings.Contains(err.Error(), "s3cret-pw") {
+			t.Errorf("%s: the error quotes the password: %v", tt.name, err)
+		}
+		if strings.HasPrefix(tt.env["REDIS_URL"], "redis+sentinel") && !slices.Contains(c.secrets(), "s3cret-pw") {
+			t.Errorf("%s: the Sentinel URL's password is not kept out of the logs", tt.name)
 		}
 	}
 }
