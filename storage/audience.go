@@ -67,8 +67,8 @@ func parseAudience(v string) (audienceEntry, bool) {
 }
 
 // queueAudience adds, updates or removes the person's audience entries.
-func queueAudience(ctx context.Context, p redis.Pipeliner, chatID int64, s *flows.Session, now time.Time) {
-	for purpose, key := range audienceKeys {
+func (k keyspace) queueAudience(ctx context.Context, p redis.Pipeliner, chatID int64, s *flows.Session, now time.Time) {
+	for purpose, key := range k.audienceKeys() {
 		if v, ok := audienceValue(s, now, purpose); ok {
 			p.HSet(ctx, key, audienceField(chatID), v)
 		} else {
@@ -80,13 +80,13 @@ func queueAudience(ctx context.Context, p redis.Pipeliner, chatID int64, s *flow
 // Audience returns who a broadcast to a territory may reach, in the given
 // languages (every language when langs is empty), sorted by chat id.
 func (r *Redis) Audience(ctx context.Context, territory string, langs []string) ([]flows.Recipient, error) {
-	return r.audience(ctx, audienceKey, territory, langs)
+	return r.audience(ctx, r.audienceKey(), territory, langs)
 }
 
 // SurveyAudience returns the people of a territory who accepted surveys,
 // sorted by chat id.
 func (r *Redis) SurveyAudience(ctx context.Context, territory string) ([]flows.Recipient, error) {
-	return r.audience(ctx, surveyAudienceKey, territory, nil)
+	return r.audience(ctx, r.surveyAudienceKey(), territory, nil)
 }
 
 func (r *Redis) audience(ctx context.Context, key, territory string, langs []string) ([]flows.Recipient, error) {
@@ -155,7 +155,7 @@ const pruneBatch = 500
 // its own: run it daily with now - flows.Retention, the sessions' own TTL.
 func (r *Redis) PruneAudience(ctx context.Context, olderThan time.Time) (int, error) {
 	removed := 0
-	for _, key := range []string{audienceKey, surveyAudienceKey} {
+	for _, key := range []string{r.audienceKey(), r.surveyAudienceKey()} {
 		n, err := r.pruneAudience(ctx, key, olderThan)
 		removed += n
 		if err != nil {
@@ -226,7 +226,7 @@ func (r *Redis) Eligible(ctx context.Context, d flows.Delivery) (bool, error) {
 		}
 		return !s.Inactive, nil
 	}
-	ok, err := r.c.HExists(ctx, audienceKey, audienceField(d.Bulk.ChatID)).Result()
+	ok, err := r.c.HExists(ctx, r.audienceKey(), audienceField(d.Bulk.ChatID)).Result()
 	if err != nil {
 		return false, fmt.Errorf("eligible: %w", err)
 	}

@@ -47,7 +47,7 @@ func TestAudienceMaintained(t *testing.T) {
 			st.change(s)
 			mustCommit(t, r, chat, s)
 		}
-		got, err := r.c.HGet(ctx, audienceKey, audienceField(chat)).Result()
+		got, err := r.c.HGet(ctx, tk.audienceKey(), audienceField(chat)).Result()
 		if err != nil {
 			got = ""
 		}
@@ -142,7 +142,7 @@ func TestPruneAudience(t *testing.T) {
 		s.Seen = now.Add(-age)
 		mustCommit(t, r, chat, s)
 	}
-	r.c.HSet(ctx, audienceKey, "5", "garbage")
+	r.c.HSet(ctx, tk.audienceKey(), "5", "garbage")
 	for i := range 1200 { // several scan steps and prune batches
 		s := onboarded()
 		s.Seen = now.Add(-2 * flows.Retention)

@@ -17,13 +17,13 @@ import (
 // queueAudit appends an entry and trims, in the same command, entries older
 // than flows.AuditRetention. The trimming is approximate ("~": whole stream
 // nodes only, cheap); Audit never returns the few older entries it leaves.
-func queueAudit(ctx context.Context, p redis.Pipeliner, e flows.AuditEntry, now time.Time) {
+func (k keyspace) queueAudit(ctx context.Context, p redis.Pipeliner, e flows.AuditEntry, now time.Time) {
 	at := e.At
 	if at.IsZero() {
 		at = now
 	}
 	p.XAdd(ctx, &redis.XAddArgs{
-		Stream: auditKey,
+		Stream: k.auditKey(),
 		MinID:  auditMinID(now),
 		Approx: true,
 		ID:     "*",
@@ -48,7 +48,7 @@ func (r *Redis) Audit(ctx context.Context, n int) ([]flows.AuditEntry, error) {
 	if n <= 0 {
 		return nil, nil
 	}
-	msgs, err := r.c.XRevRangeN(ctx, auditKey, "+", auditMinID(r.now()), int64(n)).Result()
+	msgs, err := r.c.XRevRangeN(ctx, r.auditKey(), "+", auditMinID(r.now()), int64(n)).Result()
 	if err != nil {
 		return nil, fmt.Errorf("load audit: %w", err)
 	}

@@ -77,7 +77,7 @@ func TestAuditOrder(t *testing.T) {
 			t.Errorf("entry %d: got %+v, want %+v", i+1, e, want)
 		}
 	}
-	if ttl := r.c.TTL(ctx, auditKey).Val(); ttl != -1 {
+	if ttl := r.c.TTL(ctx, tk.auditKey()).Val(); ttl != -1 {
 		t.Errorf("audit TTL %v: it is trimmed, not expired", ttl)
 	}
 }
@@ -89,7 +89,7 @@ func TestAuditTrim(t *testing.T) {
 	add := func(at time.Time, seq int, action string) {
 		t.Helper()
 		err := r.c.XAdd(ctx, &redis.XAddArgs{
-			Stream: auditKey,
+			Stream: tk.auditKey(),
 			ID:     fmt.Sprintf("%d-%d", at.UnixMilli(), seq),
 			Values: []any{"at", at.UnixMilli(), "actor", 1, "role", "admin", "action", action, "territory", "", "count", 0},
 		}).Err()
@@ -109,7 +109,7 @@ func TestAuditTrim(t *testing.T) {
 
 	mustCommit(t, r, 1, onboarded(), flows.Audited{Entry: flows.AuditEntry{At: now, Actor: 1, Role: flows.RoleAdmin, Action: "new"}})
 
-	left := r.c.XLen(ctx, auditKey).Val()
+	left := r.c.XLen(ctx, tk.auditKey()).Val()
 	t.Logf("real server %v: %d of %d expired entries trimmed by the append (approximate: whole nodes)", srv.Real(), old+4-left, old)
 	if removed := old + 4 - left; removed < 100 {
 		t.Errorf("only %d expired entries trimmed, want at least a node's worth", removed)

@@ -48,8 +48,8 @@ func (c *commit) erases() bool {
 
 // markErased records, with the erasure, that the append-only file holds
 // erased data until its next rewrite.
-func markErased(ctx context.Context, p redis.Pipeliner, now time.Time) {
-	p.Set(ctx, erasedKey, now.UnixMilli(), erasedTTL)
+func (k keyspace) markErased(ctx context.Context, p redis.Pipeliner, now time.Time) {
+	p.Set(ctx, k.erasedKey(), now.UnixMilli(), erasedTTL)
 }
 
 // RewriteAfterErasure asks Redis to rewrite its append-only file when
@@ -58,14 +58,14 @@ func markErased(ctx context.Context, p redis.Pipeliner, now time.Time) {
 // for the next call; ErrRewriteRefused and ErrNoAOF keep it, so that a
 // server that refuses is asked once an hour.
 func (r *Redis) RewriteAfterErasure(ctx context.Context) (bool, error) {
-	n, err := r.c.Exists(ctx, erasedKey).Result()
+	n, err := r.c.Exists(ctx, r.erasedKey()).Result()
 	if err != nil {
 		return false, fmt.Errorf("rewrite after erasure: %w", err)
 	}
 	if n == 0 {
 		return false, nil
 	}
-	ok, err := r.c.SetNX(ctx, rewriteKey, 1, RewriteEvery).Result()
+	ok, err := r.c.SetNX(ctx, r.rewriteKey(), 1, RewriteEvery).Result()
 	if err != nil {
 		return false, fmt.Errorf("rewrite after erasure: %w", err)
 	}
@@ -74,7 +74,7 @@ func (r *Redis) RewriteAfterErasure(ctx context.Context) (bool, error) {
 	}
 	err = r.RewriteAOF(ctx)
 	if errors.Is(err, ErrRewriteBusy) {
-		if derr := r.c.Del(ctx, rewriteKey).Err(); derr != nil {
+		if derr := r.c.Del(ctx, r.rewriteKey()).Err(); derr != nil {
 			err = errors.Join(err, fmt.Errorf("free the rewrite turn: %w", derr))
 		}
 	}
@@ -98,7 +98,7 @@ func (r *Redis) RewriteAOF(ctx context.Context) error {
 	}
 	// What is erased from here on needs the next rewrite; what was erased
 	// before is out of this one, which copies the data Redis holds when it starts.
-	if err := r.c.Del(ctx, erasedKey).Err(); err != nil {
+	if err := r.c.Del(ctx, r.erasedKey()).Err(); err != nil {
 		return fmt.Errorf("rewrite append-only file: %w", err)
 	}
 	err := r.c.BgRewriteAOF(ctx).Err()
@@ -106,7 +106,7 @@ func (r *Redis) RewriteAOF(ctx context.Context) error {
 		return nil
 	}
 	// Not rewritten: the erasures still need a rewrite.
-	if merr := r.c.Set(ctx, erasedKey, r.now().UnixMilli(), erasedTTL).Err(); merr != nil {
+	if merr := r.c.Set(ctx, r.erasedKey(), r.now().UnixMilli(), erasedTTL).Err(); merr != nil {
 		err = errors.Join(err, merr)
 	}
 	var reply redis.Error

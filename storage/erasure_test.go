@@ -20,11 +20,7 @@ import (
 func TestErasureReachesTheDisk(t *testing.T) {
 	ctx := context.Background()
 	srv := redistest.NewWithAOF(t)
-	r, err := New(ctx, srv.URL())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = r.Close() })
+	r := connect(t, srv.URL())
 
 	const person, other = 987650001, 987650002
 	now := redistest.Now().UTC().Truncate(time.Second)
@@ -88,11 +84,11 @@ func TestErasureReachesTheDisk(t *testing.T) {
 	if asked, err := r.RewriteAfterErasure(ctx); err != nil || asked {
 		t.Errorf("a second rewrite within the hour: %v, %v", asked, err)
 	}
-	if n := r.c.Exists(ctx, erasedKey).Val(); n != 1 {
+	if n := r.c.Exists(ctx, tk.erasedKey()).Val(); n != 1 {
 		t.Error("the second erasure is not remembered for the next rewrite")
 	}
 	// Nothing erased since the last rewrite: nothing to ask.
-	r.c.Del(ctx, rewriteKey, erasedKey)
+	r.c.Del(ctx, tk.rewriteKey(), tk.erasedKey())
 	if asked, err := r.RewriteAfterErasure(ctx); err != nil || asked {
 		t.Errorf("a rewrite with nothing erased: %v, %v", asked, err)
 	}
@@ -120,7 +116,7 @@ func TestRewriteRefused(t *testing.T) {
 	if _, err := r.RewriteAfterErasure(ctx); !errors.Is(err, ErrNoAOF) {
 		t.Errorf("appendonly no: %v, want ErrNoAOF", err)
 	}
-	if n := r.c.Exists(ctx, erasedKey).Val(); n != 1 {
+	if n := r.c.Exists(ctx, tk.erasedKey()).Val(); n != 1 {
 		t.Error("the erasure was forgotten")
 	}
 	// The next turn is an hour away.
@@ -143,7 +139,7 @@ func TestRewriteRefused(t *testing.T) {
 	if err := limited.RewriteAOF(ctx); !errors.Is(err, ErrRewriteRefused) {
 		t.Errorf("without the right: %v, want ErrRewriteRefused", err)
 	}
-	if n := r.c.Exists(ctx, erasedKey).Val(); n != 1 {
+	if n := r.c.Exists(ctx, tk.erasedKey()).Val(); n != 1 {
 		t.Error("a refused rewrite forgot the erasure")
 	}
 }

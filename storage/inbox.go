@@ -20,8 +20,8 @@ func (r *Redis) Park(ctx context.Context, entries map[int64][]byte) error {
 		values = append(values, strconv.FormatInt(id, 10), e)
 	}
 	_, err := r.c.TxPipelined(ctx, func(p redis.Pipeliner) error {
-		p.HSet(ctx, inboxKey, values...)
-		p.Expire(ctx, inboxKey, InboxTTL)
+		p.HSet(ctx, r.inboxKey(), values...)
+		p.Expire(ctx, r.inboxKey(), InboxTTL)
 		return nil
 	})
 	if err != nil {
@@ -32,7 +32,7 @@ func (r *Redis) Park(ctx context.Context, entries map[int64][]byte) error {
 
 // Parked returns every update the inbox keeps.
 func (r *Redis) Parked(ctx context.Context) (map[int64][]byte, error) {
-	m, err := r.c.HGetAll(ctx, inboxKey).Result()
+	m, err := r.c.HGetAll(ctx, r.inboxKey()).Result()
 	if err != nil {
 		return nil, fmt.Errorf("parked updates: %w", err)
 	}
@@ -52,8 +52,8 @@ func (r *Redis) Parked(ctx context.Context) (map[int64][]byte, error) {
 func (r *Redis) ClaimParked(ctx context.Context, updateID int64) (bool, error) {
 	var set *redis.BoolCmd
 	_, err := r.c.TxPipelined(ctx, func(p redis.Pipeliner) error {
-		set = p.SetNX(ctx, updateKey(updateID), 1, UpdateClaimTTL)
-		p.HDel(ctx, inboxKey, strconv.FormatInt(updateID, 10))
+		set = p.SetNX(ctx, r.updateKey(updateID), 1, UpdateClaimTTL)
+		p.HDel(ctx, r.inboxKey(), strconv.FormatInt(updateID, 10))
 		return nil
 	})
 	if err != nil {
@@ -66,9 +66,9 @@ func (r *Redis) ClaimParked(ctx context.Context, updateID int64) (bool, error) {
 // the inbox, to be handled again.
 func (r *Redis) ReleaseParked(ctx context.Context, updateID int64, entry []byte) error {
 	_, err := r.c.TxPipelined(ctx, func(p redis.Pipeliner) error {
-		p.Del(ctx, updateKey(updateID))
-		p.HSet(ctx, inboxKey, strconv.FormatInt(updateID, 10), entry)
-		p.Expire(ctx, inboxKey, InboxTTL)
+		p.Del(ctx, r.updateKey(updateID))
+		p.HSet(ctx, r.inboxKey(), strconv.FormatInt(updateID, 10), entry)
+		p.Expire(ctx, r.inboxKey(), InboxTTL)
 		return nil
 	})
 	if err != nil {

@@ -31,7 +31,7 @@ func TestInbox(t *testing.T) {
 	if err != nil || !maps.EqualFunc(got, entries, func(a, b []byte) bool { return string(a) == string(b) }) {
 		t.Fatalf("Parked = %v, %v; want %v", texts(got), err, texts(entries))
 	}
-	if ttl := r.c.TTL(ctx, inboxKey).Val(); ttl <= InboxTTL-time.Minute || ttl > InboxTTL {
+	if ttl := r.c.TTL(ctx, tk.inboxKey()).Val(); ttl <= InboxTTL-time.Minute || ttl > InboxTTL {
 		t.Errorf("inbox TTL %v, want about %v", ttl, InboxTTL)
 	}
 
@@ -109,7 +109,7 @@ func claimNone(t *testing.T, r *Redis, consumer string) int {
 		t.Fatalf("Claim(%s): %v", consumer, err)
 	}
 	held, err := r.c.XPendingExt(context.Background(), &redis.XPendingExtArgs{
-		Stream: outboxKey, Group: outboxGroup, Consumer: consumer, Start: "-", End: "+", Count: 100,
+		Stream: tk.outboxKey(), Group: outboxGroup, Consumer: consumer, Start: "-", End: "+", Count: 100,
 	}).Result()
 	if err != nil {
 		t.Fatalf("XPENDING for %s: %v", consumer, err)

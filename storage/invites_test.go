@@ -37,7 +37,7 @@ func TestRevokeDeletesInvitations(t *testing.T) {
 		t.Fatalf("OpenInvites = %d, want 3", n)
 	}
 	mustCommit(t, r, 20, onboarded(), flows.RoleGranted{ChatID: 20, Role: partnerBy(10, "cesam"), Token: "a"})
-	if r.c.SIsMember(ctx, invitesByKey(10), "a").Val() {
+	if r.c.SIsMember(ctx, tk.invitesByKey(10), "a").Val() {
 		t.Error("a used invitation stays in its inviter's list")
 	}
 	if n := openInvites(t, r, 10); n != 2 {
@@ -50,7 +50,7 @@ func TestRevokeDeletesInvitations(t *testing.T) {
 			t.Errorf("invitation %s after its inviter was revoked: (%+v, %v)", tok, inv, err)
 		}
 	}
-	if n := r.c.Exists(ctx, invitesByKey(10)).Val(); n != 0 || openInvites(t, r, 10) != 0 {
+	if n := r.c.Exists(ctx, tk.invitesByKey(10)).Val(); n != 0 || openInvites(t, r, 10) != 0 {
 		t.Error("the revoked inviter's list is still there")
 	}
 	if inv, _ := r.Invite(ctx, "other"); inv == nil || openInvites(t, r, 11) != 1 {
@@ -66,7 +66,7 @@ func TestRevokeDeletesInvitations(t *testing.T) {
 func TestInviterListExpires(t *testing.T) {
 	r, _ := open(t)
 	invite(t, r, "a", partnerBy(10, "cesam"))
-	ttl := r.c.PTTL(context.Background(), invitesByKey(10)).Val()
+	ttl := r.c.PTTL(context.Background(), tk.invitesByKey(10)).Val()
 	if ttl <= 0 || ttl > flows.InviteTTL {
 		t.Errorf("TTL of the inviter's list = %v, want up to %v", ttl, flows.InviteTTL)
 	}
@@ -83,7 +83,7 @@ func TestForgetDeletesInvitations(t *testing.T) {
 	if inv, err := r.Invite(ctx, "a"); inv != nil || err != nil {
 		t.Errorf("invitation of a forgotten coordinator: (%+v, %v)", inv, err)
 	}
-	if n := r.c.Exists(ctx, invitesByKey(10)).Val(); n != 0 {
+	if n := r.c.Exists(ctx, tk.invitesByKey(10)).Val(); n != 0 {
 		t.Error("the forgotten coordinator's list is still there")
 	}
 }
@@ -94,7 +94,7 @@ func TestSessionNonce(t *testing.T) {
 	ctx := context.Background()
 	r, _ := open(t)
 	legacy := `{"v":1,"lang":"fr","flow":"cons","step":"onb","created":"2026-01-01T00:00:00Z","seen":"2026-01-01T00:00:00Z"}`
-	if err := r.c.Set(ctx, sessionKey(30), legacy, flows.Retention).Err(); err != nil {
+	if err := r.c.Set(ctx, tk.sessionKey(30), legacy, flows.Retention).Err(); err != nil {
 		t.Fatal(err)
 	}
 	s, err := r.Load(ctx, 30)

@@ -12,16 +12,22 @@ import (
 // and Commit's Forgotten branch); aggregates carry none and hold no chat id.
 // The few shared keys that hold chat ids say below how those leave.
 
-// keyPrefix namespaces every key so that the Redis database can be shared.
-const keyPrefix = "psl:"
+// LegacyPrefix is the fixed prefix of every key before prefixes could be
+// configured, and the prefix of a store until SetPrefix changes it.
+const LegacyPrefix = "psl:"
+
+// keyspace names every key under one prefix, so that several bots (staging
+// and production, two programmes) can share a Redis database. Each key
+// method below says what its key holds and how long it lives.
+type keyspace struct{ prefix string }
 
 // UpdateClaimTTL is how long a claimed Telegram update id is remembered; it
 // outlasts Telegram's 24-hour redelivery window.
 const UpdateClaimTTL = 48 * time.Hour
 
 // sessionKey holds the JSON of one person's flows.Session (personal, TTL).
-func sessionKey(chatID int64) string {
-	return keyPrefix + "s:" + strconv.FormatInt(chatID, 10)
+func (k keyspace) sessionKey(chatID int64) string {
+	return k.prefix + "s:" + strconv.FormatInt(chatID, 10)
 }
 
 // sessionTTL is how long a session is kept after this write.
@@ -34,20 +40,20 @@ func sessionTTL(s *flows.Session) time.Duration {
 
 // updateKey marks one Telegram update as being, or having been, handled. It
 // names no person.
-func updateKey(updateID int64) string {
-	return keyPrefix + "u:" + strconv.FormatInt(updateID, 10)
+func (k keyspace) updateKey(updateID int64) string {
+	return k.prefix + "u:" + strconv.FormatInt(updateID, 10)
 }
 
 // sourceKey is a hash of deep-link source → count for one territory
 // (aggregate, no TTL).
-func sourceKey(territory string) string {
-	return keyPrefix + "src:" + territory
+func (k keyspace) sourceKey(territory string) string {
+	return k.prefix + "src:" + territory
 }
 
 // feedbackKey is a hash of feedbackField → count for one language
 // (aggregate, no TTL).
-func feedbackKey(lang string) string {
-	return keyPrefix + "fb:" + lang
+func (k keyspace) feedbackKey(lang string) string {
+	return k.prefix + "fb:" + lang
 }
 
 // feedbackField names one message and one kind of flag inside feedbackKey.
@@ -59,33 +65,35 @@ func feedbackField(messageID, kind string) string {
 // names the inviter, Role.By). Staff are not newcomers: the key has no TTL
 // and lives until RoleRevoked or Forgotten erases it. Admins come from
 // configuration and are not stored.
-func roleKey(chatID int64) string {
-	return keyPrefix + "role:" + strconv.FormatInt(chatID, 10)
+func (k keyspace) roleKey(chatID int64) string {
+	return k.prefix + "role:" + strconv.FormatInt(chatID, 10)
 }
 
 // staffKey is the set of chat ids holding a role in one territory. A member
 // is removed with its role (RoleRevoked, Forgotten, or a role in another
 // territory); no TTL.
-func staffKey(territory string) string {
-	return keyPrefix + "staff:" + territory
+func (k keyspace) staffKey(territory string) string {
+	return k.prefix + "staff:" + territory
 }
 
 // staffPattern matches every staffKey, for erasing a member whose role could
 // not be read.
-const staffPattern = keyPrefix + "staff:*"
+func (k keyspace) staffPattern() string {
+	return k.prefix + "staff:*"
+}
 
 // inviteKey holds the JSON of one flows.Invite; the token is the key. It
 // names the inviter (Role.By) and lives until the invitation expires.
-func inviteKey(token string) string {
-	return keyPrefix + "inv:" + token
+func (k keyspace) inviteKey(token string) string {
+	return k.prefix + "inv:" + token
 }
 
 // invitesByKey is the set of the tokens of the invitations one staff member
 // created (personal: erased with the person), so that revoking them deletes
 // their open invitations. It lives flows.InviteTTL after the last one was
 // created, as long as any of them; used tokens leave it.
-func invitesByKey(inviter int64) string {
-	return keyPrefix + "invby:" + strconv.FormatInt(inviter, 10)
+func (k keyspace) invitesByKey(inviter int64) string {
+	return k.prefix + "invby:" + strconv.FormatInt(inviter, 10)
 }
 
 // inviteTTL is how long an invitation is kept: until its Expires by this
@@ -103,40 +111,53 @@ func inviteTTL(inv flows.Invite, now time.Time) time.Duration {
 // auditKey is the audit log, a stream of flows.AuditEntry: actor chat id,
 // role, action, territory, count and time, never contents. It is trimmed to
 // flows.AuditRetention on every append, and Audit never reads older entries.
-const auditKey = keyPrefix + "audit"
+func (k keyspace) auditKey() string {
+	return k.prefix + "audit"
+}
 
 // audienceKey is a hash of chat id → "territory lang seenUnix" for the people
 // a broadcast may reach (news consent, active). A hash field cannot carry a
 // TTL on Redis 7.0: Commit removes the field as soon as the person no longer
 // qualifies or is forgotten, and PruneAudience removes the ones not seen
 // within flows.Retention, like their sessions.
-const audienceKey = keyPrefix + "aud"
+func (k keyspace) audienceKey() string {
+	return k.prefix + "aud"
+}
 
 // surveyAudienceKey is the same for the people who accepted surveys, whom
 // an open survey's one-time invitation may reach.
-const surveyAudienceKey = keyPrefix + "aud:sv"
+func (k keyspace) surveyAudienceKey() string {
+	return k.prefix + "aud:sv"
+}
 
 // audienceKeys are the audience hash of each consent purpose.
-var audienceKeys = map[flows.Purpose]string{flows.PurposeNews: audienceKey, flows.PurposeSurveys: surveyAudienceKey}
+func (k keyspace) audienceKeys() map[flows.Purpose]string {
+	return map[flows.Purpose]string{flows.PurposeNews: k.audienceKey(), flows.PurposeSurveys: k.surveyAudienceKey()}
+}
 
 // The outbox. Its keys name no person except the chat ids inside entries,
 // which live only until the message is sent (or given up): Finish and Retry
 // delete the entry they settle.
-const (
-	// outboxKey is a stream of bulk messages to send: job, chat, text, attempt.
-	outboxKey = keyPrefix + "ob"
-	// outboxGroup is the consumer group every sender replica reads with.
-	outboxGroup = "senders"
-	// laterKey is a sorted set of deliveries to retry (JSON member, score:
-	// unix ms when due); Claim moves the due ones back into outboxKey.
-	laterKey = keyPrefix + "ob:later"
-)
+
+// outboxKey is a stream of bulk messages to send: job, chat, text, attempt.
+func (k keyspace) outboxKey() string {
+	return k.prefix + "ob"
+}
+
+// outboxGroup is the consumer group every sender replica reads with.
+const outboxGroup = "senders"
+
+// laterKey is a sorted set of deliveries to retry (JSON member, score: unix
+// ms when due); Claim moves the due ones back into outboxKey.
+func (k keyspace) laterKey() string {
+	return k.prefix + "ob:later"
+}
 
 // jobKey is a hash describing one bulk job and counting its outcomes: the
 // owner's chat id, territory and counts, never the recipients. It expires
 // JobTTL after the job was queued.
-func jobKey(id string) string {
-	return keyPrefix + "job:" + id
+func (k keyspace) jobKey(id string) string {
+	return k.prefix + "job:" + id
 }
 
 // JobTTL is how long a bulk job's status is kept after it was queued.
@@ -144,34 +165,34 @@ const JobTTL = 30 * 24 * time.Hour
 
 // limiterKey holds one rate limiter's theoretical arrival time. It expires a
 // few intervals after its last use; a per-chat limiter lives seconds.
-func limiterKey(key string) string {
-	return keyPrefix + "rl:" + key
+func (k keyspace) limiterKey(key string) string {
+	return k.prefix + "rl:" + key
 }
 
 // meetingKey holds the JSON of one flows.Meeting (it names its owner, a
 // staff member). It expires at meetingExpiry.
-func meetingKey(id string) string {
-	return keyPrefix + "mt:" + id
+func (k keyspace) meetingKey(id string) string {
+	return k.prefix + "mt:" + id
 }
 
 // meetingsKey is a sorted set of the meeting ids of one territory, scored by
 // start (unix ms). It names no one; Meetings trims the meetings past
 // flows.MeetingRetention whenever it reads it.
-func meetingsKey(territory string) string {
-	return keyPrefix + "mts:" + territory
+func (k keyspace) meetingsKey(territory string) string {
+	return k.prefix + "mts:" + territory
 }
 
 // answersKey is a hash of chat id → flows.RSVP for one meeting (personal).
 // It expires with the meeting, and /forget removes the person's field.
-func answersKey(id string) string {
-	return keyPrefix + "mta:" + id
+func (k keyspace) answersKey(id string) string {
+	return k.prefix + "mta:" + id
 }
 
 // waitingKey is the waiting list of one meeting: a sorted set of chat ids
 // scored by when they asked (unix ms, server clock, strictly increasing).
 // It expires with the meeting, and /forget removes the person.
-func waitingKey(id string) string {
-	return keyPrefix + "mtq:" + id
+func (k keyspace) waitingKey(id string) string {
+	return k.prefix + "mtq:" + id
 }
 
 // meetingExpiry is when a meeting, its answers and its waiting list expire.
@@ -179,15 +200,11 @@ func meetingExpiry(m flows.Meeting) time.Time {
 	return m.Start.Add(flows.MeetingRetention)
 }
 
-// myMeetingsPrefix starts every myMeetingsKey (the RSVP script builds the
-// key of a person it promotes from it).
-const myMeetingsPrefix = keyPrefix + "mymt:"
-
 // myMeetingsKey is the set of meeting ids one person answered (personal),
 // so that /forget finds their answers. It expires with the latest of those
 // meetings.
-func myMeetingsKey(chatID int64) string {
-	return myMeetingsPrefix + strconv.FormatInt(chatID, 10)
+func (k keyspace) myMeetingsKey(chatID int64) string {
+	return k.prefix + "mymt:" + strconv.FormatInt(chatID, 10)
 }
 
 // remindersKey is the sorted set of every reminder to send: member the
@@ -196,20 +213,18 @@ func myMeetingsKey(chatID int64) string {
 // person's reminders about the same Ref are cancelled, with /forget, or
 // unsent once reminderStale late; its person's myRemindersKey outlives it,
 // so that /forget always finds it.
-const remindersKey = keyPrefix + "rem"
+func (k keyspace) remindersKey() string {
+	return k.prefix + "rem"
+}
 
 // reminderStale is how late a reminder may still be sent (the reminder job
 // was down); DueReminders drops older ones unsent.
 const reminderStale = 12 * time.Hour
 
-// myRemindersPrefix starts every myRemindersKey (the RSVP script builds
-// the key of a person it promotes from it).
-const myRemindersPrefix = keyPrefix + "myrem:"
-
 // myRemindersKey is the set of one person's members of remindersKey
 // (personal). It expires reminderKeep after the latest of them is due.
-func myRemindersKey(chatID int64) string {
-	return myRemindersPrefix + strconv.FormatInt(chatID, 10)
+func (k keyspace) myRemindersKey(chatID int64) string {
+	return k.prefix + "myrem:" + strconv.FormatInt(chatID, 10)
 }
 
 // reminderKeep is how long a person's reminder set outlives its latest
@@ -220,62 +235,64 @@ const reminderKeep = 24 * time.Hour
 // submissionsKey is a hash of pseudonym → JSON flows.Submission for one
 // survey. Pseudonyms are HMACs of chat ids: no chat id is stored. It expires
 // flows.SurveyRetention after the survey closes.
-func submissionsKey(survey string) string {
-	return keyPrefix + "sub:" + survey
+func (k keyspace) submissionsKey(survey string) string {
+	return k.prefix + "sub:" + survey
 }
 
 // answeredKey is the set of survey ids a pseudonym answered, so that
 // /forget finds the submissions to erase. Same expiry as the submissions.
-func answeredKey(pseudonym string) string {
-	return keyPrefix + "ans:" + pseudonym
+func (k keyspace) answeredKey(pseudonym string) string {
+	return k.prefix + "ans:" + pseudonym
 }
 
 // outcomeKey is a hash of territory → JSON texts (language → text) of what
 // came of a survey ("you said, we did"); no personal data.
-func outcomeKey(survey string) string {
-	return keyPrefix + "outc:" + survey
+func (k keyspace) outcomeKey(survey string) string {
+	return k.prefix + "outc:" + survey
 }
 
 // requestKey holds the JSON of one flows.HelpRequest. It names the person
 // (Requester, for relaying messages) and lives flows.RequestRetention after
 // the request closed or last changed; /forget withdraws it and removes the
 // chat id.
-func requestKey(ref string) string {
-	return keyPrefix + "req:" + ref
+func (k keyspace) requestKey(ref string) string {
+	return k.prefix + "req:" + ref
 }
 
 // myRequestsKey is the set of a person's request references (personal;
 // same expiry as their latest request; erased by /forget).
-func myRequestsKey(chatID int64) string {
-	return keyPrefix + "myreq:" + strconv.FormatInt(chatID, 10)
+func (k keyspace) myRequestsKey(chatID int64) string {
+	return k.prefix + "myreq:" + strconv.FormatInt(chatID, 10)
 }
 
 // territoryRequestsKey is a sorted set of a territory's request references
 // by creation time (ms); references older than twice the retention are
 // trimmed on every write (no personal data).
-func territoryRequestsKey(territory string) string {
-	return keyPrefix + "reqs:" + territory
+func (k keyspace) territoryRequestsKey(territory string) string {
+	return k.prefix + "reqs:" + territory
 }
 
 // needsKey is a hash of "need|created" and "need|resolved" → count for one
 // territory and month (aggregate, no TTL): what remains of the requests
 // once they are erased.
-func needsKey(territory string, at time.Time) string {
-	return keyPrefix + "needs:" + territory + ":" + at.UTC().Format("2006-01")
+func (k keyspace) needsKey(territory string, at time.Time) string {
+	return k.prefix + "needs:" + territory + ":" + at.UTC().Format("2006-01")
 }
 
 // noticesKey is the set of "chat:message id" where a request's notices
 // (flows.NoticeRequest) were delivered: partner staff and coordination
 // groups, never the person. It expires with the request; a withdrawal
 // erases it with the edits it queues.
-func noticesKey(ref string) string {
-	return keyPrefix + "reqn:" + ref
+func (k keyspace) noticesKey(ref string) string {
+	return k.prefix + "reqn:" + ref
 }
 
 // erasedKey says that personal data was erased since Redis last rewrote
 // its append-only file (value: unix ms of the latest erasure; it names no
 // one). It is cleared just before each rewrite the bot asks for.
-const erasedKey = keyPrefix + "aof:erased"
+func (k keyspace) erasedKey() string {
+	return k.prefix + "aof:erased"
+}
 
 // erasedTTL bounds erasedKey's life: the daily rewrite has run by then.
 const erasedTTL = 48 * time.Hour
@@ -283,12 +300,14 @@ const erasedTTL = 48 * time.Hour
 // rewriteKey is claimed (SET NX PX) by the replica that asks Redis for a
 // rewrite after an erasure, for RewriteEvery: at most one such rewrite an
 // hour across replicas. It names no one.
-const rewriteKey = keyPrefix + "aof:rewrite"
+func (k keyspace) rewriteKey() string {
+	return k.prefix + "aof:rewrite"
+}
 
 // occurrenceKey marks one occurrence of a scheduled task as claimed by a
 // replica. It names no one and lives the TTL given to ClaimOccurrence.
-func occurrenceKey(name string, at time.Time) string {
-	return keyPrefix + "occ:" + name + ":" + strconv.FormatInt(at.Unix(), 10)
+func (k keyspace) occurrenceKey(name string, at time.Time) string {
+	return k.prefix + "occ:" + name + ":" + strconv.FormatInt(at.Unix(), 10)
 }
 
 // userKeys lists every key about one person. It is the single place to
@@ -297,14 +316,14 @@ func occurrenceKey(name string, at time.Time) string {
 // lives inside shared keys: the person's staffKey membership, audienceKeys
 // field, answers and waiting-list places (found through myMeetingsKey) and
 // remindersKey members (found through myRemindersKey).
-func userKeys(chatID int64) []string {
+func (k keyspace) userKeys(chatID int64) []string {
 	return []string{
-		sessionKey(chatID),
-		roleKey(chatID),
-		myMeetingsKey(chatID),
-		myRemindersKey(chatID),
-		myRequestsKey(chatID),
-		invitesByKey(chatID),
+		k.sessionKey(chatID),
+		k.roleKey(chatID),
+		k.myMeetingsKey(chatID),
+		k.myRemindersKey(chatID),
+		k.myRequestsKey(chatID),
+		k.invitesByKey(chatID),
 	}
 }
 
@@ -313,7 +332,9 @@ func userKeys(chatID int64) []string {
 // handled, normally within seconds; the hash expires InboxTTL after its last
 // write, and /forget does not need to reach it: the person's /forget is
 // itself an entry, handled after the ones before it.
-const inboxKey = keyPrefix + "inbox"
+func (k keyspace) inboxKey() string {
+	return k.prefix + "inbox"
+}
 
 // InboxTTL is how long the inbox outlives its last write: longer than a
 // restart, as long as an update claim.

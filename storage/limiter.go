@@ -104,7 +104,7 @@ func (r *Redis) gcra(ctx context.Context, key string, every time.Duration, burst
 	if burst < 1 {
 		return false, 0, errors.New("burst below 1")
 	}
-	res, err := gcra.Run(ctx, r.c, []string{limiterKey(key)}, every.Microseconds(), burst, mode, arg).Int64Slice()
+	res, err := gcra.Run(ctx, r.c, []string{r.limiterKey(key)}, every.Microseconds(), burst, mode, arg).Int64Slice()
 	if err != nil {
 		return false, 0, err
 	}

@@ -31,6 +31,9 @@ func limiterBackends(t *testing.T) []backend {
 	opt := &redis.Options{Addr: m.Addr()}
 	setDefaults(opt)
 	mr := NewFromClient(redis.NewClient(opt))
+	if err := mr.SetPrefix(testPrefix); err != nil {
+		t.Fatal(err)
+	}
 	t.Cleanup(func() { _ = mr.Close() })
 	return []backend{{name, r}, {"embedded miniredis", mr}}
 }
@@ -82,7 +85,7 @@ func TestAllowRate(t *testing.T) {
 					t.Errorf("%d denials for %d allowed: the waits are too short", denied, calls)
 				}
 				// Start afresh for the next subtest.
-				b.r.c.Del(context.Background(), limiterKey("rate"))
+				b.r.c.Del(context.Background(), tk.limiterKey("rate"))
 			})
 		}
 	}
@@ -94,12 +97,7 @@ func TestAllowSharedByReplicas(t *testing.T) {
 	r, srv := open(t)
 	replicas := []*Redis{r}
 	for range 2 {
-		c, err := New(ctx, srv.URL())
-		if err != nil {
-			t.Fatal(err)
-		}
-		c.SetClock(testClock)
-		t.Cleanup(func() { _ = c.Close() })
+		c := connect(t, srv.URL())
 		replicas = append(replicas, c)
 	}
 	var allowed atomic.Int64
@@ -253,7 +251,7 @@ func TestHold(t *testing.T) {
 			if err != nil || !near(due, hold, time.Second) {
 				t.Errorf("Take on a held key: due in %v (%v), want about %v", due, err, hold)
 			}
-			if ttl := b.r.c.PTTL(ctx, limiterKey("held")).Val(); ttl < hold-time.Second || ttl > hold+time.Second {
+			if ttl := b.r.c.PTTL(ctx, tk.limiterKey("held")).Val(); ttl < hold-time.Second || ttl > hold+time.Second {
 				t.Errorf("PTTL %v, want about %v", ttl, hold)
 			}
 			if ok, _ := allow(t, b.r, "other", every, 1); !ok {
@@ -273,7 +271,7 @@ func TestLimiterKeyExpires(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			ttl := b.r.c.PTTL(ctx, limiterKey("ttl")).Val()
+			ttl := b.r.c.PTTL(ctx, tk.limiterKey("ttl")).Val()
 			if ttl <= 0 || ttl > 5*every {
 				t.Errorf("PTTL %v, want a few intervals of %v", ttl, every)
 			}

@@ -57,27 +57,37 @@ const (
 // step. It returns the person's answer afterwards ("" once forgotten).
 //
 // KEYS: 1 answers hash, 2 waiting list, 3 remindersKey, 4 the person's
-// meetings set, 5 the person's reminders set.
+// meetings set, 5 the person's reminders set, then the reminders set of
+// each of the w people on the waiting list (read under WATCH), whom the
+// script may promote.
 // ARGV: 1 chat id, 2 action (rsvpAsk, rsvpLeave, rsvpForget), 3 capacity
-// (0: no limit), 4 meeting id, 5 meeting expiry (unix ms), 6
-// myRemindersPrefix, 7 reminderKeep (ms), 8 count k of event reminders, then
-// k pairs (due unix ms, reminderTail), then one pair for the promoted
-// reminder.
+// (0: no limit), 4 meeting id, 5 meeting expiry (unix ms), 6 w, 7
+// reminderKeep (ms), 8 count k of event reminders, then k pairs (due unix
+// ms, reminderTail), then one pair for the promoted reminder, then the w
+// chat ids of the waiting list, in the order of their keys.
 //
-// The reminder set of a promoted person is named from ARGV[6]: this store
-// does not run on Redis Cluster (Commit's transactions already span slots).
+// Every key comes through KEYS: a promoted person whose reminder set was
+// not given (the waiting list changed under the commit's WATCH, which
+// cannot happen) fails the script rather than name a key itself.
 var rsvp = redis.NewScript(luaExtend + luaUnschedule + `
 local answers, queue, rem, mymt, myrem = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
 local chat, action, cap, id, expiry = ARGV[1], ARGV[2], tonumber(ARGV[3]), ARGV[4], ARGV[5]
-local remPrefix, keep, k = ARGV[6], tonumber(ARGV[7]), tonumber(ARGV[8])
+local w, keep, k = tonumber(ARGV[6]), tonumber(ARGV[7]), tonumber(ARGV[8])
 local event = {}
 for i = 0, k - 1 do
   event[#event + 1] = {ARGV[9 + 2 * i], ARGV[10 + 2 * i]}
 end
 local promoted = {{ARGV[9 + 2 * k], ARGV[10 + 2 * k]}}
+local theirs = {[chat] = myrem}
+for i = 1, w do
+  theirs[ARGV[10 + 2 * k + i]] = KEYS[5 + i]
+end
 
 local function schedule(who, list)
-  local mine = remPrefix .. who
+  local mine = theirs[who]
+  if not mine then
+    error('rsvp: the reminder set of a promoted person was not given')
+  end
   for _, r in ipairs(list) do
     local m = '{"chat":' .. who .. r[2]
     redis.call('ZADD', rem, r[1], m)
@@ -169,7 +179,7 @@ return answer
 // territory. Storing it again replaces it, and moves the expiry of its
 // answers to the new start; the reminders already scheduled stay as they
 // are. A meeting already past its retention is not stored.
-func queueMeeting(ctx context.Context, p redis.Pipeliner, m flows.Meeting, now time.Time) error {
+func (k keyspace) queueMeeting(ctx context.Context, p redis.Pipeliner, m flows.Meeting, now time.Time) error {
 	if m.ID == "" || m.Territory == "" || m.Start.IsZero() {
 		return errors.New("meeting without an id, territory or start")
 	}
@@ -181,11 +191,11 @@ func queueMeeting(ctx context.Context, p redis.Pipeliner, m flows.Meeting, now t
 	if err != nil {
 		return fmt.Errorf("encode meeting: %w", err)
 	}
-	p.Set(ctx, meetingKey(m.ID), raw, 0)
-	p.PExpireAt(ctx, meetingKey(m.ID), exp)
-	p.ZAdd(ctx, meetingsKey(m.Territory), redis.Z{Score: float64(m.Start.UnixMilli()), Member: m.ID})
-	p.PExpireAt(ctx, answersKey(m.ID), exp)
-	p.PExpireAt(ctx, waitingKey(m.ID), exp)
+	p.Set(ctx, k.meetingKey(m.ID), raw, 0)
+	p.PExpireAt(ctx, k.meetingKey(m.ID), exp)
+	p.ZAdd(ctx, k.meetingsKey(m.Territory), redis.Z{Score: float64(m.Start.UnixMilli()), Member: m.ID})
+	p.PExpireAt(ctx, k.answersKey(m.ID), exp)
+	p.PExpireAt(ctx, k.waitingKey(m.ID), exp)
 	return nil
 }
 
@@ -209,7 +219,7 @@ func (c *commit) answer(ctx context.Context, p redis.Pipeliner, e flows.RSVPGive
 	if m == nil {
 		return nil
 	}
-	return queueRSVP(ctx, p, m, e.ChatID, action, c.now, c.offsets)
+	return c.queueRSVP(ctx, p, m, e.ChatID, action, c.now, c.offsets, c.waiting[m.ID])
 }
 
 // forgetAnswers removes the forgotten person's answers and waiting-list
@@ -221,11 +231,11 @@ func (c *commit) forgetAnswers(ctx context.Context, p redis.Pipeliner) error {
 		if m == nil {
 			// Gone or unreadable: nobody can be promoted, but nothing of
 			// the person stays.
-			p.HDel(ctx, answersKey(id), strconv.FormatInt(c.chatID, 10))
-			p.ZRem(ctx, waitingKey(id), strconv.FormatInt(c.chatID, 10))
+			p.HDel(ctx, c.answersKey(id), strconv.FormatInt(c.chatID, 10))
+			p.ZRem(ctx, c.waitingKey(id), strconv.FormatInt(c.chatID, 10))
 			continue
 		}
-		if err := queueRSVP(ctx, p, m, c.chatID, rsvpForget, c.now, c.offsets); err != nil {
+		if err := c.queueRSVP(ctx, p, m, c.chatID, rsvpForget, c.now, c.offsets, c.waiting[id]); err != nil {
 			return err
 		}
 	}
@@ -234,18 +244,18 @@ func (c *commit) forgetAnswers(ctx context.Context, p redis.Pipeliner) error {
 
 // queueRSVP runs the rsvp script for one person and meeting. Event
 // reminders already due at now are not scheduled; a promotion is due now.
-func queueRSVP(ctx context.Context, p redis.Pipeliner, m *flows.Meeting, chat int64, action string, now time.Time, offsets []time.Duration) error {
+func (k keyspace) queueRSVP(ctx context.Context, p redis.Pipeliner, m *flows.Meeting, chat int64, action string, now time.Time, offsets []time.Duration, waiting []string) error {
 	args := []any{
 		strconv.FormatInt(chat, 10),
 		action,
 		strconv.Itoa(max(m.Capacity, 0)),
 		m.ID,
 		strconv.FormatInt(meetingExpiry(*m).UnixMilli(), 10),
-		myRemindersPrefix,
+		len(waiting),
 		strconv.FormatInt(reminderKeep.Milliseconds(), 10),
 		0, // event reminders, counted below
 	}
-	k := 0
+	n := 0
 	for _, before := range offsets {
 		due := m.Start.Add(-before)
 		if due.Before(now) {
@@ -256,23 +266,32 @@ func queueRSVP(ctx context.Context, p redis.Pipeliner, m *flows.Meeting, chat in
 			return err
 		}
 		args = append(args, strconv.FormatInt(due.UnixMilli(), 10), tail)
-		k++
+		n++
 	}
-	args[7] = strconv.Itoa(k)
+	args[7] = strconv.Itoa(n)
 	due := now.Truncate(time.Millisecond)
 	tail, err := reminderTail(flows.Reminder{Due: due, Kind: kindPromoted, Ref: m.ID, At: m.Start})
 	if err != nil {
 		return err
 	}
 	args = append(args, strconv.FormatInt(due.UnixMilli(), 10), tail)
-	keys := []string{answersKey(m.ID), waitingKey(m.ID), remindersKey, myMeetingsKey(chat), myRemindersKey(chat)}
+	keys := []string{k.answersKey(m.ID), k.waitingKey(m.ID), k.remindersKey(), k.myMeetingsKey(chat), k.myRemindersKey(chat)}
+	for _, w := range waiting {
+		id, err := strconv.ParseInt(w, 10, 64)
+		if err != nil {
+			return fmt.Errorf("waiting list of meeting %s: %q is not a chat id", m.ID, w)
+		}
+		keys = append(keys, k.myRemindersKey(id))
+		args = append(args, w)
+	}
 	rsvp.Eval(ctx, p, keys, args...)
 	return nil
 }
 
 // readMeetings records, under WATCH, the meetings the events answer: the
 // ones created earlier in this commit, else the stored ones (nil when
-// unknown). An unreadable stored meeting fails the commit.
+// unknown) with their waiting lists. An unreadable stored meeting fails the
+// commit.
 func (c *commit) readMeetings(ctx context.Context, tx *redis.Tx) error {
 	for _, e := range c.events {
 		switch e := e.(type) {
@@ -280,14 +299,19 @@ func (c *commit) readMeetings(ctx context.Context, tx *redis.Tx) error {
 			m := e.Meeting
 			c.meetings[m.ID] = &m
 		case flows.RSVPGiven:
-			if _, ok := c.meetings[e.MeetingID]; ok {
-				continue
+			if _, ok := c.meetings[e.MeetingID]; !ok {
+				m, err := c.loadMeeting(ctx, tx, e.MeetingID)
+				if err != nil {
+					return fmt.Errorf("read meeting: %w", err)
+				}
+				c.meetings[e.MeetingID] = m
+				if err := c.readWaiting(ctx, tx, e.MeetingID); err != nil {
+					return err
+				}
 			}
-			m, err := loadMeeting(ctx, tx, e.MeetingID)
-			if err != nil {
-				return fmt.Errorf("read meeting: %w", err)
-			}
-			c.meetings[e.MeetingID] = m
+			// Someone this commit puts on the waiting list may be promoted
+			// by a later answer of the same commit.
+			c.waiting[e.MeetingID] = append(c.waiting[e.MeetingID], strconv.FormatInt(e.ChatID, 10))
 		}
 	}
 	return nil
@@ -297,7 +321,7 @@ func (c *commit) readMeetings(ctx context.Context, tx *redis.Tx) error {
 // answered, and watches and reads them. A meeting unreadable or of a set of
 // the wrong type counts as none: forgetting must not fail on bad data.
 func (c *commit) readAnswered(ctx context.Context, tx *redis.Tx) error {
-	ids, err := tx.SMembers(ctx, myMeetingsKey(c.chatID)).Result()
+	ids, err := tx.SMembers(ctx, c.myMeetingsKey(c.chatID)).Result()
 	if err != nil && !isWrongType(err) {
 		return fmt.Errorf("read meetings answered: %w", err)
 	}
@@ -306,19 +330,41 @@ func (c *commit) readAnswered(ctx context.Context, tx *redis.Tx) error {
 	}
 	keys := make([]string, len(ids))
 	for i, id := range ids {
-		keys[i] = meetingKey(id)
+		keys[i] = c.meetingKey(id)
 	}
 	if err := tx.Watch(ctx, keys...).Err(); err != nil {
 		return fmt.Errorf("watch meetings answered: %w", err)
 	}
-	meetings, err := fetchJSON[flows.Meeting](ctx, tx, ids, meetingKey)
+	meetings, err := fetchJSON[flows.Meeting](ctx, tx, ids, c.meetingKey)
 	if err != nil {
 		return fmt.Errorf("read meetings answered: %w", err)
 	}
 	for i, id := range ids {
 		c.meetings[id] = meetings[i]
+		if err := c.readWaiting(ctx, tx, id); err != nil {
+			return err
+		}
 	}
 	c.answered = ids
+	return nil
+}
+
+// readWaiting watches and reads the waiting list of a meeting: the people
+// the rsvp script may promote, whose reminder sets it is given. A list of
+// the wrong type counts as empty (the script then fails on it).
+func (c *commit) readWaiting(ctx context.Context, tx *redis.Tx, id string) error {
+	if _, ok := c.waiting[id]; ok {
+		return nil
+	}
+	key := c.waitingKey(id)
+	if err := tx.Watch(ctx, key).Err(); err != nil {
+		return fmt.Errorf("watch waiting list: %w", err)
+	}
+	ids, err := tx.ZRange(ctx, key, 0, -1).Result()
+	if err != nil && !isWrongType(err) {
+		return fmt.Errorf("read waiting list: %w", err)
+	}
+	c.waiting[id] = ids
 	return nil
 }
 
@@ -328,8 +374,8 @@ func isWrongType(err error) bool {
 }
 
 // loadMeeting reads a stored meeting, nil when unknown or expired.
-func loadMeeting(ctx context.Context, c redis.Cmdable, id string) (*flows.Meeting, error) {
-	return getJSON[flows.Meeting](ctx, c, meetingKey(id))
+func (k keyspace) loadMeeting(ctx context.Context, c redis.Cmdable, id string) (*flows.Meeting, error) {
+	return getJSON[flows.Meeting](ctx, c, k.meetingKey(id))
 }
 
 // Meetings returns up to n meetings of a territory starting at from or
@@ -340,7 +386,7 @@ func (r *Redis) Meetings(ctx context.Context, territory string, from time.Time, 
 	if n <= 0 {
 		return nil, nil
 	}
-	key := meetingsKey(territory)
+	key := r.meetingsKey(territory)
 	cutoff := r.now().Add(-flows.MeetingRetention).UnixMilli()
 	if err := r.c.ZRemRangeByScore(ctx, key, "-inf", "("+strconv.FormatInt(cutoff, 10)).Err(); err != nil {
 		return nil, fmt.Errorf("trim meetings: %w", err)
@@ -359,7 +405,7 @@ func (r *Redis) Meetings(ctx context.Context, territory string, from time.Time, 
 		if len(ids) == 0 {
 			break
 		}
-		meetings, err := fetchJSON[flows.Meeting](ctx, r.c, ids, meetingKey)
+		meetings, err := fetchJSON[flows.Meeting](ctx, r.c, ids, r.meetingKey)
 		if err != nil {
 			return nil, fmt.Errorf("load meetings: %w", err)
 		}
@@ -381,7 +427,7 @@ func (r *Redis) Meetings(ctx context.Context, territory string, from time.Time, 
 
 // Meeting returns a meeting, nil when it is unknown or expired.
 func (r *Redis) Meeting(ctx context.Context, id string) (*flows.Meeting, error) {
-	m, err := loadMeeting(ctx, r.c, id)
+	m, err := r.loadMeeting(ctx, r.c, id)
 	if err != nil {
 		return nil, fmt.Errorf("load meeting: %w", err)
 	}
@@ -391,7 +437,7 @@ func (r *Redis) Meeting(ctx context.Context, id string) (*flows.Meeting, error) 
 // MeetingCounts counts a meeting's answers (zero when it is unknown or
 // expired).
 func (r *Redis) MeetingCounts(ctx context.Context, id string) (flows.MeetingCounts, error) {
-	vals, err := r.c.HVals(ctx, answersKey(id)).Result()
+	vals, err := r.c.HVals(ctx, r.answersKey(id)).Result()
 	if err != nil {
 		return flows.MeetingCounts{}, fmt.Errorf("count answers: %w", err)
 	}
@@ -411,7 +457,7 @@ func (r *Redis) MeetingCounts(ctx context.Context, id string) (flows.MeetingCoun
 
 // Answer returns a person's answer to a meeting, "" when there is none.
 func (r *Redis) Answer(ctx context.Context, id string, chatID int64) (flows.RSVP, error) {
-	v, err := r.c.HGet(ctx, answersKey(id), strconv.FormatInt(chatID, 10)).Result()
+	v, err := r.c.HGet(ctx, r.answersKey(id), strconv.FormatInt(chatID, 10)).Result()
 	if errors.Is(err, redis.Nil) {
 		return "", nil
 	}
@@ -424,7 +470,7 @@ func (r *Redis) Answer(ctx context.Context, id string, chatID int64) (flows.RSVP
 // WaitingRank is the person's place on a meeting's waiting list, 1 for the
 // first; 0 when they are not waiting.
 func (r *Redis) WaitingRank(ctx context.Context, id string, chatID int64) (int, error) {
-	n, err := r.c.ZRank(ctx, waitingKey(id), strconv.FormatInt(chatID, 10)).Result()
+	n, err := r.c.ZRank(ctx, r.waitingKey(id), strconv.FormatInt(chatID, 10)).Result()
 	if errors.Is(err, redis.Nil) {
 		return 0, nil
 	}
@@ -436,7 +482,7 @@ func (r *Redis) WaitingRank(ctx context.Context, id string, chatID int64) (int, 
 
 // AnswerCount is how many meetings the person answered (for /mydata).
 func (r *Redis) AnswerCount(ctx context.Context, chatID int64) (int, error) {
-	n, err := r.c.SCard(ctx, myMeetingsKey(chatID)).Result()
+	n, err := r.c.SCard(ctx, r.myMeetingsKey(chatID)).Result()
 	if err != nil {
 		return 0, fmt.Errorf("answer count: %w", err)
 	}

@@ -62,7 +62,7 @@ func answer(t testing.TB, r *Redis, chat int64, id string, a flows.RSVP) {
 // answers returns every answer to a meeting.
 func answers(t testing.TB, r *Redis, id string) map[string]string {
 	t.Helper()
-	h, err := r.c.HGetAll(context.Background(), answersKey(id)).Result()
+	h, err := r.c.HGetAll(context.Background(), tk.answersKey(id)).Result()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -72,7 +72,7 @@ func answers(t testing.TB, r *Redis, id string) map[string]string {
 // waiting returns a meeting's waiting list, first in line first.
 func waiting(t testing.TB, r *Redis, id string) []string {
 	t.Helper()
-	q, err := r.c.ZRange(context.Background(), waitingKey(id), 0, -1).Result()
+	q, err := r.c.ZRange(context.Background(), tk.waitingKey(id), 0, -1).Result()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -82,7 +82,7 @@ func waiting(t testing.TB, r *Redis, id string) []string {
 // scheduled returns every member of remindersKey, decoded.
 func scheduled(t testing.TB, r *Redis) []flows.Reminder {
 	t.Helper()
-	members, err := r.c.ZRange(context.Background(), remindersKey, 0, -1).Result()
+	members, err := r.c.ZRange(context.Background(), tk.remindersKey(), 0, -1).Result()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -119,7 +119,7 @@ func eventMembers(t testing.TB, m flows.Meeting, chat int64, kinds ...string) []
 func memberSet(t testing.TB, r *Redis, ref string) []string {
 	t.Helper()
 	var out []string
-	for _, m := range r.c.ZRange(context.Background(), remindersKey, 0, -1).Val() {
+	for _, m := range r.c.ZRange(context.Background(), tk.remindersKey(), 0, -1).Val() {
 		rem, err := decodeReminder(m)
 		if err != nil {
 			t.Fatal(err)
@@ -148,12 +148,7 @@ func promotions(t testing.TB, r *Redis, ref string) []int64 {
 func TestRSVPCapacityConcurrent(t *testing.T) {
 	ctx := context.Background()
 	r, srv := open(t)
-	other, err := New(ctx, srv.URL())
-	if err != nil {
-		t.Fatal(err)
-	}
-	other.SetClock(testClock)
-	defer other.Close()
+	other := connect(t, srv.URL())
 	start := redistest.Now().Add(72 * time.Hour).Truncate(time.Minute)
 	m := meeting("m1", "dijon", start, 2)
 	createMeeting(t, r, m)
@@ -193,7 +188,7 @@ func TestRSVPCapacityConcurrent(t *testing.T) {
 	if n, err := r.MeetingCounts(ctx, "m1"); err != nil || n != (flows.MeetingCounts{Coming: 2, Waiting: 2}) {
 		t.Errorf("MeetingCounts = (%+v, %v), want 2 coming, 2 waiting", n, err)
 	}
-	queue := r.c.ZRangeWithScores(ctx, waitingKey("m1"), 0, -1).Val()
+	queue := r.c.ZRangeWithScores(ctx, tk.waitingKey("m1"), 0, -1).Val()
 	if len(queue) != 2 || queue[0].Score >= queue[1].Score {
 		t.Fatalf("waiting list %v, want two people in strict order", queue)
 	}
@@ -254,7 +249,7 @@ func TestRSVPCapacityConcurrent(t *testing.T) {
 		t.Errorf("promoted %v, want %d", p, first)
 	}
 	// The person's own sets follow too.
-	if got := r.c.SMembers(ctx, myRemindersKey(yes[0])).Val(); len(got) != 0 {
+	if got := r.c.SMembers(ctx, tk.myRemindersKey(yes[0])).Val(); len(got) != 0 {
 		t.Errorf("%d still has reminders %v", yes[0], got)
 	}
 	if got, _ := r.Personal(ctx, first); len(got) != 3 || got[0].Kind != kindPromoted {
@@ -359,14 +354,14 @@ func TestEventRemindersInThePast(t *testing.T) {
 			if got := memberSet(t, r, "m"); !slices.Equal(got, want) {
 				t.Errorf("reminders\n got %v\nwant %v", got, want)
 			}
-			mine := r.c.SMembers(ctx, myRemindersKey(7)).Val()
+			mine := r.c.SMembers(ctx, tk.myRemindersKey(7)).Val()
 			slices.Sort(mine)
 			if !slices.Equal(mine, want) {
 				t.Errorf("person's reminders %v, want %v", mine, want)
 			}
 			if len(tt.kinds) > 0 {
 				// Kept a day past the latest.
-				expiresAt(t, r, myRemindersKey(7), m.Start.Add(-2*time.Hour).Add(reminderKeep).UnixMilli())
+				expiresAt(t, r, tk.myRemindersKey(7), m.Start.Add(-2*time.Hour).Add(reminderKeep).UnixMilli())
 			}
 		})
 	}
@@ -388,27 +383,27 @@ func TestMeetingTTLs(t *testing.T) {
 		key  string
 		want int64
 	}{
-		{meetingKey("soon"), exp(soon)},
-		{meetingKey("later"), exp(later)},
-		{answersKey("soon"), exp(soon)},
-		{answersKey("later"), exp(later)},
-		{waitingKey("later"), exp(later)},
-		{myMeetingsKey(1), exp(later)},
-		{myMeetingsKey(2), exp(later)}, // the latest of the two, whatever the order
+		{tk.meetingKey("soon"), exp(soon)},
+		{tk.meetingKey("later"), exp(later)},
+		{tk.answersKey("soon"), exp(soon)},
+		{tk.answersKey("later"), exp(later)},
+		{tk.waitingKey("later"), exp(later)},
+		{tk.myMeetingsKey(1), exp(later)},
+		{tk.myMeetingsKey(2), exp(later)}, // the latest of the two, whatever the order
 	}
 	for _, tt := range tests {
 		expiresAt(t, r, tt.key, tt.want)
 	}
-	if got := r.c.SMembers(ctx, myMeetingsKey(2)).Val(); len(got) != 2 {
+	if got := r.c.SMembers(ctx, tk.myMeetingsKey(2)).Val(); len(got) != 2 {
 		t.Errorf("person 2's meetings %v, want both", got)
 	}
 	// A list of meeting ids names no one and needs no TTL.
-	if ttl := r.c.TTL(ctx, meetingsKey("dijon")).Val(); ttl != -1 {
+	if ttl := r.c.TTL(ctx, tk.meetingsKey("dijon")).Val(); ttl != -1 {
 		t.Errorf("meetings list TTL %v, want none", ttl)
 	}
 	// A meeting already past its retention is not stored at all.
 	createMeeting(t, r, meeting("old", "dijon", redistest.Now().Add(-flows.MeetingRetention-time.Hour), 0))
-	if n := r.c.Exists(ctx, meetingKey("old")).Val(); n != 0 {
+	if n := r.c.Exists(ctx, tk.meetingKey("old")).Val(); n != 0 {
 		t.Error("a meeting past its retention was stored")
 	}
 }
@@ -430,8 +425,8 @@ func TestMeetingsList(t *testing.T) {
 	}
 	// A meeting past its retention lingering in the list is trimmed; one
 	// whose key is gone is skipped.
-	r.c.ZAdd(ctx, meetingsKey("dijon"), redisZ(now.Add(-flows.MeetingRetention-time.Minute), "ancient"))
-	r.c.ZAdd(ctx, meetingsKey("dijon"), redisZ(now.Add(30*time.Minute), "vanished"))
+	r.c.ZAdd(ctx, tk.meetingsKey("dijon"), redisZ(now.Add(-flows.MeetingRetention-time.Minute), "ancient"))
+	r.c.ZAdd(ctx, tk.meetingsKey("dijon"), redisZ(now.Add(30*time.Minute), "vanished"))
 
 	tests := []struct {
 		name      string
@@ -464,7 +459,7 @@ func TestMeetingsList(t *testing.T) {
 			}
 		})
 	}
-	if r.c.ZScore(ctx, meetingsKey("dijon"), "ancient").Err() == nil {
+	if r.c.ZScore(ctx, tk.meetingsKey("dijon"), "ancient").Err() == nil {
 		t.Error("a meeting past its retention was not trimmed from the list")
 	}
 
@@ -510,7 +505,7 @@ func TestRSVPEdgeCases(t *testing.T) {
 	if a, _ := r.Answer(ctx, "unknown", 3); a != "" {
 		t.Errorf("answer to an unknown meeting recorded: %q", a)
 	}
-	if n := r.c.Exists(ctx, myMeetingsKey(3), myRemindersKey(3)).Val(); n != 0 {
+	if n := r.c.Exists(ctx, tk.myMeetingsKey(3), tk.myRemindersKey(3)).Val(); n != 0 {
 		t.Errorf("%d personal keys written for an unknown meeting", n)
 	}
 	// Only yes and no are asked for.
@@ -559,8 +554,8 @@ func TestForgottenMeetings(t *testing.T) {
 			At: redistest.Now().Add(3 * time.Hour).Truncate(time.Minute)},
 	}})
 	// A meeting the person answered that has expired since.
-	r.c.SAdd(ctx, myMeetingsKey(gone), "expired")
-	r.c.HSet(ctx, answersKey("expired"), strconv.Itoa(gone), "yes")
+	r.c.SAdd(ctx, tk.myMeetingsKey(gone), "expired")
+	r.c.HSet(ctx, tk.answersKey("expired"), strconv.Itoa(gone), "yes")
 
 	mustCommit(t, r, gone, nil, flows.Forgotten{})
 
@@ -584,7 +579,7 @@ func TestForgottenMeetings(t *testing.T) {
 			t.Errorf("after Forgotten, %s = %s", k, v)
 		}
 	}
-	for _, k := range userKeys(gone) {
+	for _, k := range tk.userKeys(gone) {
 		if r.c.Exists(ctx, k).Val() != 0 {
 			t.Errorf("%s survived Forgotten", k)
 		}
@@ -598,11 +593,11 @@ func TestForgottenWrongTypes(t *testing.T) {
 	// Forgetting erases keys it cannot read, whatever their type.
 	ctx := context.Background()
 	r, _ := open(t)
-	for _, k := range []string{myMeetingsKey(8), myRemindersKey(8)} {
+	for _, k := range []string{tk.myMeetingsKey(8), tk.myRemindersKey(8)} {
 		r.c.Set(ctx, k, "x", time.Hour)
 	}
 	mustCommit(t, r, 8, nil, flows.Forgotten{})
-	for _, k := range userKeys(8) {
+	for _, k := range tk.userKeys(8) {
 		if r.c.Exists(ctx, k).Val() != 0 {
 			t.Errorf("%s survived Forgotten", k)
 		}

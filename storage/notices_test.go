@@ -53,7 +53,7 @@ func TestNoticesRetracted(t *testing.T) {
 	// The notices expire with the request, also when its expiry moves.
 	req.Updated = now.Add(time.Hour)
 	mustCommit(t, r, 100, onboarded(), flows.RequestSaved{Request: req, Expect: flows.StatusNew})
-	if a, b := r.c.PExpireTime(ctx, requestKey("DIJ-0007")).Val(), r.c.PExpireTime(ctx, noticesKey("DIJ-0007")).Val(); a != b || a <= 0 {
+	if a, b := r.c.PExpireTime(ctx, tk.requestKey("DIJ-0007")).Val(), r.c.PExpireTime(ctx, tk.noticesKey("DIJ-0007")).Val(); a != b || a <= 0 {
 		t.Errorf("request expires at %v, its notices at %v", a, b)
 	}
 	if ok, err := r.Eligible(ctx, notice(job, group)); err != nil || !ok {

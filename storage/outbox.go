@@ -58,7 +58,7 @@ func (c *commit) enqueue(ctx context.Context, p redis.Pipeliner, e flows.Broadca
 		return nil
 	}
 	c.jobs[e.Job.ID] = true
-	key := jobKey(e.Job.ID)
+	key := c.jobKey(e.Job.ID)
 	fields := []any{
 		jobID, e.Job.ID,
 		jobKind, e.Job.Kind,
@@ -85,7 +85,7 @@ func (c *commit) enqueue(ctx context.Context, p redis.Pipeliner, e flows.Broadca
 		if m.Edit != 0 {
 			values = append(values, "edit", m.Edit)
 		}
-		p.XAdd(ctx, &redis.XAddArgs{Stream: outboxKey, ID: "*", Values: values})
+		p.XAdd(ctx, &redis.XAddArgs{Stream: c.outboxKey(), ID: "*", Values: values})
 	}
 	return nil
 }
@@ -214,14 +214,14 @@ func (r *Redis) claim(ctx context.Context, consumer string, n int, idle time.Dur
 	if err := r.ensureGroup(ctx); err != nil {
 		return nil, err
 	}
-	if err := promote.Run(ctx, r.c, []string{laterKey, outboxKey}, n).Err(); err != nil {
+	if err := promote.Run(ctx, r.c, []string{r.laterKey(), r.outboxKey()}, n).Err(); err != nil {
 		return nil, err
 	}
 	idle = max(idle.Truncate(time.Millisecond), 0) // the client logs below a millisecond
 	var msgs []redis.XMessage
 	for start := "0-0"; len(msgs) < n; {
 		claimed, next, err := r.c.XAutoClaim(ctx, &redis.XAutoClaimArgs{
-			Stream:   outboxKey,
+			Stream:   r.outboxKey(),
 			Group:    outboxGroup,
 			Consumer: consumer,
 			MinIdle:  idle,
@@ -245,7 +245,7 @@ func (r *Redis) claim(ctx context.Context, consumer string, n int, idle time.Dur
 		streams, err := r.c.XReadGroup(ctx, &redis.XReadGroupArgs{
 			Group:    outboxGroup,
 			Consumer: consumer,
-			Streams:  []string{outboxKey, ">"},
+			Streams:  []string{r.outboxKey(), ">"},
 			Count:    int64(rest),
 			Block:    block,
 		}).Result()
@@ -262,7 +262,7 @@ func (r *Redis) claim(ctx context.Context, consumer string, n int, idle time.Dur
 		if err != nil {
 			// It can never be sent: settle it as failed rather than
 			// claim it again forever.
-			if err := finish.Run(ctx, r.c, []string{outboxKey, jobKey(stringField(m.Values, "job"))},
+			if err := finish.Run(ctx, r.c, []string{r.outboxKey(), r.jobKey(stringField(m.Values, "job"))},
 				outboxGroup, m.ID, jobFailed).Err(); err != nil {
 				return nil, err
 			}
@@ -293,7 +293,7 @@ func (r *Redis) ensureGroup(ctx context.Context) error {
 	if r.groupReady.Load() {
 		return nil
 	}
-	err := r.c.XGroupCreateMkStream(ctx, outboxKey, outboxGroup, "0").Err()
+	err := r.c.XGroupCreateMkStream(ctx, r.outboxKey(), outboxGroup, "0").Err()
 	if err != nil && !strings.HasPrefix(err.Error(), "BUSYGROUP") {
 		return fmt.Errorf("create consumer group: %w", err)
 	}
@@ -336,7 +336,7 @@ func (r *Redis) Finish(ctx context.Context, d flows.Delivery, outcome flows.Outc
 	if !ok {
 		return flows.JobStatus{}, fmt.Errorf("finish: unknown outcome %q", outcome)
 	}
-	kv, err := finish.Run(ctx, r.c, []string{outboxKey, jobKey(d.Bulk.Job)}, outboxGroup, d.ID, field).StringSlice()
+	kv, err := finish.Run(ctx, r.c, []string{r.outboxKey(), r.jobKey(d.Bulk.Job)}, outboxGroup, d.ID, field).StringSlice()
 	if err != nil {
 		return flows.JobStatus{}, fmt.Errorf("finish: %w", err)
 	}
@@ -373,7 +373,7 @@ func (r *Redis) Retry(ctx context.Context, d flows.Delivery, at time.Time) error
 	if err != nil {
 		return fmt.Errorf("retry: %w", err)
 	}
-	if err := retry.Run(ctx, r.c, []string{outboxKey, laterKey}, outboxGroup, d.ID, member, at.UnixMilli()).Err(); err != nil {
+	if err := retry.Run(ctx, r.c, []string{r.outboxKey(), r.laterKey()}, outboxGroup, d.ID, member, at.UnixMilli()).Err(); err != nil {
 		return fmt.Errorf("retry: %w", err)
 	}
 	return nil
@@ -382,7 +382,7 @@ func (r *Redis) Retry(ctx context.Context, d flows.Delivery, at time.Time) error
 // SetProgressMessage records the owner's message that shows the job's
 // progress; flows.ErrNotFound when the job is unknown or expired.
 func (r *Redis) SetProgressMessage(ctx context.Context, job string, messageID int) error {
-	ok, err := setProgress.Run(ctx, r.c, []string{jobKey(job)}, messageID).Int()
+	ok, err := setProgress.Run(ctx, r.c, []string{r.jobKey(job)}, messageID).Int()
 	if err != nil {
 		return fmt.Errorf("set progress message: %w", err)
 	}
@@ -394,7 +394,7 @@ func (r *Redis) SetProgressMessage(ctx context.Context, job string, messageID in
 
 // Job returns a bulk job's status, nil when it is unknown or expired.
 func (r *Redis) Job(ctx context.Context, id string) (*flows.JobStatus, error) {
-	h, err := r.c.HGetAll(ctx, jobKey(id)).Result()
+	h, err := r.c.HGetAll(ctx, r.jobKey(id)).Result()
 	if err != nil {
 		return nil, fmt.Errorf("load job: %w", err)
 	}
@@ -413,8 +413,8 @@ func (r *Redis) Job(ctx context.Context, id string) (*flows.JobStatus, error) {
 func (r *Redis) OutboxLen(ctx context.Context) (int64, error) {
 	var xlen, zcard *redis.IntCmd
 	_, err := r.c.Pipelined(ctx, func(p redis.Pipeliner) error {
-		xlen = p.XLen(ctx, outboxKey)
-		zcard = p.ZCard(ctx, laterKey)
+		xlen = p.XLen(ctx, r.outboxKey())
+		zcard = p.ZCard(ctx, r.laterKey())
 		return nil
 	})
 	if err != nil {
@@ -501,7 +501,7 @@ func (r *Redis) Unclaim(ctx context.Context, consumer string, ids []string) (int
 	for _, id := range ids {
 		args = append(args, id)
 	}
-	n, err := unclaim.Run(ctx, r.c, []string{outboxKey}, args...).Int()
+	n, err := unclaim.Run(ctx, r.c, []string{r.outboxKey()}, args...).Int()
 	if err != nil {
 		return 0, fmt.Errorf("unclaim: %w", err)
 	}

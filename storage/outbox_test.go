@@ -79,7 +79,7 @@ func TestBroadcastQueued(t *testing.T) {
 	if st.Job != e.Job || st.Total != 3 || st.Pending() != 3 || st.ProgressMessage != 0 {
 		t.Errorf("Job = %+v, want %+v with 3 pending", st, e.Job)
 	}
-	if ttl := r.c.TTL(ctx, jobKey("job-1")).Val(); JobTTL-ttl > time.Minute || ttl > JobTTL {
+	if ttl := r.c.TTL(ctx, tk.jobKey("job-1")).Val(); JobTTL-ttl > time.Minute || ttl > JobTTL {
 		t.Errorf("job TTL %v, want about %v", ttl, JobTTL)
 	}
 	if n := outboxLen(t, r); n != 3 {
@@ -90,12 +90,7 @@ func TestBroadcastQueued(t *testing.T) {
 	mustCommit(t, r, 900, onboarded(), e)
 	mustCommit(t, r, 900, onboarded(), &e)
 	// Queued by two replicas at once: once.
-	other, err := New(ctx, srv.URL())
-	if err != nil {
-		t.Fatal(err)
-	}
-	other.SetClock(testClock)
-	defer other.Close()
+	other := connect(t, srv.URL())
 	e2 := broadcast("job-2", 50, "Salut")
 	var wg sync.WaitGroup
 	for _, c := range []*Redis{r, other, r, other} {
@@ -157,12 +152,7 @@ func TestClaimTwoConsumers(t *testing.T) {
 	)
 	deadline := time.Now().Add(30 * time.Second)
 	for _, name := range []string{"replica-a", "replica-b"} {
-		c, err := New(ctx, srv.URL())
-		if err != nil {
-			t.Fatal(err)
-		}
-		c.SetClock(testClock)
-		defer c.Close()
+		c := connect(t, srv.URL())
 		wg.Go(func() {
 			for claimed.Load() < total && time.Now().Before(deadline) {
 				ds, err := c.Claim(ctx, name, 37, time.Minute)
@@ -283,12 +273,12 @@ func TestFinish(t *testing.T) {
 		t.Error("Finish with an unknown outcome succeeded")
 	}
 	// A job that expired meanwhile: settled, zero counts, no new key.
-	r.c.Del(ctx, jobKey("job"))
+	r.c.Del(ctx, tk.jobKey("job"))
 	got, err := r.Finish(ctx, ds[4], flows.OutcomeSent)
 	if err != nil || got.Sent != 0 || got.ID != "job" {
 		t.Errorf("Finish of an expired job: (%+v, %v)", got, err)
 	}
-	if r.c.Exists(ctx, jobKey("job")).Val() != 0 {
+	if r.c.Exists(ctx, tk.jobKey("job")).Val() != 0 {
 		t.Error("Finish recreated an expired job without a TTL")
 	}
 }
@@ -353,9 +343,9 @@ func TestClaimSkipsCorruptEntries(t *testing.T) {
 	r, _ := open(t)
 	mustCommit(t, r, 900, onboarded(), broadcast("job", 1, "x"))
 	claim(t, r, "a", 0, time.Minute) // nothing, but the group exists
-	r.c.XAdd(ctx, &redis.XAddArgs{Stream: outboxKey, Values: []any{"job", "job", "text", "no chat"}})
-	r.c.ZAdd(ctx, laterKey, redis.Z{Score: 1, Member: "not json"})
-	r.c.ZAdd(ctx, laterKey, redis.Z{Score: 1, Member: `{"job":"job","chat":12}`})
+	r.c.XAdd(ctx, &redis.XAddArgs{Stream: tk.outboxKey(), Values: []any{"job", "job", "text", "no chat"}})
+	r.c.ZAdd(ctx, tk.laterKey(), redis.Z{Score: 1, Member: "not json"})
+	r.c.ZAdd(ctx, tk.laterKey(), redis.Z{Score: 1, Member: `{"job":"job","chat":12}`})
 
 	ds := claim(t, r, "a", 10, time.Minute)
 	if len(ds) != 1 || ds[0].Bulk.ChatID != 1 {
@@ -419,7 +409,7 @@ func TestProgressMessage(t *testing.T) {
 	if err := r.SetProgressMessage(ctx, "gone", 1); !errors.Is(err, flows.ErrNotFound) {
 		t.Errorf("SetProgressMessage(unknown) = %v, want ErrNotFound", err)
 	}
-	if r.c.Exists(ctx, jobKey("gone")).Val() != 0 {
+	if r.c.Exists(ctx, tk.jobKey("gone")).Val() != 0 {
 		t.Error("SetProgressMessage created a job")
 	}
 }
@@ -441,7 +431,7 @@ func TestBigJob(t *testing.T) {
 		t.Fatalf("OutboxLen = %d, want %d", n, total)
 	}
 	if srv.Real() {
-		mem, err := r.c.MemoryUsage(ctx, outboxKey, 0).Result()
+		mem, err := r.c.MemoryUsage(ctx, tk.outboxKey(), 0).Result()
 		if err != nil {
 			t.Fatal(err)
 		}

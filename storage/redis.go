@@ -41,6 +41,8 @@ const (
 // Redis; it also holds the outbox of bulk messages, the claims of scheduled
 // tasks and the shared rate limiters.
 type Redis struct {
+	keyspace
+
 	c    redis.UniversalClient
 	mini *miniredis.Miniredis // the embedded server, when OpenEmbedded started one
 
@@ -66,42 +68,39 @@ func (r *Redis) now() time.Time {
 	return r.clock.Now()
 }
 
-// New connects to the Redis at url (redis:// or rediss://) and checks it answers.
+// New connects to the Redis at url and checks it answers: redis:// or
+// rediss:// for one server, redis+sentinel:// or rediss+sentinel:// for the
+// primary that Redis Sentinel names (see ParseURL).
 func New(ctx context.Context, url string) (*Redis, error) {
-	opt, err := redis.ParseURL(url)
+	c, err := newClient(url)
 	if err != nil {
-		// The parser's message may quote the URL, which may hold a password.
-		return nil, errors.New("parse redis url: invalid, expected redis://[user:password@]host:port[/db] or rediss://")
+		return nil, err
 	}
-	setDefaults(opt)
-	c := redis.NewClient(opt)
 	if err := c.Ping(ctx).Err(); err != nil {
 		_ = c.Close()
 		return nil, fmt.Errorf("connect redis: %w", err)
 	}
-	return &Redis{c: c}, nil
+	return &Redis{keyspace: keyspace{LegacyPrefix}, c: c}, nil
 }
 
 // setDefaults applies this package's timeouts where the URL set none.
 func setDefaults(opt *redis.Options) {
-	opt.ContextTimeoutEnabled = true
-	if opt.DialerRetries == 0 {
-		opt.DialerRetries = dialAttempts
-	}
-	if opt.DialTimeout == 0 {
-		opt.DialTimeout = dialTimeout
-	}
-	if opt.ReadTimeout == 0 {
-		opt.ReadTimeout = readTimeout
-	}
-	if opt.WriteTimeout == 0 {
-		opt.WriteTimeout = writeTimeout
-	}
+	applyDefaults(&opt.ContextTimeoutEnabled, &opt.DialerRetries, &opt.DialTimeout, &opt.ReadTimeout, &opt.WriteTimeout)
+}
+
+// applyDefaults sets the fields that one server's options and Sentinel's
+// share: context deadlines honoured, and the timeouts left unset.
+func applyDefaults(ctxTimeout *bool, dialRetries *int, dial, read, write *time.Duration) {
+	*ctxTimeout = true
+	*dialRetries = cmp.Or(*dialRetries, dialAttempts)
+	*dial = cmp.Or(*dial, dialTimeout)
+	*read = cmp.Or(*read, readTimeout)
+	*write = cmp.Or(*write, writeTimeout)
 }
 
 // NewFromClient wraps an already configured client (Sentinel, Cluster…).
 func NewFromClient(c redis.UniversalClient) *Redis {
-	return &Redis{c: c}
+	return &Redis{keyspace: keyspace{LegacyPrefix}, c: c}
 }
 
 // OpenEmbedded starts an in-process Redis and connects to it; its data is lost at exit.
@@ -128,7 +127,7 @@ func OpenEmbedded() (*Redis, error) {
 		m.Close()
 		return nil, fmt.Errorf("connect embedded redis: %w", err)
 	}
-	return &Redis{c: c, mini: m}, nil
+	return &Redis{keyspace: keyspace{LegacyPrefix}, c: c, mini: m}, nil
 }
 
 // randomPassword returns 128 random bits in hex.
@@ -142,7 +141,7 @@ func randomPassword() (string, error) {
 
 // Load returns the person's session, flows.ErrNotFound, or an error wrapping flows.ErrCorrupt.
 func (r *Redis) Load(ctx context.Context, chatID int64) (*flows.Session, error) {
-	raw, err := r.c.Get(ctx, sessionKey(chatID)).Bytes()
+	raw, err := r.c.Get(ctx, r.sessionKey(chatID)).Bytes()
 	if errors.Is(err, redis.Nil) {
 		return nil, flows.ErrNotFound
 	}
@@ -180,11 +179,11 @@ return {holder, redis.call('GET', KEYS[1]), redis.call('GET', KEYS[2])}
 // answer was lost. The session's errors are Load's, with the role read.
 func (r *Redis) Open(ctx context.Context, chatID int64, claim flows.Claim) (*flows.Session, *flows.Role, error) {
 	token := cmp.Or(claim.Token, "1")
-	keys := []string{sessionKey(chatID), roleKey(chatID)}
+	keys := []string{r.sessionKey(chatID), r.roleKey(chatID)}
 	if claim.UpdateID != 0 {
-		keys = append(keys, updateKey(claim.UpdateID))
+		keys = append(keys, r.updateKey(claim.UpdateID))
 		if claim.Parked {
-			keys = append(keys, inboxKey)
+			keys = append(keys, r.inboxKey())
 		}
 	}
 	res, err := openScript.Run(ctx, r.c, keys, token, UpdateClaimTTL.Milliseconds(), claim.UpdateID).Slice()
@@ -289,7 +288,7 @@ func (r *Redis) Commit(ctx context.Context, chatID int64, s *flows.Session, even
 			return fmt.Errorf("commit: encode session: %w", err)
 		}
 	}
-	c := &commit{chatID: chatID, s: s, payload: payload, forget: forget, events: events, now: r.now(), offsets: r.eventOffsets()}
+	c := &commit{keyspace: r.keyspace, chatID: chatID, s: s, payload: payload, forget: forget, events: events, now: r.now(), offsets: r.eventOffsets()}
 	for _, e := range events {
 		if f, ok := e.(flows.Forgotten); ok {
 			c.pseudonym = f.Pseudonym
@@ -408,6 +407,7 @@ func derefOf[T flows.Event](p *T) (flows.Event, bool) {
 // commit is one Commit being written: what to write, and what was read under
 // WATCH before writing it.
 type commit struct {
+	keyspace
 	chatID  int64
 	s       *flows.Session
 	payload []byte // the encoded session; nil when forgetting
@@ -424,6 +424,7 @@ type commit struct {
 
 	meetings map[string]*flows.Meeting // meeting id → the meeting answered; nil when unknown
 	answered []string                  // the meetings the forgotten person answered
+	waiting  map[string][]string       // meeting id → the chat ids on its waiting list
 
 	pseudonym string   // the forgotten person's survey pseudonym
 	surveys   []string // the surveys they answered
@@ -442,29 +443,29 @@ func (c *commit) watchKeys() []string {
 		}
 	}
 	if c.forget {
-		add(roleKey(c.chatID))
-		add(invitesByKey(c.chatID))
-		add(myMeetingsKey(c.chatID))
+		add(c.roleKey(c.chatID))
+		add(c.invitesByKey(c.chatID))
+		add(c.myMeetingsKey(c.chatID))
 		if c.pseudonym != "" {
-			add(answeredKey(c.pseudonym))
+			add(c.answeredKey(c.pseudonym))
 		}
 	}
 	for _, e := range c.events {
 		switch e := e.(type) {
 		case flows.RoleGranted:
-			add(inviteKey(e.Token))
-			add(roleKey(e.ChatID))
+			add(c.inviteKey(e.Token))
+			add(c.roleKey(e.ChatID))
 		case flows.RoleRevoked:
-			add(roleKey(e.ChatID))
-			add(invitesByKey(e.ChatID))
+			add(c.roleKey(e.ChatID))
+			add(c.invitesByKey(e.ChatID))
 		case flows.BroadcastQueued:
-			add(jobKey(e.Job.ID))
+			add(c.jobKey(e.Job.ID))
 		case flows.RSVPGiven:
-			add(meetingKey(e.MeetingID))
+			add(c.meetingKey(e.MeetingID))
 		case flows.RequestSaved:
-			add(requestKey(e.Request.Ref))
+			add(c.requestKey(e.Request.Ref))
 		case flows.NoticesRetracted:
-			add(noticesKey(e.Ref))
+			add(c.noticesKey(e.Ref))
 		}
 	}
 	return keys
@@ -478,6 +479,7 @@ func (c *commit) reset() {
 	c.jobs = map[string]bool{}
 	c.meetings = map[string]*flows.Meeting{}
 	c.answered = nil
+	c.waiting = map[string][]string{}
 	c.surveys = nil
 	c.previous = map[string]*flows.HelpRequest{}
 }
@@ -505,7 +507,7 @@ func (c *commit) read(ctx context.Context, tx *redis.Tx) error {
 	for _, e := range c.events {
 		switch e := e.(type) {
 		case flows.RoleGranted:
-			n, err := tx.Exists(ctx, inviteKey(e.Token)).Result()
+			n, err := tx.Exists(ctx, c.inviteKey(e.Token)).Result()
 			if err != nil {
 				return fmt.Errorf("read invitation: %w", err)
 			}
@@ -521,7 +523,7 @@ func (c *commit) read(ctx context.Context, tx *redis.Tx) error {
 				return err
 			}
 		case flows.BroadcastQueued:
-			n, err := tx.Exists(ctx, jobKey(e.Job.ID)).Result()
+			n, err := tx.Exists(ctx, c.jobKey(e.Job.ID)).Result()
 			if err != nil {
 				return fmt.Errorf("read job: %w", err)
 			}
@@ -546,29 +548,29 @@ func (c *commit) queue(ctx context.Context, p redis.Pipeliner) error {
 			return err
 		}
 		c.forgetSubmissions(ctx, p)
-		purgeReminders.Eval(ctx, p, []string{remindersKey, myRemindersKey(c.chatID)})
-		p.Del(ctx, userKeys(c.chatID)...)
+		purgeReminders.Eval(ctx, p, []string{c.remindersKey(), c.myRemindersKey(c.chatID)})
+		p.Del(ctx, c.userKeys(c.chatID)...)
 		c.revoke(ctx, p, c.chatID) // a forgotten staff member's invitations name them
-		for _, key := range audienceKeys {
+		for _, key := range c.audienceKeys() {
 			p.HDel(ctx, key, audienceField(c.chatID))
 		}
 	} else {
-		p.Set(ctx, sessionKey(c.chatID), c.payload, sessionTTL(c.s))
-		queueAudience(ctx, p, c.chatID, c.s, c.now)
+		p.Set(ctx, c.sessionKey(c.chatID), c.payload, sessionTTL(c.s))
+		c.queueAudience(ctx, p, c.chatID, c.s, c.now)
 	}
 	if c.erases() {
-		markErased(ctx, p, c.now)
+		c.markErased(ctx, p, c.now)
 	}
 	for _, e := range c.events {
 		switch e := e.(type) {
 		case flows.SourceScanned:
-			p.HIncrBy(ctx, sourceKey(e.Territory), e.Source, 1)
+			p.HIncrBy(ctx, c.sourceKey(e.Territory), e.Source, 1)
 		case flows.FeedbackGiven:
-			p.HIncrBy(ctx, feedbackKey(e.Lang), feedbackField(e.MessageID, e.Kind), 1)
+			p.HIncrBy(ctx, c.feedbackKey(e.Lang), feedbackField(e.MessageID, e.Kind), 1)
 		case flows.Forgotten:
 			// handled above
 		case flows.InviteCreated:
-			if err := queueInvite(ctx, p, e.Invite, c.now); err != nil {
+			if err := c.queueInvite(ctx, p, e.Invite, c.now); err != nil {
 				return err
 			}
 		case flows.RoleGranted:
@@ -578,13 +580,13 @@ func (c *commit) queue(ctx context.Context, p redis.Pipeliner) error {
 		case flows.RoleRevoked:
 			c.revoke(ctx, p, e.ChatID)
 		case flows.Audited:
-			queueAudit(ctx, p, e.Entry, c.now)
+			c.queueAudit(ctx, p, e.Entry, c.now)
 		case flows.BroadcastQueued:
 			if err := c.enqueue(ctx, p, e); err != nil {
 				return err
 			}
 		case flows.MeetingCreated:
-			if err := queueMeeting(ctx, p, e.Meeting, c.now); err != nil {
+			if err := c.queueMeeting(ctx, p, e.Meeting, c.now); err != nil {
 				return err
 			}
 		case flows.RSVPGiven:
@@ -603,11 +605,11 @@ func (c *commit) queue(ctx context.Context, p redis.Pipeliner) error {
 			if c.forget {
 				continue // forgetting wins over the answers of the same Commit
 			}
-			if err := queueSubmission(ctx, p, e); err != nil {
+			if err := c.queueSubmission(ctx, p, e); err != nil {
 				return err
 			}
 		case flows.SurveyOutcomeSet:
-			if err := queueOutcome(ctx, p, e); err != nil {
+			if err := c.queueOutcome(ctx, p, e); err != nil {
 				return err
 			}
 		case flows.RequestSaved:
@@ -615,7 +617,7 @@ func (c *commit) queue(ctx context.Context, p redis.Pipeliner) error {
 				return err
 			}
 		case flows.NoticesRetracted:
-			p.Del(ctx, noticesKey(e.Ref))
+			p.Del(ctx, c.noticesKey(e.Ref))
 		default:
 			return fmt.Errorf("unknown event %T", e)
 		}
@@ -625,7 +627,7 @@ func (c *commit) queue(ctx context.Context, p redis.Pipeliner) error {
 
 // ReleaseUpdate forgets a claim so that a redelivery of the update is handled again.
 func (r *Redis) ReleaseUpdate(ctx context.Context, updateID int64) error {
-	if err := r.c.Del(ctx, updateKey(updateID)).Err(); err != nil {
+	if err := r.c.Del(ctx, r.updateKey(updateID)).Err(); err != nil {
 		return fmt.Errorf("release update: %w", err)
 	}
 	return nil
@@ -633,7 +635,7 @@ func (r *Redis) ReleaseUpdate(ctx context.Context, updateID int64) error {
 
 // SourceCounts returns how many times each deep-link source of a territory was scanned.
 func (r *Redis) SourceCounts(ctx context.Context, territory string) (map[string]int64, error) {
-	m, err := r.counts(ctx, sourceKey(territory))
+	m, err := r.counts(ctx, r.sourceKey(territory))
 	if err != nil {
 		return nil, fmt.Errorf("source counts: %w", err)
 	}
@@ -642,7 +644,7 @@ func (r *Redis) SourceCounts(ctx context.Context, territory string) (map[string]
 
 // FeedbackCounts returns the feedback counts of a language, keyed "messageID|kind".
 func (r *Redis) FeedbackCounts(ctx context.Context, lang string) (map[string]int64, error) {
-	m, err := r.counts(ctx, feedbackKey(lang))
+	m, err := r.counts(ctx, r.feedbackKey(lang))
 	if err != nil {
 		return nil, fmt.Errorf("feedback counts: %w", err)
 	}
@@ -676,7 +678,7 @@ func (r *Redis) Ping(ctx context.Context) error {
 
 // MemoryUsage returns the bytes Redis uses for the person's session, as MEMORY USAGE reports them.
 func (r *Redis) MemoryUsage(ctx context.Context, chatID int64) (int64, error) {
-	n, err := r.c.MemoryUsage(ctx, sessionKey(chatID)).Result()
+	n, err := r.c.MemoryUsage(ctx, r.sessionKey(chatID)).Result()
 	if errors.Is(err, redis.Nil) {
 		return 0, flows.ErrNotFound
 	}

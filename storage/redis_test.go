@@ -19,17 +19,34 @@ import (
 // the Redis they use share.
 var testClock = flows.ClockFunc(redistest.Now)
 
+// testPrefix is the key prefix of the tests' stores: not LegacyPrefix, so
+// that a key written without the store's prefix shows.
+const testPrefix = "t42:"
+
+// tk names the keys of the stores open returns.
+var tk = keyspace{testPrefix}
+
 // open starts a Redis for this test only and connects a store to it.
 func open(t testing.TB) (*Redis, *redistest.Server) {
 	t.Helper()
 	srv := redistest.New(t)
-	r, err := New(context.Background(), srv.URL())
+	return connect(t, srv.URL()), srv
+}
+
+// connect connects a store with the tests' prefix and clock to the Redis
+// at url, closed with the test.
+func connect(t testing.TB, url string) *Redis {
+	t.Helper()
+	r, err := New(context.Background(), url)
 	if err != nil {
 		t.Fatalf("New: %v", err)
 	}
+	if err := r.SetPrefix(testPrefix); err != nil {
+		t.Fatal(err)
+	}
 	r.SetClock(testClock)
 	t.Cleanup(func() { _ = r.Close() })
-	return r, srv
+	return r
 }
 
 // onboarded is a realistic session after onboarding.
@@ -152,7 +169,7 @@ func TestLoadErrors(t *testing.T) {
 			ctx := context.Background()
 			r, _ := open(t)
 			if tt.stored != "" {
-				if err := r.c.Set(ctx, sessionKey(7), tt.stored, time.Hour).Err(); err != nil {
+				if err := r.c.Set(ctx, tk.sessionKey(7), tt.stored, time.Hour).Err(); err != nil {
 					t.Fatal(err)
 				}
 			}
@@ -188,7 +205,7 @@ func TestSessionTTL(t *testing.T) {
 			if err := r.Commit(ctx, 5, s, nil); err != nil {
 				t.Fatalf("Commit: %v", err)
 			}
-			ttl, err := r.c.TTL(ctx, sessionKey(5)).Result()
+			ttl, err := r.c.TTL(ctx, tk.sessionKey(5)).Result()
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -210,7 +227,7 @@ func TestSessionTTL(t *testing.T) {
 	if err := r.Commit(ctx, 6, s, nil); err != nil {
 		t.Fatal(err)
 	}
-	if ttl := r.c.TTL(ctx, sessionKey(6)).Val(); flows.Retention-ttl > time.Minute {
+	if ttl := r.c.TTL(ctx, tk.sessionKey(6)).Val(); flows.Retention-ttl > time.Minute {
 		t.Errorf("TTL after reactivation %v, want about %v", ttl, flows.Retention)
 	}
 }
@@ -226,7 +243,7 @@ func TestForgotten(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Every personal key exists, whatever its type, so that DEL is exercised on each.
-	for _, k := range userKeys(chat) {
+	for _, k := range tk.userKeys(chat) {
 		if n := r.c.Exists(ctx, k).Val(); n == 0 {
 			if err := r.c.Set(ctx, k, "x", time.Hour).Err(); err != nil {
 				t.Fatal(err)
@@ -239,7 +256,7 @@ func TestForgotten(t *testing.T) {
 	if err := r.Commit(ctx, chat, onboarded(), events); err != nil {
 		t.Fatalf("Commit: %v", err)
 	}
-	for _, k := range userKeys(chat) {
+	for _, k := range tk.userKeys(chat) {
 		if n := r.c.Exists(ctx, k).Val(); n != 0 {
 			t.Errorf("key %s survived Forgotten", k)
 		}
@@ -262,7 +279,7 @@ func TestForgotten(t *testing.T) {
 	if err := r.Commit(ctx, 999, nil, []flows.Event{&flows.Forgotten{}}); err != nil {
 		t.Errorf("Commit(Forgotten, nil session): %v", err)
 	}
-	if n := r.c.Exists(ctx, sessionKey(999)).Val(); n != 0 {
+	if n := r.c.Exists(ctx, tk.sessionKey(999)).Val(); n != 0 {
 		t.Errorf("session written for a forgotten person")
 	}
 }
@@ -314,7 +331,7 @@ func TestEventsCounted(t *testing.T) {
 		})
 	}
 	// Aggregates are not personal: they never expire.
-	for _, k := range []string{sourceKey("dijon"), feedbackKey("ar")} {
+	for _, k := range []string{tk.sourceKey("dijon"), tk.feedbackKey("ar")} {
 		if ttl := r.c.TTL(ctx, k).Val(); ttl != -1 {
 			t.Errorf("TTL(%s) = %v, want none", k, ttl)
 		}
@@ -330,7 +347,7 @@ func TestOpen(t *testing.T) {
 	mustCommit(t, r, 910, onboarded())
 	role := flows.Role{Kind: flows.RolePartner, Territory: "dijon", Since: testClock.Now()}
 	raw, _ := json.Marshal(role)
-	r.c.Set(ctx, roleKey(910), raw, 0)
+	r.c.Set(ctx, tk.roleKey(910), raw, 0)
 
 	mine := flows.Claim{UpdateID: 555, Token: "a"}
 	steps := []struct {
@@ -364,18 +381,18 @@ func TestOpen(t *testing.T) {
 		}
 	}
 	// Nobody's session: not found, with the role all the same.
-	r.c.Set(ctx, roleKey(911), raw, 0)
+	r.c.Set(ctx, tk.roleKey(911), raw, 0)
 	if sess, got, err := r.Open(ctx, 911, flows.Claim{UpdateID: 556}); !errors.Is(err, flows.ErrNotFound) || sess != nil || got == nil {
 		t.Errorf("no session: %v, %v, %v", sess, got, err)
 	}
-	r.c.Set(ctx, sessionKey(912), "{not json", 0)
+	r.c.Set(ctx, tk.sessionKey(912), "{not json", 0)
 	if _, _, err := r.Open(ctx, 912, flows.Claim{}); !errors.Is(err, flows.ErrCorrupt) {
 		t.Errorf("corrupt session: %v", err)
 	}
 	if _, got, err := r.Open(ctx, 913, flows.Claim{}); !errors.Is(err, flows.ErrNotFound) || got != nil {
 		t.Errorf("nobody: role %v, %v", got, err)
 	}
-	ttl, err := r.c.TTL(ctx, updateKey(555)).Result()
+	ttl, err := r.c.TTL(ctx, tk.updateKey(555)).Result()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -521,6 +538,9 @@ func TestNewFromClient(t *testing.T) {
 	ctx := context.Background()
 	r, _ := open(t)
 	r2 := NewFromClient(r.c)
+	if err := r2.SetPrefix(testPrefix); err != nil {
+		t.Fatal(err)
+	}
 	if err := r2.Commit(ctx, 11, onboarded(), nil); err != nil {
 		t.Fatal(err)
 	}
@@ -560,7 +580,7 @@ func TestOpenEmbedded(t *testing.T) {
 		t.Fatal(err)
 	}
 	c.SetDeadline(time.Now().Add(2 * time.Second))
-	key := sessionKey(12)
+	key := tk.sessionKey(12)
 	c.Write([]byte(fmt.Sprintf("*2\r\n$3\r\nGET\r\n$%d\r\n%s\r\n", len(key), key)))
 	buf := make([]byte, 64)
 	n, _ := c.Read(buf)

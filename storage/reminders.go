@@ -143,8 +143,8 @@ func (c *commit) schedule(ctx context.Context, p redis.Pipeliner, e flows.Remind
 		if err != nil {
 			return err
 		}
-		mine := myRemindersKey(r.ChatID)
-		p.ZAdd(ctx, remindersKey, redis.Z{Score: float64(r.Due.UnixMilli()), Member: m})
+		mine := c.myRemindersKey(r.ChatID)
+		p.ZAdd(ctx, c.remindersKey(), redis.Z{Score: float64(r.Due.UnixMilli()), Member: m})
 		p.SAdd(ctx, mine, m)
 		extendTo.Eval(ctx, p, []string{mine}, strconv.FormatInt(r.Due.Add(reminderKeep).UnixMilli(), 10))
 	}
@@ -153,13 +153,13 @@ func (c *commit) schedule(ctx context.Context, p redis.Pipeliner, e flows.Remind
 
 // cancel removes a person's reminders about e.Ref.
 func (c *commit) cancel(ctx context.Context, p redis.Pipeliner, e flows.RemindersCancelled) {
-	cancelReminders.Eval(ctx, p, []string{remindersKey, myRemindersKey(e.ChatID)}, e.Ref)
+	cancelReminders.Eval(ctx, p, []string{c.remindersKey(), c.myRemindersKey(e.ChatID)}, e.Ref)
 }
 
 // Personal returns every reminder still to send to a person, soonest first
 // (the flows pick the ones to show). An unreadable one is left out.
 func (r *Redis) Personal(ctx context.Context, chatID int64) ([]flows.Reminder, error) {
-	members, err := r.c.SMembers(ctx, myRemindersKey(chatID)).Result()
+	members, err := r.c.SMembers(ctx, r.myRemindersKey(chatID)).Result()
 	if err != nil {
 		return nil, fmt.Errorf("load reminders: %w", err)
 	}
@@ -192,7 +192,7 @@ func (r *Redis) DueReminders(ctx context.Context, now time.Time, n int) ([]flows
 	if err := r.dropStale(ctx, now); err != nil {
 		return nil, fmt.Errorf("due reminders: %w", err)
 	}
-	members, err := r.c.ZRangeByScore(ctx, remindersKey, &redis.ZRangeBy{
+	members, err := r.c.ZRangeByScore(ctx, r.remindersKey(), &redis.ZRangeBy{
 		Min:   "-inf",
 		Max:   strconv.FormatInt(now.UnixMilli(), 10),
 		Count: int64(n),
@@ -204,7 +204,7 @@ func (r *Redis) DueReminders(ctx context.Context, now time.Time, n int) ([]flows
 	for _, m := range members {
 		rem, err := decodeReminder(m)
 		if err != nil {
-			if err := r.c.ZRem(ctx, remindersKey, m).Err(); err != nil {
+			if err := r.c.ZRem(ctx, r.remindersKey(), m).Err(); err != nil {
 				return nil, fmt.Errorf("due reminders: drop unreadable: %w", err)
 			}
 			continue
@@ -218,7 +218,7 @@ func (r *Redis) DueReminders(ctx context.Context, now time.Time, n int) ([]flows
 // staleBatch reminders more than reminderStale late at now.
 func (r *Redis) dropStale(ctx context.Context, now time.Time) error {
 	cutoff := now.Add(-reminderStale).UnixMilli()
-	members, err := r.c.ZRangeByScore(ctx, remindersKey, &redis.ZRangeBy{
+	members, err := r.c.ZRangeByScore(ctx, r.remindersKey(), &redis.ZRangeBy{
 		Min:   "-inf",
 		Max:   "(" + strconv.FormatInt(cutoff, 10),
 		Count: staleBatch,
@@ -228,9 +228,9 @@ func (r *Redis) dropStale(ctx context.Context, now time.Time) error {
 	}
 	_, err = r.c.TxPipelined(ctx, func(p redis.Pipeliner) error {
 		for _, m := range members {
-			p.ZRem(ctx, remindersKey, m)
+			p.ZRem(ctx, r.remindersKey(), m)
 			if rem, err := decodeReminder(m); err == nil {
-				p.SRem(ctx, myRemindersKey(rem.ChatID), m)
+				p.SRem(ctx, r.myRemindersKey(rem.ChatID), m)
 			}
 		}
 		return nil
@@ -249,8 +249,8 @@ func (r *Redis) DoneReminder(ctx context.Context, rem flows.Reminder) error {
 		return fmt.Errorf("done reminder: %w", err)
 	}
 	_, err = r.c.TxPipelined(ctx, func(p redis.Pipeliner) error {
-		p.ZRem(ctx, remindersKey, m)
-		p.SRem(ctx, myRemindersKey(rem.ChatID), m)
+		p.ZRem(ctx, r.remindersKey(), m)
+		p.SRem(ctx, r.myRemindersKey(rem.ChatID), m)
 		return nil
 	})
 	if err != nil {
@@ -268,7 +268,7 @@ func (r *Redis) Enqueue(ctx context.Context, job flows.Job, msgs []flows.Bulk) (
 		return false, errors.New("enqueue: job without an id")
 	}
 	e := flows.BroadcastQueued{Job: job, Messages: msgs}
-	c := &commit{events: []flows.Event{e}, now: r.now()}
+	c := &commit{keyspace: r.keyspace, events: []flows.Event{e}, now: r.now()}
 	for range commitAttempts {
 		err := r.c.Watch(ctx, func(tx *redis.Tx) error {
 			if err := c.read(ctx, tx); err != nil {
@@ -277,7 +277,7 @@ func (r *Redis) Enqueue(ctx context.Context, job flows.Job, msgs []flows.Bulk) (
 			queued = !c.jobs[job.ID]
 			_, err := tx.TxPipelined(ctx, func(p redis.Pipeliner) error { return c.enqueue(ctx, p, e) })
 			return err
-		}, jobKey(job.ID))
+		}, r.jobKey(job.ID))
 		if errors.Is(err, redis.TxFailedErr) {
 			continue
 		}
@@ -297,7 +297,7 @@ func (r *Redis) ClaimOccurrence(ctx context.Context, name string, at time.Time, 
 	if name == "" || ttl < time.Millisecond {
 		return false, fmt.Errorf("claim occurrence: need a name and a TTL of at least 1ms, got %q and %v", name, ttl)
 	}
-	ok, err := r.c.SetNX(ctx, occurrenceKey(name, at), 1, ttl).Result()
+	ok, err := r.c.SetNX(ctx, r.occurrenceKey(name, at), 1, ttl).Result()
 	if err != nil {
 		return false, fmt.Errorf("claim occurrence: %w", err)
 	}

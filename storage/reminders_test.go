@@ -131,12 +131,12 @@ func TestRemindersScheduledAndCancelled(t *testing.T) {
 				t.Errorf("%s: Personal(%d)\n got %+v\nwant %+v", st.name, chat, got, want)
 			}
 		}
-		if n := r.c.ZCard(ctx, remindersKey).Val(); n != st.total {
+		if n := r.c.ZCard(ctx, tk.remindersKey()).Val(); n != st.total {
 			t.Errorf("%s: %d reminders in all, want %d", st.name, n, st.total)
 		}
 	}
 	// A person's set lives a day past their latest reminder.
-	expiresAt(t, r, myRemindersKey(11), c.Due.Add(reminderKeep).UnixMilli())
+	expiresAt(t, r, tk.myRemindersKey(11), c.Due.Add(reminderKeep).UnixMilli())
 	if got := personal(t, r, 999); len(got) != 0 {
 		t.Errorf("Personal(unknown) = %+v", got)
 	}
@@ -158,7 +158,7 @@ func TestDueReminders(t *testing.T) {
 	stale := flows.Reminder{ChatID: 29, Due: now.Add(-reminderStale - time.Minute), Kind: "personal2h", Ref: "r", At: now.Add(-10 * time.Hour)}
 	schedule(t, r, append(rs, stale)...)
 	// Unreadable: it can never be sent.
-	r.c.ZAdd(ctx, remindersKey, redisZ(now.Add(-4*time.Hour), "not json"))
+	r.c.ZAdd(ctx, tk.remindersKey(), redisZ(now.Add(-4*time.Hour), "not json"))
 
 	due := func(n int) []flows.Reminder {
 		t.Helper()
@@ -183,7 +183,7 @@ func TestDueReminders(t *testing.T) {
 			t.Errorf("%s: DueReminders\n got %+v\nwant %+v", tt.name, got, tt.want)
 		}
 	}
-	if r.c.ZScore(ctx, remindersKey, "not json").Err() == nil {
+	if r.c.ZScore(ctx, tk.remindersKey(), "not json").Err() == nil {
 		t.Error("an unreadable reminder was not dropped")
 	}
 	// Too late to be useful: dropped unsent, from both sets.
@@ -204,7 +204,7 @@ func TestDueReminders(t *testing.T) {
 	if got := personal(t, r, first.ChatID); len(got) != 0 {
 		t.Errorf("Personal after DoneReminder = %+v", got)
 	}
-	if n := r.c.ZCard(ctx, remindersKey).Val(); n != 4 {
+	if n := r.c.ZCard(ctx, tk.remindersKey()).Val(); n != 4 {
 		t.Errorf("%d reminders left, want 4", n)
 	}
 }
@@ -241,12 +241,7 @@ func TestDueRemindersTwoReplicas(t *testing.T) {
 	deadline := time.Now().Add(60 * time.Second)
 	var wg sync.WaitGroup
 	for range 2 {
-		c, err := New(ctx, srv.URL())
-		if err != nil {
-			t.Fatal(err)
-		}
-		c.SetClock(testClock)
-		defer c.Close()
+		c := connect(t, srv.URL())
 		wg.Go(func() {
 			for time.Now().Before(deadline) {
 				due, err := c.DueReminders(ctx, redistest.Now(), 25)
@@ -276,7 +271,7 @@ func TestDueRemindersTwoReplicas(t *testing.T) {
 	if n := outboxLen(t, r); n != total {
 		t.Errorf("OutboxLen = %d, want %d: a reminder was sent twice or not at all", n, total)
 	}
-	if n := r.c.ZCard(ctx, remindersKey).Val(); n != 0 {
+	if n := r.c.ZCard(ctx, tk.remindersKey()).Val(); n != 0 {
 		t.Errorf("%d reminders left", n)
 	}
 	seen := map[string]int{}
@@ -293,12 +288,7 @@ func TestDueRemindersTwoReplicas(t *testing.T) {
 func TestEnqueue(t *testing.T) {
 	ctx := context.Background()
 	r, srv := open(t)
-	other, err := New(ctx, srv.URL())
-	if err != nil {
-		t.Fatal(err)
-	}
-	other.SetClock(testClock)
-	defer other.Close()
+	other := connect(t, srv.URL())
 	rem := flows.Reminder{ChatID: 31, Due: redistest.Now().Add(-time.Minute), Kind: "personal2h", Ref: "caf", At: redistest.Now().Add(2 * time.Hour)}
 	job := flows.Job{ID: rem.Key(), Kind: "reminder", Created: redistest.Now()}
 	msgs := []flows.Bulk{{Job: job.ID, ChatID: rem.ChatID, Text: "Rappel : rendez-vous à la CAF"}}
@@ -332,7 +322,7 @@ func TestEnqueue(t *testing.T) {
 	if _, err := r.Enqueue(ctx, flows.Job{}, msgs); err == nil {
 		t.Error("a job without an id was queued")
 	}
-	if n := r.c.Exists(ctx, sessionKey(0)).Val(); n != 0 {
+	if n := r.c.Exists(ctx, tk.sessionKey(0)).Val(); n != 0 {
 		t.Error("Enqueue wrote a session")
 	}
 }
@@ -340,12 +330,7 @@ func TestEnqueue(t *testing.T) {
 func TestClaimOccurrence(t *testing.T) {
 	ctx := context.Background()
 	r, srv := open(t)
-	other, err := New(ctx, srv.URL())
-	if err != nil {
-		t.Fatal(err)
-	}
-	other.SetClock(testClock)
-	defer other.Close()
+	other := connect(t, srv.URL())
 	at := redistest.Now().UTC().Truncate(time.Hour)
 
 	// Two replicas, several tries each: one wins.
@@ -373,7 +358,7 @@ func TestClaimOccurrence(t *testing.T) {
 	if wins != 1 {
 		t.Errorf("%d replicas claimed the occurrence, want 1", wins)
 	}
-	if ttl := r.c.TTL(ctx, occurrenceKey("digest", at)).Val(); ttl <= 0 || ttl > time.Hour {
+	if ttl := r.c.TTL(ctx, tk.occurrenceKey("digest", at)).Val(); ttl <= 0 || ttl > time.Hour {
 		t.Errorf("claim TTL %v, want at most an hour", ttl)
 	}
 	tests := []struct {

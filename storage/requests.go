@@ -23,11 +23,11 @@ var _ flows.Requests = (*Redis)(nil)
 
 // Request returns the request with this reference; nil when unknown.
 func (r *Redis) Request(ctx context.Context, ref string) (*flows.HelpRequest, error) {
-	return loadRequest(ctx, r.c, ref)
+	return r.loadRequest(ctx, r.c, ref)
 }
 
-func loadRequest(ctx context.Context, c redis.Cmdable, ref string) (*flows.HelpRequest, error) {
-	req, err := getJSON[flows.HelpRequest](ctx, c, requestKey(ref))
+func (k keyspace) loadRequest(ctx context.Context, c redis.Cmdable, ref string) (*flows.HelpRequest, error) {
+	req, err := getJSON[flows.HelpRequest](ctx, c, k.requestKey(ref))
 	if err != nil {
 		return nil, fmt.Errorf("load request %s: %w", ref, err)
 	}
@@ -36,7 +36,7 @@ func loadRequest(ctx context.Context, c redis.Cmdable, ref string) (*flows.HelpR
 
 // MyRequests returns the person's requests still kept, newest first.
 func (r *Redis) MyRequests(ctx context.Context, chatID int64) ([]flows.HelpRequest, error) {
-	refs, err := r.c.SMembers(ctx, myRequestsKey(chatID)).Result()
+	refs, err := r.c.SMembers(ctx, r.myRequestsKey(chatID)).Result()
 	if err != nil {
 		return nil, fmt.Errorf("load my requests: %w", err)
 	}
@@ -50,7 +50,7 @@ func (r *Redis) MyRequests(ctx context.Context, chatID int64) ([]flows.HelpReque
 
 // TerritoryRequests returns the territory's requests created since, oldest first.
 func (r *Redis) TerritoryRequests(ctx context.Context, territory string, since time.Time) ([]flows.HelpRequest, error) {
-	refs, err := r.c.ZRangeByScore(ctx, territoryRequestsKey(territory), &redis.ZRangeBy{
+	refs, err := r.c.ZRangeByScore(ctx, r.territoryRequestsKey(territory), &redis.ZRangeBy{
 		Min: strconv.FormatInt(since.UnixMilli(), 10), Max: "+inf"}).Result()
 	if err != nil {
 		return nil, fmt.Errorf("load requests: %w", err)
@@ -65,7 +65,7 @@ func (r *Redis) TerritoryRequests(ctx context.Context, territory string, since t
 
 // requests loads the requests still kept among refs.
 func (r *Redis) requests(ctx context.Context, refs []string) ([]flows.HelpRequest, error) {
-	reqs, err := fetchJSON[flows.HelpRequest](ctx, r.c, refs, requestKey)
+	reqs, err := fetchJSON[flows.HelpRequest](ctx, r.c, refs, r.requestKey)
 	if err != nil {
 		return nil, fmt.Errorf("load requests: %w", err)
 	}
@@ -89,7 +89,7 @@ func requestExpiry(req flows.HelpRequest) time.Time {
 
 // readRequest reads, under WATCH, the status of a request about to be saved.
 func (c *commit) readRequest(ctx context.Context, tx *redis.Tx, e flows.RequestSaved) error {
-	cur, err := loadRequest(ctx, tx, e.Request.Ref)
+	cur, err := c.loadRequest(ctx, tx, e.Request.Ref)
 	if err != nil {
 		return err
 	}
@@ -111,19 +111,19 @@ func (c *commit) queueRequest(ctx context.Context, p redis.Pipeliner, e flows.Re
 		return fmt.Errorf("encode request: %w", err)
 	}
 	expires := requestExpiry(req)
-	p.Set(ctx, requestKey(req.Ref), v, 0)
-	p.ExpireAt(ctx, requestKey(req.Ref), expires)
-	p.ExpireAt(ctx, noticesKey(req.Ref), expires) // nothing when none was delivered yet
+	p.Set(ctx, c.requestKey(req.Ref), v, 0)
+	p.ExpireAt(ctx, c.requestKey(req.Ref), expires)
+	p.ExpireAt(ctx, c.noticesKey(req.Ref), expires) // nothing when none was delivered yet
 	if req.Requester != 0 {
-		mine := myRequestsKey(req.Requester)
+		mine := c.myRequestsKey(req.Requester)
 		p.SAdd(ctx, mine, req.Ref)
 		extendTo.Eval(ctx, p, []string{mine}, expires.UnixMilli())
 	}
-	ter := territoryRequestsKey(req.Territory)
+	ter := c.territoryRequestsKey(req.Territory)
 	p.ZAdd(ctx, ter, redis.Z{Score: float64(req.Created.UnixMilli()), Member: req.Ref})
 	p.ZRemRangeByScore(ctx, ter, "-inf", strconv.FormatInt(c.now.Add(-2*flows.RequestRetention).UnixMilli(), 10))
 	prev := c.previous[req.Ref]
-	month := needsKey(req.Territory, req.Created)
+	month := c.needsKey(req.Territory, req.Created)
 	if prev == nil {
 		p.HIncrBy(ctx, month, req.Need+"|created", 1)
 	}
@@ -136,7 +136,7 @@ func (c *commit) queueRequest(ctx context.Context, p redis.Pipeliner, e flows.Re
 // NeedCounts returns the monthly counts of a territory ("need|created",
 // "need|resolved"), kept after the requests themselves are erased.
 func (r *Redis) NeedCounts(ctx context.Context, territory string, month time.Time) (map[string]int64, error) {
-	m, err := r.counts(ctx, needsKey(territory, month))
+	m, err := r.counts(ctx, r.needsKey(territory, month))
 	if err != nil {
 		return nil, fmt.Errorf("need counts: %w", err)
 	}
@@ -146,7 +146,7 @@ func (r *Redis) NeedCounts(ctx context.Context, territory string, month time.Tim
 // Notices returns where the request's notices were delivered and not yet
 // retracted, by chat then message.
 func (r *Redis) Notices(ctx context.Context, ref string) ([]flows.Notice, error) {
-	members, err := r.c.SMembers(ctx, noticesKey(ref)).Result()
+	members, err := r.c.SMembers(ctx, r.noticesKey(ref)).Result()
 	if err != nil {
 		return nil, fmt.Errorf("load notices: %w", err)
 	}
@@ -203,7 +203,7 @@ func (r *Redis) Delivered(ctx context.Context, d flows.Delivery, messageID int) 
 		return true, nil
 	}
 	member := noticeMember(flows.Notice{ChatID: d.Bulk.ChatID, MessageID: messageID})
-	kept, err := recordNotice.Run(ctx, r.c, []string{requestKey(ref), noticesKey(ref)}, member).Int()
+	kept, err := recordNotice.Run(ctx, r.c, []string{r.requestKey(ref), r.noticesKey(ref)}, member).Int()
 	if err != nil {
 		return true, fmt.Errorf("record notice: %w", err)
 	}
@@ -224,7 +224,7 @@ func (r *Redis) noticeShown(ctx context.Context, ref string) (bool, error) {
 // all those the store holds; otherwise one was delivered meanwhile, and
 // the step is played again.
 func (c *commit) readNotices(ctx context.Context, tx *redis.Tx, e flows.NoticesRetracted) error {
-	held, err := tx.SMembers(ctx, noticesKey(e.Ref)).Result()
+	held, err := tx.SMembers(ctx, c.noticesKey(e.Ref)).Result()
 	if err != nil {
 		return fmt.Errorf("read notices: %w", err)
 	}

@@ -53,7 +53,7 @@ func TestRequestTakenOnce(t *testing.T) {
 	if counts["housing|created"] != 1 {
 		t.Errorf("monthly counts %v", counts)
 	}
-	if ttl := r.c.TTL(ctx, requestKey("DIJ-0001")).Val(); ttl < flows.RequestRetention-time.Hour {
+	if ttl := r.c.TTL(ctx, tk.requestKey("DIJ-0001")).Val(); ttl < flows.RequestRetention-time.Hour {
 		t.Errorf("request TTL %v", ttl)
 	}
 }
@@ -73,7 +73,7 @@ func TestRequestWithdrawnOnForget(t *testing.T) {
 	if got == nil || got.Status != flows.StatusWithdrawn || got.Requester != 0 || got.Description != "" {
 		t.Fatalf("after forget: %+v", got)
 	}
-	if n := r.c.Exists(ctx, myRequestsKey(9)).Val(); n != 0 {
+	if n := r.c.Exists(ctx, tk.myRequestsKey(9)).Val(); n != 0 {
 		t.Error("the person's set of requests is still there")
 	}
 }
@@ -97,10 +97,10 @@ func BenchmarkRequestCreated(b *testing.B) {
 	}
 	b.StopTimer()
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "requests/s")
-	req := requestKey(fmt.Sprintf("DIJ-%07d", 0))
-	per := r.c.MemoryUsage(ctx, req, 0).Val() + r.c.MemoryUsage(ctx, myRequestsKey(0), 0).Val()
+	req := tk.requestKey(fmt.Sprintf("DIJ-%07d", 0))
+	per := r.c.MemoryUsage(ctx, req, 0).Val() + r.c.MemoryUsage(ctx, tk.myRequestsKey(0), 0).Val()
 	if b.N >= 1000 {
-		per += r.c.MemoryUsage(ctx, territoryRequestsKey("dijon"), 0).Val() / int64(b.N)
+		per += r.c.MemoryUsage(ctx, tk.territoryRequestsKey("dijon"), 0).Val() / int64(b.N)
 	}
 	b.ReportMetric(float64(per), "B/request")
 }

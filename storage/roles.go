@@ -25,7 +25,7 @@ var _ flows.Directory = (*Redis)(nil)
 // Role returns the stored role of a staff member, nil when there is none.
 // Admins come from configuration and have none here.
 func (r *Redis) Role(ctx context.Context, chatID int64) (*flows.Role, error) {
-	role, err := getJSON[flows.Role](ctx, r.c, roleKey(chatID))
+	role, err := getJSON[flows.Role](ctx, r.c, r.roleKey(chatID))
 	if err != nil {
 		return nil, fmt.Errorf("load role: %w", err)
 	}
@@ -34,7 +34,7 @@ func (r *Redis) Role(ctx context.Context, chatID int64) (*flows.Role, error) {
 
 // Invite returns an invitation, nil when it is unknown, used or expired.
 func (r *Redis) Invite(ctx context.Context, token string) (*flows.Invite, error) {
-	inv, err := getJSON[flows.Invite](ctx, r.c, inviteKey(token))
+	inv, err := getJSON[flows.Invite](ctx, r.c, r.inviteKey(token))
 	if err != nil {
 		return nil, fmt.Errorf("load invitation: %w", err)
 	}
@@ -46,7 +46,7 @@ func (r *Redis) Invite(ctx context.Context, token string) (*flows.Invite, error)
 
 // OpenInvites counts the invitations inviter created that can still be used.
 func (r *Redis) OpenInvites(ctx context.Context, inviter int64) (int, error) {
-	tokens, err := r.c.SMembers(ctx, invitesByKey(inviter)).Result()
+	tokens, err := r.c.SMembers(ctx, r.invitesByKey(inviter)).Result()
 	if err != nil {
 		return 0, fmt.Errorf("list invitations: %w", err)
 	}
@@ -55,7 +55,7 @@ func (r *Redis) OpenInvites(ctx context.Context, inviter int64) (int, error) {
 	}
 	keys := make([]string, len(tokens))
 	for i, tok := range tokens {
-		keys[i] = inviteKey(tok)
+		keys[i] = r.inviteKey(tok)
 	}
 	n, err := r.c.Exists(ctx, keys...).Result()
 	if err != nil {
@@ -67,7 +67,7 @@ func (r *Redis) OpenInvites(ctx context.Context, inviter int64) (int, error) {
 // Staff returns a territory's team, oldest role first. A member whose role
 // is missing, unreadable or now in another territory is left out.
 func (r *Redis) Staff(ctx context.Context, territory string) ([]flows.StaffMember, error) {
-	members, err := r.c.SMembers(ctx, staffKey(territory)).Result()
+	members, err := r.c.SMembers(ctx, r.staffKey(territory)).Result()
 	if err != nil {
 		return nil, fmt.Errorf("load staff: %w", err)
 	}
@@ -80,7 +80,7 @@ func (r *Redis) Staff(ctx context.Context, territory string) ([]flows.StaffMembe
 			chats = append(chats, chat)
 		}
 	}
-	roles, err := fetchJSON[flows.Role](ctx, r.c, chats, roleKey)
+	roles, err := fetchJSON[flows.Role](ctx, r.c, chats, r.roleKey)
 	if err != nil {
 		return nil, fmt.Errorf("load staff roles: %w", err)
 	}
@@ -104,7 +104,7 @@ func (r *Redis) Staff(ctx context.Context, territory string) ([]flows.StaffMembe
 func (r *Redis) staffLanguages(ctx context.Context, staff []flows.StaffMember) error {
 	sessions, err := fetchJSON[struct {
 		Lang string `json:"lang"`
-	}](ctx, r.c, staff, func(m flows.StaffMember) string { return sessionKey(m.ChatID) })
+	}](ctx, r.c, staff, func(m flows.StaffMember) string { return r.sessionKey(m.ChatID) })
 	if err != nil {
 		return fmt.Errorf("load staff languages: %w", err)
 	}
@@ -117,7 +117,7 @@ func (r *Redis) staffLanguages(ctx context.Context, staff []flows.StaffMember) e
 }
 
 // queueInvite stores an invitation until it expires.
-func queueInvite(ctx context.Context, p redis.Pipeliner, inv flows.Invite, now time.Time) error {
+func (k keyspace) queueInvite(ctx context.Context, p redis.Pipeliner, inv flows.Invite, now time.Time) error {
 	if inv.Token == "" {
 		return errors.New("invitation without a token")
 	}
@@ -125,10 +125,10 @@ func queueInvite(ctx context.Context, p redis.Pipeliner, inv flows.Invite, now t
 	if err != nil {
 		return fmt.Errorf("encode invitation: %w", err)
 	}
-	p.Set(ctx, inviteKey(inv.Token), raw, inviteTTL(inv, now))
+	p.Set(ctx, k.inviteKey(inv.Token), raw, inviteTTL(inv, now))
 	if by := inv.Role.By; by != 0 {
-		p.SAdd(ctx, invitesByKey(by), inv.Token)
-		p.Expire(ctx, invitesByKey(by), flows.InviteTTL)
+		p.SAdd(ctx, k.invitesByKey(by), inv.Token)
+		p.Expire(ctx, k.invitesByKey(by), flows.InviteTTL)
 	}
 	return nil
 }
@@ -136,7 +136,7 @@ func queueInvite(ctx context.Context, p redis.Pipeliner, inv flows.Invite, now t
 // readInvites records, under WATCH, the tokens of the invitations chat
 // created, which its revocation or erasure deletes.
 func (c *commit) readInvites(ctx context.Context, tx *redis.Tx, chat int64) error {
-	tokens, err := tx.SMembers(ctx, invitesByKey(chat)).Result()
+	tokens, err := tx.SMembers(ctx, c.invitesByKey(chat)).Result()
 	if isWrongType(err) {
 		tokens, err = nil, nil // not a list we wrote: it names no invitation, and goes with the person
 	}
@@ -150,12 +150,12 @@ func (c *commit) readInvites(ctx context.Context, tx *redis.Tx, chat int64) erro
 // revoke takes chat's role away with the invitations it created (on
 // RoleRevoked, and when the member is forgotten).
 func (c *commit) revoke(ctx context.Context, p redis.Pipeliner, chat int64) {
-	p.Del(ctx, roleKey(chat))
+	p.Del(ctx, c.roleKey(chat))
 	c.unlist(ctx, p, chat)
 	for _, tok := range c.invitedBy[chat] {
-		p.Del(ctx, inviteKey(tok))
+		p.Del(ctx, c.inviteKey(tok))
 	}
-	p.Del(ctx, invitesByKey(chat))
+	p.Del(ctx, c.invitesByKey(chat))
 }
 
 // grant consumes the invitation and writes the role; it fails with
@@ -170,14 +170,14 @@ func (c *commit) grant(ctx context.Context, p redis.Pipeliner, e flows.RoleGrant
 	if err != nil {
 		return fmt.Errorf("encode role: %w", err)
 	}
-	p.Del(ctx, inviteKey(e.Token))
+	p.Del(ctx, c.inviteKey(e.Token))
 	if by := e.Role.By; by != 0 {
-		p.SRem(ctx, invitesByKey(by), e.Token)
+		p.SRem(ctx, c.invitesByKey(by), e.Token)
 	}
 	c.unlist(ctx, p, e.ChatID)
-	p.Set(ctx, roleKey(e.ChatID), raw, 0)
+	p.Set(ctx, c.roleKey(e.ChatID), raw, 0)
 	if e.Role.Territory != "" {
-		p.SAdd(ctx, staffKey(e.Role.Territory), e.ChatID)
+		p.SAdd(ctx, c.staffKey(e.Role.Territory), e.ChatID)
 		c.listed[e.ChatID] = []string{e.Role.Territory}
 	}
 	return nil
@@ -186,7 +186,7 @@ func (c *commit) grant(ctx context.Context, p redis.Pipeliner, e flows.RoleGrant
 // unlist removes chat from every staff set that may list it.
 func (c *commit) unlist(ctx context.Context, p redis.Pipeliner, chat int64) {
 	for _, ter := range c.listed[chat] {
-		p.SRem(ctx, staffKey(ter), chat)
+		p.SRem(ctx, c.staffKey(ter), chat)
 	}
 	c.listed[chat] = nil
 }
@@ -198,7 +198,7 @@ func (c *commit) readListed(ctx context.Context, tx *redis.Tx, chat int64) error
 	if _, done := c.listed[chat]; done {
 		return nil
 	}
-	raw, err := tx.Get(ctx, roleKey(chat)).Bytes()
+	raw, err := tx.Get(ctx, c.roleKey(chat)).Bytes()
 	if errors.Is(err, redis.Nil) {
 		c.listed[chat] = nil
 		return nil
@@ -215,9 +215,9 @@ func (c *commit) readListed(ctx context.Context, tx *redis.Tx, chat int64) error
 		return nil
 	}
 	var all []string
-	iter := tx.Scan(ctx, 0, staffPattern, 100).Iterator()
+	iter := tx.Scan(ctx, 0, c.staffPattern(), 100).Iterator()
 	for iter.Next(ctx) {
-		all = append(all, strings.TrimPrefix(iter.Val(), staffKey("")))
+		all = append(all, strings.TrimPrefix(iter.Val(), c.staffKey("")))
 	}
 	if err := iter.Err(); err != nil {
 		return fmt.Errorf("list staff sets: %w", err)

@@ -94,7 +94,7 @@ func TestInviteCreated(t *testing.T) {
 			r, _ := open(t)
 			want := flows.Invite{Token: "abc", Role: flows.Role{Kind: flows.RolePartner, Territory: "dijon", Org: "cada", Since: now, By: 7}, Expires: tt.expires}
 			mustCommit(t, r, 7, onboarded(), flows.InviteCreated{Invite: want})
-			ttl := r.c.PTTL(ctx, inviteKey("abc")).Val()
+			ttl := r.c.PTTL(ctx, tk.inviteKey("abc")).Val()
 			if d := tt.wantTTL - ttl; d < 0 || d > time.Minute {
 				t.Errorf("TTL %v, want about %v", ttl, tt.wantTTL)
 			}
@@ -133,7 +133,7 @@ func TestRoleGranted(t *testing.T) {
 	if err != nil || got == nil || !sameRole(*got, role) {
 		t.Fatalf("Role: (%+v, %v), want %+v", got, err, role)
 	}
-	if ttl := r.c.TTL(ctx, roleKey(42)).Val(); ttl != -1 {
+	if ttl := r.c.TTL(ctx, tk.roleKey(42)).Val(); ttl != -1 {
 		t.Errorf("role TTL %v, want none", ttl)
 	}
 	if inv, err := r.Invite(ctx, "tok"); inv != nil || err != nil {
@@ -189,12 +189,7 @@ func TestRoleGrantedConcurrent(t *testing.T) {
 	// Each contender has its own client, like replicas.
 	clients := make([]*Redis, contenders)
 	for i := range clients {
-		c, err := New(ctx, srv.URL())
-		if err != nil {
-			t.Fatal(err)
-		}
-		c.SetClock(testClock)
-		t.Cleanup(func() { _ = c.Close() })
+		c := connect(t, srv.URL())
 		clients[i] = c
 	}
 	for round := range rounds {
@@ -236,7 +231,7 @@ func TestRoleGrantedConcurrent(t *testing.T) {
 			t.Fatalf("round %d: %d winners, want exactly 1", round, winners)
 		}
 	}
-	if n := r.c.SCard(ctx, staffKey("dijon")).Val(); n != rounds {
+	if n := r.c.SCard(ctx, tk.staffKey("dijon")).Val(); n != rounds {
 		t.Errorf("staff set has %d members, want %d", n, rounds)
 	}
 }
@@ -284,7 +279,7 @@ func TestRoleRevokedAndMoved(t *testing.T) {
 
 	// A role in another territory replaces the first one everywhere.
 	grant(t, r, 10, coordinator("besancon", t0.Add(-time.Hour)))
-	if n := r.c.SIsMember(ctx, staffKey("dijon"), 10).Val(); n {
+	if n := r.c.SIsMember(ctx, tk.staffKey("dijon"), 10).Val(); n {
 		t.Error("moved member still in its old territory's set")
 	}
 	staff, _ := r.Staff(ctx, "besancon")
@@ -303,9 +298,9 @@ func TestStaffSkipsStale(t *testing.T) {
 	grant(t, r, 32, coordinator("dijon", t0.Add(time.Hour)))
 	grant(t, r, 33, coordinator("dijon", t0)) // same Since as 31: by chat id
 	// Members whose role is missing, unreadable or elsewhere are left out.
-	r.c.SAdd(ctx, staffKey("dijon"), 34, 35, 36, "not-a-chat")
-	r.c.Set(ctx, roleKey(35), "{", 0)
-	r.c.Set(ctx, roleKey(36), `{"kind":"coordinator","ter":"besancon"}`, 0)
+	r.c.SAdd(ctx, tk.staffKey("dijon"), 34, 35, 36, "not-a-chat")
+	r.c.Set(ctx, tk.roleKey(35), "{", 0)
+	r.c.Set(ctx, tk.roleKey(36), `{"kind":"coordinator","ter":"besancon"}`, 0)
 
 	staff, err := r.Staff(ctx, "dijon")
 	if err != nil {
@@ -324,7 +319,7 @@ func TestStaffSkipsStale(t *testing.T) {
 	if _, err := r.Role(ctx, 35); !errors.Is(err, flows.ErrCorrupt) {
 		t.Errorf("Role(corrupt) = %v, want ErrCorrupt", err)
 	}
-	r.c.Set(ctx, inviteKey("bad"), "[", time.Hour)
+	r.c.Set(ctx, tk.inviteKey("bad"), "[", time.Hour)
 	if _, err := r.Invite(ctx, "bad"); !errors.Is(err, flows.ErrCorrupt) {
 		t.Errorf("Invite(corrupt) = %v, want ErrCorrupt", err)
 	}
@@ -340,9 +335,9 @@ func TestForgottenStaff(t *testing.T) {
 		}},
 		{"unreadable role", func(t *testing.T, r *Redis) {
 			mustCommit(t, r, 50, onboarded())
-			r.c.Set(context.Background(), roleKey(50), "x", 0)
-			r.c.SAdd(context.Background(), staffKey("dijon"), 50)
-			r.c.SAdd(context.Background(), staffKey("besancon"), 50)
+			r.c.Set(context.Background(), tk.roleKey(50), "x", 0)
+			r.c.SAdd(context.Background(), tk.staffKey("dijon"), 50)
+			r.c.SAdd(context.Background(), tk.staffKey("besancon"), 50)
 		}},
 	}
 	for _, tt := range tests {
@@ -351,23 +346,23 @@ func TestForgottenStaff(t *testing.T) {
 			r, _ := open(t)
 			tt.prepare(t, r)
 			grant(t, r, 51, coordinator("dijon", redistest.Now()))
-			if r.c.HExists(ctx, audienceKey, audienceField(50)).Val() == false {
+			if r.c.HExists(ctx, tk.audienceKey(), audienceField(50)).Val() == false {
 				t.Fatal("no audience entry to erase")
 			}
 
 			mustCommit(t, r, 50, nil, flows.Forgotten{})
 
-			for _, k := range userKeys(50) {
+			for _, k := range tk.userKeys(50) {
 				if r.c.Exists(ctx, k).Val() != 0 {
 					t.Errorf("%s survived Forgotten", k)
 				}
 			}
 			for _, ter := range []string{"dijon", "besancon"} {
-				if r.c.SIsMember(ctx, staffKey(ter), 50).Val() {
+				if r.c.SIsMember(ctx, tk.staffKey(ter), 50).Val() {
 					t.Errorf("still in %s's staff", ter)
 				}
 			}
-			if r.c.HExists(ctx, audienceKey, audienceField(50)).Val() {
+			if r.c.HExists(ctx, tk.audienceKey(), audienceField(50)).Val() {
 				t.Error("audience entry survived Forgotten")
 			}
 			// No key, set member or hash field names the person any more.
@@ -385,7 +380,7 @@ func TestForgottenStaff(t *testing.T) {
 			if role, _ := r.Role(ctx, 51); role == nil {
 				t.Error("another member lost their role")
 			}
-			if !r.c.SIsMember(ctx, staffKey("dijon"), 51).Val() {
+			if !r.c.SIsMember(ctx, tk.staffKey("dijon"), 51).Val() {
 				t.Error("another member left the staff")
 			}
 		})

@@ -21,7 +21,7 @@ var _ flows.SurveyStore = (*Redis)(nil)
 
 // Submitted reports whether the pseudonym has answered the survey.
 func (r *Redis) Submitted(ctx context.Context, survey, pseudonym string) (bool, error) {
-	ok, err := r.c.HExists(ctx, submissionsKey(survey), pseudonym).Result()
+	ok, err := r.c.HExists(ctx, r.submissionsKey(survey), pseudonym).Result()
 	if err != nil {
 		return false, fmt.Errorf("read submission: %w", err)
 	}
@@ -34,7 +34,7 @@ func (r *Redis) Submissions(ctx context.Context, survey string) ([]flows.Submiss
 	var out []flows.Submission
 	var cursor uint64
 	for {
-		kv, next, err := r.c.HScan(ctx, submissionsKey(survey), cursor, "", audienceScan).Result()
+		kv, next, err := r.c.HScan(ctx, r.submissionsKey(survey), cursor, "", audienceScan).Result()
 		if err != nil {
 			return nil, fmt.Errorf("read submissions: %w", err)
 		}
@@ -59,7 +59,7 @@ func (r *Redis) Submissions(ctx context.Context, survey string) ([]flows.Submiss
 // Outcome returns what came of a survey in a territory (language → text),
 // nil when nothing was said yet.
 func (r *Redis) Outcome(ctx context.Context, survey, territory string) (map[string]string, error) {
-	v, err := r.c.HGet(ctx, outcomeKey(survey), territory).Bytes()
+	v, err := r.c.HGet(ctx, r.outcomeKey(survey), territory).Bytes()
 	if errors.Is(err, redis.Nil) {
 		return nil, nil
 	}
@@ -74,7 +74,7 @@ func (r *Redis) Outcome(ctx context.Context, survey, territory string) (map[stri
 }
 
 // queueSubmission writes a submission unless the pseudonym answered already.
-func queueSubmission(ctx context.Context, p redis.Pipeliner, e flows.SurveySubmitted) error {
+func (k keyspace) queueSubmission(ctx context.Context, p redis.Pipeliner, e flows.SurveySubmitted) error {
 	sub := e.Submission
 	if sub.Survey == "" || sub.Pseudonym == "" {
 		return errors.New("submission without survey or pseudonym")
@@ -83,7 +83,7 @@ func queueSubmission(ctx context.Context, p redis.Pipeliner, e flows.SurveySubmi
 	if err != nil {
 		return fmt.Errorf("encode submission: %w", err)
 	}
-	key, mine := submissionsKey(sub.Survey), answeredKey(sub.Pseudonym)
+	key, mine := k.submissionsKey(sub.Survey), k.answeredKey(sub.Pseudonym)
 	p.HSetNX(ctx, key, sub.Pseudonym, v)
 	p.SAdd(ctx, mine, sub.Survey)
 	at := e.Expires.UnixMilli()
@@ -93,13 +93,13 @@ func queueSubmission(ctx context.Context, p redis.Pipeliner, e flows.SurveySubmi
 }
 
 // queueOutcome records what came of a survey in a territory.
-func queueOutcome(ctx context.Context, p redis.Pipeliner, e flows.SurveyOutcomeSet) error {
+func (k keyspace) queueOutcome(ctx context.Context, p redis.Pipeliner, e flows.SurveyOutcomeSet) error {
 	v, err := json.Marshal(e.Texts)
 	if err != nil {
 		return fmt.Errorf("encode outcome: %w", err)
 	}
-	p.HSet(ctx, outcomeKey(e.Survey), e.Territory, v)
-	p.ExpireAt(ctx, outcomeKey(e.Survey), e.Expires)
+	p.HSet(ctx, k.outcomeKey(e.Survey), e.Territory, v)
+	p.ExpireAt(ctx, k.outcomeKey(e.Survey), e.Expires)
 	return nil
 }
 
@@ -109,7 +109,7 @@ func (c *commit) readSurveysAnswered(ctx context.Context, tx *redis.Tx) error {
 	if c.pseudonym == "" {
 		return nil
 	}
-	ids, err := tx.SMembers(ctx, answeredKey(c.pseudonym)).Result()
+	ids, err := tx.SMembers(ctx, c.answeredKey(c.pseudonym)).Result()
 	if err != nil && !isWrongType(err) {
 		return fmt.Errorf("read surveys answered: %w", err)
 	}
@@ -123,7 +123,7 @@ func (c *commit) forgetSubmissions(ctx context.Context, p redis.Pipeliner) {
 		return
 	}
 	for _, id := range c.surveys {
-		p.HDel(ctx, submissionsKey(id), c.pseudonym)
+		p.HDel(ctx, c.submissionsKey(id), c.pseudonym)
 	}
-	p.Del(ctx, answeredKey(c.pseudonym))
+	p.Del(ctx, c.answeredKey(c.pseudonym))
 }

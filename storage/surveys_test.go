@@ -50,7 +50,7 @@ func TestSubmissionStoredOnce(t *testing.T) {
 		t.Error("someone else counts as submitted")
 	}
 	// A stored submission holds these fields and no chat id.
-	for field, v := range r.c.HGetAll(ctx, submissionsKey("academie")).Val() {
+	for field, v := range r.c.HGetAll(ctx, tk.submissionsKey("academie")).Val() {
 		var m map[string]any
 		if err := json.Unmarshal([]byte(v), &m); err != nil {
 			t.Fatal(err)
@@ -62,7 +62,7 @@ func TestSubmissionStoredOnce(t *testing.T) {
 		}
 	}
 	// Kept until the latest expiry the events carried, by Redis's clock.
-	expiresAt(t, r, submissionsKey("academie"), again.Expires.UnixMilli())
+	expiresAt(t, r, tk.submissionsKey("academie"), again.Expires.UnixMilli())
 }
 
 func TestSubmissionsOrderedAndForgotten(t *testing.T) {
@@ -97,7 +97,7 @@ func TestSubmissionsOrderedAndForgotten(t *testing.T) {
 			}
 		}
 	}
-	if n := r.c.Exists(ctx, answeredKey(flows.Pseudonym(secret, 102))).Val(); n != 0 {
+	if n := r.c.Exists(ctx, tk.answeredKey(flows.Pseudonym(secret, 102))).Val(); n != 0 {
 		t.Error("the forgotten person's list of surveys is still there")
 	}
 
@@ -113,7 +113,7 @@ func TestSubmissionsSkipUnreadable(t *testing.T) {
 	r, _ := open(t)
 	at := redistest.Now().UTC().Truncate(time.Second)
 	mustCommit(t, r, 1, onboarded(), submission("academie", 1, at))
-	r.c.HSet(ctx, submissionsKey("academie"), "garbage", "{not json", "other", `{"p":"not-other"}`)
+	r.c.HSet(ctx, tk.submissionsKey("academie"), "garbage", "{not json", "other", `{"p":"not-other"}`)
 	subs, err := r.Submissions(ctx, "academie")
 	if err != nil || len(subs) != 1 {
 		t.Fatalf("Submissions = %+v, %v; want the one readable", subs, err)
@@ -152,8 +152,8 @@ func BenchmarkSubmission(b *testing.B) {
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "submissions/s")
 	if b.N >= 1000 {
 		// The hash of answers, and the person's list of surveys answered.
-		hash := r.c.MemoryUsage(ctx, submissionsKey("bench"), 0).Val()
-		mine := r.c.MemoryUsage(ctx, answeredKey(flows.Pseudonym(secret, 0)), 0).Val()
+		hash := r.c.MemoryUsage(ctx, tk.submissionsKey("bench"), 0).Val()
+		mine := r.c.MemoryUsage(ctx, tk.answeredKey(flows.Pseudonym(secret, 0)), 0).Val()
 		b.ReportMetric(float64(hash/int64(b.N)+mine), "B/submission")
 	}
 }

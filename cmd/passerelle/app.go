@@ -183,10 +183,43 @@ func openStore(ctx context.Context, cfg Config, log *slog.Logger) (*storage.Redi
 		if redis.IsAuthError(err) {
 			return permanent(err)
 		}
+		if err != nil {
+			return err
+		}
+		if err := usePrefix(ctx, s, cfg.RedisPrefix); err != nil {
+			_ = s.Close()
+			return permanent(err)
+		}
 		store = s
-		return err
+		return nil
 	})
 	return store, err
+}
+
+// errLegacyKeys: the Redis holds the keys of an older version under the
+// legacy prefix, which the configured prefix would not see.
+var errLegacyKeys = errors.New("this Redis holds the data of an earlier version under the prefix " + storage.LegacyPrefix +
+	": stop the bot and run passerelle redis move-prefix to move it under the new prefix, " +
+	"or set PASSERELLE_REDIS_PREFIX=" + storage.LegacyPrefix + " to keep it where it is")
+
+// usePrefix sets the store's key prefix, refusing a prefix under which the
+// data of an earlier version, kept under the legacy prefix, would be lost
+// from sight.
+func usePrefix(ctx context.Context, s *storage.Redis, prefix string) error {
+	if prefix == "" {
+		return errors.New("no Redis key prefix: set PASSERELLE_REDIS_PREFIX, or TELEGRAM_BOT_TOKEN to use the bot's id")
+	}
+	if err := s.SetPrefix(prefix); err != nil {
+		return fmt.Errorf("PASSERELLE_REDIS_PREFIX: %w", err)
+	}
+	legacy, err := s.HasLegacyData(ctx)
+	if err != nil {
+		return err
+	}
+	if legacy {
+		return errLegacyKeys
+	}
+	return nil
 }
 
 // demoNotice says what serve without REDIS_URL is.

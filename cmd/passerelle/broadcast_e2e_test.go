@@ -163,5 +163,8 @@ func limitedWorld(t *testing.T) (*fakeapi.Server, *redistest.Server, *storage.Re
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { store.Close() })
+	if err := store.SetPrefix(testPrefix); err != nil {
+		t.Fatal(err)
+	}
 	return fake, redis, store
 }

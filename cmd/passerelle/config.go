@@ -9,7 +9,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/redis/go-redis/v9"
+	"github.com/territoires-integration/passerelle/storage"
 )
 
 // Config is everything Passerelle reads from its environment. Nothing else
@@ -18,6 +18,7 @@ type Config struct {
 	Token          string
 	APIURL         string
 	RedisURL       string
+	RedisPrefix    string        // every key's prefix; "" when neither set nor derivable from the token
 	RedisWait      time.Duration // how long start-up waits for Redis, then for Telegram
 	ContentDir     string
 	Admins         []int64
@@ -37,7 +38,8 @@ type quiet struct{ From, To int }
 var envDoc = [][2]string{
 	{"TELEGRAM_BOT_TOKEN", "bot token from BotFather (required by serve)"},
 	{"TELEGRAM_API_URL", "Bot API base URL (default https://api.telegram.org)"},
-	{"REDIS_URL", "redis://… or rediss://…; empty: serve runs as a demo on an in-process store whose data is lost at exit (said at start and by /readyz)"},
+	{"REDIS_URL", "redis://… or rediss://…, or Redis Sentinel: redis+sentinel://[user:password@]host:26379,host:26379/MASTER[/db]; empty: serve runs as a demo on an in-process store whose data is lost at exit (said at start and by /readyz)"},
+	{"PASSERELLE_REDIS_PREFIX", "prefix of every Redis key, so that several bots can share a Redis (default psl:BOTID: with the bot id from the token; keys of older versions are under psl: — see passerelle redis move-prefix)"},
 	{"PASSERELLE_REDIS_WAIT", "at start, how long serve waits for Redis, then for Telegram, to answer, trying again with backoff (default 30s)"},
 	{"PASSERELLE_CONTENT_DIR", "content folder (default: the embedded sample territories and services); SIGHUP reloads it; with REDIS_URL set, fictional territories are left out"},
 	{"PASSERELLE_ADMINS", "comma-separated Telegram user ids of national admins"},
@@ -63,6 +65,12 @@ func loadConfig(getenv func(string) string) (Config, error) {
 		Listen:        orDefault(getenv("PASSERELLE_LISTEN"), ":8080"),
 	}
 	var errs []error
+	c.RedisPrefix = getenv("PASSERELLE_REDIS_PREFIX")
+	if c.RedisPrefix == "" {
+		c.RedisPrefix = defaultPrefix(c.Token)
+	} else if err := storage.CheckPrefix(c.RedisPrefix); err != nil {
+		errs = append(errs, fmt.Errorf("PASSERELLE_REDIS_PREFIX: %w", err))
+	}
 	for _, f := range strings.Split(getenv("PASSERELLE_ADMINS"), ",") {
 		if f = strings.TrimSpace(f); f == "" {
 			continue
@@ -101,10 +109,13 @@ func (c Config) validateServe() error {
 		errs = append(errs, errors.New("PASSERELLE_SECRET must be at least 32 characters (e.g. openssl rand -hex 32)"))
 	}
 	if c.RedisURL != "" {
-		// The parser's message may quote the URL, and with it the password.
-		if _, err := redis.ParseURL(c.RedisURL); err != nil {
-			errs = append(errs, errors.New("REDIS_URL is not like redis://[user:password@]host:port[/db] or rediss://…"))
+		// CheckURL's message never quotes the URL, nor its password.
+		if err := storage.CheckURL(c.RedisURL); err != nil {
+			errs = append(errs, errors.New("REDIS_URL is not like redis://[user:password@]host:port[/db], rediss://…, or redis+sentinel://host:26379,host:26379/MASTER[/db]"))
 		}
+	}
+	if c.RedisURL != "" && c.RedisPrefix == "" && c.Token != "" {
+		errs = append(errs, errors.New("PASSERELLE_REDIS_PREFIX is required: TELEGRAM_BOT_TOKEN does not start with the bot's id"))
 	}
 	if c.WebhookURL != "" && c.WebhookSecret == "" {
 		errs = append(errs, errors.New("PASSERELLE_WEBHOOK_SECRET is required with PASSERELLE_WEBHOOK_URL"))
@@ -123,6 +134,16 @@ func (c Config) secrets() []string {
 		}
 	}
 	return out
+}
+
+// defaultPrefix is the key prefix of the bot whose token this is: psl: and
+// the bot's id (the number before the colon), or "" without a valid token.
+func defaultPrefix(token string) string {
+	id, _, ok := strings.Cut(token, ":")
+	if _, err := strconv.ParseInt(id, 10, 64); !ok || err != nil {
+		return ""
+	}
+	return storage.LegacyPrefix + id + ":"
 }
 
 func orDefault(v, def string) string {

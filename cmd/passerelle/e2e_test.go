@@ -24,6 +24,9 @@ import (
 
 const testToken = "7000000001:test-token-not-a-secret"
 
+// testPrefix is the Redis key prefix serve uses with testToken.
+const testPrefix = "psl:7000000001:"
+
 var (
 	buildOnce sync.Once
 	binPath   string
@@ -261,6 +264,9 @@ func TestServeEndToEnd(t *testing.T) {
 					t.Fatal(err)
 				}
 				defer store.Close()
+				if err := store.SetPrefix(testPrefix); err != nil {
+					t.Fatal(err)
+				}
 				s, err := store.Load(context.Background(), chat)
 				if err != nil {
 					t.Fatal(err)

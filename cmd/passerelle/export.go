@@ -52,6 +52,9 @@ func export(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return fail(err)
 	}
 	defer store.Close()
+	if err := usePrefix(ctx, store, cfg.RedisPrefix); err != nil {
+		return fail(err)
+	}
 	if *needs {
 		return exportNeeds(ctx, c, store, *territory, stdout, stderr)
 	}

@@ -19,6 +19,9 @@ func TestExportCommand(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer store.Close()
+	if err := store.SetPrefix(testPrefix); err != nil {
+		t.Fatal(err)
+	}
 	at := redistest.Now().UTC().Truncate(time.Second)
 	for i, lang := range []string{"ar", "ti"} {
 		chat := int64(500 + i)
@@ -32,8 +35,11 @@ func TestExportCommand(t *testing.T) {
 	saved := environ
 	t.Cleanup(func() { environ = saved })
 	environ = func(k string) string {
-		if k == "REDIS_URL" {
+		switch k {
+		case "REDIS_URL":
 			return srv.URL()
+		case "TELEGRAM_BOT_TOKEN":
+			return testToken // the keys' prefix comes from the bot's id
 		}
 		return ""
 	}

@@ -2,7 +2,8 @@
 // its conversations in a terminal (chat), validates content (check), tracks
 // translations (locales), imports
 // XLSForm surveys (survey import) and services from the national
-// directories (content import), and exports survey answers (export).
+// directories (content import), exports survey answers (export), and moves
+// Redis keys to a new prefix (redis move-prefix).
 package main
 
 import (
@@ -49,9 +50,14 @@ Usage:
                                 merge the services a national directory lists in the territory's area
                                 (import: in its file) into DIR/services/ID-SOURCE.yaml (DIR defaults to
                                 PASSERELLE_CONTENT_DIR); keeps hand edits, flags removed services
+  passerelle redis move-prefix [--from PREFIX]
+                                with the bot stopped: rename the keys under PREFIX (default psl:, where
+                                versions before PASSERELLE_REDIS_PREFIX kept them) to the configured
+                                prefix; never overwrites; safe to run again
   passerelle help               this text
 
-Environment (serve; chat, check and content import read PASSERELLE_CONTENT_DIR only; export also REDIS_URL):
+Environment (serve; chat, check and content import read PASSERELLE_CONTENT_DIR only; export and redis also
+REDIS_URL and PASSERELLE_REDIS_PREFIX or TELEGRAM_BOT_TOKEN):
 `
 
 func main() {
@@ -81,6 +87,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return export(ctx, args[1:], stdout, stderr)
 	case "content":
 		return contentCommand(args[1:], stdout, stderr)
+	case "redis":
+		return redisCommand(ctx, args[1:], stdout, stderr)
 	case "help", "-h", "-help", "--help":
 		printUsage(stdout)
 		return 0

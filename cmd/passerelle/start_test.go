@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/territoires-integration/passerelle/bot/fakeapi"
+	"github.com/territoires-integration/passerelle/storage"
 	"github.com/territoires-integration/passerelle/storage/redistest"
 )
 
@@ -199,6 +200,16 @@ func TestStartFailsCleanly(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer busy.Close()
+	// A Redis with the data of an earlier version, under the legacy prefix.
+	legacy := redistest.New(t)
+	old, err := storage.New(context.Background(), legacy.URL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer old.Close()
+	if _, err := old.Claim(context.Background(), "replica", 1, time.Minute); err != nil { // creates the outbox
+		t.Fatal(err)
+	}
 	tests := []struct {
 		name      string
 		redisURL  string   // "": the test's Redis
@@ -215,6 +226,8 @@ func TestStartFailsCleanly(t *testing.T) {
 			code: 2, cause: "REDIS_URL is not like redis://"},
 		{name: "Redis refuses the password", redisURL: strings.Replace(redis.URL(), "redis://", "redis://nobody:s3cret-pw@", 1),
 			code: 1, cause: "WRONGPASS", realRedis: true},
+		{name: "data under the legacy prefix", redisURL: legacy.URL(),
+			code: 1, cause: "run passerelle redis move-prefix"},
 		{name: "listen address busy", extra: []string{"PASSERELLE_LISTEN=" + busy.Addr().String()},
 			code: 1, cause: "listen " + busy.Addr().String()},
 		{name: "token refused", extra: []string{"TELEGRAM_BOT_TOKEN=7000000002:refused-token-not-a-secret"},

@@ -80,11 +80,13 @@ type Server struct {
 	port int
 
 	// real redis-server
-	bin  string
-	dir  string
-	cmd  *exec.Cmd
-	done chan struct{} // closed when cmd has exited
-	out  *bytes.Buffer // the server's output, for failure messages
+	bin   string
+	dir   string
+	extra []string // arguments after the defaults (a replica's --replicaof)
+	conf  string   // a sentinel's configuration file: started with --sentinel
+	cmd   *exec.Cmd
+	done  chan struct{} // closed when cmd has exited
+	out   *bytes.Buffer // the server's output, for failure messages
 
 	// miniredis fallback
 	mini *miniredis.Miniredis
@@ -119,21 +121,28 @@ func New(t testing.TB) *Server {
 		return s
 	}
 	s.bin = bin
-	s.dir = t.TempDir()
+	s.startOnFreePort()
+	return s
+}
+
+// startOnFreePort starts the real server on a free port, in a new temporary
+// directory, stopped when the test ends.
+func (s *Server) startOnFreePort() {
+	s.t.Helper()
+	s.dir = s.t.TempDir()
 	var lastErr error
 	for range startTries {
 		port, err := freePort()
 		if err != nil {
-			t.Fatalf("pick a port: %v", err)
+			s.t.Fatalf("pick a port: %v", err)
 		}
 		s.port = port
 		if lastErr = s.startReal(); lastErr == nil {
-			t.Cleanup(s.terminate)
-			return s
+			s.t.Cleanup(s.terminate)
+			return
 		}
 	}
-	t.Fatalf("start redis-server: %v", lastErr)
-	return nil
+	s.t.Fatalf("start %s: %v", s.bin, lastErr)
 }
 
 // startMini starts a miniredis whose clock follows Now: keys expire as the
@@ -238,13 +247,7 @@ func (s *Server) addr() string {
 // startReal runs redis-server on s.port and waits until it answers.
 func (s *Server) startReal() error {
 	out := new(bytes.Buffer)
-	cmd := exec.Command(s.bin,
-		"--save", "",
-		"--appendonly", "no",
-		"--bind", "127.0.0.1",
-		"--port", strconv.Itoa(s.port),
-		"--dir", s.dir,
-	)
+	cmd := exec.Command(s.bin, s.argv()...)
 	cmd.Stdout = out
 	cmd.Stderr = out
 	if err := cmd.Start(); err != nil {
@@ -274,6 +277,20 @@ func (s *Server) startReal() error {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
+}
+
+// argv is the real server's command line.
+func (s *Server) argv() []string {
+	if s.conf != "" {
+		return []string{s.conf, "--sentinel", "--port", strconv.Itoa(s.port)}
+	}
+	return append([]string{
+		"--save", "",
+		"--appendonly", "no",
+		"--bind", "127.0.0.1",
+		"--port", strconv.Itoa(s.port),
+		"--dir", s.dir,
+	}, s.extra...)
 }
 
 // terminate stops the real server gracefully at the end of the test.
