@@ -34,12 +34,7 @@ func results(t *Turn) {
 		t.Say("ResultsNone", nil, nil)
 		return
 	}
-	var visible []*content.Survey
-	for _, s := range t.lib.content.Surveys() {
-		if t.env.Role.Kind == RoleAdmin || s.For(t.env.Role.Territory) {
-			visible = append(visible, s)
-		}
-	}
+	visible := VisibleSurveys(t.lib.content, *t.env.Role)
 	if id := strings.TrimSpace(t.In.Arg); id != "" {
 		for _, s := range visible {
 			if s.ID == id {
@@ -57,6 +52,28 @@ func results(t *Turn) {
 		rows = append(rows, []Button{{Text: s.Title(t.lang), Data: surveyFlow + ":r:" + t.lib.surveyKey[s.ID]}})
 	}
 	t.Say("ResultsChoose", nil, rows)
+}
+
+// VisibleSurveys are the surveys whose results role may read: every one for
+// an admin, those of their territory for a coordinator, none for partners.
+func VisibleSurveys(c *content.Content, role Role) []*content.Survey {
+	var visible []*content.Survey
+	for _, s := range c.Surveys() {
+		switch {
+		case role.Kind == RoleAdmin, role.Kind == RoleCoordinator && s.For(role.Territory):
+			visible = append(visible, s)
+		}
+	}
+	return visible
+}
+
+// RoleSubmissions are the submissions of all that role may read: all of them
+// for an admin, those of their territory otherwise.
+func RoleSubmissions(role Role, all []Submission) []Submission {
+	if role.Kind == RoleAdmin {
+		return all
+	}
+	return slices.DeleteFunc(slices.Clone(all), func(x Submission) bool { return x.Territory != role.Territory })
 }
 
 // tally is what one question's answers add up to.
@@ -134,10 +151,7 @@ func surveyResults(t *Turn, s *content.Survey) {
 	if !t.read(err) {
 		return
 	}
-	subs := all
-	if role.Kind != RoleAdmin {
-		subs = slices.DeleteFunc(slices.Clone(all), func(x Submission) bool { return x.Territory != role.Territory })
-	}
+	subs := RoleSubmissions(*role, all)
 	t.audit(resultsCommand, role.Territory, len(subs))
 	t.Goto("", "")
 	title := s.Title(t.lang)
