@@ -161,7 +161,7 @@ func TestFictionalOnlyInDemo(t *testing.T) {
 	dir := copySample(t)
 	app := &App{cfg: Config{ContentDir: dir, TZ: time.UTC, RedisURL: "redis://localhost:1"}}
 	var err error
-	if app.engine, err = openEngine(dir, time.UTC, false, nil, nil); err != nil {
+	if app.engine, err = openEngine(dir, time.UTC, false, nil, nil, ""); err != nil {
 		t.Fatal(err)
 	}
 	if err := app.Reload(); err != nil {
