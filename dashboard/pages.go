@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/territoires-integration/passerelle/content"
@@ -249,7 +250,7 @@ func (d *Dashboard) surveyExport(w http.ResponseWriter, r *http.Request, v *visi
 	if !ok {
 		return
 	}
-	format := r.PathValue("format")
+	format, _ := strings.CutPrefix(r.PathValue("file"), "export.")
 	var survey *content.Survey
 	for _, s := range flows.VisibleSurveys(d.cfg.Engine.Content(), v.role) {
 		if s.ID == r.PathValue("id") && s.For(tr.ID) {
