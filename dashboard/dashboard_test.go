@@ -103,6 +103,23 @@ func (f *fixture) grant(chat int64, role flows.Role, lang string) {
 	f.commit(chat, lang, flows.RoleGranted{ChatID: chat, Role: role, Token: tok})
 }
 
+// requests saves n requests of Dijon made an hour ago in Arabic, the first
+// two resolved, the others waiting; chat ids from 5000, "texte privé" written.
+func (f *fixture) requests(n int) {
+	f.t.Helper()
+	created := f.clock.now.Add(-time.Hour)
+	for i := range n {
+		status := flows.StatusNew
+		if i < 2 {
+			status = flows.StatusResolved
+		}
+		f.commit(int64(5000+i), "ar", flows.RequestSaved{Request: flows.HelpRequest{
+			Ref: fmt.Sprintf("DIJ-%04d", i), Territory: "dijon", Need: "french", Lang: "ar", Status: status,
+			Description: "texte privé", Requester: int64(5000 + i), Created: created, Updated: created,
+		}})
+	}
+}
+
 // do serves one request; form is posted when not nil.
 func (f *fixture) do(method, path string, form url.Values, cookie string) *httptest.ResponseRecorder {
 	f.t.Helper()
@@ -349,7 +366,7 @@ func TestSecurityHeaders(t *testing.T) {
 	for h, want := range map[string]string{
 		"Content-Security-Policy": contentSecurityPolicy,
 		"X-Content-Type-Options":  "nosniff",
-		"Referrer-Policy":         "no-referrer",
+		"Referrer-Policy":         "same-origin",
 		"Cache-Control":           "no-store",
 	} {
 		if got := w.Header().Get(h); got != want {
@@ -366,6 +383,13 @@ func TestSecurityHeaders(t *testing.T) {
 	f.d.ServeHTTP(w, r)
 	if w.Code != http.StatusForbidden {
 		t.Errorf("cross-site sign-in post: %d", w.Code)
+	}
+	r.Header.Del("Sec-Fetch-Site")
+	r.Header.Set("Origin", "https://evil.example")
+	w = httptest.NewRecorder()
+	f.d.ServeHTTP(w, r)
+	if w.Code != http.StatusForbidden {
+		t.Errorf("sign-in posted from another origin: %d", w.Code)
 	}
 }
 
@@ -387,17 +411,7 @@ func TestSignInRateLimited(t *testing.T) {
 
 func TestNeedsPageAndCSV(t *testing.T) {
 	f := newFixture(t)
-	created := f.clock.now.Add(-time.Hour)
-	for i := range 7 {
-		status := flows.StatusNew
-		if i < 2 {
-			status = flows.StatusResolved
-		}
-		f.commit(int64(5000+i), "ar", flows.RequestSaved{Request: flows.HelpRequest{
-			Ref: fmt.Sprintf("DIJ-%04d", i), Territory: "dijon", Need: "french", Lang: "ar", Status: status,
-			Description: "texte privé", Requester: int64(5000 + i), Created: created, Updated: created,
-		}})
-	}
+	f.requests(7)
 	cookie := f.signIn(dijonCo)
 	page := f.do("GET", "/t/dijon/needs", nil, cookie).Body.String()
 	if !strings.Contains(page, "<td>7</td>") || !strings.Contains(page, "<td>&lt; 5</td>") {

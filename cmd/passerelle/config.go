@@ -96,8 +96,8 @@ func loadConfig(getenv func(string) string) (Config, error) {
 	}
 	if (c.DashboardListen == "") != (c.DashboardURL == "") {
 		errs = append(errs, errors.New("PASSERELLE_DASHBOARD_LISTEN and PASSERELLE_DASHBOARD_URL go together: set both, or neither"))
-	} else if u, err := url.Parse(c.DashboardURL); c.DashboardURL != "" && (err != nil || u.Scheme != "https" || u.Host == "" || u.RawQuery != "" || u.Fragment != "") {
-		errs = append(errs, fmt.Errorf("PASSERELLE_DASHBOARD_URL: %q is not an https:// address like https://tableau.example.fr (Telegram opens Mini Apps over HTTPS only)", c.DashboardURL))
+	} else if u, err := url.Parse(c.DashboardURL); c.DashboardURL != "" && (err != nil || u.Scheme != "https" || u.Host == "" || u.Path != "" || u.RawQuery != "" || u.Fragment != "") {
+		errs = append(errs, fmt.Errorf("PASSERELLE_DASHBOARD_URL: %q is not an https:// address without a path, like https://tableau.example.fr (Telegram opens Mini Apps over HTTPS only; the dashboard is served from the root)", c.DashboardURL))
 	}
 	return c, errors.Join(errs...)
 }
