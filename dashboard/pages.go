@@ -169,7 +169,7 @@ func (d *Dashboard) needs(w http.ResponseWriter, r *http.Request, v *visit) {
 	}))
 }
 
-// needsCSV downloads the territory's requests as `passerelle export needs`
+// needsCSV downloads the territory's requests as `passerelle export --needs`
 // writes them (no chat id, no description).
 func (d *Dashboard) needsCSV(w http.ResponseWriter, r *http.Request, v *visit) {
 	tr, ok := d.territory(w, r, v, "needs.csv")
