@@ -44,14 +44,14 @@ func (c *clock) Now() time.Time { return c.now }
 // fixture is a dashboard on a real (or mini) Redis with a team: an admin,
 // coordinators of Dijon and Lyon, partner staff of Dijon.
 type fixture struct {
-	t     *testing.T
+	t     testing.TB
 	d     *Dashboard
 	store *storage.Redis
 	clock *clock
 	addr  int // makes each fixture request come from its own address unless fixed
 }
 
-func newFixture(t *testing.T) *fixture {
+func newFixture(t testing.TB) *fixture {
 	t.Helper()
 	srv := redistest.New(t)
 	ctx := context.Background()
@@ -156,7 +156,7 @@ func (f *fixture) signIn(chat int64) string {
 }
 
 // sessionCookie is the session cookie a response sets, checked for its flags.
-func sessionCookie(t *testing.T, w *httptest.ResponseRecorder) string {
+func sessionCookie(t testing.TB, w *httptest.ResponseRecorder) string {
 	t.Helper()
 	for _, c := range w.Result().Cookies() {
 		if c.Name == cookieName {
