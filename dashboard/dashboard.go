@@ -100,6 +100,7 @@ func New(cfg Config) (*Dashboard, error) {
 	d.mux.HandleFunc("GET /t/{ter}/needs", d.staff(d.needs))
 	d.mux.HandleFunc("GET /t/{ter}/needs.csv", d.staff(d.needsCSV))
 	d.mux.HandleFunc("GET /t/{ter}/surveys", d.staff(d.surveys))
+	d.mux.HandleFunc("GET /t/{ter}/surveys/{id}", d.staff(d.results))
 	d.mux.HandleFunc("GET /t/{ter}/surveys/{id}/{file}", d.staff(d.surveyExport))
 	return d, nil
 }

@@ -483,3 +483,39 @@ func TestRightToLeft(t *testing.T) {
 		t.Errorf("signed out, no language: %.200s", page)
 	}
 }
+
+func TestResultsPage(t *testing.T) {
+	f := newFixture(t)
+	cookie := f.signIn(dijonCo)
+	answer := func(i int, a map[string]string) {
+		f.commit(int64(9100+i), "fr", flows.SurveySubmitted{Expires: f.clock.now.Add(24 * time.Hour), Submission: flows.Submission{
+			Survey: "academie-participation", Pseudonym: fmt.Sprintf("r%d", i), Territory: "dijon", Lang: "fr",
+			Started: f.clock.now.Add(-time.Minute), Submitted: f.clock.now, Answers: a,
+		}})
+	}
+	for i := range 4 {
+		answer(i, map[string]string{"meeting": content.AnswerYes, "listened": "4"})
+	}
+	if page := f.do("GET", "/t/dijon/surveys/academie-participation", nil, cookie).Body.String(); strings.Contains(page, "<svg") || !strings.Contains(page, "moins de 5") {
+		t.Errorf("results of 4 answers show something:\n%s", page)
+	}
+	for i := 4; i < 10; i++ {
+		a := map[string]string{"meeting": content.AnswerYes, "listened": "4", "suggestion": fmt.Sprintf("idée %d <b>", i)}
+		if i >= 7 {
+			a["meeting"] = content.AnswerNo
+		}
+		answer(i, a)
+	}
+	page := f.do("GET", "/t/dijon/surveys/academie-participation", nil, cookie).Body.String()
+	if strings.Count(page, "<svg") != 1 || !strings.Contains(page, `width="300"`) {
+		t.Errorf("want one chart (the scale: 10 times 4), the yes/no hidden whole:\n%s", page)
+	}
+	if !strings.Contains(page, "idée 9 &lt;b&gt;") || strings.Contains(page, "idée 9 <b>") {
+		t.Errorf("free texts not shown, or not escaped:\n%s", page)
+	}
+	for _, who := range []int64{dijonPart, lyonCo} {
+		if w := f.do("GET", "/t/dijon/surveys/academie-participation", nil, f.signIn(who)); w.Code != http.StatusForbidden {
+			t.Errorf("%d reads Dijon's results: %d", who, w.Code)
+		}
+	}
+}

@@ -36,6 +36,15 @@ func (p page) TD(id string, kv ...any) string {
 	return p.msgs.Text(p.Lang, id, data)
 }
 
+// TP is the plural message id for n in the page's language.
+func (p page) TP(id string, n int, kv ...any) string {
+	data := map[string]any{}
+	for i := 0; i+1 < len(kv); i += 2 {
+		data[fmt.Sprint(kv[i])] = kv[i+1]
+	}
+	return p.msgs.Plural(p.Lang, id, n, data)
+}
+
 // Count is n, or "< 5" under flows.MinShown (as everywhere).
 func (p page) Count(n int) string {
 	if n < flows.MinShown {
@@ -281,4 +290,72 @@ func (d *Dashboard) surveyExport(w http.ResponseWriter, r *http.Request, v *visi
 		ct = "application/json"
 	}
 	download(w, ct, survey.ID+"-"+tr.ID+"."+format, buf.Bytes())
+}
+
+// barWidth is the width of a results bar at its largest, in SVG units.
+const barWidth = 300
+
+// bar is one option of a question's chart: its bar from X, W wide (mirrored
+// right to left), or Hidden.
+type bar struct {
+	Label  string
+	Count  int
+	Hidden bool
+	X, W   int
+}
+
+// results shows a survey's results in the territory, question by question,
+// with the suppression rules of /results.
+func (d *Dashboard) results(w http.ResponseWriter, r *http.Request, v *visit) {
+	tr, ok := d.territory(w, r, v, "results")
+	if !ok {
+		return
+	}
+	var survey *content.Survey
+	for _, s := range flows.VisibleSurveys(d.cfg.Engine.Content(), v.role) {
+		if s.ID == r.PathValue("id") && s.For(tr.ID) {
+			survey = s
+		}
+	}
+	if survey == nil {
+		http.NotFound(w, r)
+		return
+	}
+	subs, err := d.territorySubmissions(r, v, survey.ID, tr.ID)
+	if err != nil {
+		d.fail(w, r, err)
+		return
+	}
+	d.audit(r.Context(), flows.AuditEntry{Actor: v.sess.ChatID, Role: v.role.Kind, Territory: tr.ID, Action: "web:results", Count: len(subs)})
+	p := d.page(r, tr.ID, v, map[string]any{"Title": survey.Title(v.sess.Lang), "Answers": len(subs), "Min": flows.MinShown})
+	type question struct {
+		flows.QuestionResult
+		Bars []bar
+	}
+	var qs []question
+	if len(subs) >= flows.MinShown {
+		for _, q := range d.cfg.Engine.SurveyResults(survey, subs, v.sess.Lang) {
+			most := 1
+			for _, b := range q.Bars {
+				if !b.Hidden {
+					most = max(most, b.Count)
+				}
+			}
+			out := question{QuestionResult: q}
+			for _, b := range q.Bars {
+				br := bar{Label: b.Label, Count: b.Count, Hidden: b.Hidden}
+				if !b.Hidden {
+					br.W = b.Count * barWidth / most
+					if p.Dir == "rtl" {
+						br.X = barWidth - br.W
+					}
+				}
+				out.Bars = append(out.Bars, br)
+			}
+			qs = append(qs, out)
+		}
+	}
+	p.Data["Questions"] = qs
+	p.Data["BarWidth"] = barWidth
+	d.render(w, r, http.StatusOK, "results.html", p)
 }
