@@ -91,6 +91,7 @@ func read(t *testing.T, ctx context.Context) (path, text string) {
 func TestBrowserSignInByLink(t *testing.T) {
 	f := newFixture(t)
 	f.requests(12)
+	f.submit(0, 10, "dijon", opinions)
 	ctx, base := browser(t, f)
 	tok := f.link(dijonCo, "browser")
 	if err := chromedp.Do(ctx, chromedp.Navigate(base+"/signin?t="+tok)); err != nil {
@@ -127,6 +128,10 @@ func TestBrowserSignInByLink(t *testing.T) {
 		t.Fatal(err)
 	}
 	shot(t, ctx, "surveys-fr")
+	if err := chromedp.Do(ctx, chromedp.Click("tbody a"), chromedp.WaitVisible("svg")); err != nil {
+		t.Fatalf("results: %v", err)
+	}
+	shot(t, ctx, "results-fr")
 
 	// Signing out by the button; the link does not work twice.
 	if err := chromedp.Do(ctx, chromedp.Click("nav button[type=submit]"), chromedp.WaitNotPresent("nav")); err != nil {

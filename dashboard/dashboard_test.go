@@ -120,6 +120,32 @@ func (f *fixture) requests(n int) {
 	}
 }
 
+// submit saves answers to the sample survey in territory from the people
+// first to first+n-1, answers(i) for the i-th (nil: no answer).
+func (f *fixture) submit(first, n int, territory string, answers func(i int) map[string]string) {
+	f.t.Helper()
+	for i := first; i < first+n; i++ {
+		var a map[string]string
+		if answers != nil {
+			a = answers(i)
+		}
+		f.commit(int64(9000+i), "fr", flows.SurveySubmitted{Expires: f.clock.now.Add(24 * time.Hour), Submission: flows.Submission{
+			Survey: "academie-participation", Pseudonym: fmt.Sprintf("p%s%d", territory, i), Territory: territory, Lang: "fr",
+			Started: f.clock.now.Add(-time.Minute), Submitted: f.clock.now, Answers: a,
+		}})
+	}
+}
+
+// opinions answers the sample survey: everyone gave 4 of 5 and a
+// suggestion, 6 in 10 would come to a meeting.
+func opinions(i int) map[string]string {
+	a := map[string]string{"meeting": content.AnswerYes, "listened": "4", "suggestion": fmt.Sprintf("idée %d <b>", i)}
+	if i%10 >= 6 {
+		a["meeting"] = content.AnswerNo
+	}
+	return a
+}
+
 // do serves one request; form is posted when not nil.
 func (f *fixture) do(method, path string, form url.Values, cookie string) *httptest.ResponseRecorder {
 	f.t.Helper()
@@ -441,31 +467,22 @@ func TestNeedsPageAndCSV(t *testing.T) {
 
 func TestSurveyExport(t *testing.T) {
 	f := newFixture(t)
-	submit := func(n int, territory string) {
-		for i := range n {
-			chat := int64(9000 + i)
-			f.commit(chat, "fr", flows.SurveySubmitted{Expires: f.clock.now.Add(24 * time.Hour), Submission: flows.Submission{
-				Survey: "academie-participation", Pseudonym: fmt.Sprintf("p%s%d", territory, i), Territory: territory, Lang: "fr",
-				Started: f.clock.now.Add(-time.Minute), Submitted: f.clock.now, Answers: map[string]string{},
-			}})
-		}
-	}
-	submit(4, "dijon")
+	f.submit(0, 4, "dijon", nil)
 	cookie := f.signIn(dijonCo)
 	if w := f.do("GET", "/t/dijon/surveys/academie-participation/export.csv", nil, cookie); w.Code != http.StatusForbidden {
 		t.Errorf("export of 4 answers: %d", w.Code)
 	}
-	submit(6, "dijon")
+	f.submit(4, 6, "dijon", nil)
 	w := f.do("GET", "/t/dijon/surveys/academie-participation/export.csv", nil, cookie)
 	if w.Code != http.StatusOK {
 		t.Fatalf("export: %d %s", w.Code, w.Body)
 	}
 	rows, err := csv.NewReader(strings.NewReader(strings.TrimPrefix(w.Body.String(), "\ufeff"))).ReadAll()
-	if err != nil || len(rows) != 7 {
+	if err != nil || len(rows) != 11 {
 		t.Errorf("export rows: %d %v", len(rows), err)
 	}
 	page := f.do("GET", "/t/dijon/surveys", nil, cookie).Body.String()
-	if !strings.Contains(page, "<td>6</td>") || !strings.Contains(page, "export.json") {
+	if !strings.Contains(page, "<td>10</td>") || !strings.Contains(page, "export.json") {
 		t.Errorf("surveys page:\n%s", page)
 	}
 	if !slices.Contains(f.audited(), "web:export:survey") {
@@ -487,28 +504,17 @@ func TestRightToLeft(t *testing.T) {
 func TestResultsPage(t *testing.T) {
 	f := newFixture(t)
 	cookie := f.signIn(dijonCo)
-	answer := func(i int, a map[string]string) {
-		f.commit(int64(9100+i), "fr", flows.SurveySubmitted{Expires: f.clock.now.Add(24 * time.Hour), Submission: flows.Submission{
-			Survey: "academie-participation", Pseudonym: fmt.Sprintf("r%d", i), Territory: "dijon", Lang: "fr",
-			Started: f.clock.now.Add(-time.Minute), Submitted: f.clock.now, Answers: a,
-		}})
-	}
-	for i := range 4 {
-		answer(i, map[string]string{"meeting": content.AnswerYes, "listened": "4"})
-	}
+	f.submit(0, 4, "dijon", opinions)
 	if page := f.do("GET", "/t/dijon/surveys/academie-participation", nil, cookie).Body.String(); strings.Contains(page, "<svg") || !strings.Contains(page, "moins de 5") {
 		t.Errorf("results of 4 answers show something:\n%s", page)
 	}
-	for i := 4; i < 10; i++ {
-		a := map[string]string{"meeting": content.AnswerYes, "listened": "4", "suggestion": fmt.Sprintf("idée %d <b>", i)}
-		if i >= 7 {
-			a["meeting"] = content.AnswerNo
-		}
-		answer(i, a)
-	}
+	f.submit(4, 6, "dijon", opinions)
 	page := f.do("GET", "/t/dijon/surveys/academie-participation", nil, cookie).Body.String()
 	if strings.Count(page, "<svg") != 1 || !strings.Contains(page, `width="300"`) {
 		t.Errorf("want one chart (the scale: 10 times 4), the yes/no hidden whole:\n%s", page)
+	}
+	if strings.Contains(page, "<p>0 personne") {
+		t.Errorf("a question answered by fewer than 5 says how many:\n%s", page)
 	}
 	if !strings.Contains(page, "idée 9 &lt;b&gt;") || strings.Contains(page, "idée 9 <b>") {
 		t.Errorf("free texts not shown, or not escaped:\n%s", page)
