@@ -27,22 +27,22 @@ type page struct {
 // T is the message id in the page's language.
 func (p page) T(id string) string { return p.msgs.Text(p.Lang, id, nil) }
 
-// TD is the message id in the page's language with its placeholders.
-func (p page) TD(id string, kv ...any) string {
-	data := map[string]any{}
+// TD is the message id in the page's language with its placeholders,
+// given as name, value, name, value…
+func (p page) TD(id string, kv ...any) string { return p.msgs.Text(p.Lang, id, placeholders(kv)) }
+
+// placeholders makes a message's data of name, value pairs.
+func placeholders(kv []any) map[string]any {
+	data := make(map[string]any, len(kv)/2)
 	for i := 0; i+1 < len(kv); i += 2 {
 		data[fmt.Sprint(kv[i])] = kv[i+1]
 	}
-	return p.msgs.Text(p.Lang, id, data)
+	return data
 }
 
 // TP is the plural message id for n in the page's language.
 func (p page) TP(id string, n int, kv ...any) string {
-	data := map[string]any{}
-	for i := 0; i+1 < len(kv); i += 2 {
-		data[fmt.Sprint(kv[i])] = kv[i+1]
-	}
-	return p.msgs.Plural(p.Lang, id, n, data)
+	return p.msgs.Plural(p.Lang, id, n, placeholders(kv))
 }
 
 // Count is n, or "< 5" under flows.MinShown (as everywhere).
