@@ -88,6 +88,8 @@ func TestInlineKeyboard(t *testing.T) {
 			`{"inline_keyboard":[[{"text":"Français","callback_data":"` + sign("lang:fr") + `"},{"text":"العربية","callback_data":"` + sign("lang:ar") + `"}]]}`, false},
 		{"too long", [][]flows.Button{{{Text: "x", Data: strings.Repeat("y", 60)}}}, "null", true},
 		{"empty data", [][]flows.Button{{{Text: "x"}}}, "null", true},
+		{"link and mini app", [][]flows.Button{{{Text: "App", WebApp: "https://d.example/app"}}, {{Text: "Link", URL: "https://d.example/signin?t=abc"}}},
+			`{"inline_keyboard":[[{"text":"App","web_app":{"url":"https://d.example/app"}}],[{"text":"Link","url":"https://d.example/signin?t=abc"}]]}`, false},
 	}
 	for _, tt := range tests {
 		kb, err := inlineKeyboard(tt.rows, 7, s)

@@ -14,8 +14,15 @@ type inlineKeyboardMarkup struct {
 }
 
 type inlineButton struct {
-	Text         string `json:"text"`
-	CallbackData string `json:"callback_data"`
+	Text         string      `json:"text"`
+	CallbackData string      `json:"callback_data,omitempty"`
+	URL          string      `json:"url,omitempty"`
+	WebApp       *webAppInfo `json:"web_app,omitempty"`
+}
+
+// webAppInfo is the Mini App a button opens.
+type webAppInfo struct {
+	URL string `json:"url"`
 }
 
 // inlineKeyboard renders a reply's buttons as an inline keyboard signed for
@@ -28,6 +35,14 @@ func inlineKeyboard(rows [][]flows.Button, userID int64, signer *Signer) (*inlin
 	for _, row := range rows {
 		out := make([]inlineButton, 0, len(row))
 		for _, b := range row {
+			switch {
+			case b.URL != "":
+				out = append(out, inlineButton{Text: b.Text, URL: b.URL})
+				continue
+			case b.WebApp != "":
+				out = append(out, inlineButton{Text: b.Text, WebApp: &webAppInfo{URL: b.WebApp}})
+				continue
+			}
 			data, ok := signer.Sign(userID, b.Data)
 			if !ok || b.Data == "" {
 				return nil, fmt.Errorf("button data %q does not fit callback_data", b.Data)

@@ -64,7 +64,7 @@ func (t *Turn) nonce() string {
 // Bind returns button data that acts only while this session lives.
 func (s *Session) Bind(data string) string { return s.Nonce + nonceSep + data }
 
-// bindAll returns a copy of rows with every button bound to s.
+// bindAll returns a copy of rows with every pressable button bound to s.
 func (s *Session) bindAll(rows [][]Button) [][]Button {
 	if len(rows) == 0 {
 		return rows
@@ -73,7 +73,10 @@ func (s *Session) bindAll(rows [][]Button) [][]Button {
 	for i, row := range rows {
 		out[i] = make([]Button, len(row))
 		for j, b := range row {
-			out[i][j] = Button{Text: b.Text, Data: s.Bind(b.Data)}
+			if b.Data != "" { // links and Mini Apps come back as nothing to bind
+				b.Data = s.Bind(b.Data)
+			}
+			out[i][j] = b
 		}
 	}
 	return out

@@ -50,17 +50,18 @@ type MenuEntry struct {
 // Engine runs conversations: one input, one state transition, replies and events.
 // It does no I/O.
 type Engine struct {
-	library  atomic.Pointer[library]
-	admins   map[int64]bool
-	secret   []byte
-	rand     io.Reader
-	username atomic.Pointer[string]
-	msgs     *locales.Catalog
-	loc      *time.Location
-	flows    map[string]Flow
-	commands map[string]func(*Turn)
-	menu     []MenuEntry
-	onText   func(*Turn) // free text nobody else wanted, once onboarded
+	library      atomic.Pointer[library]
+	admins       map[int64]bool
+	secret       []byte
+	dashboardURL string // the web dashboard's public address, no trailing slash; "" when off
+	rand         io.Reader
+	username     atomic.Pointer[string]
+	msgs         *locales.Catalog
+	loc          *time.Location
+	flows        map[string]Flow
+	commands     map[string]func(*Turn)
+	menu         []MenuEntry
+	onText       func(*Turn) // free text nobody else wanted, once onboarded
 }
 
 // Config is what an engine needs.
@@ -70,7 +71,10 @@ type Config struct {
 	Location *time.Location // time zone of opening hours; default Europe/Paris
 	Admins   []int64        // national admins' Telegram user ids
 	Rand     io.Reader      // randomness of invitation tokens and job ids; default crypto/rand
-	Secret   []byte         // key of survey pseudonyms; default random (pseudonyms then change at each start)
+	Secret   []byte         // key of survey pseudonyms and dashboard sign-in links; default random (pseudonyms then change at each start)
+	// DashboardURL is the public address of the coordinators' web
+	// dashboard; "" when it is off (then /dashboard says so).
+	DashboardURL string
 }
 
 // Env is what one step may read besides the session: the time, the person's
@@ -96,6 +100,7 @@ func NewEngine(cfg Config) (*Engine, error) {
 		e.rand = rand.Reader
 	}
 	e.secret = cfg.Secret
+	e.dashboardURL = strings.TrimSuffix(cfg.DashboardURL, "/")
 	if len(e.secret) == 0 {
 		e.secret = make([]byte, 32)
 		if _, err := io.ReadFull(e.rand, e.secret); err != nil {

@@ -52,10 +52,14 @@ type Venue struct {
 	Address string
 }
 
-// Button is an inline button. Data must fit MaxButtonData bytes.
+// Button is an inline button: exactly one of Data (pressed: comes back as
+// KindButton; must fit MaxButtonData bytes), URL (opens a link) and WebApp
+// (opens that HTTPS address as a Telegram Mini App) is set.
 type Button struct {
-	Text string
-	Data string
+	Text   string
+	Data   string
+	URL    string
+	WebApp string
 }
 
 // MaxButtonData is the most a button's data may take, session nonce included,

@@ -34,12 +34,7 @@ func results(t *Turn) {
 		t.Say("ResultsNone", nil, nil)
 		return
 	}
-	var visible []*content.Survey
-	for _, s := range t.lib.content.Surveys() {
-		if t.env.Role.Kind == RoleAdmin || s.For(t.env.Role.Territory) {
-			visible = append(visible, s)
-		}
-	}
+	visible := VisibleSurveys(t.lib.content, *t.env.Role)
 	if id := strings.TrimSpace(t.In.Arg); id != "" {
 		for _, s := range visible {
 			if s.ID == id {
@@ -57,6 +52,28 @@ func results(t *Turn) {
 		rows = append(rows, []Button{{Text: s.Title(t.lang), Data: surveyFlow + ":r:" + t.lib.surveyKey[s.ID]}})
 	}
 	t.Say("ResultsChoose", nil, rows)
+}
+
+// VisibleSurveys are the surveys whose results role may read: every one for
+// an admin, those of their territory for a coordinator, none for partners.
+func VisibleSurveys(c *content.Content, role Role) []*content.Survey {
+	var visible []*content.Survey
+	for _, s := range c.Surveys() {
+		switch {
+		case role.Kind == RoleAdmin, role.Kind == RoleCoordinator && s.For(role.Territory):
+			visible = append(visible, s)
+		}
+	}
+	return visible
+}
+
+// RoleSubmissions are the submissions of all that role may read: all of them
+// for an admin, those of their territory otherwise.
+func RoleSubmissions(role Role, all []Submission) []Submission {
+	if role.Kind == RoleAdmin {
+		return all
+	}
+	return slices.DeleteFunc(slices.Clone(all), func(x Submission) bool { return x.Territory != role.Territory })
 }
 
 // tally is what one question's answers add up to.
@@ -134,10 +151,7 @@ func surveyResults(t *Turn, s *content.Survey) {
 	if !t.read(err) {
 		return
 	}
-	subs := all
-	if role.Kind != RoleAdmin {
-		subs = slices.DeleteFunc(slices.Clone(all), func(x Submission) bool { return x.Territory != role.Territory })
-	}
+	subs := RoleSubmissions(*role, all)
 	t.audit(resultsCommand, role.Territory, len(subs))
 	t.Goto("", "")
 	title := s.Title(t.lang)
@@ -150,9 +164,9 @@ func surveyResults(t *Turn, s *content.Survey) {
 		head = append(head, territoryCounts(t, subs)...)
 	}
 	t.EditOrSend(Reply{MessageID: "ResultsHeader", Text: strings.Join(head, "\n")})
-	tallies := tallySurvey(s, subs)
-	for i, tl := range tallies {
-		questionResults(t, i, len(tallies), tl)
+	qs := t.e.SurveyResults(s, subs, t.lang)
+	for i, r := range qs {
+		questionResults(t, i, len(qs), r)
 	}
 }
 
@@ -216,53 +230,79 @@ func countLine(t *Turn, label string, n int, hidden bool) string {
 }
 
 // optionLabel is how an option reads in results.
-func optionLabel(t *Turn, q *content.Question, j int) string {
+func (e *Engine) optionLabel(lang string, q *content.Question, j int) string {
 	switch q.Type {
 	case content.Scale:
 		return strconv.Itoa(j + 1)
 	case content.YesNo:
-		return t.T([]string{"ButtonYes", "ButtonNo"}[j], nil)
+		return e.msgs.Text(lang, []string{"ButtonYes", "ButtonNo"}[j], nil)
 	}
-	return q.Choices[j].Label(t.lang)
+	return q.Choices[j].Label(lang)
+}
+
+// QuestionResult is one question's results as /results and the web
+// dashboard show them, counts already hidden by the rules of MinShown.
+type QuestionResult struct {
+	Text     string      // the question, in the language asked for
+	Answered int         // how many answered it
+	TooFew   bool        // fewer than MinShown answered: nothing more is shown
+	Bars     []chart.Bar // one per option, for questions with options; a Hidden bar says nothing, not even "under 5"
+	Texts    []string    // free texts, sorted
+	Median   string      // numbers and dates: their median, written out
+}
+
+// SurveyResults are the results of subs, question by question, in lang.
+func (e *Engine) SurveyResults(s *content.Survey, subs []Submission, lang string) []QuestionResult {
+	var out []QuestionResult
+	for _, tl := range tallySurvey(s, subs) {
+		text, _ := tl.q.Text(lang)
+		r := QuestionResult{Text: text, Answered: tl.answered, TooFew: tl.answered < MinShown}
+		switch {
+		case r.TooFew:
+		case tl.q.Type == content.Text:
+			r.Texts = tl.texts
+		case tl.q.Type == content.Number:
+			r.Median = strconv.FormatFloat(median(tl.values), 'f', -1, 64)
+		case tl.q.Type == content.DateType:
+			r.Median = time.Unix(int64(median(tl.values))*86400, 0).UTC().Format(dateLayout)
+		default:
+			hidden := make([]bool, len(tl.counts))
+			for j, n := range tl.counts {
+				hidden[j] = n < MinShown
+			}
+			if tl.q.Type != content.Multiple {
+				// One answer each: the counts add up to the number who answered.
+				hidden = hiddenCells(tl.counts)
+			}
+			for j, n := range tl.counts {
+				r.Bars = append(r.Bars, chart.Bar{Label: e.optionLabel(lang, tl.q, j), Count: n, Hidden: hidden[j]})
+			}
+		}
+		out = append(out, r)
+	}
+	return out
 }
 
 // questionResults shows one question: a chart with its counts, or the
 // free texts, or the median.
-func questionResults(t *Turn, i, total int, tl tally) {
-	text, _ := tl.q.Text(t.lang)
-	head := t.T("SurveyQuestion", map[string]any{"Number": i + 1, "Total": total, "Question": text})
-	answered := t.e.msgs.Plural(t.lang, "ResultsAnswered", tl.answered, nil)
-	if tl.answered < MinShown {
+func questionResults(t *Turn, i, total int, r QuestionResult) {
+	head := t.T("SurveyQuestion", map[string]any{"Number": i + 1, "Total": total, "Question": r.Text})
+	answered := t.e.msgs.Plural(t.lang, "ResultsAnswered", r.Answered, nil)
+	switch {
+	case r.TooFew:
 		t.Send(Reply{MessageID: "ResultsQuestionTooFew", Text: head + "\n\n" + t.T("ResultsQuestionTooFew", map[string]any{"Min": MinShown})})
 		return
-	}
-	switch tl.q.Type {
-	case content.Text:
-		textResults(t, head+"\n"+answered, tl.texts)
+	case r.Texts != nil:
+		textResults(t, head+"\n"+answered, r.Texts)
 		return
-	case content.Number:
-		t.Send(Reply{MessageID: "ResultsMedian", Text: head + "\n\n" + answered + "\n" + t.T("ResultsMedian", map[string]any{"Median": strconv.FormatFloat(median(tl.values), 'f', -1, 64)})})
-		return
-	case content.DateType:
-		day := time.Unix(int64(median(tl.values))*86400, 0).UTC()
-		t.Send(Reply{MessageID: "ResultsMedian", Text: head + "\n\n" + answered + "\n" + t.T("ResultsMedian", map[string]any{"Median": day.Format(dateLayout)})})
+	case r.Median != "":
+		t.Send(Reply{MessageID: "ResultsMedian", Text: head + "\n\n" + answered + "\n" + t.T("ResultsMedian", map[string]any{"Median": r.Median})})
 		return
 	}
-	// A hidden bar says nothing, not even "under 5": some hide larger counts.
-	c := chart.Chart{Title: text, RTL: isRTL(t.lang), HiddenText: "—", Footer: answered}
+	c := chart.Chart{Title: r.Text, RTL: isRTL(t.lang), HiddenText: "—", Footer: answered, Bars: r.Bars}
 	lines := []string{head, ""}
-	hidden := make([]bool, len(tl.counts))
-	for j, n := range tl.counts {
-		hidden[j] = n < MinShown
-	}
-	if tl.q.Type != content.Multiple {
-		// One answer each: the counts add up to the number who answered.
-		hidden = hiddenCells(tl.counts)
-	}
-	for j, n := range tl.counts {
-		label := optionLabel(t, tl.q, j)
-		c.Bars = append(c.Bars, chart.Bar{Label: label, Count: n, Hidden: hidden[j]})
-		lines = append(lines, countLine(t, label, n, hidden[j]))
+	for _, b := range r.Bars {
+		lines = append(lines, countLine(t, b.Label, b.Count, b.Hidden))
 	}
 	lines = append(lines, "", answered)
 	caption := strings.Join(lines, "\n")

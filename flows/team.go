@@ -20,6 +20,7 @@ func registerTeam(e *Engine) {
 	e.Command("team", team)
 	e.Command("revoke", revoke)
 	e.Command("audit", audit)
+	e.Command("dashboard", dashboard)
 	e.Command("broadcast", broadcast)
 	e.Register(broadcaster{})
 }

@@ -47,7 +47,7 @@ func newTeamWorld(t *testing.T) *teamWorld {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e, err := flows.NewEngine(flows.Config{Content: c, Messages: msgs, Admins: []int64{admin}, Secret: teamSecret,
+	e, err := flows.NewEngine(flows.Config{Content: c, Messages: msgs, Admins: []int64{admin}, Secret: teamSecret, DashboardURL: teamDashboard + "/",
 		Rand: rand.NewChaCha8([32]byte{1})})
 	if err != nil {
 		t.Fatal(err)

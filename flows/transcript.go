@@ -29,6 +29,9 @@ func Render(replies []Reply, first int) string {
 			cells := make([]string, len(row))
 			for i, btn := range row {
 				cells[i] = fmt.Sprintf("[%d] %s", n, btn.Text)
+				if link := btn.URL + btn.WebApp; link != "" {
+					cells[i] += " → " + link
+				}
 				n++
 			}
 			b.WriteString("  " + strings.Join(cells, "   ") + "\n")

@@ -339,3 +339,18 @@ func (k keyspace) inboxKey() string {
 // InboxTTL is how long the inbox outlives its last write: longer than a
 // restart, as long as an update claim.
 const InboxTTL = UpdateClaimTTL
+
+// webSessionKey holds one signed-in dashboard session (JSON written by the
+// dashboard: the staff member's chat id, CSRF token, language). It expires
+// after the idle TTL given to SaveWebSession, renewed on each use; a session
+// whose member lost their role (revoked, forgotten) is refused and deleted
+// at its next use. id is random.
+func (k keyspace) webSessionKey(id string) string {
+	return k.prefix + "web:s:" + id
+}
+
+// signInUsedKey marks the nonce of a dashboard sign-in link as used, for as
+// long as the link could otherwise still work (flows.SignInTTL). It names no one.
+func (k keyspace) signInUsedKey(nonce string) string {
+	return k.prefix + "web:used:" + nonce
+}

@@ -21,6 +21,7 @@ import (
 
 	"github.com/territoires-integration/passerelle/bot"
 	"github.com/territoires-integration/passerelle/content"
+	"github.com/territoires-integration/passerelle/dashboard"
 	"github.com/territoires-integration/passerelle/flows"
 	"github.com/territoires-integration/passerelle/locales"
 	"github.com/territoires-integration/passerelle/storage"
@@ -45,6 +46,8 @@ type App struct {
 	bot    *bot.Bot
 	srv    *http.Server
 	ln     net.Listener
+	dash   *http.Server // the web dashboard's own server; nil when it is off
+	dashLn net.Listener
 }
 
 // loadContent reads and validates the content folder (or the embedded
@@ -71,8 +74,9 @@ func loadContent(dir string, tz *time.Location, demo bool) (*content.Content, er
 
 // openEngine loads content (fictional territories only in a demo, see
 // loadContent) and messages and builds the conversation engine; secret keys
-// the survey pseudonyms (nil: a random key, for chat).
-func openEngine(contentDir string, tz *time.Location, demo bool, admins []int64, secret []byte) (*flows.Engine, error) {
+// the survey pseudonyms and sign-in links (nil: a random key, for chat);
+// dashboardURL is where /dashboard sends staff ("": the dashboard is off).
+func openEngine(contentDir string, tz *time.Location, demo bool, admins []int64, secret []byte, dashboardURL string) (*flows.Engine, error) {
 	c, err := loadContent(contentDir, tz, demo)
 	if err != nil {
 		return nil, err
@@ -81,7 +85,7 @@ func openEngine(contentDir string, tz *time.Location, demo bool, admins []int64,
 	if err != nil {
 		return nil, err
 	}
-	return flows.NewEngine(flows.Config{Content: c, Messages: msgs, Location: tz, Admins: admins, Secret: secret})
+	return flows.NewEngine(flows.Config{Content: c, Messages: msgs, Location: tz, Admins: admins, Secret: secret, DashboardURL: dashboardURL})
 }
 
 // Open connects everything in an order where a start that fails leaves the
@@ -101,7 +105,7 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 func (a *App) open(ctx context.Context) error {
 	cfg, log := a.cfg, a.log
 	var err error
-	if a.engine, err = openEngine(cfg.ContentDir, cfg.TZ, cfg.RedisURL == "", cfg.Admins, []byte(cfg.Secret)); err != nil {
+	if a.engine, err = openEngine(cfg.ContentDir, cfg.TZ, cfg.RedisURL == "", cfg.Admins, []byte(cfg.Secret), cfg.DashboardURL); err != nil {
 		return err
 	}
 	// While start-up waits for Redis, it logs each try: go-redis would add
@@ -167,7 +171,37 @@ func (a *App) open(ctx context.Context) error {
 		handler = demoReadyz(mux)
 	}
 	a.srv = &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
+	return a.openDashboard()
+}
+
+// openDashboard listens for the web dashboard when it is configured: its
+// own server, so that /metrics never shares its public port.
+func (a *App) openDashboard() error {
+	if a.cfg.DashboardListen == "" {
+		return nil
+	}
+	msgs, err := locales.Load()
+	if err != nil {
+		return err
+	}
+	d, err := dashboard.New(dashboard.Config{Engine: a.engine, Store: a.store, Messages: msgs,
+		BotToken: a.cfg.Token, Secret: []byte(a.cfg.Secret), Logger: a.log})
+	if err != nil {
+		return err
+	}
+	if a.dashLn, err = net.Listen("tcp", a.cfg.DashboardListen); err != nil {
+		return fmt.Errorf("listen %s (PASSERELLE_DASHBOARD_LISTEN): %w", a.cfg.DashboardListen, err)
+	}
+	a.dash = &http.Server{Handler: d, ReadHeaderTimeout: 10 * time.Second}
 	return nil
+}
+
+// DashboardAddr is the address the web dashboard listens on; "" when it is off.
+func (a *App) DashboardAddr() string {
+	if a.dashLn == nil {
+		return ""
+	}
+	return a.dashLn.Addr().String()
 }
 
 // openStore connects to REDIS_URL, waiting for a Redis that is still
@@ -342,6 +376,13 @@ func (a *App) Run(ctx context.Context) error {
 			httpErr <- fmt.Errorf("http server: %w", err)
 		}
 	}()
+	if a.dash != nil {
+		go func() {
+			if err := a.dash.Serve(a.dashLn); !errors.Is(err, http.ErrServerClosed) {
+				httpErr <- fmt.Errorf("dashboard server: %w", err)
+			}
+		}()
+	}
 	mode := "long polling"
 	if a.cfg.WebhookURL != "" {
 		mode = "webhook"
@@ -382,7 +423,13 @@ func (a *App) Run(ctx context.Context) error {
 	sctx, stop := context.WithTimeout(context.WithoutCancel(ctx), shutdownBudget)
 	defer stop()
 	shut := make(chan error, 1)
-	go func() { shut <- a.srv.Shutdown(sctx) }()
+	go func() {
+		err := a.srv.Shutdown(sctx)
+		if a.dash != nil {
+			err = errors.Join(err, a.dash.Shutdown(sctx))
+		}
+		shut <- err
+	}()
 	<-polled
 	a.bot.Drain(sctx)
 	a.sched.stop()
@@ -403,6 +450,9 @@ func (a *App) Close() error {
 	}
 	if a.ln != nil && a.srv == nil {
 		a.ln.Close() // opened but never served
+	}
+	if a.dashLn != nil && a.dash == nil {
+		a.dashLn.Close()
 	}
 	if a.store != nil {
 		return a.store.Close()

@@ -36,7 +36,7 @@ func chat(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io
 		fmt.Fprintln(stderr, "passerelle chat:", err)
 		return 2
 	}
-	engine, err := openEngine(cfg.ContentDir, cfg.TZ, true, nil, nil)
+	engine, err := openEngine(cfg.ContentDir, cfg.TZ, true, nil, nil, "")
 	if err != nil {
 		fmt.Fprintln(stderr, "passerelle chat:", err)
 		return 1

@@ -15,20 +15,22 @@ import (
 // Config is everything Passerelle reads from its environment. Nothing else
 // in the program reads the environment.
 type Config struct {
-	Token          string
-	APIURL         string
-	RedisURL       string
-	RedisPrefix    string        // every key's prefix; "" when neither set nor derivable from the token
-	RedisWait      time.Duration // how long start-up waits for Redis, then for Telegram
-	ContentDir     string
-	Admins         []int64
-	Secret         string
-	WebhookURL     string
-	WebhookSecret  string
-	Listen         string
-	TZ             *time.Location
-	Quiet          *quiet          // nil: no quiet hours
-	EventReminders []time.Duration // how long before a meeting its people are reminded
+	Token           string
+	APIURL          string
+	RedisURL        string
+	RedisPrefix     string        // every key's prefix; "" when neither set nor derivable from the token
+	RedisWait       time.Duration // how long start-up waits for Redis, then for Telegram
+	ContentDir      string
+	Admins          []int64
+	Secret          string
+	WebhookURL      string
+	WebhookSecret   string
+	Listen          string
+	TZ              *time.Location
+	Quiet           *quiet          // nil: no quiet hours
+	EventReminders  []time.Duration // how long before a meeting its people are reminded
+	DashboardListen string          // address of the web dashboard's own server; "" when it is off
+	DashboardURL    string          // its public HTTPS address, given to staff by /dashboard
 }
 
 // quiet hours, in local minutes after midnight; From > To spans midnight.
@@ -49,20 +51,24 @@ var envDoc = [][2]string{
 	{"PASSERELLE_LISTEN", "address of the HTTP server: webhook, /healthz, /readyz, /metrics (default :8080)"},
 	{"PASSERELLE_TZ", "time zone of opening hours, schedules and quiet hours (default Europe/Paris)"},
 	{"PASSERELLE_EVENT_REMINDERS", "when people coming to an event are reminded, before it starts (default 24h,2h)"},
+	{"PASSERELLE_DASHBOARD_LISTEN", "address of the coordinators' web dashboard, its own server apart from PASSERELLE_LISTEN (e.g. :8443 behind an HTTPS proxy); empty: no dashboard"},
+	{"PASSERELLE_DASHBOARD_URL", "public HTTPS address of the dashboard (e.g. https://tableau.example.fr), required with PASSERELLE_DASHBOARD_LISTEN; /dashboard sends staff there"},
 	{"PASSERELLE_QUIET_HOURS", "no bulk message in these local hours, held until they end (default 21:00-08:00; \"off\" for none)"},
 }
 
 // loadConfig reads the environment through getenv.
 func loadConfig(getenv func(string) string) (Config, error) {
 	c := Config{
-		Token:         getenv("TELEGRAM_BOT_TOKEN"),
-		APIURL:        orDefault(getenv("TELEGRAM_API_URL"), "https://api.telegram.org"),
-		RedisURL:      getenv("REDIS_URL"),
-		ContentDir:    getenv("PASSERELLE_CONTENT_DIR"),
-		Secret:        getenv("PASSERELLE_SECRET"),
-		WebhookURL:    getenv("PASSERELLE_WEBHOOK_URL"),
-		WebhookSecret: getenv("PASSERELLE_WEBHOOK_SECRET"),
-		Listen:        orDefault(getenv("PASSERELLE_LISTEN"), ":8080"),
+		Token:           getenv("TELEGRAM_BOT_TOKEN"),
+		APIURL:          orDefault(getenv("TELEGRAM_API_URL"), "https://api.telegram.org"),
+		RedisURL:        getenv("REDIS_URL"),
+		ContentDir:      getenv("PASSERELLE_CONTENT_DIR"),
+		Secret:          getenv("PASSERELLE_SECRET"),
+		WebhookURL:      getenv("PASSERELLE_WEBHOOK_URL"),
+		WebhookSecret:   getenv("PASSERELLE_WEBHOOK_SECRET"),
+		Listen:          orDefault(getenv("PASSERELLE_LISTEN"), ":8080"),
+		DashboardListen: getenv("PASSERELLE_DASHBOARD_LISTEN"),
+		DashboardURL:    strings.TrimSuffix(getenv("PASSERELLE_DASHBOARD_URL"), "/"),
 	}
 	var errs []error
 	c.RedisPrefix = getenv("PASSERELLE_REDIS_PREFIX")
@@ -95,6 +101,11 @@ func loadConfig(getenv func(string) string) (Config, error) {
 	}
 	if c.Quiet, err = parseQuiet(orDefault(getenv("PASSERELLE_QUIET_HOURS"), "21:00-08:00")); err != nil {
 		errs = append(errs, err)
+	}
+	if (c.DashboardListen == "") != (c.DashboardURL == "") {
+		errs = append(errs, errors.New("PASSERELLE_DASHBOARD_LISTEN and PASSERELLE_DASHBOARD_URL go together: set both, or neither"))
+	} else if u, err := url.Parse(c.DashboardURL); c.DashboardURL != "" && (err != nil || u.Scheme != "https" || u.Host == "" || u.Path != "" || u.RawQuery != "" || u.Fragment != "") {
+		errs = append(errs, fmt.Errorf("PASSERELLE_DASHBOARD_URL: %q is not an https:// address without a path, like https://tableau.example.fr (Telegram opens Mini Apps over HTTPS only; the dashboard is served from the root)", c.DashboardURL))
 	}
 	return c, errors.Join(errs...)
 }

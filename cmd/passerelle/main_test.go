@@ -161,7 +161,7 @@ func TestFictionalOnlyInDemo(t *testing.T) {
 	dir := copySample(t)
 	app := &App{cfg: Config{ContentDir: dir, TZ: time.UTC, RedisURL: "redis://localhost:1"}}
 	var err error
-	if app.engine, err = openEngine(dir, time.UTC, false, nil, nil); err != nil {
+	if app.engine, err = openEngine(dir, time.UTC, false, nil, nil, ""); err != nil {
 		t.Fatal(err)
 	}
 	if err := app.Reload(); err != nil {
@@ -190,12 +190,20 @@ func TestConfig(t *testing.T) {
 		t.Errorf("validateServe() = %v", err)
 	}
 	for name, m := range map[string]map[string]string{
-		"bad admin": {"PASSERELLE_ADMINS": "12,abc"},
-		"bad tz":    {"PASSERELLE_TZ": "Mars/Olympus"},
+		"bad admin":                 {"PASSERELLE_ADMINS": "12,abc"},
+		"bad tz":                    {"PASSERELLE_TZ": "Mars/Olympus"},
+		"dashboard without its URL": {"PASSERELLE_DASHBOARD_LISTEN": ":8443"},
+		"dashboard URL alone":       {"PASSERELLE_DASHBOARD_URL": "https://d.example"},
+		"dashboard over http":       {"PASSERELLE_DASHBOARD_LISTEN": ":8443", "PASSERELLE_DASHBOARD_URL": "http://d.example"},
+		"dashboard URL with query":  {"PASSERELLE_DASHBOARD_LISTEN": ":8443", "PASSERELLE_DASHBOARD_URL": "https://d.example/?a=b"},
+		"dashboard URL with a path": {"PASSERELLE_DASHBOARD_LISTEN": ":8443", "PASSERELLE_DASHBOARD_URL": "https://d.example/base"},
 	} {
 		if _, err := loadConfig(env(m)); err == nil {
 			t.Errorf("%s: no error", name)
 		}
+	}
+	if c, err := loadConfig(env(map[string]string{"PASSERELLE_DASHBOARD_LISTEN": ":8443", "PASSERELLE_DASHBOARD_URL": "https://d.example/"})); err != nil || c.DashboardURL != "https://d.example" {
+		t.Errorf("dashboard: %q, %v", c.DashboardURL, err)
 	}
 	c, _ = loadConfig(env(map[string]string{"TELEGRAM_BOT_TOKEN": "t", "PASSERELLE_SECRET": strings.Repeat("s", 32), "PASSERELLE_WEBHOOK_URL": "https://x/y"}))
 	if err := c.validateServe(); err == nil || !strings.Contains(err.Error(), "PASSERELLE_WEBHOOK_SECRET") {

@@ -24,7 +24,7 @@ func copySample(t *testing.T) string {
 // previous content and the error names file and line.
 func TestReload(t *testing.T) {
 	dir := copySample(t)
-	engine, err := openEngine(dir, time.UTC, true, nil, nil)
+	engine, err := openEngine(dir, time.UTC, true, nil, nil, "")
 	if err != nil {
 		t.Fatal(err)
 	}

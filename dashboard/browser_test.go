@@ -1,0 +1,184 @@
+package dashboard
+
+import (
+	"context"
+	"flag"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+)
+
+var screenshots = flag.String("screenshots", "", "folder where the browser tests save their screenshots (default: a temporary folder)")
+
+// browsers are the names Chromium goes by on a PATH.
+var browsers = []string{"chromium", "chromium-browser", "google-chrome", "headless-shell"}
+
+// browser starts a headless Chromium on a fixture served over HTTPS (the
+// session cookie is Secure), or skips the test when none is installed.
+func browser(t *testing.T, f *fixture) (context.Context, string) {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("runs a browser")
+	}
+	var path string
+	for _, name := range browsers {
+		if p, err := exec.LookPath(name); err == nil {
+			path = p
+			break
+		}
+	}
+	if path == "" {
+		t.Skipf("no Chromium on PATH (looked for %s): browser tests skipped; install Debian's chromium to run them", strings.Join(browsers, ", "))
+	}
+	srv := httptest.NewTLSServer(f.d)
+	t.Cleanup(srv.Close)
+	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(path), chromedp.NoSandbox, chromedp.DisableGPU,
+		chromedp.IgnoreCertErrors, chromedp.Flag("lang", "fr"), chromedp.WindowSize(1200, 900))
+	actx, cancel := chromedp.NewExecAllocator(context.Background(), opts...)
+	t.Cleanup(cancel)
+	ctx, cancel := chromedp.NewContext(actx)
+	t.Cleanup(cancel)
+	if err := chromedp.Do(ctx); err != nil { // starts the browser, for as long as ctx lives
+		t.Fatalf("start %s: %v", path, err)
+	}
+	ctx, cancel = context.WithTimeout(ctx, 60*time.Second)
+	t.Cleanup(cancel)
+	return ctx, srv.URL
+}
+
+// shot saves a screenshot of the page as name.png.
+func shot(t *testing.T, ctx context.Context, name string) {
+	t.Helper()
+	dir := *screenshots
+	if dir == "" {
+		dir = t.TempDir()
+	}
+	png, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
+	if err != nil {
+		t.Fatalf("screenshot %s: %v", name, err)
+	}
+	path := filepath.Join(dir, name+".png")
+	if err := os.WriteFile(path, png, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("screenshot: %s", path)
+}
+
+// read tells where the browser is and what it shows.
+func read(t *testing.T, ctx context.Context) (path, text string) {
+	t.Helper()
+	if err := chromedp.Do(ctx, chromedp.WaitReady("body")); err != nil {
+		t.Fatalf("read page: %v", err)
+	}
+	loc, err := chromedp.Run(ctx, chromedp.Location())
+	if err == nil {
+		text, err = chromedp.Run(ctx, chromedp.Text("body"))
+	}
+	if err != nil {
+		t.Fatalf("read page: %v", err)
+	}
+	u, _ := url.Parse(loc)
+	return u.Path, text
+}
+
+func TestBrowserSignInByLink(t *testing.T) {
+	f := newFixture(t)
+	f.requests(12)
+	f.submit(0, 10, "dijon", opinions)
+	ctx, base := browser(t, f)
+	tok := f.link(dijonCo, "browser")
+	if err := chromedp.Do(ctx, chromedp.Navigate(base+"/signin?t="+tok)); err != nil {
+		t.Fatal(err)
+	}
+	shot(t, ctx, "signin")
+	if err := chromedp.Do(ctx, chromedp.Click("button[type=submit]"), chromedp.WaitVisible("nav")); err != nil {
+		t.Fatalf("sign in: %v", err)
+	}
+	path, text := read(t, ctx)
+	if path != "/t/dijon/needs" || !strings.Contains(text, "Dijon") || strings.Contains(path+text, tok) {
+		t.Errorf("after sign-in: %s\n%s", path, text)
+	}
+	shot(t, ctx, "needs-fr")
+
+	// The CSV, fetched by the signed-in page.
+	csv, err := chromedp.Run(ctx, chromedp.Evaluate[string](`fetch("/t/dijon/needs.csv").then(r => r.text())`, chromedp.EvalAwaitPromise))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(strings.TrimPrefix(csv, "\ufeff"), "ref,territory,need,language,status") || strings.Count(csv, "\n") != 13 {
+		t.Errorf("CSV from the browser: %q", csv)
+	}
+
+	// Lyon is not Dijon's; surveys are the coordinator's.
+	if err := chromedp.Do(ctx, chromedp.Navigate(base+"/t/lyon/needs")); err != nil {
+		t.Fatal(err)
+	}
+	if _, text := read(t, ctx); !strings.Contains(text, f.d.cfg.Messages.Text("fr", "WebForbidden", nil)) {
+		t.Errorf("Lyon for a Dijon coordinator: %s", text)
+	}
+	shot(t, ctx, "forbidden")
+	if err := chromedp.Do(ctx, chromedp.Navigate(base+"/t/dijon/surveys")); err != nil {
+		t.Fatal(err)
+	}
+	shot(t, ctx, "surveys-fr")
+	if err := chromedp.Do(ctx, chromedp.Click("tbody a"), chromedp.WaitVisible("svg")); err != nil {
+		t.Fatalf("results: %v", err)
+	}
+	shot(t, ctx, "results-fr")
+
+	// Signing out by the button; the link does not work twice.
+	if err := chromedp.Do(ctx, chromedp.Click("nav button[type=submit]"), chromedp.WaitNotPresent("nav")); err != nil {
+		t.Fatal(err)
+	}
+	if path, _ := read(t, ctx); path != "/signedout" {
+		t.Errorf("after sign-out: %s", path)
+	}
+	if err := chromedp.Do(ctx, chromedp.Navigate(base+"/signin?t="+tok), chromedp.Click("button[type=submit]"), chromedp.WaitNotPresent("form")); err != nil {
+		t.Fatal(err)
+	}
+	if _, text := read(t, ctx); !strings.Contains(text, "/dashboard") {
+		t.Errorf("a reused link: %s", text)
+	}
+}
+
+func TestBrowserMiniApp(t *testing.T) {
+	f := newFixture(t)
+	ctx, base := browser(t, f)
+	good := initData(botToken, lyonCo, f.clock.now.Add(-time.Minute)).Encode()
+	if err := chromedp.Do(ctx, chromedp.Navigate(base+"/app#tgWebAppData="+url.QueryEscape(good)+"&tgWebAppVersion=8.0"),
+		chromedp.WaitVisible("nav")); err != nil {
+		t.Fatalf("Mini App sign-in: %v", err)
+	}
+	if dir, err := chromedp.Run(ctx, chromedp.AttributeValue("html", "dir")); err != nil || dir.Value != "rtl" {
+		t.Errorf("an Arabic-speaking coordinator's page has dir=%q (%v)", dir.Value, err)
+	}
+	if path, _ := read(t, ctx); path != "/t/lyon/needs" {
+		t.Errorf("Mini App landed on %s", path)
+	}
+	shot(t, ctx, "needs-ar")
+
+	tampered := strings.Replace(good, "69", "21", 1)
+	if err := chromedp.Do(ctx, chromedp.Navigate(base+"/app#tgWebAppData="+url.QueryEscape(tampered)),
+		chromedp.WaitVisible("#failed")); err != nil {
+		t.Fatalf("tampered init data: %v", err)
+	}
+}
+
+func TestBrowserPartner(t *testing.T) {
+	f := newFixture(t)
+	ctx, base := browser(t, f)
+	if err := chromedp.Do(ctx, chromedp.Navigate(base+"/signin?t="+f.link(dijonPart, "partner")), chromedp.Click("button[type=submit]"),
+		chromedp.WaitVisible("nav"), chromedp.Navigate(base+"/t/dijon/surveys")); err != nil {
+		t.Fatal(err)
+	}
+	if _, text := read(t, ctx); !strings.Contains(text, f.d.cfg.Messages.Text("fr", "WebForbidden", nil)) {
+		t.Errorf("surveys for a partner: %s", text)
+	}
+}
