@@ -7,6 +7,7 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"time"
 
 	"github.com/territoires-integration/passerelle/content"
 	"github.com/territoires-integration/passerelle/locales"
@@ -18,16 +19,9 @@ func check(args []string, stdout, stderr io.Writer) int {
 	fl := flag.NewFlagSet("check", flag.ContinueOnError)
 	fl.SetOutput(stderr)
 	errorsOnly := fl.Bool("errors-only", false, "print the errors only, not the warnings")
-	// The folder may come before or after the flag.
-	var rest []string
-	for {
-		if err := fl.Parse(args); err != nil {
-			return 2
-		}
-		if fl.NArg() == 0 {
-			break
-		}
-		rest, args = append(rest, fl.Arg(0)), fl.Args()[1:]
+	rest, code, ok := parseMixed(fl, args)
+	if !ok {
+		return code
 	}
 	if len(rest) > 1 {
 		fmt.Fprintf(stderr, "passerelle check: one content folder at most, got %d\n", len(rest))
@@ -46,8 +40,13 @@ func check(args []string, stdout, stderr io.Writer) int {
 			return 1
 		}
 	}
+	tz, err := zone(environ)
+	if err != nil {
+		fmt.Fprintf(stderr, "passerelle check: %v\n", err)
+		return 2
+	}
 	fsys, label := contentFS(dir)
-	c, diags := content.Load(fsys, locales.Codes())
+	c, diags := content.Load(fsys, locales.Codes(), content.Today(time.Now().In(tz)))
 	diags = append(diags, c.DeploymentDiagnostics()...)
 	var errLines, warnLines []string
 	for _, d := range diags {

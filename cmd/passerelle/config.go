@@ -88,9 +88,9 @@ func loadConfig(getenv func(string) string) (Config, error) {
 		}
 		c.Admins = append(c.Admins, id)
 	}
-	tz, err := time.LoadLocation(orDefault(getenv("PASSERELLE_TZ"), "Europe/Paris"))
+	tz, err := zone(getenv)
 	if err != nil {
-		errs = append(errs, fmt.Errorf("PASSERELLE_TZ: %w", err))
+		errs = append(errs, err)
 	}
 	c.TZ = tz
 	if c.RedisWait, err = time.ParseDuration(orDefault(getenv("PASSERELLE_REDIS_WAIT"), "30s")); err != nil || c.RedisWait < 0 {
@@ -195,4 +195,14 @@ func parseOffsets(v string) ([]time.Duration, error) {
 		return nil, fmt.Errorf("PASSERELLE_EVENT_REMINDERS: %d reminders, four at most", len(out))
 	}
 	return out, nil
+}
+
+// zone is the time zone PASSERELLE_TZ names, Europe/Paris by default: that
+// of opening hours, schedules and content dates.
+func zone(getenv func(string) string) (*time.Location, error) {
+	tz, err := time.LoadLocation(orDefault(getenv("PASSERELLE_TZ"), "Europe/Paris"))
+	if err != nil {
+		return nil, fmt.Errorf("PASSERELLE_TZ: %w", err)
+	}
+	return tz, nil
 }

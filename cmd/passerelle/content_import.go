@@ -71,9 +71,9 @@ func contentCommand(args []string, stdout, stderr io.Writer) int {
 		}
 		return fail(fmt.Errorf("no territory %q in %s/territories", *territoryID, dir))
 	}
-	loc, err := time.LoadLocation(orDefault(environ("PASSERELLE_TZ"), "Europe/Paris"))
+	loc, err := zone(environ)
 	if err != nil {
-		return fail(fmt.Errorf("PASSERELLE_TZ: %w", err))
+		return fail(err)
 	}
 	y, m, d := time.Now().In(loc).Date()
 	today := content.Date{Year: y, Month: m, Day: d}

@@ -56,8 +56,8 @@ Usage:
                                 prefix; never overwrites; safe to run again
   passerelle help               this text
 
-Environment (serve; chat, check and content import read PASSERELLE_CONTENT_DIR only; export and redis also
-REDIS_URL and PASSERELLE_REDIS_PREFIX or TELEGRAM_BOT_TOKEN):
+Environment (serve; chat reads PASSERELLE_CONTENT_DIR only, check and content import also PASSERELLE_TZ;
+export and redis also REDIS_URL and PASSERELLE_REDIS_PREFIX or TELEGRAM_BOT_TOKEN):
 `
 
 func main() {

@@ -256,3 +256,46 @@ func TestEventReminderOffsets(t *testing.T) {
 		}
 	}
 }
+
+// check dates content in PASSERELLE_TZ: a check made on Kiritimati's day
+// (UTC+14) is today there, and still tomorrow in Pago Pago (UTC−11), which
+// is always a calendar day behind.
+func TestCheckDatesInZone(t *testing.T) {
+	dir := copySample(t)
+	kiritimati, err := time.LoadLocation("Pacific/Kiritimati")
+	if err != nil {
+		t.Skipf("no time zone data: %v", err)
+	}
+	day := time.Now().In(kiritimati).Format(time.DateOnly)
+	file := filepath.Join(dir, "services", "national.yaml")
+	data, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	data = []byte(strings.Replace(string(data), "    fee: gratuit\n", "    fee: gratuit\n    verified: "+day+"\n", 1))
+	if err := os.WriteFile(file, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	saved := environ
+	t.Cleanup(func() { environ = saved })
+	for _, tc := range []struct {
+		tz     string
+		code   int
+		future bool
+	}{
+		{"Pacific/Kiritimati", 0, false},
+		{"Pacific/Pago_Pago", 1, true},
+		{"Nowhere/Atlantis", 2, false},
+	} {
+		environ = func(k string) string {
+			if k == "PASSERELLE_TZ" {
+				return tc.tz
+			}
+			return ""
+		}
+		code, out, errOut := runCmd(t, "", "check", dir, "--errors-only")
+		if code != tc.code || strings.Contains(out, "is in the future") != tc.future {
+			t.Errorf("PASSERELLE_TZ=%s: exit %d (want %d)\n%s%s", tc.tz, code, tc.code, out, errOut)
+		}
+	}
+}
