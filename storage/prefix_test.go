@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/territoires-integration/passerelle/flows"
+	"github.com/territoires-integration/passerelle/storage/redistest"
 )
 
 // TestPrefixesKeepStoresApart: two bots sharing one Redis under two prefixes
@@ -51,7 +52,7 @@ func TestPrefixesKeepStoresApart(t *testing.T) {
 	}
 
 	// Occurrence claims (scheduled jobs run once per bot, not once per Redis).
-	at := time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)
+	at := redistest.Now().Truncate(time.Hour)
 	for _, s := range []*Redis{prod, staging} {
 		if ok, err := s.ClaimOccurrence(ctx, "digest", at, time.Hour); !ok || err != nil {
 			t.Errorf("%s: ClaimOccurrence = (%v, %v), want its own claim", s.prefix, ok, err)

@@ -44,10 +44,11 @@ func sameReminders(a, b []flows.Reminder) bool {
 	return true
 }
 
-// TestReminderEncoding encodes and decodes only: no Redis, so a fixed date is safe.
+// TestReminderEncoding encodes and decodes only, with a due time relative to
+// the tests' clock like every other reminder here.
 func TestReminderEncoding(t *testing.T) {
 	paris := time.FixedZone("CET", 3600)
-	due := time.Date(2026, 3, 9, 8, 30, 0, 0, paris)
+	due := redistest.Now().In(paris).Truncate(time.Minute).Add(72 * time.Hour)
 	base := flows.Reminder{Due: due, Kind: "personal2h", Ref: `rdv "préfecture"`, At: due.Add(2 * time.Hour)}
 	utc := base
 	utc.Due, utc.At = base.Due.UTC(), base.At.UTC()
