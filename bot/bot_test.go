@@ -367,6 +367,9 @@ func TestMux(t *testing.T) {
 // TestRedisDown: while Redis is down an update is not recorded, the person is
 // told once to try again in their language, and nothing is lost.
 func TestRedisDown(t *testing.T) {
+	if testing.Short() {
+		t.Skip("waits in real time (pacing, retry_after, restarts): run without -short")
+	}
 	t.Parallel()
 	t.Run("webhook", func(t *testing.T) {
 		t.Parallel()

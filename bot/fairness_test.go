@@ -92,6 +92,9 @@ func TestQuietChatNotStalled(t *testing.T) {
 // the update under way and leaves the others in the inbox; the next start
 // handles each of them once, in order.
 func TestStopLeavesTheRestInTheInbox(t *testing.T) {
+	if testing.Short() {
+		t.Skip("waits in real time (pacing, retry_after, restarts): run without -short")
+	}
 	t.Parallel()
 	const flooder, burst = 4100002101, 30
 	h, slow := floodHarness(t, false, flooder)

@@ -206,6 +206,9 @@ func newHarness(tb testing.TB, opts harnessOpts) *harness {
 		Registry:      h.reg,
 		PollTimeout:   time.Second,
 		HandleTimeout: 5 * time.Second,
+		// Replies to one chat are not held a second each past a burst: the
+		// tests that are about Telegram's per-chat limit set it (newRig).
+		ChatPace: 20 * time.Millisecond,
 	}
 	if opts.webhook {
 		h.cfg.WebhookURL = h.srv.URL + webhookPath

@@ -52,14 +52,14 @@ func shown(fake *fakeapi.Server, chat int64) []string {
 // every bulk message arrives in the end, and each chat sees its replies in
 // the order of its updates.
 func TestInteractiveFloodKeepsRetryAfter(t *testing.T) {
+	if testing.Short() {
+		t.Skip("waits in real time (pacing, retry_after, restarts): run without -short")
+	}
 	t.Parallel()
 	for _, mode := range []string{"webhook", "polling"} {
 		t.Run(mode, func(t *testing.T) {
 			t.Parallel()
 			chats := 200
-			if testing.Short() {
-				chats = 40
-			}
 			r := newRig(t, fakeapi.Limits{}, nil, nil)
 			h := r.h
 			r.lim = h.store
@@ -279,6 +279,9 @@ func TestLocationRefusedKindly(t *testing.T) {
 // button's answer waits when the hold ends soon and is skipped when it does
 // not, so that the update keeps its budget; the reply goes once the hold ends.
 func TestCallbackAnswerDuringRetryAfter(t *testing.T) {
+	if testing.Short() {
+		t.Skip("waits in real time (pacing, retry_after, restarts): run without -short")
+	}
 	t.Parallel()
 	tests := []struct {
 		name     string
@@ -429,6 +432,9 @@ func TestAttemptOutcome(t *testing.T) {
 // TestSlowAnswerNotRepeated: Telegram answering later than an update's
 // budget is waited for: the reply and the bulk message arrive once each.
 func TestSlowAnswerNotRepeated(t *testing.T) {
+	if testing.Short() {
+		t.Skip("waits in real time (pacing, retry_after, restarts): run without -short")
+	}
 	t.Parallel()
 	r := newRig(t, fakeapi.Limits{}, nil, nil)
 	r.h.bot.cfg.HandleTimeout = 300 * time.Millisecond

@@ -265,6 +265,9 @@ func newRig(tb testing.TB, limits fakeapi.Limits, out Outbox, lim Limiter) *rig 
 	}
 	r.out, r.lim = out, lim
 	r.h.bot.cfg.Limiter, r.h.bot.cfg.Rate = lim, testRate
+	if limits.PerChat > 0 {
+		r.h.bot.cfg.ChatPace = limits.PerChat // replies keep the limit the fake enforces
+	}
 	r.h.fake.Limit(limits)
 	return r
 }
@@ -422,6 +425,9 @@ func peakRate(fake *fakeapi.Server) int {
 }
 
 func TestSenderPacesABroadcast(t *testing.T) {
+	if testing.Short() {
+		t.Skip("waits in real time (pacing, retry_after, restarts): run without -short")
+	}
 	t.Parallel()
 	r := newRig(t, fakeapi.Limits{Global: testRate, PerChat: time.Second}, nil, nil)
 	const owner = 5400000000
@@ -514,6 +520,9 @@ func TestSenderSkipsWithdrawn(t *testing.T) {
 }
 
 func TestSenderServerErrors(t *testing.T) {
+	if testing.Short() {
+		t.Skip("waits in real time (pacing, retry_after, restarts): run without -short")
+	}
 	t.Parallel()
 	r := newRig(t, fakeapi.Limits{Global: testRate, PerChat: time.Second}, nil, nil)
 	const owner = 5420000000
@@ -559,6 +568,9 @@ func TestSenderServerErrors(t *testing.T) {
 }
 
 func TestSenderFloodPausesAllBulk(t *testing.T) {
+	if testing.Short() {
+		t.Skip("waits in real time (pacing, retry_after, restarts): run without -short")
+	}
 	t.Parallel()
 	r := newRig(t, fakeapi.Limits{Global: testRate, PerChat: time.Second}, nil, nil)
 	const owner = 5430000000
@@ -603,6 +615,9 @@ func TestSenderFloodPausesAllBulk(t *testing.T) {
 }
 
 func TestSenderQuietHours(t *testing.T) {
+	if testing.Short() {
+		t.Skip("waits in real time (pacing, retry_after, restarts): run without -short")
+	}
 	t.Parallel()
 	r := newRig(t, fakeapi.Limits{Global: testRate, PerChat: time.Second}, nil, nil)
 	const owner = 5440000000
@@ -629,6 +644,9 @@ func TestSenderQuietHours(t *testing.T) {
 // TestSenderCrashResumes: a sender dies mid-job (nothing drained, its sends
 // under way abandoned); another one, under another name, finishes the job.
 func TestSenderCrashResumes(t *testing.T) {
+	if testing.Short() {
+		t.Skip("waits in real time (pacing, retry_after, restarts): run without -short")
+	}
 	t.Parallel()
 	r := newRig(t, fakeapi.Limits{Global: testRate, PerChat: time.Second}, nil, nil)
 	r.h.fake.Delay(40 * time.Millisecond) // sends take a while: some are under way at the crash
@@ -671,6 +689,9 @@ func TestSenderCrashResumes(t *testing.T) {
 // TestSenderDrains: ending ctx finishes and records the sends under way; a
 // new sender finishes the job without sending anything twice.
 func TestSenderDrains(t *testing.T) {
+	if testing.Short() {
+		t.Skip("waits in real time (pacing, retry_after, restarts): run without -short")
+	}
 	t.Parallel()
 	r := newRig(t, fakeapi.Limits{Global: testRate, PerChat: time.Second}, nil, nil)
 	r.h.fake.Delay(40 * time.Millisecond)
@@ -715,6 +736,9 @@ func TestSenderDrains(t *testing.T) {
 }
 
 func TestSenderTwoReplicas(t *testing.T) {
+	if testing.Short() {
+		t.Skip("waits in real time (pacing, retry_after, restarts): run without -short")
+	}
 	t.Parallel()
 	r := newRig(t, fakeapi.Limits{Global: testRate, PerChat: time.Second}, nil, nil)
 	const owner = 5470000000
@@ -778,6 +802,9 @@ func percentile(d []time.Duration, p float64) time.Duration {
 }
 
 func TestSenderRepliesDoNotWaitBehindBulk(t *testing.T) {
+	if testing.Short() {
+		t.Skip("waits in real time (pacing, retry_after, restarts): run without -short")
+	}
 	t.Parallel()
 	r := newRig(t, fakeapi.Limits{Global: testRate, PerChat: time.Second}, nil, nil)
 	const owner = 5480000000
@@ -808,6 +835,9 @@ func TestSenderRepliesDoNotWaitBehindBulk(t *testing.T) {
 // TestSenderWithRedis runs a broadcast through the real store: the outbox
 // and the limiter in Redis, the job queued by Commit.
 func TestSenderWithRedis(t *testing.T) {
+	if testing.Short() {
+		t.Skip("waits in real time (pacing, retry_after, restarts): run without -short")
+	}
 	t.Parallel()
 	ctx := context.Background()
 	store, err := storage.New(ctx, redistest.New(t).URL())

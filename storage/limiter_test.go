@@ -54,6 +54,9 @@ func near(got, want, tolerance time.Duration) bool {
 }
 
 func TestAllowRate(t *testing.T) {
+	if testing.Short() {
+		t.Skip("waits in real time (pacing, retry_after, restarts): run without -short")
+	}
 	const every, calls = 5 * time.Millisecond, 200
 	for _, b := range limiterBackends(t) {
 		for _, burst := range []int{1, 10} {

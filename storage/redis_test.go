@@ -450,6 +450,9 @@ func TestCommitNilSession(t *testing.T) {
 }
 
 func TestRedisDown(t *testing.T) {
+	if testing.Short() {
+		t.Skip("waits in real time (pacing, retry_after, restarts): run without -short")
+	}
 	r, srv := open(t)
 	ctx := context.Background()
 	if err := r.Commit(ctx, 10, onboarded(), nil); err != nil {

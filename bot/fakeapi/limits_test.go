@@ -9,6 +9,9 @@ import (
 )
 
 func TestLimitGlobal(t *testing.T) {
+	if testing.Short() {
+		t.Skip("waits in real time (retry_after, a second's window): run without -short")
+	}
 	s := newServer(t)
 	s.Limit(Limits{Global: 5, RetryAfter: 2})
 	for i := range 5 {
@@ -56,6 +59,9 @@ func TestLimitPerChat(t *testing.T) {
 // scope that got it is refused and counted until the time is over; other
 // scopes are free.
 func TestRetryAfterHoldsScope(t *testing.T) {
+	if testing.Short() {
+		t.Skip("waits in real time (retry_after, a second's window): run without -short")
+	}
 	msg := func(chat string) map[string]string { return map[string]string{"chat_id": chat, "text": "hi"} }
 	tests := []struct {
 		name     string
