@@ -2,7 +2,6 @@ package main
 
 import (
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -25,12 +24,7 @@ func contentCommand(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, contentImportUsage)
 		return 2
 	}
-	fl := flag.NewFlagSet("content import", flag.ContinueOnError)
-	fl.SetOutput(stderr)
-	fl.Usage = func() {
-		fmt.Fprintln(stderr, contentImportUsage)
-		fl.PrintDefaults()
-	}
+	fl := usageFlags("content import", contentImportUsage, stderr)
 	territoryID := fl.String("territory", "", "the territory whose area (import: in its file) selects the services")
 	into := fl.String("into", "", "the content folder to write into (default: PASSERELLE_CONTENT_DIR)")
 	dryRun := fl.Bool("dry-run", false, "print what would change, write nothing")

@@ -56,7 +56,7 @@ Usage:
                                 prefix; never overwrites; safe to run again
   passerelle help               this text
 
-Environment (serve; chat reads PASSERELLE_CONTENT_DIR only, check and content import also PASSERELLE_TZ;
+Environment (serve; chat reads PASSERELLE_CONTENT_DIR only, check and the imports also PASSERELLE_TZ;
 export and redis also REDIS_URL and PASSERELLE_REDIS_PREFIX or TELEGRAM_BOT_TOKEN):
 `
 

@@ -22,14 +22,9 @@ func surveyCommand(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, surveyUsage)
 		return 2
 	}
-	fl := flag.NewFlagSet("survey import", flag.ContinueOnError)
-	fl.SetOutput(stderr)
-	fl.Usage = func() {
-		fmt.Fprintln(stderr, surveyUsage)
-		fl.PrintDefaults()
-	}
+	fl := usageFlags("survey import", surveyUsage, stderr)
 	id := fl.String("id", "", "the survey id (default: the form_id of the settings sheet, or the file name)")
-	opens := fl.String("opens", "", "the first day, YYYY-MM-DD (default: today, Europe/Paris)")
+	opens := fl.String("opens", "", "the first day, YYYY-MM-DD (default: today in PASSERELLE_TZ, Europe/Paris by default)")
 	closes := fl.String("closes", "", "the last day, YYYY-MM-DD (default: 30 days after opens)")
 	territories := fl.String("territories", "", "territory ids, comma-separated (default: all)")
 	language := fl.String("default-language", "", "the language of the plain label column, fr en ar fa ps uk ru ti (default: the settings' default_language, else told from the texts)")
@@ -42,9 +37,10 @@ func surveyCommand(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, surveyUsage)
 		return 2
 	}
-	loc, err := time.LoadLocation("Europe/Paris")
+	loc, err := zone(environ)
 	if err != nil {
-		loc = time.Local
+		fmt.Fprintf(stderr, "passerelle survey import: %v\n", err)
+		return 2
 	}
 	opt := content.XLSFormOptions{ID: *id, DefaultLanguage: *language, SkipUnsupported: *skip}
 	for _, d := range []struct {
@@ -105,6 +101,18 @@ func readForm(name string) ([]byte, error) {
 		return nil, fmt.Errorf("%s: larger than the %d MiB an XLSForm may have", name, content.MaxXLSForm>>20)
 	}
 	return data, nil
+}
+
+// usageFlags returns the flag set of a subcommand whose -h prints usage and
+// the flags; errors go to stderr.
+func usageFlags(name, usage string, stderr io.Writer) *flag.FlagSet {
+	fl := flag.NewFlagSet(name, flag.ContinueOnError)
+	fl.SetOutput(stderr)
+	fl.Usage = func() {
+		fmt.Fprintln(stderr, usage)
+		fl.PrintDefaults()
+	}
+	return fl
 }
 
 // parseMixed parses args where flags may come before or after the other
