@@ -58,3 +58,8 @@ func daysBetween(a, b time.Time) int {
 	day := func(t time.Time) time.Time { return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC) }
 	return int(day(b).Sub(day(a)) / (24 * time.Hour))
 }
+
+// HiddenCells says which of counts that add up to a shown total must be
+// hidden, by the rule of /results: those under MinShown and, when that is a
+// single one, the smallest of the others, which would give it away.
+func HiddenCells(counts []int) []bool { return hiddenCells(counts) }
