@@ -36,12 +36,20 @@ func surveyStatus(p page, s *content.Survey, now time.Time) string {
 	return p.TD("WebSurveyUpcoming", "Date", date(s.Opens))
 }
 
+// importOptions are the upload form's fields: what `passerelle survey
+// import` takes as options (zero values: its defaults).
+type importOptions struct {
+	ID, Language, Territory string
+	Opens, Closes           time.Time
+	Skip                    bool
+}
+
 // importXLSForm converts an XLSForm with the importer of `passerelle survey
-// import`, for territory, from opens to closes (zero: the importer's
-// defaults). It is the dashboard's one call into the importer.
-func importXLSForm(data []byte, name, territory string, opens, closes time.Time, skip bool) ([]byte, content.Diagnostics) {
+// import`. It is the dashboard's one call into the importer.
+func importXLSForm(data []byte, name string, o importOptions) ([]byte, content.Diagnostics) {
 	return content.ImportXLSForm(data, name, content.XLSFormOptions{
-		Opens: opens, Closes: closes, Territories: []string{territory}, SkipUnsupported: skip,
+		ID: o.ID, DefaultLanguage: o.Language, Opens: o.Opens, Closes: o.Closes,
+		Territories: []string{o.Territory}, SkipUnsupported: o.Skip,
 	})
 }
 
@@ -51,7 +59,7 @@ func (d *Dashboard) xlsformPage(w http.ResponseWriter, r *http.Request, v *visit
 	if !ok {
 		return
 	}
-	d.render(w, r, http.StatusOK, "xlsform.html", d.page(r, tr.ID, v, map[string]any{"Name": tr.Name(v.sess.Lang), "Max": maxUpload >> 20}))
+	d.render(w, r, http.StatusOK, "xlsform.html", d.page(r, tr.ID, v, map[string]any{"Name": tr.Name(v.sess.Lang), "Max": maxUpload >> 20, "Langs": locales.Languages}))
 }
 
 // limitUpload reads a posted form of at most maxUpload plus formMemory
@@ -87,7 +95,7 @@ func (d *Dashboard) xlsformImport(w http.ResponseWriter, r *http.Request, v *vis
 	if !ok {
 		return
 	}
-	p := d.page(r, tr.ID, v, map[string]any{"Name": tr.Name(v.sess.Lang), "Max": maxUpload >> 20})
+	p := d.page(r, tr.ID, v, map[string]any{"Name": tr.Name(v.sess.Lang), "Max": maxUpload >> 20, "Langs": locales.Languages})
 	file, head, err := r.FormFile("form")
 	if err != nil {
 		p.Data["Problem"] = p.T("WebImportNoFile")
@@ -106,11 +114,14 @@ func (d *Dashboard) xlsformImport(w http.ResponseWriter, r *http.Request, v *vis
 		return
 	}
 	now := d.cfg.Clock.Now()
-	opens, closes := now, time.Time{}
+	opt := importOptions{ID: strings.TrimSpace(r.PostFormValue("id")), Territory: tr.ID, Opens: now, Skip: r.PostFormValue("skip") != ""}
+	if l, ok := locales.Lookup(r.PostFormValue("lang")); ok {
+		opt.Language = l.Code
+	}
 	for _, f := range []struct {
 		field string
 		dst   *time.Time
-	}{{"opens", &opens}, {"closes", &closes}} {
+	}{{"opens", &opt.Opens}, {"closes", &opt.Closes}} {
 		if s := strings.TrimSpace(r.PostFormValue(f.field)); s != "" {
 			t, err := time.ParseInLocation(time.DateOnly, s, now.Location())
 			if err != nil {
@@ -122,7 +133,7 @@ func (d *Dashboard) xlsformImport(w http.ResponseWriter, r *http.Request, v *vis
 		}
 	}
 	name := path.Base(strings.ReplaceAll(head.Filename, `\`, "/"))
-	out, diags := importXLSForm(data, name, tr.ID, opens, closes, r.PostFormValue("skip") != "")
+	out, diags := importXLSForm(data, name, opt)
 	p.Data["File"], p.Data["Diagnostics"] = name, diags
 	var survey *content.Survey
 	if out != nil {
