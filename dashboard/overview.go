@@ -52,8 +52,8 @@ func figures(labels []string, counts []int, partition bool) []figure {
 // trendHeight and trendStep are the size of the trend chart in SVG units:
 // its height, and the width each day takes.
 const (
-	trendHeight = 80
-	trendStep   = 14
+	trendHeight = 120
+	trendStep   = 20
 )
 
 // day is one day of the trend: its label, its figure and its bar.
@@ -143,6 +143,7 @@ func (d *Dashboard) overview(w http.ResponseWriter, r *http.Request, v *visit) {
 		"Trend":       trend(counts.Arrivals, now, p.Dir == "rtl"),
 		"TrendWidth":  len(counts.Arrivals) * trendStep,
 		"TrendHeight": trendHeight,
+		"BarWidth":    trendStep - 4,
 		"Min":         flows.MinShown,
 		"Days":        strconv.Itoa(flows.TrendDays),
 	}
