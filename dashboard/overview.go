@@ -136,7 +136,7 @@ func (d *Dashboard) overview(w http.ResponseWriter, r *http.Request, v *visit) {
 		"Total":     counts.Total,
 		"Languages": figureTable{p.T("WebLanguage"), people, figures(langNames, langCounts, true)},
 		"Sources":   figureTable{p.T("WebSource"), p.T("WebScans"), figures(srcNames, srcCounts, false)},
-		"Status": figureTable{p.T("WebActivity"), people, figures([]string{p.TD("WebActive", "Days", int(flows.ActiveWithin/(24*time.Hour))), p.TD("WebDormant", "Days", int(flows.ActiveWithin/(24*time.Hour))), p.T("WebBlocked")},
+		"Activity": figureTable{p.T("WebActivity"), people, figures([]string{p.TD("WebActive", "Days", int(flows.ActiveWithin/(24*time.Hour))), p.TD("WebDormant", "Days", int(flows.ActiveWithin/(24*time.Hour))), p.T("WebBlocked")},
 			[]int{counts.Active, dormant, counts.Blocked}, true)},
 		"Consents": figureTable{p.T("WebConsents"), people, figures([]string{p.T("WebConsentNews"), p.T("WebConsentSurveys")},
 			[]int{counts.Consents[flows.PurposeNews], counts.Consents[flows.PurposeSurveys]}, false)},
