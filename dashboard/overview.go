@@ -130,13 +130,14 @@ func (d *Dashboard) overview(w http.ResponseWriter, r *http.Request, v *visit) {
 		srcNames, srcCounts = append(srcNames, name), append(srcCounts, int(scans[id]))
 	}
 	people := p.T("WebPeople")
+	days := int(flows.ActiveWithin / (24 * time.Hour))
 	dormant := counts.Total - counts.Active - counts.Blocked
 	p.Data = map[string]any{
 		"Name":      tr.Name(v.sess.Lang),
 		"Total":     counts.Total,
 		"Languages": figureTable{p.T("WebLanguage"), people, figures(langNames, langCounts, true)},
 		"Sources":   figureTable{p.T("WebSource"), p.T("WebScans"), figures(srcNames, srcCounts, false)},
-		"Activity": figureTable{p.T("WebActivity"), people, figures([]string{p.TD("WebActive", "Days", int(flows.ActiveWithin/(24*time.Hour))), p.TD("WebDormant", "Days", int(flows.ActiveWithin/(24*time.Hour))), p.T("WebBlocked")},
+		"Activity": figureTable{p.T("WebActivity"), people, figures([]string{p.TD("WebActive", "Days", days), p.TD("WebDormant", "Days", days), p.T("WebBlocked")},
 			[]int{counts.Active, dormant, counts.Blocked}, true)},
 		"Consents": figureTable{p.T("WebConsents"), people, figures([]string{p.T("WebConsentNews"), p.T("WebConsentSurveys")},
 			[]int{counts.Consents[flows.PurposeNews], counts.Consents[flows.PurposeSurveys]}, false)},
