@@ -2,7 +2,13 @@ package dashboard
 
 import (
 	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
 	"testing"
+	"time"
 )
 
 // BenchmarkPages times each page of a coordinator of a territory with 1,000
@@ -23,4 +29,45 @@ func BenchmarkPages(b *testing.B) {
 			}
 		})
 	}
+}
+
+// BenchmarkOverviewAndSurveys times the overview and survey pages of a
+// coordinator of a territory with 10,000 people, 50 surveys with 20
+// answers each, and 1,000 requests, on the Redis of the tests. Server time
+// only. The composer's preview reads the audience and the answers; the
+// XLSForm preview converts a 41-question public form.
+func BenchmarkOverviewAndSurveys(b *testing.B) {
+	f := newFixture(b)
+	f.seed(10000, 50, 20, 1000)
+	cookie := f.signIn(dijonCo)
+	for _, path := range []string{"/t/dijon/overview", "/t/dijon/surveys", "/t/dijon/surveys/enquete-07", "/t/dijon/xlsform"} {
+		b.Run(path, func(b *testing.B) {
+			for b.Loop() {
+				if w := f.do("GET", path, nil, cookie); w.Code != http.StatusOK {
+					b.Fatalf("%s: %d", path, w.Code)
+				}
+			}
+		})
+	}
+	form, err := os.ReadFile(filepath.Join(realForms, "odk-socio-economic-survey-v20240515.xlsx"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	csrf := regexp.MustCompile(`name="csrf" value="([^"]+)"`).FindStringSubmatch(f.do("GET", "/t/dijon/xlsform", nil, cookie).Body.String())[1]
+	b.Run("POST /t/dijon/xlsform", func(b *testing.B) {
+		for b.Loop() {
+			if w := f.upload("dijon", cookie, "odk.xlsx", form, map[string]string{"csrf": csrf, "skip": "1"}); w.Code != http.StatusOK {
+				b.Fatalf("upload: %d", w.Code)
+			}
+		}
+	})
+	f.clock.now = time.Date(2028, 1, 3, 10, 0, 0, 0, time.UTC) // the surveys are closed
+	b.Run("POST /t/dijon/surveys/enquete-07/outcome (preview)", func(b *testing.B) {
+		for b.Loop() {
+			w := f.do("POST", "/t/dijon/surveys/enquete-07/outcome", url.Values{"csrf": {csrf}, "t:fr": {"Le marché aura lieu samedi."}}, cookie)
+			if w.Code != http.StatusOK || !strings.Contains(w.Body.String(), `name="send"`) {
+				b.Fatalf("preview: %d", w.Code)
+			}
+		}
+	})
 }

@@ -102,8 +102,11 @@ func TestBrowserSignInByLink(t *testing.T) {
 		t.Fatalf("sign in: %v", err)
 	}
 	path, text := read(t, ctx)
-	if path != "/t/dijon/needs" || !strings.Contains(text, "Dijon") || strings.Contains(path+text, tok) {
+	if path != "/t/dijon/overview" || !strings.Contains(text, "Dijon") || strings.Contains(path+text, tok) {
 		t.Errorf("after sign-in: %s\n%s", path, text)
+	}
+	if err := chromedp.Do(ctx, chromedp.Navigate(base+"/t/dijon/needs"), chromedp.WaitVisible("h1")); err != nil {
+		t.Fatal(err)
 	}
 	shot(t, ctx, "needs-fr")
 
@@ -159,8 +162,11 @@ func TestBrowserMiniApp(t *testing.T) {
 	if dir, err := chromedp.Run(ctx, chromedp.AttributeValue("html", "dir")); err != nil || dir.Value != "rtl" {
 		t.Errorf("an Arabic-speaking coordinator's page has dir=%q (%v)", dir.Value, err)
 	}
-	if path, _ := read(t, ctx); path != "/t/lyon/needs" {
+	if path, _ := read(t, ctx); path != "/t/lyon/overview" {
 		t.Errorf("Mini App landed on %s", path)
+	}
+	if err := chromedp.Do(ctx, chromedp.Navigate(base+"/t/lyon/needs"), chromedp.WaitVisible("h1")); err != nil {
+		t.Fatal(err)
 	}
 	shot(t, ctx, "needs-ar")
 

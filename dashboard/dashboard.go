@@ -41,6 +41,10 @@ type Store interface {
 	UseSignIn(ctx context.Context, nonce string) (bool, error)
 	AppendAudit(ctx context.Context, e flows.AuditEntry) error
 	Allow(ctx context.Context, key string, every time.Duration, burst int) (bool, time.Duration, error)
+	// Overview and surveys pages (overview.go, surveys_manage.go).
+	TerritoryPeople(ctx context.Context, territory string, now time.Time) (*flows.People, error)
+	SourceCounts(ctx context.Context, territory string) (map[string]int64, error)
+	Commit(ctx context.Context, chatID int64, s *flows.Session, events []flows.Event) error
 }
 
 // Config is what a dashboard needs.
@@ -102,6 +106,12 @@ func New(cfg Config) (*Dashboard, error) {
 	d.mux.HandleFunc("GET /t/{ter}/surveys", d.staff(d.surveys))
 	d.mux.HandleFunc("GET /t/{ter}/surveys/{id}", d.staff(d.results))
 	d.mux.HandleFunc("GET /t/{ter}/surveys/{id}/{file}", d.staff(d.surveyExport))
+	d.mux.HandleFunc("GET /t/{ter}/overview", d.staff(d.overview))
+	d.mux.HandleFunc("GET /t/{ter}/xlsform", d.staff(d.xlsformPage))
+	d.mux.HandleFunc("POST /t/{ter}/xlsform", d.limitUpload(d.staff(d.xlsformImport)))
+	d.mux.HandleFunc("POST /t/{ter}/xlsform/survey.yaml", d.staff(d.xlsformYAML))
+	d.mux.HandleFunc("GET /t/{ter}/surveys/{id}/outcome", d.staff(d.outcome))
+	d.mux.HandleFunc("POST /t/{ter}/surveys/{id}/outcome", d.staff(d.outcome))
 	return d, nil
 }
 

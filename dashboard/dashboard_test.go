@@ -224,7 +224,7 @@ func TestSignInLink(t *testing.T) {
 		t.Fatalf("first use: %d %q", w.Code, w.Header().Get("Location"))
 	}
 	cookie := sessionCookie(t, w)
-	if w := f.do("GET", "/", nil, cookie); w.Code != http.StatusSeeOther || w.Header().Get("Location") != "/t/dijon/needs" {
+	if w := f.do("GET", "/", nil, cookie); w.Code != http.StatusSeeOther || w.Header().Get("Location") != "/t/dijon/overview" {
 		t.Errorf("home of a Dijon coordinator: %d %q", w.Code, w.Header().Get("Location"))
 	}
 

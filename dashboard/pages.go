@@ -93,7 +93,7 @@ func (d *Dashboard) fail(w http.ResponseWriter, r *http.Request, err error) {
 // home sends coordinators to their territory; admins choose one.
 func (d *Dashboard) home(w http.ResponseWriter, r *http.Request, v *visit) {
 	if v.role.Kind == flows.RoleCoordinator {
-		http.Redirect(w, r, "/t/"+v.role.Territory+"/needs", http.StatusSeeOther)
+		http.Redirect(w, r, "/t/"+v.role.Territory+"/overview", http.StatusSeeOther)
 		return
 	}
 	var ters []*content.Territory
@@ -209,6 +209,7 @@ func download(w http.ResponseWriter, contentType, name string, b []byte) {
 // surveyRow is one survey of the surveys page.
 type surveyRow struct {
 	ID, Title string
+	Status    string
 	Answers   int
 }
 
@@ -220,6 +221,7 @@ func (d *Dashboard) surveys(w http.ResponseWriter, r *http.Request, v *visit) {
 		return
 	}
 	var rows []surveyRow
+	p, now := d.page(r, tr.ID, v, nil), d.cfg.Clock.Now()
 	for _, s := range flows.VisibleSurveys(d.cfg.Engine.Content(), v.role) {
 		if !s.For(tr.ID) {
 			continue
@@ -229,10 +231,11 @@ func (d *Dashboard) surveys(w http.ResponseWriter, r *http.Request, v *visit) {
 			d.fail(w, r, err)
 			return
 		}
-		rows = append(rows, surveyRow{ID: s.ID, Title: s.Title(v.sess.Lang), Answers: len(subs)})
+		rows = append(rows, surveyRow{ID: s.ID, Title: s.Title(v.sess.Lang), Status: surveyStatus(p, s, now), Answers: len(subs)})
 	}
 	d.audit(r.Context(), flows.AuditEntry{Actor: v.sess.ChatID, Role: v.role.Kind, Territory: tr.ID, Action: "web:surveys", Count: len(rows)})
-	d.render(w, r, http.StatusOK, "surveys.html", d.page(r, tr.ID, v, map[string]any{"Name": tr.Name(v.sess.Lang), "Surveys": rows, "Min": flows.MinShown}))
+	p.Data = map[string]any{"Name": tr.Name(v.sess.Lang), "Surveys": rows, "Min": flows.MinShown}
+	d.render(w, r, http.StatusOK, "surveys.html", p)
 }
 
 // territorySubmissions are a survey's submissions in territory that role may read.
@@ -328,6 +331,7 @@ func (d *Dashboard) results(w http.ResponseWriter, r *http.Request, v *visit) {
 	}
 	d.audit(r.Context(), flows.AuditEntry{Actor: v.sess.ChatID, Role: v.role.Kind, Territory: tr.ID, Action: "web:results", Count: len(subs)})
 	p := d.page(r, tr.ID, v, map[string]any{"Title": survey.Title(v.sess.Lang), "Answers": len(subs), "Min": flows.MinShown})
+	p.Data["ID"], p.Data["Status"], p.Data["Closed"] = survey.ID, surveyStatus(p, survey, d.cfg.Clock.Now()), survey.Closed(d.cfg.Clock.Now())
 	type question struct {
 		flows.QuestionResult
 		Bars []bar

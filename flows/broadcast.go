@@ -71,14 +71,8 @@ func written(t *Turn, lang string) string {
 
 // versionFor is the text a person reading lang receives.
 func versionFor(t *Turn, lang string) string {
-	text := written(t, lang)
-	if text == "" {
-		text = t.e.msgs.Text(lang, "NewsInFrench", nil) + "\n\n" + t.S.Vars["fr"]
-	}
-	if s, ok := t.lib.content.Survey(t.S.Vars["survey"]); ok {
-		return t.e.msgs.Text(lang, "OutcomeMessage", map[string]any{"Title": s.Title(lang), "Text": text})
-	}
-	return text
+	s, _ := t.lib.content.Survey(t.S.Vars["survey"])
+	return t.e.newsText(written(t, lang), t.S.Vars["fr"], s, lang)
 }
 
 // audience reads who would receive the broadcast now; when nobody would,
@@ -140,26 +134,22 @@ func send(t *Turn) {
 	if !ok {
 		return
 	}
-	ter, kind := t.S.Vars["ter"], "broadcast"
-	if s, ok := t.lib.content.Survey(t.S.Vars["survey"]); ok {
-		kind = "outcome"
-		texts := map[string]string{}
-		for _, code := range locales.Codes() {
-			if w := written(t, code); w != "" {
-				texts[code] = w
-			}
+	texts := map[string]string{}
+	for _, code := range locales.Codes() {
+		if w := written(t, code); w != "" {
+			texts[code] = w
 		}
-		t.Emit(SurveyOutcomeSet{Survey: s.ID, Territory: ter, Texts: texts, Expires: s.ClosesAt(t.e.loc).Add(SurveyRetention).UTC()})
 	}
-	job := Job{ID: t.S.Vars["job"], Kind: kind, Territory: ter, Owner: t.In.ChatID, OwnerLang: t.lang, Created: t.Now}
-	msgs := make([]Bulk, len(rs))
-	for i, r := range rs {
-		msgs[i] = Bulk{Job: job.ID, ChatID: r.ChatID, Text: versionFor(t, r.Lang)}
-	}
+	s, _ := t.lib.content.Survey(t.S.Vars["survey"])
+	job := Job{ID: t.S.Vars["job"], Territory: t.S.Vars["ter"], Owner: t.In.ChatID, OwnerLang: t.lang, Created: t.Now}
 	t.Goto("", "")
-	t.Emit(BroadcastQueued{Job: job, Messages: msgs})
-	t.audit(kind, ter, len(msgs))
-	t.EditOrSend(Reply{MessageID: "BroadcastQueued", Text: t.e.msgs.Plural(t.lang, "BroadcastQueued", len(msgs), nil)})
+	events := t.e.newsEvents(job, s, texts, rs)
+	for _, ev := range events {
+		t.Emit(ev)
+	}
+	queued := events[len(events)-1].(BroadcastQueued)
+	t.audit(queued.Job.Kind, queued.Job.Territory, len(queued.Messages))
+	t.EditOrSend(Reply{MessageID: "BroadcastQueued", Text: t.e.msgs.Plural(t.lang, "BroadcastQueued", len(queued.Messages), nil)})
 }
 
 type broadcaster struct{}

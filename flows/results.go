@@ -395,11 +395,17 @@ func respondents(t *Turn, rs []Recipient) ([]Recipient, bool) {
 	if !t.read(err) {
 		return nil, false
 	}
+	return t.e.answered(rs, subs, t.S.Vars["ter"]), true
+}
+
+// answered keeps the recipients among rs whose pseudonym is among the
+// submissions subs of territory.
+func (e *Engine) answered(rs []Recipient, subs []Submission, territory string) []Recipient {
 	answered := map[string]bool{}
 	for _, sub := range subs {
-		if sub.Territory == t.S.Vars["ter"] {
+		if sub.Territory == territory {
 			answered[sub.Pseudonym] = true
 		}
 	}
-	return slices.DeleteFunc(rs, func(r Recipient) bool { return !answered[Pseudonym(t.e.secret, r.ChatID)] }), true
+	return slices.DeleteFunc(rs, func(r Recipient) bool { return !answered[Pseudonym(e.secret, r.ChatID)] })
 }

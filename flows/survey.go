@@ -134,6 +134,15 @@ func surveyIntro(t *Turn, s *content.Survey) {
 	if p := progress(t); p != nil && p.ID == s.ID {
 		start = "ButtonSurveyContinue"
 	}
+	t.EditOrSend(Reply{MessageID: "SurveyIntro", Text: introText(t, s), Buttons: [][]Button{
+		{{Text: t.T(start, nil), Data: surveyFlow + ":go:" + key}},
+		{{Text: t.T("ButtonBack", nil), Data: surveyFlow + ":list"}},
+	}})
+}
+
+// introText is a survey's introduction: its title, how many questions, and
+// its intro when it has one.
+func introText(t *Turn, s *content.Survey) string {
 	var lines []string
 	intro, translated := s.Intro(t.lang)
 	if intro != "" && !translated {
@@ -143,10 +152,7 @@ func surveyIntro(t *Turn, s *content.Survey) {
 	if intro != "" {
 		lines = append(lines, intro)
 	}
-	t.EditOrSend(Reply{MessageID: "SurveyIntro", Text: strings.Join(lines, "\n\n"), Buttons: [][]Button{
-		{{Text: t.T(start, nil), Data: surveyFlow + ":go:" + key}},
-		{{Text: t.T("ButtonBack", nil), Data: surveyFlow + ":list"}},
-	}})
+	return strings.Join(lines, "\n\n")
 }
 
 // startSurvey resumes the person's progress in s, or starts afresh (and

@@ -30,6 +30,11 @@ func (k keyspace) sessionKey(chatID int64) string {
 	return k.prefix + "s:" + strconv.FormatInt(chatID, 10)
 }
 
+// sessionPattern matches every sessionKey, for the overview's counts.
+func (k keyspace) sessionPattern() string {
+	return k.prefix + "s:*"
+}
+
 // sessionTTL is how long a session is kept after this write.
 func sessionTTL(s *flows.Session) time.Duration {
 	if s.Inactive {

@@ -1,0 +1,110 @@
+package dashboard
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/territoires-integration/passerelle/flows"
+)
+
+// respondents commits n people of territory in lang from chat first who
+// accept news and answered the sample survey under their real pseudonym.
+func (f *fixture) respondents(first int64, n int, territory, lang string) {
+	f.t.Helper()
+	for chat := first; chat < first+int64(n); chat++ {
+		s := &flows.Session{Version: flows.SessionVersion, Lang: lang, Territory: territory, Onboarded: true, Created: f.clock.now, Seen: f.clock.now,
+			Consents: map[flows.Purpose]flows.Consent{flows.PurposeNews: {At: f.clock.now, Notice: 1}}}
+		sub := flows.SurveySubmitted{Expires: f.clock.now.Add(24 * time.Hour), Submission: flows.Submission{
+			Survey: "academie-participation", Pseudonym: flows.Pseudonym(secret, chat), Territory: territory, Lang: lang,
+			Started: f.clock.now.Add(-time.Minute), Submitted: f.clock.now, Answers: opinions(int(chat))}}
+		if err := f.store.Commit(context.Background(), chat, s, []flows.Event{sub}); err != nil {
+			f.t.Fatalf("commit %d: %v", chat, err)
+		}
+	}
+}
+
+func TestOutcomeComposer(t *testing.T) {
+	f := newFixture(t)
+	f.respondents(100, 6, "dijon", "ar")
+	f.respondents(200, 3, "dijon", "uk")
+	f.respondents(300, 4, "lyon", "ar")
+	f.people(400, 5, "ar", 0, true) // news, no answers
+	cookie := f.signIn(dijonCo)
+	path := "/t/dijon/surveys/academie-participation/outcome"
+	if w := f.do("GET", path, nil, cookie); w.Code != http.StatusConflict || !strings.Contains(w.Body.String(), "encore ouvert jusqu&#39;au 31/12/2027") {
+		t.Fatalf("an open survey's composer: %d\n%s", w.Code, w.Body)
+	}
+	f.clock.now = time.Date(2028, 1, 3, 10, 0, 0, 0, time.UTC)
+	w := f.do("GET", path, nil, cookie)
+	if w.Code != http.StatusOK || strings.Count(w.Body.String(), "<textarea") != 8 {
+		t.Fatalf("composer: %d\n%s", w.Code, w.Body)
+	}
+	csrf := csrfOf(t, w.Body.String())
+	texts := url.Values{"csrf": {csrf}, "t:fr": {"Le marché aura lieu le samedi."}, "t:ar": {"سيقام السوق يوم السبت."}}
+
+	tests := []struct {
+		name string
+		form url.Values
+		code int
+		want []string
+	}{
+		{"no French", url.Values{"csrf": {csrf}, "t:ar": {"نص"}, "preview": {"1"}}, http.StatusBadRequest, []string{"Le texte en français est obligatoire."}},
+		{"too long", url.Values{"csrf": {csrf}, "t:fr": {strings.Repeat("é", flows.MaxNewsText+1)}}, http.StatusBadRequest, []string{"Le texte en Français fait 3501 caractères, pour 3500 au plus."}},
+		{"preview", texts, http.StatusOK, []string{
+			"👀 Aperçu en العربية, pour 6 personnes :", "سيقام السوق يوم السبت.",
+			"👀 Aperçu en Українська, pour 3 personnes :", "Le marché aura lieu le samedi.",
+			"Envoyer à 9 personnes ?", `name="job"`,
+		}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			w := f.do("POST", path, tc.form, cookie)
+			if w.Code != tc.code {
+				t.Fatalf("%d, want %d:\n%s", w.Code, tc.code, w.Body)
+			}
+			for _, s := range tc.want {
+				if !strings.Contains(w.Body.String(), s) {
+					t.Errorf("no %q in:\n%s", s, w.Body)
+				}
+			}
+		})
+	}
+
+	page := f.do("POST", path, texts, cookie).Body.String()
+	job := regexp.MustCompile(`name="job" value="([^"]+)"`).FindStringSubmatch(page)
+	if job == nil {
+		t.Fatalf("no job id in the preview:\n%s", page)
+	}
+	send := url.Values{"job": {job[1]}, "send": {"1"}}
+	for k, v := range texts {
+		send[k] = v
+	}
+	ctx := context.Background()
+	for range 2 { // sent twice (a double click, a reload): queued once
+		if w := f.do("POST", path, send, cookie); w.Code != http.StatusOK || !strings.Contains(w.Body.String(), "9 messages en file d&#39;attente") {
+			t.Fatalf("send: %d\n%s", w.Code, w.Body)
+		}
+	}
+	if st, err := f.store.Job(ctx, job[1]); err != nil || st.Total != 9 || st.Kind != "outcome" || st.Territory != "dijon" || st.Owner != dijonCo {
+		t.Errorf("job: %+v, %v", st, err)
+	}
+	if n, err := f.store.OutboxLen(ctx); err != nil || n != 9 {
+		t.Errorf("outbox: %d messages, %v", n, err)
+	}
+	if texts, err := f.store.Outcome(ctx, "academie-participation", "dijon"); err != nil || texts["ar"] != "سيقام السوق يوم السبت." || texts["fr"] == "" || len(texts) != 2 {
+		t.Errorf("outcome recorded: %v, %v", texts, err)
+	}
+	if got := f.audited(); !containsAll(got, "web:outcome") {
+		t.Errorf("audit log: %v", got)
+	}
+	for _, who := range []int64{dijonPart, lyonCo} {
+		if w := f.do("GET", path, nil, f.signIn(who)); w.Code != http.StatusForbidden {
+			t.Errorf("%d opens Dijon's composer: %d", who, w.Code)
+		}
+	}
+}

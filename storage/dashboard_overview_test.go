@@ -1,0 +1,55 @@
+package storage
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/territoires-integration/passerelle/flows"
+	"github.com/territoires-integration/passerelle/storage/redistest"
+)
+
+func TestTerritoryPeople(t *testing.T) {
+	r, _ := open(t)
+	ctx := context.Background()
+	now := redistest.Now().UTC().Truncate(time.Second)
+	// 2,500 people of Dijon (more than one SCAN batch), every fifth blocked,
+	// and 10 of Lyon; a web session and a role share the key space.
+	for i := range 2510 {
+		s := onboarded()
+		s.Created, s.Seen = now.Add(-time.Hour), now
+		if i%5 == 0 {
+			s.Inactive = true
+		}
+		if i >= 2500 {
+			s.Territory = "lyon"
+		}
+		if err := r.Commit(ctx, int64(1000+i), s, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := r.SaveWebSession(ctx, "abc", []byte(`{"chat":1}`), time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		territory                     string
+		total, active, blocked, today int
+	}{
+		{"dijon", 2500, 2000, 500, 2500},
+		{"lyon", 10, 8, 2, 10},
+		{"nowhere", 0, 0, 0, 0},
+	}
+	for _, tc := range tests {
+		t.Run(tc.territory, func(t *testing.T) {
+			p, err := r.TerritoryPeople(ctx, tc.territory, now)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := fmt.Sprint(p.Total, p.Active, p.Blocked, p.Arrivals[flows.TrendDays-1], p.ByLang["ar"])
+			if want := fmt.Sprint(tc.total, tc.active, tc.blocked, tc.today, tc.total); got != want {
+				t.Errorf("total active blocked today ar = %s, want %s", got, want)
+			}
+		})
+	}
+}
