@@ -27,7 +27,8 @@ const module = "github.com/territoires-integration/passerelle/"
 // rules when it has none). "x/..." stands for x and every package below it.
 var mayImport = map[string][]string{
 	"cmd/passerelle":    {"..."},
-	"bot":               {"bot/...", "flows"},
+	"bot":               {"bot/bulk", "flows"},
+	"bot/bulk":          {"flows"},
 	"bot/fakeapi":       nil,
 	"dashboard":         {"flows", "content", "locales"},
 	"storage":           {"flows"},
