@@ -15,6 +15,7 @@ import (
 	"github.com/go-telegram/bot/models"
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/territoires-integration/passerelle/bot/bulk"
 	"github.com/territoires-integration/passerelle/flows"
 )
 
@@ -169,12 +170,15 @@ func apiClient() *http.Client {
 	return &http.Client{Timeout: sendTimeout, Transport: apiTransport()}
 }
 
+// storeTimeout bounds one store call made for an update.
+const storeTimeout = 5 * time.Second
+
 // apiTransport keeps enough connections to the Bot API open for the replies
 // and the bulk sends under way at once: the default keeps 2, and opening a
 // TLS connection per message would cost more than the message.
 func apiTransport() *http.Transport {
 	tr := http.DefaultTransport.(*http.Transport).Clone()
-	tr.MaxIdleConnsPerHost = 4 * senderWorkers
+	tr.MaxIdleConnsPerHost = 4 * bulk.Workers
 	return tr
 }
 

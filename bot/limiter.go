@@ -4,9 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strconv"
 	"sync"
 	"time"
+
+	"github.com/territoires-integration/passerelle/bot/bulk"
 )
 
 // Limiter is a rate limiter shared by every replica (storage.Redis implements it with GCRA).
@@ -30,22 +31,10 @@ const (
 	// defaultRate is Telegram's overall limit: about 30 messages a second.
 	defaultRate = 30
 	// globalKey is the limiter key every message of the bot counts against.
-	globalKey = "global"
+	globalKey = bulk.GlobalKey
 	// limiterBurst lets no burst through: Telegram counts messages in any
 	// sliding second, so limits are kept as an even pace.
 	limiterBurst = 1
-	// bulkBurst lets the bulk pace catch up one message it was late for
-	// (timers are not exact) without breaking the overall limit: two at once
-	// stay within the room bulkShare leaves.
-	bulkBurst = 2
-	// bulkShare is the share of the overall rate bulk messages may use alone:
-	// the rest absorbs replies sent meanwhile and the jitter between the
-	// limiter's answer and the message reaching Telegram.
-	bulkShare = 0.95
-	// jitterShare: the gaps kept between two messages to one chat are a
-	// tenth longer than Telegram's, as the time from the limiter's answer to
-	// Telegram varies.
-	jitterShare = 10
 	// takeTimeout bounds one limiter call counting replies: a limiter that
 	// does not answer costs the replies their place in the budget, never
 	// the replies.
@@ -212,7 +201,7 @@ func (b *Bot) rateLimited(ctx context.Context, chatID int64, retryAfter int) {
 	d := time.Duration(max(retryAfter, 1)) * time.Second
 	scope, key := int64(0), globalKey
 	if chatID < 0 {
-		scope, key = chatID, "group:"+strconv.FormatInt(chatID, 10)
+		scope, key = chatID, bulk.GroupKey(chatID)
 	}
 	if !b.gates.close(scope, time.Now().Add(d)) {
 		return // the calls under way with this one get the same answer: told once
@@ -221,8 +210,8 @@ func (b *Bot) rateLimited(ctx context.Context, chatID int64, retryAfter int) {
 	if b.cfg.Limiter == nil {
 		return
 	}
-	// Bulk senders may take a turn bulkBurst-1 intervals ahead of the key's time.
-	d += interval(b.cfg.Rate*bulkShare) * (bulkBurst - 1)
+	// Bulk senders may take a turn a little ahead of the key's time.
+	d += bulk.Headroom(b.cfg.Rate)
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), takeTimeout)
 	defer cancel()
 	if err := b.cfg.Limiter.Hold(ctx, key, d); err != nil {
@@ -330,20 +319,3 @@ func (g *gates) close(scope int64, t time.Time) bool {
 // answer did not come back: the message may well have been delivered, so
 // the call must not be made again.
 var errOutcomeUnknown = errors.New("outcome unknown: the request was sent, no answer came")
-
-// chatLimit is one per-chat limiter key and its least gap between messages.
-type chatLimit struct {
-	key   string
-	every time.Duration
-}
-
-// chatLimits are the keys a bulk message to chatID must pass besides the
-// global one: the group's (negative ids), the strictest, first; then the chat's.
-func chatLimits(chatID int64, perChat, perGroup time.Duration) []chatLimit {
-	id := strconv.FormatInt(chatID, 10)
-	chat := chatLimit{key: "chat:" + id, every: perChat}
-	if chatID < 0 {
-		return []chatLimit{{key: "group:" + id, every: perGroup}, chat}
-	}
-	return []chatLimit{chat}
-}

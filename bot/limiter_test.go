@@ -132,17 +132,6 @@ func TestMemLimiterIsGCRA(t *testing.T) {
 	}
 }
 
-func TestChatLimits(t *testing.T) {
-	got := chatLimits(42, time.Second, 3*time.Second)
-	if want := []chatLimit{{"chat:42", time.Second}}; !slices.Equal(got, want) {
-		t.Errorf("private chat: %v, want %v", got, want)
-	}
-	got = chatLimits(-1001234, time.Second, 3*time.Second)
-	if want := []chatLimit{{"group:-1001234", 3 * time.Second}, {"chat:-1001234", time.Second}}; !slices.Equal(got, want) {
-		t.Errorf("group: %v, want %v", got, want)
-	}
-}
-
 // TestRepliesCountAgainstGlobal: every message of a reply is counted in the
 // global limit at the configured rate (Take, in batches), and none asks for
 // a turn that is left (Allow), as bulk messages do.

@@ -6,8 +6,6 @@ import (
 
 	tgbot "github.com/go-telegram/bot"
 	"github.com/prometheus/client_golang/prometheus"
-
-	"github.com/territoires-integration/passerelle/flows"
 )
 
 // metrics are the Prometheus series the bot exports on /metrics.
@@ -16,10 +14,6 @@ type metrics struct {
 	replies  *prometheus.CounterVec
 	errors   *prometheus.CounterVec
 	duration prometheus.Histogram
-
-	bulk        *prometheus.CounterVec // bulk messages by outcome
-	bulkRetries prometheus.Counter     // bulk messages put back in the outbox for later
-	outboxWait  prometheus.Histogram   // time a bulk message waited for the rate limits
 }
 
 func newMetrics(reg prometheus.Registerer) *metrics {
@@ -31,27 +25,14 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 			Name: "passerelle_replies_total", Help: "Bot API calls that succeeded, by method.",
 		}, []string{"method"}),
 		errors: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "passerelle_errors_total", Help: "Errors, by kind (store, forbidden, rate_limited, bad_request, telegram, timeout, unknown_outcome, callback_skipped, panic, keyboard, webhook_auth, bad_update, limiter, outbox).",
+			Name: "passerelle_errors_total", Help: "Errors, by kind (store, forbidden, rate_limited, bad_request, telegram, timeout, unknown_outcome, callback_skipped, panic, keyboard, webhook_auth, bad_update, limiter; the bulk sender's own are in passerelle_bulk_errors_total).",
 		}, []string{"kind"}),
 		duration: prometheus.NewHistogram(prometheus.HistogramOpts{
 			Name: "passerelle_update_handling_seconds", Help: "Time from receiving an update to its last reply sent.",
 			Buckets: []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10},
 		}),
-		bulk: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "passerelle_bulk_total", Help: "Bulk messages done, by outcome (sent, blocked, failed).",
-		}, []string{"outcome"}),
-		bulkRetries: prometheus.NewCounter(prometheus.CounterOpts{
-			Name: "passerelle_bulk_retries_total", Help: "Bulk messages put back in the outbox to be tried later (server error, timeout, 429, quiet hours).",
-		}),
-		outboxWait: prometheus.NewHistogram(prometheus.HistogramOpts{
-			Name: "passerelle_outbox_wait_seconds", Help: "Time a bulk message waited for the rate limits before it was sent.",
-			Buckets: []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30},
-		}),
 	}
-	for _, o := range []flows.Outcome{flows.OutcomeSent, flows.OutcomeBlocked, flows.OutcomeFailed} {
-		m.bulk.WithLabelValues(string(o))
-	}
-	reg.MustRegister(m.updates, m.replies, m.errors, m.duration, m.bulk, m.bulkRetries, m.outboxWait)
+	reg.MustRegister(m.updates, m.replies, m.errors, m.duration)
 	return m
 }
 

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/territoires-integration/passerelle/bot/bulk"
 	"github.com/territoires-integration/passerelle/bot/fakeapi"
 	"github.com/territoires-integration/passerelle/flows"
 	"github.com/territoires-integration/passerelle/storage"
@@ -21,8 +22,9 @@ import (
 
 // The real store must keep implementing the sender's interfaces exactly.
 var (
-	_ Outbox  = (*storage.Redis)(nil)
-	_ Limiter = (*storage.Redis)(nil)
+	_ bulk.Outbox  = (*storage.Redis)(nil)
+	_ bulk.Limiter = (*storage.Redis)(nil)
+	_ Limiter      = (*storage.Redis)(nil)
 )
 
 // testRate is the overall rate of these tests: Telegram's 30 a second, ×10 for speed.
@@ -244,7 +246,7 @@ func (r *blockRecorder) chats() []int64 {
 type rig struct {
 	tb       testing.TB
 	h        *harness
-	out      Outbox
+	out      bulk.Outbox
 	mem      *memOutbox // out, when in memory
 	lim      Limiter
 	recorder *blockRecorder
@@ -252,7 +254,7 @@ type rig struct {
 
 // newRig starts a harness whose fake enforces limits, and gives the bot the
 // limiter lim (an in-memory one when nil) and the outbox out (in memory when nil).
-func newRig(tb testing.TB, limits fakeapi.Limits, out Outbox, lim Limiter) *rig {
+func newRig(tb testing.TB, limits fakeapi.Limits, out bulk.Outbox, lim Limiter) *rig {
 	tb.Helper()
 	r := &rig{tb: tb, recorder: &blockRecorder{}}
 	r.h = newHarness(tb, harnessOpts{wrap: func(next Handler) Handler { r.recorder.Handler = next; return r.recorder }})
@@ -273,8 +275,11 @@ func newRig(tb testing.TB, limits fakeapi.Limits, out Outbox, lim Limiter) *rig 
 }
 
 // config is a sender configuration for consumer.
-func (r *rig) config(consumer string) SenderConfig {
-	return SenderConfig{
+func (r *rig) config(consumer string) bulk.Config {
+	return bulk.Config{
+		Client:   r.h.bot.Bulk(),
+		Logger:   r.h.bot.log,
+		Registry: r.h.reg,
 		Outbox:   r.out,
 		Limiter:  r.lim,
 		Reporter: testReporter{},
@@ -285,35 +290,39 @@ func (r *rig) config(consumer string) SenderConfig {
 	}
 }
 
-// run is one RunSender in the background.
+// run is one Sender in the background.
 type run struct {
-	stop func() // ends ctx: RunSender drains
+	stop func() // ends ctx: the sender drains
 	kill func() // ends the process: nothing more is sent or recorded
 	done chan error
 	once sync.Once
 	err  error
 }
 
-func (r *rig) start(cfg SenderConfig) *run {
+func (r *rig) start(cfg bulk.Config) *run {
+	s, err := bulk.NewSender(cfg)
+	if err != nil {
+		r.tb.Fatal(err)
+	}
 	ctx, stop := context.WithCancel(context.Background())
 	life, kill := context.WithCancel(context.Background())
 	ru := &run{stop: stop, kill: kill, done: make(chan error, 1)}
 	go func() {
-		_, err := r.h.bot.runSender(ctx, life, cfg)
-		ru.done <- err
+		s.Serve(ctx, life)
+		ru.done <- nil
 	}()
 	r.tb.Cleanup(func() { kill(); stop(); ru.wait(r.tb) })
 	return ru
 }
 
-// wait waits for RunSender to return.
+// wait waits for the sender to return.
 func (ru *run) wait(tb testing.TB) error {
 	tb.Helper()
 	ru.once.Do(func() {
 		select {
 		case ru.err = <-ru.done:
 		case <-time.After(sendBudget):
-			ru.err = errors.New("RunSender did not return")
+			ru.err = errors.New("the sender did not return")
 		}
 	})
 	return ru.err
@@ -606,8 +615,8 @@ func TestSenderFloodPausesAllBulk(t *testing.T) {
 			early++
 		}
 	}
-	if early > senderWorkers {
-		t.Errorf("%d bulk sends within retry_after of the 429, want at most the %d under way", early, senderWorkers)
+	if early > bulk.Workers {
+		t.Errorf("%d bulk sends within retry_after of the 429, want at most the %d under way", early, bulk.Workers)
 	}
 	if got := delivered(r.h.fake, chats); len(got) != 300 {
 		t.Errorf("%d chats received the message, want 300", len(got))
@@ -946,32 +955,5 @@ func BenchmarkBroadcastLoad(b *testing.B) {
 		b.ReportMetric(float64(len(lat)), "replies")
 		b.ReportMetric(float64(percentile(lat, .95).Microseconds())/1000, "reply-p95-ms")
 		b.ReportMetric(float64(percentile(lat, .5).Microseconds())/1000, "reply-p50-ms")
-	}
-}
-
-func TestBackoff(t *testing.T) {
-	for attempt, want := range map[int]time.Duration{1: time.Second, 2: 2 * time.Second, 3: 4 * time.Second, 6: 32 * time.Second, 7: time.Minute, 40: time.Minute} {
-		for range 20 {
-			if got := backoff(attempt); got < want-want/10 || got > want+want/10 {
-				t.Fatalf("backoff(%d) = %v, want %v ± 10%%", attempt, got, want)
-			}
-		}
-	}
-}
-
-func TestRunSenderNeedsItsParts(t *testing.T) {
-	h := newHarness(t, harnessOpts{})
-	full := SenderConfig{Outbox: newMemOutbox(), Limiter: newMemLimiter(), Reporter: testReporter{}, Consumer: "a"}
-	for name, change := range map[string]func(*SenderConfig){
-		"outbox":   func(c *SenderConfig) { c.Outbox = nil },
-		"limiter":  func(c *SenderConfig) { c.Limiter = nil },
-		"reporter": func(c *SenderConfig) { c.Reporter = nil },
-		"consumer": func(c *SenderConfig) { c.Consumer = "" },
-	} {
-		cfg := full
-		change(&cfg)
-		if err := h.bot.RunSender(context.Background(), cfg); err == nil {
-			t.Errorf("no %s: RunSender returned nil", name)
-		}
 	}
 }

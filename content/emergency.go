@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/territoires-integration/passerelle/content/fold"
 	"go.yaml.in/yaml/v3"
 )
 
@@ -35,6 +36,9 @@ type EmergencyNumber struct {
 	File  string // the file it was read from
 	Line  int    // the line of its number
 }
+
+// Digits returns the number's digits, without spaces ("0800 05 95 95" → "0800059595").
+func (n *EmergencyNumber) Digits() string { return digits(n.Number) }
 
 // Label returns what the number is for in lang and true, or in French and
 // false when it has no translation in lang.
@@ -139,7 +143,7 @@ func (l *loader) emergencyFrom(fsys fs.FS, tax *taxonomy) ([]*EmergencyNumber, s
 		if n == nil {
 			continue
 		}
-		d := digits(n.Number)
+		d := n.Digits()
 		if line, dup := first[d]; dup {
 			l.errorf(n.Line, "number: duplicate number %q (first at line %d)", n.Number, line)
 			continue
@@ -154,7 +158,7 @@ func (l *loader) emergencyFrom(fsys fs.FS, tax *taxonomy) ([]*EmergencyNumber, s
 	if dv, ok := f["danger"]; !ok {
 		l.errorf(root.Line, `missing required key "danger" (the number to call when a life is in danger, one of the numbers listed)`)
 	} else if s, ok := l.text("danger", dv); ok {
-		i := slices.IndexFunc(numbers, func(n *EmergencyNumber) bool { return digits(n.Number) == digits(s) })
+		i := slices.IndexFunc(numbers, func(n *EmergencyNumber) bool { return n.Digits() == digits(s) })
 		if i < 0 || s == "" {
 			l.errorf(dv.Line, "danger: %s is not one of the numbers listed below", quote(s))
 		} else {
@@ -215,7 +219,7 @@ func (l *loader) words(v *yaml.Node) map[string][]string {
 			continue
 		}
 		for _, w := range l.textList(e.val, "words: "+lang, "words ([urgence, danger])") {
-			if len(searchTokens(nil, Normalize(w.Value))) == 0 {
+			if len(fold.Words(nil, fold.Normalize(w.Value))) == 0 {
 				l.warnf(w.Line, "words: %s: %s is never matched: the search ignores common and one-letter words", lang, quote(w.Value))
 				continue
 			}

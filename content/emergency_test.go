@@ -281,7 +281,5 @@ func FuzzEmergency(f *testing.F) {
 		if !danger {
 			t.Fatalf("danger number %q is not listed", c.DangerNumber())
 		}
-		ix := NewIndex(allThemes(c), c.AllServices(), c.EmergencyNumbers())
-		ix.Search(string(data), "ville", 5)
 	})
 }

@@ -75,25 +75,14 @@ func BenchmarkLoad10000(b *testing.B) {
 	b.ReportMetric(float64(b.Elapsed().Milliseconds())/float64(b.N), "ms/load")
 	b.ReportMetric(float64(after.TotalAlloc-before.TotalAlloc)/float64(b.N)/(1<<20), "MiB-alloc/load")
 
-	// What the bot keeps in memory: the content and its search index.
+	// What the bot keeps in memory of the content (its search index is
+	// measured by content/search's BenchmarkNewIndex).
 	b.StopTimer()
 	runtime.GC()
 	runtime.ReadMemStats(&before)
 	c, _ := load(fsys, allLangs, testToday)
-	ix := NewIndex(allThemes(c), c.AllServices(), c.EmergencyNumbers())
 	runtime.GC()
 	runtime.ReadMemStats(&after)
 	b.ReportMetric(float64(after.HeapAlloc-before.HeapAlloc)/(1<<20), "MiB-retained")
 	runtime.KeepAlive(c)
-	runtime.KeepAlive(ix)
-}
-
-// allThemes lists the top-level themes and their sub-themes.
-func allThemes(c *Content) []*Theme {
-	var all []*Theme
-	for _, t := range c.Themes() {
-		all = append(all, t)
-		all = append(all, c.SubThemes(t.ID)...)
-	}
-	return all
 }

@@ -312,6 +312,17 @@ func (c *Content) Themes() []*Theme {
 	return slices.Clone(c.themes.top)
 }
 
+// AllThemes returns every theme, each top-level theme followed by its
+// sub-themes, in the taxonomy's order.
+func (c *Content) AllThemes() []*Theme {
+	var all []*Theme
+	for _, t := range c.Themes() {
+		all = append(all, t)
+		all = append(all, c.SubThemes(t.ID)...)
+	}
+	return all
+}
+
 // Theme returns the theme or sub-theme with this id, or the v1 theme that
 // replaces this data·inclusion v0 id (a help request stored before v1 still
 // names its need).

@@ -254,6 +254,28 @@ func (d *Dashboard) territorySubmissions(r *http.Request, v *visit, survey, terr
 	return out, nil
 }
 
+// surveySubmissions finds the survey the path's id names among those v may
+// see in tr, and its submissions there. False when it answered the request
+// instead: not found, or the store failed.
+func (d *Dashboard) surveySubmissions(w http.ResponseWriter, r *http.Request, v *visit, tr *content.Territory) (*content.Survey, []flows.Submission, bool) {
+	var survey *content.Survey
+	for _, s := range flows.VisibleSurveys(d.cfg.Engine.Content(), v.role) {
+		if s.ID == r.PathValue("id") && s.For(tr.ID) {
+			survey = s
+		}
+	}
+	if survey == nil {
+		http.NotFound(w, r)
+		return nil, nil, false
+	}
+	subs, err := d.territorySubmissions(r, v, survey.ID, tr.ID)
+	if err != nil {
+		d.fail(w, r, err)
+		return nil, nil, false
+	}
+	return survey, subs, true
+}
+
 // surveyExport downloads a survey's pseudonymous answers in the territory,
 // in the columns of `passerelle export`; only from MinShown answers,
 // so that an export never singles out a few people.
@@ -263,19 +285,12 @@ func (d *Dashboard) surveyExport(w http.ResponseWriter, r *http.Request, v *visi
 		return
 	}
 	format, _ := strings.CutPrefix(r.PathValue("file"), "export.")
-	var survey *content.Survey
-	for _, s := range flows.VisibleSurveys(d.cfg.Engine.Content(), v.role) {
-		if s.ID == r.PathValue("id") && s.For(tr.ID) {
-			survey = s
-		}
-	}
-	if survey == nil || format != "csv" && format != "json" {
+	if format != "csv" && format != "json" {
 		http.NotFound(w, r)
 		return
 	}
-	subs, err := d.territorySubmissions(r, v, survey.ID, tr.ID)
-	if err != nil {
-		d.fail(w, r, err)
+	survey, subs, ok := d.surveySubmissions(w, r, v, tr)
+	if !ok {
 		return
 	}
 	if len(subs) < flows.MinShown {
@@ -314,19 +329,8 @@ func (d *Dashboard) results(w http.ResponseWriter, r *http.Request, v *visit) {
 	if !ok {
 		return
 	}
-	var survey *content.Survey
-	for _, s := range flows.VisibleSurveys(d.cfg.Engine.Content(), v.role) {
-		if s.ID == r.PathValue("id") && s.For(tr.ID) {
-			survey = s
-		}
-	}
-	if survey == nil {
-		http.NotFound(w, r)
-		return
-	}
-	subs, err := d.territorySubmissions(r, v, survey.ID, tr.ID)
-	if err != nil {
-		d.fail(w, r, err)
+	survey, subs, ok := d.surveySubmissions(w, r, v, tr)
+	if !ok {
 		return
 	}
 	d.audit(r.Context(), flows.AuditEntry{Actor: v.sess.ChatID, Role: v.role.Kind, Territory: tr.ID, Action: "web:results", Count: len(subs)})

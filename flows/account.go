@@ -24,7 +24,7 @@ func registerCore(e *Engine) {
 	e.Register(forget{})
 	e.Register(feedback{})
 	e.Register(guide{})
-	e.onText = search
+	e.onText = searchText
 	registerTeam(e)
 
 	e.Command("start", start)

@@ -9,6 +9,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/territoires-integration/passerelle/content"
+	"github.com/territoires-integration/passerelle/content/search"
 	"github.com/territoires-integration/passerelle/locales"
 )
 
@@ -128,8 +129,8 @@ func (guide) Input(t *Turn) bool {
 	return true
 }
 
-// search answers free text: themes and services it matches.
-func search(t *Turn) {
+// searchText answers free text: themes and services it matches.
+func searchText(t *Turn) {
 	if t.In.Kind == KindLocation && t.In.Location != nil {
 		nearbyView(t, nil)
 		return
@@ -480,7 +481,7 @@ func nearbyView(t *Turn, th *content.Theme) {
 		return
 	}
 	// A place temporarily closed comes after the open ones, however near.
-	slices.SortStableFunc(near, func(a, b content.Nearby) int {
+	slices.SortStableFunc(near, func(a, b search.Nearby) int {
 		switch ca, cb := closedFor(a.Service, t.Now), closedFor(b.Service, t.Now); {
 		case ca && !cb:
 			return 1

@@ -7,13 +7,14 @@ import (
 	"strings"
 
 	"github.com/territoires-integration/passerelle/content"
+	"github.com/territoires-integration/passerelle/content/search"
 )
 
 // library is one version of the content, with its search index and the short
 // keys that buttons carry instead of long ids (callback data is 64 bytes).
 type library struct {
 	content    *content.Content
-	index      *content.Index
+	index      *search.Index
 	themes     map[string]*content.Theme   // key → theme
 	services   map[string]*content.Service // key → service
 	themeKey   map[string]string           // theme id → key
@@ -37,11 +38,7 @@ func newLibrary(c *content.Content) (*library, error) {
 		themeKey: map[string]string{}, serviceKey: map[string]string{},
 		surveys: map[string]*content.Survey{}, surveyKey: map[string]string{},
 	}
-	var all []*content.Theme
-	for _, top := range c.Themes() {
-		all = append(all, top)
-		all = append(all, c.SubThemes(top.ID)...)
-	}
+	all := c.AllThemes()
 	for _, th := range all {
 		k := shortKey(th.ID)
 		if other, dup := lib.themes[k]; dup {
@@ -63,6 +60,6 @@ func newLibrary(c *content.Content) (*library, error) {
 		}
 		lib.surveys[k], lib.surveyKey[s.ID] = s, k
 	}
-	lib.index = content.NewIndex(all, c.AllServices(), c.EmergencyNumbers())
+	lib.index = search.NewIndex(all, c.AllServices(), c.EmergencyNumbers())
 	return lib, nil
 }

@@ -20,6 +20,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/territoires-integration/passerelle/bot"
+	"github.com/territoires-integration/passerelle/bot/bulk"
 	"github.com/territoires-integration/passerelle/content"
 	"github.com/territoires-integration/passerelle/dashboard"
 	"github.com/territoires-integration/passerelle/flows"
@@ -44,6 +45,7 @@ type App struct {
 	sched  *scheduler
 	store  *storage.Redis
 	bot    *bot.Bot
+	sender *bulk.Sender
 	srv    *http.Server
 	ln     net.Listener
 	dash   *http.Server // the web dashboard's own server; nil when it is off
@@ -156,6 +158,14 @@ func (a *App) open(ctx context.Context) error {
 	}
 	a.engine.SetBotUsername(a.bot.Username())
 	a.svc = svc
+	a.sender, err = bulk.NewSender(bulk.Config{
+		Client: a.bot.Bulk(), Outbox: a.store, Limiter: a.store, Reporter: svc, Logger: log, Registry: reg,
+		Eligible: a.store.Eligible, Delivered: a.store.Delivered,
+		Consumer: consumerName(), Quiet: quietHours(cfg.Quiet, cfg.TZ), Grace: senderGrace,
+	})
+	if err != nil {
+		return err
+	}
 	if a.sched, err = newScheduler(a.store, a.engine, cfg.TZ, log); err != nil {
 		return err
 	}
@@ -400,12 +410,7 @@ func (a *App) Run(ctx context.Context) error {
 		}
 	}()
 	sent := make(chan error, 1)
-	go func() {
-		sent <- a.bot.RunSender(ctx, bot.SenderConfig{
-			Outbox: a.store, Limiter: a.store, Reporter: a.svc, Eligible: a.store.Eligible, Delivered: a.store.Delivered,
-			Consumer: consumerName(), Quiet: quietHours(a.cfg.Quiet, a.cfg.TZ), Grace: senderGrace,
-		})
-	}()
+	go func() { sent <- a.sender.Run(ctx) }()
 	a.sched.start()
 	var err error
 	select {

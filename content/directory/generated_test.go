@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/territoires-integration/passerelle/content"
+	"github.com/territoires-integration/passerelle/content/search"
 )
 
 func readGenerated(t testing.TB, n int) []Entry {
@@ -151,7 +152,7 @@ func BenchmarkSearchImported(b *testing.B) {
 		}
 	}
 	sample, _ := content.Load(content.Sample(), langs)
-	ix := content.NewIndex(sample.Themes(), svcs, sample.EmergencyNumbers())
+	ix := search.NewIndex(sample.AllThemes(), svcs, sample.EmergencyNumbers())
 	queries := []string{"atelier numérique", "cours de français", "alimentaire", "logement", "CV", "permanence accès aux droits", "mobilité", "Croix-Rouge", "restos du coeur", "médecin", "budget", "emploi Chenôve", "vestiaire", "zzzz", "aide", "طبيب", "курсы"}
 	var durations []time.Duration
 	i := 0

@@ -1,4 +1,4 @@
-package content
+package search
 
 import (
 	"fmt"
@@ -9,19 +9,21 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/territoires-integration/passerelle/content"
 )
 
 // searchSynthetic returns n services, the same for the same seed: realistic
 // French names and descriptions (some translated), themes of the search
 // fixture, in Dijon, Lyon and Autun plus a few national ones, located around
 // their city, about 30 % without a location.
-func searchSynthetic(n int, seed uint64) []*Service {
+func searchSynthetic(n int, seed uint64) []*content.Service {
 	rng := rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))
 	pick := func(list []string) string { return list[rng.IntN(len(list))] }
 
 	type city struct {
 		id     string
-		centre Point
+		centre content.Point
 		areas  []string
 	}
 	cities := []city{
@@ -62,7 +64,7 @@ func searchSynthetic(n int, seed uint64) []*Service {
 	fa := map[string]string{"sante": "خدمات درمانی رایگان", "sante--acces-aux-soins": "دیدن دکتر بدون وقت قبلی", "logement-hebergement": "کمک برای پیدا کردن خانه", "lecture-ecriture-calcul--maitriser-le-francais": "کلاس زبان فرانسوی", "acces-aux-droits": "کمک برای مدارک"}
 	ru := map[string]string{"sante": "Бесплатная медицинская помощь", "sante--acces-aux-soins": "Врач без записи", "logement-hebergement": "Помощь с жильём", "lecture-ecriture-calcul--maitriser-le-francais": "Курсы французского языка", "acces-aux-droits": "Помощь с документами"}
 
-	services := make([]*Service, 0, n)
+	services := make([]*content.Service, 0, n)
 	for i := range n {
 		var c *city
 		territory := ""
@@ -88,7 +90,7 @@ func searchSynthetic(n int, seed uint64) []*Service {
 		}
 		org := pick(orgs)
 		area := pick(c.areas)
-		s := &Service{
+		s := &content.Service{
 			ID:           fmt.Sprintf("svc-%05d", i),
 			Territory:    territory,
 			Name:         fmt.Sprintf("%s %s", pick(kinds[main]), area),
@@ -123,7 +125,7 @@ func searchSynthetic(n int, seed uint64) []*Service {
 			s.Short["ru"] = ru[main]
 		}
 		if rng.IntN(100) >= 30 {
-			s.Location = &Point{Lat: c.centre.Lat + rng.NormFloat64()*0.03, Lon: c.centre.Lon + rng.NormFloat64()*0.04}
+			s.Location = &content.Point{Lat: c.centre.Lat + rng.NormFloat64()*0.03, Lon: c.centre.Lon + rng.NormFloat64()*0.04}
 		}
 		services = append(services, s)
 	}
@@ -135,7 +137,7 @@ const searchBenchServices = 10_000
 // searchBenchIndex holds the synthetic services and the sample's emergency
 // numbers, whose words every query is also compared with.
 var searchBenchIndex = sync.OnceValue(func() *Index {
-	sample, ds := Load(Sample(), []string{"fr", "en", "ar", "fa", "ps", "uk", "ru", "ti"})
+	sample, ds := content.Load(content.Sample(), langs)
 	if sample == nil {
 		panic(fmt.Sprintf("sample content: %v", ds))
 	}
@@ -188,15 +190,15 @@ func BenchmarkNearest(b *testing.B) {
 	rng := rand.New(rand.NewPCG(3, 4))
 	type query struct {
 		territory, theme string
-		p                Point
+		p                content.Point
 	}
-	centres := map[string]Point{"dijon": geoDijon, "lyon": geoLyon, "autun": geoAutun}
+	centres := map[string]content.Point{"dijon": geoDijon, "lyon": geoLyon, "autun": geoAutun}
 	themes := []string{"", "sante", "sante--acces-aux-soins", "logement-hebergement", "lecture-ecriture-calcul--maitriser-le-francais", "acces-aux-droits"}
 	queries := make([]query, 1000)
 	for k := range queries {
 		territory := []string{"dijon", "lyon", "autun"}[rng.IntN(3)]
 		c := centres[territory]
-		queries[k] = query{territory, themes[rng.IntN(len(themes))], Point{c.Lat + rng.NormFloat64()*0.03, c.Lon + rng.NormFloat64()*0.04}}
+		queries[k] = query{territory, themes[rng.IntN(len(themes))], content.Point{Lat: c.Lat + rng.NormFloat64()*0.03, Lon: c.Lon + rng.NormFloat64()*0.04}}
 	}
 	var durations []time.Duration
 	i := 0

@@ -1,4 +1,8 @@
-package bot
+// Package bulk sends the bulk messages of the durable outbox (broadcasts,
+// reminders, requests sent to partners) at Telegram's pace, and keeps each
+// job's owner told of its progress. It speaks to Telegram only through the
+// Client it defines, which package bot implements.
+package bulk
 
 import (
 	"context"
@@ -6,15 +10,61 @@ import (
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
 
-	tgbot "github.com/go-telegram/bot"
-	"github.com/go-telegram/bot/models"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/territoires-integration/passerelle/flows"
 )
+
+// Client is what the sender needs of the Bot API client (package bot's
+// Bot.Bulk). Its errors wrap ErrRateLimited, ErrUnknownOutcome, ErrBlocked or
+// ErrRefused when they are of those kinds; any other error may pass if tried
+// again later. Errors carry no secret.
+type Client interface {
+	// Post sends d as a new message, or edits the message d.Bulk.Edit names
+	// (its buttons replaced by d's), once no retry_after runs for its
+	// scopes. It returns the new message's id (0 for an edit).
+	Post(ctx context.Context, d flows.Delivery) (msgID int, err error)
+	// Show shows r to chatID in its turn among the replies: an edit of
+	// message edit when not 0 (a message that is gone is sent anew), a new
+	// message otherwise. It returns the id of the message showing r.
+	Show(ctx context.Context, chatID int64, edit int, r flows.Reply) (msgID int, err error)
+	// Delete deletes a message, in its turn among the replies.
+	Delete(ctx context.Context, chatID int64, msgID int) error
+	// PausedUntil is when Telegram's retry_after for the scopes of a message
+	// to chatID (0: the whole bot) ends; not after now when none runs.
+	PausedUntil(chatID int64) time.Time
+	// Blocked tells that the person of chatID blocked the bot (a 403).
+	Blocked(ctx context.Context, chatID int64) error
+}
+
+// The kinds of Client errors the sender acts on.
+var (
+	// ErrRateLimited is Telegram's 429: the scope's pause is under way (see PausedUntil).
+	ErrRateLimited = errors.New("rate limited")
+	// ErrUnknownOutcome: the request reached Telegram and no answer came
+	// back; the message is likely delivered and must not be sent again.
+	ErrUnknownOutcome = errors.New("outcome unknown")
+	// ErrBlocked is Telegram's 403: the person blocked the bot, or is gone.
+	ErrBlocked = errors.New("blocked")
+	// ErrRefused: Telegram refuses this message (a 400: chat gone, text too
+	// long…); trying again changes nothing.
+	ErrRefused = errors.New("refused")
+)
+
+// Limiter is the rate limiter the replicas share (storage.Redis implements
+// it with GCRA; package bot's Limiter is a superset). Allow lets a message
+// through when the key's time is at most (burst-1)·every ahead of now, or
+// says how long to wait; Take moves the key's time n·every further without
+// asking.
+type Limiter interface {
+	Allow(ctx context.Context, key string, every time.Duration, burst int) (ok bool, wait time.Duration, err error)
+	Take(ctx context.Context, key string, every time.Duration, burst, n int) (wait time.Duration, err error)
+}
 
 // Outbox is the durable queue of bulk messages (storage.Redis implements it).
 //
@@ -40,13 +90,16 @@ type Reporter interface {
 	JobReport(s flows.JobStatus) flows.Reply
 }
 
-// SenderConfig is what RunSender needs.
-type SenderConfig struct {
+// Config is what a Sender needs.
+type Config struct {
+	Client      Client
 	Outbox      Outbox
 	Limiter     Limiter
 	Reporter    Reporter
+	Logger      *slog.Logger                                      // default slog.Default()
+	Registry    prometheus.Registerer                             // where its metrics go; default a registry of its own
 	Consumer    string                                            // unique per replica, e.g. hostname-pid
-	Rate        float64                                           // messages per second overall; default Config.Rate (30)
+	Rate        float64                                           // messages per second overall, the bot's replies included; default 30
 	PerChat     time.Duration                                     // default 1 s
 	PerGroup    time.Duration                                     // default 3 s (20 per minute)
 	MaxAttempts int                                               // default 5
@@ -66,13 +119,66 @@ type SenderConfig struct {
 	Grace time.Duration
 }
 
+// Workers is how many bulk messages may be on their way to Telegram at once,
+// so that one slow call does not stall the pace. It also bounds the
+// duplicates a crash can cause.
+const Workers = 8
+
+// The limiter keys and costs replies and bulk messages share.
 const (
-	// senderWorkers is how many bulk messages may be on their way to
-	// Telegram at once, so that one slow call does not stall the pace. It also
-	// bounds the duplicates a crash can cause.
-	senderWorkers = 8
+	// GlobalKey is the limiter key every message of the bot counts against.
+	GlobalKey = "global"
+	// defaultRate is Telegram's overall limit: about 30 messages a second.
+	defaultRate = 30
+	// noBurst lets no burst through: Telegram counts messages in any
+	// sliding second, so limits are kept as an even pace.
+	noBurst = 1
+	// bulkBurst lets the bulk pace catch up one message it was late for
+	// (timers are not exact) without breaking the overall limit: two at once
+	// stay within the room bulkShare leaves.
+	bulkBurst = 2
+	// bulkShare is the share of the overall rate bulk messages may use alone:
+	// the rest absorbs replies sent meanwhile and the jitter between the
+	// limiter's answer and the message reaching Telegram.
+	bulkShare = 0.95
+	// jitterShare: the gaps kept between two messages to one chat are a
+	// tenth longer than Telegram's, as the time from the limiter's answer to
+	// Telegram varies.
+	jitterShare = 10
+)
+
+// Headroom is how far ahead of GlobalKey's time a bulk message may take its
+// turn at rate: a pause shared through the limiter lasts that much longer to
+// hold bulk messages too.
+func Headroom(rate float64) time.Duration { return interval(rate*bulkShare) * (bulkBurst - 1) }
+
+// GroupKey is the limiter key of the messages to a group (a negative chat id).
+func GroupKey(chatID int64) string { return "group:" + strconv.FormatInt(chatID, 10) }
+
+// interval is the time between two messages at rate per second.
+func interval(rate float64) time.Duration {
+	return time.Duration(float64(time.Second) / rate)
+}
+
+// chatLimit is one per-chat limiter key and its least gap between messages.
+type chatLimit struct {
+	key   string
+	every time.Duration
+}
+
+// chatLimits are the keys a bulk message to chatID must pass besides the
+// global one: the group's (negative ids), the strictest, first; then the chat's.
+func chatLimits(chatID int64, perChat, perGroup time.Duration) []chatLimit {
+	chat := chatLimit{key: "chat:" + strconv.FormatInt(chatID, 10), every: perChat}
+	if chatID < 0 {
+		return []chatLimit{{key: GroupKey(chatID), every: perGroup}, chat}
+	}
+	return []chatLimit{chat}
+}
+
+const (
 	// maxHeld bounds the deliveries claimed and not yet recorded.
-	maxHeld = 2 * senderWorkers
+	maxHeld = 2 * Workers
 	// reportEvery is the least time between two progress reports of a job.
 	reportEvery = 2 * time.Second
 	// recheck is how often quiet hours, pauses and an idle outbox are looked at again.
@@ -87,13 +193,68 @@ const (
 	maxBackoff = time.Minute
 	// reportTries is how many times a report is tried before it is given up.
 	reportTries = 3
-	// defaultGrace is SenderConfig.Grace's default.
+	// defaultGrace is Config.Grace's default.
 	defaultGrace = 4 * time.Second
 	// forgetProgress is how long the progress of a job no delivery was seen for is kept.
 	forgetProgress = 10 * time.Minute
 )
 
-// RunSender sends bulk messages until ctx ends, then finishes the deliveries in flight and returns.
+// Sender drains the outbox at Telegram's pace; see Run.
+type Sender struct {
+	cfg     Config
+	log     *slog.Logger
+	metrics *metrics
+}
+
+// NewSender checks cfg and fills in its defaults.
+func NewSender(cfg Config) (*Sender, error) {
+	switch {
+	case cfg.Client == nil:
+		return nil, errors.New("bulk sender: no client")
+	case cfg.Outbox == nil:
+		return nil, errors.New("bulk sender: no outbox")
+	case cfg.Limiter == nil:
+		return nil, errors.New("bulk sender: no limiter")
+	case cfg.Reporter == nil:
+		return nil, errors.New("bulk sender: no reporter")
+	case cfg.Consumer == "":
+		return nil, errors.New("bulk sender: no consumer name")
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if cfg.Registry == nil {
+		cfg.Registry = prometheus.NewRegistry()
+	}
+	if cfg.Rate <= 0 {
+		cfg.Rate = defaultRate
+	}
+	if cfg.PerChat <= 0 {
+		cfg.PerChat = time.Second
+	}
+	if cfg.PerGroup <= 0 {
+		cfg.PerGroup = 3 * time.Second
+	}
+	if cfg.MaxAttempts <= 0 {
+		cfg.MaxAttempts = 5
+	}
+	if cfg.Idle <= 0 {
+		cfg.Idle = 30 * time.Second
+	}
+	if cfg.Clock == nil {
+		cfg.Clock = time.Now
+	}
+	if cfg.Grace <= 0 {
+		cfg.Grace = defaultGrace
+	}
+	m, err := newMetrics(cfg.Registry)
+	if err != nil {
+		return nil, fmt.Errorf("bulk sender: %w", err)
+	}
+	return &Sender{cfg: cfg, log: cfg.Logger.With("consumer", cfg.Consumer), metrics: m}, nil
+}
+
+// Run sends bulk messages until ctx ends, then finishes the deliveries in flight and returns.
 //
 // One loop claims deliveries from the outbox and paces them: never during
 // quiet hours nor while Telegram's retry_after runs for their scope (the bot,
@@ -114,66 +275,32 @@ const (
 // back to the outbox, which hands them to the next consumer at once. After a
 // crash they stay unfinished until Idle has passed; either way a message is
 // sent twice at most for the sends that were under way.
-func (b *Bot) RunSender(ctx context.Context, cfg SenderConfig) error {
-	grace := cfg.Grace
-	if grace <= 0 {
-		grace = defaultGrace
-	}
+func (bs *Sender) Run(ctx context.Context) error {
 	life, cut := context.WithCancel(context.Background())
 	defer cut()
-	defer context.AfterFunc(ctx, func() { time.AfterFunc(grace, cut) })()
-	left, err := b.runSender(ctx, life, cfg)
-	if err != nil || len(left) == 0 {
-		return err
+	defer context.AfterFunc(ctx, func() { time.AfterFunc(bs.cfg.Grace, cut) })()
+	left := bs.Serve(ctx, life)
+	if len(left) == 0 {
+		return nil
 	}
 	uctx, cancel := context.WithTimeout(context.Background(), storeTimeout)
 	defer cancel()
-	n, err := cfg.Outbox.Unclaim(uctx, cfg.Consumer, left)
+	n, err := bs.cfg.Outbox.Unclaim(uctx, bs.cfg.Consumer, left)
 	if err != nil {
-		b.metrics.errors.WithLabelValues("outbox").Inc()
-		b.log.Warn("cannot give bulk messages back to the outbox; they go out again after the idle time", "count", len(left), "err", err)
+		bs.metrics.errors.WithLabelValues("outbox").Inc()
+		bs.log.Warn("cannot give bulk messages back to the outbox; they go out again after the idle time", "count", len(left), "err", err)
 		return nil
 	}
-	b.log.Info("bulk messages given back to the outbox", "count", n)
+	bs.log.Info("bulk messages given back to the outbox", "count", n)
 	return nil
 }
 
-// runSender is RunSender where the end of life stands for the process dying:
-// the sends under way are abandoned and nothing more is recorded. It returns
-// the ids of the deliveries claimed and not recorded.
-func (b *Bot) runSender(ctx, life context.Context, cfg SenderConfig) (left []string, err error) {
-	switch {
-	case cfg.Outbox == nil:
-		return nil, errors.New("bulk sender: no outbox")
-	case cfg.Limiter == nil:
-		return nil, errors.New("bulk sender: no limiter")
-	case cfg.Reporter == nil:
-		return nil, errors.New("bulk sender: no reporter")
-	case cfg.Consumer == "":
-		return nil, errors.New("bulk sender: no consumer name")
-	}
-	if cfg.Rate <= 0 {
-		cfg.Rate = b.cfg.Rate
-	}
-	if cfg.PerChat <= 0 {
-		cfg.PerChat = time.Second
-	}
-	if cfg.PerGroup <= 0 {
-		cfg.PerGroup = 3 * time.Second
-	}
-	if cfg.MaxAttempts <= 0 {
-		cfg.MaxAttempts = 5
-	}
-	if cfg.Idle <= 0 {
-		cfg.Idle = 30 * time.Second
-	}
-	if cfg.Clock == nil {
-		cfg.Clock = time.Now
-	}
-	if b.cfg.Limiter != nil && cfg.Rate != b.cfg.Rate {
-		b.log.Warn("bulk and replies count against different rates", "bulk", cfg.Rate, "replies", b.cfg.Rate)
-	}
-
+// Serve is Run where the end of life stands for the process dying: the
+// sends under way are abandoned and nothing more is recorded (Run ends life
+// Grace after ctx; a test ends it to crash). It returns the ids of the
+// deliveries claimed and not recorded, for the caller to give back.
+func (bs *Sender) Serve(ctx, life context.Context) (left []string) {
+	cfg := bs.cfg
 	life, die := context.WithCancel(life)
 	defer die()
 	ctx, stop := context.WithCancel(ctx)
@@ -181,17 +308,18 @@ func (b *Bot) runSender(ctx, life context.Context, cfg SenderConfig) (left []str
 	defer context.AfterFunc(life, stop)()
 
 	s := &sender{
-		b:     b,
-		cfg:   cfg,
-		log:   b.log.With("consumer", cfg.Consumer),
-		life:  life,
-		every: interval(cfg.Rate * bulkShare),
-		chat:  cfg.PerChat + cfg.PerChat/jitterShare,
-		group: cfg.PerGroup + cfg.PerGroup/jitterShare,
-		hold:  cfg.Idle / 2,
-		slots: make(chan struct{}, senderWorkers),
-		held:  map[string]bool{},
-		freed: make(chan struct{}, 1),
+		cfg:     cfg,
+		client:  cfg.Client,
+		metrics: bs.metrics,
+		log:     bs.log,
+		life:    life,
+		every:   interval(cfg.Rate * bulkShare),
+		chat:    cfg.PerChat + cfg.PerChat/jitterShare,
+		group:   cfg.PerGroup + cfg.PerGroup/jitterShare,
+		hold:    cfg.Idle / 2,
+		slots:   make(chan struct{}, Workers),
+		held:    map[string]bool{},
+		freed:   make(chan struct{}, 1),
 	}
 	s.rep = &reporter{s: s, jobs: map[string]*progress{}, wake: make(chan struct{}, 1)}
 	stopReports, reportsDone := make(chan struct{}), make(chan struct{})
@@ -213,19 +341,20 @@ func (b *Bot) runSender(ctx, life context.Context, cfg SenderConfig) (left []str
 	if life.Err() == nil {
 		s.log.Info("bulk sender stopped", "left_in_outbox", len(left))
 	}
-	return left, nil
+	return left
 }
 
-// sender is one RunSender.
+// sender is one Serve.
 type sender struct {
-	b     *Bot
-	cfg   SenderConfig
-	log   *slog.Logger
-	life  context.Context // ends when the process dies: nothing more is sent or recorded
-	every time.Duration   // a bulk message's cost on the global key
-	chat  time.Duration   // least gap kept between two messages to a chat (PerChat and a margin)
-	group time.Duration   // the same for a group
-	hold  time.Duration   // longest a claimed delivery waits here; longer, it goes back to the outbox
+	cfg     Config
+	client  Client
+	metrics *metrics
+	log     *slog.Logger
+	life    context.Context // ends when the process dies: nothing more is sent or recorded
+	every   time.Duration   // a bulk message's cost on the global key
+	chat    time.Duration   // least gap kept between two messages to a chat (PerChat and a margin)
+	group   time.Duration   // the same for a group
+	hold    time.Duration   // longest a claimed delivery waits here; longer, it goes back to the outbox
 
 	slots chan struct{} // one per send under way
 	sends sync.WaitGroup
@@ -265,7 +394,7 @@ func (s *sender) quiet(now time.Time) (time.Time, bool) {
 // chatID ends (0: the whole bot), on the sender's clock; not after now when
 // none runs.
 func (s *sender) gateEnd(chatID int64, now time.Time) time.Time {
-	return now.Add(time.Until(s.b.gates.until(chatID)))
+	return now.Add(time.Until(s.client.PausedUntil(chatID)))
 }
 
 // claimLoop claims and paces deliveries and starts their sends, until ctx ends.
@@ -292,7 +421,7 @@ func (s *sender) claimLoop(ctx context.Context) {
 			defer func() { <-s.slots }()
 			defer func() {
 				if v := recover(); v != nil {
-					s.b.metrics.errors.WithLabelValues("panic").Inc()
+					s.metrics.errors.WithLabelValues("panic").Inc()
 					s.log.Error("panic while sending a bulk message", "job", d.Bulk.Job, "panic", fmt.Sprint(v))
 					s.release(d) // the outbox hands it out again
 				}
@@ -328,12 +457,12 @@ func (s *sender) next(ctx context.Context, poll *time.Duration) (flows.Delivery,
 		} else if room := maxHeld - s.heldCount(); room <= 0 {
 			wait, freed = recheck, s.freed
 		} else {
-			ds, err := s.cfg.Outbox.Claim(ctx, s.cfg.Consumer, min(room, senderWorkers), s.cfg.Idle)
+			ds, err := s.cfg.Outbox.Claim(ctx, s.cfg.Consumer, min(room, Workers), s.cfg.Idle)
 			switch {
 			case ctx.Err() != nil:
 				return flows.Delivery{}, false
 			case err != nil:
-				s.b.metrics.errors.WithLabelValues("outbox").Inc()
+				s.metrics.errors.WithLabelValues("outbox").Inc()
 				s.log.Warn("cannot claim bulk messages", "err", err)
 				wait = recheck
 			default:
@@ -347,7 +476,7 @@ func (s *sender) next(ctx context.Context, poll *time.Duration) (flows.Delivery,
 		for _, l := range s.later {
 			wait = min(wait, l.at.Sub(now))
 		}
-		if !sleep(ctx, min(max(wait, time.Millisecond), recheck), freed) {
+		if !Sleep(ctx, min(max(wait, time.Millisecond), recheck), freed) {
 			return flows.Delivery{}, false
 		}
 	}
@@ -422,19 +551,19 @@ func (s *sender) pace(ctx context.Context, d flows.Delivery) bool {
 				s.retry(d, at)
 				return false
 			}
-			if !sleep(ctx, min(at.Sub(now), recheck), nil) {
+			if !Sleep(ctx, min(at.Sub(now), recheck), nil) {
 				return false // still held: given back at the stop
 			}
 			continue
 		}
 
-		ok, wait, err := s.cfg.Limiter.Allow(ctx, globalKey, s.every, bulkBurst)
+		ok, wait, err := s.cfg.Limiter.Allow(ctx, GlobalKey, s.every, bulkBurst)
 		if err != nil {
 			if ctx.Err() == nil {
-				s.b.metrics.errors.WithLabelValues("limiter").Inc()
+				s.metrics.errors.WithLabelValues("limiter").Inc()
 				s.log.Warn("rate limiter unavailable", "err", err)
 			}
-			if !sleep(ctx, recheck, nil) {
+			if !Sleep(ctx, recheck, nil) {
 				return false // still held: given back at the stop
 			}
 			continue
@@ -444,17 +573,17 @@ func (s *sender) pace(ctx context.Context, d flows.Delivery) bool {
 				s.retry(d, now.Add(wait))
 				return false
 			}
-			if !sleep(ctx, max(wait, time.Millisecond), nil) {
+			if !Sleep(ctx, max(wait, time.Millisecond), nil) {
 				return false // still held: given back at the stop
 			}
 			continue
 		}
 
 		for _, l := range chatLimits(d.Bulk.ChatID, s.chat, s.group) {
-			ok, wait, err := s.cfg.Limiter.Allow(ctx, l.key, l.every, limiterBurst)
+			ok, wait, err := s.cfg.Limiter.Allow(ctx, l.key, l.every, noBurst)
 			if err != nil {
 				// The global turn was given: go; Telegram answers 429 if the chat had too much.
-				s.b.metrics.errors.WithLabelValues("limiter").Inc()
+				s.metrics.errors.WithLabelValues("limiter").Inc()
 				break
 			}
 			if !ok {
@@ -466,7 +595,7 @@ func (s *sender) pace(ctx context.Context, d flows.Delivery) bool {
 				return false
 			}
 		}
-		s.b.metrics.outboxWait.Observe(time.Since(start).Seconds())
+		s.metrics.outboxWait.Observe(time.Since(start).Seconds())
 		return true
 	}
 }
@@ -481,7 +610,7 @@ func (s *sender) deliver(d flows.Delivery) {
 		case s.life.Err() != nil:
 			return
 		case err != nil:
-			s.b.metrics.errors.WithLabelValues("store").Inc()
+			s.metrics.errors.WithLabelValues("store").Inc()
 			s.retry(d, s.now().Add(backoff(d.Attempt)))
 			return
 		case !ok:
@@ -490,88 +619,52 @@ func (s *sender) deliver(d flows.Delivery) {
 		}
 	}
 	// A 429 that came since pace let d go is waited for, a little.
-	ctx, cancel := context.WithTimeout(s.life, s.b.cfg.HandleTimeout)
-	var method string
-	var msgID int
-	err := s.b.attempt(ctx, d.Bulk.ChatID, func(ctx context.Context) (err error) {
-		method, msgID, err = s.post(ctx, d)
-		return err
-	})
-	cancel()
+	msgID, err := s.client.Post(s.life, d)
 	if s.life.Err() != nil {
 		return // the process is gone: the outbox hands d out again
 	}
-	var tooMany *tgbot.TooManyRequestsError
-	var migrated *tgbot.MigrateError
 	switch {
 	case err == nil:
-		s.b.metrics.replies.WithLabelValues(method).Inc()
 		if msgID != 0 {
 			s.delivered(d, msgID)
 		}
 		s.finish(d, flows.OutcomeSent)
-	case errors.As(err, &tooMany):
-		// attempt closed the gate of the 429's scope: the messages to that
+	case errors.Is(err, ErrRateLimited):
+		// The client closed the gate of the 429's scope: the messages to that
 		// scope, this one included, wait until it opens.
 		if d.Attempt >= 2*s.cfg.MaxAttempts {
 			s.finish(d, flows.OutcomeFailed)
 			return
 		}
 		s.retry(d, s.gateEnd(d.Bulk.ChatID, s.now()))
-	case errors.Is(err, errOutcomeUnknown):
+	case errors.Is(err, ErrUnknownOutcome):
 		// Telegram got the message and did not answer in time: it is most
 		// likely delivered, and sending it again could show it twice.
-		s.b.metrics.errors.WithLabelValues("unknown_outcome").Inc()
-		s.log.Warn("bulk message sent without an answer; counted as sent, not sent again", "job", d.Bulk.Job, "err", redact(err, s.b.cfg.Token))
+		s.log.Warn("bulk message sent without an answer; counted as sent, not sent again", "job", d.Bulk.Job, "err", err)
 		s.finish(d, flows.OutcomeSent)
-	case errors.Is(err, tgbot.ErrorForbidden):
-		s.b.metrics.errors.WithLabelValues("forbidden").Inc()
-		if d.Bulk.ChatID > 0 && s.b.cfg.Handler != nil { // a group is no person to mark
+	case errors.Is(err, ErrBlocked):
+		if d.Bulk.ChatID > 0 { // a group is no person to mark
 			ctx, cancel := context.WithTimeout(s.life, storeTimeout)
-			_, herr := s.b.cfg.Handler.Handle(ctx, flows.Input{ChatID: d.Bulk.ChatID, Kind: flows.KindBlocked})
+			herr := s.client.Blocked(ctx, d.Bulk.ChatID)
 			cancel()
 			if herr != nil {
-				s.b.metrics.errors.WithLabelValues("store").Inc()
+				s.metrics.errors.WithLabelValues("store").Inc()
 				s.log.Warn("cannot mark chat inactive", "job", d.Bulk.Job, "err", herr)
 			}
 		}
 		s.finish(d, flows.OutcomeBlocked)
-	case errors.Is(err, tgbot.ErrorBadRequest), errors.As(err, &migrated):
-		// Telegram refuses this message (chat gone, text too long…): trying again changes nothing.
-		s.b.metrics.errors.WithLabelValues("bad_request").Inc()
-		s.log.Warn("bulk message refused", "job", d.Bulk.Job, "err", redact(err, s.b.cfg.Token))
+	case errors.Is(err, ErrRefused):
+		s.log.Warn("bulk message refused", "job", d.Bulk.Job, "err", err)
 		s.finish(d, flows.OutcomeFailed)
 	default:
 		// Server error, timeout, network: it may work later.
-		s.b.metrics.errors.WithLabelValues(errorKind(err)).Inc()
 		if d.Attempt >= s.cfg.MaxAttempts {
-			s.log.Warn("bulk message failed", "job", d.Bulk.Job, "attempts", d.Attempt, "err", redact(err, s.b.cfg.Token))
+			s.log.Warn("bulk message failed", "job", d.Bulk.Job, "attempts", d.Attempt, "err", err)
 			s.finish(d, flows.OutcomeFailed)
 			return
 		}
 		s.retry(d, s.now().Add(backoff(d.Attempt)))
 	}
-}
-
-// post sends d as a new message, or edits the message d.Bulk.Edit names
-// (its buttons replaced by d's, none when d has none). It returns the
-// method called and the new message's id (0 for an edit).
-func (s *sender) post(ctx context.Context, d flows.Delivery) (method string, msgID int, err error) {
-	var markup models.ReplyMarkup
-	if kb, err := inlineKeyboard(d.Bulk.Buttons, d.Bulk.ChatID, s.b.signer); err != nil {
-		s.b.metrics.errors.WithLabelValues("keyboard").Inc()
-	} else if kb != nil {
-		markup = kb
-	}
-	if d.Bulk.Edit != 0 {
-		err = s.b.api.EditMessageText(ctx, &tgbot.EditMessageTextParams{ChatID: d.Bulk.ChatID, MessageID: d.Bulk.Edit, Text: d.Bulk.Text, ReplyMarkup: markup})
-		return "editMessageText", 0, err
-	}
-	id, err := s.b.api.SendMessage(ctx, &tgbot.SendMessageParams{ChatID: d.Bulk.ChatID, Text: d.Bulk.Text, ReplyMarkup: markup})
-	if err != nil {
-		return "sendMessage", 0, err
-	}
-	return "sendMessage", id, nil
 }
 
 // delivered tells Delivered where d went, and deletes the message when it
@@ -587,7 +680,7 @@ func (s *sender) delivered(d flows.Delivery, msgID int) {
 	})
 	if err != nil {
 		if s.life.Err() == nil {
-			s.b.metrics.errors.WithLabelValues("store").Inc()
+			s.metrics.errors.WithLabelValues("store").Inc()
 			s.log.Warn("cannot record where a bulk message went", "job", d.Bulk.Job, "err", err)
 		}
 		return
@@ -595,15 +688,8 @@ func (s *sender) delivered(d flows.Delivery, msgID int) {
 	if keep {
 		return
 	}
-	ctx, cancel := context.WithTimeout(s.life, s.b.cfg.HandleTimeout)
-	defer cancel()
-	err = s.b.call(ctx, d.Bulk.ChatID, "deleteMessage", func(ctx context.Context) error {
-		err := s.b.api.DeleteMessage(ctx, &tgbot.DeleteMessageParams{ChatID: d.Bulk.ChatID, MessageID: msgID})
-		return err
-	})
-	if err != nil && s.life.Err() == nil {
-		s.b.metrics.errors.WithLabelValues(errorKind(err)).Inc()
-		s.log.Warn("cannot delete a message about a withdrawn request", "job", d.Bulk.Job, "err", redact(err, s.b.cfg.Token))
+	if err := s.client.Delete(s.life, d.Bulk.ChatID, msgID); err != nil && s.life.Err() == nil {
+		s.log.Warn("cannot delete a message about a withdrawn request", "job", d.Bulk.Job, "err", err)
 	}
 }
 
@@ -619,7 +705,7 @@ func backoff(attempt int) time.Duration {
 // finish records d's outcome and tells the reporter the job's new status.
 func (s *sender) finish(d flows.Delivery, outcome flows.Outcome) {
 	defer s.release(d)
-	s.b.metrics.bulk.WithLabelValues(string(outcome)).Inc()
+	s.metrics.outcomes.WithLabelValues(string(outcome)).Inc()
 	var status flows.JobStatus
 	err := s.store(func(ctx context.Context) (err error) {
 		status, err = s.cfg.Outbox.Finish(ctx, d, outcome)
@@ -627,7 +713,7 @@ func (s *sender) finish(d flows.Delivery, outcome flows.Outcome) {
 	})
 	if err != nil {
 		if s.life.Err() == nil {
-			s.b.metrics.errors.WithLabelValues("outbox").Inc()
+			s.metrics.errors.WithLabelValues("outbox").Inc()
 			s.log.Warn("cannot record a bulk message; it will be sent again", "job", d.Bulk.Job, "outcome", outcome, "err", err)
 		}
 		return
@@ -638,10 +724,10 @@ func (s *sender) finish(d flows.Delivery, outcome flows.Outcome) {
 // retry hands d back to the outbox to be tried again from at.
 func (s *sender) retry(d flows.Delivery, at time.Time) {
 	defer s.release(d)
-	s.b.metrics.bulkRetries.Inc()
+	s.metrics.retries.Inc()
 	err := s.store(func(ctx context.Context) error { return s.cfg.Outbox.Retry(ctx, d, at) })
 	if err != nil && s.life.Err() == nil {
-		s.b.metrics.errors.WithLabelValues("outbox").Inc()
+		s.metrics.errors.WithLabelValues("outbox").Inc()
 		s.log.Warn("cannot put a bulk message back; the outbox hands it out again later", "job", d.Bulk.Job, "err", err)
 	}
 }
@@ -650,7 +736,7 @@ func (s *sender) retry(d flows.Delivery, at time.Time) {
 func (s *sender) store(fn func(ctx context.Context) error) error {
 	var err error
 	for try := range storeTries {
-		if try > 0 && !sleep(s.life, time.Duration(try)*100*time.Millisecond, nil) {
+		if try > 0 && !Sleep(s.life, time.Duration(try)*100*time.Millisecond, nil) {
 			break
 		}
 		ctx, cancel := context.WithTimeout(s.life, storeTimeout)
@@ -663,8 +749,9 @@ func (s *sender) store(fn func(ctx context.Context) error) error {
 	return err
 }
 
-// sleep waits d, or until wake is signalled; false when ctx ended first.
-func sleep(ctx context.Context, d time.Duration, wake <-chan struct{}) bool {
+// Sleep waits d, or until wake is signalled; false when ctx ended first.
+// Package bot waits with it too.
+func Sleep(ctx context.Context, d time.Duration, wake <-chan struct{}) bool {
 	t := time.NewTimer(d)
 	defer t.Stop()
 	select {
@@ -783,7 +870,7 @@ func (r *reporter) flush() {
 	deadline := time.Now().Add(storeTimeout)
 	for {
 		next := r.sendDue(true)
-		if next.IsZero() || next.After(deadline) || !sleep(r.s.life, time.Until(next), nil) {
+		if next.IsZero() || next.After(deadline) || !Sleep(r.s.life, time.Until(next), nil) {
 			return
 		}
 	}
@@ -842,9 +929,9 @@ func (r *reporter) sendDue(finalOnly bool) time.Time {
 			jp.status = p.status
 		}
 		switch {
-		case err == nil, jp.tries+1 >= reportTries, errors.Is(err, tgbot.ErrorForbidden):
+		case err == nil, jp.tries+1 >= reportTries, errors.Is(err, ErrBlocked):
 			if err != nil && r.s.life.Err() == nil {
-				r.s.log.Warn("cannot report a job's progress", "job", job, "err", redact(err, r.s.b.cfg.Token))
+				r.s.log.Warn("cannot report a job's progress", "job", job, "err", err)
 			}
 			jp.shown, jp.tries = doneCount(p.status), 0
 			if msgID != 0 {
@@ -892,9 +979,9 @@ func (r *reporter) turn(st flows.JobStatus) time.Duration {
 	ctx, cancel := context.WithTimeout(r.s.life, storeTimeout)
 	defer cancel()
 	for _, l := range limits {
-		ok, wait, err := r.s.cfg.Limiter.Allow(ctx, l.key, l.every, limiterBurst)
+		ok, wait, err := r.s.cfg.Limiter.Allow(ctx, l.key, l.every, noBurst)
 		if err != nil {
-			r.s.b.metrics.errors.WithLabelValues("limiter").Inc()
+			r.s.metrics.errors.WithLabelValues("limiter").Inc()
 			return 0
 		}
 		if !ok {
@@ -909,61 +996,89 @@ func (r *reporter) turn(st flows.JobStatus) time.Duration {
 func (r *reporter) closeReports(job string) {
 	ctx, cancel := context.WithTimeout(r.s.life, storeTimeout)
 	defer cancel()
-	if _, err := r.s.cfg.Limiter.Take(ctx, reportKey(job), forgetProgress, limiterBurst, 1); err != nil {
-		r.s.b.metrics.errors.WithLabelValues("limiter").Inc()
+	if _, err := r.s.cfg.Limiter.Take(ctx, reportKey(job), forgetProgress, noBurst, 1); err != nil {
+		r.s.metrics.errors.WithLabelValues("limiter").Inc()
 	}
 }
 
 // send shows st to its owner: a new message the first time, an edit of it
 // after. It returns the message's id.
 func (r *reporter) send(st flows.JobStatus, msgID int) (id int, err error) {
-	b := r.s.b
 	reply, err := r.render(st)
 	if err != nil || strings.TrimSpace(reply.Text) == "" {
 		return msgID, err
 	}
-	var markup models.ReplyMarkup
-	if kb, kerr := inlineKeyboard(reply.Buttons, st.Owner, b.signer); kerr != nil {
-		b.metrics.errors.WithLabelValues("keyboard").Inc()
-	} else if kb != nil {
-		markup = kb
-	}
-	ctx, cancel := context.WithTimeout(r.s.life, b.cfg.HandleTimeout)
-	defer cancel()
-	if msgID != 0 {
-		err := b.call(ctx, st.Owner, "editMessageText", func(ctx context.Context) error {
-			return b.api.EditMessageText(ctx, &tgbot.EditMessageTextParams{ChatID: st.Owner, MessageID: msgID, Text: reply.Text, ReplyMarkup: markup})
-		})
-		switch {
-		case err == nil, errors.Is(err, tgbot.ErrorBadRequest) && strings.Contains(err.Error(), "not modified"):
-			return msgID, nil
-		case !errors.Is(err, tgbot.ErrorBadRequest):
-			return msgID, err
-		}
-		// The message is gone: show the progress anew.
-	}
-	var sentID int
-	err = b.call(ctx, st.Owner, "sendMessage", func(ctx context.Context) (err error) {
-		sentID, err = b.api.SendMessage(ctx, &tgbot.SendMessageParams{ChatID: st.Owner, Text: reply.Text, ReplyMarkup: markup})
-		return err
-	})
+	id, err = r.s.client.Show(r.s.life, st.Owner, msgID, reply)
 	if err != nil {
 		return msgID, err
 	}
-	if serr := r.s.store(func(ctx context.Context) error { return r.s.cfg.Outbox.SetProgressMessage(ctx, st.ID, sentID) }); serr != nil {
-		b.metrics.errors.WithLabelValues("outbox").Inc()
-		r.s.log.Warn("cannot remember a job's progress message", "job", st.ID, "err", serr)
+	if id != msgID {
+		if serr := r.s.store(func(ctx context.Context) error { return r.s.cfg.Outbox.SetProgressMessage(ctx, st.ID, id) }); serr != nil {
+			r.s.metrics.errors.WithLabelValues("outbox").Inc()
+			r.s.log.Warn("cannot remember a job's progress message", "job", st.ID, "err", serr)
+		}
 	}
-	return sentID, nil
+	return id, nil
 }
 
 // render asks the Reporter for the report; a panic there fails this report only.
 func (r *reporter) render(st flows.JobStatus) (reply flows.Reply, err error) {
 	defer func() {
 		if v := recover(); v != nil {
-			r.s.b.metrics.errors.WithLabelValues("panic").Inc()
+			r.s.metrics.errors.WithLabelValues("panic").Inc()
 			err = fmt.Errorf("job report: panic: %v", v)
 		}
 	}()
 	return r.s.cfg.Reporter.JobReport(st), nil
+}
+
+// metrics are the sender's Prometheus series.
+type metrics struct {
+	outcomes   *prometheus.CounterVec // bulk messages by outcome
+	retries    prometheus.Counter     // bulk messages put back in the outbox for later
+	outboxWait prometheus.Histogram   // time a bulk message waited for the rate limits
+	errors     *prometheus.CounterVec // the sender's own errors (outbox, limiter, store, panic)
+}
+
+// newMetrics registers the sender's series on reg, or takes those another
+// sender of this process registered there.
+func newMetrics(reg prometheus.Registerer) (*metrics, error) {
+	m := &metrics{
+		outcomes: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "passerelle_bulk_total", Help: "Bulk messages done, by outcome (sent, blocked, failed).",
+		}, []string{"outcome"}),
+		retries: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "passerelle_bulk_retries_total", Help: "Bulk messages put back in the outbox to be tried later (server error, timeout, 429, quiet hours).",
+		}),
+		outboxWait: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name: "passerelle_outbox_wait_seconds", Help: "Time a bulk message waited for the rate limits before it was sent.",
+			Buckets: []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30},
+		}),
+		errors: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "passerelle_bulk_errors_total", Help: "Errors of the bulk sender, by kind (outbox, limiter, store, panic); those of Telegram's calls are in passerelle_errors_total.",
+		}, []string{"kind"}),
+	}
+	var err error
+	m.outcomes = register(reg, m.outcomes, &err)
+	m.retries = register(reg, m.retries, &err)
+	m.outboxWait = register(reg, m.outboxWait, &err)
+	m.errors = register(reg, m.errors, &err)
+	for _, o := range []flows.Outcome{flows.OutcomeSent, flows.OutcomeBlocked, flows.OutcomeFailed} {
+		m.outcomes.WithLabelValues(string(o))
+	}
+	return m, err
+}
+
+// register registers c on reg and returns it, or the collector of the same
+// description registered before; any other failure joins *err.
+func register[C prometheus.Collector](reg prometheus.Registerer, c C, err *error) C {
+	rerr := reg.Register(c)
+	var already prometheus.AlreadyRegisteredError
+	if errors.As(rerr, &already) {
+		if prev, ok := already.ExistingCollector.(C); ok {
+			return prev
+		}
+	}
+	*err = errors.Join(*err, rerr)
+	return c
 }

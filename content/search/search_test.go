@@ -1,147 +1,18 @@
-package content
+package search
 
 import (
 	"fmt"
+	"io/fs"
+	"maps"
 	"slices"
 	"strings"
 	"sync"
 	"testing"
+	"testing/fstest"
+	"time"
+
+	"github.com/territoires-integration/passerelle/content"
 )
-
-func TestNormalize(t *testing.T) {
-	tests := []struct{ in, want string }{
-		// French: accents, case, punctuation
-		{"Médecin", "medecin"},
-		{"MÉDECIN", "medecin"},
-		{"HÔPITAL", "hopital"},
-		{"  Cours   de  Français ! ", "cours de francais"},
-		{"l'hôpital", "l hopital"},
-		{"l’hôpital", "l hopital"},
-		{"Titre-de-séjour_2024", "titre de sejour 2024"},
-		{"sœur, Œuvre, ex æquo", "soeur oeuvre ex aequo"},
-		{"Straße", "strasse"},
-		{"ﬁche ＣＡＦ n°2", "fiche caf n 2"},
-		{"🩺 Santé", "sante"},
-		{"a\tb\nc", "a b c"},
-		{"", ""},
-		{"!!!", ""},
-		// Arabic: harakat, tatweel, letter variants
-		{"طَبِيب", "طبیب"},
-		{"طـبيب", "طبیب"},
-		{"طـــبـيـب", "طبیب"},
-		{"الطبيب", "الطبیب"},
-		{"على", "علی"},
-		{"مدرسة", "مدرسه"},
-		{"أحمد إبراهيم آمنة", "احمد ابراهیم امنه"},
-		{"ٱلله", "الله"},
-		{"مسؤول", "مسوول"},
-		{"سائق", "سایق"},
-		{"قُرْآن", "قران"},
-		{"ﻻ", "لا"},
-		{"٤٥٦", "456"},
-		{"\u200Fسلام\u200E", "سلام"},
-		{"\u202Bسلام\u202C", "سلام"},
-		{"مرحبا، كيف؟", "مرحبا کیف"},
-		// Persian: Arabic-keyboard and Persian-keyboard spellings meet
-		{"دكتر", "دکتر"},
-		{"دکتر", "دکتر"},
-		{"كتاب", "کتاب"},
-		{"کتاب", "کتاب"},
-		{"پزشك", "پزشک"},
-		{"پزشکي", "پزشکی"},
-		{"می‌خواهم", "میخواهم"},
-		{"میخواهم", "میخواهم"},
-		{"خانهٔ", "خانه"},
-		{"۱۲۳", "123"},
-		{"ساعت ۹:۳۰", "ساعت 9 30"},
-		// Pashto
-		{"ډاکټر", "ډاکټر"},
-		{"کېږي", "کیږی"},
-		{"ناروغۍ", "ناروغی"},
-		{"ګټه", "گټه"},
-		// Ukrainian and Russian
-		{"ЛІКАР", "лікар"},
-		{"Їжа", "їжа"},
-		{"Здоров'я", "здоровя"},
-		{"сім’я", "сімя"},
-		{"Ґанок", "ганок"},
-		{"ВРАЧ", "врач"},
-		{"Жильё", "жилье"},
-		{"ЁЛКА", "елка"},
-		{"Йод", "йод"},
-		{"и\u0306од", "йод"},      // й typed decomposed
-		{"i\u0308", "i"},          // Latin i with diaeresis: an accent
-		{"\u0456\u0308жа", "їжа"}, // ї typed decomposed
-		{"Україна", "україна"},
-		// Tigrinya (Ge'ez) passes through
-		{"ሓኪም", "ሓኪም"},
-		{"መንበሪ ገዛን መዕቆቢን", "መንበሪ ገዛን መዕቆቢን"},
-		{"ሓኪም።", "ሓኪም"},
-		{"ሓኪም፡ስኒ", "ሓኪም ስኒ"},
-	}
-	for _, tt := range tests {
-		got := Normalize(tt.in)
-		if got != tt.want {
-			t.Errorf("Normalize(%q) = %q (%+q), want %q", tt.in, got, got, tt.want)
-		}
-		if again := Normalize(got); again != got {
-			t.Errorf("Normalize is not idempotent on %q: %q then %q", tt.in, got, again)
-		}
-	}
-}
-
-func TestNormalizeSpellingsMeet(t *testing.T) {
-	groups := [][]string{
-		{"médecin", "medecin", "MEDECIN", "Médecin", "me\u0301decin"},
-		{"طبيب", "طَبِيب", "طـبيب", "طبیب"},
-		{"دکتر", "دكتر"},
-		{"كتاب", "کتاب"},
-		{"پزشک", "پزشك"},
-		{"می‌خواهم", "میخواهم", "مي‌خواهم"},
-		{"لیکچر", "ليكچر"},
-		{"жильё", "жилье", "ЖИЛЬЁ"},
-		{"здоров'я", "здоров’я", "здоровʼя", "ЗДОРОВ'Я"},
-		{"123", "۱۲۳", "١٢٣"},
-	}
-	for _, g := range groups {
-		want := Normalize(g[0])
-		for _, s := range g[1:] {
-			if got := Normalize(s); got != want {
-				t.Errorf("Normalize(%q) = %q, want %q like Normalize(%q)", s, got, want, g[0])
-			}
-		}
-	}
-	// Distinct letters stay distinct.
-	for _, pair := range [][2]string{{"лікар", "лiкар"}, {"їжа", "іжа"}, {"мой", "мои"}, {"ډاکټر", "داکتر"}} {
-		if Normalize(pair[0]) == Normalize(pair[1]) {
-			t.Errorf("Normalize(%q) == Normalize(%q): distinct letters were merged", pair[0], pair[1])
-		}
-	}
-}
-
-func TestSearchTokens(t *testing.T) {
-	tests := []struct {
-		in   string
-		want []string
-	}{
-		{"Je cherche un médecin", []string{"medecin"}},
-		{"I need a doctor for my son", []string{"doctor", "son"}},
-		{"أريد طبيب في ديجون", []string{"طبیب", "دیجون"}},
-		{"الطبيب", []string{"طبیب"}},
-		{"الان", []string{"الان"}}, // too short to be the article
-		{"من دنبال دکتر می‌گردم", []string{"دکتر", "میگردم"}},
-		{"мені потрібен лікар", []string{"лікар"}},
-		{"мне нужен врач", []string{"врач"}},
-		{"ኣብ ሓኪም", []string{"ሓኪም"}},
-		{"l'hôpital d'Autun", []string{"hopital", "autun"}},
-		{"de la", nil},
-	}
-	for _, tt := range tests {
-		if got := searchTokens(nil, Normalize(tt.in)); !slices.Equal(got, tt.want) {
-			t.Errorf("searchTokens(%q) = %q, want %q", tt.in, got, tt.want)
-		}
-	}
-}
 
 func TestWithinOneEdit(t *testing.T) {
 	tests := []struct {
@@ -171,8 +42,8 @@ func TestWithinOneEdit(t *testing.T) {
 }
 
 // searchFixtureThemes are five themes, one of them a sub-theme, with labels and synonyms in several languages.
-func searchFixtureThemes() []*Theme {
-	return []*Theme{
+func searchFixtureThemes() []*content.Theme {
+	return []*content.Theme{
 		{
 			ID: "sante", Emoji: "🩺",
 			Labels: map[string]string{"fr": "Santé", "en": "Health", "ar": "الصحة", "fa": "سلامت و درمان", "ps": "روغتیا", "uk": "Здоров'я", "ru": "Здоровье", "ti": "ጥዕና"},
@@ -217,12 +88,12 @@ func searchFixtureThemes() []*Theme {
 	}
 }
 
-func searchFixturePoint(lat, lon float64) *Point { return &Point{Lat: lat, Lon: lon} }
+func searchFixturePoint(lat, lon float64) *content.Point { return &content.Point{Lat: lat, Lon: lon} }
 
 // searchFixtureServices are 20 services in Dijon, Lyon and national ones.
-func searchFixtureServices() []*Service {
+func searchFixtureServices() []*content.Service {
 	fr := func(s string) map[string]string { return map[string]string{"fr": s} }
-	return []*Service{
+	return []*content.Service{
 		{ID: "dijon-pass-chu", Territory: "dijon", Name: "PASS du CHU Dijon Bourgogne", Organisation: "CHU Dijon Bourgogne", Themes: []string{"sante--acces-aux-soins"}, Short: fr("Consultations sans couverture santé"), Location: searchFixturePoint(47.3239, 5.0735)},
 		{ID: "dijon-centre-sante", Territory: "dijon", Name: "Centre de santé des Grésilles", Organisation: "Ville de Dijon", Themes: []string{"sante"}, Short: map[string]string{"fr": "Généralistes et infirmiers", "ar": "مركز صحي", "fa": "مرکز بهداشت"}, Location: searchFixturePoint(47.3310, 5.0560)},
 		{ID: "dijon-psy", Territory: "dijon", Name: "Écoute psychologique", Organisation: "Mutualité française", Themes: []string{"sante"}, Short: fr("Entretiens avec une psychologue, avec interprète")},
@@ -250,7 +121,7 @@ func searchFixtureIndex() *Index {
 	return NewIndex(searchFixtureThemes(), searchFixtureServices(), nil)
 }
 
-func themeIDs(ts []*Theme) []string {
+func themeIDs(ts []*content.Theme) []string {
 	var ids []string
 	for _, t := range ts {
 		ids = append(ids, t.ID)
@@ -258,7 +129,7 @@ func themeIDs(ts []*Theme) []string {
 	return ids
 }
 
-func serviceIDs(ss []*Service) []string {
+func serviceIDs(ss []*content.Service) []string {
 	var ids []string
 	for _, s := range ss {
 		ids = append(ids, s.ID)
@@ -471,7 +342,7 @@ func TestSearchLongQuery(t *testing.T) {
 func TestSearchConcurrent(t *testing.T) {
 	ix := searchFixtureIndex()
 	queries := []string{"medecin", "logement", "cours de français", "طبيب", "лікар", "caf", "zzzz", "medcin", "log"}
-	want := make([]SearchResult, len(queries))
+	want := make([]Result, len(queries))
 	for i, q := range queries {
 		want[i] = ix.Search(q, "dijon", 10)
 	}
@@ -498,14 +369,61 @@ func TestSearchConcurrent(t *testing.T) {
 	}
 }
 
+// langs are the languages of the sample content.
+var langs = []string{"fr", "en", "ar", "fa", "ps", "uk", "ru", "ti"}
+
+// loadContent loads fsys as of a fixed day, so that dated content reads the same on any date.
+func loadContent(tb testing.TB, fsys fs.FS) (*content.Content, content.Diagnostics) {
+	tb.Helper()
+	return content.Load(fsys, langs, content.Today(time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)))
+}
+
 // sampleIndex indexes the sample content, its emergency numbers included.
-func sampleIndex(t *testing.T) (*Content, *Index) {
+func sampleIndex(t *testing.T) (*content.Content, *Index) {
 	t.Helper()
-	c, ds := load(Sample(), allLangs, testToday)
+	c, ds := loadContent(t, content.Sample())
 	if c == nil {
 		t.Fatalf("sample: %v", ds)
 	}
-	return c, NewIndex(allThemes(c), c.AllServices(), c.EmergencyNumbers())
+	return c, NewIndex(c.AllThemes(), c.AllServices(), c.EmergencyNumbers())
+}
+
+// FuzzSearchEmergency searches the sample content with a fuzzed emergency
+// file, with the file's own text as the query: whatever numbers and words
+// load, indexing them and searching must not fail.
+func FuzzSearchEmergency(f *testing.F) {
+	const file = "emergency.yaml"
+	base := fstest.MapFS{}
+	err := fs.WalkDir(content.Sample(), ".", func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		data, err := fs.ReadFile(content.Sample(), path)
+		base[path] = &fstest.MapFile{Data: data}
+		return err
+	})
+	if err != nil {
+		f.Fatal(err)
+	}
+	if base[file] == nil {
+		f.Fatalf("the sample content has no %s", file)
+	}
+	f.Add(base[file].Data)
+	f.Add([]byte("danger: \"12\"\nnumbers: [{number: \"12\", label: {fr: x}, words: {fr: [urgence, a b c]}}]\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		fsys := maps.Clone(base)
+		fsys[file] = &fstest.MapFile{Data: data}
+		c, _ := loadContent(t, fsys)
+		if c == nil {
+			return
+		}
+		ix := NewIndex(c.AllThemes(), c.AllServices(), c.EmergencyNumbers())
+		for _, q := range []string{string(data), "urgence", "115"} {
+			if res := ix.Search(q, "dijon", 5); len(res.Services) > 5 {
+				t.Fatalf("Search(%q): %d services, limit 5", q, len(res.Services))
+			}
+		}
+	})
 }
 
 func TestSearchEmergency(t *testing.T) {

@@ -1,4 +1,7 @@
-package content
+// Package search finds themes, services and emergency numbers from the free
+// text people type, in any of the content's languages, and the services
+// nearest to a location. It indexes what package content loaded.
+package search
 
 import (
 	"cmp"
@@ -8,264 +11,11 @@ import (
 	"sort"
 	"strings"
 	"sync"
-	"unicode"
 	"unicode/utf8"
 
-	"golang.org/x/text/unicode/norm"
+	"github.com/territoires-integration/passerelle/content"
+	"github.com/territoires-integration/passerelle/content/fold"
 )
-
-// Normalize folds text for matching, so that the many ways people type a word
-// meet: on any keyboard, with or without accents, vowel marks or capitals.
-//
-//   - Unicode compatibility decomposition (NFKD), then every combining mark is
-//     removed: Latin accents ("Médecin" → "medecin"), Arabic harakat/tashkil
-//     (U+064B–U+065F), superscript alef (U+0670) and Quranic marks, hamza
-//     above/below (so أ إ آ → ا, ؤ → و, ئ → ي → ی). Compatibility forms fold to
-//     their base letters: Arabic presentation forms and ligatures (ﻻ → لا),
-//     full-width Latin, "ﬁ" → "fi", "²" → "2".
-//   - Lower case (Latin, Cyrillic, Greek…); œ → oe, æ → ae, ß → ss, ı → i.
-//   - Arabic script: tatweel U+0640 and the small letters U+0674, U+06E5,
-//     U+06E6 are removed; ي ى → ی (Persian yeh U+06CC, also the form of ئ);
-//     ك ڪ → ک (keheh U+06A9); ة ە ھ ہ ۃ → ه (so ۀ → ه too); ٱ ٲ ٳ → ا.
-//     Pashto: ې and ۍ → ی (Pashto writers, and Pashto speakers on Persian or
-//     Arabic keyboards, use the yeh forms interchangeably) and ګ → گ (the
-//     Persian keyboard has only گ). Other Pashto letters (ټ ډ ړ ښ ږ ځ څ ڼ)
-//     stay distinct: they are distinct sounds and have no common substitute.
-//     The standalone hamza ء stays.
-//   - Arabic-Indic (U+0660–U+0669) and Persian (U+06F0–U+06F9) digits →
-//     ASCII digits.
-//   - Cyrillic: ё → е (Russian print routinely writes е for ё). The Ukrainian
-//     letters і and ї stay distinct from и (they are other letters, on their own
-//     keys); й also stays: it has its own key on every Cyrillic keyboard and
-//     folding it would merge words (мой/мои); the one-edit typo tolerance of
-//     the search covers slips in longer words. Ukrainian ґ → г, since many
-//     keyboards lack ґ and people write г instead. An apostrophe between two
-//     Cyrillic letters ("здоров'я", "сім’я") is removed, whichever apostrophe
-//     character was typed, so the word stays whole.
-//   - Zero-width non-joiner/joiner, bidi marks and other invisible format
-//     characters are removed without a space ("می‌خواهم" → "میخواهم").
-//   - Any other character that is not a letter or digit (apostrophes, hyphens,
-//     underscores, punctuation, symbols, emoji) becomes a space; runs of
-//     spaces collapse to one, and the result has no leading or trailing space.
-//   - Other scripts (Ge'ez for Tigrinya, for example) pass through unchanged.
-func Normalize(s string) string {
-	// Compose first, so that letters kept whole (ї, й) are recognised even
-	// when they were typed as a base letter and a combining mark.
-	s = norm.NFC.String(s)
-	n := normWriter{b: make([]byte, 0, len(s))}
-	for i := 0; i < len(s); {
-		r, size := utf8.DecodeRuneInString(s[i:])
-		switch {
-		case r < utf8.RuneSelf:
-			n.ascii(r, s[i+size:])
-		case r == 'ї' || r == 'Ї':
-			n.put('ї')
-		case r == 'й' || r == 'Й':
-			n.put('й')
-		case r == 'ґ' || r == 'Ґ':
-			n.put('г')
-		case isApostropheRune(r):
-			n.apostrophe(s[i+size:])
-		default:
-			if d := norm.NFKD.PropertiesString(s[i:]).Decomposition(); d != nil {
-				for _, c := range string(d) {
-					n.fold(c, s[i+size:])
-				}
-			} else {
-				n.fold(r, s[i+size:])
-			}
-		}
-		i += size
-	}
-	return string(n.b)
-}
-
-// normWriter accumulates Normalize's output.
-type normWriter struct {
-	b       []byte
-	last    rune // the last rune written
-	pending bool // a space is due before the next rune
-}
-
-func (n *normWriter) put(r rune) {
-	if n.pending {
-		n.b = append(n.b, ' ')
-		n.pending = false
-	}
-	n.b = utf8.AppendRune(n.b, r)
-	n.last = r
-}
-
-func (n *normWriter) space() {
-	if len(n.b) > 0 {
-		n.pending = true
-	}
-}
-
-func (n *normWriter) ascii(r rune, rest string) {
-	switch {
-	case 'a' <= r && r <= 'z', '0' <= r && r <= '9':
-		n.put(r)
-	case 'A' <= r && r <= 'Z':
-		n.put(r + 'a' - 'A')
-	case r == '\'' || r == '`':
-		n.apostrophe(rest)
-	default:
-		n.space()
-	}
-}
-
-func isApostropheRune(r rune) bool {
-	switch r {
-	case '\u2019', '\u2018', '\u02BC', '\u02BB', '\u00B4', '\u2032':
-		return true
-	}
-	return false
-}
-
-// apostrophe joins two Cyrillic letters (Ukrainian "м'ясо") and separates anything else.
-func (n *normWriter) apostrophe(rest string) {
-	if !n.pending && len(n.b) > 0 && unicode.Is(unicode.Cyrillic, n.last) {
-		if next, _ := utf8.DecodeRuneInString(rest); unicode.Is(unicode.Cyrillic, next) {
-			return
-		}
-	}
-	n.space()
-}
-
-// ligatures are the letters that fold into two.
-var ligatures = map[rune]string{'œ': "oe", 'Œ': "oe", 'æ': "ae", 'Æ': "ae", 'ß': "ss", 'ẞ': "ss"}
-
-// fold writes one rune of a decomposition.
-func (n *normWriter) fold(r rune, rest string) {
-	if r < utf8.RuneSelf {
-		n.ascii(r, rest)
-		return
-	}
-	switch r {
-	case 'ي', 'ى', 'ې', 'ۍ', 'ے':
-		n.put('ی')
-		return
-	case 'ك', 'ڪ':
-		n.put('ک')
-		return
-	case 'ګ':
-		n.put('گ')
-		return
-	case 'ة', 'ە', 'ھ', 'ہ', 'ۃ':
-		n.put('ه')
-		return
-	case 'ٱ', 'ٲ', 'ٳ':
-		n.put('ا')
-		return
-	case 'œ', 'Œ', 'æ', 'Æ', 'ß', 'ẞ':
-		for _, c := range ligatures[r] {
-			n.put(c)
-		}
-		return
-	case 'ı':
-		n.put('i')
-		return
-	case '\u0640', '\u0674', '\u06E5', '\u06E6': // tatweel, high hamza, small waw and yeh
-		return
-	case '\u200B': // zero-width space separates words
-		n.space()
-		return
-	}
-	switch {
-	case '\u0660' <= r && r <= '\u0669':
-		n.put('0' + r - '\u0660')
-	case '\u06F0' <= r && r <= '\u06F9':
-		n.put('0' + r - '\u06F0')
-	case unicode.In(r, unicode.Mn, unicode.Me, unicode.Cf):
-		// combining marks; invisible format characters (ZWNJ, ZWJ, bidi marks, soft hyphen, BOM)
-	case unicode.IsLetter(r):
-		n.put(unicode.ToLower(r))
-	case unicode.IsNumber(r), unicode.Is(unicode.Mc, r):
-		n.put(r)
-	default:
-		n.space()
-	}
-}
-
-// searchStopWords are common words of a request that say nothing about what is
-// looked for; they are dropped from queries and from indexed text. The list is
-// kept short on purpose: a word that can name a need must not be here. Words of
-// one character are dropped anyway. Listed as typed; Normalize folds them.
-var searchStopWords = func() map[string]bool {
-	lists := []string{
-		// fr
-		"de du des la le les un une et ou au aux en pour avec je cherche chercher besoin veux voudrais mon ma mes est",
-		// en
-		"the an and or of for to in my is need want looking",
-		// ar
-		"في من الى إلى على عن انا أنا اريد أريد ابحث أبحث",
-		// fa (می خواهم also typed with a space)
-		"در از برای به را من که با می خواهم میخواهم دنبال",
-		// ps
-		"په له او زه غواړم لپاره",
-		// uk
-		"в у на до для та мені потрібно потрібен шукаю де",
-		// ru
-		"на до для мне нужно нужен нужна ищу где",
-		// ti
-		"ኣብ ናይ ምስ",
-	}
-	m := make(map[string]bool)
-	for _, l := range lists {
-		for _, w := range strings.Fields(Normalize(l)) {
-			m[w] = true
-		}
-	}
-	return m
-}()
-
-// searchMaxWordBytes drops longer "words" (links, garbage) from the index and queries.
-const searchMaxWordBytes = 64
-
-// searchTokens appends the search words of normalized text to dst, in indexed
-// text and queries alike: stop words and one-character words are dropped; the
-// Arabic article "ال" is stripped from words of five letters or more
-// ("الطبيب" → "طبیب"); the final s or x of a French or English plural is
-// dropped from words of five letters or more ("medecins" → "medecin",
-// "travaux" → "travau"), not after another s ("adress" stays). Both sides
-// being folded alike, a query in the singular finds the plural and back.
-func searchTokens(dst []string, normalized string) []string {
-	for s := normalized; s != ""; {
-		w := s
-		if i := strings.IndexByte(s, ' '); i >= 0 {
-			w, s = s[:i], s[i+1:]
-		} else {
-			s = ""
-		}
-		if len(w) > searchMaxWordBytes || searchStopWords[w] {
-			continue
-		}
-		n := utf8.RuneCountInString(w)
-		if n < 2 {
-			continue
-		}
-		if n >= 5 && strings.HasPrefix(w, "ال") {
-			w = w[len("ال"):]
-		}
-		if n >= 5 && isLatinPlural(w) {
-			w = w[:len(w)-1]
-		}
-		dst = append(dst, w)
-	}
-	return dst
-}
-
-// isLatinPlural reports whether w ends like a French or English plural: an
-// ASCII letter other than s, then s or x.
-func isLatinPlural(w string) bool {
-	n := len(w)
-	if n < 2 || (w[n-1] != 's' && w[n-1] != 'x') {
-		return false
-	}
-	c := w[n-2]
-	return 'a' <= c && c <= 'z' && c != 's'
-}
 
 // Fields of an indexed document, best first; a posting packs doc<<2 | field.
 const (
@@ -312,8 +62,8 @@ const (
 
 // Index finds themes and services from free text. It is safe for concurrent use.
 type Index struct {
-	themes    []*Theme
-	services  []*Service
+	themes    []*content.Theme
+	services  []*content.Service
 	themeIdx  map[string]int32 // theme id → index in themes
 	terrIdx   map[string]int32 // territory id → index ≥ 1; "" (national) → 0
 	svcTerr   []int32          // service → territory index
@@ -331,7 +81,7 @@ type Index struct {
 	svcPlace      []uint32    // tie order of services: the territory's before national ones, then by name and ID
 	lift          [][][]int32 // [territory][theme] → services having the theme or a sub-theme
 	near          []map[string][]geoLocated
-	numbers       []*EmergencyNumber
+	numbers       []*content.EmergencyNumber
 	numberDigits  []string // the digits of each number
 	alarm         alarmIndex
 	scratch       sync.Pool
@@ -362,13 +112,13 @@ type searchPhrase struct {
 	field   uint8
 }
 
-// SearchResult holds what a search found.
-type SearchResult struct {
+// Result holds what a search found.
+type Result struct {
 	// Numbers are the emergency numbers the query points to, in the order
 	// given to NewIndex: to show before anything else.
-	Numbers  []*EmergencyNumber
-	Themes   []*Theme   // best first
-	Services []*Service // best first
+	Numbers  []*content.EmergencyNumber
+	Themes   []*content.Theme   // best first
+	Services []*content.Service // best first
 }
 
 // NewIndex indexes theme labels and synonyms in every language, service names,
@@ -377,7 +127,7 @@ type SearchResult struct {
 // and sub-themes alike: a theme's sub-themes are the themes whose Parent is
 // its ID. Nil entries are skipped. The index keeps the pointers: themes,
 // services and numbers must not be modified afterwards.
-func NewIndex(themes []*Theme, services []*Service, numbers []*EmergencyNumber) *Index {
+func NewIndex(themes []*content.Theme, services []*content.Service, numbers []*content.EmergencyNumber) *Index {
 	ix := &Index{
 		themeIdx: make(map[string]int32),
 		terrIdx:  map[string]int32{"": 0},
@@ -398,7 +148,7 @@ func NewIndex(themes []*Theme, services []*Service, numbers []*EmergencyNumber) 
 	}
 	// Documents are numbered by territory, national ones first, so that the
 	// postings of one territory are a contiguous run of every posting list.
-	slices.SortStableFunc(ix.services, func(a, b *Service) int { return strings.Compare(a.Territory, b.Territory) })
+	slices.SortStableFunc(ix.services, func(a, b *content.Service) int { return strings.Compare(a.Territory, b.Territory) })
 	ix.terrRange = [][2]uint32{{0, 0}}
 	for d, s := range ix.services {
 		t, ok := ix.terrIdx[s.Territory]
@@ -438,7 +188,7 @@ func NewIndex(themes []*Theme, services []*Service, numbers []*EmergencyNumber) 
 	for _, n := range numbers {
 		if n != nil {
 			ix.numbers = append(ix.numbers, n)
-			ix.numberDigits = append(ix.numberDigits, digits(n.Number))
+			ix.numberDigits = append(ix.numberDigits, n.Digits())
 		}
 	}
 	ix.alarm = newAlarmIndex(ix.numbers)
@@ -546,7 +296,7 @@ func (b *indexBuilder) add(service bool, doc int32, field uint8, text string) {
 	if text == "" {
 		return
 	}
-	b.tmp = searchTokens(b.tmp[:0], Normalize(text))
+	b.tmp = fold.Words(b.tmp[:0], fold.Normalize(text))
 	if len(b.tmp) == 0 {
 		return
 	}
@@ -809,9 +559,9 @@ func (ix *Index) territory(id string) int32 {
 // descriptions; a label, synonym or name found whole in the query earns a
 // bonus. A theme found by a word lifts the services of that theme and its
 // sub-themes.
-func (ix *Index) Search(query, territory string, limit int) SearchResult {
+func (ix *Index) Search(query, territory string, limit int) Result {
 	if ix == nil || limit <= 0 {
-		return SearchResult{}
+		return Result{}
 	}
 	if len(query) > maxQueryBytes {
 		cut := maxQueryBytes
@@ -823,8 +573,8 @@ func (ix *Index) Search(query, territory string, limit int) SearchResult {
 	sc := ix.scratch.Get().(*searchScratch)
 	defer ix.scratch.Put(sc)
 
-	normalized := Normalize(query)
-	sc.words = searchTokens(sc.words[:0], normalized)
+	normalized := fold.Normalize(query)
+	sc.words = fold.Words(sc.words[:0], normalized)
 	sc.toks = sc.toks[:0]
 	sc.typos = sc.typos[:0]
 	for _, w := range sc.words {
@@ -836,7 +586,7 @@ func (ix *Index) Search(query, territory string, limit int) SearchResult {
 		}
 		sc.toks = append(sc.toks, ix.resolve(sc, w))
 	}
-	var res SearchResult
+	var res Result
 	res.Numbers = ix.calledNumbers(sc, normalized)
 	if len(sc.toks) == 0 {
 		return res
@@ -867,13 +617,13 @@ func (ix *Index) Search(query, territory string, limit int) SearchResult {
 
 // newAlarmIndex gathers the numbers' words, each phrase once with every
 // number it points to.
-func newAlarmIndex(numbers []*EmergencyNumber) alarmIndex {
+func newAlarmIndex(numbers []*content.EmergencyNumber) alarmIndex {
 	var phrases [][]string
 	pointsTo := map[string][]int32{}
 	for d, n := range numbers {
 		for _, lang := range ixSortedKeys(n.Words) {
 			for _, w := range n.Words[lang] {
-				words := searchTokens(nil, Normalize(w))
+				words := fold.Words(nil, fold.Normalize(w))
 				if len(words) == 0 {
 					continue
 				}
@@ -917,7 +667,7 @@ func newAlarmIndex(numbers []*EmergencyNumber) alarmIndex {
 
 // calledNumbers returns the emergency numbers the query points to: by one of
 // their words, in a row among the query words, or by their digits.
-func (ix *Index) calledNumbers(sc *searchScratch, normalized string) []*EmergencyNumber {
+func (ix *Index) calledNumbers(sc *searchScratch, normalized string) []*content.EmergencyNumber {
 	if len(ix.numbers) == 0 {
 		return nil
 	}
@@ -952,7 +702,7 @@ func (ix *Index) calledNumbers(sc *searchScratch, normalized string) []*Emergenc
 	if strings.ContainsAny(normalized, "0123456789") {
 		ix.callDigits(sc, normalized)
 	}
-	var out []*EmergencyNumber
+	var out []*content.EmergencyNumber
 	for i, n := range ix.numbers {
 		if sc.called[i] {
 			out = append(out, n)
