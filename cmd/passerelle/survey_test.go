@@ -9,7 +9,7 @@ import (
 	"time"
 )
 
-const xlsformDir = "../../content/testdata/xlsform"
+const xlsformDir = "../../content/xlsform/testdata"
 
 // runSurvey calls surveyCommand with args.
 func runSurvey(t *testing.T, args ...string) (code int, stdout, stderr string) {
