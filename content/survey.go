@@ -44,11 +44,13 @@ const (
 	Number   QuestionType = "number"   // a whole number (or a decimal one with decimal: true) between Min and Max
 	Text     QuestionType = "text"     // a short free text
 	DateType QuestionType = "date"     // a calendar date
+	TimeType QuestionType = "time"     // a time of day, HH:MM
+	Location QuestionType = "location" // a place: a shared location, kept coarsened, or a typed place name
 	NoteType QuestionType = "note"     // no question: a text shown on its own, with a button to go on; no answer
 )
 
 var (
-	questionTypes = []string{string(Single), string(Multiple), string(Scale), string(YesNo), string(Number), string(Text), string(DateType), string(NoteType)}
+	questionTypes = []string{string(Single), string(Multiple), string(Scale), string(YesNo), string(Number), string(Text), string(DateType), string(TimeType), string(Location), string(NoteType)}
 	surveyKeys    = []string{"id", "language", "title", "intro", "territories", "opens", "closes", "thanks", "questions"}
 	questionKeys  = []string{"id", "type", "note", "text", "hint", "required", "choices", "min", "max", "decimal", "show_if"}
 	choiceKeys    = []string{"id", "label"}

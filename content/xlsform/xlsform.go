@@ -84,19 +84,15 @@ var xlsformRefusedTypes = map[string]string{
 	"begin_repeat":              "the bot asks each question once: there are no repeats",
 	"calculate":                 "the bot computes nothing: compute it from the export instead",
 	"hidden":                    "the bot computes nothing: compute it from the export instead",
-	"geopoint":                  "the bot asks for no locations in surveys",
-	"geotrace":                  "the bot asks for no locations in surveys",
-	"geoshape":                  "the bot asks for no locations in surveys",
+	"geotrace":                  "the bot asks for one place (a geopoint), not a line",
+	"geoshape":                  "the bot asks for one place (a geopoint), not a shape",
 	"image":                     "the bot takes no files or recordings in surveys",
 	"audio":                     "the bot takes no files or recordings in surveys",
 	"video":                     "the bot takes no files or recordings in surveys",
 	"file":                      "the bot takes no files or recordings in surveys",
 	"background-audio":          "the bot takes no files or recordings in surveys",
-	"barcode":                   "the bot scans no codes",
-	"acknowledge":               "use a select_one with the choices yes and no",
 	"rank":                      "the bot cannot rank choices",
-	"time":                      "the bot asks for dates only",
-	"datetime":                  "the bot asks for dates only",
+	"datetime":                  "the bot asks for a date or a time of day, not both at once: split it into a date and a time question",
 	"select_one_from_file":      "the choices must be in the choices sheet",
 	"select_multiple_from_file": "the choices must be in the choices sheet",
 	"select_one_external":       "the choices must be in the choices sheet",
@@ -143,6 +139,7 @@ type xlsform struct {
 	ids         map[string]bool         // question ids given
 	names       map[string]bool         // every name of the survey sheet, so that an id made of one is none of the others
 	leftOut     map[string]string       // XLSForm name → why it was left out ("row 12: calculate")
+	acks        map[string]*xlsQuestion // XLSForm name → the note an acknowledge became
 	asked       bool                    // a question row was read, converted, refused or of an unknown type
 	intro       []map[string]string     // the texts of the notes before the first question
 	notes       []pendingNote           // notes waiting for the next question
@@ -211,7 +208,7 @@ func (q *xlsQuestion) answerID(v string) string {
 // and row of each problem (errors and warnings, sorted).
 func Import(data []byte, name string, opt Options) ([]byte, content.Diagnostics) {
 	c := &xlsform{name: name, skip: opt.SkipUnsupported, lists: map[string]*choiceList{},
-		byName: map[string]*xlsQuestion{}, ids: map[string]bool{}, leftOut: map[string]string{}}
+		byName: map[string]*xlsQuestion{}, ids: map[string]bool{}, leftOut: map[string]string{}, acks: map[string]*xlsQuestion{}}
 	out := c.convert(data, opt)
 	c.diags.Sort()
 	if c.diags.Errors() > 0 {
@@ -748,7 +745,10 @@ func (c *xlsform) survey(s *sheet) {
 			open = open[:len(open)-1]
 		case "note":
 			c.note(r, name, text, open, relevant)
-		case "select_one", "select_multiple", "integer", "decimal", "range", "text", "date":
+		case "acknowledge":
+			c.asked = true
+			c.acknowledge(r, name, text, open, relevant)
+		case "select_one", "select_multiple", "integer", "decimal", "range", "text", "date", "time", "geopoint", "barcode":
 			c.asked = true
 			q := c.question(r, kind, args, name, text, get, open)
 			if q == nil {
@@ -852,6 +852,36 @@ func (c *xlsform) note(r sheetRow, name string, text textColumns, open []group, 
 		return
 	}
 	c.notes = append(c.notes, n)
+}
+
+// acknowledge converts an acknowledge row to a note of its own: its text
+// with the bot's Continue button, the one button an acknowledge has;
+// nothing is stored. The notes waiting are shown with it.
+func (c *xlsform) acknowledge(r sheetRow, name string, text textColumns, open []group, relevant string) {
+	what := "acknowledge " + content.Quote(name)
+	q := &xlsQuestion{row: r.num, typ: content.NoteType, texts: texts(r, text.labels)}
+	if !c.checkTexts(surveySheet, r.num, what, q.texts) {
+		c.leaveOut(name, r.num, "no text to show")
+		return
+	}
+	for _, g := range open {
+		q.showIf = append(q.showIf, g.showIf...)
+	}
+	if relevant != "" {
+		conds, err := c.relevant(relevant)
+		if err != nil {
+			c.leaveOut(name, r.num, "relevant")
+			c.unsupported(surveySheet, r.num, "", "%s: relevant %s cannot be converted: %v", what, quoteExpr(relevant), err)
+			return
+		}
+		q.showIf = append(q.showIf, conds...)
+	}
+	q.id = c.newID(name, r.num, "note")
+	q.notes = c.takeNotes(q)
+	if c.add(q, name) && name != "" {
+		c.acks[name] = q
+		c.warnf(surveySheet, r.num, "%s becomes a note: its text with a Continue button; nothing is stored", what)
+	}
 }
 
 // takeNotes returns the texts of the notes waiting for q, to be shown
@@ -992,6 +1022,14 @@ func (c *xlsform) question(r sheetRow, kind string, args []string, name string, 
 		q.typ = content.Text
 	case "date":
 		q.typ = content.DateType
+	case "time":
+		q.typ = content.TimeType
+	case "geopoint":
+		q.typ = content.Location
+		c.warnf(surveySheet, r.num, "%s: geopoint becomes a location question: the person shares their location with a button, kept rounded to 2 decimals (about 1 km), or types a place name", what)
+	case "barcode":
+		q.typ = content.Text
+		c.warnf(surveySheet, r.num, "%s: barcode becomes a text question: the person types the code", what)
 	}
 	if expr := get(r, "constraint"); expr != "" && !c.constraint(q, expr) {
 		c.leaveOut(name, r.num, "constraint")
@@ -1287,6 +1325,14 @@ func (c *xlsform) comparison(e *xpath) ([]content.Condition, error) {
 	if ref.op != "ref" || value.op != "str" && value.op != "num" {
 		return nil, fmt.Errorf("%s cannot be expressed: compare a question (${q}) with a value", e)
 	}
+	if ack, ok := c.acks[ref.text]; ok {
+		// Nobody goes past the note without its Continue button: the
+		// acknowledge is OK exactly when its note was shown.
+		if op != "=" || value.text != "OK" {
+			return nil, fmt.Errorf("%s: an acknowledge can only be tested with = 'OK'", e)
+		}
+		return slices.Clone(ack.showIf), nil
+	}
 	q, err := c.earlier(ref.text)
 	if err != nil {
 		return nil, err
@@ -1294,7 +1340,7 @@ func (c *xlsform) comparison(e *xpath) ([]content.Condition, error) {
 	cond := content.Condition{Question: q.id}
 	equality := op == "=" || op == "!="
 	switch {
-	case q.typ == content.Text || q.typ == content.DateType:
+	case q.options() == nil && q.typ != content.Number:
 		return nil, fmt.Errorf("%s is a %s question: conditions can only test choices, yes/no, scales and numbers", q.id, q.typ)
 	case equality && q.typ == content.Multiple:
 		return nil, fmt.Errorf("%s compares the whole answer of the select_multiple %s: use selected(${%s}, 'x') or not(selected(${%s}, 'x'))", e, q.id, q.id, q.id)
