@@ -203,23 +203,31 @@ func territoryCounts(t *Turn, subs []Submission) []string {
 }
 
 // placeBars counts the answers to a location question by place (a rounded
-// position, or a typed name whatever its case), most answered first. A place
-// fewer than MinShown people gave is left out, its name too: the name alone
-// would say that someone answered from there.
+// position, or a typed name whatever its case, shown in its most common
+// spelling), most answered first. A place fewer than MinShown people gave
+// is left out, its name too: the name alone would say that someone
+// answered from there.
 func placeBars(answers []string) []chart.Bar {
-	counts := map[string]int{}
-	label := map[string]string{}
+	spellings := map[string]map[string]int{} // lower-cased → spelling → count
 	for _, a := range answers {
 		key := strings.ToLower(a)
-		if _, ok := label[key]; !ok {
-			label[key] = a
+		if spellings[key] == nil {
+			spellings[key] = map[string]int{}
 		}
-		counts[key]++
+		spellings[key][a]++
 	}
 	var bars []chart.Bar
-	for key, n := range counts {
-		if n >= MinShown {
-			bars = append(bars, chart.Bar{Label: label[key], Count: n})
+	for _, forms := range spellings {
+		b := chart.Bar{}
+		best := 0
+		for spelling, n := range forms {
+			b.Count += n
+			if n > best || n == best && spelling < b.Label {
+				b.Label, best = spelling, n
+			}
+		}
+		if b.Count >= MinShown {
+			bars = append(bars, b)
 		}
 	}
 	slices.SortFunc(bars, func(a, b chart.Bar) int { return cmp.Or(b.Count-a.Count, strings.Compare(a.Label, b.Label)) })
