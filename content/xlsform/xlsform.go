@@ -259,15 +259,23 @@ func (c *xlsform) leaveOut(name string, row int, why string) {
 	}
 }
 
-// oleMagic starts the files of Excel 97–2003 (.xls) and other OLE documents.
-var oleMagic = []byte{0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1}
+// book is a workbook read: .xlsx or .xls.
+type book interface {
+	names() []string
+	sheet(name string) (*sheet, error) // the error wraps errNoSheet when there is none
+}
 
 func (c *xlsform) convert(data []byte, opt Options) []byte {
+	var wb book
+	var err error
 	if bytes.HasPrefix(data, oleMagic) {
-		c.errorf("", 0, "this is an Excel 97–2003 (.xls) file, which the bot does not read: open it in Excel or LibreOffice and save it as .xlsx, or run soffice --headless --convert-to xlsx %s", filepath.Base(c.name))
-		return nil
+		wb, err = openXLS(data)
+		if err != nil {
+			err = fmt.Errorf("%w; or open it in Excel or LibreOffice and save it as .xlsx (soffice --headless --convert-to xlsx %s)", err, filepath.Base(c.name))
+		}
+	} else {
+		wb, err = openXLSX(data)
 	}
-	wb, err := openXLSX(data)
 	if err != nil {
 		c.errorf("", 0, "%v", err)
 		return nil

@@ -858,7 +858,7 @@ var realForms = []struct {
 	{"kobodocs-repeating_matrix_question.xlsx", "the bot asks each question once: there are no", 1, "no question to convert"},
 	{"kobodocs-sample_xlsform.xlsx", "", 0, ""},
 	{"odk-all-question-types-v2024091201-3.xlsx", "type \"image\" cannot be converted: the bot tak", 22, ""},
-	{"odk-ifrc-distribution-site-assessment-v1.xlsx", "this is an Excel 97–2003 (.xls) file, which t", 0, "this is an Excel 97–2003 (.xls) file, which t"},
+	{"odk-ifrc-distribution-site-assessment-v1.xlsx", "choice_filter \"district=${district}\" cannot", 29, ""}, // an .xls file
 	{"odk-socio-economic-survey-v20240515.xlsx", "choice_filter \"region=${region}\" cannot be co", 3, ""},
 	{"odk-whova_form.xlsx", "constraint \". <= today()\" cannot be converted", 849, ""},
 	{"odkoffline-external-itemsets.xlsx", "choice_filter \"state=${state}\" cannot be conv", 2, ""},
@@ -950,6 +950,7 @@ func TestRealForms(t *testing.T) {
 }
 
 func TestImportRefusesXLS(t *testing.T) {
+	// A damaged file, and an Excel 5.0/95 one: both say how to convert them.
 	data := append(slices.Clone(oleMagic), make([]byte, 512)...)
 	out, diags := Import(data, "old.xls", Options{})
 	if out != nil || len(diags) != 1 || !strings.Contains(diags[0].Message, "soffice --headless --convert-to xlsx old.xls") {
