@@ -88,7 +88,7 @@ func TestSharedStringsAcrossContinue(t *testing.T) {
 	binary.Write(&first, le, uint32(2)) // unique
 	binary.Write(&first, le, uint16(6)) // "Région": 6 characters
 	first.WriteByte(0)                  // 1 byte each
-	first.WriteString("R\xe9") // Latin-1
+	first.WriteString("R\xe9")          // Latin-1
 	var second bytes.Buffer
 	second.WriteByte(1) // the rest, 2 bytes each
 	for _, u := range utf16.Encode([]rune("gion")) {
