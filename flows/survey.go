@@ -664,8 +664,11 @@ func (surveyor) Input(t *Turn) bool {
 	case located:
 		answerQuestion(t, s, p, placeAnswer(t.In.Location))
 		return true
-	case q.Type == content.Location && t.In.Text == t.T("ButtonCancel", nil):
+	case t.In.Text == t.T("ButtonCancel", nil) && q.Type == content.Location:
 		t.Say("SurveyLocationCancelled", nil, nil)
+		return true
+	case t.In.Text == t.T("ButtonCancel", nil):
+		askQuestion(t, s, p) // the location keyboard's Cancel, left on screen by a skipped question: no answer
 		return true
 	}
 	value, problem, text := typedAnswer(t, q, strings.TrimSpace(t.In.Text))
