@@ -51,19 +51,27 @@ const (
 
 var errXLSTruncated = errors.New("the .xls file is cut short or damaged")
 
-// xlsBook is a workbook read from an .xls file: every sheet, read at once.
+// xlsBook is a workbook read from an .xls file; a sheet's cells are read
+// when it is asked for.
 type xlsBook struct {
-	order  []string
-	sheets map[string]*sheet // by lower-cased name
+	order []string
+	start map[string]int // lower-cased sheet name → index of its BOF record
+	recs  []biffRecord
+	strs  []string // the shared strings
 }
 
 func (b *xlsBook) names() []string { return b.order }
 
 func (b *xlsBook) sheet(name string) (*sheet, error) {
-	if s, ok := b.sheets[strings.ToLower(name)]; ok {
-		return s, nil
+	i, ok := b.start[strings.ToLower(name)]
+	if !ok {
+		return nil, fmt.Errorf("%w %q (the workbook has %s)", errNoSheet, name, strings.Join(quoteAll(b.order), ", "))
 	}
-	return nil, fmt.Errorf("%w %q (the workbook has %s)", errNoSheet, name, strings.Join(quoteAll(b.order), ", "))
+	s, err := readBIFFSheet(b.recs[i+1:], b.strs)
+	if err != nil {
+		return nil, fmt.Errorf("sheet %q: %w", name, err)
+	}
+	return s, nil
 }
 
 // openXLS reads an Excel 97–2003 workbook.
@@ -280,20 +288,22 @@ func readBIFF(stream []byte) (*xlsBook, error) {
 			}
 		}
 	}
-	book := &xlsBook{sheets: map[string]*sheet{}}
+	at := make(map[int]int, len(recs)) // stream position → record
+	for i, r := range recs {
+		at[r.pos] = i
+	}
+	book := &xlsBook{start: map[string]int{}, recs: recs, strs: strs}
 	for _, b := range bound {
-		at := slices.IndexFunc(recs, func(r biffRecord) bool { return r.pos == b.pos })
-		if at < 0 {
+		key := strings.ToLower(b.name)
+		if _, dup := book.start[key]; dup {
+			continue
+		}
+		i, ok := at[b.pos]
+		if !ok || recs[i].typ != biffBOF {
 			return nil, fmt.Errorf("sheet %q: %w", b.name, errXLSTruncated)
 		}
-		s, err := readBIFFSheet(recs[at+1:], strs)
-		if err != nil {
-			return nil, fmt.Errorf("sheet %q: %w", b.name, err)
-		}
-		if _, dup := book.sheets[strings.ToLower(b.name)]; !dup {
-			book.order = append(book.order, b.name)
-			book.sheets[strings.ToLower(b.name)] = s
-		}
+		book.order = append(book.order, b.name)
+		book.start[key] = i
 	}
 	return book, nil
 }

@@ -1,8 +1,9 @@
 // Package xlsform converts an XLSForm (the KoboToolbox and ODK spreadsheet
-// format, as an .xlsx file) to a survey file of the content package. The
-// rules are in docs/surveys.md, section "XLSForm import": a row that cannot
-// be expressed is an error, never approximated — or, with SkipUnsupported,
-// left out with a warning saying what that changes.
+// format, as an .xlsx or an Excel 97–2003 .xls file) to a survey file of the
+// content package. The rules are in docs/surveys.md, section "XLSForm
+// import": a row that cannot be expressed is an error, never approximated —
+// or, with SkipUnsupported, left out with a warning saying what that
+// changes.
 package xlsform
 
 import (
@@ -202,8 +203,8 @@ func (q *xlsQuestion) answerID(v string) string {
 	return v
 }
 
-// Import converts the XLSForm in data (an .xlsx file named name, at most
-// MaxSize bytes) to a survey file in the content YAML format. It returns no
+// Import converts the XLSForm in data (an .xlsx or .xls file named name, at
+// most MaxSize bytes) to a survey file in the content YAML format. It returns no
 // YAML when any row cannot be expressed, and diagnostics naming the sheet
 // and row of each problem (errors and warnings, sorted).
 func Import(data []byte, name string, opt Options) ([]byte, content.Diagnostics) {

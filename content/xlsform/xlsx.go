@@ -19,7 +19,7 @@ import (
 // strings, formula results, numbers and booleans. Styles, dates and formulas
 // are not interpreted: a cell is the text its file stores.
 
-// MaxSize is the largest .xlsx file Import reads, in bytes.
+// MaxSize is the largest file Import reads, in bytes.
 const MaxSize = 10 << 20
 
 const (
