@@ -36,8 +36,8 @@ func TestSurveyImport(t *testing.T) {
 	}
 	for _, want := range []string{
 		form + ` (survey sheet):8: warning: question "arrival": the hint is dropped: it has no French text`,
-		form + ` (survey sheet):2: warning: start "start" is dropped`,
-		form + ": converted with 10 warnings",
+		form + ` (survey sheet):6: warning: group "about" is flattened`,
+		form + ": converted with 6 warnings",
 	} {
 		if !strings.Contains(errOut, want) {
 			t.Errorf("stderr lacks %q:\n%s", want, errOut)

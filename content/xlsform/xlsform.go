@@ -66,7 +66,9 @@ var xlsformLangNames = map[string]string{
 }
 
 // xlsformMetadata are the types KoboToolbox fills in by itself; they are
-// dropped.
+// dropped without a word, as pyxform's metadata: the bot records none of
+// them (the export's started_at and submitted_at stand for start, end and
+// today).
 var xlsformMetadata = []string{"start", "end", "today", "deviceid", "subscriberid", "simserial", "phonenumber", "username", "email", "audit", "imei", "phone_number", "start-geopoint", "background-geopoint"}
 
 // xlsformTypeAliases are the other spellings pyxform reads.
@@ -770,7 +772,6 @@ func (c *xlsform) survey(s *sheet) {
 		default:
 			switch reason, refused := xlsformRefusedTypes[kind]; {
 			case slices.Contains(xlsformMetadata, kind):
-				c.warnf(surveySheet, r.num, "%s %s is dropped: the bot records no such metadata", kind, content.Quote(name))
 			case refused:
 				c.asked = true
 				c.leaveOut(name, r.num, kind)

@@ -83,13 +83,9 @@ func TestImportAcademy(t *testing.T) {
 		`academy.xlsx (survey sheet):1: warning: column "label::Español (es)" is dropped: "Español (es)" is not one of the bot's languages (fr en ar fa ps uk ru ti)`,
 		`academy.xlsx (survey sheet):1: warning: column "constraint_message" is dropped: the bot explains the limits in its own words`,
 		`academy.xlsx (survey sheet):1: warning: column "appearance" is dropped: the bot shows every question its own way`,
-		`academy.xlsx (survey sheet):2: warning: start "start" is dropped: the bot records no such metadata`,
-		`academy.xlsx (survey sheet):3: warning: end "end" is dropped: the bot records no such metadata`,
-		`academy.xlsx (survey sheet):4: warning: today "today" is dropped: the bot records no such metadata`,
 		`academy.xlsx (survey sheet):6: warning: group "about" is flattened: its questions are asked one by one, and its label is not shown`,
 		`academy.xlsx (survey sheet):8: warning: question "arrival": the hint is dropped: it has no French text`,
 		`academy.xlsx (survey sheet):11: warning: question "listened": the list "scale5" (1 to 5) becomes a scale, shown with faces: its labels are not used`,
-		`academy.xlsx (survey sheet):20: warning: audit "audit" is dropped: the bot records no such metadata`,
 	}
 	if got := diagLines(diags); got != strings.Join(wantDiags, "\n") {
 		t.Errorf("diagnostics:\n%s\nwant:\n%s", got, strings.Join(wantDiags, "\n"))
@@ -613,7 +609,7 @@ func TestImportRows(t *testing.T) {
 		{"form_id without a usable id", []xlsxSheet{survey([]string{"text", "a", "A"}), {"settings", [][]string{{"form_title", "form_id"}, {"T", "é"}}}}, Options{},
 			[]string{`(settings sheet):2: error: "é" does not make a survey id`}, nil},
 		{"no question", []xlsxSheet{survey([]string{"start", "start"}), settingsOK}, Options{},
-			[]string{"(survey sheet): error: no question to convert", `(survey sheet):2: warning: start "start" is dropped`}, nil},
+			[]string{"(survey sheet): error: no question to convert"}, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
