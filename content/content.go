@@ -153,14 +153,22 @@ func (t *Territory) Source(id string) (Source, bool) {
 	return Source{}, false
 }
 
-// sourceLang is the language content is written in first, required everywhere, and the fallback.
-const sourceLang = "fr"
+// SourceLanguage is the language content is written in first, required
+// everywhere, and the fallback.
+const SourceLanguage = "fr"
+
+// sourceLang is SourceLanguage, the short name used inside the package.
+const sourceLang = SourceLanguage
 
 // langNames name the bot's languages in English, for diagnostics.
 var langNames = map[string]string{
 	"fr": "French", "en": "English", "ar": "Arabic", "fa": "Persian", "ps": "Pashto",
 	"uk": "Ukrainian", "ru": "Russian", "ti": "Tigrinya",
 }
+
+// LanguageName names one of the bot's languages in English ("Persian" for
+// fa), for diagnostics; "" for another code.
+func LanguageName(code string) string { return langNames[code] }
 
 // Content is a validated set of content files. It is never modified after
 // loading and is safe for concurrent use; the values it returns are shared and
@@ -247,7 +255,7 @@ func load(fsys fs.FS, langs []string, today Date) (*Content, Diagnostics) {
 		numbers, danger = l.emergencyNumbers(fsys, tax)
 		contact = l.dataContact(fsys)
 	}
-	sortDiagnostics(l.diags)
+	l.diags.Sort()
 	if l.diags.Errors() > 0 {
 		return nil, l.diags
 	}
@@ -297,15 +305,15 @@ func (c *Content) WithoutFictional() *Content {
 func LoadTerritories(fsys fs.FS, langs []string) ([]*Territory, Diagnostics) {
 	l := newLoader(langs)
 	ts := l.territories(fsys)
-	sortDiagnostics(l.diags)
+	l.diags.Sort()
 	if l.diags.Errors() > 0 {
 		return nil, l.diags
 	}
 	return ts, l.diags
 }
 
-// sortDiagnostics sorts ds by file then line, keeping the order of equal ones.
-func sortDiagnostics(ds Diagnostics) {
+// Sort sorts ds by file then line, keeping the order of equal ones.
+func (ds Diagnostics) Sort() {
 	slices.SortStableFunc(ds, func(a, b Diagnostic) int {
 		return cmp.Or(strings.Compare(a.File, b.File), cmp.Compare(a.Line, b.Line))
 	})

@@ -535,6 +535,9 @@ func truncate(s string) string {
 // quote quotes a user value for a message.
 func quote(s string) string { return strconv.Quote(truncate(s)) }
 
+// Quote quotes a user value for a diagnostic, shortened past 40 characters.
+func Quote(s string) string { return quote(s) }
+
 // suggest returns ` (did you mean "x"?)` for the allowed word closest to s
 // (ignoring case, at most two edits away), or "".
 func suggest(s string, allowed []string) string {

@@ -856,6 +856,13 @@ func foldName(s string) string {
 	return b.String()
 }
 
+// FoldAccent returns the unaccented spelling of a lower-case accented
+// Latin letter ("e" for 'é', "oe" for 'œ'), and false for other runes.
+func FoldAccent(r rune) (string, bool) {
+	f, ok := accentFold[r]
+	return f, ok
+}
+
 var accentFold = map[rune]string{
 	'à': "a", 'â': "a", 'ä': "a", 'á': "a", 'ç': "c", 'é': "e", 'è': "e", 'ê': "e", 'ë': "e",
 	'î': "i", 'ï': "i", 'í': "i", 'ô': "o", 'ö': "o", 'ó': "o", 'ù': "u", 'û': "u", 'ü': "u", 'ú': "u",

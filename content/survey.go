@@ -16,13 +16,17 @@ import (
 // docs/surveys.md.
 
 const (
-	surveysDir               = "surveys"
-	minSurveyID, maxSurveyID = 2, 40
-	maxQuestions             = 60
-	maxChoices               = 100 // the chat shows long lists as pages of buttons
-	maxNameLen               = 40  // question and choice names (XLSForm "name")
-	maxLabelRunes            = 60  // longer choice labels are cut on buttons
-	allTerritories           = "all"
+	surveysDir    = "surveys"
+	maxLabelRunes = 60 // longer choice labels are cut on buttons
+)
+
+// Limits of a survey file.
+const (
+	MinSurveyID, MaxSurveyID = 2, 40 // characters of a survey id
+	MaxQuestions             = 60    // questions and notes of a survey
+	MaxChoices               = 100   // choices of a question; the chat shows long lists as pages of buttons
+	MaxNameLen               = 40    // question and choice names (XLSForm "name")
+	AllTerritories           = "all" // territories: every one
 )
 
 // MaxTextAnswer is the longest free-text answer taken, in characters.
@@ -40,11 +44,13 @@ const (
 	Number   QuestionType = "number"   // a whole number (or a decimal one with decimal: true) between Min and Max
 	Text     QuestionType = "text"     // a short free text
 	DateType QuestionType = "date"     // a calendar date
+	TimeType QuestionType = "time"     // a time of day, HH:MM
+	Location QuestionType = "location" // a place: a shared location, kept coarsened, or a typed place name
 	NoteType QuestionType = "note"     // no question: a text shown on its own, with a button to go on; no answer
 )
 
 var (
-	questionTypes = []string{string(Single), string(Multiple), string(Scale), string(YesNo), string(Number), string(Text), string(DateType), string(NoteType)}
+	questionTypes = []string{string(Single), string(Multiple), string(Scale), string(YesNo), string(Number), string(Text), string(DateType), string(TimeType), string(Location), string(NoteType)}
 	surveyKeys    = []string{"id", "language", "title", "intro", "territories", "opens", "closes", "thanks", "questions"}
 	questionKeys  = []string{"id", "type", "note", "text", "hint", "required", "choices", "min", "max", "decimal", "show_if"}
 	choiceKeys    = []string{"id", "label"}
@@ -126,15 +132,15 @@ func (q *Question) Options() []string {
 	for i, c := range q.Choices {
 		ids[i] = c.ID
 	}
-	return answerOptions(q.Type, ids)
+	return AnswerOptions(q.Type, ids)
 }
 
 // Asks reports whether q is a question (it has an answer), not a note.
 func (q *Question) Asks() bool { return q.Type != NoteType }
 
-// answerOptions are the answers of a question of type typ whose choices
+// AnswerOptions are the answers of a question of type typ whose choices
 // have these ids.
-func answerOptions(typ QuestionType, choices []string) []string {
+func AnswerOptions(typ QuestionType, choices []string) []string {
 	switch typ {
 	case Single, Multiple:
 		return choices
@@ -292,7 +298,7 @@ func (l *loader) survey(root *yaml.Node, known map[string]bool, ids []string) *S
 	}
 	s := &Survey{File: l.file, Line: root.Line, Language: sourceLang}
 	fields := l.fields(root, "", surveyKeys)
-	if id, line := l.id(fields, root.Line, `missing required key "id"`, "survey", minSurveyID, maxSurveyID); line > 0 {
+	if id, line := l.id(fields, root.Line, `missing required key "id"`, "survey", MinSurveyID, MaxSurveyID); line > 0 {
 		s.ID, s.Line = id, line
 	}
 	if v, ok := fields["language"]; ok {
@@ -331,8 +337,8 @@ func (l *loader) survey(root *yaml.Node, known map[string]bool, ids []string) *S
 	case v.Kind != yaml.SequenceNode || len(v.Content) == 0:
 		l.errorf(v.Line, "questions: expected a list of questions (- id: …, type: …, text: …), found %s", describe(v))
 		return s
-	case len(v.Content) > maxQuestions:
-		l.errorf(v.Line, "questions: %d questions, the limit is %d: people stop long before", len(v.Content), maxQuestions)
+	case len(v.Content) > MaxQuestions:
+		l.errorf(v.Line, "questions: %d questions, the limit is %d: people stop long before", len(v.Content), MaxQuestions)
 		return s
 	}
 	lines := map[string]int{}
@@ -352,14 +358,14 @@ func (l *loader) survey(root *yaml.Node, known map[string]bool, ids []string) *S
 }
 
 func (l *loader) surveyTerritories(v *yaml.Node, known map[string]bool, ids []string) []string {
-	if v.Kind == yaml.ScalarNode && strings.TrimSpace(v.Value) == allTerritories {
+	if v.Kind == yaml.ScalarNode && strings.TrimSpace(v.Value) == AllTerritories {
 		return nil
 	}
 	var out []string
 	for _, n := range l.textList(v, "territories", `territory ids, or "all"`) {
 		switch {
 		case !known[n.Value]:
-			l.errorf(n.Line, "territories: unknown territory %s%s; use %s or %q", quote(n.Value), suggest(n.Value, ids), strings.Join(ids, ", "), allTerritories)
+			l.errorf(n.Line, "territories: unknown territory %s%s; use %s or %q", quote(n.Value), suggest(n.Value, ids), strings.Join(ids, ", "), AllTerritories)
 		case !slices.Contains(out, n.Value):
 			out = append(out, n.Value)
 		}
@@ -380,11 +386,15 @@ func (l *loader) requiredDate(fields map[string]*yaml.Node, line int, key string
 	return d
 }
 
-// validName reports whether s is a question or choice name as XLSForm
+// ValidSurveyID reports whether id is a valid survey id: MinSurveyID to
+// MaxSurveyID characters among a-z, 0-9 and '-'.
+func ValidSurveyID(id string) bool { return validID(id, MinSurveyID, MaxSurveyID) }
+
+// ValidName reports whether s is a question or choice name as XLSForm
 // allows them: letters, digits, '_', '-' and '.', not starting with a digit
 // for questions.
-func validName(s string, question bool) bool {
-	if s == "" || len(s) > maxNameLen {
+func ValidName(s string, question bool) bool {
+	if s == "" || len(s) > MaxNameLen {
 		return false
 	}
 	for i := 0; i < len(s); i++ {
@@ -411,8 +421,8 @@ func (l *loader) question(item *yaml.Node, source string, earlier []*Question) *
 	if !ok {
 		return nil
 	}
-	if !validName(id, true) {
-		l.errorf(v.Line, "id: %s is not a valid question id: use up to %d letters, digits, _, - and ., starting with a letter", quote(id), maxNameLen)
+	if !ValidName(id, true) {
+		l.errorf(v.Line, "id: %s is not a valid question id: use up to %d letters, digits, _, - and ., starting with a letter", quote(id), MaxNameLen)
 		return nil
 	}
 	q.ID, q.Line = id, v.Line
@@ -530,8 +540,8 @@ func (l *loader) number(v *yaml.Node, what string) (float64, bool) {
 
 func (l *loader) choices(v *yaml.Node, what, source string) []Choice {
 	items := l.mappings(v, what+": choices: expected a list of choices (- id: …, label: …), found %s", what+": choices: expected a choice (id, label), found %s")
-	if len(items) > maxChoices {
-		l.errorf(v.Line, "%s: %d choices, the limit is %d", what, len(items), maxChoices)
+	if len(items) > MaxChoices {
+		l.errorf(v.Line, "%s: %d choices, the limit is %d", what, len(items), MaxChoices)
 		return nil
 	}
 	var out []Choice
@@ -546,8 +556,8 @@ func (l *loader) choices(v *yaml.Node, what, source string) []Choice {
 		if !ok {
 			continue
 		}
-		if !validName(id, false) {
-			l.errorf(idNode.Line, "%s: choice id %s is not valid: use up to %d letters, digits, _, - and .", what, quote(id), maxNameLen)
+		if !ValidName(id, false) {
+			l.errorf(idNode.Line, "%s: choice id %s is not valid: use up to %d letters, digits, _, - and .", what, quote(id), MaxNameLen)
 			continue
 		}
 		if first, dup := lines[id]; dup {

@@ -13,7 +13,7 @@ func ReadSurvey(data []byte, name string, ts []*Territory, langs []string) (*Sur
 		s = l.survey(root, known, ids)
 	}
 	l.endFile()
-	sortDiagnostics(l.diags)
+	l.diags.Sort()
 	if l.diags.Errors() > 0 || s == nil || s.ID == "" {
 		return nil, l.diags
 	}

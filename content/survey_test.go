@@ -49,6 +49,9 @@ func TestSurveyDiagnostics(t *testing.T) {
 		{"required note", "  - {id: n, type: note, required: true, text: {fr: N}}\n", `question "n": a note has no answer: required does not apply`},
 		{"condition on a note", "  - {id: n, type: note, text: {fr: N}}\n  - {id: b, type: text, text: {fr: B}, show_if: {question: n, is: [x]}}\n", `is needs a question with choices, scale or yes/no; "n" is a note question`},
 		{"choices on a note", "  - {id: n, type: note, text: {fr: N}, choices: [{id: x, label: {fr: X}}]}\n", `choices only apply to single and multiple questions`},
+		{"min on a time", "  - {id: h, type: time, min: 8, text: {fr: H}}\n", `min only applies to multiple and number questions`},
+		{"choices on a location", "  - {id: l, type: location, text: {fr: L}, choices: [{id: x, label: {fr: X}}]}\n", `choices only apply to single and multiple questions`},
+		{"condition on a location", "  - {id: l, type: location, text: {fr: L}}\n  - {id: b, type: text, text: {fr: B}, show_if: {question: l, is: [x]}}\n", `is needs a question with choices, scale or yes/no; "l" is a location question`},
 		{"missing translation", "  - {id: q, type: text, text: {fr: Q, en: Q}}\n", `s.yaml:6: warning: question "q": text: no translation in "ar"`},
 		{"long label", "  - {id: q, type: single, text: {fr: Q}, choices: [{id: a, label: {fr: " + strings.Repeat("x", 61) + "}}, {id: b, label: {fr: B}}]}\n", `buttons show about 60`},
 	}
@@ -214,5 +217,18 @@ func TestSurveyInAnotherLanguage(t *testing.T) {
 	}
 	if text, translated := q.Text("fr"); text != "Which?" || translated {
 		t.Errorf("Text(fr) = %q, %v", text, translated)
+	}
+}
+
+func TestSurveyTimeAndLocation(t *testing.T) {
+	c, ds := load(surveyFS(t, surveyHead+"  - {id: h, type: time, required: true, text: {fr: H}}\n  - {id: l, type: location, text: {fr: L}}\n"), allLangs, testToday)
+	if c == nil {
+		t.Fatal(joinDiags(ds))
+	}
+	s, _ := c.Survey("s1")
+	for i, typ := range []QuestionType{TimeType, Location} {
+		if q := s.Questions[i]; q.Type != typ || !q.Asks() || q.Options() != nil {
+			t.Errorf("question %s: type %s, asks %v, options %v; want %s, asked, typed", q.ID, q.Type, q.Asks(), q.Options(), typ)
+		}
 	}
 }

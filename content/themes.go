@@ -72,7 +72,7 @@ func loadThemes(data, v0 []byte) (*taxonomy, Diagnostics) {
 		l.v0Table(root, tax)
 	}
 	l.endFile()
-	sortDiagnostics(l.diags)
+	l.diags.Sort()
 	return tax, l.diags
 }
 

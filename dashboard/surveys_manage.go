@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/territoires-integration/passerelle/content"
+	"github.com/territoires-integration/passerelle/content/xlsform"
 	"github.com/territoires-integration/passerelle/flows"
 	"github.com/territoires-integration/passerelle/locales"
 )
@@ -47,7 +48,7 @@ type importOptions struct {
 // importXLSForm converts an XLSForm with the importer of `passerelle survey
 // import`. It is the dashboard's one call into the importer.
 func importXLSForm(data []byte, name string, o importOptions) ([]byte, content.Diagnostics) {
-	return content.ImportXLSForm(data, name, content.XLSFormOptions{
+	return xlsform.Import(data, name, xlsform.Options{
 		ID: o.ID, DefaultLanguage: o.Language, Opens: o.Opens, Closes: o.Closes,
 		Territories: []string{o.Territory}, SkipUnsupported: o.Skip,
 	})

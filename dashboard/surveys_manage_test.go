@@ -15,7 +15,7 @@ import (
 )
 
 // realForms is the folder of the public XLSForms the importer is tested on.
-var realForms = filepath.Join("..", "content", "testdata", "xlsform", "real")
+var realForms = filepath.Join("..", "content", "xlsform", "testdata", "real")
 
 // csrfOf is the CSRF token of a signed-in page.
 func csrfOf(t *testing.T, page string) string {

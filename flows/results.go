@@ -1,6 +1,7 @@
 package flows
 
 import (
+	"cmp"
 	"slices"
 	"strconv"
 	"strings"
@@ -101,7 +102,7 @@ func tallySurvey(s *content.Survey, subs []Submission) []tally {
 			}
 			tl.answered++
 			switch q.Type {
-			case content.Text:
+			case content.Text, content.Location:
 				tl.texts = append(tl.texts, a)
 			case content.Number:
 				if n, err := strconv.ParseFloat(a, 64); err == nil {
@@ -110,6 +111,10 @@ func tallySurvey(s *content.Survey, subs []Submission) []tally {
 			case content.DateType:
 				if d, err := time.Parse(time.DateOnly, a); err == nil {
 					tl.values = append(tl.values, float64(d.Unix()/86400))
+				}
+			case content.TimeType:
+				if d, err := time.Parse("15:04", a); err == nil {
+					tl.values = append(tl.values, float64(d.Hour()*60+d.Minute()))
 				}
 			default:
 				given := strings.Fields(a)
@@ -197,6 +202,38 @@ func territoryCounts(t *Turn, subs []Submission) []string {
 	return lines
 }
 
+// placeBars counts the answers to a location question by place (a rounded
+// position, or a typed name whatever its case, shown in its most common
+// spelling), most answered first. A place fewer than MinShown people gave
+// is left out, its name too: the name alone would say that someone
+// answered from there.
+func placeBars(answers []string) []chart.Bar {
+	spellings := map[string]map[string]int{} // lower-cased → spelling → count
+	for _, a := range answers {
+		key := strings.ToLower(a)
+		if spellings[key] == nil {
+			spellings[key] = map[string]int{}
+		}
+		spellings[key][a]++
+	}
+	var bars []chart.Bar
+	for _, forms := range spellings {
+		b := chart.Bar{}
+		best := 0
+		for spelling, n := range forms {
+			b.Count += n
+			if n > best || n == best && spelling < b.Label {
+				b.Label, best = spelling, n
+			}
+		}
+		if b.Count >= MinShown {
+			bars = append(bars, b)
+		}
+	}
+	slices.SortFunc(bars, func(a, b chart.Bar) int { return cmp.Or(b.Count-a.Count, strings.Compare(a.Label, b.Label)) })
+	return bars
+}
+
 // hiddenCells says which of counts that add up to a shown total must be
 // hidden: those under MinShown and, when that is a single one (which the
 // total minus the others would give away), the smallest of the others too.
@@ -265,6 +302,11 @@ func (e *Engine) SurveyResults(s *content.Survey, subs []Submission, lang string
 			r.Median = strconv.FormatFloat(median(tl.values), 'f', -1, 64)
 		case tl.q.Type == content.DateType:
 			r.Median = time.Unix(int64(median(tl.values))*86400, 0).UTC().Format(dateLayout)
+		case tl.q.Type == content.TimeType:
+			m := int(median(tl.values))
+			r.Median = clockText(m/60, m%60)
+		case tl.q.Type == content.Location:
+			r.Bars = placeBars(tl.texts)
 		default:
 			hidden := make([]bool, len(tl.counts))
 			for j, n := range tl.counts {

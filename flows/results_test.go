@@ -255,3 +255,43 @@ func TestExportLeavesNotesOut(t *testing.T) {
 		t.Errorf("%d values for %d columns", n, len(cols))
 	}
 }
+
+// TestResultsTimeAndPlace: times give their median; places are counted by
+// place, and a place fewer than 5 people gave is not named at all. The
+// export has one column for each, as stored.
+func TestResultsTimeAndPlace(t *testing.T) {
+	e := newEngineFS(t, os.DirFS(filepath.Join("testdata", "places")))
+	var subs []flows.Submission
+	places := []string{"47.32 5.04", "47.32 5.04", "Chenôve", "47.32 5.04", "chenôve", "47.32 5.04", "CHENÔVE", "47.32 5.04", "Chenôve", "chenôve", "47.30 5.01"}
+	for i, p := range places {
+		subs = append(subs, flows.Submission{Survey: "kobodocs-gps-questions", Pseudonym: fmt.Sprintf("p%d", i), Territory: "dijon", Lang: "fr",
+			Started: fixedNow, Submitted: fixedNow, Answers: map[string]string{"point": p}})
+	}
+	gps, _ := e.Content().Survey("kobodocs-gps-questions")
+	r := e.SurveyResults(gps, subs, "fr")
+	want := []string{"47.32 5.04: 5", "Chenôve: 5"}
+	var got []string
+	for _, b := range r[0].Bars {
+		got = append(got, fmt.Sprintf("%s: %d", b.Label, b.Count))
+	}
+	if r[0].Answered != len(places) || !slices.Equal(got, want) {
+		t.Errorf("places: %d answered, bars %v; want %d, %v", r[0].Answered, got, len(places), want)
+	}
+
+	subs = nil
+	for i, hm := range []string{"07:45", "08:10", "06:30", "19:05", "08:00"} {
+		subs = append(subs, flows.Submission{Survey: "kobodocs-date-time", Pseudonym: fmt.Sprintf("p%d", i), Territory: "dijon", Lang: "uk",
+			Started: fixedNow, Submitted: fixedNow, Answers: map[string]string{"time": hm}})
+	}
+	times, _ := e.Content().Survey("kobodocs-date-time")
+	if r := e.SurveyResults(times, subs, "fr"); r[1].Median != "08:00" {
+		t.Errorf("median time %q, want 08:00", r[1].Median)
+	}
+	var buf bytes.Buffer
+	if err := flows.ExportSurvey(&buf, times, subs[:1], flows.FormatCSV); err != nil {
+		t.Fatal(err)
+	}
+	if head, row, _ := strings.Cut(strings.TrimPrefix(buf.String(), "\ufeff"), "\n"); !strings.Contains(head, ",time,") || !strings.Contains(row, ",07:45,") {
+		t.Errorf("export:\n%s", buf.String())
+	}
+}

@@ -1,6 +1,7 @@
 package flows
 
 import (
+	"fmt"
 	"math"
 	"slices"
 	"strconv"
@@ -297,6 +298,8 @@ func askQuestion(t *Turn, s *content.Survey, p *SurveyProgress) {
 		lines = append(lines, t.T("SurveyHintText", map[string]any{"Max": content.MaxTextAnswer}))
 	case content.DateType:
 		lines = append(lines, t.T("SurveyHintDate", nil))
+	case content.TimeType:
+		lines = append(lines, t.T("SurveyHintTime", nil))
 	case content.NoteType:
 		rows = append(rows, []Button{{Text: t.T("ButtonContinue", nil), Data: data("s")}})
 	}
@@ -315,6 +318,27 @@ func askQuestion(t *Turn, s *content.Survey, p *SurveyProgress) {
 	}
 	rows = append(rows, []Button{{Text: t.T("ButtonLater", nil), Data: surveyFlow + ":later"}})
 	t.EditOrSend(Reply{MessageID: "SurveyQuestion", Text: strings.Join(lines, "\n\n"), Buttons: rows})
+	if q.Type == content.Location {
+		// A message has one keyboard: the question keeps its buttons, and
+		// the keyboard sharing the location comes with the hint.
+		t.Send(Reply{MessageID: "SurveyHintLocation", Text: t.T("SurveyHintLocation", nil),
+			Ask: &AskLocation{Send: t.T("GuideSendLocation", nil), Cancel: t.T("ButtonCancel", nil)}})
+	}
+}
+
+// clockText writes a time of day as a time answer is kept, "09:05".
+func clockText(hour, minute int) string { return fmt.Sprintf("%02d:%02d", hour, minute) }
+
+// coarseDegrees is how many decimals of a shared location a survey keeps:
+// two, about 1 km, enough to tell a neighbourhood and too few to find a
+// home.
+const coarseDegrees = 2
+
+// placeAnswer is the answer kept for a shared location: latitude and
+// longitude rounded to coarseDegrees decimals, "47.32 5.04".
+func placeAnswer(l *Location) string {
+	f := func(x float64) string { return strconv.FormatFloat(x, 'f', coarseDegrees, 64) }
+	return f(l.Latitude) + " " + f(l.Longitude)
 }
 
 // notTranslated is the line above a survey text shown in the survey's
@@ -625,17 +649,32 @@ func doneMultiple(t *Turn, s *content.Survey, p *SurveyProgress, q *content.Ques
 	answerQuestion(t, s, p, strings.Join(ordered, " "))
 }
 
-// Input takes typed answers: numbers, texts and dates.
+// Input takes typed answers (numbers, texts, dates, times, place names) and
+// shared locations.
 func (surveyor) Input(t *Turn) bool {
 	p := progress(t)
-	if t.In.Kind != KindText || p == nil || t.S.Step != p.Current {
+	if t.In.Kind != KindText && t.In.Kind != KindLocation || p == nil || t.S.Step != p.Current {
 		return false
 	}
 	s, _ := t.lib.content.Survey(p.ID)
 	q, _ := s.Question(p.Current)
-	if q == nil || q.Options() != nil || !q.Asks() {
+	located := t.In.Kind == KindLocation
+	switch {
+	case q == nil || q.Options() != nil || !q.Asks():
 		t.Say("SurveyUseButtons", nil, nil)
 		askQuestion(t, s, p)
+		return true
+	case located && q.Type != content.Location:
+		askQuestion(t, s, p) // a location shared with an old keyboard: the question asked
+		return true
+	case located:
+		answerQuestion(t, s, p, placeAnswer(t.In.Location))
+		return true
+	case t.In.Text == t.T("ButtonCancel", nil) && q.Type == content.Location:
+		t.Say("SurveyLocationCancelled", nil, nil)
+		return true
+	case t.In.Text == t.T("ButtonCancel", nil):
+		askQuestion(t, s, p) // the location keyboard's Cancel, left on screen by a skipped question: no answer
 		return true
 	}
 	value, problem, text := typedAnswer(t, q, strings.TrimSpace(t.In.Text))
@@ -665,6 +704,12 @@ func typedAnswer(t *Turn, q *content.Question, text string) (value, problem, mes
 			return "", "SurveyDateInvalid", t.T("SurveyDateInvalid", nil)
 		}
 		return d.Format(time.DateOnly), "", ""
+	case content.TimeType:
+		h, m, ok := parseClock(text)
+		if !ok {
+			return "", "SurveyTimeInvalid", t.T("SurveyTimeInvalid", nil)
+		}
+		return clockText(h, m), "", ""
 	}
 	if n := utf8.RuneCountInString(text); n > content.MaxTextAnswer {
 		return "", "SurveyTextTooLong", t.T("SurveyTextTooLong", map[string]any{"Count": n, "Max": content.MaxTextAnswer})

@@ -37,7 +37,7 @@ Usage:
                                 record that a native speaker approved these messages of LANG as written
   passerelle survey import FORM.xlsx [--id ID] [--opens DATE] [--closes DATE] [--territories a,b]
                                 [--default-language LANG] [--skip-unsupported]
-                                convert a KoboToolbox/ODK XLSForm to a survey file (YAML on stdout);
+                                convert a KoboToolbox/ODK XLSForm (.xlsx or .xls) to a survey file (YAML on stdout);
                                 refuses, row by row, what it cannot express, or with --skip-unsupported
                                 leaves it out and says what that changes
   passerelle export --survey ID [--format csv|json]

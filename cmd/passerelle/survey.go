@@ -9,7 +9,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/territoires-integration/passerelle/content"
+	"github.com/territoires-integration/passerelle/content/xlsform"
 )
 
 const surveyUsage = `usage: passerelle survey import FORM.xlsx [--id ID] [--opens YYYY-MM-DD] [--closes YYYY-MM-DD] [--territories a,b] [--default-language LANG] [--skip-unsupported]`
@@ -42,7 +42,7 @@ func surveyCommand(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "passerelle survey import: %v\n", err)
 		return 2
 	}
-	opt := content.XLSFormOptions{ID: *id, DefaultLanguage: *language, SkipUnsupported: *skip}
+	opt := xlsform.Options{ID: *id, DefaultLanguage: *language, SkipUnsupported: *skip}
 	for _, d := range []struct {
 		flag, value string
 		dst         *time.Time
@@ -70,7 +70,7 @@ func surveyCommand(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "passerelle survey import: %v\n", err)
 		return 1
 	}
-	out, diags := content.ImportXLSForm(data, files[0], opt)
+	out, diags := xlsform.Import(data, files[0], opt)
 	for _, d := range diags {
 		fmt.Fprintln(stderr, d)
 	}
@@ -86,19 +86,19 @@ func surveyCommand(args []string, stdout, stderr io.Writer) int {
 	return 0
 }
 
-// readForm reads an XLSForm file, refusing files larger than content.MaxXLSForm.
+// readForm reads an XLSForm file, refusing files larger than xlsform.MaxSize.
 func readForm(name string) ([]byte, error) {
 	f, err := os.Open(name)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, content.MaxXLSForm+1))
+	data, err := io.ReadAll(io.LimitReader(f, xlsform.MaxSize+1))
 	if err != nil {
 		return nil, fmt.Errorf("reading %s: %w", name, err)
 	}
-	if len(data) > content.MaxXLSForm {
-		return nil, fmt.Errorf("%s: larger than the %d MiB an XLSForm may have", name, content.MaxXLSForm>>20)
+	if len(data) > xlsform.MaxSize {
+		return nil, fmt.Errorf("%s: larger than the %d MiB an XLSForm may have", name, xlsform.MaxSize>>20)
 	}
 	return data, nil
 }

@@ -1,4 +1,4 @@
-package content
+package xlsform
 
 import (
 	"archive/zip"
@@ -19,8 +19,8 @@ import (
 // strings, formula results, numbers and booleans. Styles, dates and formulas
 // are not interpreted: a cell is the text its file stores.
 
-// MaxXLSForm is the largest .xlsx file ImportXLSForm reads, in bytes.
-const MaxXLSForm = 10 << 20
+// MaxSize is the largest file Import reads, in bytes.
+const MaxSize = 10 << 20
 
 const (
 	maxXLSXPart = 20 << 20 // uncompressed bytes read from one part of the archive
@@ -67,8 +67,8 @@ func (r sheetRow) get(col int) string {
 
 // openXLSX reads the workbook's sheet list and shared strings.
 func openXLSX(data []byte) (*workbook, error) {
-	if len(data) > MaxXLSForm {
-		return nil, fmt.Errorf("the file has %d bytes, more than the %d MiB an XLSForm may have", len(data), MaxXLSForm>>20)
+	if len(data) > MaxSize {
+		return nil, fmt.Errorf("the file has %d bytes, more than the %d MiB an XLSForm may have", len(data), MaxSize>>20)
 	}
 	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
 	if err != nil {

@@ -1,16 +1,20 @@
-package content
+package xlsform
 
 import (
 	"strings"
 	"testing"
+
+	"github.com/territoires-integration/passerelle/content"
 )
 
+// TestReadSurvey checks content.ReadSurvey, which the dashboard runs on a
+// converted upload, on a converted form and on broken versions of it.
 func TestReadSurvey(t *testing.T) {
-	ts, diags := LoadTerritories(Sample(), allLangs)
+	ts, diags := content.LoadTerritories(content.Sample(), surveyLangs)
 	if diags.Errors() > 0 {
 		t.Fatalf("sample territories: %v", diags)
 	}
-	out, diags := ImportXLSForm(readFixture(t, "academy.xlsx"), "academy.xlsx", academyOptions)
+	out, diags := Import(readFixture(t, "academy.xlsx"), "academy.xlsx", academyOptions)
 	if diags.Errors() > 0 {
 		t.Fatalf("import: %v", diags)
 	}
@@ -26,7 +30,7 @@ func TestReadSurvey(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			s, diags := ReadSurvey([]byte(tc.data), "up.yaml", ts, allLangs)
+			s, diags := content.ReadSurvey([]byte(tc.data), "up.yaml", ts, surveyLangs)
 			if tc.wantErr == "" {
 				if s == nil || s.ID != tc.wantID || diags.Errors() > 0 {
 					t.Fatalf("survey %v, diagnostics:\n%s", s, diagLines(diags))

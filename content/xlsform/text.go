@@ -1,4 +1,4 @@
-package content
+package xlsform
 
 import (
 	"html"
@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"strings"
 	"unicode"
+
+	"github.com/territoires-integration/passerelle/content"
 )
 
 // Texts of an XLSForm as a chat shows them: the language of a plain label
@@ -155,7 +157,7 @@ func linkText(text, url string) string {
 func idFrom(name string, question bool) string {
 	var b strings.Builder
 	for _, r := range name {
-		if f, ok := accentFold[unicode.ToLower(r)]; ok {
+		if f, ok := content.FoldAccent(unicode.ToLower(r)); ok {
 			if unicode.IsUpper(r) {
 				f = strings.ToUpper(f)
 			}
@@ -173,8 +175,8 @@ func idFrom(name string, question bool) string {
 	if question {
 		id = strings.TrimLeft(id, "0123456789-.")
 	}
-	if len(id) > maxNameLen {
-		id = strings.TrimRight(id[:maxNameLen], "_-.")
+	if len(id) > content.MaxNameLen {
+		id = strings.TrimRight(id[:content.MaxNameLen], "_-.")
 	}
 	return id
 }
@@ -187,8 +189,8 @@ func uniqueID(id string, taken func(string) bool) string {
 	for n := 2; ; n++ {
 		suffix := "_" + strconv.Itoa(n)
 		base := id
-		if len(base)+len(suffix) > maxNameLen {
-			base = base[:maxNameLen-len(suffix)]
+		if len(base)+len(suffix) > content.MaxNameLen {
+			base = base[:content.MaxNameLen-len(suffix)]
 		}
 		if !taken(base + suffix) {
 			return base + suffix

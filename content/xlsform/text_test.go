@@ -1,8 +1,10 @@
-package content
+package xlsform
 
 import (
 	"strings"
 	"testing"
+
+	"github.com/territoires-integration/passerelle/content"
 )
 
 func TestDetectLanguage(t *testing.T) {
@@ -73,7 +75,7 @@ func TestIDFrom(t *testing.T) {
 		if got != tt.want {
 			t.Errorf("idFrom(%q, %v) = %q, want %q", tt.name, tt.question, got, tt.want)
 		}
-		if got != "" && !validName(got, tt.question) {
+		if got != "" && !content.ValidName(got, tt.question) {
 			t.Errorf("idFrom(%q, %v) = %q, not a valid name", tt.name, tt.question, got)
 		}
 	}

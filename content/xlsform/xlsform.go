@@ -1,4 +1,10 @@
-package content
+// Package xlsform converts an XLSForm (the KoboToolbox and ODK spreadsheet
+// format, as an .xlsx or an Excel 97–2003 .xls file) to a survey file of the
+// content package. The rules are in docs/surveys.md, section "XLSForm
+// import": a row that cannot be expressed is an error, never approximated —
+// or, with SkipUnsupported, left out with a warning saying what that
+// changes.
+package xlsform
 
 import (
 	"bytes"
@@ -14,17 +20,12 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/territoires-integration/passerelle/content"
 	"go.yaml.in/yaml/v3"
 )
 
-// XLSForm import: an XLSForm (the KoboToolbox and ODK spreadsheet format)
-// converted to a survey file. The rules are in docs/surveys.md, section
-// "XLSForm import"; a row that cannot be expressed is an error, never
-// approximated — or, with SkipUnsupported, left out with a warning saying
-// what that changes.
-
-// XLSFormOptions are what an XLSForm does not say about a survey.
-type XLSFormOptions struct {
+// Options are what an XLSForm does not say about a survey.
+type Options struct {
 	ID              string    // the survey id; "" takes it from the settings' form_id, or else from the file name
 	Opens           time.Time // the first day (its calendar day where it is); zero means today in the local time zone
 	Closes          time.Time // the last day; zero means 30 days after Opens
@@ -65,7 +66,9 @@ var xlsformLangNames = map[string]string{
 }
 
 // xlsformMetadata are the types KoboToolbox fills in by itself; they are
-// dropped.
+// dropped without a word, as pyxform's metadata: the bot records none of
+// them (the export's started_at and submitted_at stand for start, end and
+// today).
 var xlsformMetadata = []string{"start", "end", "today", "deviceid", "subscriberid", "simserial", "phonenumber", "username", "email", "audit", "imei", "phone_number", "start-geopoint", "background-geopoint"}
 
 // xlsformTypeAliases are the other spellings pyxform reads.
@@ -84,19 +87,15 @@ var xlsformRefusedTypes = map[string]string{
 	"begin_repeat":              "the bot asks each question once: there are no repeats",
 	"calculate":                 "the bot computes nothing: compute it from the export instead",
 	"hidden":                    "the bot computes nothing: compute it from the export instead",
-	"geopoint":                  "the bot asks for no locations in surveys",
-	"geotrace":                  "the bot asks for no locations in surveys",
-	"geoshape":                  "the bot asks for no locations in surveys",
+	"geotrace":                  "the bot asks for one place (a geopoint), not a line",
+	"geoshape":                  "the bot asks for one place (a geopoint), not a shape",
 	"image":                     "the bot takes no files or recordings in surveys",
 	"audio":                     "the bot takes no files or recordings in surveys",
 	"video":                     "the bot takes no files or recordings in surveys",
 	"file":                      "the bot takes no files or recordings in surveys",
 	"background-audio":          "the bot takes no files or recordings in surveys",
-	"barcode":                   "the bot scans no codes",
-	"acknowledge":               "use a select_one with the choices yes and no",
 	"rank":                      "the bot cannot rank choices",
-	"time":                      "the bot asks for dates only",
-	"datetime":                  "the bot asks for dates only",
+	"datetime":                  "the bot asks for a date or a time of day, not both at once: split it into a date and a time question",
 	"select_one_from_file":      "the choices must be in the choices sheet",
 	"select_multiple_from_file": "the choices must be in the choices sheet",
 	"select_one_external":       "the choices must be in the choices sheet",
@@ -130,7 +129,7 @@ const (
 type xlsform struct {
 	name        string // the file, for diagnostics
 	skip        bool   // SkipUnsupported
-	diags       Diagnostics
+	diags       content.Diagnostics
 	lang        string // the survey's language: its texts are required in it
 	plainLang   string // the language of plain label and hint columns; "" when not one of ours
 	formTitle   string
@@ -143,6 +142,7 @@ type xlsform struct {
 	ids         map[string]bool         // question ids given
 	names       map[string]bool         // every name of the survey sheet, so that an id made of one is none of the others
 	leftOut     map[string]string       // XLSForm name → why it was left out ("row 12: calculate")
+	acks        map[string]*xlsQuestion // XLSForm name → the note an acknowledge became
 	asked       bool                    // a question row was read, converted, refused or of an unknown type
 	intro       []map[string]string     // the texts of the notes before the first question
 	notes       []pendingNote           // notes waiting for the next question
@@ -153,7 +153,7 @@ type xlsform struct {
 type pendingNote struct {
 	row    int
 	name   string
-	showIf []Condition // its condition and its groups'
+	showIf []content.Condition // its condition and its groups'
 	texts  map[string]string
 }
 
@@ -175,11 +175,11 @@ type xlsChoice struct {
 type xlsQuestion struct {
 	row      int
 	id       string
-	typ      QuestionType
+	typ      content.QuestionType
 	required bool
 	min, max *float64
 	decimal  bool
-	showIf   []Condition
+	showIf   []content.Condition
 	notes    map[string]string
 	texts    map[string]string
 	hints    map[string]string
@@ -192,7 +192,7 @@ func (q *xlsQuestion) options() []string {
 	for i, c := range q.choices {
 		ids[i] = c.name
 	}
-	return answerOptions(q.typ, ids)
+	return content.AnswerOptions(q.typ, ids)
 }
 
 // answerID is the survey file's id of the answer named v.
@@ -205,33 +205,35 @@ func (q *xlsQuestion) answerID(v string) string {
 	return v
 }
 
-// ImportXLSForm converts the XLSForm in data (an .xlsx file named name) to a survey file in our YAML format.
-// It returns no YAML when any row cannot be expressed, and diagnostics naming the sheet and row of each problem.
-func ImportXLSForm(data []byte, name string, opt XLSFormOptions) ([]byte, Diagnostics) {
+// Import converts the XLSForm in data (an .xlsx or .xls file named name, at
+// most MaxSize bytes) to a survey file in the content YAML format. It returns no
+// YAML when any row cannot be expressed, and diagnostics naming the sheet
+// and row of each problem (errors and warnings, sorted).
+func Import(data []byte, name string, opt Options) ([]byte, content.Diagnostics) {
 	c := &xlsform{name: name, skip: opt.SkipUnsupported, lists: map[string]*choiceList{},
-		byName: map[string]*xlsQuestion{}, ids: map[string]bool{}, leftOut: map[string]string{}}
+		byName: map[string]*xlsQuestion{}, ids: map[string]bool{}, leftOut: map[string]string{}, acks: map[string]*xlsQuestion{}}
 	out := c.convert(data, opt)
-	sortDiagnostics(c.diags)
+	c.diags.Sort()
 	if c.diags.Errors() > 0 {
 		return nil, c.diags
 	}
 	return out, c.diags
 }
 
-func (c *xlsform) report(sheetName string, row int, sev Severity, format string, args ...any) {
+func (c *xlsform) report(sheetName string, row int, sev content.Severity, format string, args ...any) {
 	file := c.name
 	if sheetName != "" {
 		file += " (" + sheetName + " sheet)"
 	}
-	c.diags = append(c.diags, Diagnostic{File: file, Line: row, Severity: sev, Message: fmt.Sprintf(format, args...)})
+	c.diags = append(c.diags, content.Diagnostic{File: file, Line: row, Severity: sev, Message: fmt.Sprintf(format, args...)})
 }
 
 func (c *xlsform) errorf(sheetName string, row int, format string, args ...any) {
-	c.report(sheetName, row, Error, format, args...)
+	c.report(sheetName, row, content.Error, format, args...)
 }
 
 func (c *xlsform) warnf(sheetName string, row int, format string, args ...any) {
-	c.report(sheetName, row, Warning, format, args...)
+	c.report(sheetName, row, content.Warning, format, args...)
 }
 
 // unsupported reports what the chat cannot ask: an error, or with
@@ -260,15 +262,23 @@ func (c *xlsform) leaveOut(name string, row int, why string) {
 	}
 }
 
-// oleMagic starts the files of Excel 97–2003 (.xls) and other OLE documents.
-var oleMagic = []byte{0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1}
+// book is a workbook read: .xlsx or .xls.
+type book interface {
+	names() []string
+	sheet(name string) (*sheet, error) // the error wraps errNoSheet when there is none
+}
 
-func (c *xlsform) convert(data []byte, opt XLSFormOptions) []byte {
+func (c *xlsform) convert(data []byte, opt Options) []byte {
+	var wb book
+	var err error
 	if bytes.HasPrefix(data, oleMagic) {
-		c.errorf("", 0, "this is an Excel 97–2003 (.xls) file, which the bot does not read: open it in Excel or LibreOffice and save it as .xlsx, or run soffice --headless --convert-to xlsx %s", filepath.Base(c.name))
-		return nil
+		wb, err = openXLS(data)
+		if err != nil {
+			err = fmt.Errorf("%w; or open it in Excel or LibreOffice and save it as .xlsx (soffice --headless --convert-to xlsx %s)", err, filepath.Base(c.name))
+		}
+	} else {
+		wb, err = openXLSX(data)
 	}
-	wb, err := openXLSX(data)
 	if err != nil {
 		c.errorf("", 0, "%v", err)
 		return nil
@@ -298,7 +308,7 @@ func (c *xlsform) convert(data []byte, opt XLSFormOptions) []byte {
 	if c.formTitle == "" {
 		base := filepath.Base(c.name)
 		c.formTitle = strings.Join(strings.FieldsFunc(strings.TrimSuffix(base, filepath.Ext(base)), func(r rune) bool { return r == '_' || unicode.IsSpace(r) }), " ")
-		c.warnf(settingsSheet, c.settingsRow, "no form_title: the title is the file name, %s; write a better one in the survey file", quote(c.formTitle))
+		c.warnf(settingsSheet, c.settingsRow, "no form_title: the title is the file name, %s; write a better one in the survey file", content.Quote(c.formTitle))
 	}
 	id := c.surveyID(opt.ID)
 	opens, closes := c.dates(opt)
@@ -362,7 +372,7 @@ func (c *xlsform) header(sheetName string, s *sheet, wanted []string, dropped ma
 			switch {
 			case !ok:
 				if used(cell.col) {
-					c.warnf(sheetName, head.num, "column %q is dropped: %s is not one of the bot's languages (%s)", cell.text, quote(lang), strings.Join(surveyLangs, " "))
+					c.warnf(sheetName, head.num, "column %q is dropped: %s is not one of the bot's languages (%s)", cell.text, content.Quote(lang), strings.Join(surveyLangs, " "))
 				}
 			case langs[base+code]:
 				c.warnf(sheetName, head.num, "column %q is dropped: an earlier column has the %s %ss", cell.text, code, base)
@@ -456,7 +466,7 @@ func (c *xlsform) settings(s *sheet, language string) {
 	if language != "" {
 		code, ok := xlsformLang(language)
 		if !ok {
-			c.errorf("", 0, "--default-language %s is not one of the bot's languages (%s)", quote(language), strings.Join(surveyLangs, " "))
+			c.errorf("", 0, "--default-language %s is not one of the bot's languages (%s)", content.Quote(language), strings.Join(surveyLangs, " "))
 		}
 		c.plainLang = code
 	}
@@ -479,7 +489,7 @@ func (c *xlsform) settings(s *sheet, language string) {
 	if lang := get("default_language"); lang != "" && language == "" {
 		code, ok := xlsformLang(lang)
 		if !ok {
-			c.warnf(settingsSheet, r.num, "default_language %s is not one of the bot's languages (%s): the plain label column is dropped, and form_title is taken as written in the survey's language: check it", quote(lang), strings.Join(surveyLangs, " "))
+			c.warnf(settingsSheet, r.num, "default_language %s is not one of the bot's languages (%s): the plain label column is dropped, and form_title is taken as written in the survey's language: check it", content.Quote(lang), strings.Join(surveyLangs, " "))
 		}
 		c.plainLang = code
 	}
@@ -512,7 +522,7 @@ func (c *xlsform) detectPlainLanguage(sheets ...*sheet) {
 		c.errorf(settingsSheet, c.settingsRow, "the language of the label column cannot be told from its texts: say it with passerelle survey import --default-language (fr en ar fa ps uk ru ti), or in the settings sheet's default_language")
 		return
 	}
-	c.warnf(settingsSheet, c.settingsRow, "no default_language: the label column reads as %s (%s); if it is not, say so with --default-language", langNames[c.plainLang], c.plainLang)
+	c.warnf(settingsSheet, c.settingsRow, "no default_language: the label column reads as %s (%s); if it is not, say so with --default-language", content.LanguageName(c.plainLang), c.plainLang)
 }
 
 // surveyLanguage picks the language the survey is written in: the plain
@@ -529,7 +539,7 @@ func (c *xlsform) surveyLanguage(s *sheet) {
 	}
 	for _, cell := range s.rows[0].cells {
 		if base, lang, translated := headerName(cell.text); base == "label" && translated {
-			if code, ok := xlsformLang(lang); ok && (c.lang == "" || code == sourceLang) {
+			if code, ok := xlsformLang(lang); ok && (c.lang == "" || code == content.SourceLanguage) {
 				c.lang = code
 			}
 		}
@@ -565,7 +575,7 @@ func (c *xlsform) choices(s *sheet) {
 		case list == "" && name == "":
 			c.errorf(choicesSheet, r.num, "no list_name and no name")
 		case list == "":
-			c.errorf(choicesSheet, r.num, "choice %s has no list_name", quote(name))
+			c.errorf(choicesSheet, r.num, "choice %s has no list_name", content.Quote(name))
 		default:
 			l := c.lists[list]
 			if l == nil {
@@ -582,9 +592,9 @@ func (c *xlsform) useList(name string, row int) (*choiceList, bool) {
 	l := c.lists[name]
 	if l == nil {
 		if !c.hasChoices {
-			c.errorf(surveySheet, row, "list %s: the workbook has no choices sheet", quote(name))
+			c.errorf(surveySheet, row, "list %s: the workbook has no choices sheet", content.Quote(name))
 		} else {
-			c.errorf(surveySheet, row, "list %s is not in the choices sheet", quote(name))
+			c.errorf(surveySheet, row, "list %s is not in the choices sheet", content.Quote(name))
 		}
 		return nil, false
 	}
@@ -592,8 +602,8 @@ func (c *xlsform) useList(name string, row int) (*choiceList, bool) {
 		return l, l.usable
 	}
 	l.checked = true
-	if len(l.choices) > maxChoices {
-		c.unsupported(choicesSheet, l.choices[maxChoices].row, "", "list %s has %d choices, the limit is %d", quote(name), len(l.choices), maxChoices)
+	if len(l.choices) > content.MaxChoices {
+		c.unsupported(choicesSheet, l.choices[content.MaxChoices].row, "", "list %s has %d choices, the limit is %d", content.Quote(name), len(l.choices), content.MaxChoices)
 		return nil, false
 	}
 	ok := true
@@ -607,24 +617,24 @@ func (c *xlsform) useList(name string, row int) (*choiceList, bool) {
 	for _, ch := range l.choices {
 		switch {
 		case ch.name == "":
-			ok = c.unsupported(choicesSheet, ch.row, "", "list %s: a choice has no name", quote(name)) && ok
+			ok = c.unsupported(choicesSheet, ch.row, "", "list %s: a choice has no name", content.Quote(name)) && ok
 			continue
 		case seen[ch.name] > 0:
-			ok = c.unsupported(choicesSheet, ch.row, "", "list %s: duplicate choice %s (first at row %d)", quote(name), quote(ch.name), seen[ch.name]) && ok
+			ok = c.unsupported(choicesSheet, ch.row, "", "list %s: duplicate choice %s (first at row %d)", content.Quote(name), content.Quote(ch.name), seen[ch.name]) && ok
 			continue
-		case !c.checkTexts(choicesSheet, ch.row, "choice "+quote(ch.name), ch.labels):
+		case !c.checkTexts(choicesSheet, ch.row, "choice "+content.Quote(ch.name), ch.labels):
 			ok = ok && c.skip // reported: an error, or a choice left out
 			continue
 		}
 		seen[ch.name] = ch.row
 		ch.id = ch.name
-		if !validName(ch.id, false) {
+		if !content.ValidName(ch.id, false) {
 			ch.id = idFrom(ch.name, false)
 			if ch.id == "" {
 				ch.id = "c" + strconv.Itoa(len(kept)+1)
 			}
 			ch.id = uniqueID(ch.id, func(s string) bool { return ids[s] || names[s] })
-			c.warnf(choicesSheet, ch.row, "list %s: choice name %s becomes %s (ids are up to %d letters, digits, _, - and .): the export shows %s", quote(name), quote(ch.name), quote(ch.id), maxNameLen, quote(ch.id))
+			c.warnf(choicesSheet, ch.row, "list %s: choice name %s becomes %s (ids are up to %d letters, digits, _, - and .): the export shows %s", content.Quote(name), content.Quote(ch.name), content.Quote(ch.id), content.MaxNameLen, content.Quote(ch.id))
 		}
 		ids[ch.id] = true
 		kept = append(kept, ch)
@@ -645,7 +655,7 @@ func (c *xlsform) checkTexts(sheetName string, row int, what string, m map[strin
 		if c.plainLang == c.lang {
 			also = " or label"
 		}
-		c.unsupported(sheetName, row, "", "%s has no %s text: fill label::%s (%s)%s", what, langNames[c.lang], langNames[c.lang], c.lang, also)
+		c.unsupported(sheetName, row, "", "%s has no %s text: fill label::%s (%s)%s", what, content.LanguageName(c.lang), content.LanguageName(c.lang), c.lang, also)
 		return false
 	}
 	for _, lang := range surveyLangs {
@@ -662,7 +672,7 @@ type group struct {
 	row    int
 	name   string
 	repeat bool
-	showIf []Condition // the conditions of relevant, put on every question inside
+	showIf []content.Condition // the conditions of relevant, put on every question inside
 }
 
 // survey converts the survey sheet's rows.
@@ -713,7 +723,7 @@ func (c *xlsform) survey(s *sheet) {
 		if f := get(r, "choice_filter"); f != "" {
 			c.asked = true
 			c.leaveOut(name, r.num, "choice_filter")
-			c.unsupported(surveySheet, r.num, "", "%s %s: choice_filter %s cannot be converted: the bot offers every choice of a list", kind, quote(name), quoteExpr(f))
+			c.unsupported(surveySheet, r.num, "", "%s %s: choice_filter %s cannot be converted: the bot offers every choice of a list", kind, content.Quote(name), quoteExpr(f))
 			continue
 		}
 		switch kind {
@@ -722,13 +732,13 @@ func (c *xlsform) survey(s *sheet) {
 			if relevant != "" {
 				conds, err := c.relevant(relevant)
 				if err != nil {
-					c.unsupported(surveySheet, r.num, "its questions are asked whatever the answers", "group %s: relevant %s cannot be converted: %v", quote(name), quoteExpr(relevant), err)
+					c.unsupported(surveySheet, r.num, "its questions are asked whatever the answers", "group %s: relevant %s cannot be converted: %v", content.Quote(name), quoteExpr(relevant), err)
 				}
 				g.showIf = conds
 			}
 			open = append(open, g)
 			if len(texts(r, text.labels)) > 0 {
-				c.warnf(surveySheet, r.num, "group %s is flattened: its questions are asked one by one, and its label is not shown", quote(name))
+				c.warnf(surveySheet, r.num, "group %s is flattened: its questions are asked one by one, and its label is not shown", content.Quote(name))
 			}
 		case "begin_repeat":
 			outermost := inRepeat() == ""
@@ -736,7 +746,7 @@ func (c *xlsform) survey(s *sheet) {
 			if outermost {
 				c.asked = true
 				c.leaveOut(name, r.num, "a repeat")
-				c.unsupported(surveySheet, r.num, "its questions are not asked", "repeat %s: %s", quote(name), xlsformRefusedTypes[kind])
+				c.unsupported(surveySheet, r.num, "its questions are not asked", "repeat %s: %s", content.Quote(name), xlsformRefusedTypes[kind])
 			}
 		case "end_group", "end_repeat":
 			if len(open) == 0 || open[len(open)-1].repeat != (kind == "end_repeat") {
@@ -746,7 +756,10 @@ func (c *xlsform) survey(s *sheet) {
 			open = open[:len(open)-1]
 		case "note":
 			c.note(r, name, text, open, relevant)
-		case "select_one", "select_multiple", "integer", "decimal", "range", "text", "date":
+		case "acknowledge":
+			c.asked = true
+			c.acknowledge(r, name, text, open, relevant)
+		case "select_one", "select_multiple", "integer", "decimal", "range", "text", "date", "time", "geopoint", "barcode":
 			c.asked = true
 			q := c.question(r, kind, args, name, text, get, open)
 			if q == nil {
@@ -759,15 +772,14 @@ func (c *xlsform) survey(s *sheet) {
 		default:
 			switch reason, refused := xlsformRefusedTypes[kind]; {
 			case slices.Contains(xlsformMetadata, kind):
-				c.warnf(surveySheet, r.num, "%s %s is dropped: the bot records no such metadata", kind, quote(name))
 			case refused:
 				c.asked = true
 				c.leaveOut(name, r.num, kind)
-				c.unsupported(surveySheet, r.num, "", "%s %s: type %q cannot be converted: %s", kind, quote(name), kind, reason)
+				c.unsupported(surveySheet, r.num, "", "%s %s: type %q cannot be converted: %s", kind, content.Quote(name), kind, reason)
 			default:
 				c.asked = true
 				c.leaveOut(name, r.num, "type "+typ)
-				c.unsupported(surveySheet, r.num, "", "%s: type %s cannot be converted: the bot has no such question", quote(name), quote(typ))
+				c.unsupported(surveySheet, r.num, "", "%s: type %s cannot be converted: the bot has no such question", content.Quote(name), content.Quote(typ))
 			}
 		}
 	}
@@ -781,7 +793,7 @@ func (c *xlsform) survey(s *sheet) {
 		}
 		c.thanks = append(c.thanks, n.texts)
 	}
-	if !slices.ContainsFunc(c.questions, func(q *xlsQuestion) bool { return q.typ != NoteType }) && c.diags.Errors() == 0 {
+	if !slices.ContainsFunc(c.questions, func(q *xlsQuestion) bool { return q.typ != content.NoteType }) && c.diags.Errors() == 0 {
 		c.errorf(surveySheet, 0, "no question to convert")
 	}
 }
@@ -828,7 +840,7 @@ func (c *xlsform) note(r sheetRow, name string, text textColumns, open []group, 
 	if len(m) == 0 {
 		return // a note without text shows nothing
 	}
-	if !c.checkTexts(surveySheet, r.num, "note "+quote(name), m) {
+	if !c.checkTexts(surveySheet, r.num, "note "+content.Quote(name), m) {
 		return
 	}
 	n := pendingNote{row: r.num, name: name, texts: m}
@@ -840,7 +852,7 @@ func (c *xlsform) note(r sheetRow, name string, text textColumns, open []group, 
 		if err != nil {
 			// A note shown when it should not be misleads (notes often say
 			// "you answered … go back"): it is left out, not shown to all.
-			c.unsupported(surveySheet, r.num, "", "note %s: relevant %s cannot be converted: %v", quote(name), quoteExpr(relevant), err)
+			c.unsupported(surveySheet, r.num, "", "note %s: relevant %s cannot be converted: %v", content.Quote(name), quoteExpr(relevant), err)
 			return
 		}
 		n.showIf = append(n.showIf, conds...)
@@ -850,6 +862,36 @@ func (c *xlsform) note(r sheetRow, name string, text textColumns, open []group, 
 		return
 	}
 	c.notes = append(c.notes, n)
+}
+
+// acknowledge converts an acknowledge row to a note of its own: its text
+// with the bot's Continue button, the one button an acknowledge has;
+// nothing is stored. The notes waiting are shown with it.
+func (c *xlsform) acknowledge(r sheetRow, name string, text textColumns, open []group, relevant string) {
+	what := "acknowledge " + content.Quote(name)
+	q := &xlsQuestion{row: r.num, typ: content.NoteType, texts: texts(r, text.labels)}
+	if !c.checkTexts(surveySheet, r.num, what, q.texts) {
+		c.leaveOut(name, r.num, "no text to show")
+		return
+	}
+	for _, g := range open {
+		q.showIf = append(q.showIf, g.showIf...)
+	}
+	if relevant != "" {
+		conds, err := c.relevant(relevant)
+		if err != nil {
+			c.leaveOut(name, r.num, "relevant")
+			c.unsupported(surveySheet, r.num, "", "%s: relevant %s cannot be converted: %v", what, quoteExpr(relevant), err)
+			return
+		}
+		q.showIf = append(q.showIf, conds...)
+	}
+	q.id = c.newID(name, r.num, "note")
+	q.notes = c.takeNotes(q)
+	if c.add(q, name) && name != "" {
+		c.acks[name] = q
+		c.warnf(surveySheet, r.num, "%s becomes a note: its text with a Continue button; nothing is stored", what)
+	}
 }
 
 // takeNotes returns the texts of the notes waiting for q, to be shown
@@ -870,15 +912,15 @@ func (c *xlsform) takeNotes(q *xlsQuestion) map[string]string {
 
 // addNote adds a note shown on its own.
 func (c *xlsform) addNote(n pendingNote) {
-	c.add(&xlsQuestion{row: n.row, id: c.newID(n.name, n.row, "note"), typ: NoteType, showIf: n.showIf, texts: n.texts}, "")
+	c.add(&xlsQuestion{row: n.row, id: c.newID(n.name, n.row, "note"), typ: content.NoteType, showIf: n.showIf, texts: n.texts}, "")
 }
 
 // add appends q to the survey's questions, unless it has as many as a
 // survey may; name is its XLSForm name ("" for a note). It reports whether q was added.
 func (c *xlsform) add(q *xlsQuestion, name string) bool {
-	if len(c.questions) == maxQuestions {
-		c.leaveOut(name, q.row, fmt.Sprintf("past the %d questions a survey may have", maxQuestions))
-		c.unsupported(surveySheet, q.row, "", "%s: more than %d questions and notes: people stop long before", quote(q.id), maxQuestions)
+	if len(c.questions) == content.MaxQuestions {
+		c.leaveOut(name, q.row, fmt.Sprintf("past the %d questions a survey may have", content.MaxQuestions))
+		c.unsupported(surveySheet, q.row, "", "%s: more than %d questions and notes: people stop long before", content.Quote(q.id), content.MaxQuestions)
 		return false
 	}
 	c.ids[q.id] = true
@@ -890,7 +932,7 @@ func (c *xlsform) add(q *xlsQuestion, name string) bool {
 // when it is a valid id, else one made of it (saying so), else prefix and
 // the row number.
 func (c *xlsform) newID(name string, row int, prefix string) string {
-	if validName(name, true) && !c.ids[name] {
+	if content.ValidName(name, true) && !c.ids[name] {
 		return name
 	}
 	id := idFrom(name, true)
@@ -899,7 +941,7 @@ func (c *xlsform) newID(name string, row int, prefix string) string {
 	}
 	id = uniqueID(id, func(s string) bool { return c.ids[s] || c.names[s] })
 	if name != "" {
-		c.warnf(surveySheet, row, "name %s becomes %s (ids are up to %d letters, digits, _, - and ., starting with a letter): the export shows %s", quote(name), quote(id), maxNameLen, quote(id))
+		c.warnf(surveySheet, row, "name %s becomes %s (ids are up to %d letters, digits, _, - and ., starting with a letter): the export shows %s", content.Quote(name), content.Quote(id), content.MaxNameLen, content.Quote(id))
 	}
 	return id
 }
@@ -917,11 +959,11 @@ func (c *xlsform) question(r sheetRow, kind string, args []string, name string, 
 	case name == "":
 		return refuse("no name", "the question has no name")
 	case c.byName[name] != nil:
-		return refuse("duplicate name", "duplicate name %s (first at row %d)", quote(name), c.byName[name].row)
+		return refuse("duplicate name", "duplicate name %s (first at row %d)", content.Quote(name), c.byName[name].row)
 	default:
 		q.id = c.newID(name, r.num, "q")
 	}
-	what := "question " + quote(name)
+	what := "question " + content.Quote(name)
 	if !c.checkTexts(surveySheet, r.num, what, q.texts) {
 		c.leaveOut(name, r.num, "no text to show")
 		return nil
@@ -948,48 +990,56 @@ func (c *xlsform) question(r sheetRow, kind string, args []string, name string, 
 				return nil
 			}
 		case len(args) != 1:
-			return refuse("type", "type %s: expected the name of one list after %s", quote(strings.Join(append([]string{kind}, args...), " ")), kind)
+			return refuse("type", "type %s: expected the name of one list after %s", content.Quote(strings.Join(append([]string{kind}, args...), " ")), kind)
 		}
-		q.typ = Single
+		q.typ = content.Single
 		if kind == "select_multiple" {
-			q.typ = Multiple
+			q.typ = content.Multiple
 		}
 		if l := c.lists[args[0]]; l != nil && kind == "select_one" {
 			switch names := choiceNames(l); {
-			case sameSet(names, []string{AnswerYes, AnswerNo}):
-				q.typ = YesNo
+			case sameSet(names, []string{content.AnswerYes, content.AnswerNo}):
+				q.typ = content.YesNo
 			case sameSet(names, []string{"1", "2", "3", "4", "5"}):
-				q.typ = Scale
-				c.warnf(surveySheet, r.num, "%s: the list %s (1 to 5) becomes a scale, shown with faces: its labels are not used", what, quote(args[0]))
+				q.typ = content.Scale
+				c.warnf(surveySheet, r.num, "%s: the list %s (1 to 5) becomes a scale, shown with faces: its labels are not used", what, content.Quote(args[0]))
 			}
 		}
-		if q.typ == Single || q.typ == Multiple {
+		if q.typ == content.Single || q.typ == content.Multiple {
 			l, listOK := c.useList(args[0], r.num)
 			if !listOK {
-				c.leaveOut(name, r.num, "its list "+quote(args[0]))
+				c.leaveOut(name, r.num, "its list "+content.Quote(args[0]))
 				if c.skip && l == nil {
 					c.warnf(surveySheet, r.num, "left out: %s, whose list cannot be converted", what)
 				}
 				return nil
 			}
 			q.choices = l.choices
-			if q.typ == Single && len(q.choices) < 2 {
-				return refuse("fewer than 2 choices", "%s: the list %s needs at least 2 choices", what, quote(args[0]))
+			if q.typ == content.Single && len(q.choices) < 2 {
+				return refuse("fewer than 2 choices", "%s: the list %s needs at least 2 choices", what, content.Quote(args[0]))
 			}
 		}
 	case "integer", "decimal":
-		q.typ, q.decimal = Number, kind == "decimal"
+		q.typ, q.decimal = content.Number, kind == "decimal"
 	case "range":
-		q.typ = Number
+		q.typ = content.Number
 		lo, hi, decimal, err := rangeBounds(get(r, "parameters"))
 		if err != nil {
 			return refuse("range", "%s: range parameters %s cannot be converted: %v", what, quoteExpr(get(r, "parameters")), err)
 		}
 		q.min, q.max, q.decimal = &lo, &hi, decimal
 	case "text":
-		q.typ = Text
+		q.typ = content.Text
 	case "date":
-		q.typ = DateType
+		q.typ = content.DateType
+	case "time":
+		q.typ = content.TimeType
+	case "geopoint":
+		q.typ = content.Location
+		c.warnf(surveySheet, r.num, "%s: geopoint becomes a location question: the person shares their location with a button, kept rounded to 2 decimals (about 1 km), or types a place name", what)
+	case "barcode":
+		q.typ = content.Text
+		c.warnf(surveySheet, r.num, "%s: barcode becomes a text question: the person types the code", what)
 	}
 	if expr := get(r, "constraint"); expr != "" && !c.constraint(q, expr) {
 		c.leaveOut(name, r.num, "constraint")
@@ -1020,11 +1070,11 @@ func rangeBounds(params string) (lo, hi float64, decimal bool, err error) {
 		k, v, ok := strings.Cut(kv, "=")
 		k = strings.ToLower(strings.TrimSpace(k))
 		if _, known := values[k]; !ok || !known {
-			return 0, 0, false, fmt.Errorf("expected start=, end= and step=, found %s", quote(kv))
+			return 0, 0, false, fmt.Errorf("expected start=, end= and step=, found %s", content.Quote(kv))
 		}
 		f, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
 		if err != nil || math.IsInf(f, 0) || math.IsNaN(f) {
-			return 0, 0, false, fmt.Errorf("%s is not a number", quote(v))
+			return 0, 0, false, fmt.Errorf("%s is not a number", content.Quote(v))
 		}
 		values[k] = f
 	}
@@ -1038,7 +1088,7 @@ func rangeBounds(params string) (lo, hi float64, decimal bool, err error) {
 func (c *xlsform) checkHints(row int, what string, m map[string]string) bool {
 	switch {
 	case m[c.lang] == "":
-		c.warnf(surveySheet, row, "%s: the hint is dropped: it has no %s text", what, langNames[c.lang])
+		c.warnf(surveySheet, row, "%s: the hint is dropped: it has no %s text", what, content.LanguageName(c.lang))
 		return false
 	case slices.ContainsFunc(surveyLangs, func(l string) bool { return strings.Contains(m[l], "${") }):
 		c.warnf(surveySheet, row, "%s: the hint is dropped: it refers to an answer (${…}), which the bot cannot put into texts", what)
@@ -1076,9 +1126,9 @@ func sameSet(a, b []string) bool {
 // constraint sets q's min and max from its constraint.
 func (c *xlsform) constraint(q *xlsQuestion, expr string) bool {
 	fail := func(format string, args ...any) bool {
-		return c.unsupported(surveySheet, q.row, "any answer is taken", "question %s: constraint %s cannot be converted: %s", quote(q.id), quoteExpr(expr), fmt.Sprintf(format, args...))
+		return c.unsupported(surveySheet, q.row, "any answer is taken", "question %s: constraint %s cannot be converted: %s", content.Quote(q.id), quoteExpr(expr), fmt.Sprintf(format, args...))
 	}
-	if q.typ != Number && q.typ != Multiple {
+	if q.typ != content.Number && q.typ != content.Multiple {
 		return fail("the bot checks constraints only on integer, decimal and select_multiple questions")
 	}
 	e, err := parseXPath(expr)
@@ -1092,9 +1142,9 @@ func (c *xlsform) constraint(q *xlsQuestion, expr string) bool {
 	switch {
 	case lo != nil && hi != nil && *lo > *hi:
 		return fail("no answer can be at least %s and at most %s", formatFloat(*lo), formatFloat(*hi))
-	case q.typ == Multiple && hi != nil && int(*hi) > len(q.choices):
+	case q.typ == content.Multiple && hi != nil && int(*hi) > len(q.choices):
 		return fail("at most %s of %d choices", formatFloat(*hi), len(q.choices))
-	case q.typ == Multiple && lo != nil && int(*lo) > len(q.choices):
+	case q.typ == content.Multiple && lo != nil && int(*lo) > len(q.choices):
 		return fail("at least %s of %d choices", formatFloat(*lo), len(q.choices))
 	}
 	q.min, q.max = lo, hi
@@ -1120,7 +1170,7 @@ func constraintBounds(e *xpath, q *xlsQuestion) (lo, hi *float64, err error) {
 		if subject.op == "num" {
 			subject, value, op = value, subject, flip(op)
 		}
-		if q.typ == Multiple {
+		if q.typ == content.Multiple {
 			if subject.op != "call" || subject.text != "count-selected" || len(subject.args) != 1 || subject.args[0].op != "self" {
 				return nil, nil, errors.New("on a select_multiple, compare count-selected(.) with a number")
 			}
@@ -1131,7 +1181,7 @@ func constraintBounds(e *xpath, q *xlsQuestion) (lo, hi *float64, err error) {
 			return nil, nil, fmt.Errorf("%s is not a number", value)
 		}
 		x, _ := strconv.ParseFloat(value.text, 64)
-		return bounds(op, x, q.typ == Multiple || !q.decimal)
+		return bounds(op, x, q.typ == content.Multiple || !q.decimal)
 	case "or":
 		return nil, nil, errors.New(`"or" cannot be expressed: only a lowest and a highest value (. >= a and . <= b)`)
 	}
@@ -1198,7 +1248,7 @@ func flip(op string) string {
 
 // relevant converts a relevant expression to show_if conditions on the
 // questions converted so far.
-func (c *xlsform) relevant(expr string) ([]Condition, error) {
+func (c *xlsform) relevant(expr string) ([]content.Condition, error) {
 	e, err := parseXPath(expr)
 	if err != nil {
 		return nil, err
@@ -1206,7 +1256,7 @@ func (c *xlsform) relevant(expr string) ([]Condition, error) {
 	return c.conditions(e)
 }
 
-func (c *xlsform) conditions(e *xpath) ([]Condition, error) {
+func (c *xlsform) conditions(e *xpath) ([]content.Condition, error) {
 	switch e.op {
 	case "and":
 		a, err := c.conditions(e.args[0])
@@ -1219,7 +1269,7 @@ func (c *xlsform) conditions(e *xpath) ([]Condition, error) {
 		}
 		return append(a, b...), nil
 	case "or":
-		var out Condition
+		var out content.Condition
 		for _, alt := range e.alternatives() {
 			conds, err := c.conditions(alt)
 			if err != nil {
@@ -1241,7 +1291,7 @@ func (c *xlsform) conditions(e *xpath) ([]Condition, error) {
 				}
 			}
 		}
-		return []Condition{out}, nil
+		return []content.Condition{out}, nil
 	case "call":
 		switch e.text {
 		case "selected":
@@ -1255,7 +1305,7 @@ func (c *xlsform) conditions(e *xpath) ([]Condition, error) {
 			if err := isOption(q, e.args[1].text); err != nil {
 				return nil, err
 			}
-			return []Condition{{Question: q.id, Is: []string{q.answerID(e.args[1].text)}}}, nil
+			return []content.Condition{{Question: q.id, Is: []string{q.answerID(e.args[1].text)}}}, nil
 		case "not":
 			if len(e.args) != 1 {
 				return nil, errors.New("not() takes one condition")
@@ -1267,7 +1317,7 @@ func (c *xlsform) conditions(e *xpath) ([]Condition, error) {
 			if len(conds) != 1 || conds[0].Is == nil {
 				return nil, errors.New("not() can only wrap selected() or = on one question")
 			}
-			return []Condition{{Question: conds[0].Question, Not: conds[0].Is}}, nil
+			return []content.Condition{{Question: conds[0].Question, Not: conds[0].Is}}, nil
 		}
 		return nil, fmt.Errorf("the function %s() cannot be expressed", e.text)
 	case "cmp":
@@ -1277,7 +1327,7 @@ func (c *xlsform) conditions(e *xpath) ([]Condition, error) {
 }
 
 // comparison converts ${q} op value (or value op ${q}).
-func (c *xlsform) comparison(e *xpath) ([]Condition, error) {
+func (c *xlsform) comparison(e *xpath) ([]content.Condition, error) {
 	ref, value, op := e.args[0], e.args[1], e.text
 	if ref.op != "ref" {
 		ref, value, op = value, ref, flip(op)
@@ -1285,20 +1335,28 @@ func (c *xlsform) comparison(e *xpath) ([]Condition, error) {
 	if ref.op != "ref" || value.op != "str" && value.op != "num" {
 		return nil, fmt.Errorf("%s cannot be expressed: compare a question (${q}) with a value", e)
 	}
+	if ack, ok := c.acks[ref.text]; ok {
+		// Nobody goes past the note without its Continue button: the
+		// acknowledge is OK exactly when its note was shown.
+		if op != "=" || value.text != "OK" {
+			return nil, fmt.Errorf("%s: an acknowledge can only be tested with = 'OK'", e)
+		}
+		return slices.Clone(ack.showIf), nil
+	}
 	q, err := c.earlier(ref.text)
 	if err != nil {
 		return nil, err
 	}
-	cond := Condition{Question: q.id}
+	cond := content.Condition{Question: q.id}
 	equality := op == "=" || op == "!="
 	switch {
-	case q.typ == Text || q.typ == DateType:
+	case q.options() == nil && q.typ != content.Number:
 		return nil, fmt.Errorf("%s is a %s question: conditions can only test choices, yes/no, scales and numbers", q.id, q.typ)
-	case equality && q.typ == Multiple:
+	case equality && q.typ == content.Multiple:
 		return nil, fmt.Errorf("%s compares the whole answer of the select_multiple %s: use selected(${%s}, 'x') or not(selected(${%s}, 'x'))", e, q.id, q.id, q.id)
-	case op == "!=" && q.typ == Number:
+	case op == "!=" && q.typ == content.Number:
 		return nil, fmt.Errorf("!= on the number question %s cannot be expressed", q.id)
-	case op == "=" && q.typ == Number:
+	case op == "=" && q.typ == content.Number:
 		if value.op != "num" {
 			return nil, fmt.Errorf("%s is a number question: compare it with a number, not %s", q.id, value)
 		}
@@ -1317,19 +1375,28 @@ func (c *xlsform) comparison(e *xpath) ([]Condition, error) {
 			cond.Not = []string{q.answerID(value.text)}
 		}
 	default: // < <= > >=
-		if q.typ != Number && q.typ != Scale {
+		if q.typ != content.Number && q.typ != content.Scale {
 			return nil, fmt.Errorf("%s compares %s, a %s question: only numbers and scales have an order", e, q.id, q.typ)
 		}
 		if value.op != "num" {
 			return nil, fmt.Errorf("%s: compare %s with a number, not %s", e, q.id, value)
 		}
-		lo, hi, err := bounds(op, parseNum(value.text), q.typ == Scale || !q.decimal)
+		lo, hi, err := bounds(op, parseNum(value.text), q.typ == content.Scale || !q.decimal)
 		if err != nil {
 			return nil, err
 		}
 		cond.Min, cond.Max = lo, hi
 	}
-	return []Condition{cond}, nil
+	return []content.Condition{cond}, nil
+}
+
+// formatFloat writes f as the survey file does: no exponent, no trailing zero.
+func formatFloat(f float64) string { return strconv.FormatFloat(f, 'f', -1, 64) }
+
+// dateOf returns t's calendar day in t's location.
+func dateOf(t time.Time) content.Date {
+	y, m, d := t.Date()
+	return content.Date{Year: y, Month: m, Day: d}
 }
 
 func parseNum(s string) float64 {
@@ -1355,7 +1422,7 @@ func isOption(q *xlsQuestion, v string) error {
 		return fmt.Errorf("%s is a %s question, without choices", q.id, q.typ)
 	}
 	if !slices.Contains(opts, v) {
-		return fmt.Errorf("%s is not an answer of %s (%s)", quote(v), q.id, strings.Join(opts, ", "))
+		return fmt.Errorf("%s is not an answer of %s (%s)", content.Quote(v), q.id, strings.Join(opts, ", "))
 	}
 	return nil
 }
@@ -1371,8 +1438,8 @@ func quoteExpr(s string) string {
 // surveyID is the survey id: given, else from form_id, else from the file name.
 func (c *xlsform) surveyID(given string) string {
 	if given != "" {
-		if !validID(given, minSurveyID, maxSurveyID) {
-			c.errorf("", 0, "id %s is not a valid survey id: use %d to %d characters among a-z, 0-9 and -", quote(given), minSurveyID, maxSurveyID)
+		if !content.ValidSurveyID(given) {
+			c.errorf("", 0, "id %s is not a valid survey id: use %d to %d characters among a-z, 0-9 and -", content.Quote(given), content.MinSurveyID, content.MaxSurveyID)
 		}
 		return given
 	}
@@ -1382,8 +1449,8 @@ func (c *xlsform) surveyID(given string) string {
 		from, sheetName, row = strings.TrimSuffix(base, filepath.Ext(base)), "", 0
 	}
 	id := slug(from)
-	if !validID(id, minSurveyID, maxSurveyID) {
-		c.errorf(sheetName, row, "%s does not make a survey id: give one (passerelle survey import --id)", quote(from))
+	if !content.ValidSurveyID(id) {
+		c.errorf(sheetName, row, "%s does not make a survey id: give one (passerelle survey import --id)", content.Quote(from))
 	}
 	return id
 }
@@ -1405,14 +1472,14 @@ func slug(s string) string {
 		}
 	}
 	id := b.String()
-	if len(id) > maxSurveyID {
-		id = strings.TrimRight(id[:maxSurveyID], "-")
+	if len(id) > content.MaxSurveyID {
+		id = strings.TrimRight(id[:content.MaxSurveyID], "-")
 	}
 	return id
 }
 
 // dates are the survey's first and last days.
-func (c *xlsform) dates(opt XLSFormOptions) (opens, closes Date) {
+func (c *xlsform) dates(opt Options) (opens, closes content.Date) {
 	opens = dateOf(time.Now())
 	if !opt.Opens.IsZero() {
 		opens = dateOf(opt.Opens)
@@ -1428,16 +1495,16 @@ func (c *xlsform) dates(opt XLSFormOptions) (opens, closes Date) {
 }
 
 // yaml writes the survey file.
-func (c *xlsform) yaml(id string, opens, closes Date, territories []string) []byte {
+func (c *xlsform) yaml(id string, opens, closes content.Date, territories []string) []byte {
 	doc := ymap("id", ystr(id))
-	if c.lang != sourceLang {
+	if c.lang != content.SourceLanguage {
 		doc.Content = append(doc.Content, ystr("language"), ystr(c.lang))
 	}
 	doc.Content = append(doc.Content, ystr("title"), ytexts(map[string]string{c.lang: c.formTitle}))
 	if intro := joinTexts(c.intro); len(intro) > 0 {
 		doc.Content = append(doc.Content, ystr("intro"), ytexts(intro))
 	}
-	terr := yscalar("!!str", allTerritories)
+	terr := yscalar("!!str", content.AllTerritories)
 	if len(territories) > 0 {
 		terr = yflow()
 		for _, t := range territories {
@@ -1536,7 +1603,7 @@ func (q *xlsQuestion) node() *yaml.Node {
 	return n
 }
 
-func conditionNode(cond Condition) *yaml.Node {
+func conditionNode(cond content.Condition) *yaml.Node {
 	n := ymap("question", ystr(cond.Question))
 	for _, kv := range []struct {
 		key  string
@@ -1611,256 +1678,4 @@ func ytexts(m map[string]string) *yaml.Node {
 		}
 	}
 	return n
-}
-
-// xpath is a parsed XLSForm expression: the small part of XPath that
-// relevant and constraint columns use.
-type xpath struct {
-	op   string   // "or", "and", "cmp", "call", "ref" (${name}), "self" (.), "str", "num"
-	text string   // cmp: the operator; call: the function; ref: the name; str, num: the value
-	args []*xpath // or, and, cmp: two operands; call: the arguments
-}
-
-// String writes the expression back, for messages.
-func (e *xpath) String() string {
-	switch e.op {
-	case "or", "and":
-		return e.args[0].String() + " " + e.op + " " + e.args[1].String()
-	case "cmp":
-		return e.args[0].String() + " " + e.text + " " + e.args[1].String()
-	case "call":
-		args := make([]string, len(e.args))
-		for i, a := range e.args {
-			args[i] = a.String()
-		}
-		return e.text + "(" + strings.Join(args, ", ") + ")"
-	case "ref":
-		return "${" + e.text + "}"
-	case "self":
-		return "."
-	case "str":
-		return "'" + e.text + "'"
-	}
-	return e.text
-}
-
-// alternatives returns the operands of a chain of "or".
-func (e *xpath) alternatives() []*xpath {
-	if e.op != "or" {
-		return []*xpath{e}
-	}
-	return append(e.args[0].alternatives(), e.args[1].alternatives()...)
-}
-
-type xtoken struct {
-	kind string // "ref", "self", "str", "num", "name", "op", "(", ")", ",", "" at the end
-	text string
-}
-
-// lexXPath splits an expression into tokens.
-func lexXPath(s string) ([]xtoken, error) {
-	var out []xtoken
-	for i := 0; i < len(s); {
-		r, size := utf8.DecodeRuneInString(s[i:])
-		next := byte(0)
-		if i+1 < len(s) {
-			next = s[i+1]
-		}
-		digit := func(b byte) bool { return '0' <= b && b <= '9' }
-		ascii := byte(0)
-		if r < utf8.RuneSelf {
-			ascii = byte(r)
-		}
-		switch {
-		case unicode.IsSpace(r):
-			i += size
-		case r == '$':
-			end := strings.IndexByte(s[i:], '}')
-			if next != '{' || end < 0 {
-				return nil, errors.New("expected ${name}")
-			}
-			out = append(out, xtoken{"ref", strings.TrimSpace(s[i+2 : i+end])})
-			i += end + 1
-		case r == '\'' || r == '"' || r == '‘' || r == '“':
-			// Spreadsheets turn typed quotes into curly ones: ‘x’ and “x” are read too.
-			closing := map[rune]rune{'‘': '’', '“': '”'}[r]
-			if closing == 0 {
-				closing = r
-			}
-			end := strings.IndexRune(s[i+size:], closing)
-			if end < 0 {
-				return nil, fmt.Errorf("a quote %c is not closed", r)
-			}
-			out = append(out, xtoken{"str", s[i+size : i+size+end]})
-			i += size + end + utf8.RuneLen(closing)
-		case digit(ascii) || (r == '-' || r == '.') && digit(next) || r == '-' && next == '.':
-			j := i + 1
-			for j < len(s) && (digit(s[j]) || s[j] == '.') {
-				j++
-			}
-			if _, err := strconv.ParseFloat(s[i:j], 64); err != nil {
-				return nil, fmt.Errorf("%s is not a number", s[i:j])
-			}
-			out = append(out, xtoken{"num", s[i:j]})
-			i = j
-		case r == '.':
-			out = append(out, xtoken{"self", "."})
-			i++
-		case unicode.IsLetter(r) || r == '_':
-			j := i + size
-			for j < len(s) {
-				r, size := utf8.DecodeRuneInString(s[j:])
-				if !unicode.IsLetter(r) && !unicode.IsDigit(r) && !strings.ContainsRune("_-.:", r) {
-					break
-				}
-				j += size
-			}
-			out = append(out, xtoken{"name", s[i:j]})
-			i = j
-		case r == '=':
-			out = append(out, xtoken{"op", "="})
-			i++
-		case r == '!' && next == '=':
-			out = append(out, xtoken{"op", "!="})
-			i += 2
-		case r == '<' || r == '>':
-			op := string(r)
-			if next == '=' {
-				op += "="
-			}
-			out = append(out, xtoken{"op", op})
-			i += len(op)
-		case r == '(' || r == ')' || r == ',':
-			out = append(out, xtoken{string(r), string(r)})
-			i++
-		default:
-			return nil, fmt.Errorf("unexpected %q", r)
-		}
-	}
-	return out, nil
-}
-
-// xparser reads tokens by recursive descent.
-type xparser struct {
-	toks  []xtoken
-	pos   int
-	depth int
-}
-
-// parseXPath parses an expression made of or, and, comparisons, function
-// calls, ${references}, ., strings and numbers.
-func parseXPath(s string) (*xpath, error) {
-	toks, err := lexXPath(s)
-	if err != nil {
-		return nil, err
-	}
-	p := &xparser{toks: toks}
-	e, err := p.or()
-	if err != nil {
-		return nil, err
-	}
-	if t := p.peek(); t.kind != "" {
-		return nil, fmt.Errorf("unexpected %q", t.text)
-	}
-	return e, nil
-}
-
-func (p *xparser) peek() xtoken {
-	if p.pos < len(p.toks) {
-		return p.toks[p.pos]
-	}
-	return xtoken{}
-}
-
-func (p *xparser) next() xtoken {
-	t := p.peek()
-	if p.pos < len(p.toks) {
-		p.pos++
-	}
-	return t
-}
-
-func (p *xparser) or() (*xpath, error) { return p.chain("or", p.and) }
-
-func (p *xparser) and() (*xpath, error) { return p.chain("and", p.comparison) }
-
-// chain reads operands joined by the word op, grouping from the left.
-func (p *xparser) chain(op string, operand func() (*xpath, error)) (*xpath, error) {
-	e, err := operand()
-	if err != nil {
-		return nil, err
-	}
-	for t := p.peek(); t.kind == "name" && t.text == op; t = p.peek() {
-		p.next()
-		right, err := operand()
-		if err != nil {
-			return nil, err
-		}
-		e = &xpath{op: op, args: []*xpath{e, right}}
-	}
-	return e, nil
-}
-
-func (p *xparser) comparison() (*xpath, error) {
-	left, err := p.primary()
-	if err != nil {
-		return nil, err
-	}
-	if p.peek().kind != "op" {
-		return left, nil
-	}
-	op := p.next().text
-	right, err := p.primary()
-	if err != nil {
-		return nil, err
-	}
-	return &xpath{op: "cmp", text: op, args: []*xpath{left, right}}, nil
-}
-
-func (p *xparser) primary() (*xpath, error) {
-	if p.depth++; p.depth > maxExprDepth {
-		return nil, errors.New("too deeply nested")
-	}
-	defer func() { p.depth-- }()
-	t := p.next()
-	switch t.kind {
-	case "(":
-		e, err := p.or()
-		if err != nil {
-			return nil, err
-		}
-		if p.next().kind != ")" {
-			return nil, errors.New("a parenthesis is not closed")
-		}
-		return e, nil
-	case "ref", "self", "str", "num":
-		return &xpath{op: t.kind, text: t.text}, nil
-	case "name":
-		if p.peek().kind != "(" {
-			return nil, fmt.Errorf("unexpected word %q: write values in quotes ('%s')", t.text, t.text)
-		}
-		p.next()
-		call := &xpath{op: "call", text: t.text}
-		if p.peek().kind == ")" {
-			p.next()
-			return call, nil
-		}
-		for {
-			arg, err := p.or()
-			if err != nil {
-				return nil, err
-			}
-			call.args = append(call.args, arg)
-			switch p.next().kind {
-			case ")":
-				return call, nil
-			case ",":
-			default:
-				return nil, fmt.Errorf("%s(: expected , or )", t.text)
-			}
-		}
-	case "":
-		return nil, errors.New("the expression ends too early")
-	}
-	return nil, fmt.Errorf("unexpected %q", t.text)
 }
