@@ -30,7 +30,7 @@ var mayImport = map[string][]string{
 	"bot":               {"bot/bulk", "flows"},
 	"bot/bulk":          {"flows"},
 	"bot/fakeapi":       nil,
-	"dashboard":         {"flows", "content", "locales"},
+	"dashboard":         {"flows", "content", "content/xlsform", "locales"},
 	"storage":           {"flows"},
 	"storage/redistest": nil,
 	"flows":             {"flows/...", "content/...", "locales"},
