@@ -41,6 +41,9 @@ type Store interface {
 	UseSignIn(ctx context.Context, nonce string) (bool, error)
 	AppendAudit(ctx context.Context, e flows.AuditEntry) error
 	Allow(ctx context.Context, key string, every time.Duration, burst int) (bool, time.Duration, error)
+	// Commit is the bot's: the dashboard's actions are steps of the staff
+	// member's conversation (see converse).
+	Commit(ctx context.Context, chatID int64, s *flows.Session, events []flows.Event) error
 }
 
 // Config is what a dashboard needs.
@@ -67,6 +70,7 @@ type Dashboard struct {
 	appKey  []byte
 	pages   *template.Template
 	mux     *http.ServeMux
+	svc     *flows.Service // the bot's conversations, for the actions
 }
 
 // New builds a dashboard.
@@ -85,6 +89,7 @@ func New(cfg Config) (*Dashboard, error) {
 		return nil, fmt.Errorf("dashboard templates: %w", err)
 	}
 	d := &Dashboard{cfg: cfg, linkKey: flows.SignInKey(cfg.Secret), appKey: webAppKey(cfg.BotToken), pages: pages, mux: http.NewServeMux()}
+	d.svc = flows.NewService(cfg.Engine, cfg.Store, cfg.Clock)
 	static, err := fs.Sub(staticFiles, "static")
 	if err != nil {
 		return nil, fmt.Errorf("dashboard static files: %w", err)
@@ -102,6 +107,8 @@ func New(cfg Config) (*Dashboard, error) {
 	d.mux.HandleFunc("GET /t/{ter}/surveys", d.staff(d.surveys))
 	d.mux.HandleFunc("GET /t/{ter}/surveys/{id}", d.staff(d.results))
 	d.mux.HandleFunc("GET /t/{ter}/surveys/{id}/{file}", d.staff(d.surveyExport))
+	d.mux.HandleFunc("GET /t/{ter}/requests", d.staff(d.requests))
+	d.mux.HandleFunc("POST /t/{ter}/requests/{ref}", d.staff(d.requestAct))
 	return d, nil
 }
 
