@@ -44,6 +44,9 @@ type Store interface {
 	// Commit is the bot's: the dashboard's actions are steps of the staff
 	// member's conversation (see converse).
 	Commit(ctx context.Context, chatID int64, s *flows.Session, events []flows.Event) error
+	InvitesBy(ctx context.Context, inviter int64) ([]flows.Invite, error)                      // inviter's open invitations
+	DropInvite(ctx context.Context, inviter int64, token string) (bool, error)                 // false when not theirs or no longer open
+	AuditBefore(ctx context.Context, cursor string, n int) ([]flows.AuditEntry, string, error) // a page of the audit log, and the next page's cursor
 }
 
 // Config is what a dashboard needs.
@@ -109,6 +112,10 @@ func New(cfg Config) (*Dashboard, error) {
 	d.mux.HandleFunc("GET /t/{ter}/surveys/{id}/{file}", d.staff(d.surveyExport))
 	d.mux.HandleFunc("GET /t/{ter}/requests", d.staff(d.requests))
 	d.mux.HandleFunc("POST /t/{ter}/requests/{ref}", d.staff(d.requestAct))
+	d.mux.HandleFunc("GET /t/{ter}/team", d.staff(d.team))
+	d.mux.HandleFunc("POST /t/{ter}/team/invite", d.staff(d.invite))
+	d.mux.HandleFunc("POST /t/{ter}/team/withdraw", d.staff(d.withdrawInvite))
+	d.mux.HandleFunc("GET /audit", d.staff(d.auditLog))
 	return d, nil
 }
 

@@ -68,10 +68,15 @@ func (f *fixture) act(cookie, ref string, form url.Values) string {
 	return html.UnescapeString(w.Body.String())
 }
 
-// csrf is the CSRF token of the session, read from a page's form.
+// csrf is the CSRF token of the session, read from a page's form (the
+// page a redirection leads to).
 func (f *fixture) csrf(cookie, path string) string {
 	f.t.Helper()
-	m := csrfField.FindStringSubmatch(f.do("GET", path, nil, cookie).Body.String())
+	w := f.do("GET", path, nil, cookie)
+	if w.Code == http.StatusSeeOther {
+		w = f.do("GET", w.Header().Get("Location"), nil, cookie)
+	}
+	m := csrfField.FindStringSubmatch(w.Body.String())
 	if m == nil {
 		f.t.Fatalf("no CSRF field in %s", path)
 	}
