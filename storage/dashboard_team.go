@@ -33,7 +33,9 @@ func (r *Redis) InvitesBy(ctx context.Context, inviter int64) ([]flows.Invite, e
 			out = append(out, *inv)
 		}
 	}
-	slices.SortFunc(out, func(a, b flows.Invite) int { return cmp.Or(a.Expires.Compare(b.Expires), cmp.Compare(a.Token, b.Token)) })
+	slices.SortFunc(out, func(a, b flows.Invite) int {
+		return cmp.Or(a.Expires.Compare(b.Expires), cmp.Compare(a.Token, b.Token))
+	})
 	return out, nil
 }
 
