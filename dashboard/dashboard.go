@@ -58,6 +58,10 @@ type Config struct {
 	Secret   []byte // PASSERELLE_SECRET: keys the sign-in links
 	Clock    flows.Clock
 	Logger   *slog.Logger
+	// ContentFS is the content folder `passerelle check` reads, for the
+	// Content health page; nil leaves that page's check out.
+	ContentFS fs.FS
+	Location  *time.Location // the content's time zone (PASSERELLE_TZ); default UTC
 }
 
 //go:embed templates/*.html
@@ -83,6 +87,9 @@ func New(cfg Config) (*Dashboard, error) {
 	}
 	if cfg.Clock == nil {
 		cfg.Clock = flows.SystemClock
+	}
+	if cfg.Location == nil {
+		cfg.Location = time.UTC
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
@@ -116,6 +123,7 @@ func New(cfg Config) (*Dashboard, error) {
 	d.mux.HandleFunc("POST /t/{ter}/team/invite", d.staff(d.invite))
 	d.mux.HandleFunc("POST /t/{ter}/team/withdraw", d.staff(d.withdrawInvite))
 	d.mux.HandleFunc("GET /audit", d.staff(d.auditLog))
+	d.mux.HandleFunc("GET /t/{ter}/health", d.staff(d.health))
 	return d, nil
 }
 
