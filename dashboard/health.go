@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"net/http"
 	"slices"
+	"strconv"
 
 	"github.com/territoires-integration/passerelle/content"
 	"github.com/territoires-integration/passerelle/flows"
@@ -50,7 +51,7 @@ func (d *Dashboard) health(w http.ResponseWriter, r *http.Request, v *visit) {
 			owner[s.File] = s.Territory
 		}
 		if (s.Territory == tr.ID || s.Territory == "") && s.NeedsVerifying(now) {
-			u := unverified{Name: s.Name, Where: content.Diagnostic{File: s.File, Line: s.Line}.String()}
+			u := unverified{Name: s.Name, Where: where(s.File, s.Line)}
 			if !s.Verified.IsZero() {
 				u.Verified = s.Verified.String()
 			}
@@ -61,10 +62,7 @@ func (d *Dashboard) health(w http.ResponseWriter, r *http.Request, v *visit) {
 	if d.cfg.ContentFS != nil {
 		_, diags := content.Check(d.cfg.ContentFS, locales.Codes(), now)
 		for _, dg := range diags {
-			p := problem{Where: dg.File, Message: dg.Message, Error: dg.Severity == content.Error}
-			if dg.Line > 0 {
-				p.Where = content.Diagnostic{File: dg.File, Line: dg.Line}.String()
-			}
+			p := problem{Where: where(dg.File, dg.Line), Message: dg.Message, Error: dg.Severity == content.Error}
 			switch owner[dg.File] {
 			case tr.ID:
 				own = append(own, p)
@@ -75,7 +73,7 @@ func (d *Dashboard) health(w http.ResponseWriter, r *http.Request, v *visit) {
 	}
 	var msgs []problem
 	for _, p := range locales.Check(locales.Files()) {
-		msgs = append(msgs, problem{Where: content.Diagnostic{File: "locales/" + p.File, Line: p.Line}.String(), Message: p.Message, Error: !p.Warning})
+		msgs = append(msgs, problem{Where: where("locales/"+p.File, p.Line), Message: p.Message, Error: !p.Warning})
 	}
 	for _, list := range [][]problem{own, shared, msgs} {
 		slices.SortStableFunc(list, func(a, b problem) int { return cmp.Compare(btoi(b.Error), btoi(a.Error)) })
@@ -89,6 +87,14 @@ func (d *Dashboard) health(w http.ResponseWriter, r *http.Request, v *visit) {
 		"Name": tr.Name(v.sess.Lang), "Sections": sections, "Unverified": toVerify,
 		"Statuses": translations(), "Messages": msgs,
 	}))
+}
+
+// where is "file:line" as `check` writes it, "file" when line is 0.
+func where(file string, line int) string {
+	if line > 0 {
+		return file + ":" + strconv.Itoa(line)
+	}
+	return file
 }
 
 // btoi is 1 for true.

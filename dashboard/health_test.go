@@ -4,6 +4,7 @@ import (
 	"html"
 	"io/fs"
 	"net/http"
+	"regexp"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -48,10 +49,10 @@ func TestHealthPage(t *testing.T) {
 		name, part, want string
 		present          bool
 	}{
-		{"Dijon's error with its line", own, "<code>services/dijon.yaml:", true},
+		{"Dijon's error with its line", own, `<code dir="ltr">services/dijon.yaml:`, true},
 		{"the error first", own, "<strong>erreur</strong>", true},
 		{"no other territory", page, "services/lyon.yaml", false},
-		{"shared files", shared, "<code>services/national.yaml:", true},
+		{"shared files", shared, `<code dir="ltr">services/national.yaml:`, true},
 		{"services never verified", unverified, "jamais", true},
 		{"languages", translations, "العربية", true},
 	}
@@ -59,6 +60,9 @@ func TestHealthPage(t *testing.T) {
 		if strings.Contains(c.part, c.want) != c.present {
 			t.Errorf("%s: %q present = %v:\n%s", c.name, c.want, !c.present, c.part)
 		}
+	}
+	if !regexp.MustCompile(`<code dir="ltr">services/dijon\.yaml:[0-9]+</code>`).MatchString(own) {
+		t.Errorf("places are not file:line:\n%s", own)
 	}
 	if strings.Index(own, "<strong>erreur</strong>") > strings.Index(own, "avertissement") {
 		t.Error("warnings listed before errors")
