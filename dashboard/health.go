@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"slices"
 	"strconv"
+	"sync"
 
 	"github.com/territoires-integration/passerelle/content"
 	"github.com/territoires-integration/passerelle/flows"
@@ -71,10 +72,8 @@ func (d *Dashboard) health(w http.ResponseWriter, r *http.Request, v *visit) {
 			}
 		}
 	}
-	var msgs []problem
-	for _, p := range locales.Check(locales.Files()) {
-		msgs = append(msgs, problem{Where: where("locales/"+p.File, p.Line), Message: p.Message, Error: !p.Warning})
-	}
+	msgs, langs := localeHealth()
+	msgs = slices.Clone(msgs)
 	for _, list := range [][]problem{own, shared, msgs} {
 		slices.SortStableFunc(list, func(a, b problem) int { return cmp.Compare(btoi(b.Error), btoi(a.Error)) })
 	}
@@ -85,7 +84,7 @@ func (d *Dashboard) health(w http.ResponseWriter, r *http.Request, v *visit) {
 	}
 	d.render(w, r, http.StatusOK, "health.html", d.page(r, tr.ID, v, map[string]any{
 		"Name": tr.Name(v.sess.Lang), "Sections": sections, "Unverified": toVerify,
-		"Statuses": translations(), "Messages": msgs,
+		"Statuses": langs, "Messages": msgs,
 	}))
 }
 
@@ -111,12 +110,17 @@ type translation struct {
 	Name string // the language's name in its own script
 }
 
-// translations are the bot messages' translations, as `check` counts them.
-func translations() []translation {
+// localeHealth is what `check` says of the bot's messages, and how far each
+// language is translated: the message files are built in, so it is read once.
+var localeHealth = sync.OnceValues(func() ([]problem, []translation) {
+	var msgs []problem
+	for _, p := range locales.Check(locales.Files()) {
+		msgs = append(msgs, problem{Where: where("locales/"+p.File, p.Line), Message: p.Message, Error: !p.Warning})
+	}
 	var out []translation
 	for _, st := range locales.Statuses(locales.Files()) {
 		l, _ := locales.Lookup(st.Lang)
 		out = append(out, translation{Status: st, Name: l.Name})
 	}
-	return out
-}
+	return msgs, out
+})

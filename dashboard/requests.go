@@ -40,6 +40,10 @@ var requestActions = map[string]requestAction{
 	"office":               {fields: []string{"date", "time", "address"}, prompts: []string{"AskDate", "AskTime", "ReqAskAddress"}},
 }
 
+// maxWebQueue bounds the requests the page shows, oldest first; the bot's
+// queue shows fewer.
+const maxWebQueue = 50
+
 // partnerTerritory is the page's territory when the member is partner staff
 // of it; otherwise it answers 403 and audits.
 func (d *Dashboard) partnerTerritory(w http.ResponseWriter, r *http.Request, v *visit, action string) (*content.Territory, bool) {
@@ -78,8 +82,10 @@ func (d *Dashboard) showQueue(w http.ResponseWriter, r *http.Request, v *visit, 
 		return
 	}
 	lang := v.sess.Lang
+	queue := flows.PartnerQueue(reqs, v.role.Org, 0)
+	more := max(0, len(queue)-maxWebQueue)
 	var rows []queueRow
-	for _, q := range flows.PartnerQueue(reqs, v.role.Org, 0) {
+	for _, q := range queue[:len(queue)-more] {
 		row := queueRow{Ref: q.Ref, Lang: q.Lang, Description: q.Description, Ours: q.Status != flows.StatusNew,
 			Created: q.Created.Format("02/01/2006")}
 		if l, ok := locales.Lookup(q.Lang); ok {
@@ -97,7 +103,7 @@ func (d *Dashboard) showQueue(w http.ResponseWriter, r *http.Request, v *visit, 
 		rows = append(rows, row)
 	}
 	d.audit(r.Context(), flows.AuditEntry{Actor: v.sess.ChatID, Role: v.role.Kind, Territory: tr.ID, Action: "web:requests", Count: len(rows)})
-	d.render(w, r, status, "requests.html", d.page(r, tr.ID, v, map[string]any{"Rows": rows, "Said": said}))
+	d.render(w, r, status, "requests.html", d.page(r, tr.ID, v, map[string]any{"Rows": rows, "More": more, "Said": said}))
 }
 
 // requestAct does one action of the page on a request, through the bot's

@@ -208,3 +208,15 @@ func TestRequestAnswers(t *testing.T) {
 		})
 	}
 }
+
+func TestRequestsQueueBounded(t *testing.T) {
+	f := newFixture(t)
+	f.requests(maxWebQueue + 5) // two resolved, maxWebQueue+3 waiting
+	page := html.UnescapeString(f.do("GET", "/t/dijon/requests", nil, f.signIn(dijonPart)).Body.String())
+	if n := strings.Count(page, `<section class="request"`); n != maxWebQueue {
+		t.Errorf("%d requests listed, want %d", n, maxWebQueue)
+	}
+	if !strings.Contains(page, "non affichées ici : 3.") || !strings.Contains(page, "DIJ-0002") || strings.Contains(page, "DIJ-0054") {
+		t.Errorf("not the oldest first, or the others not counted:\n%s", page)
+	}
+}
