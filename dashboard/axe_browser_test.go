@@ -65,7 +65,7 @@ func TestBrowserAccessibility(t *testing.T) {
 
 	signIn(lyonCo, "a11y-ar")
 	visit("a11y-team-ar", "/t/lyon/team")
-	visit("a11y-health-ar", "/t/lyon/health")
+	visit("health-ar", "/t/lyon/health")
 }
 
 // TestBrowserAxeFinds checks the checker: a page with a nameless button and
