@@ -1,6 +1,7 @@
 package dashboard
 
 import (
+	"strconv"
 	"strings"
 	"testing"
 
@@ -36,7 +37,7 @@ func TestBrowserRequestTaken(t *testing.T) {
 	}
 
 	// A message to the person, written in the page.
-	if err := chromedp.Do(ctx, chromedp.Click(`#req-DIJ-0002 ~ details summary`), chromedp.SendKeys(`#msg-DIJ-0002`, "Venez mardi à 10 h."),
+	if err := chromedp.Do(ctx, forget(".said"), chromedp.Click(`#req-DIJ-0002 ~ details summary`), chromedp.SendKeys(`#msg-DIJ-0002`, "Venez mardi à 10 h."),
 		chromedp.Submit(`#msg-DIJ-0002`), chromedp.WaitVisible(".said")); err != nil {
 		t.Fatalf("message: %v", err)
 	}
@@ -49,7 +50,7 @@ func TestBrowserRequestTaken(t *testing.T) {
 	if said := f.press(mjcPart, "hs:take:DIJ-0003"); !strings.Contains(said, "DIJ-0003") {
 		t.Fatalf("take in the bot: %q", said)
 	}
-	if err := chromedp.Do(ctx, chromedp.Click(`form[action$="/DIJ-0003"] button[value="take"]`), chromedp.WaitVisible(".said")); err != nil {
+	if err := chromedp.Do(ctx, forget(".said"), chromedp.Click(`form[action$="/DIJ-0003"] button[value="take"]`), chromedp.WaitVisible(".said")); err != nil {
 		t.Fatalf("take in the page: %v", err)
 	}
 	if _, text := read(t, ctx); !strings.Contains(text, "La demande DIJ-0003 a déjà été prise") {
@@ -58,4 +59,10 @@ func TestBrowserRequestTaken(t *testing.T) {
 	if got := f.request("DIJ-0003"); got.Org != "mjc" {
 		t.Errorf("taken twice: %+v", got)
 	}
+}
+
+// forget removes what selector shows from the page, so that waiting for it
+// waits for the next page.
+func forget(selector string) chromedp.Action[chromedp.Void] {
+	return chromedp.Evaluate[chromedp.Void](`document.querySelectorAll(` + strconv.Quote(selector) + `).forEach(e => e.remove())`)
 }

@@ -32,7 +32,7 @@ func TestBrowserTeamInvite(t *testing.T) {
 		t.Fatalf("invitation stored: %+v", inv)
 	}
 	shot(t, ctx, "team-fr")
-	if err := chromedp.Do(ctx, chromedp.Click(`input[name="invite"] + button`), chromedp.WaitVisible(".said")); err != nil {
+	if err := chromedp.Do(ctx, forget(".said"), chromedp.Click(`input[name="invite"] + button`), chromedp.WaitVisible(".said")); err != nil {
 		t.Fatalf("withdraw: %v", err)
 	}
 	if _, text := read(t, ctx); !strings.Contains(text, "Invitation retirée") {
