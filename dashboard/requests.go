@@ -87,7 +87,7 @@ func (d *Dashboard) showQueue(w http.ResponseWriter, r *http.Request, v *visit, 
 	var rows []queueRow
 	for _, q := range queue[:len(queue)-more] {
 		row := queueRow{Ref: q.Ref, Lang: q.Lang, Description: q.Description, Ours: q.Status != flows.StatusNew,
-			Created: q.Created.Format("02/01/2006")}
+			Created: q.Created.In(d.cfg.Location).Format("02/01/2006")}
 		if l, ok := locales.Lookup(q.Lang); ok {
 			row.Language = l.Name
 		}
@@ -119,9 +119,9 @@ func (d *Dashboard) requestAct(w http.ResponseWriter, r *http.Request, v *visit)
 		http.Error(w, "unknown action", http.StatusBadRequest)
 		return
 	}
-	inputs := []flows.Input{{ChatID: v.sess.ChatID, Kind: flows.KindButton, Data: "hs:" + verb + ":" + ref}}
+	inputs := []flows.Input{{ChatID: v.sess.ChatID, Kind: flows.KindButton, Data: "hs:" + verb + ":" + ref, LangHint: v.sess.Lang}}
 	for _, f := range act.fields {
-		inputs = append(inputs, flows.Input{ChatID: v.sess.ChatID, Kind: flows.KindText, Text: r.PostFormValue(f)})
+		inputs = append(inputs, flows.Input{ChatID: v.sess.ChatID, Kind: flows.KindText, Text: r.PostFormValue(f), LangHint: v.sess.Lang})
 	}
 	said, err := d.converse(r.Context(), inputs, act.prompts)
 	if err != nil {

@@ -72,7 +72,7 @@ func (d *Dashboard) showTeam(w http.ResponseWriter, r *http.Request, v *visit, t
 	}
 	members := make([]memberRow, 0, len(staff))
 	for _, m := range staff {
-		row := memberRow{Role: d.roleName(lang, m.Role.Kind), Since: m.Role.Since.UTC().Format("02/01/2006")}
+		row := memberRow{Role: d.roleName(lang, m.Role.Kind), Since: m.Role.Since.In(d.cfg.Location).Format("02/01/2006")}
 		if m.Role.Org != "" {
 			row.Org = orgName(m.Role.Org)
 		}
@@ -86,7 +86,7 @@ func (d *Dashboard) showTeam(w http.ResponseWriter, r *http.Request, v *visit, t
 		if inv.Role.Territory != tr.ID {
 			continue
 		}
-		row := inviteRow{ID: inviteID(inv.Token), Role: d.roleName(lang, inv.Role.Kind), Expires: inv.Expires.UTC().Format("02/01/2006 15:04 UTC")}
+		row := inviteRow{ID: inviteID(inv.Token), Role: d.roleName(lang, inv.Role.Kind), Expires: inv.Expires.In(d.cfg.Location).Format("02/01/2006 15:04")}
 		if inv.Role.Org != "" {
 			row.Org = orgName(inv.Role.Org)
 		}
@@ -122,7 +122,7 @@ func (d *Dashboard) invite(w http.ResponseWriter, r *http.Request, v *visit) {
 	if v.role.Kind != flows.RoleAdmin {
 		arg = "partner " + r.PostFormValue("org")
 	}
-	said, err := d.converse(r.Context(), []flows.Input{{ChatID: v.sess.ChatID, Kind: flows.KindCommand, Command: "invite", Arg: arg}}, nil)
+	said, err := d.converse(r.Context(), []flows.Input{{ChatID: v.sess.ChatID, Kind: flows.KindCommand, Command: "invite", Arg: arg, LangHint: v.sess.Lang}}, nil)
 	if err != nil {
 		d.fail(w, r, err)
 		return
