@@ -220,3 +220,29 @@ func TestRequestsQueueBounded(t *testing.T) {
 		t.Errorf("not the oldest first, or the others not counted:\n%s", page)
 	}
 }
+
+func TestRequestGoneAfterForget(t *testing.T) {
+	f := newFixture(t)
+	f.requests(3)
+	cookie := f.signIn(dijonPart)
+	f.act(cookie, "DIJ-0002", url.Values{"do": {"take"}})
+	ctx := context.Background()
+	replies, err := f.d.svc.Handle(ctx, flows.Input{ChatID: 5002, Kind: flows.KindCommand, Command: "forget"})
+	if err != nil || len(replies) == 0 || len(replies[0].Buttons) == 0 {
+		t.Fatalf("/forget: %v %v", replies, err)
+	}
+	if _, err := f.d.svc.Handle(ctx, flows.Input{ChatID: 5002, Kind: flows.KindButton, Data: replies[0].Buttons[0][0].Data}); err != nil {
+		t.Fatal(err)
+	}
+	page := html.UnescapeString(f.do("GET", "/t/dijon/requests", nil, cookie).Body.String())
+	if strings.Contains(page, "DIJ-0002") || strings.Contains(page, "texte privé") {
+		t.Errorf("a forgotten person's request is still shown:\n%s", page)
+	}
+	if got := f.request("DIJ-0002"); got.Description != "" || got.Requester != 0 || got.Status != flows.StatusWithdrawn {
+		t.Errorf("after /forget: %+v", got)
+	}
+	page = f.act(cookie, "DIJ-0002", url.Values{"do": {"msg"}, "text": {"encore ?"}})
+	if !strings.Contains(page, "n'est plus ouverte") {
+		t.Errorf("a message to a forgotten person:\n%s", page)
+	}
+}
