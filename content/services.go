@@ -272,12 +272,10 @@ func (l *loader) verified(v *yaml.Node, s *Service) {
 	if l.today.IsZero() {
 		return
 	}
-	stale := Date{l.today.Year - 1, l.today.Month, l.today.Day} // normalised below
-	stale = dateOf(time.Date(stale.Year, stale.Month, stale.Day, 12, 0, 0, 0, time.UTC))
 	switch {
 	case d.Compare(l.today) > 0:
 		l.errorf(v.Line, "verified: %s is in the future (today is %s)", d, l.today)
-	case d.Compare(stale) < 0:
+	case d.Compare(staleBefore(l.today)) < 0:
 		l.warnf(v.Line, "verified: %s is more than %d months ago: check the information again", d, staleAfterMonths)
 	}
 }

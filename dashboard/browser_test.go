@@ -53,9 +53,11 @@ func browser(t *testing.T, f *fixture) (context.Context, string) {
 	return ctx, srv.URL
 }
 
-// shot saves a screenshot of the page as name.png.
+// shot saves a screenshot of the page as name.png, once axe-core checked
+// it (see accessible).
 func shot(t *testing.T, ctx context.Context, name string) {
 	t.Helper()
+	accessible(t, ctx, name)
 	dir := *screenshots
 	if dir == "" {
 		dir = t.TempDir()

@@ -44,7 +44,12 @@ type Store interface {
 	// Overview and surveys pages (overview.go, surveys_manage.go).
 	TerritoryPeople(ctx context.Context, territory string, now time.Time) (*flows.People, error)
 	SourceCounts(ctx context.Context, territory string) (map[string]int64, error)
+	// Commit is the bot's: the dashboard's actions are steps of the staff
+	// member's conversation (see converse).
 	Commit(ctx context.Context, chatID int64, s *flows.Session, events []flows.Event) error
+	InvitesBy(ctx context.Context, inviter int64) ([]flows.Invite, error)                      // inviter's open invitations
+	DropInvite(ctx context.Context, inviter int64, token string) (bool, error)                 // false when not theirs or no longer open
+	AuditBefore(ctx context.Context, cursor string, n int) ([]flows.AuditEntry, string, error) // a page of the audit log, and the next page's cursor
 }
 
 // Config is what a dashboard needs.
@@ -56,6 +61,10 @@ type Config struct {
 	Secret   []byte // PASSERELLE_SECRET: keys the sign-in links
 	Clock    flows.Clock
 	Logger   *slog.Logger
+	// ContentFS is the content folder `passerelle check` reads, for the
+	// Content health page; nil leaves that page's check out.
+	ContentFS fs.FS
+	Location  *time.Location // the content's time zone (PASSERELLE_TZ); default UTC
 }
 
 //go:embed templates/*.html
@@ -71,6 +80,7 @@ type Dashboard struct {
 	appKey  []byte
 	pages   *template.Template
 	mux     *http.ServeMux
+	svc     *flows.Service // the bot's conversations, for the actions
 }
 
 // New builds a dashboard.
@@ -81,6 +91,9 @@ func New(cfg Config) (*Dashboard, error) {
 	if cfg.Clock == nil {
 		cfg.Clock = flows.SystemClock
 	}
+	if cfg.Location == nil {
+		cfg.Location = time.UTC
+	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -89,6 +102,7 @@ func New(cfg Config) (*Dashboard, error) {
 		return nil, fmt.Errorf("dashboard templates: %w", err)
 	}
 	d := &Dashboard{cfg: cfg, linkKey: flows.SignInKey(cfg.Secret), appKey: webAppKey(cfg.BotToken), pages: pages, mux: http.NewServeMux()}
+	d.svc = flows.NewService(cfg.Engine, cfg.Store, cfg.Clock)
 	static, err := fs.Sub(staticFiles, "static")
 	if err != nil {
 		return nil, fmt.Errorf("dashboard static files: %w", err)
@@ -112,6 +126,13 @@ func New(cfg Config) (*Dashboard, error) {
 	d.mux.HandleFunc("POST /t/{ter}/xlsform/survey.yaml", d.staff(d.xlsformYAML))
 	d.mux.HandleFunc("GET /t/{ter}/surveys/{id}/outcome", d.staff(d.outcome))
 	d.mux.HandleFunc("POST /t/{ter}/surveys/{id}/outcome", d.staff(d.outcome))
+	d.mux.HandleFunc("GET /t/{ter}/requests", d.staff(d.requests))
+	d.mux.HandleFunc("POST /t/{ter}/requests/{ref}", d.staff(d.requestAct))
+	d.mux.HandleFunc("GET /t/{ter}/team", d.staff(d.team))
+	d.mux.HandleFunc("POST /t/{ter}/team/invite", d.staff(d.invite))
+	d.mux.HandleFunc("POST /t/{ter}/team/withdraw", d.staff(d.withdrawInvite))
+	d.mux.HandleFunc("GET /audit", d.staff(d.auditLog))
+	d.mux.HandleFunc("GET /t/{ter}/health", d.staff(d.health))
 	return d, nil
 }
 

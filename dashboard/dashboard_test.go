@@ -74,7 +74,7 @@ func newFixture(t testing.TB) *fixture {
 		t.Fatal(err)
 	}
 	f := &fixture{t: t, store: store, clock: &clock{now: now}}
-	f.d, err = New(Config{Engine: engine, Store: store, Messages: msgs, BotToken: botToken, Secret: secret, Clock: f.clock})
+	f.d, err = New(Config{Engine: engine, Store: store, Messages: msgs, BotToken: botToken, Secret: secret, Clock: f.clock, ContentFS: content.Sample()})
 	if err != nil {
 		t.Fatal(err)
 	}

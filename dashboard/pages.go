@@ -90,10 +90,15 @@ func (d *Dashboard) fail(w http.ResponseWriter, r *http.Request, err error) {
 	http.Error(w, "internal error, try again", http.StatusInternalServerError)
 }
 
-// home sends coordinators to their territory; admins choose one.
+// home sends coordinators and partner staff to their territory; admins
+// choose one.
 func (d *Dashboard) home(w http.ResponseWriter, r *http.Request, v *visit) {
 	if v.role.Kind == flows.RoleCoordinator {
 		http.Redirect(w, r, "/t/"+v.role.Territory+"/overview", http.StatusSeeOther)
+		return
+	}
+	if v.role.Kind == flows.RolePartner {
+		http.Redirect(w, r, "/t/"+v.role.Territory+"/requests", http.StatusSeeOther)
 		return
 	}
 	var ters []*content.Territory
@@ -109,8 +114,7 @@ func (d *Dashboard) territory(w http.ResponseWriter, r *http.Request, v *visit, 
 	id := r.PathValue("ter")
 	ok := v.role.Kind == flows.RoleAdmin || v.role.Kind == flows.RoleCoordinator && v.role.Territory == id
 	if !ok {
-		d.audit(r.Context(), flows.AuditEntry{Actor: v.sess.ChatID, Role: v.role.Kind, Territory: v.role.Territory, Action: "denied:web:" + action})
-		d.render(w, r, http.StatusForbidden, "message.html", d.page(r, "", v, map[string]any{"Message": "WebForbidden"}))
+		d.forbidden(w, r, v, action)
 		return nil, false
 	}
 	tr, found := d.cfg.Engine.Content().Territory(id)
@@ -119,6 +123,13 @@ func (d *Dashboard) territory(w http.ResponseWriter, r *http.Request, v *visit, 
 		return nil, false
 	}
 	return tr, true
+}
+
+// forbidden answers 403 to a page the member's role or territory does not
+// allow, and audits the attempt.
+func (d *Dashboard) forbidden(w http.ResponseWriter, r *http.Request, v *visit, action string) {
+	d.audit(r.Context(), flows.AuditEntry{Actor: v.sess.ChatID, Role: v.role.Kind, Territory: v.role.Territory, Action: "denied:web:" + action})
+	d.render(w, r, http.StatusForbidden, "message.html", d.page(r, "", v, map[string]any{"Message": "WebForbidden"}))
 }
 
 // needRow is one row of the needs table, labelled.

@@ -167,7 +167,7 @@ func TestXLSFormDownload(t *testing.T) {
 		})
 	}
 	partner := f.signIn(dijonPart)
-	if w := f.do("POST", "/t/dijon/xlsform/survey.yaml", url.Values{"csrf": {csrfOf(t, f.do("GET", "/", nil, partner).Body.String())}, "yaml": {yaml}}, partner); w.Code != http.StatusForbidden || !strings.Contains(w.Body.String(), "pas ouverte") {
+	if w := f.do("POST", "/t/dijon/xlsform/survey.yaml", url.Values{"csrf": {csrfOf(t, f.do("GET", "/t/dijon/requests", nil, partner).Body.String())}, "yaml": {yaml}}, partner); w.Code != http.StatusForbidden || !strings.Contains(w.Body.String(), "pas ouverte") {
 		t.Errorf("a partner downloads: %d %s", w.Code, w.Body)
 	}
 }

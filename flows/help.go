@@ -371,15 +371,10 @@ func staffQueue(t *Turn) {
 	}
 	lines := []string{t.T("QueueTitle", nil)}
 	var rows [][]Button
-	for _, r := range reqs {
-		waiting := r.Status == StatusNew && !slices.Contains(r.Passed, role.Org)
-		ours := r.Status.Open() && r.Status != StatusNew && r.Org == role.Org
-		if !waiting && !ours || len(rows) == maxQueue {
-			continue
-		}
+	for _, r := range PartnerQueue(reqs, role.Org, maxQueue) {
 		lines = append(lines, statusLine(t, r))
 		label, verb := "🙋 ", "take"
-		if ours {
+		if r.Status != StatusNew {
 			label, verb = "✍️ ", "act"
 		}
 		rows = append(rows, []Button{{Text: label + r.Ref + " · " + t.e.needLabel(t.lib, t.lang, r.Need), Data: partnerFlow + ":" + verb + ":" + r.Ref}})
@@ -389,6 +384,26 @@ func staffQueue(t *Turn) {
 		return
 	}
 	t.Send(Reply{MessageID: "QueueTitle", Text: strings.Join(lines, "\n"), Buttons: rows})
+}
+
+// PartnerQueue is what an organisation's queue shows of its territory's
+// requests, in their order, at most limit of them (0: all): the new ones it
+// did not pass, and the open ones it took. The bot's /requests and the web
+// dashboard show the same queue.
+func PartnerQueue(reqs []HelpRequest, org string, limit int) []HelpRequest {
+	var out []HelpRequest
+	for _, r := range reqs {
+		waiting := r.Status == StatusNew && !slices.Contains(r.Passed, org)
+		ours := r.Status.Open() && r.Status != StatusNew && r.Org == org
+		if !waiting && !ours {
+			continue
+		}
+		if limit > 0 && len(out) == limit {
+			break
+		}
+		out = append(out, r)
+	}
+	return out
 }
 
 type asker struct{}

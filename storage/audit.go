@@ -48,19 +48,8 @@ func (r *Redis) Audit(ctx context.Context, n int) ([]flows.AuditEntry, error) {
 	if n <= 0 {
 		return nil, nil
 	}
-	msgs, err := r.c.XRevRangeN(ctx, r.auditKey(), "+", auditMinID(r.now()), int64(n)).Result()
-	if err != nil {
-		return nil, fmt.Errorf("load audit: %w", err)
-	}
-	out := make([]flows.AuditEntry, 0, len(msgs))
-	for _, m := range msgs {
-		e, err := decodeAudit(m.Values)
-		if err != nil {
-			return nil, fmt.Errorf("load audit: entry %s: %w", m.ID, err)
-		}
-		out = append(out, e)
-	}
-	return out, nil
+	es, _, err := r.AuditBefore(ctx, "", n)
+	return es, err
 }
 
 // decodeAudit reads the fields queueAudit wrote.

@@ -194,8 +194,10 @@ func (a *App) openDashboard() error {
 	if err != nil {
 		return err
 	}
+	fsys, _ := contentFS(a.cfg.ContentDir)
 	d, err := dashboard.New(dashboard.Config{Engine: a.engine, Store: a.store, Messages: msgs,
-		BotToken: a.cfg.Token, Secret: []byte(a.cfg.Secret), Logger: a.log})
+		BotToken: a.cfg.Token, Secret: []byte(a.cfg.Secret), Logger: a.log,
+		ContentFS: fsys, Location: a.cfg.TZ})
 	if err != nil {
 		return err
 	}

@@ -46,8 +46,7 @@ func check(args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	fsys, label := contentFS(dir)
-	c, diags := content.Load(fsys, locales.Codes(), content.Today(time.Now().In(tz)))
-	diags = append(diags, c.DeploymentDiagnostics()...)
+	_, diags := content.Check(fsys, locales.Codes(), time.Now().In(tz))
 	var errLines, warnLines []string
 	for _, d := range diags {
 		if d.Severity == content.Error {

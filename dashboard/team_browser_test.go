@@ -1,0 +1,48 @@
+package dashboard
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/chromedp/chromedp"
+)
+
+// TestBrowserTeamInvite: a coordinator creates an invitation in the page,
+// sees it listed, and withdraws it; its link then no longer works.
+func TestBrowserTeamInvite(t *testing.T) {
+	f := newFixture(t)
+	ctx, base := browser(t, f)
+	if err := chromedp.Do(ctx, chromedp.Navigate(base+"/signin?t="+f.link(dijonCo, "team")), chromedp.Click("button[type=submit]"),
+		chromedp.WaitVisible("nav"), chromedp.Click(`nav a[href="/t/dijon/team"]`), chromedp.WaitVisible("#org")); err != nil {
+		t.Fatal(err)
+	}
+	if err := chromedp.Do(ctx, chromedp.SetValue("#org", "mjc"), chromedp.Click(".invite button"), chromedp.WaitVisible(".said")); err != nil {
+		t.Fatalf("invite: %v", err)
+	}
+	said, err := chromedp.Run(ctx, chromedp.Text(".said"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := inviteLink.FindStringSubmatch(said)
+	if m == nil {
+		t.Fatalf("no link in %q", said)
+	}
+	if inv, _ := f.store.Invite(context.Background(), m[1]); inv == nil || inv.Role.Org != "mjc" {
+		t.Fatalf("invitation stored: %+v", inv)
+	}
+	shot(t, ctx, "team-fr")
+	if err := chromedp.Do(ctx, forget(".said"), chromedp.Click(`input[name="invite"] + button`), chromedp.WaitVisible(".said")); err != nil {
+		t.Fatalf("withdraw: %v", err)
+	}
+	if _, text := read(t, ctx); !strings.Contains(text, "Invitation retirée") {
+		t.Errorf("after withdrawal: %s", text)
+	}
+	if inv, _ := f.store.Invite(context.Background(), m[1]); inv != nil {
+		t.Error("the withdrawn link still works")
+	}
+	if err := chromedp.Do(ctx, chromedp.Click(`nav a[href="/t/dijon/health"]`), chromedp.WaitVisible("h1")); err != nil {
+		t.Fatal(err)
+	}
+	shot(t, ctx, "health-fr")
+}
