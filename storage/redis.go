@@ -217,6 +217,9 @@ func (r *Redis) Open(ctx context.Context, chatID int64, claim flows.Claim) (*flo
 
 // decodeSession reads a stored session of any known version.
 func decodeSession(raw []byte) (*flows.Session, error) {
+	if s := new(flows.Session); json.Unmarshal(raw, s) == nil && s.Version == flows.SessionVersion {
+		return s, nil // the current version, read in one pass
+	}
 	var head struct {
 		V int `json:"v"`
 	}
@@ -551,8 +554,8 @@ func (c *commit) queue(ctx context.Context, p redis.Pipeliner) error {
 		purgeReminders.Eval(ctx, p, []string{c.remindersKey(), c.myRemindersKey(c.chatID)})
 		p.Del(ctx, c.userKeys(c.chatID)...)
 		c.revoke(ctx, p, c.chatID) // a forgotten staff member's invitations name them
-		for _, key := range c.audienceKeys() {
-			p.HDel(ctx, key, audienceField(c.chatID))
+		for _, h := range c.audienceKeys() {
+			p.HDel(ctx, h.key, audienceField(c.chatID))
 		}
 	} else {
 		p.Set(ctx, c.sessionKey(c.chatID), c.payload, sessionTTL(c.s))
