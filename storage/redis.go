@@ -291,6 +291,9 @@ func (r *Redis) Commit(ctx context.Context, chatID int64, s *flows.Session, even
 			return fmt.Errorf("commit: encode session: %w", err)
 		}
 	}
+	if len(events) == 0 && !forget {
+		return r.writeSession(ctx, chatID, s, payload)
+	}
 	c := &commit{keyspace: r.keyspace, chatID: chatID, s: s, payload: payload, forget: forget, events: events, now: r.now(), offsets: r.eventOffsets()}
 	for _, e := range events {
 		if f, ok := e.(flows.Forgotten); ok {
@@ -325,6 +328,42 @@ func (r *Redis) Commit(ctx context.Context, chatID int64, s *flows.Session, even
 		return nil
 	}
 	return fmt.Errorf("commit: %w after %d attempts", redis.TxFailedErr, commitAttempts)
+}
+
+// sessionScript writes a session and its audience entries, atomically: the
+// whole commit of a step without events, as one command. KEYS: the session,
+// then the audience hash of each purpose (audienceKeys); ARGV: the session,
+// its TTL in ms, the audience field, then the entry in each hash ("": none).
+var sessionScript = redis.NewScript(`
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+for i = 2, #KEYS do
+  if ARGV[i + 2] ~= '' then
+    redis.call('HSET', KEYS[i], ARGV[3], ARGV[i + 2])
+  else
+    redis.call('HDEL', KEYS[i], ARGV[3])
+  end
+end
+return 1
+`)
+
+// writeSession is the commit of a step without events: the session and its
+// audience entries (queueAudience's writes), in one script rather than a
+// transaction of four commands.
+func (r *Redis) writeSession(ctx context.Context, chatID int64, s *flows.Session, payload []byte) error {
+	hashes := r.audienceKeys()
+	now := r.now()
+	keys := make([]string, 0, 1+len(hashes))
+	args := make([]any, 0, 3+len(hashes))
+	keys = append(keys, r.sessionKey(chatID))
+	args = append(args, payload, sessionTTL(s).Milliseconds(), audienceField(chatID))
+	for _, h := range hashes {
+		v, _ := audienceValue(s, now, h.purpose) // "" when none
+		keys, args = append(keys, h.key), append(args, v)
+	}
+	if err := sessionScript.Run(ctx, r.c, keys, args...).Err(); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	return nil
 }
 
 // normalizeEvents dereferences pointer events, rejects unknown ones and
