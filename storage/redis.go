@@ -530,16 +530,7 @@ func (c *commit) reset() {
 func (c *commit) read(ctx context.Context, tx *redis.Tx) error {
 	c.reset()
 	if c.forget {
-		if err := c.readListed(ctx, tx, c.chatID); err != nil {
-			return err
-		}
-		if err := c.readInvites(ctx, tx, c.chatID); err != nil {
-			return err
-		}
-		if err := c.readAnswered(ctx, tx); err != nil {
-			return err
-		}
-		if err := c.readSurveysAnswered(ctx, tx); err != nil {
+		if err := c.readForgotten(ctx, tx); err != nil {
 			return err
 		}
 	}
@@ -581,6 +572,36 @@ func (c *commit) read(ctx context.Context, tx *redis.Tx) error {
 		}
 	}
 	return nil
+}
+
+// readForgotten reads, under WATCH, what erasing the person depends on:
+// their role, the invitations they created, the meetings and the surveys
+// they answered, in one pipeline (each answer is checked by its reader).
+func (c *commit) readForgotten(ctx context.Context, tx *redis.Tx) error {
+	var (
+		role              *redis.StringCmd
+		invites, meetings *redis.StringSliceCmd
+		surveys           *redis.StringSliceCmd // nil without a pseudonym
+	)
+	_, _ = tx.Pipelined(ctx, func(p redis.Pipeliner) error {
+		role = p.Get(ctx, c.roleKey(c.chatID))
+		invites = p.SMembers(ctx, c.invitesByKey(c.chatID))
+		meetings = p.SMembers(ctx, c.myMeetingsKey(c.chatID))
+		if c.pseudonym != "" {
+			surveys = p.SMembers(ctx, c.answeredKey(c.pseudonym))
+		}
+		return nil
+	})
+	if err := c.listedRead(ctx, tx, c.chatID, role); err != nil {
+		return err
+	}
+	if err := c.invitesRead(c.chatID, invites); err != nil {
+		return err
+	}
+	if err := c.readAnswered(ctx, tx, meetings); err != nil {
+		return err
+	}
+	return c.readSurveysAnswered(surveys)
 }
 
 // queue adds the writes to the transaction; an error discards them all.
