@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"maps"
 	"net/http"
 	"slices"
@@ -190,8 +189,20 @@ func (b *Bot) getUpdates(ctx context.Context, offset int64) ([]*models.Update, i
 		return nil, 0, fmt.Errorf("getUpdates: %w", err)
 	}
 	defer resp.Body.Close()
+	ar := answerReaders.Get().(*answerReader)
+	defer ar.release() // json.Unmarshal keeps nothing of raw
+	raw, err := ar.read(resp.Body)
+	if err != nil {
+		return nil, 0, fmt.Errorf("getUpdates: HTTP %d: %w", resp.StatusCode, err)
+	}
+	// A batch every update of which this client reads is decoded in one
+	// pass; any other goes through decodeUpdate one by one, below.
+	var all envelope[[]*models.Update]
+	if json.Unmarshal(raw, &all) == nil && all.OK && !slices.Contains(all.Result, nil) {
+		return all.Result, 0, nil
+	}
 	var r envelope[[]json.RawMessage]
-	if err := json.NewDecoder(io.LimitReader(resp.Body, maxAnswerBytes)).Decode(&r); err != nil {
+	if err := json.NewDecoder(bytes.NewReader(raw)).Decode(&r); err != nil {
 		return nil, 0, fmt.Errorf("getUpdates: HTTP %d: %w", resp.StatusCode, err)
 	}
 	if !r.OK {
