@@ -150,7 +150,7 @@ func call[T any](ctx context.Context, a *api, method string, params any) (T, err
 	if err != nil {
 		return r.Result, fmt.Errorf("%s: read answer: %w", method, err)
 	}
-	if err := json.Unmarshal(raw, &r); err != nil {
+	if err := decodeAnswer(raw, &r); err != nil {
 		return r.Result, fmt.Errorf("%s: HTTP %d, answer is no Bot API JSON: %w", method, resp.StatusCode, err)
 	}
 	if !r.OK {
