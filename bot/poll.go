@@ -69,7 +69,7 @@ func (b *Bot) Poll(ctx context.Context) error {
 // enqueue hands a polled update to its chat.
 func (b *Bot) enqueue(up *update) {
 	// After a stop it stays in the inbox, for the next start.
-	b.queue.submit(up.In.ChatID, func() { b.handlePolled(up) })
+	b.queue.submit(up.In.ChatID, func() { b.handlePolled(up) }, false)
 }
 
 // park writes a batch to the inbox, trying again until it is written or ctx
@@ -94,7 +94,7 @@ func (b *Bot) park(ctx context.Context, batch []*update) bool {
 		if err != nil && !told {
 			told = true
 			for _, up := range batch {
-				b.queue.submit(up.In.ChatID, func() { b.unavailable(up.In) })
+				b.queue.submit(up.In.ChatID, func() { b.unavailable(up.In) }, false)
 			}
 		}
 		return err

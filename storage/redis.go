@@ -179,7 +179,8 @@ return {holder, redis.call('GET', KEYS[1]), redis.call('GET', KEYS[2])}
 // answer was lost. The session's errors are Load's, with the role read.
 func (r *Redis) Open(ctx context.Context, chatID int64, claim flows.Claim) (*flows.Session, *flows.Role, error) {
 	token := cmp.Or(claim.Token, "1")
-	keys := []string{r.sessionKey(chatID), r.roleKey(chatID)}
+	keys := make([]string, 2, 4)
+	keys[0], keys[1] = r.sessionKey(chatID), r.roleKey(chatID)
 	if claim.UpdateID != 0 {
 		keys = append(keys, r.updateKey(claim.UpdateID))
 		if claim.Parked {
