@@ -292,7 +292,7 @@ func (r *Redis) Commit(ctx context.Context, chatID int64, s *flows.Session, even
 			return fmt.Errorf("commit: encode session: %w", err)
 		}
 	}
-	if len(events) == 0 && !forget {
+	if len(events) == 0 { // forgetting is an event
 		return r.writeSession(ctx, chatID, s, payload)
 	}
 	c := &commit{keyspace: r.keyspace, chatID: chatID, s: s, payload: payload, forget: forget, events: events, now: r.now(), offsets: r.eventOffsets()}
@@ -301,9 +301,7 @@ func (r *Redis) Commit(ctx context.Context, chatID int64, s *flows.Session, even
 			c.pseudonym = f.Pseudonym
 		}
 	}
-	if len(events) > 0 || forget {
-		c.reset() // what the events' bookkeeping fills; a step without events needs none
-	}
+	c.reset() // what the events' bookkeeping fills
 	watch := c.watchKeys()
 	if len(watch) == 0 {
 		// Nothing to read first: a plain MULTI/EXEC.
