@@ -319,8 +319,8 @@ func (c *commit) readMeetings(ctx context.Context, tx *redis.Tx) error {
 
 // readAnswered records, under WATCH, the meetings the forgotten person
 // answered (members: the answer of SMEMBERS myMeetingsKey), and watches and
-// reads them. A meeting unreadable or of a set of
-// the wrong type counts as none: forgetting must not fail on bad data.
+// reads them. A meeting unreadable or of a set of the wrong type counts as
+// none: forgetting must not fail on bad data.
 func (c *commit) readAnswered(ctx context.Context, tx *redis.Tx, members *redis.StringSliceCmd) error {
 	ids, err := members.Result()
 	if err != nil && !isWrongType(err) {
