@@ -11,6 +11,7 @@ import (
 	"net/http/httptrace"
 	"net/url"
 	"strings"
+	"sync"
 	"sync/atomic"
 
 	tgbot "github.com/go-telegram/bot"
@@ -59,18 +60,22 @@ type sentMessage struct {
 }
 
 // outcome follows one call's request: written, and its answer begun.
-type outcome struct{ written, answered atomic.Bool }
+type outcome struct {
+	written, answered atomic.Bool
+	hooks             httptrace.ClientTrace // one allocation with the outcome
+}
 
 // trace returns ctx with a trace that fills o.
 func (o *outcome) trace(ctx context.Context) context.Context {
-	return httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{
+	o.hooks = httptrace.ClientTrace{
 		WroteRequest: func(i httptrace.WroteRequestInfo) {
 			if i.Err == nil {
 				o.written.Store(true)
 			}
 		},
 		GotFirstResponseByte: func() { o.answered.Store(true) },
-	})
+	}
+	return httptrace.WithClientTrace(ctx, &o.hooks)
 }
 
 // wrap names method in a failed call's error, which wraps errOutcomeUnknown
@@ -87,6 +92,39 @@ func (o *outcome) wrap(method string, err error) error {
 // of 100 updates included).
 const maxAnswerBytes = 16 << 20
 
+// jsonContentType is the Content-Type header of every JSON request, shared:
+// net/http only reads it.
+var jsonContentType = []string{"application/json"}
+
+// answerReader reads one answer into a buffer reused from call to call.
+type answerReader struct {
+	buf   bytes.Buffer
+	limit io.LimitedReader
+}
+
+// answerReaders holds the answerReaders not in use.
+var answerReaders = sync.Pool{New: func() any { return new(answerReader) }}
+
+// maxPooledAnswer is the largest buffer kept for the next answer: a rare
+// big answer is not held for ever.
+const maxPooledAnswer = 64 << 10
+
+// read reads body, up to maxAnswerBytes; the bytes are valid until release.
+func (r *answerReader) read(body io.Reader) ([]byte, error) {
+	r.buf.Reset()
+	r.limit = io.LimitedReader{R: body, N: maxAnswerBytes}
+	_, err := r.buf.ReadFrom(&r.limit)
+	r.limit.R = nil
+	return r.buf.Bytes(), err
+}
+
+// release gives r back for another answer.
+func (r *answerReader) release() {
+	if r.buf.Cap() <= maxPooledAnswer {
+		answerReaders.Put(r)
+	}
+}
+
 // call posts params as JSON to method and decodes the answer's result as a
 // T, in one pass.
 func call[T any](ctx context.Context, a *api, method string, params any) (T, error) {
@@ -100,17 +138,19 @@ func call[T any](ctx context.Context, a *api, method string, params any) (T, err
 	if err != nil {
 		return r.Result, fmt.Errorf("%s: %w", method, a.redact(err))
 	}
-	req.Header.Set("Content-Type", "application/json")
+	req.Header["Content-Type"] = jsonContentType
 	resp, err := a.client.Do(req)
 	if err != nil {
 		return r.Result, o.wrap(method, a.redact(err))
 	}
 	defer resp.Body.Close()
-	raw, err := io.ReadAll(io.LimitReader(resp.Body, maxAnswerBytes))
+	ar := answerReaders.Get().(*answerReader)
+	defer ar.release() // json.Unmarshal keeps nothing of raw
+	raw, err := ar.read(resp.Body)
 	if err != nil {
 		return r.Result, fmt.Errorf("%s: read answer: %w", method, err)
 	}
-	if err := json.Unmarshal(raw, &r); err != nil {
+	if err := decodeAnswer(raw, &r); err != nil {
 		return r.Result, fmt.Errorf("%s: HTTP %d, answer is no Bot API JSON: %w", method, resp.StatusCode, err)
 	}
 	if !r.OK {

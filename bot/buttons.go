@@ -6,7 +6,6 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"hash"
-	"io"
 	"strconv"
 	"strings"
 	"sync"
@@ -21,35 +20,48 @@ const maxCallbackData = 64
 // Signer signs button data for one person, so that a button cannot be forged
 // nor pressed by someone else: data + "~" + HMAC(key, user id, data).
 type Signer struct {
-	macs sync.Pool // of keyed HMAC-SHA256 states, reset before each use
+	macs sync.Pool // of *macState, reset before each use
+}
+
+// macState is a keyed HMAC-SHA256 state with the buffer its input and sum
+// are written to: signing a button allocates nothing but its result.
+type macState struct {
+	h   hash.Hash
+	buf []byte
 }
 
 // NewSigner returns a signer keyed with secret.
 func NewSigner(secret []byte) *Signer {
 	key := bytes.Clone(secret)
-	return &Signer{macs: sync.Pool{New: func() any { return hmac.New(sha256.New, key) }}}
+	return &Signer{macs: sync.Pool{New: func() any {
+		return &macState{h: hmac.New(sha256.New, key), buf: make([]byte, 0, 128)}
+	}}}
 }
 
 // mac appends the signature of data for userID to dst: a keyed state is
 // reused rather than made for each of the many buttons of a reply.
 func (s *Signer) mac(dst []byte, userID int64, data string) []byte {
-	m := s.macs.Get().(hash.Hash)
+	m := s.macs.Get().(*macState)
 	defer s.macs.Put(m)
-	m.Reset()
-	var buf [64]byte
-	msg := append(strconv.AppendInt(buf[:0], userID, 10), 0)
-	m.Write(msg)
-	io.WriteString(m, data)
-	sum := m.Sum(buf[:0])
+	m.h.Reset()
+	msg := append(strconv.AppendInt(m.buf[:0], userID, 10), 0)
+	msg = append(msg, data...)
+	m.h.Write(msg)
+	sum := m.h.Sum(msg[:0])
+	m.buf = sum[:0] // keeps a buffer grown by a long data
 	return base64.RawURLEncoding.AppendEncode(dst, sum[:8])
 }
 
 // Sign returns the callback_data for data pressed by userID; ok is false when
 // it would not fit Telegram's 64 bytes.
 func (s *Signer) Sign(userID int64, data string) (string, bool) {
-	out := make([]byte, 0, len(data)+1+sigLen)
-	out = s.mac(append(append(out, data...), '~'), userID, data)
-	return string(out), len(out) <= maxCallbackData
+	var out strings.Builder
+	out.Grow(len(data) + 1 + sigLen)
+	out.WriteString(data)
+	out.WriteByte('~')
+	var sig [sigLen]byte
+	out.Write(s.mac(sig[:0], userID, data))
+	return out.String(), out.Len() <= maxCallbackData
 }
 
 // Verify returns the data of a callback signed for userID.

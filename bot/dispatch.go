@@ -28,20 +28,30 @@ type dispatcher struct {
 // job is one unit of work of a chat.
 type job struct {
 	fn   func()
-	done chan struct{} // closed when fn has run, panicked, or was dropped by stop
+	done chan struct{} // closed when fn has run, panicked, or was dropped by stop; nil when nobody waits
 	ran  bool          // fn was started (read after done is closed)
+}
+
+// finish closes j.done, when someone waits for it.
+func (j *job) finish() {
+	if j.done != nil {
+		close(j.done)
+	}
 }
 
 func newDispatcher(onPanic func(any)) *dispatcher {
 	return &dispatcher{onPanic: onPanic, chats: map[int64][]*job{}, idle: make(chan struct{})}
 }
 
-// submit queues fn behind the earlier jobs of the same chat. The returned
-// job's done channel closes when fn has run, or when the dispatcher stopped
-// before its turn (then ran is false). ok is false when the dispatcher has
-// stopped: fn will never run.
-func (d *dispatcher) submit(chatID int64, fn func()) (j *job, ok bool) {
-	j = &job{fn: fn, done: make(chan struct{})}
+// submit queues fn behind the earlier jobs of the same chat. With wait, the
+// returned job's done channel closes when fn has run, or when the dispatcher
+// stopped before its turn (then ran is false); without, it is nil. ok is
+// false when the dispatcher has stopped: fn will never run.
+func (d *dispatcher) submit(chatID int64, fn func(), wait bool) (j *job, ok bool) {
+	j = &job{fn: fn}
+	if wait {
+		j.done = make(chan struct{})
+	}
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if d.stopped {
@@ -66,7 +76,7 @@ func (d *dispatcher) drain(chatID int64) {
 		q := d.chats[chatID]
 		if len(q) == 0 || d.stopped {
 			for _, j := range q {
-				close(j.done)
+				j.finish()
 			}
 			d.dropped += len(q)
 			d.finished(len(q))
@@ -96,7 +106,7 @@ func (d *dispatcher) finished(n int) {
 }
 
 func (d *dispatcher) run(j *job) {
-	defer close(j.done)
+	defer j.finish()
 	defer func() {
 		if v := recover(); v != nil {
 			d.onPanic(v)

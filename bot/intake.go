@@ -81,7 +81,7 @@ func (b *Bot) HandleUpdate(ctx context.Context, u *models.Update) error {
 		return nil
 	}
 	err := fmt.Errorf("%w: the bot is stopping", errNotRecorded)
-	j, queued := b.queue.submit(up.In.ChatID, func() { err = b.handle(up) })
+	j, queued := b.queue.submit(up.In.ChatID, func() { err = b.handle(up) }, true)
 	if !queued {
 		return err
 	}

@@ -31,25 +31,31 @@ func inlineKeyboard(rows [][]flows.Button, userID int64, signer *Signer) (*inlin
 	if len(rows) == 0 {
 		return nil, nil
 	}
+	n := 0
+	for _, row := range rows {
+		n += len(row)
+	}
+	// One array holds every button, each row a slice of it.
+	all := make([]inlineButton, 0, n)
 	kb := &inlineKeyboardMarkup{InlineKeyboard: make([][]inlineButton, 0, len(rows))}
 	for _, row := range rows {
-		out := make([]inlineButton, 0, len(row))
+		first := len(all)
 		for _, b := range row {
 			switch {
 			case b.URL != "":
-				out = append(out, inlineButton{Text: b.Text, URL: b.URL})
+				all = append(all, inlineButton{Text: b.Text, URL: b.URL})
 				continue
 			case b.WebApp != "":
-				out = append(out, inlineButton{Text: b.Text, WebApp: &webAppInfo{URL: b.WebApp}})
+				all = append(all, inlineButton{Text: b.Text, WebApp: &webAppInfo{URL: b.WebApp}})
 				continue
 			}
 			data, ok := signer.Sign(userID, b.Data)
 			if !ok || b.Data == "" {
 				return nil, fmt.Errorf("button data %q does not fit callback_data", b.Data)
 			}
-			out = append(out, inlineButton{Text: b.Text, CallbackData: data})
+			all = append(all, inlineButton{Text: b.Text, CallbackData: data})
 		}
-		kb.InlineKeyboard = append(kb.InlineKeyboard, out)
+		kb.InlineKeyboard = append(kb.InlineKeyboard, all[first:len(all):len(all)])
 	}
 	return kb, nil
 }

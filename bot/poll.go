@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"maps"
 	"net/http"
 	"slices"
@@ -70,7 +69,7 @@ func (b *Bot) Poll(ctx context.Context) error {
 // enqueue hands a polled update to its chat.
 func (b *Bot) enqueue(up *update) {
 	// After a stop it stays in the inbox, for the next start.
-	b.queue.submit(up.In.ChatID, func() { b.handlePolled(up) })
+	b.queue.submit(up.In.ChatID, func() { b.handlePolled(up) }, false)
 }
 
 // park writes a batch to the inbox, trying again until it is written or ctx
@@ -95,7 +94,7 @@ func (b *Bot) park(ctx context.Context, batch []*update) bool {
 		if err != nil && !told {
 			told = true
 			for _, up := range batch {
-				b.queue.submit(up.In.ChatID, func() { b.unavailable(up.In) })
+				b.queue.submit(up.In.ChatID, func() { b.unavailable(up.In) }, false)
 			}
 		}
 		return err
@@ -190,8 +189,20 @@ func (b *Bot) getUpdates(ctx context.Context, offset int64) ([]*models.Update, i
 		return nil, 0, fmt.Errorf("getUpdates: %w", err)
 	}
 	defer resp.Body.Close()
+	ar := answerReaders.Get().(*answerReader)
+	defer ar.release() // json.Unmarshal keeps nothing of raw
+	raw, err := ar.read(resp.Body)
+	if err != nil {
+		return nil, 0, fmt.Errorf("getUpdates: HTTP %d: %w", resp.StatusCode, err)
+	}
+	// A batch every update of which this client reads is decoded in one
+	// pass; any other goes through decodeUpdate one by one, below.
+	var all envelope[[]*models.Update]
+	if json.Unmarshal(raw, &all) == nil && all.OK && !slices.Contains(all.Result, nil) {
+		return all.Result, 0, nil
+	}
 	var r envelope[[]json.RawMessage]
-	if err := json.NewDecoder(io.LimitReader(resp.Body, maxAnswerBytes)).Decode(&r); err != nil {
+	if err := json.NewDecoder(bytes.NewReader(raw)).Decode(&r); err != nil {
 		return nil, 0, fmt.Errorf("getUpdates: HTTP %d: %w", resp.StatusCode, err)
 	}
 	if !r.OK {

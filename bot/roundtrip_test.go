@@ -1,15 +1,19 @@
 package bot
 
 import (
+	"errors"
 	"testing"
 
 	"github.com/territoires-integration/passerelle/bot/fakeapi"
+	"github.com/territoires-integration/passerelle/flows"
 )
 
 // An ordinary update costs two Redis round trips: one transaction that
 // claims it and reads the session and the staff role, and one that commits.
 // (The replies' accounting in the shared rate limit is batched: see
-// replyBudget.)
+// replyBudget.) Erasing a person costs three more: the step reads their help
+// requests (to withdraw them), and the commit watches their keys and reads,
+// in one pipeline, what the erasure depends on.
 func TestRoundTripsPerUpdate(t *testing.T) {
 	counter := &tripCounter{}
 	h := newHarness(t, harnessOpts{hook: counter})
@@ -31,5 +35,15 @@ func TestRoundTripsPerUpdate(t *testing.T) {
 		if n := counter.trips.Load() - before; n != 2 {
 			t.Errorf("%s: %d Redis round trips, want 2", st.name, n)
 		}
+	}
+	h.mustHandle(fakeapi.TextUpdate(chat, "/forget", "fr"))
+	yes := fakeapi.CallbackUpdate(chat, 4, h.sign(chat, "fgt:yes"), "fr")
+	before := counter.trips.Load()
+	h.mustHandle(yes)
+	if n := counter.trips.Load() - before; n != 5 {
+		t.Errorf("erasure: %d Redis round trips, want 5 (open, the help requests to withdraw, WATCH, the reads, MULTI/EXEC)", n)
+	}
+	if _, err := h.store.Load(h.ctx, chat); !errors.Is(err, flows.ErrNotFound) {
+		t.Errorf("session after the erasure: %v, want none", err)
 	}
 }

@@ -64,20 +64,27 @@ func (t *Turn) nonce() string {
 // Bind returns button data that acts only while this session lives.
 func (s *Session) Bind(data string) string { return s.Nonce + nonceSep + data }
 
-// bindAll returns a copy of rows with every pressable button bound to s.
+// bindAll returns a copy of rows with every pressable button bound to s; the
+// copy's rows are slices of one array.
 func (s *Session) bindAll(rows [][]Button) [][]Button {
 	if len(rows) == 0 {
 		return rows
 	}
+	n := 0
+	for _, row := range rows {
+		n += len(row)
+	}
+	all := make([]Button, 0, n)
 	out := make([][]Button, len(rows))
 	for i, row := range rows {
-		out[i] = make([]Button, len(row))
-		for j, b := range row {
+		first := len(all)
+		for _, b := range row {
 			if b.Data != "" { // links and Mini Apps come back as nothing to bind
 				b.Data = s.Bind(b.Data)
 			}
-			out[i][j] = b
+			all = append(all, b)
 		}
+		out[i] = all[first:len(all):len(all)]
 	}
 	return out
 }

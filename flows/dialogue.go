@@ -7,15 +7,16 @@ import (
 	"github.com/territoires-integration/passerelle/locales"
 )
 
-// twoPerRow lays buttons out two per row, for short labels.
+// twoPerRow lays buttons out two per row, for short labels. The rows are
+// slices of bs, which the caller must not change afterwards.
 func twoPerRow(bs []Button) [][]Button {
-	var rows [][]Button
-	for i, b := range bs {
-		if i%2 == 0 {
-			rows = append(rows, []Button{b})
-		} else {
-			rows[len(rows)-1] = append(rows[len(rows)-1], b)
-		}
+	if len(bs) == 0 {
+		return nil
+	}
+	rows := make([][]Button, 0, (len(bs)+1)/2)
+	for i := 0; i < len(bs); i += 2 {
+		end := min(i+2, len(bs))
+		rows = append(rows, bs[i:end:end])
 	}
 	return rows
 }

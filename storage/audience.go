@@ -44,7 +44,9 @@ func audienceValue(s *flows.Session, now time.Time, purpose flows.Purpose) (stri
 	if seen.IsZero() {
 		seen = now
 	}
-	return s.Territory + " " + s.Lang + " " + strconv.FormatInt(seen.Unix(), 10), true
+	var buf [64]byte // one allocation: it is made for every commit
+	b := append(append(append(append(buf[:0], s.Territory...), ' '), s.Lang...), ' ')
+	return string(strconv.AppendInt(b, seen.Unix(), 10)), true
 }
 
 // audienceEntry is a parsed audienceKey value.
@@ -68,11 +70,12 @@ func parseAudience(v string) (audienceEntry, bool) {
 
 // queueAudience adds, updates or removes the person's audience entries.
 func (k keyspace) queueAudience(ctx context.Context, p redis.Pipeliner, chatID int64, s *flows.Session, now time.Time) {
-	for purpose, key := range k.audienceKeys() {
-		if v, ok := audienceValue(s, now, purpose); ok {
-			p.HSet(ctx, key, audienceField(chatID), v)
+	field := audienceField(chatID)
+	for _, h := range k.audienceKeys() {
+		if v, ok := audienceValue(s, now, h.purpose); ok {
+			p.HSet(ctx, h.key, field, v)
 		} else {
-			p.HDel(ctx, key, audienceField(chatID))
+			p.HDel(ctx, h.key, field)
 		}
 	}
 }

@@ -25,9 +25,17 @@ type keyspace struct{ prefix string }
 // outlasts Telegram's 24-hour redelivery window.
 const UpdateClaimTTL = 48 * time.Hour
 
+// idKey is the prefix, kind and id, built in one allocation: keys are made
+// several times for every update.
+func (k keyspace) idKey(kind string, id int64) string {
+	var buf [64]byte
+	b := append(append(buf[:0], k.prefix...), kind...)
+	return string(strconv.AppendInt(b, id, 10))
+}
+
 // sessionKey holds the JSON of one person's flows.Session (personal, TTL).
 func (k keyspace) sessionKey(chatID int64) string {
-	return k.prefix + "s:" + strconv.FormatInt(chatID, 10)
+	return k.idKey("s:", chatID)
 }
 
 // sessionPattern matches every sessionKey, for the overview's counts.
@@ -46,7 +54,7 @@ func sessionTTL(s *flows.Session) time.Duration {
 // updateKey marks one Telegram update as being, or having been, handled. It
 // names no person.
 func (k keyspace) updateKey(updateID int64) string {
-	return k.prefix + "u:" + strconv.FormatInt(updateID, 10)
+	return k.idKey("u:", updateID)
 }
 
 // sourceKey is a hash of deep-link source → count for one territory
@@ -71,7 +79,7 @@ func feedbackField(messageID, kind string) string {
 // and lives until RoleRevoked or Forgotten erases it. Admins come from
 // configuration and are not stored.
 func (k keyspace) roleKey(chatID int64) string {
-	return k.prefix + "role:" + strconv.FormatInt(chatID, 10)
+	return k.idKey("role:", chatID)
 }
 
 // staffKey is the set of chat ids holding a role in one territory. A member
@@ -98,7 +106,7 @@ func (k keyspace) inviteKey(token string) string {
 // their open invitations. It lives flows.InviteTTL after the last one was
 // created, as long as any of them; used tokens leave it.
 func (k keyspace) invitesByKey(inviter int64) string {
-	return k.prefix + "invby:" + strconv.FormatInt(inviter, 10)
+	return k.idKey("invby:", inviter)
 }
 
 // inviteTTL is how long an invitation is kept: until its Expires by this
@@ -135,9 +143,16 @@ func (k keyspace) surveyAudienceKey() string {
 	return k.prefix + "aud:sv"
 }
 
-// audienceKeys are the audience hash of each consent purpose.
-func (k keyspace) audienceKeys() map[flows.Purpose]string {
-	return map[flows.Purpose]string{flows.PurposeNews: k.audienceKey(), flows.PurposeSurveys: k.surveyAudienceKey()}
+// audienceHash is the audience hash of one consent purpose.
+type audienceHash struct {
+	purpose flows.Purpose
+	key     string
+}
+
+// audienceKeys are the audience hash of each consent purpose (an array, not
+// a map: it is made for every commit).
+func (k keyspace) audienceKeys() [2]audienceHash {
+	return [2]audienceHash{{flows.PurposeNews, k.audienceKey()}, {flows.PurposeSurveys, k.surveyAudienceKey()}}
 }
 
 // The outbox. Its keys name no person except the chat ids inside entries,
@@ -209,7 +224,7 @@ func meetingExpiry(m flows.Meeting) time.Time {
 // so that /forget finds their answers. It expires with the latest of those
 // meetings.
 func (k keyspace) myMeetingsKey(chatID int64) string {
-	return k.prefix + "mymt:" + strconv.FormatInt(chatID, 10)
+	return k.idKey("mymt:", chatID)
 }
 
 // remindersKey is the sorted set of every reminder to send: member the
@@ -229,7 +244,7 @@ const reminderStale = 12 * time.Hour
 // myRemindersKey is the set of one person's members of remindersKey
 // (personal). It expires reminderKeep after the latest of them is due.
 func (k keyspace) myRemindersKey(chatID int64) string {
-	return k.prefix + "myrem:" + strconv.FormatInt(chatID, 10)
+	return k.idKey("myrem:", chatID)
 }
 
 // reminderKeep is how long a person's reminder set outlives its latest
@@ -267,7 +282,7 @@ func (k keyspace) requestKey(ref string) string {
 // myRequestsKey is the set of a person's request references (personal;
 // same expiry as their latest request; erased by /forget).
 func (k keyspace) myRequestsKey(chatID int64) string {
-	return k.prefix + "myreq:" + strconv.FormatInt(chatID, 10)
+	return k.idKey("myreq:", chatID)
 }
 
 // territoryRequestsKey is a sorted set of a territory's request references

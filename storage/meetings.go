@@ -318,10 +318,11 @@ func (c *commit) readMeetings(ctx context.Context, tx *redis.Tx) error {
 }
 
 // readAnswered records, under WATCH, the meetings the forgotten person
-// answered, and watches and reads them. A meeting unreadable or of a set of
-// the wrong type counts as none: forgetting must not fail on bad data.
-func (c *commit) readAnswered(ctx context.Context, tx *redis.Tx) error {
-	ids, err := tx.SMembers(ctx, c.myMeetingsKey(c.chatID)).Result()
+// answered (members: the answer of SMEMBERS myMeetingsKey), and watches and
+// reads them. A meeting unreadable or of a set of the wrong type counts as
+// none: forgetting must not fail on bad data.
+func (c *commit) readAnswered(ctx context.Context, tx *redis.Tx, members *redis.StringSliceCmd) error {
+	ids, err := members.Result()
 	if err != nil && !isWrongType(err) {
 		return fmt.Errorf("read meetings answered: %w", err)
 	}

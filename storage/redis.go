@@ -179,7 +179,8 @@ return {holder, redis.call('GET', KEYS[1]), redis.call('GET', KEYS[2])}
 // answer was lost. The session's errors are Load's, with the role read.
 func (r *Redis) Open(ctx context.Context, chatID int64, claim flows.Claim) (*flows.Session, *flows.Role, error) {
 	token := cmp.Or(claim.Token, "1")
-	keys := []string{r.sessionKey(chatID), r.roleKey(chatID)}
+	keys := make([]string, 2, 4)
+	keys[0], keys[1] = r.sessionKey(chatID), r.roleKey(chatID)
 	if claim.UpdateID != 0 {
 		keys = append(keys, r.updateKey(claim.UpdateID))
 		if claim.Parked {
@@ -217,6 +218,9 @@ func (r *Redis) Open(ctx context.Context, chatID int64, claim flows.Claim) (*flo
 
 // decodeSession reads a stored session of any known version.
 func decodeSession(raw []byte) (*flows.Session, error) {
+	if s := new(flows.Session); json.Unmarshal(raw, s) == nil && s.Version == flows.SessionVersion {
+		return s, nil // the current version, read in one pass
+	}
 	var head struct {
 		V int `json:"v"`
 	}
@@ -288,15 +292,16 @@ func (r *Redis) Commit(ctx context.Context, chatID int64, s *flows.Session, even
 			return fmt.Errorf("commit: encode session: %w", err)
 		}
 	}
+	if len(events) == 0 { // forgetting is an event
+		return r.writeSession(ctx, chatID, s, payload)
+	}
 	c := &commit{keyspace: r.keyspace, chatID: chatID, s: s, payload: payload, forget: forget, events: events, now: r.now(), offsets: r.eventOffsets()}
 	for _, e := range events {
 		if f, ok := e.(flows.Forgotten); ok {
 			c.pseudonym = f.Pseudonym
 		}
 	}
-	if len(events) > 0 || forget {
-		c.reset() // what the events' bookkeeping fills; a step without events needs none
-	}
+	c.reset() // what the events' bookkeeping fills
 	watch := c.watchKeys()
 	if len(watch) == 0 {
 		// Nothing to read first: a plain MULTI/EXEC.
@@ -322,6 +327,42 @@ func (r *Redis) Commit(ctx context.Context, chatID int64, s *flows.Session, even
 		return nil
 	}
 	return fmt.Errorf("commit: %w after %d attempts", redis.TxFailedErr, commitAttempts)
+}
+
+// sessionScript writes a session and its audience entries, atomically: the
+// whole commit of a step without events, as one command. KEYS: the session,
+// then the audience hash of each purpose (audienceKeys); ARGV: the session,
+// its TTL in ms, the audience field, then the entry in each hash ("": none).
+var sessionScript = redis.NewScript(`
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+for i = 2, #KEYS do
+  if ARGV[i + 2] ~= '' then
+    redis.call('HSET', KEYS[i], ARGV[3], ARGV[i + 2])
+  else
+    redis.call('HDEL', KEYS[i], ARGV[3])
+  end
+end
+return 1
+`)
+
+// writeSession is the commit of a step without events: the session and its
+// audience entries (queueAudience's writes), in one script rather than a
+// transaction of four commands.
+func (r *Redis) writeSession(ctx context.Context, chatID int64, s *flows.Session, payload []byte) error {
+	hashes := r.audienceKeys()
+	now := r.now()
+	keys := make([]string, 0, 1+len(hashes))
+	args := make([]any, 0, 3+len(hashes))
+	keys = append(keys, r.sessionKey(chatID))
+	args = append(args, payload, sessionTTL(s).Milliseconds(), audienceField(chatID))
+	for _, h := range hashes {
+		v, _ := audienceValue(s, now, h.purpose) // "" when none
+		keys, args = append(keys, h.key), append(args, v)
+	}
+	if err := sessionScript.Run(ctx, r.c, keys, args...).Err(); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	return nil
 }
 
 // normalizeEvents dereferences pointer events, rejects unknown ones and
@@ -488,16 +529,7 @@ func (c *commit) reset() {
 func (c *commit) read(ctx context.Context, tx *redis.Tx) error {
 	c.reset()
 	if c.forget {
-		if err := c.readListed(ctx, tx, c.chatID); err != nil {
-			return err
-		}
-		if err := c.readInvites(ctx, tx, c.chatID); err != nil {
-			return err
-		}
-		if err := c.readAnswered(ctx, tx); err != nil {
-			return err
-		}
-		if err := c.readSurveysAnswered(ctx, tx); err != nil {
+		if err := c.readForgotten(ctx, tx); err != nil {
 			return err
 		}
 	}
@@ -541,6 +573,36 @@ func (c *commit) read(ctx context.Context, tx *redis.Tx) error {
 	return nil
 }
 
+// readForgotten reads, under WATCH, what erasing the person depends on:
+// their role, the invitations they created, the meetings and the surveys
+// they answered, in one pipeline (each answer is checked by its reader).
+func (c *commit) readForgotten(ctx context.Context, tx *redis.Tx) error {
+	var (
+		role              *redis.StringCmd
+		invites, meetings *redis.StringSliceCmd
+		surveys           *redis.StringSliceCmd // nil without a pseudonym
+	)
+	_, _ = tx.Pipelined(ctx, func(p redis.Pipeliner) error {
+		role = p.Get(ctx, c.roleKey(c.chatID))
+		invites = p.SMembers(ctx, c.invitesByKey(c.chatID))
+		meetings = p.SMembers(ctx, c.myMeetingsKey(c.chatID))
+		if c.pseudonym != "" {
+			surveys = p.SMembers(ctx, c.answeredKey(c.pseudonym))
+		}
+		return nil
+	})
+	if err := c.listedRead(ctx, tx, c.chatID, role); err != nil {
+		return err
+	}
+	if err := c.invitesRead(c.chatID, invites); err != nil {
+		return err
+	}
+	if err := c.readAnswered(ctx, tx, meetings); err != nil {
+		return err
+	}
+	return c.readSurveysAnswered(surveys)
+}
+
 // queue adds the writes to the transaction; an error discards them all.
 func (c *commit) queue(ctx context.Context, p redis.Pipeliner) error {
 	if c.forget {
@@ -551,8 +613,8 @@ func (c *commit) queue(ctx context.Context, p redis.Pipeliner) error {
 		purgeReminders.Eval(ctx, p, []string{c.remindersKey(), c.myRemindersKey(c.chatID)})
 		p.Del(ctx, c.userKeys(c.chatID)...)
 		c.revoke(ctx, p, c.chatID) // a forgotten staff member's invitations name them
-		for _, key := range c.audienceKeys() {
-			p.HDel(ctx, key, audienceField(c.chatID))
+		for _, h := range c.audienceKeys() {
+			p.HDel(ctx, h.key, audienceField(c.chatID))
 		}
 	} else {
 		p.Set(ctx, c.sessionKey(c.chatID), c.payload, sessionTTL(c.s))

@@ -136,7 +136,12 @@ func (k keyspace) queueInvite(ctx context.Context, p redis.Pipeliner, inv flows.
 // readInvites records, under WATCH, the tokens of the invitations chat
 // created, which its revocation or erasure deletes.
 func (c *commit) readInvites(ctx context.Context, tx *redis.Tx, chat int64) error {
-	tokens, err := tx.SMembers(ctx, c.invitesByKey(chat)).Result()
+	return c.invitesRead(chat, tx.SMembers(ctx, c.invitesByKey(chat)))
+}
+
+// invitesRead records the answer of SMEMBERS invitesByKey(chat) (readInvites).
+func (c *commit) invitesRead(chat int64, members *redis.StringSliceCmd) error {
+	tokens, err := members.Result()
 	if isWrongType(err) {
 		tokens, err = nil, nil // not a list we wrote: it names no invitation, and goes with the person
 	}
@@ -198,7 +203,13 @@ func (c *commit) readListed(ctx context.Context, tx *redis.Tx, chat int64) error
 	if _, done := c.listed[chat]; done {
 		return nil
 	}
-	raw, err := tx.Get(ctx, c.roleKey(chat)).Bytes()
+	return c.listedRead(ctx, tx, chat, tx.Get(ctx, c.roleKey(chat)))
+}
+
+// listedRead records, from the answer of GET roleKey(chat), the staff sets
+// that may list chat (readListed).
+func (c *commit) listedRead(ctx context.Context, tx *redis.Tx, chat int64, get *redis.StringCmd) error {
+	raw, err := get.Bytes()
 	if errors.Is(err, redis.Nil) {
 		c.listed[chat] = nil
 		return nil

@@ -105,11 +105,11 @@ func (k keyspace) queueOutcome(ctx context.Context, p redis.Pipeliner, e flows.S
 
 // readSurveysAnswered lists, under WATCH, the surveys the forgotten person
 // answered.
-func (c *commit) readSurveysAnswered(ctx context.Context, tx *redis.Tx) error {
-	if c.pseudonym == "" {
+func (c *commit) readSurveysAnswered(members *redis.StringSliceCmd) error {
+	if members == nil {
 		return nil
 	}
-	ids, err := tx.SMembers(ctx, c.answeredKey(c.pseudonym)).Result()
+	ids, err := members.Result()
 	if err != nil && !isWrongType(err) {
 		return fmt.Errorf("read surveys answered: %w", err)
 	}
