@@ -18,9 +18,9 @@ const (
 	stepPreview = "preview"
 )
 
-// maxBroadcast leaves room under Telegram's 4,096 characters for the note
-// above a French-only message.
-const maxBroadcast = 3500
+// MaxBroadcast is the longest broadcast text, in characters: it leaves room
+// under Telegram's 4,096 characters for the note above a French-only message.
+const MaxBroadcast = 3500
 
 func broadcast(t *Turn) {
 	if !t.allowed("broadcast", RoleAdmin, RoleCoordinator) {
@@ -71,10 +71,7 @@ func written(t *Turn, lang string) string {
 
 // versionFor is the text a person reading lang receives.
 func versionFor(t *Turn, lang string) string {
-	text := written(t, lang)
-	if text == "" {
-		text = t.e.msgs.Text(lang, "NewsInFrench", nil) + "\n\n" + t.S.Vars["fr"]
-	}
+	text := t.e.newsVersion(lang, written(t, lang), t.S.Vars["fr"])
 	if s, ok := t.lib.content.Survey(t.S.Vars["survey"]); ok {
 		return t.e.msgs.Text(lang, "OutcomeMessage", map[string]any{"Title": s.Title(lang), "Text": text})
 	}
@@ -162,6 +159,16 @@ func send(t *Turn) {
 	t.EditOrSend(Reply{MessageID: "BroadcastQueued", Text: t.e.msgs.Plural(t.lang, "BroadcastQueued", len(msgs), nil)})
 }
 
+// newsVersion is what a person reading lang receives of news written as own
+// in their language ("" when not translated) and french: own, else the
+// French text under a note saying it is in French.
+func (e *Engine) newsVersion(lang, own, french string) string {
+	if own != "" {
+		return own
+	}
+	return e.msgs.Text(lang, "NewsInFrench", nil) + "\n\n" + french
+}
+
 type broadcaster struct{}
 
 func (broadcaster) Name() string { return broadcastFlow }
@@ -194,7 +201,7 @@ func (broadcaster) Input(t *Turn) bool {
 	default:
 		return false
 	}
-	if n := utf8.RuneCountInString(text); n > maxBroadcast || n == 0 {
+	if n := utf8.RuneCountInString(text); n > MaxBroadcast || n == 0 {
 		t.Say("BroadcastTooLong", map[string]any{"Count": n}, nil)
 		return true
 	}
