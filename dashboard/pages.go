@@ -21,6 +21,7 @@ type page struct {
 	CSRF      string
 	Role      *flows.Role
 	Data      map[string]any
+	Refresh   int // seconds after which the page reloads itself; 0: never
 	msgs      *locales.Catalog
 }
 

@@ -51,7 +51,7 @@ func meetingText(field, text string, required bool) error {
 		return &FieldError{Field: field, Message: "BroadcastTooLong", Count: n}
 	}
 	if required && text == "" {
-		return &FieldError{Field: field, Message: "WebRequired"}
+		return &FieldError{Field: field, Message: "WebMissingText"}
 	}
 	return nil
 }

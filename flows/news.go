@@ -53,7 +53,7 @@ func CheckNews(texts map[string]string) (map[string]string, error) {
 		}
 	}
 	if out[locales.Source] == "" {
-		return nil, &TextError{Lang: locales.Source, Message: "WebRequired"}
+		return nil, &TextError{Lang: locales.Source, Message: "WebMissingText"}
 	}
 	return out, nil
 }
@@ -134,3 +134,7 @@ func (j *NewsJob) Run(ctx context.Context, now time.Time) (int, error) {
 	}
 	return queued, nil
 }
+
+// TimeZone is the zone of schedules (PASSERELLE_TZ): where the dashboard
+// reads and shows dates and times.
+func (e *Engine) TimeZone() *time.Location { return e.loc }
