@@ -163,7 +163,7 @@ func TestBroadcastSend(t *testing.T) {
 
 	// Progress, refreshing itself while messages are pending.
 	w = f.do("GET", "/t/dijon/broadcasts/"+id, nil, cookie)
-	if w.Code != http.StatusOK || !strings.Contains(w.Body.String(), `<meta http-equiv="refresh" content="3">`) ||
+	if w.Code != http.StatusOK || !strings.Contains(w.Body.String(), `<meta http-equiv="refresh" content="3; url=/t/dijon/broadcasts/`+id+`?auto=1">`) ||
 		!strings.Contains(w.Body.String(), "0 envoyés") || !strings.Contains(w.Body.String(), `<progress value="0" max="16">`) {
 		t.Errorf("progress page: %d %s", w.Code, w.Body)
 	}
@@ -186,6 +186,20 @@ func TestBroadcastSend(t *testing.T) {
 	}
 	if !slices.Contains(f.audited(), "web:broadcast") {
 		t.Errorf("audit: %v", f.audited())
+	}
+	// The page's own reloads are not audited again.
+	reads := func() int {
+		n := 0
+		for _, a := range f.audited() {
+			if a == "web:broadcast:progress" {
+				n++
+			}
+		}
+		return n
+	}
+	before := reads()
+	if w := f.do("GET", "/t/dijon/broadcasts/"+id+"?auto=1", nil, cookie); w.Code != http.StatusOK || reads() != before || before != 2 {
+		t.Errorf("an automatic reload: %d, progress reads audited %d then %d", w.Code, before, reads())
 	}
 }
 
@@ -225,7 +239,7 @@ func TestBroadcastSchedule(t *testing.T) {
 		t.Errorf("scheduled news queued %d messages at once", n)
 	}
 	w = f.do("GET", "/t/dijon/broadcasts/"+id, nil, cookie)
-	if w.Code != http.StatusOK || !strings.Contains(w.Body.String(), "Ce message partira le") || !strings.Contains(w.Body.String(), `content="30"`) {
+	if w.Code != http.StatusOK || !strings.Contains(w.Body.String(), "Ce message partira le") || !strings.Contains(w.Body.String(), `content="30; url=`) {
 		t.Errorf("scheduled progress page: %d %s", w.Code, w.Body)
 	}
 	if w := f.do("GET", "/t/dijon/broadcasts", nil, cookie); !strings.Contains(w.Body.String(), "Réunion d&#39;information lundi.") {

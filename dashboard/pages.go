@@ -21,7 +21,7 @@ type page struct {
 	CSRF      string
 	Role      *flows.Role
 	Data      map[string]any
-	Refresh   int // seconds after which the page reloads itself; 0: never
+	Refresh   string // a <meta http-equiv="refresh"> content ("3; url=…"): the page reloads itself; "": never
 	msgs      *locales.Catalog
 }
 
