@@ -66,7 +66,8 @@ func parseCapacity(text string) (int, bool) {
 // as people write it and not past, the time, the number of places, texts
 // of at most MaxMeetingText characters, title, place and description
 // required) and writes it into m, leaving m's id, territory, owner, map
-// location and creation alone. The error is a *FieldError.
+// location and creation alone. The error is a *FieldError, and m is then
+// left as it was.
 func (e *Engine) FillMeeting(m *Meeting, f MeetingForm, now time.Time) error {
 	title, place, desc := strings.TrimSpace(f.Title), strings.TrimSpace(f.Place), strings.TrimSpace(f.Description)
 	for _, c := range []struct {
@@ -88,8 +89,7 @@ func (e *Engine) FillMeeting(m *Meeting, f MeetingForm, now time.Time) error {
 	if !ok {
 		return &FieldError{Field: FieldCapacity, Message: "BadCapacity"}
 	}
-	m.Title = map[string]string{locales.Source: title}
-	m.Description = map[string]string{locales.Source: desc}
+	titles, descs := map[string]string{locales.Source: title}, map[string]string{locales.Source: desc}
 	for _, l := range locales.Codes() {
 		if l == locales.Source {
 			continue
@@ -102,18 +102,19 @@ func (e *Engine) FillMeeting(m *Meeting, f MeetingForm, now time.Time) error {
 			return err
 		}
 		if tt != "" {
-			m.Title[l] = tt
+			titles[l] = tt
 		}
 		if td != "" {
-			m.Description[l] = td
+			descs[l] = td
 		}
 	}
-	m.Languages = nil
+	var spoken []string
 	for _, l := range f.Languages {
 		if _, ok := locales.Lookup(l); ok {
-			m.Languages = append(m.Languages, l)
+			spoken = append(spoken, l)
 		}
 	}
+	m.Title, m.Description, m.Languages = titles, descs, spoken
 	m.Start, m.Place, m.Capacity = at(day, h, mi), place, capacity
 	return nil
 }
