@@ -169,6 +169,13 @@ func (e *Engine) newsVersion(lang, own, french string) string {
 	return e.msgs.Text(lang, "NewsInFrench", nil) + "\n\n" + french
 }
 
+// broadcastLength is a broadcast text's length in characters, and whether
+// it may be sent: not empty, at most MaxBroadcast.
+func broadcastLength(text string) (int, bool) {
+	n := utf8.RuneCountInString(text)
+	return n, n > 0 && n <= MaxBroadcast
+}
+
 type broadcaster struct{}
 
 func (broadcaster) Name() string { return broadcastFlow }
@@ -201,7 +208,7 @@ func (broadcaster) Input(t *Turn) bool {
 	default:
 		return false
 	}
-	if n := utf8.RuneCountInString(text); n > MaxBroadcast || n == 0 {
+	if n, ok := broadcastLength(text); !ok {
 		t.Say("BroadcastTooLong", map[string]any{"Count": n}, nil)
 		return true
 	}

@@ -1,6 +1,7 @@
 package flows
 
 import (
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -250,8 +251,9 @@ func (newMeeting) Name() string { return newMeetingFlow }
 func (newMeeting) Input(t *Turn) bool {
 	v := t.S.Vars
 	text := strings.TrimSpace(t.In.Text)
-	if t.In.Kind == KindText && utf8.RuneCountInString(text) > MaxMeetingText {
-		t.Say("BroadcastTooLong", map[string]any{"Count": utf8.RuneCountInString(text)}, nil)
+	var tooLong *FieldError
+	if err := meetingText("", text, false); t.In.Kind == KindText && errors.As(err, &tooLong) {
+		t.Say(tooLong.Message, map[string]any{"Count": tooLong.Count}, nil)
 		return true
 	}
 	switch step := t.S.Step; {

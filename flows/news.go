@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/territoires-integration/passerelle/locales"
 )
@@ -45,12 +44,13 @@ func CheckNews(texts map[string]string) (map[string]string, error) {
 			return nil, fmt.Errorf("text in unknown language %q", lang)
 		}
 		text = strings.TrimSpace(text)
-		if n := utf8.RuneCountInString(text); n > MaxBroadcast {
+		if text == "" {
+			continue // not translated
+		}
+		if n, ok := broadcastLength(text); !ok {
 			return nil, &TextError{Lang: lang, Message: "BroadcastTooLong", Count: n}
 		}
-		if text != "" {
-			out[lang] = text
-		}
+		out[lang] = text
 	}
 	if out[locales.Source] == "" {
 		return nil, &TextError{Lang: locales.Source, Message: "WebMissingText"}
