@@ -310,18 +310,24 @@ func (d *Dashboard) broadcastProgress(w http.ResponseWriter, r *http.Request, v 
 	d.render(w, r, http.StatusOK, "broadcast-progress.html", p)
 }
 
-// broadcastCancel cancels scheduled news before they go out.
+// broadcastCancel cancels scheduled news before they go out; news that
+// went out already show their progress instead.
 func (d *Dashboard) broadcastCancel(w http.ResponseWriter, r *http.Request, v *visit) {
 	tr, ok := d.territory(w, r, v, "broadcast.cancel")
 	if !ok {
 		return
 	}
-	n, err := d.cfg.Store.News(r.Context(), r.PathValue("id"))
+	id := r.PathValue("id")
+	n, err := d.cfg.Store.News(r.Context(), id)
 	if err != nil {
 		d.fail(w, r, err)
 		return
 	}
 	if n == nil || n.Territory != tr.ID {
+		if st, err := d.cfg.Store.Job(r.Context(), id); err == nil && st != nil && st.Territory == tr.ID {
+			http.Redirect(w, r, "/t/"+tr.ID+"/broadcasts/"+id, http.StatusSeeOther)
+			return
+		}
 		http.NotFound(w, r)
 		return
 	}

@@ -260,6 +260,10 @@ func TestBroadcastSchedule(t *testing.T) {
 	if st, err := f.store.Job(ctx, id); err != nil || st == nil || st.Total != 6 || st.Owner != dijonCo {
 		t.Errorf("job: %+v, %v", st, err)
 	}
+	// Too late to cancel: its progress instead.
+	if w := f.do("POST", "/t/dijon/broadcasts/"+id+"/cancel", url.Values{"csrf": {form.Get("csrf")}}, cookie); w.Code != http.StatusSeeOther || w.Header().Get("Location") != "/t/dijon/broadcasts/"+id {
+		t.Errorf("cancelling news sent: %d %q", w.Code, w.Header().Get("Location"))
+	}
 
 	// Another, cancelled before its time.
 	form.Del("id")
