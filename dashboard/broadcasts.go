@@ -324,11 +324,15 @@ func (d *Dashboard) broadcastCancel(w http.ResponseWriter, r *http.Request, v *v
 		return
 	}
 	if n == nil || n.Territory != tr.ID {
-		if st, err := d.cfg.Store.Job(r.Context(), id); err == nil && st != nil && st.Territory == tr.ID {
+		st, err := d.cfg.Store.Job(r.Context(), id)
+		switch {
+		case err != nil:
+			d.fail(w, r, err)
+		case st != nil && st.Territory == tr.ID:
 			http.Redirect(w, r, "/t/"+tr.ID+"/broadcasts/"+id, http.StatusSeeOther)
-			return
+		default:
+			http.NotFound(w, r)
 		}
-		http.NotFound(w, r)
 		return
 	}
 	cancelled, err := d.cfg.Store.CancelNews(r.Context(), n.ID)
