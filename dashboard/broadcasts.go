@@ -66,7 +66,7 @@ type draft struct {
 func (d *Dashboard) readDraft(r *http.Request) (dr draft, news flows.News, ok bool) {
 	texts := map[string]string{}
 	for _, l := range locales.Languages {
-		t := r.PostFormValue("text-" + l.Code)
+		t := formText(r, "text-"+l.Code)
 		texts[l.Code] = t
 		dir := "ltr"
 		if l.RTL {
@@ -98,6 +98,12 @@ func (d *Dashboard) readDraft(r *http.Request) (dr draft, news flows.News, ok bo
 		dr.At = at
 	}
 	return dr, flows.News{ID: dr.ID, Texts: checked, At: dr.At}, ok
+}
+
+// formText is a form's text field with its line breaks as the bot writes
+// them: browsers send a textarea's lines separated by CR LF.
+func formText(r *http.Request, name string) string {
+	return strings.ReplaceAll(r.PostFormValue(name), "\r\n", "\n")
 }
 
 // audience counts the territory's audience by language into dr, with what

@@ -25,7 +25,7 @@ func TestBrowserBroadcast(t *testing.T) {
 	if dir, err := chromedp.Run(ctx, chromedp.AttributeValue("#text-ar", "dir")); err != nil || dir.Value != "rtl" {
 		t.Errorf("the Arabic text box has dir=%q (%v)", dir.Value, err)
 	}
-	if err := chromedp.Do(ctx, chromedp.SendKeys("#text-fr", "Fête de quartier samedi à 15 h, place du Marché."),
+	if err := chromedp.Do(ctx, chromedp.SendKeys("#text-fr", "Fête de quartier samedi à 15 h,\nplace du Marché."),
 		chromedp.SendKeys("#text-ar", "حفلة الحي يوم السبت الساعة 15."), chromedp.ScrollIntoView(chromedp.CSS("h1"))); err != nil {
 		t.Fatal(err)
 	}
@@ -48,8 +48,14 @@ func TestBrowserBroadcast(t *testing.T) {
 		t.Errorf("progress at %s: %s", path, text)
 	}
 	shot(t, ctx, "broadcast-progress-fr")
-	if n, _ := f.store.OutboxLen(context.Background()); n != 18 {
-		t.Errorf("outbox holds %d messages, want 18", n)
+	ds, err := f.store.Claim(context.Background(), "test", 100, time.Hour)
+	if err != nil || len(ds) != 18 {
+		t.Fatalf("outbox holds %d messages (%v), want 18", len(ds), err)
+	}
+	for _, d := range ds {
+		if d.Bulk.ChatID == 10000 && d.Bulk.Text != "Fête de quartier samedi à 15 h,\nplace du Marché." {
+			t.Errorf("a French reader gets %q: the lines of the text were lost", d.Bulk.Text)
+		}
 	}
 
 	// Lyon's coordinator, in Arabic, on Dijon's broadcast.
@@ -81,7 +87,7 @@ func TestBrowserEvents(t *testing.T) {
 		chromedp.SetValue("#date", day.Format(time.DateOnly)),
 		chromedp.SetValue("#time", "18:30"),
 		chromedp.SendKeys("#place", "Maison des associations, 2 rue des Corroyeurs"),
-		chromedp.SendKeys("#desc", "Apprendre à rouler en ville, vélos prêtés."),
+		chromedp.SendKeys("#desc", "Apprendre à rouler en ville,\nvélos prêtés."),
 		chromedp.SetValue("#cap", "12"),
 		chromedp.Click(`input[name=lang][value=ar]`),
 		chromedp.SendKeys("#title-ar", "دروس ركوب الدراجة"),
@@ -98,7 +104,7 @@ func TestBrowserEvents(t *testing.T) {
 		t.Errorf("events page at %s: %s", path, text)
 	}
 	m := f.onlyEvent()
-	if m.Capacity != 12 || m.Title["ar"] != "دروس ركوب الدراجة" {
+	if m.Capacity != 12 || m.Title["ar"] != "دروس ركوب الدراجة" || m.Description["fr"] != "Apprendre à rouler en ville,\nvélos prêtés." {
 		t.Errorf("stored event: %+v", m)
 	}
 	shot(t, ctx, "events-fr")

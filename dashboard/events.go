@@ -165,11 +165,11 @@ func (d *Dashboard) eventSave(w http.ResponseWriter, r *http.Request, v *visit) 
 	}
 	f := eventForm{Form: flows.MeetingForm{
 		Title: r.PostFormValue("title"), Date: r.PostFormValue("date"), Time: r.PostFormValue("time"),
-		Place: r.PostFormValue("place"), Description: r.PostFormValue("desc"), Capacity: r.PostFormValue("cap"),
+		Place: r.PostFormValue("place"), Description: formText(r, "desc"), Capacity: r.PostFormValue("cap"),
 		Languages: r.PostForm["lang"], Titles: map[string]string{}, Descriptions: map[string]string{},
 	}}
 	for _, l := range locales.Codes() {
-		f.Form.Titles[l], f.Form.Descriptions[l] = r.PostFormValue("title-"+l), r.PostFormValue("desc-"+l)
+		f.Form.Titles[l], f.Form.Descriptions[l] = r.PostFormValue("title-"+l), formText(r, "desc-"+l)
 	}
 	now := d.cfg.Clock.Now()
 	m := flows.Meeting{ID: randomID()[:16], Territory: tr.ID, Owner: v.sess.ChatID, Created: now}
