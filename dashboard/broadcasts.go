@@ -50,6 +50,19 @@ type langText struct {
 	Count    int    // the error's count
 }
 
+// langTexts is an empty langText per language, in the order of the
+// language menu.
+func langTexts() []langText {
+	out := make([]langText, len(locales.Languages))
+	for i, l := range locales.Languages {
+		out[i] = langText{Language: l, Dir: "ltr"}
+		if l.RTL {
+			out[i].Dir = "rtl"
+		}
+	}
+	return out
+}
+
 // draft is a broadcast being written: its texts by language, when it goes
 // out (zero: at once, as written in AtField) and its id.
 type draft struct {
@@ -65,14 +78,11 @@ type draft struct {
 // false when the form holds a mistake, which draft names.
 func (d *Dashboard) readDraft(r *http.Request) (dr draft, news flows.News, ok bool) {
 	texts := map[string]string{}
-	for _, l := range locales.Languages {
-		t := formText(r, "text-"+l.Code)
-		texts[l.Code] = t
-		dir := "ltr"
-		if l.RTL {
-			dir = "rtl"
-		}
-		dr.Langs = append(dr.Langs, langText{Language: l, Dir: dir, Text: t})
+	dr.Langs = langTexts()
+	for i := range dr.Langs {
+		l := &dr.Langs[i]
+		l.Text = formText(r, "text-"+l.Code)
+		texts[l.Code] = l.Text
 	}
 	dr.ID = r.PostFormValue("id")
 	if !jobIDPattern.MatchString(dr.ID) {
@@ -87,6 +97,8 @@ func (d *Dashboard) readDraft(r *http.Request) (dr draft, news flows.News, ok bo
 				dr.Langs[i].Error, dr.Langs[i].Count = te.Message, te.Count
 			}
 		}
+	}
+	if err != nil {
 		ok = false
 	}
 	now := d.cfg.Clock.Now()
@@ -134,15 +146,7 @@ func (d *Dashboard) broadcasts(w http.ResponseWriter, r *http.Request, v *visit)
 	if !ok {
 		return
 	}
-	var dr draft
-	for _, l := range locales.Languages {
-		dir := "ltr"
-		if l.RTL {
-			dir = "rtl"
-		}
-		dr.Langs = append(dr.Langs, langText{Language: l, Dir: dir})
-	}
-	d.composer(w, r, v, tr, http.StatusOK, dr)
+	d.composer(w, r, v, tr, http.StatusOK, draft{Langs: langTexts()})
 }
 
 // composer renders the broadcasts page with the draft dr.

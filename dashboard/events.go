@@ -141,13 +141,7 @@ func (d *Dashboard) renderEvent(w http.ResponseWriter, r *http.Request, v *visit
 	for _, l := range f.Form.Languages {
 		f.Spoken[l] = true
 	}
-	for _, l := range locales.Languages {
-		dir := "ltr"
-		if l.RTL {
-			dir = "rtl"
-		}
-		f.Langs = append(f.Langs, langText{Language: l, Dir: dir})
-	}
+	f.Langs = langTexts()
 	d.render(w, r, status, "event.html", d.page(r, tr.ID, v, map[string]any{"Name": tr.Name(v.sess.Lang), "Event": f, "Source": locales.Source}))
 }
 
