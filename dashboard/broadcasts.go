@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/http"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
@@ -45,6 +46,7 @@ type langText struct {
 	Dir      string
 	Text     string
 	Audience int    // people of the territory reading this language
+	Chosen   bool   // the broadcast goes to the people reading it
 	Preview  string // what they receive
 	Error    string // message id of what is wrong with the text
 	Count    int    // the error's count
@@ -55,7 +57,7 @@ type langText struct {
 func langTexts() []langText {
 	out := make([]langText, len(locales.Languages))
 	for i, l := range locales.Languages {
-		out[i] = langText{Language: l, Dir: "ltr"}
+		out[i] = langText{Language: l, Dir: "ltr", Chosen: true}
 		if l.RTL {
 			out[i].Dir = "rtl"
 		}
@@ -79,10 +81,20 @@ type draft struct {
 func (d *Dashboard) readDraft(r *http.Request) (dr draft, news flows.News, ok bool) {
 	texts := map[string]string{}
 	dr.Langs = langTexts()
+	var langs []string
 	for i := range dr.Langs {
 		l := &dr.Langs[i]
 		l.Text = formText(r, "text-"+l.Code)
 		texts[l.Code] = l.Text
+		if r.PostFormValue("to-"+l.Code) != "" {
+			langs = append(langs, l.Code)
+		}
+	}
+	if len(langs) == len(dr.Langs) {
+		langs = nil // everyone, as /broadcast with no language ticked
+	}
+	for i := range dr.Langs {
+		dr.Langs[i].Chosen = langs == nil || slices.Contains(langs, dr.Langs[i].Code)
 	}
 	dr.ID = r.PostFormValue("id")
 	if !jobIDPattern.MatchString(dr.ID) {
@@ -109,7 +121,7 @@ func (d *Dashboard) readDraft(r *http.Request) (dr draft, news flows.News, ok bo
 		}
 		dr.At = at
 	}
-	return dr, flows.News{ID: dr.ID, Texts: checked, At: dr.At}, ok
+	return dr, flows.News{ID: dr.ID, Texts: checked, Langs: langs, At: dr.At}, ok
 }
 
 // formText is a form's text field with its line breaks as the bot writes
@@ -118,10 +130,11 @@ func formText(r *http.Request, name string) string {
 	return strings.ReplaceAll(r.PostFormValue(name), "\r\n", "\n")
 }
 
-// audience counts the territory's audience by language into dr, with what
-// each language receives of news, and returns how many in all.
+// audience counts the territory's audience by language into dr (in the
+// languages news goes to), with what each language receives of it, and
+// returns how many in all.
 func (d *Dashboard) audience(r *http.Request, ter string, dr *draft, news flows.News) (int, error) {
-	rs, err := d.cfg.Store.Audience(r.Context(), ter, nil)
+	rs, err := d.cfg.Store.Audience(r.Context(), ter, news.Langs)
 	if err != nil {
 		return 0, err
 	}

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/territoires-integration/passerelle/flows"
+	"github.com/territoires-integration/passerelle/locales"
 )
 
 // audience commits n people of territory who accepted news, from chat id
@@ -325,5 +326,37 @@ func TestBroadcastAccess(t *testing.T) {
 	}
 	if !slices.Contains(f.audited(), "denied:web:broadcast.progress") {
 		t.Errorf("audit: %v", f.audited())
+	}
+}
+
+func TestBroadcastLanguages(t *testing.T) {
+	f := newFixture(t)
+	f.audience(10000, 6, "dijon", "fr")
+	f.audience(11000, 5, "dijon", "ar")
+	f.audience(12000, 5, "dijon", "uk")
+	cookie := f.signIn(dijonCo)
+	if w := f.do("GET", "/t/dijon/broadcasts", nil, cookie); strings.Count(w.Body.String(), `value="1" checked>`) != len(locales.Languages) {
+		t.Errorf("every language is not ticked at first: %s", w.Body)
+	}
+	// Only the Arabic and Ukrainian readers: French text still required.
+	form := url.Values{"csrf": {f.formCSRF(cookie)}, "text-fr": {"Cours de français gratuits."}, "text-ar": {"دروس فرنسية مجانية."}, "to-ar": {"1"}, "to-uk": {"1"}}
+	w := f.do("POST", "/t/dijon/broadcasts/preview", form, cookie)
+	body := w.Body.String()
+	if w.Code != http.StatusOK || !strings.Contains(body, "maintenant : 10") || strings.Contains(body, `id="pv-fr"`) ||
+		!strings.Contains(body, `name="to-ar" value="1"`) || strings.Contains(body, `name="to-fr"`) {
+		t.Fatalf("preview for two languages: %d %s", w.Code, body)
+	}
+	form.Set("id", hiddenID(t, body))
+	if w := f.do("POST", "/t/dijon/broadcasts/send", form, cookie); w.Code != http.StatusSeeOther {
+		t.Fatalf("send: %d %s", w.Code, w.Body)
+	}
+	ds, err := f.store.Claim(context.Background(), "test", 100, time.Hour)
+	if err != nil || len(ds) != 10 {
+		t.Fatalf("queued %d (%v), want 10", len(ds), err)
+	}
+	for _, d := range ds {
+		if d.Bulk.ChatID < 11000 {
+			t.Errorf("a French reader (%d) was sent news for Arabic and Ukrainian readers", d.Bulk.ChatID)
+		}
 	}
 }

@@ -16,7 +16,8 @@ import (
 type News struct {
 	ID        string            `json:"id"` // the outbox job id it goes out under
 	Territory string            `json:"ter"`
-	Texts     map[string]string `json:"texts"` // language → text; "fr" always
+	Texts     map[string]string `json:"texts"`           // language → text; "fr" always
+	Langs     []string          `json:"langs,omitempty"` // the languages of the people it goes to; none: everyone
 	At        time.Time         `json:"at"`    // when it goes out; zero: at once
 	Owner     int64             `json:"owner"` // the coordinator's chat, told the progress
 	OwnerLang string            `json:"lang"`
@@ -71,10 +72,10 @@ type NewsQueue interface {
 }
 
 // QueueNews writes n to the outbox for the audience of its territory at
-// now, once per n.ID, and returns how many messages it queued: 0 when
+// now in n.Langs (as /broadcast targets languages), once per n.ID, and returns how many messages it queued: 0 when
 // nobody would receive it or it was queued before.
 func (e *Engine) QueueNews(ctx context.Context, q NewsQueue, n News, now time.Time) (int, error) {
-	rs, err := q.Audience(ctx, n.Territory, nil)
+	rs, err := q.Audience(ctx, n.Territory, n.Langs)
 	if err != nil {
 		return 0, fmt.Errorf("news %s: %w", n.ID, err)
 	}
