@@ -18,8 +18,8 @@ type News struct {
 	Territory string            `json:"ter"`
 	Texts     map[string]string `json:"texts"`           // language → text; "fr" always
 	Langs     []string          `json:"langs,omitempty"` // the languages of the people it goes to; none: everyone
-	At        time.Time         `json:"at"`    // when it goes out; zero: at once
-	Owner     int64             `json:"owner"` // the coordinator's chat, told the progress
+	At        time.Time         `json:"at"`              // when it goes out; zero: at once
+	Owner     int64             `json:"owner"`           // the coordinator's chat, told the progress
 	OwnerLang string            `json:"lang"`
 	Created   time.Time         `json:"created"`
 }
