@@ -102,3 +102,34 @@ func BenchmarkStaffPages(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkBroadcastAndEventPages times the broadcasts and events pages of a
+// coordinator of a territory with 10,000 people who accepted news, 1,000
+// help requests, 50 upcoming events and 20 past broadcasts, on the Redis of
+// the tests. Server time only.
+func BenchmarkBroadcastAndEventPages(b *testing.B) {
+	f := newFixture(b)
+	f.seed(10000, 50, 20, 1000)
+	f.seedNews(50, 20)
+	cookie := f.signIn(dijonCo)
+	csrf := f.formCSRF(cookie)
+	draft := url.Values{"csrf": {csrf}, "text-fr": {"Fête de quartier samedi à 15 h."}, "text-ar": {"حفلة الحي يوم السبت."}}
+	for _, p := range []struct {
+		method, path string
+		form         url.Values
+	}{
+		{"GET", "/t/dijon/broadcasts", nil},
+		{"POST", "/t/dijon/broadcasts/preview", draft},
+		{"GET", "/t/dijon/broadcasts/bc000", nil},
+		{"GET", "/t/dijon/events", nil},
+		{"GET", "/t/dijon/events/ev000", nil},
+	} {
+		b.Run(p.method+" "+p.path, func(b *testing.B) {
+			for b.Loop() {
+				if w := f.do(p.method, p.path, p.form, cookie); w.Code != http.StatusOK {
+					b.Fatalf("%s: %d", p.path, w.Code)
+				}
+			}
+		})
+	}
+}

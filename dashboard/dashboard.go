@@ -50,6 +50,18 @@ type Store interface {
 	InvitesBy(ctx context.Context, inviter int64) ([]flows.Invite, error)                      // inviter's open invitations
 	DropInvite(ctx context.Context, inviter int64, token string) (bool, error)                 // false when not theirs or no longer open
 	AuditBefore(ctx context.Context, cursor string, n int) ([]flows.AuditEntry, string, error) // a page of the audit log, and the next page's cursor
+	// Broadcasts and events pages.
+	Enqueue(ctx context.Context, job flows.Job, msgs []flows.Bulk) (bool, error)
+	ScheduleNews(ctx context.Context, n flows.News) error
+	ScheduledNews(ctx context.Context, territory string) ([]flows.News, error)
+	News(ctx context.Context, id string) (*flows.News, error)
+	CancelNews(ctx context.Context, id string) (bool, error)
+	TerritoryJobs(ctx context.Context, territory string, n int) ([]flows.JobStatus, error)
+	Meetings(ctx context.Context, territory string, from time.Time, n int) ([]flows.Meeting, error)
+	Meeting(ctx context.Context, id string) (*flows.Meeting, error)
+	MeetingCounts(ctx context.Context, id string) (flows.MeetingCounts, error)
+	SaveMeeting(ctx context.Context, m flows.Meeting) error
+	EventReminders() []time.Duration
 }
 
 // Config is what a dashboard needs.
@@ -133,6 +145,16 @@ func New(cfg Config) (*Dashboard, error) {
 	d.mux.HandleFunc("POST /t/{ter}/team/withdraw", d.staff(d.withdrawInvite))
 	d.mux.HandleFunc("GET /audit", d.staff(d.auditLog))
 	d.mux.HandleFunc("GET /t/{ter}/health", d.staff(d.health))
+	d.mux.HandleFunc("GET /t/{ter}/broadcasts", d.staff(d.broadcasts))
+	d.mux.HandleFunc("POST /t/{ter}/broadcasts/preview", d.staff(d.broadcastPreview))
+	d.mux.HandleFunc("POST /t/{ter}/broadcasts/send", d.staff(d.broadcastSend))
+	d.mux.HandleFunc("GET /t/{ter}/broadcasts/{id}", d.staff(d.broadcastProgress))
+	d.mux.HandleFunc("POST /t/{ter}/broadcasts/{id}/cancel", d.staff(d.broadcastCancel))
+	d.mux.HandleFunc("GET /t/{ter}/events", d.staff(d.events))
+	d.mux.HandleFunc("GET /t/{ter}/events/new", d.staff(d.eventForm))
+	d.mux.HandleFunc("POST /t/{ter}/events/new", d.staff(d.eventSave))
+	d.mux.HandleFunc("GET /t/{ter}/events/{id}", d.staff(d.eventForm))
+	d.mux.HandleFunc("POST /t/{ter}/events/{id}", d.staff(d.eventSave))
 	return d, nil
 }
 

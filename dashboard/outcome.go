@@ -58,8 +58,8 @@ func (d *Dashboard) outcome(w http.ResponseWriter, r *http.Request, v *visit) {
 	var fields []outcomeText
 	for _, l := range locales.Languages {
 		text := strings.TrimSpace(r.PostFormValue("t:" + l.Code))
-		if n := utf8.RuneCountInString(text); n > flows.MaxNewsText && p.Data["Problem"] == nil {
-			p.Data["Problem"] = p.TD("WebTextTooLong", "Language", l.Name, "Count", n, "Max", flows.MaxNewsText)
+		if n := utf8.RuneCountInString(text); n > flows.MaxBroadcast && p.Data["Problem"] == nil {
+			p.Data["Problem"] = p.TD("WebTextTooLong", "Language", l.Name, "Count", n, "Max", flows.MaxBroadcast)
 		}
 		if text != "" {
 			o.Texts[l.Code] = text

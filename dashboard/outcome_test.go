@@ -54,7 +54,7 @@ func TestOutcomeComposer(t *testing.T) {
 		want []string
 	}{
 		{"no French", url.Values{"csrf": {csrf}, "t:ar": {"نص"}, "preview": {"1"}}, http.StatusBadRequest, []string{"Le texte en français est obligatoire."}},
-		{"too long", url.Values{"csrf": {csrf}, "t:fr": {strings.Repeat("é", flows.MaxNewsText+1)}}, http.StatusBadRequest, []string{"Le texte en Français fait 3501 caractères, pour 3500 au plus."}},
+		{"too long", url.Values{"csrf": {csrf}, "t:fr": {strings.Repeat("é", flows.MaxBroadcast+1)}}, http.StatusBadRequest, []string{"Le texte en Français fait 3501 caractères, pour 3500 au plus."}},
 		{"preview", texts, http.StatusOK, []string{
 			"👀 Aperçu en العربية, pour 6 personnes :", "سيقام السوق يوم السبت.",
 			"👀 Aperçu en Українська, pour 3 personnes :", "Le marché aura lieu le samedi.",

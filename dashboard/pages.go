@@ -21,6 +21,7 @@ type page struct {
 	CSRF      string
 	Role      *flows.Role
 	Data      map[string]any
+	Refresh   string // a <meta http-equiv="refresh"> content ("3; url=…"): the page reloads itself; "": never
 	msgs      *locales.Catalog
 }
 

@@ -71,3 +71,21 @@ func (f *fixture) seed(people, surveys, answers, requests int) {
 	}
 	f.requests(requests)
 }
+
+// seedNews adds to seed's Redis upcoming events of Dijon, each with a few
+// answers, and past broadcasts of Dijon.
+func (f *fixture) seedNews(events, broadcasts int) {
+	f.t.Helper()
+	for i := range events {
+		m := flows.Meeting{ID: fmt.Sprintf("ev%03d", i), Territory: "dijon", Title: map[string]string{"fr": fmt.Sprintf("Atelier %d", i)},
+			Start: f.clock.now.Add(time.Duration(i+2) * 24 * time.Hour), Place: "Centre social", Capacity: 20, Owner: dijonCo, Created: f.clock.now}
+		f.commit(dijonCo, "fr", flows.MeetingCreated{Meeting: m})
+		for j := range int64(3) {
+			f.commit(100000+int64(i)*3+j, "fr", flows.RSVPGiven{MeetingID: m.ID, ChatID: 100000 + int64(i)*3 + j, Answer: flows.RSVPComing})
+		}
+	}
+	for i := range broadcasts {
+		job := flows.Job{ID: fmt.Sprintf("bc%03d", i), Kind: "broadcast", Territory: "dijon", Owner: dijonCo, OwnerLang: "fr", Created: f.clock.now}
+		f.commit(dijonCo, "fr", flows.BroadcastQueued{Job: job, Messages: []flows.Bulk{{Job: job.ID, ChatID: 100000, Text: "Actualité"}}})
+	}
+}

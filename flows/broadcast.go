@@ -18,9 +18,9 @@ const (
 	stepPreview = "preview"
 )
 
-// maxBroadcast leaves room under Telegram's 4,096 characters for the note
-// above a French-only message.
-const maxBroadcast = 3500
+// MaxBroadcast is the longest broadcast text, in characters: it leaves room
+// under Telegram's 4,096 characters for the note above a French-only message.
+const MaxBroadcast = 3500
 
 func broadcast(t *Turn) {
 	if !t.allowed("broadcast", RoleAdmin, RoleCoordinator) {
@@ -152,6 +152,13 @@ func send(t *Turn) {
 	t.EditOrSend(Reply{MessageID: "BroadcastQueued", Text: t.e.msgs.Plural(t.lang, "BroadcastQueued", len(queued.Messages), nil)})
 }
 
+// broadcastLength is a broadcast text's length in characters, and whether
+// it may be sent: not empty, at most MaxBroadcast.
+func broadcastLength(text string) (int, bool) {
+	n := utf8.RuneCountInString(text)
+	return n, n > 0 && n <= MaxBroadcast
+}
+
 type broadcaster struct{}
 
 func (broadcaster) Name() string { return broadcastFlow }
@@ -184,7 +191,7 @@ func (broadcaster) Input(t *Turn) bool {
 	default:
 		return false
 	}
-	if n := utf8.RuneCountInString(text); n > maxBroadcast || n == 0 {
+	if n, ok := broadcastLength(text); !ok {
 		t.Say("BroadcastTooLong", map[string]any{"Count": n}, nil)
 		return true
 	}

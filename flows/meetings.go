@@ -1,10 +1,10 @@
 package flows
 
 import (
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
-	"time"
 	"unicode/utf8"
 
 	"github.com/territoires-integration/passerelle/locales"
@@ -247,15 +247,13 @@ type newMeeting struct{}
 
 func (newMeeting) Name() string { return newMeetingFlow }
 
-// maxMeetingText bounds what a coordinator types in one answer.
-const maxMeetingText = 1500
-
 // Input takes each answer of the dialogue in turn.
 func (newMeeting) Input(t *Turn) bool {
 	v := t.S.Vars
 	text := strings.TrimSpace(t.In.Text)
-	if t.In.Kind == KindText && utf8.RuneCountInString(text) > maxMeetingText {
-		t.Say("BroadcastTooLong", map[string]any{"Count": utf8.RuneCountInString(text)}, nil)
+	var tooLong *FieldError
+	if err := meetingText("", text, false); t.In.Kind == KindText && errors.As(err, &tooLong) {
+		t.Say(tooLong.Message, map[string]any{"Count": tooLong.Count}, nil)
 		return true
 	}
 	switch step := t.S.Step; {
@@ -298,8 +296,8 @@ func (newMeeting) Input(t *Turn) bool {
 		t.S.Step = stepLangs
 		meetingLanguages(t)
 	case step == stepCapacity:
-		n, err := strconv.Atoi(asciiDigits(text))
-		if err != nil || n < 0 || n > 10000 {
+		n, ok := parseCapacity(text)
+		if !ok {
 			t.Say("BadCapacity", nil, nil)
 			return true
 		}
@@ -344,34 +342,21 @@ func (newMeeting) Press(t *Turn, action string) {
 
 func createMeeting(t *Turn) {
 	v := t.S.Vars
-	day, err := time.ParseInLocation("2006-01-02", v["date"], t.e.loc)
-	h, mi, ok := parseClock(v["time"])
-	if err != nil || !ok {
+	f := MeetingForm{
+		Title: v["title"], Date: v["date"], Time: v["time"], Place: v["place"], Description: v["desc"], Capacity: v["cap"],
+		Languages: strings.Split(v["langs"], ","), Titles: map[string]string{}, Descriptions: map[string]string{},
+	}
+	for _, l := range locales.Codes() {
+		f.Titles[l], f.Descriptions[l] = v["tt:"+l], v["td:"+l]
+	}
+	m := Meeting{ID: t.token(), Territory: v["ter"], Owner: t.In.ChatID, Created: t.Now}
+	if err := t.e.FillMeeting(&m, f, t.Now); err != nil {
 		t.Expired()
 		return
-	}
-	capacity, _ := strconv.Atoi(v["cap"])
-	m := Meeting{
-		ID: t.token(), Territory: v["ter"], Start: at(day, h, mi), Place: v["place"],
-		Title: map[string]string{locales.Source: v["title"]}, Description: map[string]string{locales.Source: v["desc"]},
-		Capacity: capacity, Owner: t.In.ChatID, Created: t.Now,
-	}
-	for _, l := range strings.Split(v["langs"], ",") {
-		if _, ok := locales.Lookup(l); ok {
-			m.Languages = append(m.Languages, l)
-		}
 	}
 	if lat, err := strconv.ParseFloat(v["lat"], 64); err == nil {
 		lon, _ := strconv.ParseFloat(v["lon"], 64)
 		m.Location = &Location{Latitude: lat, Longitude: lon}
-	}
-	for _, l := range locales.Codes() {
-		if tt := v["tt:"+l]; tt != "" {
-			m.Title[l] = tt
-		}
-		if td := v["td:"+l]; td != "" {
-			m.Description[l] = td
-		}
 	}
 	t.Emit(MeetingCreated{Meeting: m})
 	t.audit("event", m.Territory, 1)

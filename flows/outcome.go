@@ -69,6 +69,3 @@ func (e *Engine) OutcomeEvents(o SurveyOutcome, rs []Recipient, job Job) []Event
 	job.Territory = o.Territory
 	return e.newsEvents(job, o.Survey, o.Texts, rs)
 }
-
-// MaxNewsText is the longest text of a broadcast, in characters.
-const MaxNewsText = maxBroadcast

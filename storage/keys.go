@@ -374,3 +374,24 @@ func (k keyspace) webSessionKey(id string) string {
 func (k keyspace) signInUsedKey(nonce string) string {
 	return k.prefix + "web:used:" + nonce
 }
+
+// territoryJobsKey is a sorted set of the ids of one territory's broadcast
+// jobs (news and survey outcomes), scored by when they were queued (unix
+// ms): the dashboard's history. It names no one; TerritoryJobs trims the
+// ids older than JobTTL, whose jobs are gone.
+func (k keyspace) territoryJobsKey(territory string) string {
+	return k.prefix + "jobs:" + territory
+}
+
+// newsKey is a hash of id → JSON of a flows.News scheduled for later (it
+// names its owner, a staff member). An entry leaves when its news are
+// queued or cancelled.
+func (k keyspace) newsKey() string {
+	return k.prefix + "news"
+}
+
+// newsDueKey is a sorted set of the ids in newsKey, scored by when they go
+// out (unix ms).
+func (k keyspace) newsDueKey() string {
+	return k.prefix + "news:due"
+}

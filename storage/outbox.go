@@ -76,6 +76,9 @@ func (c *commit) enqueue(ctx context.Context, p redis.Pipeliner, e flows.Broadca
 	}
 	p.HSet(ctx, key, fields...)
 	p.Expire(ctx, key, JobTTL)
+	if e.Job.Territory != "" && (e.Job.Kind == "broadcast" || e.Job.Kind == "outcome") {
+		p.ZAdd(ctx, c.territoryJobsKey(e.Job.Territory), redis.Z{Score: float64(c.now.UnixMilli()), Member: e.Job.ID})
+	}
 	for _, m := range e.Messages {
 		buttons, err := encodeButtons(m.Buttons)
 		if err != nil {

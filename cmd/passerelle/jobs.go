@@ -89,6 +89,10 @@ func newScheduler(store *storage.Redis, engine *flows.Engine, tz *time.Location,
 		// enough, and each goes out once whatever the ticks.
 		{"@every 15m", "request-follow-up", 15 * time.Minute,
 			s.counted("request follow-ups queued", (&flows.RequestFollowUpJob{Engine: engine, Store: store}).Run)},
+		// News scheduled in the dashboard are due at absolute instants, like
+		// reminders: a tick every minute queues what is due.
+		{"@every 1m", "scheduled-news", time.Minute,
+			s.counted("scheduled news queued", (&flows.NewsJob{Engine: engine, Store: store}).Run)},
 		// 04:30 exists once every day in Europe/Paris (the changes are at 02:00–03:00).
 		{"30 4 * * *", "prune-audience", 24 * time.Hour, s.counted("audience pruned", prune)},
 		// Erasure reaches the disk: Redis's append-only file keeps deleted
