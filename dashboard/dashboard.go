@@ -93,6 +93,7 @@ type Dashboard struct {
 	pages   *template.Template
 	mux     *http.ServeMux
 	svc     *flows.Service // the bot's conversations, for the actions
+	people  *peopleCache   // the overview's counts
 }
 
 // New builds a dashboard.
@@ -113,7 +114,8 @@ func New(cfg Config) (*Dashboard, error) {
 	if err != nil {
 		return nil, fmt.Errorf("dashboard templates: %w", err)
 	}
-	d := &Dashboard{cfg: cfg, linkKey: flows.SignInKey(cfg.Secret), appKey: webAppKey(cfg.BotToken), pages: pages, mux: http.NewServeMux()}
+	d := &Dashboard{cfg: cfg, linkKey: flows.SignInKey(cfg.Secret), appKey: webAppKey(cfg.BotToken), pages: pages, mux: http.NewServeMux(),
+		people: newPeopleCache(cfg.Store.TerritoryPeople)}
 	d.svc = flows.NewService(cfg.Engine, cfg.Store, cfg.Clock)
 	static, err := fs.Sub(staticFiles, "static")
 	if err != nil {

@@ -94,8 +94,7 @@ func (d *Dashboard) overview(w http.ResponseWriter, r *http.Request, v *visit) {
 	if !ok {
 		return
 	}
-	now := d.cfg.Clock.Now()
-	counts, err := d.cfg.Store.TerritoryPeople(r.Context(), tr.ID, now)
+	counts, at, err := d.people.get(r.Context(), tr.ID, d.cfg.Clock.Now())
 	if err != nil {
 		d.fail(w, r, err)
 		return
@@ -141,7 +140,9 @@ func (d *Dashboard) overview(w http.ResponseWriter, r *http.Request, v *visit) {
 			[]int{counts.Active, dormant, counts.Blocked}, true)},
 		"Consents": figureTable{p.T("WebConsents"), people, figures([]string{p.T("WebConsentNews"), p.T("WebConsentSurveys")},
 			[]int{counts.Consents[flows.PurposeNews], counts.Consents[flows.PurposeSurveys]}, false)},
-		"Trend":       trend(counts.Arrivals, now, p.Dir == "rtl"),
+		"Trend":       trend(counts.Arrivals, at, p.Dir == "rtl"),
+		"CountedAt":   at.In(d.cfg.Location).Format("15:04"),
+		"MaxAge":      int(PeopleMaxAge / time.Minute),
 		"TrendWidth":  len(counts.Arrivals) * trendStep,
 		"TrendHeight": trendHeight,
 		"BarWidth":    trendStep - 4,
