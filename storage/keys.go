@@ -44,6 +44,20 @@ func (k keyspace) updateKey(updateID int64) string {
 	return k.prefix + "u:" + strconv.FormatInt(updateID, 10)
 }
 
+// leaseKey holds the claim token of the update being handled in one chat,
+// for a short time (ChatLease.TTL): the replicas take turns per chat. It
+// names a person and lives seconds.
+func (k keyspace) leaseKey(chatID int64) string {
+	return k.prefix + "lease:" + strconv.FormatInt(chatID, 10)
+}
+
+// turnsKey is a hash of update id → the time (Unix ms) until which the
+// update waits for its chat's lease: the lowest id waiting goes first. It
+// names a person and expires ChatLease.Wait after its last write.
+func (k keyspace) turnsKey(chatID int64) string {
+	return k.prefix + "turns:" + strconv.FormatInt(chatID, 10)
+}
+
 // sourceKey is a hash of deep-link source → count for one territory
 // (aggregate, no TTL).
 func (k keyspace) sourceKey(territory string) string {

@@ -17,6 +17,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -51,6 +52,10 @@ type Redis struct {
 	eventReminders []time.Duration // nil: flows.DefaultEventReminders
 
 	clock flows.Clock // nil: flows.SystemClock
+
+	lease   ChatLease        // zero: off
+	leaseMu sync.Mutex       // guards leases
+	leases  map[int64]string // chat → token of the lease this process holds
 }
 
 var _ flows.Store = (*Redis)(nil)
@@ -156,16 +161,50 @@ func (r *Redis) Load(ctx context.Context, chatID int64) (*flows.Session, error) 
 }
 
 // openScript claims an update and reads a session and a role, atomically.
-// KEYS: session, role, then the update's claim and the inbox when there is a
-// claim; ARGV: the claimant's token, the claim's TTL in ms, the update id
-// (the inbox field). It returns {claim holder, session, role}, false for
-// what is missing.
+// KEYS: session, role, then when there is a claim: the update's claim, the
+// inbox, and with a ChatLease the chat's lease and turns. ARGV: the
+// claimant's token, the claim's TTL in ms, the update id, "1" when the
+// update leaves the inbox, the lease's TTL and a turn entry's TTL in ms.
+// It returns {claim holder, session, role}, false for what is missing, or
+// {false, false, false, 1} when the chat is another update's turn (its
+// entry is then in the turns hash, and nothing was claimed).
+//
+// With a lease, an update claimed by another token is a duplicate before
+// anything else; then the lease must be free (or the caller's own, from a
+// try whose answer was lost) and no live entry of the turns hash may have a
+// lower update id.
 var openScript = redis.NewScript(`
 local holder = false
 if KEYS[3] then
+  if KEYS[5] then
+    local held = redis.call('GET', KEYS[3])
+    if held and held ~= ARGV[1] then
+      return {held, false, false}
+    end
+    local t = redis.call('TIME')
+    local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+    local id = tonumber(ARGV[3])
+    local lease = redis.call('GET', KEYS[5])
+    local turn = (not lease) or lease == ARGV[1]
+    local q = redis.call('HGETALL', KEYS[6])
+    for i = 1, #q, 2 do
+      if tonumber(q[i + 1]) < now then
+        redis.call('HDEL', KEYS[6], q[i])
+      elseif tonumber(q[i]) < id then
+        turn = false
+      end
+    end
+    if not turn then
+      redis.call('HSET', KEYS[6], ARGV[3], now + tonumber(ARGV[6]))
+      redis.call('PEXPIRE', KEYS[6], ARGV[6])
+      return {false, false, false, 1}
+    end
+    redis.call('SET', KEYS[5], ARGV[1], 'PX', ARGV[5])
+    redis.call('HDEL', KEYS[6], ARGV[3])
+  end
   redis.call('SET', KEYS[3], ARGV[1], 'NX', 'PX', ARGV[2])
   holder = redis.call('GET', KEYS[3])
-  if KEYS[4] then
+  if ARGV[4] == '1' then
     redis.call('HDEL', KEYS[4], ARGV[3])
   end
 end
@@ -177,18 +216,42 @@ return {holder, redis.call('GET', KEYS[1]), redis.call('GET', KEYS[2])}
 // script: one round trip for what a step needs (flows.Opener). A claim
 // already held with the same token is the caller's own, from a try whose
 // answer was lost. The session's errors are Load's, with the role read.
+//
+// With a ChatLease, Open also takes the chat's lease, waiting for its turn
+// up to ChatLease.Wait (then the error wraps ErrChatBusy and nothing is
+// claimed); Commit or ReleaseChat gives it back.
 func (r *Redis) Open(ctx context.Context, chatID int64, claim flows.Claim) (*flows.Session, *flows.Role, error) {
 	token := cmp.Or(claim.Token, "1")
 	keys := []string{r.sessionKey(chatID), r.roleKey(chatID)}
+	leased := claim.UpdateID != 0 && r.lease.TTL > 0
 	if claim.UpdateID != 0 {
-		keys = append(keys, r.updateKey(claim.UpdateID))
-		if claim.Parked {
-			keys = append(keys, r.inboxKey())
+		keys = append(keys, r.updateKey(claim.UpdateID), r.inboxKey())
+		if leased {
+			keys = append(keys, r.leaseKey(chatID), r.turnsKey(chatID))
 		}
 	}
-	res, err := openScript.Run(ctx, r.c, keys, token, UpdateClaimTTL.Milliseconds(), claim.UpdateID).Slice()
-	if err != nil {
-		return nil, nil, fmt.Errorf("open session: %w", err)
+	parked := "0"
+	if claim.Parked {
+		parked = "1"
+	}
+	var res []any
+	deadline := time.Now().Add(r.lease.Wait)
+	for wait := leasePollFirst; ; wait = min(2*wait, leasePollMax) {
+		var err error
+		res, err = openScript.Run(ctx, r.c, keys, token, UpdateClaimTTL.Milliseconds(), claim.UpdateID, parked,
+			r.lease.TTL.Milliseconds(), turnEntryTTL.Milliseconds()).Slice()
+		if err != nil {
+			return nil, nil, fmt.Errorf("open session: %w", err)
+		}
+		if len(res) != 4 {
+			break
+		}
+		if time.Now().After(deadline) {
+			return nil, nil, fmt.Errorf("open session: %w", busyError{})
+		}
+		if !sleepCtx(ctx, wait) {
+			return nil, nil, fmt.Errorf("open session: %w: %w", busyError{}, ctx.Err())
+		}
 	}
 	if len(res) != 3 {
 		return nil, nil, fmt.Errorf("open session: unexpected reply %v", res)
@@ -196,6 +259,9 @@ func (r *Redis) Open(ctx context.Context, chatID int64, claim flows.Claim) (*flo
 	holder, sess, role := res[0], res[1], res[2]
 	if claim.UpdateID != 0 && holder != token {
 		return nil, nil, flows.ErrDuplicate
+	}
+	if leased {
+		r.heldLease(chatID, token)
 	}
 	var staff *flows.Role
 	if raw, ok := role.(string); ok {
@@ -297,12 +363,23 @@ func (r *Redis) Commit(ctx context.Context, chatID int64, s *flows.Session, even
 	if len(events) > 0 || forget {
 		c.reset() // what the events' bookkeeping fills; a step without events needs none
 	}
+	// The chat's lease, when this process holds one, goes in the same
+	// transaction (see ChatLease).
+	var settle func()
+	queue := func(p redis.Pipeliner) error {
+		if err := c.queue(ctx, p); err != nil {
+			return err
+		}
+		settle = r.queueRelease(ctx, p, chatID)
+		return nil
+	}
 	watch := c.watchKeys()
 	if len(watch) == 0 {
 		// Nothing to read first: a plain MULTI/EXEC.
-		if _, err := r.c.TxPipelined(ctx, func(p redis.Pipeliner) error { return c.queue(ctx, p) }); err != nil {
+		if _, err := r.c.TxPipelined(ctx, queue); err != nil {
 			return fmt.Errorf("commit: %w", err)
 		}
+		settle()
 		return nil
 	}
 	for range commitAttempts {
@@ -310,7 +387,7 @@ func (r *Redis) Commit(ctx context.Context, chatID int64, s *flows.Session, even
 			if err := c.read(ctx, tx); err != nil {
 				return err
 			}
-			_, err := tx.TxPipelined(ctx, func(p redis.Pipeliner) error { return c.queue(ctx, p) })
+			_, err := tx.TxPipelined(ctx, queue)
 			return err
 		}, watch...)
 		if errors.Is(err, redis.TxFailedErr) {
@@ -319,6 +396,7 @@ func (r *Redis) Commit(ctx context.Context, chatID int64, s *flows.Session, even
 		if err != nil {
 			return fmt.Errorf("commit: %w", err)
 		}
+		settle()
 		return nil
 	}
 	return fmt.Errorf("commit: %w after %d attempts", redis.TxFailedErr, commitAttempts)

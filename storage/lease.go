@@ -1,0 +1,145 @@
+package storage
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// ChatLease makes the replicas sharing this Redis take turns per chat: Open
+// takes the chat's lease in the same script that claims the update, and the
+// lease goes with the Commit (same transaction) or, when another update of
+// the chat waits, with ReleaseChat once the replies are out. Updates waiting
+// for a chat go in update id order. The zero ChatLease is off: one process
+// alone orders its chats itself.
+type ChatLease struct {
+	// TTL bounds how long a replica that died keeps a chat: longer than an
+	// update's budget, so that a live handler's Commit is sent before its
+	// lease can expire.
+	TTL time.Duration
+	// Wait bounds how long Open waits for its turn before it gives up with
+	// an error wrapping ErrChatBusy.
+	Wait time.Duration
+}
+
+// DefaultChatLease suits the bot's 10-second update budget.
+var DefaultChatLease = ChatLease{TTL: 15 * time.Second, Wait: 2 * time.Second}
+
+// ErrChatBusy means another replica handled the chat for longer than
+// ChatLease.Wait: the update was not claimed and can be parked for later.
+var ErrChatBusy = errors.New("chat busy on another replica")
+
+// busyError is ErrChatBusy with the method the bot recognises it by.
+type busyError struct{}
+
+func (busyError) Error() string        { return ErrChatBusy.Error() }
+func (busyError) Is(target error) bool { return target == ErrChatBusy }
+
+// ChatBusy reports that the update waits for its chat's turn.
+func (busyError) ChatBusy() bool { return true }
+
+// Turn polling: from leasePollFirst, doubling, up to leasePollMax. A waiting
+// update's entry in the turns hash lives turnEntryTTL past each try, so that
+// one whose replica died stops holding later ones back within that time.
+const (
+	leasePollFirst = 5 * time.Millisecond
+	leasePollMax   = 50 * time.Millisecond
+	turnEntryTTL   = 500 * time.Millisecond
+)
+
+// SetChatLease turns the per-chat lease on (or off with the zero
+// ChatLease). Call it before use.
+func (r *Redis) SetChatLease(l ChatLease) { r.lease = l }
+
+// heldLease remembers the token of a chat lease this process holds.
+func (r *Redis) heldLease(chatID int64, token string) {
+	r.leaseMu.Lock()
+	defer r.leaseMu.Unlock()
+	if r.leases == nil {
+		r.leases = map[int64]string{}
+	}
+	r.leases[chatID] = token
+}
+
+// takeLease forgets the lease this process holds on chatID and returns its
+// token, "" when it holds none.
+func (r *Redis) takeLease(chatID int64) string {
+	r.leaseMu.Lock()
+	defer r.leaseMu.Unlock()
+	token := r.leases[chatID]
+	delete(r.leases, chatID)
+	return token
+}
+
+// releaseScript gives a chat's lease back at the end of a Commit, unless an
+// update of the chat waits: then the lease is kept until the replies are
+// out (ReleaseChat), so that they go before the next update's.
+// KEYS: lease, turns; ARGV: token. It returns 0 released, 1 kept, -1 the
+// lease was not ours any more.
+var releaseScript = redis.NewScript(`
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then
+  return -1
+end
+if redis.call('HLEN', KEYS[2]) > 0 then
+  return 1
+end
+redis.call('DEL', KEYS[1])
+return 0
+`)
+
+// dropScript deletes a lease if it still holds the token. KEYS: lease;
+// ARGV: token.
+var dropScript = redis.NewScript(`
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  return redis.call('DEL', KEYS[1])
+end
+return 0
+`)
+
+// queueRelease adds the release of the chat's lease, when this process holds
+// it, to a Commit's transaction; settle, called after the transaction
+// succeeded, forgets the lease unless it was kept for an update waiting
+// (then ReleaseChat gives it back).
+func (r *Redis) queueRelease(ctx context.Context, p redis.Pipeliner, chatID int64) (settle func()) {
+	r.leaseMu.Lock()
+	token := r.leases[chatID]
+	r.leaseMu.Unlock()
+	if token == "" {
+		return func() {}
+	}
+	cmd := releaseScript.Eval(ctx, p, []string{r.leaseKey(chatID), r.turnsKey(chatID)}, token)
+	return func() {
+		if n, err := cmd.Int(); err == nil && n != 1 {
+			r.takeLease(chatID)
+		}
+	}
+}
+
+// ReleaseChat gives back the chat's lease if this process still holds it:
+// after a step that committed nothing, failed, or kept it for an update
+// waiting. Otherwise it costs nothing.
+func (r *Redis) ReleaseChat(ctx context.Context, chatID int64) error {
+	token := r.takeLease(chatID)
+	if token == "" {
+		return nil
+	}
+	if err := dropScript.Run(ctx, r.c, []string{r.leaseKey(chatID)}, token).Err(); err != nil {
+		return fmt.Errorf("release chat lease: %w", err)
+	}
+	return nil
+}
+
+// sleepCtx waits d or until ctx ends (false).
+func sleepCtx(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return false
+	case <-t.C:
+		return true
+	}
+}
