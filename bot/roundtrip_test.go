@@ -4,32 +4,44 @@ import (
 	"testing"
 
 	"github.com/territoires-integration/passerelle/bot/fakeapi"
+	"github.com/territoires-integration/passerelle/storage"
 )
 
 // An ordinary update costs two Redis round trips: one transaction that
 // claims it and reads the session and the staff role, and one that commits.
 // (The replies' accounting in the shared rate limit is batched: see
-// replyBudget.)
+// replyBudget.) A replica's chat lease rides on both: taken as the update
+// is claimed, given back with the commit.
 func TestRoundTripsPerUpdate(t *testing.T) {
-	counter := &tripCounter{}
-	h := newHarness(t, harnessOpts{hook: counter})
-	const chat = 5400000001
-	h.mustHandle(fakeapi.TextUpdate(chat, "/start dijon__cesam", "fr"))
-	h.mustHandle(fakeapi.CallbackUpdate(chat, 1, h.sign(chat, "lang:fr"), "fr"))
-	h.mustHandle(fakeapi.CallbackUpdate(chat, 2, h.sign(chat, "cons:ok"), "fr"))
-	steps := []struct {
-		name   string
-		update map[string]any
+	for _, tt := range []struct {
+		name  string
+		lease storage.ChatLease
 	}{
-		{"a command", fakeapi.TextUpdate(chat, "/help", "fr")},
-		{"a search", fakeapi.TextUpdate(chat, "cours de français", "fr")},
-		{"a button", fakeapi.CallbackUpdate(chat, 3, h.sign(chat, "menu:main"), "fr")},
-	}
-	for _, st := range steps {
-		before := counter.trips.Load()
-		h.mustHandle(st.update)
-		if n := counter.trips.Load() - before; n != 2 {
-			t.Errorf("%s: %d Redis round trips, want 2", st.name, n)
-		}
+		{"one process", storage.ChatLease{}},
+		{"replicas with a chat lease", storage.DefaultChatLease},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			counter := &tripCounter{}
+			h := newHarness(t, harnessOpts{hook: counter, lease: tt.lease})
+			const chat = 5400000001
+			h.mustHandle(fakeapi.TextUpdate(chat, "/start dijon__cesam", "fr"))
+			h.mustHandle(fakeapi.CallbackUpdate(chat, 1, h.sign(chat, "lang:fr"), "fr"))
+			h.mustHandle(fakeapi.CallbackUpdate(chat, 2, h.sign(chat, "cons:ok"), "fr"))
+			steps := []struct {
+				name   string
+				update map[string]any
+			}{
+				{"a command", fakeapi.TextUpdate(chat, "/help", "fr")},
+				{"a search", fakeapi.TextUpdate(chat, "cours de français", "fr")},
+				{"a button", fakeapi.CallbackUpdate(chat, 3, h.sign(chat, "menu:main"), "fr")},
+			}
+			for _, st := range steps {
+				before := counter.trips.Load()
+				h.mustHandle(st.update)
+				if n := counter.trips.Load() - before; n != 2 {
+					t.Errorf("%s: %d Redis round trips, want 2", st.name, n)
+				}
+			}
+		})
 	}
 }

@@ -116,6 +116,11 @@ func (a *App) open(ctx context.Context) error {
 	}
 	redis.SetLogger(redisLogger{log})
 	a.store.SetEventReminders(cfg.EventReminders)
+	if cfg.WebhookURL != "" {
+		// Replicas behind a load balancer may get updates of one chat at
+		// once: they take turns through Redis. Polling is one process.
+		a.store.SetChatLease(storage.DefaultChatLease)
+	}
 	if a.ln, err = net.Listen("tcp", cfg.Listen); err != nil {
 		return fmt.Errorf("listen %s: %w", cfg.Listen, err)
 	}
@@ -138,7 +143,7 @@ func (a *App) open(ctx context.Context) error {
 	a.bot, err = bot.New(bot.Config{
 		Token: cfg.Token, APIURL: cfg.APIURL, ButtonSecret: []byte(cfg.Secret),
 		WebhookURL: cfg.WebhookURL, WebhookSecret: cfg.WebhookSecret,
-		Handler: svc, Claims: a.store, Inbox: a.store, Limiter: a.store, Commands: a.engine.CommandList, Languages: locales.Codes(),
+		Handler: svc, Claims: a.store, Inbox: a.store, Leases: a.store, Limiter: a.store, Commands: a.engine.CommandList, Languages: locales.Codes(),
 		Logger: log, Registry: reg,
 	})
 	if err != nil {
