@@ -32,12 +32,12 @@ type Claimer interface {
 }
 
 // ChatLeases gives back a chat's lease across replicas (storage.Redis with a
-// ChatLease): the store takes it as a step opens the chat and usually gives
-// it back as the step commits; what is left (a step that committed nothing
-// or failed, or the lease kept because another update of the chat waits) is
-// given back by ReleaseChat once the replies are out. A store that finds the
-// chat busy for too long fails with an error that has a ChatBusy() bool
-// method answering true; the update is then parked in the inbox.
+// ChatLease): the store takes it as a step opens the chat, and the bot gives
+// it back with ReleaseChat once the step's replies are out, so that the
+// next update of the chat, on any replica, is handled and answered after
+// them. A store that finds the chat busy for too long fails with an error
+// that has a ChatBusy() bool method answering true; the update is then
+// parked in the inbox.
 type ChatLeases interface {
 	ReleaseChat(ctx context.Context, chatID int64) error
 }

@@ -10,15 +10,16 @@ import (
 // An ordinary update costs two Redis round trips: one transaction that
 // claims it and reads the session and the staff role, and one that commits.
 // (The replies' accounting in the shared rate limit is batched: see
-// replyBudget.) A replica's chat lease rides on both: taken as the update
-// is claimed, given back with the commit.
+// replyBudget.) Among replicas, the chat's lease is taken as the update is
+// claimed and given back once the replies are out: one more.
 func TestRoundTripsPerUpdate(t *testing.T) {
 	for _, tt := range []struct {
 		name  string
 		lease storage.ChatLease
+		trips int64
 	}{
-		{"one process", storage.ChatLease{}},
-		{"replicas with a chat lease", storage.DefaultChatLease},
+		{"one process", storage.ChatLease{}, 2},
+		{"replicas with a chat lease", storage.DefaultChatLease, 3},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			counter := &tripCounter{}
@@ -38,8 +39,8 @@ func TestRoundTripsPerUpdate(t *testing.T) {
 			for _, st := range steps {
 				before := counter.trips.Load()
 				h.mustHandle(st.update)
-				if n := counter.trips.Load() - before; n != 2 {
-					t.Errorf("%s: %d Redis round trips, want 2", st.name, n)
+				if n := counter.trips.Load() - before; n != tt.trips {
+					t.Errorf("%s: %d Redis round trips, want %d", st.name, n, tt.trips)
 				}
 			}
 		})

@@ -10,11 +10,10 @@ import (
 )
 
 // ChatLease makes the replicas sharing this Redis take turns per chat: Open
-// takes the chat's lease in the same script that claims the update, and the
-// lease goes with the Commit (same transaction) or, when another update of
-// the chat waits, with ReleaseChat once the replies are out. Updates waiting
-// for a chat go in update id order. The zero ChatLease is off: one process
-// alone orders its chats itself.
+// takes the chat's lease in the same script that claims the update, and
+// ReleaseChat gives it back once the step's replies are out. Updates
+// waiting for a chat go in update id order. The zero ChatLease is off: one
+// process alone orders its chats itself.
 type ChatLease struct {
 	// TTL bounds how long a replica that died keeps a chat: longer than an
 	// update's budget, so that a live handler's Commit is sent before its
@@ -42,12 +41,14 @@ func (busyError) Is(target error) bool { return target == ErrChatBusy }
 func (busyError) ChatBusy() bool { return true }
 
 // Turn polling: from leasePollFirst, doubling, up to leasePollMax. A waiting
-// update's entry in the turns hash lives turnEntryTTL past each try, so that
-// one whose replica died stops holding later ones back within that time.
+// update's entry in the turns hash lives turnEntryTTL past each try: longer
+// than the bot waits between two tries of a parked update (a second), so
+// that it keeps its place, and short enough that one whose replica died
+// stops holding later ones back within seconds.
 const (
 	leasePollFirst = 5 * time.Millisecond
 	leasePollMax   = 50 * time.Millisecond
-	turnEntryTTL   = 500 * time.Millisecond
+	turnEntryTTL   = 3 * time.Second
 )
 
 // SetChatLease turns the per-chat lease on (or off with the zero
@@ -74,22 +75,6 @@ func (r *Redis) takeLease(chatID int64) string {
 	return token
 }
 
-// releaseScript gives a chat's lease back at the end of a Commit, unless an
-// update of the chat waits: then the lease is kept until the replies are
-// out (ReleaseChat), so that they go before the next update's.
-// KEYS: lease, turns; ARGV: token. It returns 0 released, 1 kept, -1 the
-// lease was not ours any more.
-var releaseScript = redis.NewScript(`
-if redis.call('GET', KEYS[1]) ~= ARGV[1] then
-  return -1
-end
-if redis.call('HLEN', KEYS[2]) > 0 then
-  return 1
-end
-redis.call('DEL', KEYS[1])
-return 0
-`)
-
 // dropScript deletes a lease if it still holds the token. KEYS: lease;
 // ARGV: token.
 var dropScript = redis.NewScript(`
@@ -99,28 +84,9 @@ end
 return 0
 `)
 
-// queueRelease adds the release of the chat's lease, when this process holds
-// it, to a Commit's transaction; settle, called after the transaction
-// succeeded, forgets the lease unless it was kept for an update waiting
-// (then ReleaseChat gives it back).
-func (r *Redis) queueRelease(ctx context.Context, p redis.Pipeliner, chatID int64) (settle func()) {
-	r.leaseMu.Lock()
-	token := r.leases[chatID]
-	r.leaseMu.Unlock()
-	if token == "" {
-		return func() {}
-	}
-	cmd := releaseScript.Eval(ctx, p, []string{r.leaseKey(chatID), r.turnsKey(chatID)}, token)
-	return func() {
-		if n, err := cmd.Int(); err == nil && n != 1 {
-			r.takeLease(chatID)
-		}
-	}
-}
-
-// ReleaseChat gives back the chat's lease if this process still holds it:
-// after a step that committed nothing, failed, or kept it for an update
-// waiting. Otherwise it costs nothing.
+// ReleaseChat gives back the chat's lease if this process holds it, once
+// the step's replies are out (so that they go before the next update's);
+// otherwise it costs nothing.
 func (r *Redis) ReleaseChat(ctx context.Context, chatID int64) error {
 	token := r.takeLease(chatID)
 	if token == "" {

@@ -219,7 +219,7 @@ return {holder, redis.call('GET', KEYS[1]), redis.call('GET', KEYS[2])}
 //
 // With a ChatLease, Open also takes the chat's lease, waiting for its turn
 // up to ChatLease.Wait (then the error wraps ErrChatBusy and nothing is
-// claimed); Commit or ReleaseChat gives it back.
+// claimed); ReleaseChat gives it back.
 func (r *Redis) Open(ctx context.Context, chatID int64, claim flows.Claim) (*flows.Session, *flows.Role, error) {
 	token := cmp.Or(claim.Token, "1")
 	keys := []string{r.sessionKey(chatID), r.roleKey(chatID)}
@@ -363,23 +363,12 @@ func (r *Redis) Commit(ctx context.Context, chatID int64, s *flows.Session, even
 	if len(events) > 0 || forget {
 		c.reset() // what the events' bookkeeping fills; a step without events needs none
 	}
-	// The chat's lease, when this process holds one, goes in the same
-	// transaction (see ChatLease).
-	var settle func()
-	queue := func(p redis.Pipeliner) error {
-		if err := c.queue(ctx, p); err != nil {
-			return err
-		}
-		settle = r.queueRelease(ctx, p, chatID)
-		return nil
-	}
 	watch := c.watchKeys()
 	if len(watch) == 0 {
 		// Nothing to read first: a plain MULTI/EXEC.
-		if _, err := r.c.TxPipelined(ctx, queue); err != nil {
+		if _, err := r.c.TxPipelined(ctx, func(p redis.Pipeliner) error { return c.queue(ctx, p) }); err != nil {
 			return fmt.Errorf("commit: %w", err)
 		}
-		settle()
 		return nil
 	}
 	for range commitAttempts {
@@ -387,7 +376,7 @@ func (r *Redis) Commit(ctx context.Context, chatID int64, s *flows.Session, even
 			if err := c.read(ctx, tx); err != nil {
 				return err
 			}
-			_, err := tx.TxPipelined(ctx, queue)
+			_, err := tx.TxPipelined(ctx, func(p redis.Pipeliner) error { return c.queue(ctx, p) })
 			return err
 		}, watch...)
 		if errors.Is(err, redis.TxFailedErr) {
@@ -396,7 +385,6 @@ func (r *Redis) Commit(ctx context.Context, chatID int64, s *flows.Session, even
 		if err != nil {
 			return fmt.Errorf("commit: %w", err)
 		}
-		settle()
 		return nil
 	}
 	return fmt.Errorf("commit: %w after %d attempts", redis.TxFailedErr, commitAttempts)
