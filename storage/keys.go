@@ -25,6 +25,13 @@ type keyspace struct{ prefix string }
 // outlasts Telegram's 24-hour redelivery window.
 const UpdateClaimTTL = 48 * time.Hour
 
+// claimPendingTTL is how long a claim taken by Open lives until the step
+// commits (Commit keeps it UpdateClaimTTL): when Redis is lost mid-step and
+// the claim cannot be given back, a redelivery of the update is handled
+// once this has passed instead of being taken for a duplicate. Longer than
+// an update's budget.
+const claimPendingTTL = 30 * time.Second
+
 // sessionKey holds the JSON of one person's flows.Session (personal, TTL).
 func (k keyspace) sessionKey(chatID int64) string {
 	return k.prefix + "s:" + strconv.FormatInt(chatID, 10)

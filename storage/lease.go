@@ -57,22 +57,50 @@ func (r *Redis) SetChatLease(l ChatLease) { r.lease = l }
 
 // heldLease remembers the token of a chat lease this process holds.
 func (r *Redis) heldLease(chatID int64, token string) {
-	r.leaseMu.Lock()
-	defer r.leaseMu.Unlock()
-	if r.leases == nil {
-		r.leases = map[int64]string{}
-	}
-	r.leases[chatID] = token
+	r.heldMu.Lock()
+	defer r.heldMu.Unlock()
+	r.leases = remember(r.leases, chatID, token)
 }
 
 // takeLease forgets the lease this process holds on chatID and returns its
 // token, "" when it holds none.
 func (r *Redis) takeLease(chatID int64) string {
-	r.leaseMu.Lock()
-	defer r.leaseMu.Unlock()
+	r.heldMu.Lock()
+	defer r.heldMu.Unlock()
 	token := r.leases[chatID]
 	delete(r.leases, chatID)
 	return token
+}
+
+// pendingClaim remembers the claim Open took for chatID's step.
+func (r *Redis) pendingClaim(chatID int64, key string) {
+	r.heldMu.Lock()
+	defer r.heldMu.Unlock()
+	r.claims = remember(r.claims, chatID, key)
+}
+
+// takeClaim forgets the claim pending for chatID and returns its key, ""
+// when none is.
+func (r *Redis) takeClaim(chatID int64) string {
+	r.heldMu.Lock()
+	defer r.heldMu.Unlock()
+	key := r.claims[chatID]
+	delete(r.claims, chatID)
+	return key
+}
+
+// maxHeld bounds the chats remembered in a held map: steps that commit
+// nothing leave their claim behind (it expires in Redis by itself).
+const maxHeld = 100_000
+
+// remember sets m[chatID] = v, making m if needed and emptying it first
+// when it is full.
+func remember(m map[int64]string, chatID int64, v string) map[int64]string {
+	if m == nil || len(m) >= maxHeld {
+		m = map[int64]string{}
+	}
+	m[chatID] = v
+	return m
 }
 
 // dropScript deletes a lease if it still holds the token. KEYS: lease;

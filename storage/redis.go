@@ -53,9 +53,10 @@ type Redis struct {
 
 	clock flows.Clock // nil: flows.SystemClock
 
-	lease   ChatLease        // zero: off
-	leaseMu sync.Mutex       // guards leases
-	leases  map[int64]string // chat → token of the lease this process holds
+	lease  ChatLease        // zero: off
+	heldMu sync.Mutex       // guards leases and claims
+	leases map[int64]string // chat → token of the lease this process holds
+	claims map[int64]string // chat → key of the update claim its next Commit confirms
 }
 
 var _ flows.Store = (*Redis)(nil)
@@ -215,7 +216,8 @@ return {holder, redis.call('GET', KEYS[1]), redis.call('GET', KEYS[2])}
 // entry out of the inbox), and reads the session and the staff role, in one
 // script: one round trip for what a step needs (flows.Opener). A claim
 // already held with the same token is the caller's own, from a try whose
-// answer was lost. The session's errors are Load's, with the role read.
+// answer was lost. The claim lives claimPendingTTL until the chat's next
+// Commit confirms it. The session's errors are Load's, with the role read.
 //
 // With a ChatLease, Open also takes the chat's lease, waiting for its turn
 // up to ChatLease.Wait (then the error wraps ErrChatBusy and nothing is
@@ -238,7 +240,7 @@ func (r *Redis) Open(ctx context.Context, chatID int64, claim flows.Claim) (*flo
 	deadline := time.Now().Add(r.lease.Wait)
 	for wait := leasePollFirst; ; wait = min(2*wait, leasePollMax) {
 		var err error
-		res, err = openScript.Run(ctx, r.c, keys, token, UpdateClaimTTL.Milliseconds(), claim.UpdateID, parked,
+		res, err = openScript.Run(ctx, r.c, keys, token, claimPendingTTL.Milliseconds(), claim.UpdateID, parked,
 			r.lease.TTL.Milliseconds(), turnEntryTTL.Milliseconds()).Slice()
 		if err != nil {
 			return nil, nil, fmt.Errorf("open session: %w", err)
@@ -259,6 +261,9 @@ func (r *Redis) Open(ctx context.Context, chatID int64, claim flows.Claim) (*flo
 	holder, sess, role := res[0], res[1], res[2]
 	if claim.UpdateID != 0 && holder != token {
 		return nil, nil, flows.ErrDuplicate
+	}
+	if claim.UpdateID != 0 {
+		r.pendingClaim(chatID, r.updateKey(claim.UpdateID))
 	}
 	if leased {
 		r.heldLease(chatID, token)
@@ -363,10 +368,22 @@ func (r *Redis) Commit(ctx context.Context, chatID int64, s *flows.Session, even
 	if len(events) > 0 || forget {
 		c.reset() // what the events' bookkeeping fills; a step without events needs none
 	}
+	// The update claim Open took for this step is kept for good with it;
+	// if the transaction fails, the claim expires soon by itself.
+	claim := r.takeClaim(chatID)
+	queue := func(p redis.Pipeliner) error {
+		if err := c.queue(ctx, p); err != nil {
+			return err
+		}
+		if claim != "" {
+			p.PExpire(ctx, claim, UpdateClaimTTL)
+		}
+		return nil
+	}
 	watch := c.watchKeys()
 	if len(watch) == 0 {
 		// Nothing to read first: a plain MULTI/EXEC.
-		if _, err := r.c.TxPipelined(ctx, func(p redis.Pipeliner) error { return c.queue(ctx, p) }); err != nil {
+		if _, err := r.c.TxPipelined(ctx, queue); err != nil {
 			return fmt.Errorf("commit: %w", err)
 		}
 		return nil
@@ -376,7 +393,7 @@ func (r *Redis) Commit(ctx context.Context, chatID int64, s *flows.Session, even
 			if err := c.read(ctx, tx); err != nil {
 				return err
 			}
-			_, err := tx.TxPipelined(ctx, func(p redis.Pipeliner) error { return c.queue(ctx, p) })
+			_, err := tx.TxPipelined(ctx, queue)
 			return err
 		}, watch...)
 		if errors.Is(err, redis.TxFailedErr) {
