@@ -138,9 +138,20 @@ func (c Config) validateServe() error {
 // the keys, and the password inside REDIS_URL (as written and decoded).
 func (c Config) secrets() []string {
 	out := []string{c.Token, c.Secret, c.WebhookSecret}
-	if u, err := url.Parse(c.RedisURL); err == nil && u.User != nil {
+	u, err := url.Parse(c.RedisURL)
+	if err != nil {
+		return out
+	}
+	if u.User != nil {
 		if pw, ok := u.User.Password(); ok {
 			_, written, _ := strings.Cut(u.User.String(), ":")
+			out = append(out, pw, written)
+		}
+	}
+	// The sentinels' own password, decoded and as written.
+	for _, kv := range strings.Split(u.RawQuery, "&") {
+		if written, ok := strings.CutPrefix(kv, "sentinel_password="); ok && written != "" {
+			pw, _ := url.QueryUnescape(written)
 			out = append(out, pw, written)
 		}
 	}
