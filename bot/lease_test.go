@@ -1,6 +1,8 @@
 package bot
 
 import (
+	"context"
+	"encoding/json"
 	"errors"
 	"testing"
 	"time"
@@ -47,6 +49,37 @@ func TestBusyChatParksUpdate(t *testing.T) {
 		t.Fatal(err)
 	}
 	if err := other.ReleaseChat(h.ctx, chat); err != nil {
+		t.Fatal(err)
+	}
+	h.waitMessages(chat, 1)
+	h.eventually("the inbox to empty", func() bool {
+		p, err := h.store.Parked(h.ctx)
+		return err == nil && len(p) == 0
+	})
+}
+
+// In webhook mode a replica hands out, now and then, the updates another
+// replica parked and did not live to handle.
+func TestKeepInboxHandsOutParked(t *testing.T) {
+	h := newHarness(t, harnessOpts{webhook: true})
+	ctx, cancel := context.WithCancel(h.ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		h.bot.KeepInbox(ctx, 50*time.Millisecond)
+	}()
+	defer func() {
+		cancel()
+		<-done
+	}()
+	time.Sleep(100 * time.Millisecond) // after the first look
+	const chat = 5400000003
+	up := &update{ID: 777001, In: flows.Input{ChatID: chat, Kind: flows.KindCommand, Command: "start", LangHint: "fr"}}
+	entry, err := json.Marshal(up)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := h.store.Park(h.ctx, map[int64][]byte{up.ID: entry}); err != nil {
 		t.Fatal(err)
 	}
 	h.waitMessages(chat, 1)

@@ -34,6 +34,10 @@ const shutdownBudget = 8 * time.Second
 // senderGrace is how long the bulk sends under way at a stop have to finish.
 const senderGrace = 4 * time.Second
 
+// inboxSweep is how often a replica in webhook mode looks in the inbox for
+// updates parked by a replica that died (see bot.KeepInbox).
+const inboxSweep = time.Minute
+
 // App is a running bot: store, engine, Telegram transport and HTTP server.
 // Open it, Run it until the context ends, then Close it.
 type App struct {
@@ -397,7 +401,7 @@ func (a *App) Run(ctx context.Context) error {
 	go func() {
 		defer close(polled)
 		if a.cfg.WebhookURL != "" {
-			a.bot.Resume(ctx) // what an earlier run in polling mode left
+			a.bot.KeepInbox(ctx, inboxSweep)
 			return
 		}
 		if err := a.bot.Poll(ctx); err != nil {
