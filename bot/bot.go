@@ -32,6 +32,17 @@ type Claimer interface {
 	ReleaseUpdate(ctx context.Context, updateID int64) error
 }
 
+// ChatLeases gives back a chat's lease across replicas (storage.Redis with a
+// ChatLease): the store takes it as a step opens the chat, and the bot gives
+// it back with ReleaseChat once the step's replies are out, so that the
+// next update of the chat, on any replica, is handled and answered after
+// them. A store that finds the chat busy for too long fails with an error
+// that has a ChatBusy() bool method answering true; the update is then
+// parked in the inbox.
+type ChatLeases interface {
+	ReleaseChat(ctx context.Context, chatID int64) error
+}
+
 // Config is what the bot needs; cmd fills it from the environment.
 type Config struct {
 	Token         string
@@ -45,7 +56,8 @@ type Config struct {
 	Languages     []string // two-letter codes for setMyCommands; the first is also the default list
 	Logger        *slog.Logger
 	Registry      prometheus.Registerer
-	Inbox         Inbox         // long polling: keeps accepted updates until their turn (required by Poll)
+	Inbox         Inbox         // long polling: keeps accepted updates until their turn (required by Poll); webhook: keeps those whose chat is busy on another replica
+	Leases        ChatLeases    // several replicas: gives back chat leases (see ChatLeases); nil: one process
 	MaxPending    int           // long polling: updates accepted and not handled before polling waits; default 2000
 	PollTimeout   time.Duration // long-poll timeout; default 30 s
 	HandleTimeout time.Duration // budget for one update's work; its replies may then wait their turn up to maxReplyWait; default 10 s

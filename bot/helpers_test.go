@@ -107,6 +107,9 @@ type harnessOpts struct {
 	wrap func(Handler) Handler
 	// hook, when set, sees every command the store sends to Redis.
 	hook redis.Hook
+	// lease, when set, makes the bot one of several replicas: the store
+	// takes per-chat leases.
+	lease storage.ChatLease
 }
 
 // harness is a bot wired to a fake Bot API, a Redis and the real engine.
@@ -162,6 +165,7 @@ func newHarness(tb testing.TB, opts harnessOpts) *harness {
 		h.store = storage.NewFromClient(c)
 	}
 	h.store.SetClock(h.clock)
+	h.store.SetChatLease(opts.lease)
 	c, diags := content.Load(content.Sample(), locales.Codes())
 	if c == nil {
 		tb.Fatalf("sample content: %v", diags)
@@ -209,6 +213,9 @@ func newHarness(tb testing.TB, opts harnessOpts) *harness {
 		// Replies to one chat are not held a second each past a burst: the
 		// tests that are about Telegram's per-chat limit set it (newRig).
 		ChatPace: 20 * time.Millisecond,
+	}
+	if opts.lease.TTL > 0 {
+		h.cfg.Leases = h.store
 	}
 	if opts.webhook {
 		h.cfg.WebhookURL = h.srv.URL + webhookPath

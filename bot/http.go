@@ -60,6 +60,20 @@ func (b *Bot) WebhookHandler() http.Handler {
 	})
 }
 
+// KeepInbox, in webhook mode, hands out what the inbox keeps now and then
+// every interval until ctx ends: what an earlier run in polling mode left,
+// and the updates another replica parked while their chat was busy and did
+// not live to handle. An update handed out twice is handled once: the
+// second finds it claimed.
+func (b *Bot) KeepInbox(ctx context.Context, every time.Duration) {
+	for {
+		b.Resume(ctx)
+		if !sleep(ctx, every, nil) {
+			return
+		}
+	}
+}
+
 // WebhookPath is the path part of the webhook URL, where Telegram posts.
 func WebhookPath(webhookURL string) (string, error) {
 	u, err := url.Parse(webhookURL)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -134,11 +135,15 @@ func (b *Bot) handle(up *update) error {
 	}
 	in := up.In
 	in.Claim = flows.Claim{UpdateID: up.ID, Parked: up.entry != nil, Token: up.token}
+	defer b.releaseChat(in.ChatID) // after the replies
 	replies, err := b.cfg.Handler.Handle(ctx, in)
 	if answered != nil {
 		<-answered
 	}
 	switch {
+	case chatBusy(err):
+		b.metrics.updates.WithLabelValues("busy").Inc()
+		return b.parkBusy(ctx, up, err)
 	case errors.Is(err, flows.ErrDuplicate):
 		b.metrics.updates.WithLabelValues("duplicate").Inc()
 		return nil
@@ -152,6 +157,47 @@ func (b *Bot) handle(up *update) error {
 	b.metrics.updates.WithLabelValues(string(in.Kind)).Inc()
 	b.deliver(ctx, in, replies)
 	return nil
+}
+
+// chatBusy reports whether err says the chat is another replica's turn
+// (see ChatLeases).
+func chatBusy(err error) bool {
+	var busy interface{ ChatBusy() bool }
+	return errors.As(err, &busy) && busy.ChatBusy()
+}
+
+// parkBusy keeps an update whose chat stayed busy on another replica: a
+// webhook update goes to the inbox (Telegram is answered 200) and waits its
+// turn in this replica's queue of the chat; a parked one is tried again by
+// handlePolled. Nothing was claimed, nobody was told anything.
+func (b *Bot) parkBusy(ctx context.Context, up *update, busy error) error {
+	if up.entry != nil {
+		return busy
+	}
+	entry, err := json.Marshal(up)
+	if err == nil {
+		err = b.cfg.Inbox.Park(ctx, map[int64][]byte{up.ID: entry})
+	}
+	if err != nil {
+		b.log.Warn("cannot park an update whose chat is busy", "update_id", up.ID, "err", err)
+		return fmt.Errorf("%w: %w", errNotRecorded, err)
+	}
+	up.entry = entry
+	b.enqueue(up)
+	return nil
+}
+
+// releaseChat gives back the chat's lease the store may still hold.
+func (b *Bot) releaseChat(chatID int64) {
+	if b.cfg.Leases == nil {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(b.life), storeTimeout)
+	defer cancel()
+	if err := b.cfg.Leases.ReleaseChat(ctx, chatID); err != nil {
+		// It expires by itself within the lease's TTL.
+		b.log.Warn("cannot give back a chat lease", "err", err)
+	}
 }
 
 // claimToken returns a random token for an update's claim.

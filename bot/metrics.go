@@ -19,7 +19,7 @@ type metrics struct {
 func newMetrics(reg prometheus.Registerer) *metrics {
 	m := &metrics{
 		updates: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "passerelle_updates_total", Help: "Telegram updates received, by kind (message, button, member, duplicate, ignored).",
+			Name: "passerelle_updates_total", Help: "Telegram updates received, by kind (message, button, member, duplicate, ignored, busy).",
 		}, []string{"kind"}),
 		replies: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "passerelle_replies_total", Help: "Bot API calls that succeeded, by method.",

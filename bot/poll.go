@@ -110,7 +110,7 @@ func (b *Bot) unavailable(in flows.Input) {
 }
 
 // Resume hands out what the inbox kept from an earlier run, in update order;
-// Poll does it first, webhook mode calls it once at start.
+// Poll does it first, webhook mode now and then (KeepInbox).
 func (b *Bot) Resume(ctx context.Context) {
 	if b.cfg.Inbox == nil {
 		return
@@ -138,7 +138,7 @@ func (b *Bot) Resume(ctx context.Context) {
 		b.enqueue(up)
 	}
 	if len(ids) > 0 {
-		b.log.Info("updates from the previous run resumed", "count", len(ids))
+		b.log.Info("updates kept in the inbox handed out", "count", len(ids))
 	}
 }
 

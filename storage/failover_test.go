@@ -21,7 +21,8 @@ func TestSentinelFailover(t *testing.T) {
 	if testing.Short() {
 		t.Skip("Redis Sentinel failover: takes about 10 s of real processes")
 	}
-	g := redistest.NewSentinel(t)
+	// The sentinels have a password of their own, as in production.
+	g := redistest.NewSentinel(t, redistest.SentinelOptions{SentinelPassword: "watch-S3cret"})
 	ctx := context.Background()
 	r := connect(t, g.URL())
 
@@ -76,7 +77,12 @@ func TestSentinelFailover(t *testing.T) {
 		time.Sleep(50 * time.Millisecond)
 	}
 	recovery := time.Since(killed)
+	// The sentinels that did not lead the failover learn of it shortly.
 	after, err := g.PrimaryAddr(ctx)
+	for wait := time.Now().Add(10 * time.Second); (err != nil || after == before) && time.Now().Before(wait); {
+		time.Sleep(100 * time.Millisecond)
+		after, err = g.PrimaryAddr(ctx)
+	}
 	if err != nil || after == before {
 		t.Fatalf("the sentinels name %q (%v) after the failover, before %q", after, err, before)
 	}

@@ -33,6 +33,13 @@ func (k keyspace) idKey(kind string, id int64) string {
 	return string(strconv.AppendInt(b, id, 10))
 }
 
+// claimPendingTTL is how long a claim taken by Open lives until the step
+// commits (Commit keeps it UpdateClaimTTL): when Redis is lost mid-step and
+// the claim cannot be given back, a redelivery of the update is handled
+// once this has passed instead of being taken for a duplicate. Longer than
+// an update's budget.
+const claimPendingTTL = 30 * time.Second
+
 // sessionKey holds the JSON of one person's flows.Session (personal, TTL).
 func (k keyspace) sessionKey(chatID int64) string {
 	return k.idKey("s:", chatID)
@@ -55,6 +62,20 @@ func sessionTTL(s *flows.Session) time.Duration {
 // names no person.
 func (k keyspace) updateKey(updateID int64) string {
 	return k.idKey("u:", updateID)
+}
+
+// leaseKey holds the claim token of the update being handled in one chat,
+// for a short time (ChatLease.TTL): the replicas take turns per chat. It
+// names a person and lives seconds.
+func (k keyspace) leaseKey(chatID int64) string {
+	return k.idKey("lease:", chatID)
+}
+
+// turnsKey is a hash of update id → the time (Unix ms) until which the
+// update waits for its chat's lease: the lowest id waiting goes first. It
+// names a person and expires ChatLease.Wait after its last write.
+func (k keyspace) turnsKey(chatID int64) string {
+	return k.idKey("turns:", chatID)
 }
 
 // sourceKey is a hash of deep-link source → count for one territory

@@ -17,6 +17,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -51,6 +52,11 @@ type Redis struct {
 	eventReminders []time.Duration // nil: flows.DefaultEventReminders
 
 	clock flows.Clock // nil: flows.SystemClock
+
+	lease  ChatLease        // zero: off
+	heldMu sync.Mutex       // guards leases and claims
+	leases map[int64]string // chat → token of the lease this process holds
+	claims map[int64]string // chat → key of the update claim its next Commit confirms
 }
 
 var _ flows.Store = (*Redis)(nil)
@@ -156,16 +162,50 @@ func (r *Redis) Load(ctx context.Context, chatID int64) (*flows.Session, error) 
 }
 
 // openScript claims an update and reads a session and a role, atomically.
-// KEYS: session, role, then the update's claim and the inbox when there is a
-// claim; ARGV: the claimant's token, the claim's TTL in ms, the update id
-// (the inbox field). It returns {claim holder, session, role}, false for
-// what is missing.
+// KEYS: session, role, then when there is a claim: the update's claim, the
+// inbox, and with a ChatLease the chat's lease and turns. ARGV: the
+// claimant's token, the claim's TTL in ms, the update id, "1" when the
+// update leaves the inbox, the lease's TTL and a turn entry's TTL in ms.
+// It returns {claim holder, session, role}, false for what is missing, or
+// {false, false, false, 1} when the chat is another update's turn (its
+// entry is then in the turns hash, and nothing was claimed).
+//
+// With a lease, an update claimed by another token is a duplicate before
+// anything else; then the lease must be free (or the caller's own, from a
+// try whose answer was lost) and no live entry of the turns hash may have a
+// lower update id.
 var openScript = redis.NewScript(`
 local holder = false
 if KEYS[3] then
+  if KEYS[5] then
+    local held = redis.call('GET', KEYS[3])
+    if held and held ~= ARGV[1] then
+      return {held, false, false}
+    end
+    local t = redis.call('TIME')
+    local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+    local id = tonumber(ARGV[3])
+    local lease = redis.call('GET', KEYS[5])
+    local turn = (not lease) or lease == ARGV[1]
+    local q = redis.call('HGETALL', KEYS[6])
+    for i = 1, #q, 2 do
+      if tonumber(q[i + 1]) < now then
+        redis.call('HDEL', KEYS[6], q[i])
+      elseif tonumber(q[i]) < id then
+        turn = false
+      end
+    end
+    if not turn then
+      redis.call('HSET', KEYS[6], ARGV[3], now + tonumber(ARGV[6]))
+      redis.call('PEXPIRE', KEYS[6], ARGV[6])
+      return {false, false, false, 1}
+    end
+    redis.call('SET', KEYS[5], ARGV[1], 'PX', ARGV[5])
+    redis.call('HDEL', KEYS[6], ARGV[3])
+  end
   redis.call('SET', KEYS[3], ARGV[1], 'NX', 'PX', ARGV[2])
   holder = redis.call('GET', KEYS[3])
-  if KEYS[4] then
+  if ARGV[4] == '1' then
     redis.call('HDEL', KEYS[4], ARGV[3])
   end
 end
@@ -176,20 +216,45 @@ return {holder, redis.call('GET', KEYS[1]), redis.call('GET', KEYS[2])}
 // entry out of the inbox), and reads the session and the staff role, in one
 // script: one round trip for what a step needs (flows.Opener). A claim
 // already held with the same token is the caller's own, from a try whose
-// answer was lost. The session's errors are Load's, with the role read.
+// answer was lost. The claim lives claimPendingTTL until the chat's next
+// Commit confirms it. The session's errors are Load's, with the role read.
+//
+// With a ChatLease, Open also takes the chat's lease, waiting for its turn
+// up to ChatLease.Wait (then the error wraps ErrChatBusy and nothing is
+// claimed); ReleaseChat gives it back.
 func (r *Redis) Open(ctx context.Context, chatID int64, claim flows.Claim) (*flows.Session, *flows.Role, error) {
 	token := cmp.Or(claim.Token, "1")
-	keys := make([]string, 2, 4)
+	keys := make([]string, 2, 6)
 	keys[0], keys[1] = r.sessionKey(chatID), r.roleKey(chatID)
+	leased := claim.UpdateID != 0 && r.lease.TTL > 0
 	if claim.UpdateID != 0 {
-		keys = append(keys, r.updateKey(claim.UpdateID))
-		if claim.Parked {
-			keys = append(keys, r.inboxKey())
+		keys = append(keys, r.updateKey(claim.UpdateID), r.inboxKey())
+		if leased {
+			keys = append(keys, r.leaseKey(chatID), r.turnsKey(chatID))
 		}
 	}
-	res, err := openScript.Run(ctx, r.c, keys, token, UpdateClaimTTL.Milliseconds(), claim.UpdateID).Slice()
-	if err != nil {
-		return nil, nil, fmt.Errorf("open session: %w", err)
+	parked := "0"
+	if claim.Parked {
+		parked = "1"
+	}
+	var res []any
+	deadline := time.Now().Add(r.lease.Wait)
+	for wait := leasePollFirst; ; wait = min(2*wait, leasePollMax) {
+		var err error
+		res, err = openScript.Run(ctx, r.c, keys, token, claimPendingTTL.Milliseconds(), claim.UpdateID, parked,
+			r.lease.TTL.Milliseconds(), turnEntryTTL.Milliseconds()).Slice()
+		if err != nil {
+			return nil, nil, fmt.Errorf("open session: %w", err)
+		}
+		if len(res) != 4 {
+			break
+		}
+		if time.Now().After(deadline) {
+			return nil, nil, fmt.Errorf("open session: %w", busyError{})
+		}
+		if !sleepCtx(ctx, wait) {
+			return nil, nil, fmt.Errorf("open session: %w: %w", busyError{}, ctx.Err())
+		}
 	}
 	if len(res) != 3 {
 		return nil, nil, fmt.Errorf("open session: unexpected reply %v", res)
@@ -197,6 +262,12 @@ func (r *Redis) Open(ctx context.Context, chatID int64, claim flows.Claim) (*flo
 	holder, sess, role := res[0], res[1], res[2]
 	if claim.UpdateID != 0 && holder != token {
 		return nil, nil, flows.ErrDuplicate
+	}
+	if claim.UpdateID != 0 {
+		r.pendingClaim(chatID, r.updateKey(claim.UpdateID))
+	}
+	if leased {
+		r.heldLease(chatID, token)
 	}
 	var staff *flows.Role
 	if raw, ok := role.(string); ok {
@@ -292,8 +363,11 @@ func (r *Redis) Commit(ctx context.Context, chatID int64, s *flows.Session, even
 			return fmt.Errorf("commit: encode session: %w", err)
 		}
 	}
+	// The update claim Open took for this step is kept for good with it;
+	// if the write fails, the claim expires soon by itself.
+	claim := r.takeClaim(chatID)
 	if len(events) == 0 { // forgetting is an event
-		return r.writeSession(ctx, chatID, s, payload)
+		return r.writeSession(ctx, chatID, s, payload, claim)
 	}
 	c := &commit{keyspace: r.keyspace, chatID: chatID, s: s, payload: payload, forget: forget, events: events, now: r.now(), offsets: r.eventOffsets()}
 	for _, e := range events {
@@ -302,10 +376,19 @@ func (r *Redis) Commit(ctx context.Context, chatID int64, s *flows.Session, even
 		}
 	}
 	c.reset() // what the events' bookkeeping fills
+	queue := func(p redis.Pipeliner) error {
+		if err := c.queue(ctx, p); err != nil {
+			return err
+		}
+		if claim != "" {
+			p.PExpire(ctx, claim, UpdateClaimTTL)
+		}
+		return nil
+	}
 	watch := c.watchKeys()
 	if len(watch) == 0 {
 		// Nothing to read first: a plain MULTI/EXEC.
-		if _, err := r.c.TxPipelined(ctx, func(p redis.Pipeliner) error { return c.queue(ctx, p) }); err != nil {
+		if _, err := r.c.TxPipelined(ctx, queue); err != nil {
 			return fmt.Errorf("commit: %w", err)
 		}
 		return nil
@@ -315,7 +398,7 @@ func (r *Redis) Commit(ctx context.Context, chatID int64, s *flows.Session, even
 			if err := c.read(ctx, tx); err != nil {
 				return err
 			}
-			_, err := tx.TxPipelined(ctx, func(p redis.Pipeliner) error { return c.queue(ctx, p) })
+			_, err := tx.TxPipelined(ctx, queue)
 			return err
 		}, watch...)
 		if errors.Is(err, redis.TxFailedErr) {
@@ -329,35 +412,47 @@ func (r *Redis) Commit(ctx context.Context, chatID int64, s *flows.Session, even
 	return fmt.Errorf("commit: %w after %d attempts", redis.TxFailedErr, commitAttempts)
 }
 
-// sessionScript writes a session and its audience entries, atomically: the
-// whole commit of a step without events, as one command. KEYS: the session,
-// then the audience hash of each purpose (audienceKeys); ARGV: the session,
-// its TTL in ms, the audience field, then the entry in each hash ("": none).
+// sessionScript writes a session and its audience entries, and keeps the
+// step's update claim, atomically: the whole commit of a step without
+// events, as one command. KEYS: the session, the audience hash of each
+// purpose (audienceKeys), then the update claim when there is one; ARGV: the
+// session, its TTL in ms, the audience field, the claim's TTL in ms ("": no
+// claim), then the entry in each hash ("": none).
 var sessionScript = redis.NewScript(`
 redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
-for i = 2, #KEYS do
-  if ARGV[i + 2] ~= '' then
-    redis.call('HSET', KEYS[i], ARGV[3], ARGV[i + 2])
+for i = 5, #ARGV do
+  if ARGV[i] ~= '' then
+    redis.call('HSET', KEYS[i - 3], ARGV[3], ARGV[i])
   else
-    redis.call('HDEL', KEYS[i], ARGV[3])
+    redis.call('HDEL', KEYS[i - 3], ARGV[3])
   end
+end
+if ARGV[4] ~= '' then
+  redis.call('PEXPIRE', KEYS[#KEYS], ARGV[4])
 end
 return 1
 `)
 
 // writeSession is the commit of a step without events: the session and its
-// audience entries (queueAudience's writes), in one script rather than a
-// transaction of four commands.
-func (r *Redis) writeSession(ctx context.Context, chatID int64, s *flows.Session, payload []byte) error {
+// audience entries (queueAudience's writes), and the step's update claim
+// kept UpdateClaimTTL when claim names one, in one script rather than a
+// transaction of five commands.
+func (r *Redis) writeSession(ctx context.Context, chatID int64, s *flows.Session, payload []byte, claim string) error {
 	hashes := r.audienceKeys()
 	now := r.now()
-	keys := make([]string, 0, 1+len(hashes))
-	args := make([]any, 0, 3+len(hashes))
+	keys := make([]string, 0, 2+len(hashes))
+	args := make([]any, 0, 4+len(hashes))
 	keys = append(keys, r.sessionKey(chatID))
-	args = append(args, payload, sessionTTL(s).Milliseconds(), audienceField(chatID))
+	args = append(args, payload, sessionTTL(s).Milliseconds(), audienceField(chatID), "")
+	if claim != "" {
+		args[3] = UpdateClaimTTL.Milliseconds()
+	}
 	for _, h := range hashes {
 		v, _ := audienceValue(s, now, h.purpose) // "" when none
 		keys, args = append(keys, h.key), append(args, v)
+	}
+	if claim != "" {
+		keys = append(keys, claim)
 	}
 	if err := sessionScript.Run(ctx, r.c, keys, args...).Err(); err != nil {
 		return fmt.Errorf("commit: %w", err)

@@ -392,12 +392,22 @@ func TestOpen(t *testing.T) {
 	if _, got, err := r.Open(ctx, 913, flows.Claim{}); !errors.Is(err, flows.ErrNotFound) || got != nil {
 		t.Errorf("nobody: role %v, %v", got, err)
 	}
-	ttl, err := r.c.TTL(ctx, tk.updateKey(555)).Result()
-	if err != nil {
+	// A claim lives claimPendingTTL until the chat's Commit keeps it.
+	if _, _, err := r.Open(ctx, 914, flows.Claim{UpdateID: 557, Token: "c"}); !errors.Is(err, flows.ErrNotFound) {
 		t.Fatal(err)
 	}
-	if d := UpdateClaimTTL - ttl; d < 0 || d > time.Minute {
-		t.Errorf("claim TTL %v, want about %v", ttl, UpdateClaimTTL)
+	for _, st := range []struct {
+		name string
+		want time.Duration
+	}{{"after Open", claimPendingTTL}, {"after Commit", UpdateClaimTTL}} {
+		ttl, err := r.c.PTTL(ctx, tk.updateKey(557)).Result()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d := st.want - ttl; d < 0 || d > 5*time.Second {
+			t.Errorf("claim TTL %s: %v, want about %v", st.name, ttl, st.want)
+		}
+		mustCommit(t, r, 914, onboarded())
 	}
 	if err := r.ReleaseUpdate(ctx, 777); err != nil {
 		t.Errorf("releasing an unclaimed update: %v", err)

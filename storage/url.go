@@ -14,7 +14,7 @@ import (
 // errURL is what a URL that does not parse gets: the parsers' own messages
 // may quote the URL, and with it the password.
 var errURL = errors.New("parse redis url: invalid, expected redis://[user:password@]host:port[/db], rediss://…, " +
-	"or redis+sentinel://[user:password@]host:port[,host:port…]/master[/db]")
+	"or redis+sentinel://[user:password@]host:port[,host:port…]/master[/db][?sentinel_password=…]")
 
 // sentinelPort is the port of a sentinel address that names none.
 const sentinelPort = "26379"
@@ -50,8 +50,10 @@ func newClient(url string) (redis.UniversalClient, error) {
 //
 // (rediss+sentinel:// for TLS): the addresses are the sentinels' (port
 // 26379 when left out), master the name they monitor, the user and password
-// the Redis servers' (the sentinels are asked without one), and the options
-// go-redis's failover options (dial_timeout, pool_size…).
+// the Redis servers', and the options go-redis's failover options
+// (dial_timeout, pool_size…) plus sentinel_username and sentinel_password:
+// the sentinels' own credentials (requirepass in sentinel.conf), when they
+// have some. The sentinels are asked without a password otherwise.
 func newClientOptions(raw string) (clientOptions, error) {
 	u, err := url.Parse(raw)
 	if err != nil {
@@ -85,6 +87,16 @@ func newClientOptions(raw string) (clientOptions, error) {
 	// addr, the servers' credentials as options.
 	q := u.Query()
 	q.Set("master_name", path[0])
+	// go-redis takes the sentinels' credentials from the URL's user info.
+	var sentinelUser *url.Userinfo
+	if q.Has("sentinel_username") || q.Has("sentinel_password") {
+		if q.Get("sentinel_password") == "" {
+			return clientOptions{}, errURL
+		}
+		sentinelUser = url.UserPassword(q.Get("sentinel_username"), q.Get("sentinel_password"))
+		q.Del("sentinel_username")
+		q.Del("sentinel_password")
+	}
 	var first string
 	for i, addr := range strings.Split(u.Host, ",") {
 		host, port, err := net.SplitHostPort(addr)
@@ -109,7 +121,7 @@ func newClientOptions(raw string) (clientOptions, error) {
 			q.Set("password", pw)
 		}
 	}
-	rewritten := url.URL{Scheme: scheme, Host: first, Path: "/" + db, RawQuery: q.Encode()}
+	rewritten := url.URL{Scheme: scheme, User: sentinelUser, Host: first, Path: "/" + db, RawQuery: q.Encode()}
 	opt, err := redis.ParseFailoverURL(rewritten.String())
 	if err != nil {
 		return clientOptions{}, errURL

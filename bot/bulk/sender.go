@@ -187,8 +187,10 @@ const (
 	pollMin = 50 * time.Millisecond
 	// storeTimeout bounds one outbox call made to record a delivery.
 	storeTimeout = 5 * time.Second
-	// storeTries is how many times recording a delivery is tried.
-	storeTries = 3
+	// storeFor is how long recording a delivery is tried: longer than a
+	// Redis Sentinel failover (a few seconds), so that a message sent while
+	// the primary changes is recorded, not sent again after the reclaim.
+	storeFor = 30 * time.Second
 	// maxBackoff bounds the wait before trying a failed delivery again.
 	maxBackoff = time.Minute
 	// reportTries is how many times a report is tried before it is given up.
@@ -732,11 +734,13 @@ func (s *sender) retry(d flows.Delivery, at time.Time) {
 	}
 }
 
-// store runs an outbox write, trying again a few times, until the process dies.
+// store runs an outbox write, trying again with a growing wait for up to
+// storeFor, until the process dies.
 func (s *sender) store(fn func(ctx context.Context) error) error {
 	var err error
-	for try := range storeTries {
-		if try > 0 && !Sleep(s.life, time.Duration(try)*100*time.Millisecond, nil) {
+	deadline := time.Now().Add(storeFor)
+	for wait := time.Duration(0); ; wait = min(max(2*wait, 100*time.Millisecond), time.Second) {
+		if wait > 0 && (time.Now().Add(wait).After(deadline) || !Sleep(s.life, wait, nil)) {
 			break
 		}
 		ctx, cancel := context.WithTimeout(s.life, storeTimeout)

@@ -90,6 +90,7 @@ type Server struct {
 	webhookCtx    context.Context
 	webhookCancel context.CancelFunc
 	deliveries    []Delivery
+	parallel      bool // see PushChatsInParallel
 	lastErrorDate int64
 	lastErrorMsg  string
 

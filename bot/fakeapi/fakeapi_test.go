@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"maps"
 	"mime/multipart"
@@ -16,6 +17,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -798,5 +800,35 @@ func TestCloseEndsGoroutines(t *testing.T) {
 	}
 	if n := serverGoroutines(); n != 0 {
 		t.Fatalf("%d server goroutines left after Close", n)
+	}
+}
+
+// In parallel mode two updates of one chat are on their way to the webhook
+// at once; by default the second waits for the first's answer.
+func TestWebhookPushChatsInParallel(t *testing.T) {
+	for _, parallel := range []bool{false, true} {
+		t.Run(fmt.Sprint("parallel=", parallel), func(t *testing.T) {
+			s := newServer(t)
+			s.PushChatsInParallel(parallel)
+			var inFlight, most atomic.Int32
+			release := make(chan struct{})
+			ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				n := inFlight.Add(1)
+				for m := most.Load(); n > m && !most.CompareAndSwap(m, n); m = most.Load() {
+				}
+				<-release
+				inFlight.Add(-1)
+			}))
+			t.Cleanup(ts.Close)
+			mustCall(t, s, "setWebhook", map[string]string{"url": ts.URL})
+			s.Push(TextUpdate(1, "first", ""))
+			s.Push(TextUpdate(1, "second", ""))
+			time.Sleep(100 * time.Millisecond) // time for a second delivery to start, if it may
+			close(release)
+			waitUntil(t, "both deliveries", func() bool { return len(s.Deliveries()) == 2 })
+			if want := map[bool]int32{false: 1, true: 2}[parallel]; most.Load() != want {
+				t.Errorf("%d deliveries of one chat at once, want %d", most.Load(), want)
+			}
+		})
 	}
 }

@@ -322,6 +322,9 @@ func (s *Server) pushLoop() {
 			seen := map[int64]bool{}
 			for _, q := range s.queue {
 				chat := q.chat
+				if s.parallel {
+					chat = ownQueue(q.id)
+				}
 				if seen[chat] {
 					continue // behind an earlier update of its chat
 				}
@@ -423,7 +426,23 @@ func queueID(id int64, raw json.RawMessage) int64 {
 			return u.MyChatMember.Chat.ID
 		}
 	}
-	return -1<<62 - id // its own queue, apart from any chat id
+	return ownQueue(id)
+}
+
+// ownQueue is the webhook queue of update id alone, apart from any chat id.
+func ownQueue(id int64) int64 { return -1<<62 - id }
+
+// PushChatsInParallel makes the webhook pusher send an update without
+// waiting for the answer to the previous update of its chat (still in
+// update order, up to max_connections at once): what a load balancer in
+// front of several replicas sees when Telegram redelivers a slow update or
+// uses its parallel connections, so that two updates of one chat are
+// handled at once by two replicas. Off by default: one at a time per chat.
+func (s *Server) PushChatsInParallel(on bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.parallel = on
+	s.signalLocked()
 }
 
 // deliver POSTs one update to the webhook and reports the HTTP status and, on failure, why.

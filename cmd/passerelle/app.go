@@ -35,6 +35,10 @@ const shutdownBudget = 8 * time.Second
 // senderGrace is how long the bulk sends under way at a stop have to finish.
 const senderGrace = 4 * time.Second
 
+// inboxSweep is how often a replica in webhook mode looks in the inbox for
+// updates parked by a replica that died (see bot.KeepInbox).
+const inboxSweep = time.Minute
+
 // App is a running bot: store, engine, Telegram transport and HTTP server.
 // Open it, Run it until the context ends, then Close it.
 type App struct {
@@ -118,6 +122,11 @@ func (a *App) open(ctx context.Context) error {
 	}
 	redis.SetLogger(redisLogger{log})
 	a.store.SetEventReminders(cfg.EventReminders)
+	if cfg.WebhookURL != "" {
+		// Replicas behind a load balancer may get updates of one chat at
+		// once: they take turns through Redis. Polling is one process.
+		a.store.SetChatLease(storage.DefaultChatLease)
+	}
 	if a.ln, err = net.Listen("tcp", cfg.Listen); err != nil {
 		return fmt.Errorf("listen %s: %w", cfg.Listen, err)
 	}
@@ -140,7 +149,7 @@ func (a *App) open(ctx context.Context) error {
 	a.bot, err = bot.New(bot.Config{
 		Token: cfg.Token, APIURL: cfg.APIURL, ButtonSecret: []byte(cfg.Secret),
 		WebhookURL: cfg.WebhookURL, WebhookSecret: cfg.WebhookSecret,
-		Handler: svc, Claims: a.store, Inbox: a.store, Limiter: a.store, Commands: a.engine.CommandList, Languages: locales.Codes(),
+		Handler: svc, Claims: a.store, Inbox: a.store, Leases: a.store, Limiter: a.store, Commands: a.engine.CommandList, Languages: locales.Codes(),
 		Logger: log, Registry: reg,
 	})
 	if err != nil {
@@ -404,7 +413,7 @@ func (a *App) Run(ctx context.Context) error {
 	go func() {
 		defer close(polled)
 		if a.cfg.WebhookURL != "" {
-			a.bot.Resume(ctx) // what an earlier run in polling mode left
+			a.bot.KeepInbox(ctx, inboxSweep)
 			return
 		}
 		if err := a.bot.Poll(ctx); err != nil {

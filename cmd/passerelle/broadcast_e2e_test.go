@@ -45,43 +45,10 @@ func TestBroadcastSurvivesKill(t *testing.T) {
 		waitFake(t, ctx, fake, logs, what, pred)
 	}
 	signer := bot.NewSigner([]byte(secret))
-	// press finds the button carrying data on the admin's last keyboard and presses it.
-	press := func(data string) {
-		t.Helper()
-		msgs := fake.Messages(admin)
-		for i := len(msgs) - 1; i >= 0; i-- {
-			var kb struct {
-				InlineKeyboard [][]struct {
-					CallbackData string `json:"callback_data"`
-				} `json:"inline_keyboard"`
-			}
-			if json.Unmarshal([]byte(msgs[i].Markup), &kb) != nil {
-				continue
-			}
-			for _, row := range kb.InlineKeyboard {
-				for _, b := range row {
-					if got, ok := signer.Verify(admin, b.CallbackData); ok && strings.HasSuffix(got, "."+data) { // after the session nonce
-						fake.Push(fakeapi.CallbackUpdate(admin, msgs[i].ID, b.CallbackData, "fr"))
-						return
-					}
-				}
-			}
-		}
-		t.Fatalf("no button %q for the admin", data)
-	}
-	adminSends := func() int { return len(fake.Messages(admin)) }
 
 	first := startServe(t, env, out)
 	wait("polling", func([]fakeapi.Call) bool { return len(fake.CallsTo("getUpdates")) > 0 })
-	fake.Push(fakeapi.TextUpdate(admin, "/broadcast dijon", "fr"))
-	wait("languages", func([]fakeapi.Call) bool { return adminSends() >= 1 })
-	press("bc:next")
-	wait("ask text", func([]fakeapi.Call) bool { return adminSends() >= 2 })
-	fake.Push(fakeapi.TextUpdate(admin, "Fête de quartier samedi à 15 h, place du Marché.", "fr"))
-	wait("translations", func([]fakeapi.Call) bool { return adminSends() >= 3 })
-	press("bc:p")
-	wait("preview", func([]fakeapi.Call) bool { return adminSends() >= 7 }) // fr, ar, uk previews + confirmation
-	press("bc:send")
+	broadcast(t, fake, signer, admin, "Fête de quartier samedi à 15 h, place du Marché.", wait)
 
 	delivered := func() (distinct, total int) {
 		for i := range recipients {
@@ -133,6 +100,51 @@ func TestBroadcastSurvivesKill(t *testing.T) {
 		}
 		return false
 	})
+}
+
+// broadcast has admin send text to Dijon's people through the bot, from
+// /broadcast to the confirmation, waiting for each answer of the bot.
+func broadcast(t *testing.T, fake *fakeapi.Server, signer *bot.Signer, admin int64, text string, wait func(string, func([]fakeapi.Call) bool)) {
+	t.Helper()
+	from := len(fake.Messages(admin))
+	// next waits for the button carrying data among the bot's messages of
+	// this broadcast, and presses it.
+	next := func(data string) {
+		t.Helper()
+		var up map[string]any
+		wait("button "+data, func([]fakeapi.Call) bool { up = pressUpdate(fake, signer, admin, from, data); return up != nil })
+		fake.Push(up)
+	}
+	fake.Push(fakeapi.TextUpdate(admin, "/broadcast dijon", "fr"))
+	next("bc:next")
+	wait("ask text", func([]fakeapi.Call) bool { return len(fake.Messages(admin))-from >= 2 })
+	fake.Push(fakeapi.TextUpdate(admin, text, "fr"))
+	next("bc:p")
+	next("bc:send")
+}
+
+// pressUpdate is the update of chat pressing the newest button carrying
+// data among the bot's messages from the from-th on; nil when none has it.
+func pressUpdate(fake *fakeapi.Server, signer *bot.Signer, chat int64, from int, data string) map[string]any {
+	msgs := fake.Messages(chat)
+	for i := len(msgs) - 1; i >= from; i-- {
+		var kb struct {
+			InlineKeyboard [][]struct {
+				CallbackData string `json:"callback_data"`
+			} `json:"inline_keyboard"`
+		}
+		if json.Unmarshal([]byte(msgs[i].Markup), &kb) != nil {
+			continue
+		}
+		for _, row := range kb.InlineKeyboard {
+			for _, b := range row {
+				if got, ok := signer.Verify(chat, b.CallbackData); ok && strings.HasSuffix(got, "."+data) { // after the session nonce
+					return fakeapi.CallbackUpdate(chat, msgs[i].ID, b.CallbackData, "fr")
+				}
+			}
+		}
+	}
+	return nil
 }
 
 // seedPeople stores n onboarded people of Dijon, from chat id base, who

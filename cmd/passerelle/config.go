@@ -40,7 +40,7 @@ type quiet struct{ From, To int }
 var envDoc = [][2]string{
 	{"TELEGRAM_BOT_TOKEN", "bot token from BotFather (required by serve)"},
 	{"TELEGRAM_API_URL", "Bot API base URL (default https://api.telegram.org)"},
-	{"REDIS_URL", "redis://… or rediss://…, or Redis Sentinel: redis+sentinel://[user:password@]host:26379,host:26379/MASTER[/db]; empty: serve runs as a demo on an in-process store whose data is lost at exit (said at start and by /readyz)"},
+	{"REDIS_URL", "redis://… or rediss://…, or Redis Sentinel: redis+sentinel://[user:password@]host:26379,host:26379/MASTER[/db][?sentinel_password=…]; empty: serve runs as a demo on an in-process store whose data is lost at exit (said at start and by /readyz)"},
 	{"PASSERELLE_REDIS_PREFIX", "prefix of every Redis key, so that several bots can share a Redis (default psl:BOTID: with the bot id from the token; keys of older versions are under psl: — see passerelle redis move-prefix)"},
 	{"PASSERELLE_REDIS_WAIT", "at start, how long serve waits for Redis, then for Telegram, to answer, trying again with backoff (default 30s)"},
 	{"PASSERELLE_CONTENT_DIR", "content folder (default: the embedded sample territories and services); SIGHUP reloads it; with REDIS_URL set, fictional territories are left out"},
@@ -122,7 +122,7 @@ func (c Config) validateServe() error {
 	if c.RedisURL != "" {
 		// CheckURL's message never quotes the URL, nor its password.
 		if err := storage.CheckURL(c.RedisURL); err != nil {
-			errs = append(errs, errors.New("REDIS_URL is not like redis://[user:password@]host:port[/db], rediss://…, or redis+sentinel://host:26379,host:26379/MASTER[/db]"))
+			errs = append(errs, errors.New("REDIS_URL is not like redis://[user:password@]host:port[/db], rediss://…, or redis+sentinel://host:26379,host:26379/MASTER[/db][?sentinel_password=…]"))
 		}
 	}
 	if c.RedisURL != "" && c.RedisPrefix == "" && c.Token != "" {
@@ -138,9 +138,20 @@ func (c Config) validateServe() error {
 // the keys, and the password inside REDIS_URL (as written and decoded).
 func (c Config) secrets() []string {
 	out := []string{c.Token, c.Secret, c.WebhookSecret}
-	if u, err := url.Parse(c.RedisURL); err == nil && u.User != nil {
+	u, err := url.Parse(c.RedisURL)
+	if err != nil {
+		return out
+	}
+	if u.User != nil {
 		if pw, ok := u.User.Password(); ok {
 			_, written, _ := strings.Cut(u.User.String(), ":")
+			out = append(out, pw, written)
+		}
+	}
+	// The sentinels' own password, decoded and as written.
+	for _, kv := range strings.Split(u.RawQuery, "&") {
+		if written, ok := strings.CutPrefix(kv, "sentinel_password="); ok && written != "" {
+			pw, _ := url.QueryUnescape(written)
 			out = append(out, pw, written)
 		}
 	}

@@ -96,6 +96,7 @@ func TestRedisConfig(t *testing.T) {
 		{"token without an id", map[string]string{"TELEGRAM_BOT_TOKEN": "t", "REDIS_URL": "redis://localhost:6379"}, "", "PASSERELLE_REDIS_PREFIX is required"},
 		{"sentinel", map[string]string{"TELEGRAM_BOT_TOKEN": testToken, "REDIS_URL": "redis+sentinel://:s3cret-pw@h1:26379,h2:26379/passerelle/0"}, testPrefix, ""},
 		{"bad sentinel", map[string]string{"TELEGRAM_BOT_TOKEN": testToken, "REDIS_URL": "redis+sentinel://:s3cret-pw@h1:26379/"}, testPrefix, "REDIS_URL is not like"},
+		{"sentinels' password", map[string]string{"TELEGRAM_BOT_TOKEN": testToken, "REDIS_URL": "redis+sentinel://h1,h2/passerelle?sentinel_password=s3cret-pw"}, testPrefix, ""},
 	}
 	for _, tt := range tests {
 		tt.env["PASSERELLE_SECRET"] = secret

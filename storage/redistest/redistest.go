@@ -84,6 +84,7 @@ type Server struct {
 	dir   string
 	extra []string // arguments after the defaults (a replica's --replicaof)
 	conf  string   // a sentinel's configuration file: started with --sentinel
+	auth  string   // the password the server requires (a sentinel's requirepass); "" for none
 	cmd   *exec.Cmd
 	done  chan struct{} // closed when cmd has exited
 	out   *bytes.Buffer // the server's output, for failure messages
@@ -266,7 +267,11 @@ func (s *Server) startReal() error {
 			return fmt.Errorf("redis-server exited: %s", lastLines(out.String()))
 		default:
 		}
-		err := command(s.addr(), 200*time.Millisecond, "PING")
+		ready := "PING"
+		if s.auth != "" {
+			ready = "AUTH " + s.auth
+		}
+		err := command(s.addr(), 200*time.Millisecond, ready)
 		if err == nil {
 			s.cmd, s.done, s.out = cmd, done, out
 			return nil

@@ -3,6 +3,7 @@ package redistest
 import (
 	"context"
 	"fmt"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -22,9 +23,21 @@ const MasterName = "passerelle"
 // primary down after a second without an answer.
 type Sentinel struct {
 	t         testing.TB
+	opts      SentinelOptions
 	Primary   *Server
 	Replica   *Server
 	Sentinels []*Server
+}
+
+// SentinelOptions change what NewSentinel starts; the zero value is a
+// primary without persistence and sentinels without a password.
+type SentinelOptions struct {
+	// AOF turns on the append-only file of the primary and the replica,
+	// with appendfsync everysec: the setting docs/operations.md advises.
+	AOF bool
+	// SentinelPassword, when set, is required by the sentinels
+	// (requirepass), which also use it among themselves.
+	SentinelPassword string
 }
 
 // NewSentinel starts a primary, its replica and three sentinels, and waits
@@ -34,7 +47,7 @@ type Sentinel struct {
 // ShiftEnv is set. Sentinels
 // run as redis-sentinel when that is on PATH, else as redis-server
 // --sentinel (the same program).
-func NewSentinel(t testing.TB) *Sentinel {
+func NewSentinel(t testing.TB, opts SentinelOptions) *Sentinel {
 	t.Helper()
 	if Shift() != 0 {
 		t.Skip("Redis Sentinel test: " + ShiftEnv + " is set, and a real redis-server cannot be shifted")
@@ -47,9 +60,13 @@ func NewSentinel(t testing.TB) *Sentinel {
 	if err != nil {
 		sentinelBin = server
 	}
-	g := &Sentinel{t: t, Primary: &Server{t: t, bin: server}}
+	var aof []string
+	if opts.AOF {
+		aof = []string{"--appendonly", "yes", "--appendfsync", "everysec"}
+	}
+	g := &Sentinel{t: t, opts: opts, Primary: &Server{t: t, bin: server, extra: aof}}
 	g.Primary.startOnFreePort()
-	g.Replica = &Server{t: t, bin: server, extra: []string{"--replicaof", "127.0.0.1", strconv.Itoa(g.Primary.port)}}
+	g.Replica = &Server{t: t, bin: server, extra: append([]string{"--replicaof", "127.0.0.1", strconv.Itoa(g.Primary.port)}, aof...)}
 	g.Replica.startOnFreePort()
 	replica := g.client(g.Replica.addr())
 	g.waitFor("the replica's sync", func(ctx context.Context) bool {
@@ -61,18 +78,21 @@ func NewSentinel(t testing.TB) *Sentinel {
 		"sentinel down-after-milliseconds %[1]s 1000\n"+
 		"sentinel failover-timeout %[1]s 10000\n"+
 		"sentinel parallel-syncs %[1]s 1\n", MasterName, g.Primary.port)
+	if pw := opts.SentinelPassword; pw != "" {
+		conf += fmt.Sprintf("requirepass %[1]s\nsentinel sentinel-pass %[1]s\n", pw)
+	}
 	for range 3 {
 		path := filepath.Join(t.TempDir(), "sentinel.conf") // rewritten by the sentinel
 		if err := os.WriteFile(path, []byte(conf), 0o600); err != nil {
 			t.Fatal(err)
 		}
-		s := &Server{t: t, bin: sentinelBin, conf: path}
+		s := &Server{t: t, bin: sentinelBin, conf: path, auth: opts.SentinelPassword}
 		s.startOnFreePort()
 		g.Sentinels = append(g.Sentinels, s)
 	}
 	for _, s := range g.Sentinels {
 		g.waitFor("the sentinels to know the replica and one another", func(ctx context.Context) bool {
-			c := redis.NewSentinelClient(&redis.Options{Addr: s.addr()})
+			c := g.sentinelClient(s)
 			defer c.Close()
 			others, err1 := c.Sentinels(ctx, MasterName).Result()
 			replicas, err2 := c.Replicas(ctx, MasterName).Result()
@@ -88,7 +108,16 @@ func (g *Sentinel) URL() string {
 	for i, s := range g.Sentinels {
 		addrs[i] = s.addr()
 	}
-	return "redis+sentinel://" + strings.Join(addrs, ",") + "/" + MasterName + "/0"
+	u := "redis+sentinel://" + strings.Join(addrs, ",") + "/" + MasterName + "/0"
+	if pw := g.opts.SentinelPassword; pw != "" {
+		u += "?sentinel_password=" + url.QueryEscape(pw)
+	}
+	return u
+}
+
+// sentinelClient returns a client of the sentinel s, to be closed by the caller.
+func (g *Sentinel) sentinelClient(s *Server) *redis.SentinelClient {
+	return redis.NewSentinelClient(&redis.Options{Addr: s.addr(), Password: g.opts.SentinelPassword})
 }
 
 // PrimaryAddr is the address of the primary the first sentinel that
@@ -96,7 +125,7 @@ func (g *Sentinel) URL() string {
 func (g *Sentinel) PrimaryAddr(ctx context.Context) (string, error) {
 	var err error
 	for _, s := range g.Sentinels {
-		c := redis.NewSentinelClient(&redis.Options{Addr: s.addr()})
+		c := g.sentinelClient(s)
 		var hp []string
 		hp, err = c.GetMasterAddrByName(ctx, MasterName).Result()
 		_ = c.Close()
