@@ -403,7 +403,7 @@ func (a *App) Run(ctx context.Context) error {
 	go func() {
 		sent <- a.bot.RunSender(ctx, bot.SenderConfig{
 			Outbox: a.store, Limiter: a.store, Reporter: a.svc, Eligible: a.store.Eligible, Delivered: a.store.Delivered,
-			Consumer: consumerName(), Quiet: quietHours(a.cfg.Quiet, a.cfg.TZ), Grace: senderGrace,
+			Consumer: consumerName(), Quiet: quietHours(a.cfg.Quiet, a.cfg.TZ), Grace: senderGrace, Idle: a.cfg.OutboxReclaim,
 		})
 	}()
 	a.sched.start()

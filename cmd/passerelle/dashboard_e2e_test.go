@@ -20,8 +20,9 @@ import (
 // /metrics.
 func TestServeDashboard(t *testing.T) {
 	if testing.Short() {
-		t.Skip("builds and runs the binary")
+		t.Skip("runs serve")
 	}
+	t.Parallel() // waits on processes, not on the CPU
 	const admin = 555009
 	fake := fakeapi.New(testToken)
 	t.Cleanup(fake.Close)
