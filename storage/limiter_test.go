@@ -95,6 +95,7 @@ func TestAllowRate(t *testing.T) {
 }
 
 func TestAllowSharedByReplicas(t *testing.T) {
+	t.Parallel() // waits in real time, on a Redis of its own
 	const every, calls = 5 * time.Millisecond, 100
 	ctx := context.Background()
 	r, srv := open(t)
