@@ -81,7 +81,9 @@ func TestAllowRate(t *testing.T) {
 				if elapsed < min-every {
 					t.Errorf("%d allowed in %v: faster than one per %v after a burst of %d", calls, elapsed, every, burst)
 				}
-				if elapsed > min*3/2+100*time.Millisecond {
+				// Generous: on a busy machine every sleep overshoots (twice
+				// the minimum was seen with seven test runs on two cores).
+				if elapsed > 3*min {
 					t.Errorf("%d allowed in %v: much slower than the rate (%v)", calls, elapsed, min)
 				}
 				if denied > 2*calls {
