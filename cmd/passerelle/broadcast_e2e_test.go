@@ -22,7 +22,7 @@ import (
 // missed, duplicates stay within the messages that were in flight.
 func TestBroadcastSurvivesKill(t *testing.T) {
 	if testing.Short() {
-		t.Skip("runs serve")
+		t.Skip("builds and runs the binary")
 	}
 	t.Parallel() // waits on processes and on Telegram's pace, not on the CPU
 	const (
@@ -111,6 +111,7 @@ func TestBroadcastSurvivesKill(t *testing.T) {
 	for _, c := range fake.Calls() {
 		if c.Status == 429 && c.Params["chat_id"] != fmt.Sprint(admin) {
 			bulk429++
+			t.Logf("refused: %s to %s at %s (early: %v)", c.Method, c.Params["chat_id"], c.At.Format("15:04:05.000"), c.Early)
 		}
 	}
 	t.Logf("after the restart: %d recipients, %d duplicates, %d bulk sends refused for the limits", recipients, dups, bulk429)

@@ -20,7 +20,7 @@ import (
 // /metrics.
 func TestServeDashboard(t *testing.T) {
 	if testing.Short() {
-		t.Skip("runs serve")
+		t.Skip("builds and runs the binary")
 	}
 	t.Parallel() // waits on processes, not on the CPU
 	const admin = 555009

@@ -10,8 +10,8 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"slices"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -27,28 +27,46 @@ const testToken = "7000000001:test-token-not-a-secret"
 // testPrefix is the Redis key prefix serve uses with testToken.
 const testPrefix = "psl:7000000001:"
 
-// runMainEnv makes this test binary run passerelle's main instead of the
-// tests: the end-to-end tests start `serve` as real processes of the test
-// binary itself, so nothing is built for them (and under -race the served
-// process is checked for races too).
-const runMainEnv = "PASSERELLE_TEST_RUN_MAIN"
+var (
+	buildOnce sync.Once
+	binPath   string
+	buildErr  error
+)
 
-func TestMain(m *testing.M) {
-	if os.Getenv(runMainEnv) == "1" {
-		main()
+// binary builds passerelle once per test run.
+func binary(t *testing.T) string {
+	t.Helper()
+	buildOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "passerelle-e2e")
+		if err != nil {
+			buildErr = err
+			return
+		}
+		binPath = filepath.Join(dir, "passerelle")
+		out, err := exec.Command("go", "build", "-o", binPath, ".").CombinedOutput()
+		if err != nil {
+			buildErr = fmt.Errorf("go build: %v\n%s", err, out)
+		}
+	})
+	if buildErr != nil {
+		t.Fatal(buildErr)
 	}
-	os.Exit(m.Run())
+	return binPath
 }
 
-// serveCommand is `passerelle serve` with the environment env.
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if binPath != "" {
+		os.RemoveAll(filepath.Dir(binPath))
+	}
+	os.Exit(code)
+}
+
+// serveCommand is `passerelle serve`, built once, with the environment env.
 func serveCommand(t *testing.T, env []string) *exec.Cmd {
 	t.Helper()
-	self, err := os.Executable()
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd := exec.Command(self, "serve")
-	cmd.Env = append(slices.Clip(env), runMainEnv+"=1")
+	cmd := exec.Command(binary(t), "serve")
+	cmd.Env = env
 	return cmd
 }
 
@@ -139,12 +157,12 @@ func waitFake(t *testing.T, ctx context.Context, fake *fakeapi.Server, logs logF
 	}
 }
 
-// TestServeEndToEnd runs `serve` against the fake Bot API
+// TestServeEndToEnd builds passerelle, runs `serve` against the fake Bot API
 // and Redis, and onboards a newcomer from the Cesam poster in French and in
 // Arabic, by long polling and by webhook; then stops it with SIGTERM.
 func TestServeEndToEnd(t *testing.T) {
 	if testing.Short() {
-		t.Skip("runs serve")
+		t.Skip("builds and runs the binary")
 	}
 	t.Parallel() // waits on processes and on Telegram's pace, not on the CPU
 	msgs, err := locales.Load()

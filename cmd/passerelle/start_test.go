@@ -191,7 +191,7 @@ func logLines(t *testing.T, out string) []map[string]any {
 // Telegram that would change the bot's public state.
 func TestStartFailsCleanly(t *testing.T) {
 	if testing.Short() {
-		t.Skip("runs serve")
+		t.Skip("builds and runs the binary")
 	}
 	t.Parallel() // waits on processes and on Telegram's pace, not on the CPU
 	redis := redistest.New(t)
@@ -293,7 +293,7 @@ func TestStartFailsCleanly(t *testing.T) {
 // comes up after the bot, delay the start; the bot then serves.
 func TestStartWaits(t *testing.T) {
 	if testing.Short() {
-		t.Skip("runs serve")
+		t.Skip("builds and runs the binary")
 	}
 	t.Parallel() // waits on processes and on Telegram's pace, not on the CPU
 	tests := []struct {

@@ -20,7 +20,7 @@ import (
 // message at once (what was claimed was given back), nothing lost.
 func TestStopUnderLoad(t *testing.T) {
 	if testing.Short() {
-		t.Skip("runs serve")
+		t.Skip("builds and runs the binary")
 	}
 	t.Parallel() // waits on processes and on Telegram's pace, not on the CPU
 	const (
