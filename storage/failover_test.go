@@ -21,6 +21,7 @@ func TestSentinelFailover(t *testing.T) {
 	if testing.Short() {
 		t.Skip("Redis Sentinel failover: takes about 10 s of real processes")
 	}
+	t.Parallel() // waits in real time, on Redis processes of its own
 	g := redistest.NewSentinel(t)
 	ctx := context.Background()
 	r := connect(t, g.URL())

@@ -57,6 +57,7 @@ func TestAllowRate(t *testing.T) {
 	if testing.Short() {
 		t.Skip("waits in real time (pacing, retry_after, restarts): run without -short")
 	}
+	t.Parallel() // waits in real time, on a Redis of its own
 	const every, calls = 5 * time.Millisecond, 200
 	for _, b := range limiterBackends(t) {
 		for _, burst := range []int{1, 10} {
