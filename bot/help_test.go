@@ -233,6 +233,10 @@ func startSenderWith(h *harness, eligible func(ctx context.Context, d flows.Deli
 	h.bot.cfg.Limiter = run.lim
 	cfg := run.config("a")
 	cfg.Eligible, cfg.Delivered = eligible, h.store.Delivered
+	// Notices to one staff chat or group are not held a second (three for a
+	// group) each: these tests are not about Telegram's per-chat limits,
+	// which the fake does not enforce here.
+	cfg.PerChat, cfg.PerGroup = h.bot.cfg.ChatPace, h.bot.cfg.ChatPace
 	run.start(cfg)
 }
 

@@ -62,6 +62,10 @@ func dayOf(t time.Time) content.Date {
 	return content.Date{Year: y, Month: m, Day: d}
 }
 
+// catalog loads the messages once for every harness: a Catalog is
+// read-only, as the bot shares one between all its chats.
+var catalog = sync.OnceValues(locales.Load)
+
 // testClock is a flows.Clock that only moves when the test says so.
 type testClock struct {
 	mu  sync.Mutex
@@ -175,7 +179,7 @@ func newHarness(tb testing.TB, opts harnessOpts) *harness {
 	for _, sv := range c.Surveys() {
 		sv.Opens, sv.Closes = dayOf(fixedNow.AddDate(0, 0, -10)), dayOf(fixedNow.AddDate(0, 0, 24))
 	}
-	if h.msgs, err = locales.Load(); err != nil {
+	if h.msgs, err = catalog(); err != nil {
 		tb.Fatalf("locales: %v", err)
 	}
 	h.engine, err = flows.NewEngine(flows.Config{Content: c, Messages: h.msgs})

@@ -59,7 +59,7 @@ func TestInteractiveFloodKeepsRetryAfter(t *testing.T) {
 	for _, mode := range []string{"webhook", "polling"} {
 		t.Run(mode, func(t *testing.T) {
 			t.Parallel()
-			chats := 200
+			chats := 100 // 300 updates and 50 bulk messages: some 560 calls, several seconds at floodRate
 			r := newRig(t, fakeapi.Limits{}, nil, nil)
 			h := r.h
 			r.lim = h.store

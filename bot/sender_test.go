@@ -634,11 +634,26 @@ func TestSenderQuietHours(t *testing.T) {
 	r.mem.enqueue(testJob("j5", owner), chats, "Rappel : fermeture exceptionnelle.")
 	var quiet atomic.Bool
 	quiet.Store(true)
+	asked := make(chan struct{}, 1)
 	cfg := r.config("a")
-	cfg.Quiet = func(now time.Time) (time.Time, bool) { return now.Add(8 * time.Hour), quiet.Load() }
+	cfg.Quiet = func(now time.Time) (time.Time, bool) {
+		select {
+		case asked <- struct{}{}:
+		default:
+		}
+		return now.Add(8 * time.Hour), quiet.Load()
+	}
 	r.start(cfg)
 
-	time.Sleep(1500 * time.Millisecond)
+	// The sender looks at the quiet hours as it starts and again a recheck
+	// later: nothing may have gone out in between.
+	for i := range 2 {
+		select {
+		case <-asked:
+		case <-time.After(waitBudget):
+			t.Fatalf("the sender asked about quiet hours %d times in %v, want 2", i, waitBudget)
+		}
+	}
 	if n := len(r.h.fake.CallsTo("sendMessage")); n != 0 {
 		t.Fatalf("%d messages sent during quiet hours", n)
 	}

@@ -15,6 +15,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -26,6 +27,10 @@ import (
 var fixedNow = time.Date(2026, 11, 26, 10, 0, 0, 0, time.UTC)
 
 var update = flag.Bool("update", false, "rewrite the golden transcripts")
+
+// catalog loads the messages once for every test: a Catalog is read-only,
+// as the bot shares one between all its chats.
+var catalog = sync.OnceValues(locales.Load)
 
 // memStore is an in-memory flows.Store and flows.Directory for conversation scripts.
 type memStore struct {
@@ -302,7 +307,7 @@ func newEngineFS(t testing.TB, fsys fs.FS) *flows.Engine {
 	if c == nil {
 		t.Fatalf("sample content: %v", diags)
 	}
-	msgs, err := locales.Load()
+	msgs, err := catalog()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -43,7 +43,7 @@ func newTeamWorld(t *testing.T) *teamWorld {
 	if c == nil {
 		t.Fatal(diags)
 	}
-	msgs, err := locales.Load()
+	msgs, err := catalog()
 	if err != nil {
 		t.Fatal(err)
 	}

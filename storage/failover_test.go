@@ -21,6 +21,7 @@ func TestSentinelFailover(t *testing.T) {
 	if testing.Short() {
 		t.Skip("Redis Sentinel failover: takes about 10 s of real processes")
 	}
+	t.Parallel() // waits in real time, on Redis processes of its own
 	// The sentinels have a password of their own, as in production.
 	g := redistest.NewSentinel(t, redistest.SentinelOptions{SentinelPassword: "watch-S3cret"})
 	ctx := context.Background()

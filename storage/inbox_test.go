@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"maps"
+	"os"
 	"testing"
 	"time"
 
@@ -105,7 +106,9 @@ func claimNone(t *testing.T, r *Redis, consumer string) int {
 	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
 	defer cancel()
 	ds, err := r.Claim(ctx, consumer, 4, time.Minute)
-	if err != nil && ctx.Err() == nil {
+	// The client reads with the context's deadline on the socket: on a busy
+	// machine the read times out a moment before ctx itself says it is done.
+	if err != nil && ctx.Err() == nil && !errors.Is(err, os.ErrDeadlineExceeded) {
 		t.Fatalf("Claim(%s): %v", consumer, err)
 	}
 	held, err := r.c.XPendingExt(context.Background(), &redis.XPendingExtArgs{

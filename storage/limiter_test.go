@@ -57,6 +57,7 @@ func TestAllowRate(t *testing.T) {
 	if testing.Short() {
 		t.Skip("waits in real time (pacing, retry_after, restarts): run without -short")
 	}
+	t.Parallel() // waits in real time, on a Redis of its own
 	const every, calls = 5 * time.Millisecond, 200
 	for _, b := range limiterBackends(t) {
 		for _, burst := range []int{1, 10} {
@@ -81,7 +82,9 @@ func TestAllowRate(t *testing.T) {
 				if elapsed < min-every {
 					t.Errorf("%d allowed in %v: faster than one per %v after a burst of %d", calls, elapsed, every, burst)
 				}
-				if elapsed > min*3/2+100*time.Millisecond {
+				// Generous: on a busy machine every sleep overshoots (twice
+				// the minimum was seen with seven test runs on two cores).
+				if elapsed > 3*min {
 					t.Errorf("%d allowed in %v: much slower than the rate (%v)", calls, elapsed, min)
 				}
 				if denied > 2*calls {
@@ -95,6 +98,7 @@ func TestAllowRate(t *testing.T) {
 }
 
 func TestAllowSharedByReplicas(t *testing.T) {
+	t.Parallel() // waits in real time, on a Redis of its own
 	const every, calls = 5 * time.Millisecond, 100
 	ctx := context.Background()
 	r, srv := open(t)

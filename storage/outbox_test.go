@@ -197,6 +197,7 @@ func TestClaimTwoConsumers(t *testing.T) {
 }
 
 func TestClaimAfterCrash(t *testing.T) {
+	t.Parallel() // waits in real time, on a Redis of its own
 	r, _ := open(t)
 	mustCommit(t, r, 900, onboarded(), broadcast("job", 20, "x"))
 	const idle = 300 * time.Millisecond
@@ -284,6 +285,7 @@ func TestFinish(t *testing.T) {
 }
 
 func TestRetry(t *testing.T) {
+	t.Parallel() // waits in real time, on a Redis of its own
 	ctx := context.Background()
 	r, _ := open(t)
 	mustCommit(t, r, 900, onboarded(), broadcast("job", 2, "x"))
@@ -361,6 +363,7 @@ func TestClaimSkipsCorruptEntries(t *testing.T) {
 }
 
 func TestClaimRecreatesGroup(t *testing.T) {
+	t.Parallel() // waits in real time, on a Redis of its own
 	ctx := context.Background()
 	r, _ := open(t)
 	claim(t, r, "a", 1, 0)

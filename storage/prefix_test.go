@@ -15,6 +15,7 @@ import (
 // (staging and production) see nothing of each other: sessions, update
 // claims, the outbox, occurrence claims and rate limiters are their own.
 func TestPrefixesKeepStoresApart(t *testing.T) {
+	t.Parallel() // waits in real time, on a Redis of its own
 	ctx := context.Background()
 	prod, srv := open(t)
 	staging := connect(t, srv.URL())

@@ -146,6 +146,7 @@ func TestCommitStampsVersion(t *testing.T) {
 }
 
 func TestLoadErrors(t *testing.T) {
+	t.Parallel() // waits in real time, on a Redis of its own
 	tests := []struct {
 		name    string
 		stored  string // "" stores nothing
@@ -463,6 +464,7 @@ func TestRedisDown(t *testing.T) {
 	if testing.Short() {
 		t.Skip("waits in real time (pacing, retry_after, restarts): run without -short")
 	}
+	t.Parallel() // waits in real time, on a Redis of its own
 	r, srv := open(t)
 	ctx := context.Background()
 	if err := r.Commit(ctx, 10, onboarded(), nil); err != nil {
@@ -511,6 +513,7 @@ func TestRedisDown(t *testing.T) {
 }
 
 func TestNewErrors(t *testing.T) {
+	t.Parallel() // waits in real time, on a Redis of its own
 	ctx := context.Background()
 	// A port that nothing listens on.
 	l, err := net.Listen("tcp", "127.0.0.1:0")

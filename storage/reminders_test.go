@@ -211,6 +211,7 @@ func TestDueReminders(t *testing.T) {
 }
 
 func TestDueRemindersTwoReplicas(t *testing.T) {
+	t.Parallel() // waits in real time, on a Redis of its own
 	ctx := context.Background()
 	r, srv := open(t)
 	const total = 500

@@ -67,6 +67,7 @@ type Delivery struct {
 // Server is a fake Telegram Bot API served on a loopback address.
 type Server struct {
 	token     string
+	now       func() time.Time // the limits' clock, see WithClock
 	ts        *httptest.Server
 	transport *http.Transport
 	client    *http.Client
@@ -115,12 +116,25 @@ type queuedUpdate struct {
 	chat int64 // the webhook queue it is pushed in (see queueID)
 }
 
+// Option configures a Server made by New.
+type Option func(*Server)
+
+// WithClock makes the fake read the time from now instead of time.Now: the
+// arrival time of calls, the windows and gaps of the Limits, the retry_after
+// a scope is held for and the dates of the messages sent. A test that moves
+// such a clock proves that a window passed, or did not, without waiting.
+// Delay, long polls and webhook retries still wait in real time.
+func WithClock(now func() time.Time) Option {
+	return func(s *Server) { s.now = now }
+}
+
 // New starts a fake Bot API on a loopback httptest server; requests must use /bot<token>/<method>.
-func New(token string) *Server {
+func New(token string, opts ...Option) *Server {
 	tr := http.DefaultTransport.(*http.Transport).Clone()
 	tr.Proxy = nil
 	s := &Server{
 		token:        token,
+		now:          time.Now,
 		transport:    tr,
 		client:       &http.Client{Transport: tr},
 		done:         make(chan struct{}),
@@ -130,6 +144,9 @@ func New(token string) *Server {
 		nextUpdateID: 1,
 		chats:        map[int64]*chatState{},
 		commands:     map[string]string{},
+	}
+	for _, o := range opts {
+		o(s)
 	}
 	s.ts = httptest.NewServer(http.HandlerFunc(s.handle))
 	s.wg.Add(1)
@@ -374,7 +391,7 @@ var methods = map[string]handler{
 
 // handle routes /bot<token>/<method> requests, journals them and answers.
 func (s *Server) handle(w http.ResponseWriter, r *http.Request) {
-	at := time.Now()
+	at := s.now()
 	p, perr := parseParams(r)
 
 	method := r.URL.Path

@@ -51,6 +51,35 @@ func newServer(t *testing.T) *Server {
 	return s
 }
 
+// stepClock is a clock that moves only when the test advances it.
+type stepClock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+// Now is the clock's time.
+func (c *stepClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+// Advance moves the clock d ahead.
+func (c *stepClock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = c.now.Add(d)
+}
+
+// newClockedServer starts a fake whose limits read a clock the test moves.
+func newClockedServer(t *testing.T) (*Server, *stepClock) {
+	t.Helper()
+	clock := &stepClock{now: time.Date(2026, time.March, 2, 9, 0, 0, 0, time.UTC)}
+	s := New(testToken, WithClock(clock.Now))
+	t.Cleanup(s.Close)
+	return s, clock
+}
+
 func methodURL(s *Server, method string) string {
 	return s.URL() + "/bot" + testToken + "/" + method
 }
@@ -387,7 +416,7 @@ func TestFailNext(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			s := newServer(t)
+			s, clock := newClockedServer(t)
 			s.FailNext("SENDMESSAGE", tt.fault, tt.times)
 			p := map[string]string{"chat_id": "42", "text": "hi"}
 			mustCall(t, s, "getMe", nil) // other methods are unaffected
@@ -404,7 +433,7 @@ func TestFailNext(t *testing.T) {
 				}
 			}
 			if tt.wantRetry != 0 {
-				time.Sleep(time.Duration(tt.wantRetry) * time.Second) // the bot is held until then
+				clock.Advance(time.Duration(tt.wantRetry) * time.Second) // the bot is held until then
 			}
 			mustCall(t, s, "sendMessage", p)
 			var statuses []int

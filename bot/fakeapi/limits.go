@@ -20,7 +20,8 @@ import (
 // getUpdates; a call without chat_id belongs to the bot-wide scope only) is
 // answered 429 with the time left, marked Early in the journal and counted in
 // EarlyCalls. Injected 429s with a retry_after hold a scope too: FailNext's
-// the whole bot, FailChat's the chat.
+// the whole bot, FailChat's the chat. Windows, gaps and holds are measured
+// on the server's clock (see WithClock).
 type Limits struct {
 	Global     int           // sends accepted in any sliding 1 s window; 0: no limit
 	PerChat    time.Duration // least gap between two sends to one private chat; 0: no limit
@@ -127,7 +128,7 @@ func (s *Server) limitLocked(method string, p params) *reply {
 	}
 	chatID := chatOf(p)
 	l := &s.lim
-	now := time.Now()
+	now := s.now()
 	cut := 0
 	for cut < len(l.window) && now.Sub(l.window[cut]) >= time.Second {
 		cut++

@@ -9,10 +9,7 @@ import (
 )
 
 func TestLimitGlobal(t *testing.T) {
-	if testing.Short() {
-		t.Skip("waits in real time (retry_after, a second's window): run without -short")
-	}
-	s := newServer(t)
+	s, clock := newClockedServer(t)
 	s.Limit(Limits{Global: 5, RetryAfter: 2})
 	for i := range 5 {
 		mustCall(t, s, "sendMessage", map[string]string{"chat_id": strconv.Itoa(100 + i), "text": "hi"})
@@ -27,24 +24,26 @@ func TestLimitGlobal(t *testing.T) {
 	if len(s.Messages(200)) != 0 {
 		t.Fatal("a refused send stored a message")
 	}
-	time.Sleep(2 * time.Second)
+	clock.Advance(2*time.Second - time.Nanosecond)
+	wantError(t, s, "sendMessage", map[string]string{"chat_id": "201", "text": "too soon"}, 429, "Too Many Requests: retry after 1")
+	clock.Advance(time.Nanosecond)
 	mustCall(t, s, "sendMessage", map[string]string{"chat_id": "200", "text": "later"})
-	if got := s.EarlyCalls(); got != 0 {
-		t.Fatalf("EarlyCalls = %d after retry_after was waited out", got)
+	if got := s.EarlyCalls(); got != 1 {
+		t.Fatalf("EarlyCalls = %d, want 1: the call a nanosecond before retry_after ended", got)
 	}
 }
 
 func TestLimitPerChat(t *testing.T) {
-	s := newServer(t)
+	s, clock := newClockedServer(t)
 	s.Limit(Limits{PerChat: 200 * time.Millisecond, PerGroup: 400 * time.Millisecond})
 	mustCall(t, s, "sendMessage", map[string]string{"chat_id": "42", "text": "a"})
 	mustCall(t, s, "sendMessage", map[string]string{"chat_id": "43", "text": "other chat"})
 	wantError(t, s, "editMessageText", map[string]string{"chat_id": "42", "message_id": "1", "text": "b"}, 429, "Too Many Requests")
 	mustCall(t, s, "sendMessage", map[string]string{"chat_id": "-100", "text": "group"})
-	time.Sleep(250 * time.Millisecond)
+	clock.Advance(250 * time.Millisecond)
 	wantError(t, s, "sendMessage", map[string]string{"chat_id": "-100", "text": "group again"}, 429, "Too Many Requests")
 	mustCall(t, s, "sendMessage", map[string]string{"chat_id": "43", "text": "another chat is free"})
-	time.Sleep(time.Second) // the chats' retry_after
+	clock.Advance(time.Second) // the chats' retry_after
 	mustCall(t, s, "sendLocation", map[string]string{"chat_id": "42", "latitude": "45", "longitude": "4"})
 	mustCall(t, s, "sendMessage", map[string]string{"chat_id": "-100", "text": "group later"})
 	if got := s.Violations(); got != 2 {
@@ -59,9 +58,6 @@ func TestLimitPerChat(t *testing.T) {
 // scope that got it is refused and counted until the time is over; other
 // scopes are free.
 func TestRetryAfterHoldsScope(t *testing.T) {
-	if testing.Short() {
-		t.Skip("waits in real time (retry_after, a second's window): run without -short")
-	}
 	msg := func(chat string) map[string]string { return map[string]string{"chat_id": chat, "text": "hi"} }
 	tests := []struct {
 		name     string
@@ -123,11 +119,12 @@ func TestRetryAfterHoldsScope(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			s := newServer(t)
+			s, clock := newClockedServer(t)
 			mustCall(t, s, "sendMessage", msg("43")) // a message to edit
 			s.Limit(Limits{InFlight: tt.inFlight})
 			tt.flood(s)
 			s.Limit(Limits{InFlight: tt.inFlight})
+			clock.Advance(time.Millisecond) // the 429 has been read
 			for _, c := range tt.held {
 				method, p := params(c)
 				status, r := call(t, s, method, p)
@@ -153,7 +150,7 @@ func TestRetryAfterHoldsScope(t *testing.T) {
 			if early != tt.early {
 				t.Errorf("%d calls marked Early in the journal, want %d", early, tt.early)
 			}
-			time.Sleep(time.Second)
+			clock.Advance(time.Second - time.Millisecond)
 			for _, c := range tt.held {
 				method, p := params(c)
 				if status, _ := call(t, s, method, p); status == http.StatusTooManyRequests {

@@ -6,7 +6,6 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
-	"time"
 	"unicode/utf8"
 )
 
@@ -71,7 +70,7 @@ func (s *Server) addMessageLocked(chatID int64, m *storedMessage) *storedMessage
 		s.chats[chatID] = c
 	}
 	c.nextID++
-	m.ID, m.ChatID, m.date = c.nextID, chatID, time.Now().Unix()
+	m.ID, m.ChatID, m.date = c.nextID, chatID, s.now().Unix()
 	c.msgs = append(c.msgs, m)
 	return m
 }
@@ -215,7 +214,7 @@ func (s *Server) editMessageText(p params) reply {
 	case m.Text == text && canonicalJSON(m.Markup) == canonicalJSON(markup):
 		return badRequest("Bad Request: message is not modified: specified new message content and reply markup are exactly the same as a current content and reply markup of the message")
 	}
-	m.Text, m.Markup, m.editDate = text, markup, time.Now().Unix()
+	m.Text, m.Markup, m.editDate = text, markup, s.now().Unix()
 	return ok(messageObject(m))
 }
 

@@ -170,7 +170,7 @@ func (a *App) open(ctx context.Context) error {
 	a.sender, err = bulk.NewSender(bulk.Config{
 		Client: a.bot.Bulk(), Outbox: a.store, Limiter: a.store, Reporter: svc, Logger: log, Registry: reg,
 		Eligible: a.store.Eligible, Delivered: a.store.Delivered,
-		Consumer: consumerName(), Quiet: quietHours(cfg.Quiet, cfg.TZ), Grace: senderGrace,
+		Consumer: consumerName(), Quiet: quietHours(cfg.Quiet, cfg.TZ), Grace: senderGrace, Idle: cfg.OutboxReclaim,
 	})
 	if err != nil {
 		return err

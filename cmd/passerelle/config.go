@@ -31,6 +31,7 @@ type Config struct {
 	EventReminders  []time.Duration // how long before a meeting its people are reminded
 	DashboardListen string          // address of the web dashboard's own server; "" when it is off
 	DashboardURL    string          // its public HTTPS address, given to staff by /dashboard
+	OutboxReclaim   time.Duration   // how long bulk messages a dead replica claimed wait before another sends them
 }
 
 // quiet hours, in local minutes after midnight; From > To spans midnight.
@@ -54,6 +55,7 @@ var envDoc = [][2]string{
 	{"PASSERELLE_DASHBOARD_LISTEN", "address of the coordinators' web dashboard, its own server apart from PASSERELLE_LISTEN (e.g. :8443 behind an HTTPS proxy); empty: no dashboard"},
 	{"PASSERELLE_DASHBOARD_URL", "public HTTPS address of the dashboard (e.g. https://tableau.example.fr), required with PASSERELLE_DASHBOARD_LISTEN; /dashboard sends staff there"},
 	{"PASSERELLE_QUIET_HOURS", "no bulk message in these local hours, held until they end (default 21:00-08:00; \"off\" for none)"},
+	{"PASSERELLE_OUTBOX_RECLAIM", "how long bulk messages claimed by a replica that died (killed, crashed) wait before another replica, or the next start, sends them; a send slower than this may go out twice (default 30s, from 1s to 1h)"},
 }
 
 // loadConfig reads the environment through getenv.
@@ -95,6 +97,9 @@ func loadConfig(getenv func(string) string) (Config, error) {
 	c.TZ = tz
 	if c.RedisWait, err = time.ParseDuration(orDefault(getenv("PASSERELLE_REDIS_WAIT"), "30s")); err != nil || c.RedisWait < 0 {
 		errs = append(errs, fmt.Errorf("PASSERELLE_REDIS_WAIT: %q is not a duration like 30s or 2m", getenv("PASSERELLE_REDIS_WAIT")))
+	}
+	if c.OutboxReclaim, err = time.ParseDuration(orDefault(getenv("PASSERELLE_OUTBOX_RECLAIM"), "30s")); err != nil || c.OutboxReclaim < time.Second || c.OutboxReclaim > time.Hour {
+		errs = append(errs, fmt.Errorf("PASSERELLE_OUTBOX_RECLAIM: %q is not a duration from 1s to 1h, like 30s", getenv("PASSERELLE_OUTBOX_RECLAIM")))
 	}
 	if c.EventReminders, err = parseOffsets(orDefault(getenv("PASSERELLE_EVENT_REMINDERS"), "24h,2h")); err != nil {
 		errs = append(errs, err)

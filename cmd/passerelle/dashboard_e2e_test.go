@@ -22,6 +22,7 @@ func TestServeDashboard(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs the binary")
 	}
+	t.Parallel() // waits on processes, not on the CPU
 	const admin = 555009
 	fake := fakeapi.New(testToken)
 	t.Cleanup(fake.Close)

@@ -62,6 +62,14 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
+// serveCommand is `passerelle serve`, built once, with the environment env.
+func serveCommand(t *testing.T, env []string) *exec.Cmd {
+	t.Helper()
+	cmd := exec.Command(binary(t), "serve")
+	cmd.Env = env
+	return cmd
+}
+
 func freeAddr(t *testing.T) string {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -99,12 +107,12 @@ type serveRun struct {
 	done   chan struct{} // closed when the process has ended
 }
 
-// startServe runs the built binary's serve with env, its output to out; a
-// process still running when the test ends is killed.
+// startServe runs serve with env, its output to out; a process still
+// running when the test ends is killed.
 func startServe(t *testing.T, env []string, out *os.File) *serveRun {
 	t.Helper()
-	cmd := exec.Command(binary(t), "serve")
-	cmd.Env, cmd.Stdout, cmd.Stderr = env, out, out
+	cmd := serveCommand(t, env)
+	cmd.Stdout, cmd.Stderr = out, out
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -156,7 +164,7 @@ func TestServeEndToEnd(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs the binary")
 	}
-	binary(t)
+	t.Parallel() // waits on processes and on Telegram's pace, not on the CPU
 	msgs, err := locales.Load()
 	if err != nil {
 		t.Fatal(err)

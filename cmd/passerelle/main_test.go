@@ -183,7 +183,7 @@ func TestChatRefusesUnknownFlags(t *testing.T) {
 func TestConfig(t *testing.T) {
 	env := func(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
 	c, err := loadConfig(env(map[string]string{"PASSERELLE_ADMINS": " 12, 34 "}))
-	if err != nil || len(c.Admins) != 2 || c.Admins[1] != 34 || c.Listen != ":8080" || c.APIURL != "https://api.telegram.org" || c.TZ.String() != "Europe/Paris" {
+	if err != nil || len(c.Admins) != 2 || c.Admins[1] != 34 || c.Listen != ":8080" || c.APIURL != "https://api.telegram.org" || c.TZ.String() != "Europe/Paris" || c.OutboxReclaim != 30*time.Second {
 		t.Errorf("defaults: %+v, %v", c, err)
 	}
 	if err := c.validateServe(); err == nil || !strings.Contains(err.Error(), "TELEGRAM_BOT_TOKEN") || !strings.Contains(err.Error(), "PASSERELLE_SECRET") {
@@ -197,6 +197,9 @@ func TestConfig(t *testing.T) {
 		"dashboard over http":       {"PASSERELLE_DASHBOARD_LISTEN": ":8443", "PASSERELLE_DASHBOARD_URL": "http://d.example"},
 		"dashboard URL with query":  {"PASSERELLE_DASHBOARD_LISTEN": ":8443", "PASSERELLE_DASHBOARD_URL": "https://d.example/?a=b"},
 		"dashboard URL with a path": {"PASSERELLE_DASHBOARD_LISTEN": ":8443", "PASSERELLE_DASHBOARD_URL": "https://d.example/base"},
+		"reclaim not a duration":    {"PASSERELLE_OUTBOX_RECLAIM": "soon"},
+		"reclaim under a second":    {"PASSERELLE_OUTBOX_RECLAIM": "500ms"},
+		"reclaim over an hour":      {"PASSERELLE_OUTBOX_RECLAIM": "2h"},
 	} {
 		if _, err := loadConfig(env(m)); err == nil {
 			t.Errorf("%s: no error", name)
@@ -204,6 +207,9 @@ func TestConfig(t *testing.T) {
 	}
 	if c, err := loadConfig(env(map[string]string{"PASSERELLE_DASHBOARD_LISTEN": ":8443", "PASSERELLE_DASHBOARD_URL": "https://d.example/"})); err != nil || c.DashboardURL != "https://d.example" {
 		t.Errorf("dashboard: %q, %v", c.DashboardURL, err)
+	}
+	if c, err := loadConfig(env(map[string]string{"PASSERELLE_OUTBOX_RECLAIM": "2s"})); err != nil || c.OutboxReclaim != 2*time.Second {
+		t.Errorf("reclaim: %v, %v", c.OutboxReclaim, err)
 	}
 	c, _ = loadConfig(env(map[string]string{"TELEGRAM_BOT_TOKEN": "t", "PASSERELLE_SECRET": strings.Repeat("s", 32), "PASSERELLE_WEBHOOK_URL": "https://x/y"}))
 	if err := c.validateServe(); err == nil || !strings.Contains(err.Error(), "PASSERELLE_WEBHOOK_SECRET") {

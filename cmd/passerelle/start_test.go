@@ -193,20 +193,20 @@ func TestStartFailsCleanly(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs the binary")
 	}
-	bin := binary(t)
+	t.Parallel() // waits on processes and on Telegram's pace, not on the CPU
 	redis := redistest.New(t)
 	busy, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer busy.Close()
+	t.Cleanup(func() { busy.Close() })
 	// A Redis with the data of an earlier version, under the legacy prefix.
 	legacy := redistest.New(t)
 	old, err := storage.New(context.Background(), legacy.URL())
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer old.Close()
+	t.Cleanup(func() { old.Close() })
 	if _, err := old.Claim(context.Background(), "replica", 1, time.Minute); err != nil { // creates the outbox
 		t.Fatal(err)
 	}
@@ -237,6 +237,7 @@ func TestStartFailsCleanly(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			if tt.realRedis && !redis.Real() {
 				t.Skip("miniredis does not check ACL users")
 			}
@@ -246,8 +247,7 @@ func TestStartFailsCleanly(t *testing.T) {
 			if url == "" {
 				url = redis.URL()
 			}
-			cmd := exec.Command(bin, "serve")
-			cmd.Env = startEnv(fake, url, freeAddr(t), tt.extra...)
+			cmd := serveCommand(t, startEnv(fake, url, freeAddr(t), tt.extra...))
 			var out bytes.Buffer
 			cmd.Stdout, cmd.Stderr = &out, &out
 			err := cmd.Run()
@@ -295,7 +295,7 @@ func TestStartWaits(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs the binary")
 	}
-	binary(t)
+	t.Parallel() // waits on processes and on Telegram's pace, not on the CPU
 	tests := []struct {
 		name  string
 		setup func(fake *fakeapi.Server, redis *redistest.Server)

@@ -22,7 +22,7 @@ func TestStopUnderLoad(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs the binary")
 	}
-	binary(t)
+	t.Parallel() // waits on processes and on Telegram's pace, not on the CPU
 	const (
 		flooder, burst = 810001, 12
 		others, each   = 810100, 3
