@@ -55,53 +55,29 @@ const (
 // ChatLease). Call it before use.
 func (r *Redis) SetChatLease(l ChatLease) { r.lease = l }
 
-// heldLease remembers the token of a chat lease this process holds.
-func (r *Redis) heldLease(chatID int64, token string) {
+// hold remembers v for chatID in *m (the leases or the claims this process
+// holds), making the map if needed and emptying it first when it is full.
+func (r *Redis) hold(m *map[int64]string, chatID int64, v string) {
 	r.heldMu.Lock()
 	defer r.heldMu.Unlock()
-	r.leases = remember(r.leases, chatID, token)
+	if *m == nil || len(*m) >= maxHeld {
+		*m = map[int64]string{}
+	}
+	(*m)[chatID] = v
 }
 
-// takeLease forgets the lease this process holds on chatID and returns its
-// token, "" when it holds none.
-func (r *Redis) takeLease(chatID int64) string {
+// release forgets what *m holds for chatID and returns it, "" when nothing.
+func (r *Redis) release(m *map[int64]string, chatID int64) string {
 	r.heldMu.Lock()
 	defer r.heldMu.Unlock()
-	token := r.leases[chatID]
-	delete(r.leases, chatID)
-	return token
-}
-
-// pendingClaim remembers the claim Open took for chatID's step.
-func (r *Redis) pendingClaim(chatID int64, key string) {
-	r.heldMu.Lock()
-	defer r.heldMu.Unlock()
-	r.claims = remember(r.claims, chatID, key)
-}
-
-// takeClaim forgets the claim pending for chatID and returns its key, ""
-// when none is.
-func (r *Redis) takeClaim(chatID int64) string {
-	r.heldMu.Lock()
-	defer r.heldMu.Unlock()
-	key := r.claims[chatID]
-	delete(r.claims, chatID)
-	return key
+	v := (*m)[chatID]
+	delete(*m, chatID)
+	return v
 }
 
 // maxHeld bounds the chats remembered in a held map: steps that commit
 // nothing leave their claim behind (it expires in Redis by itself).
 const maxHeld = 100_000
-
-// remember sets m[chatID] = v, making m if needed and emptying it first
-// when it is full.
-func remember(m map[int64]string, chatID int64, v string) map[int64]string {
-	if m == nil || len(m) >= maxHeld {
-		m = map[int64]string{}
-	}
-	m[chatID] = v
-	return m
-}
 
 // dropScript deletes a lease if it still holds the token. KEYS: lease;
 // ARGV: token.
@@ -116,7 +92,7 @@ return 0
 // the step's replies are out (so that they go before the next update's);
 // otherwise it costs nothing.
 func (r *Redis) ReleaseChat(ctx context.Context, chatID int64) error {
-	token := r.takeLease(chatID)
+	token := r.release(&r.leases, chatID) // the lease's token
 	if token == "" {
 		return nil
 	}

@@ -264,10 +264,10 @@ func (r *Redis) Open(ctx context.Context, chatID int64, claim flows.Claim) (*flo
 		return nil, nil, flows.ErrDuplicate
 	}
 	if claim.UpdateID != 0 {
-		r.pendingClaim(chatID, r.updateKey(claim.UpdateID))
+		r.hold(&r.claims, chatID, r.updateKey(claim.UpdateID)) // Commit keeps it
 	}
 	if leased {
-		r.heldLease(chatID, token)
+		r.hold(&r.leases, chatID, token) // ReleaseChat gives it back
 	}
 	var staff *flows.Role
 	if raw, ok := role.(string); ok {
@@ -365,7 +365,7 @@ func (r *Redis) Commit(ctx context.Context, chatID int64, s *flows.Session, even
 	}
 	// The update claim Open took for this step is kept for good with it;
 	// if the write fails, the claim expires soon by itself.
-	claim := r.takeClaim(chatID)
+	claim := r.release(&r.claims, chatID)
 	if len(events) == 0 { // forgetting is an event
 		return r.writeSession(ctx, chatID, s, payload, claim)
 	}
