@@ -82,11 +82,10 @@ func TestAllowRate(t *testing.T) {
 				if elapsed < min-every {
 					t.Errorf("%d allowed in %v: faster than one per %v after a burst of %d", calls, elapsed, every, burst)
 				}
-				// Generous: on a busy machine every sleep overshoots (twice
-				// the minimum was seen with seven test runs on two cores).
-				if elapsed > 3*min {
-					t.Errorf("%d allowed in %v: much slower than the rate (%v)", calls, elapsed, min)
-				}
+				// That the limiter makes nobody wait longer than needed is
+				// checked by the waits it gives (at most every) and the
+				// denials they cause, not by the wall time, which a busy
+				// machine stretches.
 				if denied > 2*calls {
 					t.Errorf("%d denials for %d allowed: the waits are too short", denied, calls)
 				}
