@@ -27,8 +27,8 @@ const historyLength = 20
 // Refresh periods of the progress page, in seconds: while messages are
 // going out, and while they wait for their time.
 const (
-	refreshSending   = "3"
-	refreshScheduled = "30"
+	refreshSending   = 3
+	refreshScheduled = 30
 )
 
 // autoRefresh marks the progress page's own reloads, which are not audited
@@ -303,12 +303,12 @@ func (d *Dashboard) broadcastProgress(w http.ResponseWriter, r *http.Request, v 
 	}
 	data := map[string]any{"Name": tr.Name(v.sess.Lang), "ID": id}
 	p := d.page(r, tr.ID, v, data)
-	again := "; url=/t/" + tr.ID + "/broadcasts/" + id + "?" + autoRefresh + "=1"
+	again := "/t/" + tr.ID + "/broadcasts/" + id + "?" + autoRefresh + "=1"
 	switch {
 	case st != nil && st.Territory == tr.ID && (st.Kind == "broadcast" || st.Kind == "outcome"):
 		msg := "BroadcastDone"
 		if st.Pending() > 0 {
-			msg, p.Refresh = "BroadcastProgress", refreshSending+again
+			msg, p.Refresh = "BroadcastProgress", &refresh{Every: refreshSending, URL: again}
 		}
 		data["Status"] = d.cfg.Messages.Text(v.sess.Lang, msg, map[string]any{
 			"Sent": st.Sent, "Blocked": st.Blocked, "Failed": st.Failed, "Pending": max(st.Pending(), 0), "Total": st.Total})
@@ -325,7 +325,7 @@ func (d *Dashboard) broadcastProgress(w http.ResponseWriter, r *http.Request, v 
 		}
 		at := n.At.In(d.cfg.Engine.TimeZone())
 		data["Scheduled"], data["Date"], data["Time"] = true, at.Format(dateLayout), at.Format(clockLayout)
-		p.Refresh = refreshScheduled + again
+		p.Refresh = &refresh{Every: refreshScheduled, URL: again}
 	}
 	if r.URL.Query().Get(autoRefresh) == "" {
 		d.audit(r.Context(), flows.AuditEntry{Actor: v.sess.ChatID, Role: v.role.Kind, Territory: tr.ID, Action: "web:broadcast:progress", Count: 1})

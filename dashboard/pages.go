@@ -21,8 +21,16 @@ type page struct {
 	CSRF      string
 	Role      *flows.Role
 	Data      map[string]any
-	Refresh   string // a <meta http-equiv="refresh"> content ("3; url=…"): the page reloads itself; "": never
+	Refresh   *refresh // the page loads itself again, unless the person pauses it; nil: never
 	msgs      *locales.Catalog
+}
+
+// refresh is how a page updates itself: static/refresh.js loads URL again
+// every Every seconds, with a button to pause it (no <meta http-equiv=
+// "refresh">, which nobody can stop); without JavaScript, a link does it.
+type refresh struct {
+	Every int
+	URL   string
 }
 
 // T is the message id in the page's language.
