@@ -164,7 +164,8 @@ func TestBroadcastSend(t *testing.T) {
 
 	// Progress, refreshing itself while messages are pending.
 	w = f.do("GET", "/t/dijon/broadcasts/"+id, nil, cookie)
-	if w.Code != http.StatusOK || !strings.Contains(w.Body.String(), `<meta http-equiv="refresh" content="3; url=/t/dijon/broadcasts/`+id+`?auto=1">`) ||
+	if w.Code != http.StatusOK || !strings.Contains(w.Body.String(), `data-every="3" data-url="/t/dijon/broadcasts/`+id+`?auto=1"`) ||
+		!strings.Contains(w.Body.String(), `<script src="/static/refresh.js" defer></script>`) ||
 		!strings.Contains(w.Body.String(), "0 envoyés") || !strings.Contains(w.Body.String(), `<progress value="0" max="16">`) {
 		t.Errorf("progress page: %d %s", w.Code, w.Body)
 	}
@@ -240,7 +241,7 @@ func TestBroadcastSchedule(t *testing.T) {
 		t.Errorf("scheduled news queued %d messages at once", n)
 	}
 	w = f.do("GET", "/t/dijon/broadcasts/"+id, nil, cookie)
-	if w.Code != http.StatusOK || !strings.Contains(w.Body.String(), "Ce message partira le") || !strings.Contains(w.Body.String(), `content="30; url=`) {
+	if w.Code != http.StatusOK || !strings.Contains(w.Body.String(), "Ce message partira le") || !strings.Contains(w.Body.String(), `data-every="30" data-url=`) {
 		t.Errorf("scheduled progress page: %d %s", w.Code, w.Body)
 	}
 	if w := f.do("GET", "/t/dijon/broadcasts", nil, cookie); !strings.Contains(w.Body.String(), "Réunion d&#39;information lundi.") {
