@@ -75,6 +75,38 @@ func TestOutboxWaitsForReplica(t *testing.T) {
 	if st, err := r.Job(ctx, "job-w"); err != nil || st == nil || st.Sent != 4 {
 		t.Errorf("Job = (%+v, %v), want 4 sent", st, err)
 	}
+
+	// A claim made by a read that waited for the message is waited for too.
+	claimed := make(chan []flows.Delivery)
+	go func() {
+		ds, err := r.Claim(ctx, "replica-a", 1, time.Minute)
+		if err != nil {
+			t.Errorf("Claim: %v", err)
+		}
+		claimed <- ds
+	}()
+	time.Sleep(300 * time.Millisecond) // Claim is waiting for a message
+	// The replica acknowledges all written so far: a WAIT that counted
+	// only the writes Claim made before it waited would return at once.
+	primary := g.PrimaryClient()
+	if err := primary.Set(ctx, testPrefix+"acked", 1, time.Minute).Err(); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := primary.Wait(ctx, 1, 2*time.Second).Result(); err != nil || n != 1 {
+		t.Fatalf("WAIT for the replica: (%d, %v)", n, err)
+	}
+	if err := syscall.Kill(pid, syscall.SIGSTOP); err != nil {
+		t.Fatal(err)
+	}
+	stopped = true
+	mustCommit(t, r, chat, onboarded(), broadcast("job-w2", 1, "Bonsoir"))
+	if ds := <-claimed; len(ds) != 1 {
+		t.Fatalf("claimed %d, want 1", len(ds))
+	}
+	resume()
+	if n := strings.Count(logs.String(), "level=WARN"); n != 2 {
+		t.Errorf("%d warnings after a claim the frozen replica did not have, want 2:\n%s", n, logs.String())
+	}
 }
 
 // replicaPID asks the Redis at url its process id.

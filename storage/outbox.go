@@ -273,8 +273,23 @@ func (r *Redis) claim(ctx context.Context, c redis.Cmdable, consumer string, n i
 		if err != nil && !errors.Is(err, redis.Nil) {
 			return nil, err
 		}
+		var read []string
 		for _, s := range streams {
-			msgs = append(msgs, s.Messages...)
+			for _, m := range s.Messages {
+				msgs = append(msgs, m)
+				read = append(read, m.ID)
+			}
+		}
+		if r.sentinel && block > 0 && len(read) > 0 {
+			// A read that blocked and was served later is not counted
+			// among this connection's writes by Redis before 7.2, and
+			// WAIT waits only for those: claim them again here, as ours.
+			err := c.XClaimJustID(ctx, &redis.XClaimArgs{
+				Stream: r.outboxKey(), Group: outboxGroup, Consumer: consumer, Messages: read,
+			}).Err()
+			if err != nil {
+				return nil, err
+			}
 		}
 	}
 	out := make([]flows.Delivery, 0, len(msgs))
