@@ -192,9 +192,9 @@ type laterEntry struct {
 // now due, then messages another consumer claimed more than idle ago without
 // settling them (it crashed or was killed), then new ones, waiting up to a
 // second when there are none. Each must be settled with Finish or Retry;
-// one left unsettled is claimed again after idle. In Sentinel mode a claim
-// is on a replica before Claim returns it (see durably): when that cannot be
-// known, Claim fails and gives back what it claimed.
+// one left unsettled is claimed again after idle. In Sentinel mode Claim
+// waits until a replica has the claim (see durably); when the primary fails
+// meanwhile, Claim fails and gives back what it claimed.
 func (r *Redis) Claim(ctx context.Context, consumer string, n int, idle time.Duration) ([]flows.Delivery, error) {
 	if consumer == "" {
 		return nil, errors.New("claim: empty consumer name")
