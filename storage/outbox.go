@@ -192,7 +192,9 @@ type laterEntry struct {
 // now due, then messages another consumer claimed more than idle ago without
 // settling them (it crashed or was killed), then new ones, waiting up to a
 // second when there are none. Each must be settled with Finish or Retry;
-// one left unsettled is claimed again after idle.
+// one left unsettled is claimed again after idle. In Sentinel mode Claim
+// waits until a replica has the claim (see durably); when the primary fails
+// meanwhile, Claim fails and gives back what it claimed.
 func (r *Redis) Claim(ctx context.Context, consumer string, n int, idle time.Duration) ([]flows.Delivery, error) {
 	if consumer == "" {
 		return nil, errors.New("claim: empty consumer name")
@@ -200,11 +202,27 @@ func (r *Redis) Claim(ctx context.Context, consumer string, n int, idle time.Dur
 	if n <= 0 {
 		return nil, nil
 	}
-	ds, err := r.claim(ctx, consumer, n, idle)
-	if err != nil && strings.HasPrefix(err.Error(), "NOGROUP") {
-		// The group vanished with the server's data: create it and try again.
-		r.groupReady.Store(false)
-		ds, err = r.claim(ctx, consumer, n, idle)
+	var ds []flows.Delivery
+	err := r.durably(ctx, func(c redis.Cmdable) (bool, error) {
+		var err error
+		ds, err = r.claim(ctx, c, consumer, n, idle)
+		if err != nil && strings.HasPrefix(err.Error(), "NOGROUP") {
+			// The group vanished with the server's data: create it and try again.
+			r.groupReady.Store(false)
+			ds, err = r.claim(ctx, c, consumer, n, idle)
+		}
+		return len(ds) > 0, err
+	})
+	if err != nil && len(ds) > 0 {
+		// Claimed, but perhaps on a primary that died: nothing was sent, so
+		// hand them back at once where the claim survived.
+		ids := make([]string, len(ds))
+		for i, d := range ds {
+			ids[i] = d.ID
+		}
+		if _, uerr := r.Unclaim(ctx, consumer, ids); uerr != nil {
+			err = errors.Join(err, uerr)
+		}
 	}
 	if err != nil {
 		return nil, fmt.Errorf("claim: %w", err)
@@ -213,17 +231,17 @@ func (r *Redis) Claim(ctx context.Context, consumer string, n int, idle time.Dur
 }
 
 // claim is one attempt of Claim; its errors are the server's, unwrapped.
-func (r *Redis) claim(ctx context.Context, consumer string, n int, idle time.Duration) ([]flows.Delivery, error) {
+func (r *Redis) claim(ctx context.Context, c redis.Cmdable, consumer string, n int, idle time.Duration) ([]flows.Delivery, error) {
 	if err := r.ensureGroup(ctx); err != nil {
 		return nil, err
 	}
-	if err := promote.Run(ctx, r.c, []string{r.laterKey(), r.outboxKey()}, n).Err(); err != nil {
+	if err := promote.Run(ctx, c, []string{r.laterKey(), r.outboxKey()}, n).Err(); err != nil {
 		return nil, err
 	}
 	idle = max(idle.Truncate(time.Millisecond), 0) // the client logs below a millisecond
 	var msgs []redis.XMessage
 	for start := "0-0"; len(msgs) < n; {
-		claimed, next, err := r.c.XAutoClaim(ctx, &redis.XAutoClaimArgs{
+		claimed, next, err := c.XAutoClaim(ctx, &redis.XAutoClaimArgs{
 			Stream:   r.outboxKey(),
 			Group:    outboxGroup,
 			Consumer: consumer,
@@ -245,7 +263,7 @@ func (r *Redis) claim(ctx context.Context, consumer string, n int, idle time.Dur
 		if len(msgs) == 0 {
 			block = blockFor(ctx)
 		}
-		streams, err := r.c.XReadGroup(ctx, &redis.XReadGroupArgs{
+		streams, err := c.XReadGroup(ctx, &redis.XReadGroupArgs{
 			Group:    outboxGroup,
 			Consumer: consumer,
 			Streams:  []string{r.outboxKey(), ">"},
@@ -255,8 +273,23 @@ func (r *Redis) claim(ctx context.Context, consumer string, n int, idle time.Dur
 		if err != nil && !errors.Is(err, redis.Nil) {
 			return nil, err
 		}
+		var read []string
 		for _, s := range streams {
-			msgs = append(msgs, s.Messages...)
+			for _, m := range s.Messages {
+				msgs = append(msgs, m)
+				read = append(read, m.ID)
+			}
+		}
+		if r.sentinel && block > 0 && len(read) > 0 {
+			// A read that blocked and was served later is not counted
+			// among this connection's writes by Redis before 7.2, and
+			// WAIT waits only for those: claim them again here, as ours.
+			err := c.XClaimJustID(ctx, &redis.XClaimArgs{
+				Stream: r.outboxKey(), Group: outboxGroup, Consumer: consumer, Messages: read,
+			}).Err()
+			if err != nil {
+				return nil, err
+			}
 		}
 	}
 	out := make([]flows.Delivery, 0, len(msgs))
@@ -265,7 +298,7 @@ func (r *Redis) claim(ctx context.Context, consumer string, n int, idle time.Dur
 		if err != nil {
 			// It can never be sent: settle it as failed rather than
 			// claim it again forever.
-			if err := finish.Run(ctx, r.c, []string{r.outboxKey(), r.jobKey(stringField(m.Values, "job"))},
+			if err := finish.Run(ctx, c, []string{r.outboxKey(), r.jobKey(stringField(m.Values, "job"))},
 				outboxGroup, m.ID, jobFailed).Err(); err != nil {
 				return nil, err
 			}
@@ -333,13 +366,20 @@ func decodeDelivery(m redis.XMessage) (flows.Delivery, error) {
 
 // Finish settles a delivery: it leaves the outbox and counts in its job. It
 // returns the job's status afterwards (zero counts when the job has
-// expired). Finishing a delivery already settled counts nothing.
+// expired). Finishing a delivery already settled counts nothing, so a
+// Finish that failed may be made again; in Sentinel mode it fails unless a
+// replica has the record (see durably).
 func (r *Redis) Finish(ctx context.Context, d flows.Delivery, outcome flows.Outcome) (flows.JobStatus, error) {
 	field, ok := outcomeField[outcome]
 	if !ok {
 		return flows.JobStatus{}, fmt.Errorf("finish: unknown outcome %q", outcome)
 	}
-	kv, err := finish.Run(ctx, r.c, []string{r.outboxKey(), r.jobKey(d.Bulk.Job)}, outboxGroup, d.ID, field).StringSlice()
+	var kv []string
+	err := r.durably(ctx, func(c redis.Cmdable) (bool, error) {
+		var err error
+		kv, err = finish.Run(ctx, c, []string{r.outboxKey(), r.jobKey(d.Bulk.Job)}, outboxGroup, d.ID, field).StringSlice()
+		return true, err
+	})
 	if err != nil {
 		return flows.JobStatus{}, fmt.Errorf("finish: %w", err)
 	}
@@ -355,7 +395,8 @@ func (r *Redis) Finish(ctx context.Context, d flows.Delivery, outcome flows.Outc
 
 // Retry settles a delivery for now and queues a copy with Attempt+1 that
 // Claim returns once at has passed. Retrying a delivery already settled does
-// nothing.
+// nothing, so a Retry that failed may be made again; in Sentinel mode it
+// fails unless a replica has it (see durably).
 func (r *Redis) Retry(ctx context.Context, d flows.Delivery, at time.Time) error {
 	buttons, err := encodeButtons(d.Bulk.Buttons)
 	if err != nil {
@@ -376,7 +417,10 @@ func (r *Redis) Retry(ctx context.Context, d flows.Delivery, at time.Time) error
 	if err != nil {
 		return fmt.Errorf("retry: %w", err)
 	}
-	if err := retry.Run(ctx, r.c, []string{r.outboxKey(), r.laterKey()}, outboxGroup, d.ID, member, at.UnixMilli()).Err(); err != nil {
+	err = r.durably(ctx, func(c redis.Cmdable) (bool, error) {
+		return true, retry.Run(ctx, c, []string{r.outboxKey(), r.laterKey()}, outboxGroup, d.ID, member, at.UnixMilli()).Err()
+	})
+	if err != nil {
 		return fmt.Errorf("retry: %w", err)
 	}
 	return nil

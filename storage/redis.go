@@ -16,6 +16,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -49,6 +50,11 @@ type Redis struct {
 
 	groupReady atomic.Bool // the outbox's consumer group was created by this client
 
+	sentinel     bool         // opened through Sentinel: outbox writes wait for a replica (see durably)
+	log          *slog.Logger // nil: slog.Default()
+	unreplicated atomic.Bool  // the last outbox write no replica acknowledged in time
+	replicas     replicaCount // the primary's replicas, in Sentinel mode
+
 	eventReminders []time.Duration // nil: flows.DefaultEventReminders
 
 	clock flows.Clock // nil: flows.SystemClock
@@ -78,15 +84,16 @@ func (r *Redis) now() time.Time {
 // rediss:// for one server, redis+sentinel:// or rediss+sentinel:// for the
 // primary that Redis Sentinel names (see ParseURL).
 func New(ctx context.Context, url string) (*Redis, error) {
-	c, err := newClient(url)
+	o, err := newClientOptions(url)
 	if err != nil {
 		return nil, err
 	}
+	c := o.client()
 	if err := c.Ping(ctx).Err(); err != nil {
 		_ = c.Close()
 		return nil, fmt.Errorf("connect redis: %w", err)
 	}
-	return &Redis{keyspace: keyspace{LegacyPrefix}, c: c}, nil
+	return &Redis{keyspace: keyspace{LegacyPrefix}, c: c, sentinel: o.failover != nil}, nil
 }
 
 // setDefaults applies this package's timeouts where the URL set none.

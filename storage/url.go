@@ -32,16 +32,12 @@ type clientOptions struct {
 	failover *redis.FailoverOptions
 }
 
-// newClient returns an unconnected client for url.
-func newClient(url string) (redis.UniversalClient, error) {
-	o, err := newClientOptions(url)
-	if err != nil {
-		return nil, err
-	}
+// client returns an unconnected client for these options.
+func (o clientOptions) client() redis.UniversalClient {
 	if o.failover != nil {
-		return redis.NewFailoverClient(o.failover), nil
+		return redis.NewFailoverClient(o.failover)
 	}
-	return redis.NewClient(o.single), nil
+	return redis.NewClient(o.single)
 }
 
 // newClientOptions parses url. The Sentinel form is

@@ -245,6 +245,7 @@ func openStore(ctx context.Context, cfg Config, log *slog.Logger) (*storage.Redi
 			_ = s.Close()
 			return permanent(err)
 		}
+		s.SetLogger(log)
 		store = s
 		return nil
 	})

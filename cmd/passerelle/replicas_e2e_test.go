@@ -150,7 +150,9 @@ func TestReplicasBehindLoadBalancer(t *testing.T) {
 	received := func(calls []fakeapi.Call, text string) (chats, dups int) {
 		n := map[string]int{}
 		for _, c := range calls {
-			if c.Status == 200 && c.Method == "sendMessage" && strings.Contains(c.Params["text"], text) {
+			// The admin is not in the audience: what quotes the text there
+			// is the wizard's preview, not a copy of the broadcast.
+			if c.Status == 200 && c.Method == "sendMessage" && strings.Contains(c.Params["text"], text) && c.Params["chat_id"] != fmt.Sprint(admin) {
 				n[c.Params["chat_id"]]++
 			}
 		}
@@ -362,12 +364,17 @@ func TestReplicasBehindLoadBalancer(t *testing.T) {
 	if disordered != 0 || missing > webhookConnections {
 		t.Errorf("failover: %d people answered otherwise than in order (want 0), %d replies missing (want at most the steps under way)", disordered, missing)
 	}
-	if dupsA > 16 {
-		t.Errorf("broadcast A: %d duplicates, more than the sends in flight (16)", dupsA)
+	// Each claim and each record of a delivery is on the replica (WAIT)
+	// before the sender goes on, so the promoted replica knows every
+	// message sent: none goes twice.
+	if dupsA != 0 {
+		t.Errorf("broadcast A: %d duplicates across the Redis failover, want 0", dupsA)
 	}
 
 	// 3. Broadcast B, and a replica killed while it goes out: the others
-	// reclaim its deliveries once they have been idle for 30 s.
+	// reclaim its deliveries once they have been idle for 30 s. Those it
+	// had sent but not recorded when it died go twice: Telegram takes no
+	// idempotency key, so at most the sends it had in flight (16) may.
 	broadcast(t, fake, signer, admin, newsB, wait)
 	wait("broadcast B under way", func(c []fakeapi.Call) bool { n, _ := received(c, newsB); return n >= 20 })
 	runs[0].cmd.Process.Kill()
@@ -380,6 +387,11 @@ func TestReplicasBehindLoadBalancer(t *testing.T) {
 		sentBefore, people+1, time.Since(killedAt).Round(100*time.Millisecond), dupsB)
 	if dupsB > 16 {
 		t.Errorf("broadcast B: %d duplicates, more than a replica holds in flight (16)", dupsB)
+	}
+	// A delivery whose record the failover lost would go again once idle
+	// (30 s): by now, broadcast B took longer than that.
+	if _, late := received(fake.Calls(), newsA); late != dupsA {
+		t.Errorf("broadcast A: %d duplicates after broadcast B, %d before", late, dupsA)
 	}
 	for _, r := range runs[1:] {
 		r.stop(t, 15*time.Second, logs)
