@@ -219,6 +219,16 @@ end
 return {holder, redis.call('GET', KEYS[1]), redis.call('GET', KEYS[2])}
 `)
 
+// The scripts' fixed numeric arguments, converted to interfaces once: an
+// int64 above 255 costs an allocation each time it is boxed, and Open and
+// Commit run for every update.
+var (
+	claimPendingArg any = claimPendingTTL.Milliseconds()
+	claimKeptArg    any = UpdateClaimTTL.Milliseconds()
+	turnEntryArg    any = turnEntryTTL.Milliseconds()
+	noLease         any = int64(0)
+)
+
 // Open claims the update claim names, when it names one (and takes its
 // entry out of the inbox), and reads the session and the staff role, in one
 // script: one round trip for what a step needs (flows.Opener). A claim
@@ -245,11 +255,15 @@ func (r *Redis) Open(ctx context.Context, chatID int64, claim flows.Claim) (*flo
 		parked = "1"
 	}
 	var res []any
+	leaseArg := noLease
+	if leased {
+		leaseArg = r.lease.TTL.Milliseconds()
+	}
 	deadline := time.Now().Add(r.lease.Wait)
 	for wait := leasePollFirst; ; wait = min(2*wait, leasePollMax) {
 		var err error
-		res, err = openScript.Run(ctx, r.c, keys, token, claimPendingTTL.Milliseconds(), claim.UpdateID, parked,
-			r.lease.TTL.Milliseconds(), turnEntryTTL.Milliseconds()).Slice()
+		res, err = openScript.Run(ctx, r.c, keys, token, claimPendingArg, claim.UpdateID, parked,
+			leaseArg, turnEntryArg).Slice()
 		if err != nil {
 			return nil, nil, fmt.Errorf("open session: %w", err)
 		}
@@ -271,7 +285,7 @@ func (r *Redis) Open(ctx context.Context, chatID int64, claim flows.Claim) (*flo
 		return nil, nil, flows.ErrDuplicate
 	}
 	if claim.UpdateID != 0 {
-		r.hold(&r.claims, chatID, r.updateKey(claim.UpdateID)) // Commit keeps it
+		r.hold(&r.claims, chatID, keys[2]) // the update's claim: Commit keeps it
 	}
 	if leased {
 		r.hold(&r.leases, chatID, token) // ReleaseChat gives it back
@@ -452,7 +466,7 @@ func (r *Redis) writeSession(ctx context.Context, chatID int64, s *flows.Session
 	keys = append(keys, r.sessionKey(chatID))
 	args = append(args, payload, sessionTTL(s).Milliseconds(), audienceField(chatID), "")
 	if claim != "" {
-		args[3] = UpdateClaimTTL.Milliseconds()
+		args[3] = claimKeptArg
 	}
 	for _, h := range hashes {
 		v, _ := audienceValue(s, now, h.purpose) // "" when none
