@@ -82,10 +82,7 @@ func (e *Engine) QueueNews(ctx context.Context, q NewsQueue, n News, now time.Ti
 	if len(rs) == 0 {
 		return 0, nil
 	}
-	msgs := make([]Bulk, len(rs))
-	for i, r := range rs {
-		msgs[i] = Bulk{Job: n.ID, ChatID: r.ChatID, Text: e.NewsVersion(n, r.Lang)}
-	}
+	msgs := e.newsMessages(n.ID, nil, n.Texts, rs)
 	job := Job{ID: n.ID, Kind: "broadcast", Territory: n.Territory, Owner: n.Owner, OwnerLang: n.OwnerLang, Created: now}
 	queued, err := q.Enqueue(ctx, job, msgs)
 	if err != nil {

@@ -32,11 +32,17 @@ func (e *Engine) newsEvents(job Job, s *content.Survey, texts map[string]string,
 		job.Kind = "outcome"
 		events = append(events, SurveyOutcomeSet{Survey: s.ID, Territory: job.Territory, Texts: texts, Expires: s.ClosesAt(e.loc).Add(SurveyRetention).UTC()})
 	}
+	return append(events, BroadcastQueued{Job: job, Messages: e.newsMessages(job.ID, s, texts, rs)})
+}
+
+// newsMessages are the outbox messages of job: to each of rs, texts in
+// their language (newsText), for the outcome of survey s when not nil.
+func (e *Engine) newsMessages(job string, s *content.Survey, texts map[string]string, rs []Recipient) []Bulk {
 	msgs := make([]Bulk, len(rs))
 	for i, r := range rs {
-		msgs[i] = Bulk{Job: job.ID, ChatID: r.ChatID, Text: e.newsText(texts[r.Lang], texts[locales.Source], s, r.Lang)}
+		msgs[i] = Bulk{Job: job, ChatID: r.ChatID, Text: e.newsText(texts[r.Lang], texts[locales.Source], s, r.Lang)}
 	}
-	return append(events, BroadcastQueued{Job: job, Messages: msgs})
+	return msgs
 }
 
 // SurveyOutcome is a "you said, we did" message composed outside the chat (in

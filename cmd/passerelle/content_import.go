@@ -20,11 +20,10 @@ const contentImportUsage = `usage: passerelle content import data-inclusion|soli
 // prints what changes. Exit 1 when the files cannot be read or written, 2
 // on usage errors.
 func contentCommand(args []string, stdout, stderr io.Writer) int {
-	if len(args) == 0 || args[0] != "import" {
-		fmt.Fprintln(stderr, contentImportUsage)
+	fl, ok := importFlags("content", args, contentImportUsage, stderr)
+	if !ok {
 		return 2
 	}
-	fl := usageFlags("content import", contentImportUsage, stderr)
 	territoryID := fl.String("territory", "", "the territory whose area (import: in its file) selects the services")
 	into := fl.String("into", "", "the content folder to write into (default: PASSERELLE_CONTENT_DIR)")
 	dryRun := fl.Bool("dry-run", false, "print what would change, write nothing")

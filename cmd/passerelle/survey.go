@@ -18,11 +18,10 @@ const surveyUsage = `usage: passerelle survey import FORM.xlsx [--id ID] [--open
 // a survey file on stdout, diagnostics on stderr. Exit 1 when the form is
 // refused, 2 on usage errors.
 func surveyCommand(args []string, stdout, stderr io.Writer) int {
-	if len(args) == 0 || args[0] != "import" {
-		fmt.Fprintln(stderr, surveyUsage)
+	fl, ok := importFlags("survey", args, surveyUsage, stderr)
+	if !ok {
 		return 2
 	}
-	fl := usageFlags("survey import", surveyUsage, stderr)
 	id := fl.String("id", "", "the survey id (default: the form_id of the settings sheet, or the file name)")
 	opens := fl.String("opens", "", "the first day, YYYY-MM-DD (default: today in PASSERELLE_TZ, Europe/Paris by default)")
 	closes := fl.String("closes", "", "the last day, YYYY-MM-DD (default: 30 days after opens)")
@@ -113,6 +112,17 @@ func usageFlags(name, usage string, stderr io.Writer) *flag.FlagSet {
 		fl.PrintDefaults()
 	}
 	return fl
+}
+
+// importFlags is the flag set of "passerelle <command> import", the one
+// verb of survey and content; when args do not start with it, it prints
+// usage and ok is false (exit 2).
+func importFlags(command string, args []string, usage string, stderr io.Writer) (fl *flag.FlagSet, ok bool) {
+	if len(args) == 0 || args[0] != "import" {
+		fmt.Fprintln(stderr, usage)
+		return nil, false
+	}
+	return usageFlags(command+" import", usage, stderr), true
 }
 
 // parseMixed parses args where flags may come before or after the other
