@@ -47,10 +47,10 @@ type importOptions struct {
 
 // importXLSForm converts an XLSForm with the importer of `passerelle survey
 // import`. It is the dashboard's one call into the importer.
-func importXLSForm(data []byte, name string, o importOptions) ([]byte, content.Diagnostics) {
+func (d *Dashboard) importXLSForm(data []byte, name string, o importOptions) ([]byte, content.Diagnostics) {
 	return xlsform.Import(data, name, xlsform.Options{
 		ID: o.ID, DefaultLanguage: o.Language, Opens: o.Opens, Closes: o.Closes,
-		Territories: []string{o.Territory}, SkipUnsupported: o.Skip,
+		Territories: []string{o.Territory}, SkipUnsupported: o.Skip, Texts: d.cfg.Messages,
 	})
 }
 
@@ -134,7 +134,7 @@ func (d *Dashboard) xlsformImport(w http.ResponseWriter, r *http.Request, v *vis
 		}
 	}
 	name := path.Base(strings.ReplaceAll(head.Filename, `\`, "/"))
-	out, diags := importXLSForm(data, name, opt)
+	out, diags := d.importXLSForm(data, name, opt)
 	p.Data["File"], p.Data["Diagnostics"] = name, diags
 	var survey *content.Survey
 	if out != nil {

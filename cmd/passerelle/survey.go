@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/territoires-integration/passerelle/content/xlsform"
+	"github.com/territoires-integration/passerelle/locales"
 )
 
 const surveyUsage = `usage: passerelle survey import FORM.xlsx [--id ID] [--opens YYYY-MM-DD] [--closes YYYY-MM-DD] [--territories a,b] [--default-language LANG] [--skip-unsupported]`
@@ -66,6 +67,10 @@ func surveyCommand(args []string, stdout, stderr io.Writer) int {
 	}
 	data, err := readForm(files[0])
 	if err != nil {
+		fmt.Fprintf(stderr, "passerelle survey import: %v\n", err)
+		return 1
+	}
+	if opt.Texts, err = locales.Load(); err != nil {
 		fmt.Fprintf(stderr, "passerelle survey import: %v\n", err)
 		return 1
 	}

@@ -8,6 +8,7 @@ package xlsform
 
 import (
 	"bytes"
+	"cmp"
 	"errors"
 	"fmt"
 	"math"
@@ -32,6 +33,7 @@ type Options struct {
 	Territories     []string  // territory ids; none means every territory ("all")
 	DefaultLanguage string    // the language of the plain label column ("en", "English"…); "" reads the settings, else tells it from the texts
 	SkipUnsupported bool      // leave out what the chat cannot ask, with a warning per row, instead of refusing the form
+	Texts           Texts     // the words of the questions the import adds to write out a repeat; nil refuses repeats
 }
 
 // surveyLangs are the bot's languages, in the order texts are written.
@@ -84,7 +86,7 @@ var xlsformTypeAliases = map[string]string{
 // xlsformRefusedTypes explains why a type cannot be converted; other
 // unknown types get a generic message.
 var xlsformRefusedTypes = map[string]string{
-	"begin_repeat":              "the bot asks each question once: there are no repeats",
+	"begin_repeat":              "a repeat inside a repeat cannot be written out: the bot writes out the items of the outer one only",
 	"calculate":                 "the bot computes nothing: compute it from the export instead",
 	"hidden":                    "the bot computes nothing: compute it from the export instead",
 	"geotrace":                  "the bot asks for one place (a geopoint), not a line",
@@ -116,6 +118,8 @@ var xlsformDropped = map[string]string{
 	"audio":              "the bot sends no images or sounds with questions",
 	"video":              "the bot sends no images or sounds with questions",
 	"big-image":          "the bot sends no images or sounds with questions",
+	"block":              "the blocks of a question library are asked one after the other",
+	"tag":                "tags sort the questions of a library, people do not see them",
 }
 
 // Sheets of an XLSForm, as named in diagnostics.
@@ -135,6 +139,11 @@ type xlsform struct {
 	formTitle   string
 	formID      string
 	settingsRow int
+	surveyName  string                          // the name of the sheet of questions, for diagnostics
+	texts       Texts                           // the import's own words: Options.Texts
+	suffix      string                          // while writing out a repeat's item: _ and its number, added to its names
+	quiet       bool                            // while writing out a repeat's second and later items: their rows were reported with the first
+	overflow    struct{ rows, first, last int } // the rows left out past content.MaxQuestions
 	hasChoices  bool
 	lists       map[string]*choiceList
 	questions   []*xlsQuestion
@@ -210,7 +219,7 @@ func (q *xlsQuestion) answerID(v string) string {
 // YAML when any row cannot be expressed, and diagnostics naming the sheet
 // and row of each problem (errors and warnings, sorted).
 func Import(data []byte, name string, opt Options) ([]byte, content.Diagnostics) {
-	c := &xlsform{name: name, skip: opt.SkipUnsupported, lists: map[string]*choiceList{},
+	c := &xlsform{name: name, skip: opt.SkipUnsupported, texts: opt.Texts, lists: map[string]*choiceList{},
 		byName: map[string]*xlsQuestion{}, ids: map[string]bool{}, leftOut: map[string]string{}, acks: map[string]*xlsQuestion{}}
 	out := c.convert(data, opt)
 	c.diags.Sort()
@@ -221,6 +230,9 @@ func Import(data []byte, name string, opt Options) ([]byte, content.Diagnostics)
 }
 
 func (c *xlsform) report(sheetName string, row int, sev content.Severity, format string, args ...any) {
+	if c.quiet {
+		return
+	}
 	file := c.name
 	if sheetName != "" {
 		file += " (" + sheetName + " sheet)"
@@ -284,12 +296,15 @@ func (c *xlsform) convert(data []byte, opt Options) []byte {
 		return nil
 	}
 	sheets := map[string]*sheet{}
-	for _, name := range []string{settingsSheet, choicesSheet, surveySheet} {
+	survey, err := c.surveySheet(wb)
+	if err != nil {
+		c.errorf("", 0, "%v", err)
+		return nil
+	}
+	sheets[surveySheet] = survey
+	for _, name := range []string{settingsSheet, choicesSheet} {
 		s, err := wb.sheet(name)
 		switch {
-		case errors.Is(err, errNoSheet) && name == surveySheet:
-			c.errorf("", 0, "not an XLSForm: %v", err)
-			return nil
 		case errors.Is(err, errNoSheet):
 		case err != nil:
 			c.errorf("", 0, "%s sheet: %v", name, err)
@@ -316,6 +331,62 @@ func (c *xlsform) convert(data []byte, opt Options) []byte {
 		return nil
 	}
 	return c.yaml(id, opens, closes, opt.Territories)
+}
+
+// librarySheet is the sheet of a KoboToolbox question library export (a
+// "collection"): the rows of a survey sheet, with a block column.
+const librarySheet = "library"
+
+// surveySheet finds the sheet of questions: the one named survey; else the
+// library sheet of a KoboToolbox question library export; else the one
+// sheet, other than choices and settings, whose first row names a type and
+// a name column (a survey sheet saved under another name), said in a
+// warning. It sets c.surveyName to the sheet's name.
+func (c *xlsform) surveySheet(wb book) (*sheet, error) {
+	s, err := wb.sheet(surveySheet)
+	if !errors.Is(err, errNoSheet) {
+		c.surveyName = surveySheet
+		if err != nil {
+			return nil, fmt.Errorf("%s sheet: %w", surveySheet, err)
+		}
+		return s, nil
+	}
+	notForm := fmt.Errorf("not an XLSForm: %w", err)
+	var found []string
+	var only *sheet
+	for _, name := range wb.names() {
+		if strings.EqualFold(name, choicesSheet) || strings.EqualFold(name, settingsSheet) {
+			continue
+		}
+		s, err := wb.sheet(name)
+		if err != nil {
+			return nil, fmt.Errorf("%s sheet: %w", name, err)
+		}
+		if len(s.rows) == 0 {
+			continue
+		}
+		cols := map[string]bool{}
+		for _, cell := range s.rows[0].cells {
+			base, _, _ := headerName(cell.text)
+			cols[base] = true
+		}
+		if !cols["type"] || !cols["name"] {
+			continue
+		}
+		if strings.EqualFold(name, librarySheet) {
+			c.surveyName = name
+			c.warnf("", 0, "a KoboToolbox question library (sheet %q): its questions are converted as one survey, block after block; delete from the survey file the blocks you do not want", name)
+			return s, nil
+		}
+		found = append(found, name)
+		only = s
+	}
+	if len(found) != 1 {
+		return nil, notForm
+	}
+	c.surveyName = found[0]
+	c.warnf("", 0, "the workbook has no sheet named %q: its one sheet of questions, %q, is read as the survey sheet (KoboToolbox and ODK need it named %q)", surveySheet, found[0], surveySheet)
+	return only, nil
 }
 
 // headerName splits a header cell into its key (lower case, spaces made _)
@@ -352,9 +423,10 @@ func (c *xlsform) header(sheetName string, s *sheet, wanted []string, dropped ma
 	used := func(col int) bool { return filled[col] }
 	langs := map[string]bool{}
 	plain := map[string]*langCol{}
+	warned := map[string]bool{} // dropped columns, said once per name
 	for _, cell := range head.cells {
 		base, lang, translated := headerName(cell.text)
-		textCol := base == "label" || base == "hint" && sheetName == surveySheet
+		textCol := base == "label" || base == "hint" && sheetName == c.surveyName
 		switch {
 		case textCol && !translated:
 			switch {
@@ -391,7 +463,8 @@ func (c *xlsform) header(sheetName string, s *sheet, wanted []string, dropped ma
 			}
 			cols[base] = cell.col
 		case dropped[base] != "":
-			if used(cell.col) {
+			if used(cell.col) && !warned[base] {
+				warned[base] = true // a library's hundred tag:… columns are said once
 				c.warnf(sheetName, head.num, "column %q is dropped: %s", cell.text, dropped[base])
 			}
 		case dropped != nil:
@@ -545,7 +618,7 @@ func (c *xlsform) surveyLanguage(s *sheet) {
 		}
 	}
 	if c.lang == "" {
-		c.errorf(surveySheet, headRow(s), "no label column in one of the bot's languages (%s): the questions have no text people can read", strings.Join(surveyLangs, " "))
+		c.errorf(c.surveyName, headRow(s), "no label column in one of the bot's languages (%s): the questions have no text people can read", strings.Join(surveyLangs, " "))
 	}
 }
 
@@ -592,9 +665,9 @@ func (c *xlsform) useList(name string, row int) (*choiceList, bool) {
 	l := c.lists[name]
 	if l == nil {
 		if !c.hasChoices {
-			c.errorf(surveySheet, row, "list %s: the workbook has no choices sheet", content.Quote(name))
+			c.errorf(c.surveyName, row, "list %s: the workbook has no choices sheet", content.Quote(name))
 		} else {
-			c.errorf(surveySheet, row, "list %s is not in the choices sheet", content.Quote(name))
+			c.errorf(c.surveyName, row, "list %s is not in the choices sheet", content.Quote(name))
 		}
 		return nil, false
 	}
@@ -675,26 +748,56 @@ type group struct {
 	showIf []content.Condition // the conditions of relevant, put on every question inside
 }
 
+// surveyRows is where the survey sheet's columns are.
+type surveyRows struct {
+	typeCol int
+	cols    map[string]int
+	text    textColumns
+}
+
+// get returns r's cell in the column named key ("" when there is none).
+func (sr *surveyRows) get(r sheetRow, key string) string {
+	if col, ok := sr.cols[key]; ok {
+		return r.get(col)
+	}
+	return ""
+}
+
 // survey converts the survey sheet's rows.
 func (c *xlsform) survey(s *sheet) {
 	wanted := []string{"type", "name", "required", "relevant", "constraint", "choice_filter", "calculation", "repeat_count", "parameters"}
-	cols, text, rows := c.header(surveySheet, s, wanted, xlsformDropped)
+	cols, text, rows := c.header(c.surveyName, s, wanted, xlsformDropped)
 	typeCol, ok := cols["type"]
 	if !ok {
-		c.errorf(surveySheet, headRow(s), "the survey sheet needs a type column in its first row")
+		c.errorf(c.surveyName, headRow(s), "the survey sheet needs a type column in its first row")
 		return
 	}
-	get := func(r sheetRow, key string) string {
-		if col, ok := cols[key]; ok {
-			return r.get(col)
-		}
-		return ""
-	}
+	sr := &surveyRows{typeCol: typeCol, cols: cols, text: text}
 	c.names = map[string]bool{}
 	for _, r := range rows {
-		c.names[get(r, "name")] = true
+		c.names[sr.get(r, "name")] = true
 	}
-	var open []group
+	for _, g := range c.rows(sr, rows, nil) {
+		c.errorf(c.surveyName, g.row, "this begin has no end")
+	}
+	for _, n := range c.notes {
+		if len(n.showIf) > 0 {
+			c.addNote(n) // shown on its own, on its condition
+			continue
+		}
+		c.thanks = append(c.thanks, n.texts)
+	}
+	if o := c.overflow; o.rows > 0 {
+		c.unsupported(c.surveyName, o.first, "", "%d questions and notes, from this row to row %d: a survey has at most %d questions and notes, people stop long before", o.rows, o.last, content.MaxQuestions)
+	}
+	if !slices.ContainsFunc(c.questions, func(q *xlsQuestion) bool { return q.typ != content.NoteType }) && c.diags.Errors() == 0 {
+		c.errorf(c.surveyName, 0, "no question to convert")
+	}
+}
+
+// rows converts rows inside the groups open, and returns the groups still
+// open after them.
+func (c *xlsform) rows(sr *surveyRows, rows []sheetRow, open []group) []group {
 	inRepeat := func() string {
 		for _, g := range open {
 			if g.repeat {
@@ -703,13 +806,14 @@ func (c *xlsform) survey(s *sheet) {
 		}
 		return ""
 	}
-	for _, r := range rows {
-		typ := r.get(typeCol)
-		name, relevant := get(r, "name"), get(r, "relevant")
+	for i := 0; i < len(rows); i++ {
+		r := rows[i]
+		typ := r.get(sr.typeCol)
+		name, relevant := sr.get(r, "name"), sr.get(r, "relevant")
 		kind, args := xlsformType(typ)
 		if kind == "" {
-			if name != "" || len(texts(r, text.labels)) > 0 {
-				c.unsupported(surveySheet, r.num, "", "the row has no type")
+			if name != "" || len(texts(r, sr.text.labels)) > 0 {
+				c.unsupported(c.surveyName, r.num, "", "the row has no type")
 			}
 			continue // an empty or comment row
 		}
@@ -720,10 +824,15 @@ func (c *xlsform) survey(s *sheet) {
 			}
 			continue // reported once, on the begin_repeat row
 		}
-		if f := get(r, "choice_filter"); f != "" {
+		if f := sr.get(r, "choice_filter"); f != "" {
 			c.asked = true
 			c.leaveOut(name, r.num, "choice_filter")
-			c.unsupported(surveySheet, r.num, "", "%s %s: choice_filter %s cannot be converted: the bot offers every choice of a list", kind, content.Quote(name), quoteExpr(f))
+			c.unsupported(c.surveyName, r.num, "", "%s %s: choice_filter %s cannot be converted: the bot offers every choice of a list", kind, content.Quote(name), quoteExpr(f))
+			continue
+		}
+		if len(c.questions) == content.MaxQuestions && !strings.HasPrefix(kind, "begin_") && !strings.HasPrefix(kind, "end_") && !slices.Contains(xlsformMetadata, kind) {
+			c.asked = true
+			c.past(name, r.num)
 			continue
 		}
 		switch kind {
@@ -732,36 +841,43 @@ func (c *xlsform) survey(s *sheet) {
 			if relevant != "" {
 				conds, err := c.relevant(relevant)
 				if err != nil {
-					c.unsupported(surveySheet, r.num, "its questions are asked whatever the answers", "group %s: relevant %s cannot be converted: %v", content.Quote(name), quoteExpr(relevant), err)
+					c.unsupported(c.surveyName, r.num, "its questions are asked whatever the answers", "group %s: relevant %s cannot be converted: %v", content.Quote(name), quoteExpr(relevant), err)
 				}
 				g.showIf = conds
 			}
 			open = append(open, g)
-			if len(texts(r, text.labels)) > 0 {
-				c.warnf(surveySheet, r.num, "group %s is flattened: its questions are asked one by one, and its label is not shown", content.Quote(name))
+			if len(texts(r, sr.text.labels)) > 0 {
+				c.warnf(c.surveyName, r.num, "group %s is flattened: its questions are asked one by one, and its label is not shown", content.Quote(name))
 			}
 		case "begin_repeat":
+			end := repeatEnd(rows, i, sr.typeCol)
+			if c.suffix == "" && inRepeat() == "" && end > 0 {
+				c.asked = true
+				c.repeat(sr, r, rows[i+1:end], open, questionRows(rows[end+1:], sr.typeCol))
+				i = end
+				continue
+			}
 			outermost := inRepeat() == ""
 			open = append(open, group{row: r.num, name: name, repeat: true})
 			if outermost {
 				c.asked = true
 				c.leaveOut(name, r.num, "a repeat")
-				c.unsupported(surveySheet, r.num, "its questions are not asked", "repeat %s: %s", content.Quote(name), xlsformRefusedTypes[kind])
+				c.unsupported(c.surveyName, r.num, "its questions are not asked", "repeat %s: %s", content.Quote(name), xlsformRefusedTypes[kind])
 			}
 		case "end_group", "end_repeat":
 			if len(open) == 0 || open[len(open)-1].repeat != (kind == "end_repeat") {
-				c.errorf(surveySheet, r.num, "%s without a matching begin", kind)
+				c.errorf(c.surveyName, r.num, "%s without a matching begin", kind)
 				continue
 			}
 			open = open[:len(open)-1]
 		case "note":
-			c.note(r, name, text, open, relevant)
+			c.note(r, name, sr.text, open, relevant)
 		case "acknowledge":
 			c.asked = true
-			c.acknowledge(r, name, text, open, relevant)
+			c.acknowledge(r, name, sr.text, open, relevant)
 		case "select_one", "select_multiple", "integer", "decimal", "range", "text", "date", "time", "geopoint", "barcode":
 			c.asked = true
-			q := c.question(r, kind, args, name, text, get, open)
+			q := c.question(r, kind, args, name, sr.text, sr.get, open)
 			if q == nil {
 				continue
 			}
@@ -775,27 +891,189 @@ func (c *xlsform) survey(s *sheet) {
 			case refused:
 				c.asked = true
 				c.leaveOut(name, r.num, kind)
-				c.unsupported(surveySheet, r.num, "", "%s %s: type %q cannot be converted: %s", kind, content.Quote(name), kind, reason)
+				c.unsupported(c.surveyName, r.num, "", "%s %s: type %q cannot be converted: %s", kind, content.Quote(name), kind, reason)
 			default:
 				c.asked = true
 				c.leaveOut(name, r.num, "type "+typ)
-				c.unsupported(surveySheet, r.num, "", "%s: type %s cannot be converted: the bot has no such question", content.Quote(name), content.Quote(typ))
+				c.unsupported(c.surveyName, r.num, "", "%s: type %s cannot be converted: the bot has no such question", content.Quote(name), content.Quote(typ))
 			}
 		}
 	}
-	for _, g := range open {
-		c.errorf(surveySheet, g.row, "this begin has no end")
-	}
-	for _, n := range c.notes {
-		if len(n.showIf) > 0 {
-			c.addNote(n) // shown on its own, on its condition
-			continue
+	return open
+}
+
+// repeatEnd returns the index of the end_repeat closing the begin_repeat
+// at rows[begin], or 0 when there is none.
+func repeatEnd(rows []sheetRow, begin, typeCol int) int {
+	depth := 0
+	for i := begin; i < len(rows); i++ {
+		switch kind, _ := xlsformType(rows[i].get(typeCol)); kind {
+		case "begin_repeat":
+			depth++
+		case "end_repeat":
+			if depth--; depth == 0 {
+				return i
+			}
 		}
-		c.thanks = append(c.thanks, n.texts)
 	}
-	if !slices.ContainsFunc(c.questions, func(q *xlsQuestion) bool { return q.typ != content.NoteType }) && c.diags.Errors() == 0 {
-		c.errorf(surveySheet, 0, "no question to convert")
+	return 0
+}
+
+// questionRows counts the rows that may become a question or a note.
+func questionRows(rows []sheetRow, typeCol int) int {
+	n := 0
+	for _, r := range rows {
+		kind, _ := xlsformType(r.get(typeCol))
+		if kind != "" && !strings.HasPrefix(kind, "begin_") && !strings.HasPrefix(kind, "end_") && !slices.Contains(xlsformMetadata, kind) {
+			n++
+		}
 	}
+	return n
+}
+
+// Repeats: how many items of a repeat a survey asks.
+const (
+	defaultRepeatItems = 3  // when the form does not say how many
+	maxRepeatItems     = 10 // at most, whatever the form says
+)
+
+// Texts gives the import's own words in a language (the questions it adds
+// to write out a repeat). The bot's message catalog (locales.Catalog) is one.
+type Texts interface {
+	Text(lang, id string, data map[string]any) string
+}
+
+// repeat writes out a repeat, since a survey asks each question once: its
+// rows are converted once per item, item k's names ending in _k, after a
+// note naming the item. With a repeat_count naming an earlier whole-number
+// question, item k is asked when that answer is at least k; with a number,
+// that many items are asked; otherwise the person is asked "add another?"
+// before each item after the first. after is how many rows may become
+// questions after the repeat: the items asked leave room for them.
+func (c *xlsform) repeat(sr *surveyRows, begin sheetRow, body []sheetRow, open []group, after int) {
+	name := sr.get(begin, "name")
+	what := "repeat " + content.Quote(name)
+	leaveOut := func(change, format string, args ...any) {
+		c.leaveOut(name, begin.num, "a repeat")
+		for _, r := range body {
+			c.leaveOut(sr.get(r, "name"), r.num, "inside the repeat "+name)
+		}
+		c.unsupported(c.surveyName, begin.num, change, format, args...)
+	}
+	if c.texts == nil {
+		leaveOut("its questions are not asked", "%s: the import was given no texts for the questions it adds", what)
+		return
+	}
+	var own []content.Condition
+	if rel := sr.get(begin, "relevant"); rel != "" {
+		conds, err := c.relevant(rel)
+		if err != nil && !c.unsupported(c.surveyName, begin.num, "its items are asked whatever the answers", "%s: relevant %s cannot be converted: %v", what, quoteExpr(rel), err) {
+			return
+		}
+		own = conds
+	}
+	items, fixed := defaultRepeatItems, false
+	var counted *xlsQuestion // the number question saying how many items
+	how := "the person is asked whether to add another item before each item after the first"
+	switch count := strings.TrimSpace(sr.get(begin, "repeat_count")); {
+	case count == "":
+	case strings.HasPrefix(count, "${") && strings.HasSuffix(count, "}"):
+		q, err := c.earlier(count[2 : len(count)-1])
+		if err == nil && (q.typ != content.Number || q.decimal) {
+			err = fmt.Errorf("%s is not a whole-number question", q.id)
+		}
+		if err != nil {
+			if !c.unsupported(c.surveyName, begin.num, how+" instead", "%s: repeat_count %s cannot be converted: %v", what, quoteExpr(count), err) {
+				return
+			}
+			break
+		}
+		counted, items = q, maxRepeatItems
+		if q.max != nil && *q.max >= 1 && *q.max < maxRepeatItems {
+			items = int(*q.max)
+		}
+		how = fmt.Sprintf("item k is asked when the answer to %s is at least k", q.id)
+	default:
+		n, err := strconv.Atoi(count)
+		if err != nil || n < 1 {
+			if !c.unsupported(c.surveyName, begin.num, how+" instead", "%s: repeat_count %s cannot be converted: write a number or ${a whole-number question}", what, quoteExpr(count)) {
+				return
+			}
+			break
+		}
+		items, fixed, how = n, true, fmt.Sprintf("%d items are asked", n)
+		if n > maxRepeatItems {
+			how = fmt.Sprintf("the first %d of its %d items are asked", maxRepeatItems, n)
+		}
+	}
+	wanted := min(items, maxRepeatItems)
+	per := questionRows(body, sr.typeCol) + 1 // its questions and notes, and "add another?"
+	items = max(min(wanted, (content.MaxQuestions-len(c.questions)-after)/per), 1)
+	if items < wanted {
+		how += fmt.Sprintf("; only %d of %d items fit in the %d questions and notes a survey may have", items, wanted, content.MaxQuestions)
+	}
+	labels := texts(begin, sr.text.labels)
+	say := func(id string, data map[string]any) map[string]string {
+		m := map[string]string{}
+		for _, l := range sr.text.labels {
+			label := labels[l.lang]
+			if label == "" {
+				label = cmp.Or(labels[c.lang], name)
+			}
+			data["Label"] = label
+			m[l.lang] = c.texts.Text(l.lang, id, data)
+		}
+		return m
+	}
+	var parent []content.Condition
+	for _, g := range open {
+		parent = append(parent, g.showIf...)
+	}
+	var more *xlsQuestion // the last "add another?"
+	var names []string    // the names of the rows inside
+	for _, r := range body {
+		if n := sr.get(r, "name"); n != "" {
+			names = append(names, n)
+		}
+	}
+	for k := 1; k <= items; k++ {
+		c.suffix, c.quiet = "_"+strconv.Itoa(k), k > 1
+		conds := slices.Clone(own)
+		switch {
+		case counted != nil:
+			conds = append(conds, content.Condition{Question: counted.id, Min: new(float64(k))})
+		case !fixed && k > 1:
+			ask := slices.Concat(parent, own)
+			if more != nil {
+				ask = append(ask, content.Condition{Question: more.id, Is: []string{content.AnswerYes}})
+			}
+			more = &xlsQuestion{row: begin.num, id: c.newID(name+"_more"+c.suffix, begin.num, "more"), typ: content.YesNo, required: true,
+				showIf: ask, texts: say("SurveyRepeatAnother", map[string]any{})}
+			more.notes = c.takeNotes(more)
+			if !c.add(more, "") {
+				break
+			}
+			conds = append(conds, content.Condition{Question: more.id, Is: []string{content.AnswerYes}})
+		}
+		c.notes = append(c.notes, pendingNote{row: begin.num, showIf: slices.Concat(parent, conds), texts: say("SurveyRepeatItem", map[string]any{"N": k})})
+		for _, n := range names {
+			delete(c.byName, n)
+			delete(c.leftOut, n)
+			delete(c.acks, n)
+		}
+		c.rows(sr, body, append(open, group{row: begin.num, name: name, showIf: conds}))
+	}
+	c.suffix, c.quiet = "", false
+	for _, n := range names {
+		delete(c.byName, n)
+		delete(c.acks, n)
+		c.leftOut[n] = fmt.Sprintf("row %d: a question of the repeat %s, written out as %s_1 to %s_%d", begin.num, name, n, n, items)
+	}
+	named := fmt.Sprintf("_1 to _%d", items)
+	if items == 1 {
+		named = "_1"
+	}
+	c.warnf(c.surveyName, begin.num, "%s is written out for %d item(s): its questions are named with %s, one export column per item; %s", what, items, named, how)
 }
 
 // xlsformType reads a type cell: its kind in pyxform's main spelling, and
@@ -840,10 +1118,10 @@ func (c *xlsform) note(r sheetRow, name string, text textColumns, open []group, 
 	if len(m) == 0 {
 		return // a note without text shows nothing
 	}
-	if !c.checkTexts(surveySheet, r.num, "note "+content.Quote(name), m) {
+	if !c.checkTexts(c.surveyName, r.num, "note "+content.Quote(name), m) {
 		return
 	}
-	n := pendingNote{row: r.num, name: name, texts: m}
+	n := pendingNote{row: r.num, name: c.itemName(name), texts: m}
 	for _, g := range open {
 		n.showIf = append(n.showIf, g.showIf...)
 	}
@@ -852,7 +1130,7 @@ func (c *xlsform) note(r sheetRow, name string, text textColumns, open []group, 
 		if err != nil {
 			// A note shown when it should not be misleads (notes often say
 			// "you answered … go back"): it is left out, not shown to all.
-			c.unsupported(surveySheet, r.num, "", "note %s: relevant %s cannot be converted: %v", content.Quote(name), quoteExpr(relevant), err)
+			c.unsupported(c.surveyName, r.num, "", "note %s: relevant %s cannot be converted: %v", content.Quote(name), quoteExpr(relevant), err)
 			return
 		}
 		n.showIf = append(n.showIf, conds...)
@@ -870,7 +1148,7 @@ func (c *xlsform) note(r sheetRow, name string, text textColumns, open []group, 
 func (c *xlsform) acknowledge(r sheetRow, name string, text textColumns, open []group, relevant string) {
 	what := "acknowledge " + content.Quote(name)
 	q := &xlsQuestion{row: r.num, typ: content.NoteType, texts: texts(r, text.labels)}
-	if !c.checkTexts(surveySheet, r.num, what, q.texts) {
+	if !c.checkTexts(c.surveyName, r.num, what, q.texts) {
 		c.leaveOut(name, r.num, "no text to show")
 		return
 	}
@@ -881,16 +1159,16 @@ func (c *xlsform) acknowledge(r sheetRow, name string, text textColumns, open []
 		conds, err := c.relevant(relevant)
 		if err != nil {
 			c.leaveOut(name, r.num, "relevant")
-			c.unsupported(surveySheet, r.num, "", "%s: relevant %s cannot be converted: %v", what, quoteExpr(relevant), err)
+			c.unsupported(c.surveyName, r.num, "", "%s: relevant %s cannot be converted: %v", what, quoteExpr(relevant), err)
 			return
 		}
 		q.showIf = append(q.showIf, conds...)
 	}
-	q.id = c.newID(name, r.num, "note")
+	q.id = c.newID(c.itemName(name), r.num, "note")
 	q.notes = c.takeNotes(q)
 	if c.add(q, name) && name != "" {
 		c.acks[name] = q
-		c.warnf(surveySheet, r.num, "%s becomes a note: its text with a Continue button; nothing is stored", what)
+		c.warnf(c.surveyName, r.num, "%s becomes a note: its text with a Continue button; nothing is stored", what)
 	}
 }
 
@@ -919,13 +1197,23 @@ func (c *xlsform) addNote(n pendingNote) {
 // survey may; name is its XLSForm name ("" for a note). It reports whether q was added.
 func (c *xlsform) add(q *xlsQuestion, name string) bool {
 	if len(c.questions) == content.MaxQuestions {
-		c.leaveOut(name, q.row, fmt.Sprintf("past the %d questions a survey may have", content.MaxQuestions))
-		c.unsupported(surveySheet, q.row, "", "%s: more than %d questions and notes: people stop long before", content.Quote(q.id), content.MaxQuestions)
+		c.past(name, q.row)
 		return false
 	}
 	c.ids[q.id] = true
 	c.questions = append(c.questions, q)
 	return true
+}
+
+// past leaves out the row named name, which comes once the survey has as
+// many questions and notes as it may: survey reports them all in one line.
+func (c *xlsform) past(name string, row int) {
+	c.leaveOut(name, row, fmt.Sprintf("past the %d questions a survey may have", content.MaxQuestions))
+	if c.overflow.rows == 0 {
+		c.overflow.first = row
+	}
+	c.overflow.rows++
+	c.overflow.last = max(c.overflow.last, row)
 }
 
 // newID is the id of the question or note named name at row: its name
@@ -941,7 +1229,7 @@ func (c *xlsform) newID(name string, row int, prefix string) string {
 	}
 	id = uniqueID(id, func(s string) bool { return c.ids[s] || c.names[s] })
 	if name != "" {
-		c.warnf(surveySheet, row, "name %s becomes %s (ids are up to %d letters, digits, _, - and ., starting with a letter): the export shows %s", content.Quote(name), content.Quote(id), content.MaxNameLen, content.Quote(id))
+		c.warnf(c.surveyName, row, "name %s becomes %s (ids are up to %d letters, digits, _, - and ., starting with a letter): the export shows %s", content.Quote(name), content.Quote(id), content.MaxNameLen, content.Quote(id))
 	}
 	return id
 }
@@ -952,7 +1240,7 @@ func (c *xlsform) question(r sheetRow, kind string, args []string, name string, 
 	q := &xlsQuestion{row: r.num, id: name, texts: texts(r, text.labels), hints: texts(r, text.hints)}
 	refuse := func(why string, format string, a ...any) *xlsQuestion {
 		c.leaveOut(name, r.num, why)
-		c.unsupported(surveySheet, r.num, "", format, a...)
+		c.unsupported(c.surveyName, r.num, "", format, a...)
 		return nil
 	}
 	switch {
@@ -961,10 +1249,10 @@ func (c *xlsform) question(r sheetRow, kind string, args []string, name string, 
 	case c.byName[name] != nil:
 		return refuse("duplicate name", "duplicate name %s (first at row %d)", content.Quote(name), c.byName[name].row)
 	default:
-		q.id = c.newID(name, r.num, "q")
+		q.id = c.newID(c.itemName(name), r.num, "q")
 	}
 	what := "question " + content.Quote(name)
-	if !c.checkTexts(surveySheet, r.num, what, q.texts) {
+	if !c.checkTexts(c.surveyName, r.num, what, q.texts) {
 		c.leaveOut(name, r.num, "no text to show")
 		return nil
 	}
@@ -976,7 +1264,7 @@ func (c *xlsform) question(r sheetRow, kind string, args []string, name string, 
 		q.required = true
 	case "", "no", "false", "false()", "0":
 	default:
-		if !c.unsupported(surveySheet, r.num, "the question may be skipped", "%s: required %s cannot be converted: write yes or no", what, quoteExpr(required)) {
+		if !c.unsupported(c.surveyName, r.num, "the question may be skipped", "%s: required %s cannot be converted: write yes or no", what, quoteExpr(required)) {
 			c.leaveOut(name, r.num, "required")
 			return nil
 		}
@@ -985,7 +1273,7 @@ func (c *xlsform) question(r sheetRow, kind string, args []string, name string, 
 	case "select_one", "select_multiple":
 		switch {
 		case len(args) == 2 && args[1] == "or_other":
-			if !c.unsupported(surveySheet, r.num, "the question is asked without the \"other\" choice", "%s: or_other cannot be converted: add an \"other\" choice to the list and a text question shown when it is chosen", what) {
+			if !c.unsupported(c.surveyName, r.num, "the question is asked without the \"other\" choice", "%s: or_other cannot be converted: add an \"other\" choice to the list and a text question shown when it is chosen", what) {
 				c.leaveOut(name, r.num, "or_other")
 				return nil
 			}
@@ -1002,7 +1290,7 @@ func (c *xlsform) question(r sheetRow, kind string, args []string, name string, 
 				q.typ = content.YesNo
 			case sameSet(names, []string{"1", "2", "3", "4", "5"}):
 				q.typ = content.Scale
-				c.warnf(surveySheet, r.num, "%s: the list %s (1 to 5) becomes a scale, shown with faces: its labels are not used", what, content.Quote(args[0]))
+				c.warnf(c.surveyName, r.num, "%s: the list %s (1 to 5) becomes a scale, shown with faces: its labels are not used", what, content.Quote(args[0]))
 			}
 		}
 		if q.typ == content.Single || q.typ == content.Multiple {
@@ -1010,13 +1298,16 @@ func (c *xlsform) question(r sheetRow, kind string, args []string, name string, 
 			if !listOK {
 				c.leaveOut(name, r.num, "its list "+content.Quote(args[0]))
 				if c.skip && l == nil {
-					c.warnf(surveySheet, r.num, "left out: %s, whose list cannot be converted", what)
+					c.warnf(c.surveyName, r.num, "left out: %s, whose list cannot be converted", what)
 				}
 				return nil
 			}
 			q.choices = l.choices
-			if q.typ == content.Single && len(q.choices) < 2 {
+			switch {
+			case q.typ == content.Single && len(q.choices) < 2:
 				return refuse("fewer than 2 choices", "%s: the list %s needs at least 2 choices", what, content.Quote(args[0]))
+			case len(q.choices) == 0:
+				return refuse("no choices", "%s: the list %s has no choice to offer", what, content.Quote(args[0]))
 			}
 		}
 	case "integer", "decimal":
@@ -1036,10 +1327,10 @@ func (c *xlsform) question(r sheetRow, kind string, args []string, name string, 
 		q.typ = content.TimeType
 	case "geopoint":
 		q.typ = content.Location
-		c.warnf(surveySheet, r.num, "%s: geopoint becomes a location question: the person shares their location with a button, kept rounded to 2 decimals (about 1 km), or types a place name", what)
+		c.warnf(c.surveyName, r.num, "%s: geopoint becomes a location question: the person shares their location with a button, kept rounded to 2 decimals (about 1 km), or types a place name", what)
 	case "barcode":
 		q.typ = content.Text
-		c.warnf(surveySheet, r.num, "%s: barcode becomes a text question: the person types the code", what)
+		c.warnf(c.surveyName, r.num, "%s: barcode becomes a text question: the person types the code", what)
 	}
 	if expr := get(r, "constraint"); expr != "" && !c.constraint(q, expr) {
 		c.leaveOut(name, r.num, "constraint")
@@ -1051,7 +1342,7 @@ func (c *xlsform) question(r sheetRow, kind string, args []string, name string, 
 	if expr := get(r, "relevant"); expr != "" {
 		conds, err := c.relevant(expr)
 		if err != nil {
-			if !c.unsupported(surveySheet, r.num, "the question is asked whatever the answers", "%s: relevant %s cannot be converted: %v", what, quoteExpr(expr), err) {
+			if !c.unsupported(c.surveyName, r.num, "the question is asked whatever the answers", "%s: relevant %s cannot be converted: %v", what, quoteExpr(expr), err) {
 				c.leaveOut(name, r.num, "relevant")
 				return nil
 			}
@@ -1088,10 +1379,10 @@ func rangeBounds(params string) (lo, hi float64, decimal bool, err error) {
 func (c *xlsform) checkHints(row int, what string, m map[string]string) bool {
 	switch {
 	case m[c.lang] == "":
-		c.warnf(surveySheet, row, "%s: the hint is dropped: it has no %s text", what, content.LanguageName(c.lang))
+		c.warnf(c.surveyName, row, "%s: the hint is dropped: it has no %s text", what, content.LanguageName(c.lang))
 		return false
 	case slices.ContainsFunc(surveyLangs, func(l string) bool { return strings.Contains(m[l], "${") }):
-		c.warnf(surveySheet, row, "%s: the hint is dropped: it refers to an answer (${…}), which the bot cannot put into texts", what)
+		c.warnf(c.surveyName, row, "%s: the hint is dropped: it refers to an answer (${…}), which the bot cannot put into texts", what)
 		return false
 	}
 	return true
@@ -1126,7 +1417,7 @@ func sameSet(a, b []string) bool {
 // constraint sets q's min and max from its constraint.
 func (c *xlsform) constraint(q *xlsQuestion, expr string) bool {
 	fail := func(format string, args ...any) bool {
-		return c.unsupported(surveySheet, q.row, "any answer is taken", "question %s: constraint %s cannot be converted: %s", content.Quote(q.id), quoteExpr(expr), fmt.Sprintf(format, args...))
+		return c.unsupported(c.surveyName, q.row, "any answer is taken", "question %s: constraint %s cannot be converted: %s", content.Quote(q.id), quoteExpr(expr), fmt.Sprintf(format, args...))
 	}
 	if q.typ != content.Number && q.typ != content.Multiple {
 		return fail("the bot checks constraints only on integer, decimal and select_multiple questions")
@@ -1678,4 +1969,13 @@ func ytexts(m map[string]string) *yaml.Node {
 		}
 	}
 	return n
+}
+
+// itemName is name as written out for the repeat item being converted
+// (name itself outside repeats, and "" for no name).
+func (c *xlsform) itemName(name string) string {
+	if name == "" {
+		return ""
+	}
+	return name + c.suffix
 }

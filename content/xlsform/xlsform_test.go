@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/territoires-integration/passerelle/content"
+	"github.com/territoires-integration/passerelle/locales"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files under testdata/")
@@ -26,7 +27,17 @@ var update = flag.Bool("update", false, "rewrite the golden files under testdata
 var academyOptions = Options{
 	Opens:  time.Date(2026, 11, 16, 0, 0, 0, 0, time.UTC),
 	Closes: time.Date(2026, 12, 20, 0, 0, 0, 0, time.UTC),
+	Texts:  catalog,
 }
+
+// catalog is the bot's messages: the words of the questions the import adds.
+var catalog = func() *locales.Catalog {
+	c, err := locales.Load()
+	if err != nil {
+		panic(err)
+	}
+	return c
+}()
 
 func readFixture(t testing.TB, name string) []byte {
 	t.Helper()
@@ -187,7 +198,7 @@ func fmtConditions(cs []content.Condition) string {
 }
 
 func TestImportRefused(t *testing.T) {
-	out, diags := Import(readFixture(t, "refused.xlsx"), "refused.xlsx", Options{})
+	out, diags := Import(readFixture(t, "refused.xlsx"), "refused.xlsx", Options{Texts: catalog})
 	if out != nil {
 		t.Errorf("YAML for a refused form:\n%s", out)
 	}
@@ -195,7 +206,6 @@ func TestImportRefused(t *testing.T) {
 		row  int
 		text string
 	}{
-		{3, `repeat "children": the bot asks each question once`},
 		{6, `type "calculate" cannot be converted`},
 		{10, `relevant "${school} = 'no' or ${work} = 'no'" cannot be converted: "or" between two questions (school, work)`},
 		{11, `constraint "regex(., '^0[0-9]{9}$')" cannot be converted`},
@@ -500,13 +510,13 @@ func TestImportRows(t *testing.T) {
 		{"--skip-unsupported says what each row left out changes", []xlsxSheet{{"survey", [][]string{{"type", "name", "label", "relevant", "constraint", "required", "calculation"},
 			{"integer", "age", "Âge ?", "", "regex(., '^[0-9]+$')"}, {"calculate", "age_group", "", "", "", "", "if(${age} < 18, 'child', 'adult')"},
 			{"select_one yn", "school", "École ?", "${age_group} = 'child'", "", "${age} < 18"}, {"begin_repeat", "kids", "Enfants"}, {"integer", "kid_age", "Âge"}, {"end_repeat"},
-			{"text", "why", "Pourquoi ?", "${kid_age} > 3"}}}, choicesOK, settingsOK}, Options{SkipUnsupported: true},
+			{"text", "why", "Pourquoi ?", "${kid_age} > 3"}}}, choicesOK, settingsOK}, Options{SkipUnsupported: true, Texts: catalog},
 			[]string{`(survey sheet):2: warning: left out: question "age": constraint "regex(., '^[0-9]+$')" cannot be converted: regex(., '^[0-9]+$') cannot be expressed: only comparisons of the answer with numbers, joined by "and"; any answer is taken`,
 				`(survey sheet):3: warning: left out: calculate "age_group": type "calculate" cannot be converted: the bot computes nothing`,
 				`(survey sheet):4: warning: left out: question "school": required "${age} < 18" cannot be converted: write yes or no; the question may be skipped`,
 				`(survey sheet):4: warning: left out: question "school": relevant "${age_group} = 'child'" cannot be converted: ${age_group} was not converted (row 3: calculate); the question is asked whatever the answers`,
-				`(survey sheet):5: warning: left out: repeat "kids": the bot asks each question once: there are no repeats; its questions are not asked`,
-				`(survey sheet):8: warning: left out: question "why": relevant "${kid_age} > 3" cannot be converted: ${kid_age} was not converted (row 6: inside the repeat kids); the question is asked whatever the answers`},
+				`(survey sheet):5: warning: repeat "kids" is written out for 3 item(s): its questions are named with _1 to _3, one export column per item; the person is asked whether to add another item before each item after the first`,
+				`(survey sheet):8: warning: left out: question "why": relevant "${kid_age} > 3" cannot be converted: ${kid_age} was not converted (row 5: a question of the repeat kids, written out as kid_age_1 to kid_age_3); the question is asked whatever the answers`},
 			[]string{"- id: age\n    type: number\n    text:", "- id: school\n    type: yesno\n    text:", "- id: why\n    type: text\n    text:"}},
 		{"without the flag, the same form is refused row by row", []xlsxSheet{{"survey", [][]string{{"type", "name", "label", "relevant", "calculation"},
 			{"calculate", "age_group", "", "", "'child'"}, {"select_one yn", "school", "École ?", "${age_group} = 'child'"}}}, choicesOK, settingsOK}, Options{},
@@ -653,7 +663,8 @@ func TestImportTooManyQuestions(t *testing.T) {
 		rows = append(rows, []string{"text", fmt.Sprintf("q%d", i), "Question"})
 	}
 	_, diags := Import(makeXLSX(t, xlsxSheet{"survey", rows}, settingsOK), "f.xlsx", Options{})
-	if diags.Errors() != 2 || diags[0].Line != content.MaxQuestions+2 || !strings.Contains(diags[0].Message, "more than 60 questions") {
+	// One line for all the rows past the limit, not one per row.
+	if diags.Errors() != 1 || diags[0].Line != content.MaxQuestions+2 || !strings.Contains(diags[0].Message, "2 questions and notes, from this row to row 63: a survey has at most 60") {
 		t.Errorf("diagnostics:\n%s", diagLines(diags))
 	}
 }
@@ -837,58 +848,58 @@ var realForms = []struct {
 	skipError string // with the flag: the first error, "" when converted
 }{
 	{"kobodocs-Round_1.xlsx", "", 0, ""},
-	{"kobodocs-Round_2.xlsx", "type \"xml-external\" cannot be converted: the", 10, ""},
-	{"kobodocs-SelectFromMap.xlsx", "type \"select_one_from_file\" cannot be convert", 3, ""},
+	{"kobodocs-Round_2.xlsx", "xml-external \"survey\": type \"xml-external\" ca", 10, ""},
+	{"kobodocs-SelectFromMap.xlsx", "select_one_from_file \"city1\": type \"select_on", 3, ""},
 	{"kobodocs-acknowledge.xlsx", "", 0, ""},
 	{"kobodocs-barcode_qrcode_questions.xlsx", "", 0, ""},
-	{"kobodocs-calculations_constraints_matrix.xlsx", "constraint \". <= ${hh_mem}\" cannot be convert", 6, ""},
-	{"kobodocs-child.xlsx", "type \"xml-external\" cannot be converted: the", 10, ""},
-	{"kobodocs-collection_import_sample.xlsx", "not an XLSForm: no such sheet \"survey\" (the w", 0, "not an XLSForm: no such sheet \"survey\" (the w"},
+	{"kobodocs-calculations_constraints_matrix.xlsx", "question \"r1_c1\": constraint \". <= ${hh_mem}\"", 6, ""},
+	{"kobodocs-child.xlsx", "xml-external \"parent\": type \"xml-external\" ca", 10, ""},
+	{"kobodocs-collection_import_sample.xlsx", "question \"q_1247\": relevant \"selected(${q_124", 6, ""},
 	{"kobodocs-date_time.xlsx", "datetime \"date_time\": type \"datetime\" cannot ", 1, ""},
 	{"kobodocs-form_meta.xlsx", "no label column in one of the bot's languages", 0, "no label column in one of the bot's languages"},
 	{"kobodocs-gps_questions.xlsx", "geotrace \"road\": type \"geotrace\" cannot be co", 8, ""},
 	{"kobodocs-library-locking-example.xlsx", "", 0, ""},
-	{"kobodocs-media_question_types.xlsx", "type \"image\" cannot be converted: the bot tak", 10, "no question to convert"},
-	{"kobodocs-number_decimal_range_question_types.xlsx", "range parameters \"tart=1 end=5 step=1\" cannot", 1, ""},
-	{"kobodocs-repeat_group_merge.xlsx", "the bot asks each question once: there are no", 1, ""},
-	{"kobodocs-repeating_matrix_question.xlsx", "the bot asks each question once: there are no", 1, "no question to convert"},
+	{"kobodocs-media_question_types.xlsx", "image \"house_photo\": type \"image\" cannot be c", 10, "no question to convert"},
+	{"kobodocs-number_decimal_range_question_types.xlsx", "question \"star_rating\": range parameters \"tar", 1, ""},
+	{"kobodocs-repeat_group_merge.xlsx", "", 0, ""},
+	{"kobodocs-repeating_matrix_question.xlsx", "", 0, ""},
 	{"kobodocs-sample_xlsform.xlsx", "", 0, ""},
-	{"odk-all-question-types-v2024091201-3.xlsx", "type \"image\" cannot be converted: the bot tak", 22, ""},
-	{"odk-ifrc-distribution-site-assessment-v1.xlsx", "choice_filter \"district=${district}\" cannot", 29, ""}, // an .xls file
-	{"odk-socio-economic-survey-v20240515.xlsx", "choice_filter \"region=${region}\" cannot be co", 3, ""},
-	{"odk-whova_form.xlsx", "constraint \". <= today()\" cannot be converted", 849, ""},
-	{"odkoffline-external-itemsets.xlsx", "choice_filter \"state=${state}\" cannot be conv", 2, ""},
+	{"odk-all-question-types-v2024091201-3.xlsx", "image \"image\": type \"image\" cannot be convert", 20, ""},
+	{"odk-ifrc-distribution-site-assessment-v1.xlsx", "select_one \"township\": choice_filter \"distric", 6, ""}, // an .xls file
+	{"odk-socio-economic-survey-v20240515.xlsx", "select_one \"district\": choice_filter \"region=", 2, ""},
+	{"odk-whova_form.xlsx", "question \"Id10021\": constraint \". <= today()\"", 57, ""},
+	{"odkoffline-external-itemsets.xlsx", "select_one_external \"county\": choice_filter \"", 2, ""},
 	{"odkoffline-pyxform-clean.xlsx", "", 0, ""},
-	{"odkoffline-pyxform-error.xlsx", "type \"textX\" cannot be converted: the bot has", 1, ""},
+	{"odkoffline-pyxform-error.xlsx", "\"name\": type \"textX\" cannot be converted: the", 1, ""},
 	{"odkoffline-pyxform-warning.xlsx", "", 0, ""},
 	{"odkoffline-validate-error.xlsx", "", 0, ""},
-	{"px-attribute_columns_test.xlsx", "the en text refers to an answer (${…}): the b", 18, ""},
-	{"px-bad_calc.xlsx", "type \"calculate\" cannot be converted: the bot", 1, "no question to convert"},
-	{"px-case_insensitivity.xlsx", "choice_filter \"YES_NO=${q1}\" cannot be conver", 2, ""},
-	{"px-choice_filter_test.xlsx", "choice_filter \"${state}=cf\" cannot be convert", 2, ""},
+	{"px-attribute_columns_test.xlsx", "choice \"a\" has no English text: fill label::E", 22, ""},
+	{"px-bad_calc.xlsx", "calculate \"badcalc\": type \"calculate\" cannot ", 1, "no question to convert"},
+	{"px-case_insensitivity.xlsx", "select_one_external \"q2\": choice_filter \"YES_", 2, ""},
+	{"px-choice_filter_test.xlsx", "select_one \"county\": choice_filter \"${state}=", 2, ""},
 	{"px-extra_columns.xlsx", "", 0, ""},
 	{"px-extra_sheet_names.xlsx", "", 0, ""},
 	{"px-field-list.xlsx", "", 0, ""},
-	{"px-flat_xlsform_test.xlsx", "fill label::English (en) or label", 22, ""},
+	{"px-flat_xlsform_test.xlsx", "choice \"a\" has no English text: fill label::E", 22, ""},
 	{"px-group.xlsx", "", 0, ""},
-	{"px-include.xlsx", "type \"include\" cannot be converted: the bot h", 1, ""},
-	{"px-include_json.xlsx", "type \"include\" cannot be converted: the bot h", 1, "no question to convert"},
-	{"px-loop.xlsx", "or_other cannot be converted: add an \"other\"", 2, ""},
-	{"px-or_other.xlsx", "or_other cannot be converted: add an \"other\"", 2, ""},
-	{"px-pull_data.xlsx", "type \"calculate\" cannot be converted: the bot", 2, "no question to convert"},
-	{"px-specify_other.xlsx", "or_other cannot be converted: add an \"other\"", 1, ""},
-	{"px-survey_no_name.xlsx", "not an XLSForm: no such sheet \"survey\" (the w", 0, "not an XLSForm: no such sheet \"survey\" (the w"},
+	{"px-include.xlsx", "\"yes_or_no_question\": type \"include\" cannot b", 1, ""},
+	{"px-include_json.xlsx", "\"how_old_are_you\": type \"include\" cannot be c", 1, "no question to convert"},
+	{"px-loop.xlsx", "question \"available_toilet_types\": or_other c", 1, ""},
+	{"px-or_other.xlsx", "question \"fav_color\": or_other cannot be conv", 2, ""},
+	{"px-pull_data.xlsx", "calculate \"fruit\": type \"calculate\" cannot be", 2, "no question to convert"},
+	{"px-specify_other.xlsx", "question \"sex\": or_other cannot be converted:", 1, ""},
+	{"px-survey_no_name.xlsx", "", 0, ""},
 	{"px-text_and_integer.xlsx", "", 0, ""},
-	{"px-xlsform_spec_test.xlsx", "the en text refers to an answer (${…}): the b", 17, ""},
+	{"px-xlsform_spec_test.xlsx", "choice \"a\" has no English text: fill label::E", 21, ""},
 	{"px-yes_or_no_question.xlsx", "", 0, ""},
 	{"pxbug-ODKValidateWarnings.xlsx", "", 0, ""},
-	{"pxbug-UCL_Biomass_Plot_Form.xlsx", "constraint \"regex(.,'^(([0-9]{1})*[- .(]*([0-", 13, ""},
-	{"pxbug-duplicate_columns.xlsx", "the en text refers to an answer (${…}): the b", 17, ""},
-	{"pxbug-xl_date_ambiguous.xlsx", "relevant \"0\" cannot be converted: 0 is not a", 2, ""},
-	{"pxbug-xl_date_ambiguous_v1.xlsx", "the en text refers to an answer (${…}): the b", 4, ""},
-	{"reach-kobo_tool.xlsx", "constraint \"regex(., '^[a-zA-Z]{3}[0-9]{2}$')", 423, ""},
+	{"pxbug-UCL_Biomass_Plot_Form.xlsx", "question \"leader_number\": constraint \"regex(.", 23, ""},
+	{"pxbug-duplicate_columns.xlsx", "note \"invalid_variable\": the en text refers t", 21, ""},
+	{"pxbug-xl_date_ambiguous.xlsx", "question \"name3\": relevant \"0\" cannot be conv", 2, ""},
+	{"pxbug-xl_date_ambiguous_v1.xlsx", "choice \"name1\": the en text refers to an answ", 4, ""},
+	{"reach-kobo_tool.xlsx", "question \"enumerator_id\": constraint \"regex(.", 86, ""},
 	{"unhcr-KoBoXLSFormExamples.xlsx", "", 0, ""},
-	{"unhcr-demo.xlsx", "duplicate choice \"never\" (first at row 2)", 26, ""},
+	{"unhcr-demo.xlsx", "list \"school_list\": duplicate choice \"never\" ", 42, ""},
 }
 
 func firstError(ds content.Diagnostics) string {
