@@ -964,3 +964,111 @@ func TestImportRefusesXLS(t *testing.T) {
 		t.Errorf("diagnostics:\n%s", diagLines(diags))
 	}
 }
+
+// TestImportRepeat writes out repeats and walks the survey as people who
+// answer differently would: which questions each one is asked.
+func TestImportRepeat(t *testing.T) {
+	head := []string{"type", "name", "label", "relevant", "repeat_count"}
+	body := [][]string{
+		{"integer", "kid_age", "Âge ?"},
+		{"select_one yn", "kid_school", "Va-t-il à l'école ?", "${kid_age} >= 6"},
+		{"begin_repeat", "inner", "Classes"}, {"text", "class", "Classe ?"}, {"end_repeat"},
+	}
+	form := func(count string) []byte {
+		rows := [][]string{head, {"integer", "n", "Combien d'enfants ?"}, {"begin_repeat", "kids", "Enfant", "", count}}
+		rows = append(append(rows, body...), []string{"end_repeat"}, []string{"text", "last", "Autre chose ?", "${kid_age} > 3"})
+		return makeXLSX(t, xlsxSheet{"survey", rows}, choicesOK, settingsOK)
+	}
+	opt := Options{Texts: catalog, SkipUnsupported: true}
+	tests := []struct {
+		name, count string
+		answers     map[string]string // what the person answered, by question id
+		asked       string            // the questions they are asked, in order
+		warning     string
+	}{
+		{"add another: one child", "", map[string]string{"n": "1", "kid_age_1": "4", "kids_more_2": "no"},
+			"n kid_age_1 kids_more_2 last", `repeat "kids" is written out for 3 item(s): its questions are named with _1 to _3, one export column per item; the person is asked whether to add another item`},
+		{"add another: two children", "", map[string]string{"n": "2", "kid_age_1": "4", "kid_age_2": "7", "kids_more_2": "yes", "kids_more_3": "no"},
+			"n kid_age_1 kids_more_2 kid_age_2 kid_school_2 kids_more_3 last", ""},
+		{"a number", "2", map[string]string{"n": "0", "kid_age_1": "8", "kid_age_2": "10"},
+			"n kid_age_1 kid_school_1 kid_age_2 kid_school_2 last", "2 items are asked"},
+		{"an earlier answer", "${n}", map[string]string{"n": "2", "kid_age_1": "8", "kid_age_2": "9"},
+			"n kid_age_1 kid_school_1 kid_age_2 kid_school_2 last", "item k is asked when the answer to n is at least k"},
+		{"an earlier answer of 0", "${n}", map[string]string{"n": "0"}, "n last", ""},
+		{"an expression", "${n} + 1", map[string]string{"n": "1", "kids_more_2": "no"},
+			"n kid_age_1 kids_more_2 last", `left out: repeat "kids": repeat_count "${n} + 1" cannot be converted`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			out, diags := Import(form(tt.count), "form.xlsx", opt)
+			if out == nil {
+				t.Fatalf("not converted:\n%s", diagLines(diags))
+			}
+			if tt.warning != "" && !strings.Contains(diagLines(diags), tt.warning) {
+				t.Errorf("no warning with %q:\n%s", tt.warning, diagLines(diags))
+			}
+			// Said once, on the first item, not once per item.
+			if n := strings.Count(diagLines(diags), `repeat "inner"`); n != 1 {
+				t.Errorf("the repeat inside a repeat is reported %d times, want once:\n%s", n, diagLines(diags))
+			}
+			s := loadImported(t, out)
+			var asked []string
+			for _, q := range s.Questions {
+				if q.Type != content.NoteType && q.Shown(tt.answers) {
+					asked = append(asked, q.ID)
+				}
+			}
+			if got := strings.Join(asked, " "); got != tt.asked {
+				t.Errorf("asked %s\nwant  %s", got, tt.asked)
+			}
+		})
+	}
+	// Each item begins with a note naming it, in the form's language.
+	out, _ := Import(form(""), "form.xlsx", opt)
+	if !strings.Contains(string(out), "Enfant — n° 2") || !strings.Contains(string(out), "Enfant : voulez-vous en ajouter encore ?") {
+		t.Errorf("no item note or add-another question in French:\n%s", out)
+	}
+}
+
+// TestImportSheetNames finds the questions in a sheet not named survey: a
+// KoboToolbox library's, or the one sheet that has type and name columns.
+func TestImportSheetNames(t *testing.T) {
+	rows := [][]string{{"type", "name", "label"}, {"text", "a", "Votre quartier ?"}}
+	library := [][]string{{"block", "type", "name", "label", "tag:clusters:health", "tag:clusters:education"}, {"Santé", "text", "a", "Votre quartier ?", "1", "1"}}
+	other := xlsxSheet{"Notes", [][]string{{"what", "who"}, {"draft", "me"}}}
+	tests := []struct {
+		name   string
+		sheets []xlsxSheet
+		want   []string // diagnostics, in order
+	}{
+		{"another name", []xlsxSheet{{"Sheet1", rows}, other, settingsOK}, []string{
+			`warning: the workbook has no sheet named "survey": its one sheet of questions, "Sheet1", is read as the survey sheet (KoboToolbox and ODK need it named "survey")`}},
+		{"two candidates", []xlsxSheet{{"Sheet1", rows}, {"Sheet2", rows}, settingsOK}, []string{
+			`error: not an XLSForm: no such sheet "survey" (the workbook has "Sheet1", "Sheet2", "settings")`}},
+		{"a question library", []xlsxSheet{{"library", library}, settingsOK}, []string{
+			`warning: a KoboToolbox question library (sheet "library"): its questions are converted as one survey, block after block; delete from the survey file the blocks you do not want`,
+			`(library sheet):1: warning: column "block" is dropped: the blocks of a question library are asked one after the other`,
+			`(library sheet):1: warning: column "tag:clusters:health" is dropped: tags sort the questions of a library, people do not see them`}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, diags := Import(makeXLSX(t, tt.sheets...), "f.xlsx", academyOptions)
+			var got []string
+			for _, d := range diags {
+				got = append(got, strings.TrimPrefix(d.String(), "f.xlsx"))
+			}
+			want := make([]string, len(tt.want))
+			for i, w := range tt.want {
+				if !strings.HasPrefix(w, "(") {
+					w = ": " + w
+				} else {
+					w = " " + w
+				}
+				want[i] = w
+			}
+			if !slices.Equal(got, want) {
+				t.Errorf("diagnostics:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+			}
+		})
+	}
+}
