@@ -43,6 +43,7 @@ type importOptions struct {
 	ID, Language, Territory string
 	Opens, Closes           time.Time
 	Skip                    bool
+	Blocks                  []string // of a KoboToolbox question library
 }
 
 // importXLSForm converts an XLSForm with the importer of `passerelle survey
@@ -50,7 +51,7 @@ type importOptions struct {
 func (d *Dashboard) importXLSForm(data []byte, name string, o importOptions) ([]byte, content.Diagnostics) {
 	return xlsform.Import(data, name, xlsform.Options{
 		ID: o.ID, DefaultLanguage: o.Language, Opens: o.Opens, Closes: o.Closes,
-		Territories: []string{o.Territory}, SkipUnsupported: o.Skip, Texts: d.cfg.Messages,
+		Territories: []string{o.Territory}, SkipUnsupported: o.Skip, Texts: d.cfg.Messages, Blocks: o.Blocks,
 	})
 }
 
@@ -118,6 +119,11 @@ func (d *Dashboard) xlsformImport(w http.ResponseWriter, r *http.Request, v *vis
 	opt := importOptions{ID: strings.TrimSpace(r.PostFormValue("id")), Territory: tr.ID, Opens: now, Skip: r.PostFormValue("skip") != ""}
 	if l, ok := locales.Lookup(r.PostFormValue("lang")); ok {
 		opt.Language = l.Code
+	}
+	for _, b := range strings.Split(r.PostFormValue("blocks"), "\n") {
+		if b = strings.TrimSpace(b); b != "" {
+			opt.Blocks = append(opt.Blocks, b)
+		}
 	}
 	for _, f := range []struct {
 		field string

@@ -85,6 +85,8 @@ func TestXLSFormUpload(t *testing.T) {
 			[]string{"Installer l&#39;enquête"}},
 		{"converted leaving out", dijonCo, "odk-socio.xlsx", readForm(t, "odk-socio-economic-survey-v20240515.xlsx"), map[string]string{"csrf": csrf, "skip": "1", "opens": "2027-01-04", "closes": "2027-02-28", "id": "socio-eco", "lang": "en"}, http.StatusOK,
 			[]string{"Converti", "(socio-eco)", "left out: ", `lang="fr"`, `lang="en"`, "opens: 2027-01-04", "closes: 2027-02-28"}, nil},
+		{"blocks of a question library", dijonCo, "lib.xlsx", readForm(t, "kobodocs-collection_import_sample.xlsx"), map[string]string{"csrf": csrf, "blocks": "Camp Management\r\n\r\nChild labor in the home\r\n"}, http.StatusOK,
+			[]string{"Converti", "the 2 block(s) chosen", "Is there lighting in the camp?"}, []string{"Is the school in a safe location?"}},
 		{"an .xls file", dijonCo, "old.xls", ole, map[string]string{"csrf": csrf}, http.StatusOK,
 			[]string{"soffice --headless --convert-to xlsx old.xls"}, nil},
 		{"no file", dijonCo, "", nil, map[string]string{"csrf": csrf}, http.StatusBadRequest, []string{"Choisissez un fichier .xlsx."}, nil},

@@ -13,7 +13,17 @@ import (
 	"github.com/territoires-integration/passerelle/locales"
 )
 
-const surveyUsage = `usage: passerelle survey import FORM.xlsx [--id ID] [--opens YYYY-MM-DD] [--closes YYYY-MM-DD] [--territories a,b] [--default-language LANG] [--skip-unsupported]`
+const surveyUsage = `usage: passerelle survey import FORM.xlsx [--id ID] [--opens YYYY-MM-DD] [--closes YYYY-MM-DD] [--territories a,b] [--default-language LANG] [--skip-unsupported] [--block NAME]...`
+
+// blockNames is a repeated --block flag.
+type blockNames []string
+
+func (b *blockNames) String() string { return strings.Join(*b, ", ") }
+
+func (b *blockNames) Set(v string) error {
+	*b = append(*b, v)
+	return nil
+}
 
 // surveyCommand runs "passerelle survey import": it converts an XLSForm to
 // a survey file on stdout, diagnostics on stderr. Exit 1 when the form is
@@ -29,6 +39,8 @@ func surveyCommand(args []string, stdout, stderr io.Writer) int {
 	territories := fl.String("territories", "", "territory ids, comma-separated (default: all)")
 	language := fl.String("default-language", "", "the language of the plain label column, fr en ar fa ps uk ru ti (default: the settings' default_language, else told from the texts)")
 	skip := fl.Bool("skip-unsupported", false, "convert what a chat can ask and leave out the rest, one warning per row left out (default: refuse the form)")
+	var blocks blockNames
+	fl.Var(&blocks, "block", "a block of a KoboToolbox question library to convert; repeat it for several, in the order wanted (default: every block)")
 	files, code, ok := parseMixed(fl, args[1:])
 	if !ok {
 		return code
@@ -42,7 +54,7 @@ func surveyCommand(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "passerelle survey import: %v\n", err)
 		return 2
 	}
-	opt := xlsform.Options{ID: *id, DefaultLanguage: *language, SkipUnsupported: *skip}
+	opt := xlsform.Options{ID: *id, DefaultLanguage: *language, SkipUnsupported: *skip, Blocks: blocks}
 	for _, d := range []struct {
 		flag, value string
 		dst         *time.Time

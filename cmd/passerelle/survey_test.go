@@ -71,12 +71,12 @@ func TestSurveyImportRefused(t *testing.T) {
 	if out != "" {
 		t.Errorf("stdout for a refused form:\n%s", out)
 	}
-	for _, row := range []string{":3: error: ", ":6: error: ", ":10: error: ", ":11: error: "} {
+	for _, row := range []string{":3: warning: repeat", ":6: error: ", ":10: error: ", ":11: error: "} {
 		if !strings.Contains(errOut, form+" (survey sheet)"+row) {
 			t.Errorf("stderr lacks the error at %s\n%s", row, errOut)
 		}
 	}
-	if !strings.Contains(errOut, form+": not converted: 4 errors") {
+	if !strings.Contains(errOut, form+": not converted: 3 errors") {
 		t.Errorf("no summary:\n%s", errOut)
 	}
 }
@@ -133,6 +133,20 @@ func TestSurveyImportSkipUnsupported(t *testing.T) {
 		}
 	}
 	if !strings.Contains(errOut, `warning: left out: question "fav_color": or_other cannot be converted`) {
+		t.Errorf("stderr:\n%s", errOut)
+	}
+}
+
+func TestSurveyImportBlocks(t *testing.T) {
+	form := filepath.Join(xlsformDir, "real", "kobodocs-collection_import_sample.xlsx")
+	code, out, errOut := runSurvey(t, "import", form, "--block", "Camp Management", "--skip-unsupported", "--block", "Child labor in the home")
+	if code != 0 {
+		t.Fatalf("exit %d:\n%s", code, errOut)
+	}
+	if !strings.Contains(out, "Is there lighting in the camp?") || strings.Contains(out, "Is the school in a safe location?") {
+		t.Errorf("want the two blocks' questions only:\n%.600s", out)
+	}
+	if !strings.Contains(errOut, "the 2 block(s) chosen are converted") {
 		t.Errorf("stderr:\n%s", errOut)
 	}
 }

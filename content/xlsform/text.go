@@ -131,11 +131,11 @@ func plainText(s string) string {
 	})
 	s = htmlBreak.ReplaceAllString(s, "\n")
 	s = htmlTag.ReplaceAllString(s, "")
+	s = mdHeading.ReplaceAllString(s, "") // before emphasis: "**# of days**" is not a heading
 	s = mdStrong.ReplaceAllString(s, "$1$2")
 	for prev := ""; prev != s; {
 		prev, s = s, mdEmphasis.ReplaceAllString(s, "$1$2$3")
 	}
-	s = mdHeading.ReplaceAllString(s, "")
 	return strings.TrimSpace(html.UnescapeString(s))
 }
 

@@ -40,6 +40,7 @@ func TestPlainText(t *testing.T) {
 		{"No marks at all", "No marks at all"},
 		{"**Bold** and *italic* and __strong__ and _em_.", "Bold and italic and strong and em."},
 		{"# Title\nText", "Title\nText"},
+		{"**# of days without food**", "# of days without food"}, // seen in a KoboToolbox example: bold, not a heading
 		{"See [the site](https://example.org).", "See the site (https://example.org)."},
 		{`Go <a href="https://example.org" target="_blank">there</a>`, "Go there (https://example.org)"},
 		{`<span style="color:red">Red</span> text`, "Red text"},

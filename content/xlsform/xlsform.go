@@ -34,6 +34,7 @@ type Options struct {
 	DefaultLanguage string    // the language of the plain label column ("en", "English"…); "" reads the settings, else tells it from the texts
 	SkipUnsupported bool      // leave out what the chat cannot ask, with a warning per row, instead of refusing the form
 	Texts           Texts     // the words of the questions the import adds to write out a repeat; nil refuses repeats
+	Blocks          []string  // the blocks of a KoboToolbox question library to convert, in this order; none converts them all
 }
 
 // surveyLangs are the bot's languages, in the order texts are written.
@@ -118,7 +119,6 @@ var xlsformDropped = map[string]string{
 	"audio":              "the bot sends no images or sounds with questions",
 	"video":              "the bot sends no images or sounds with questions",
 	"big-image":          "the bot sends no images or sounds with questions",
-	"block":              "the blocks of a question library are asked one after the other",
 	"tag":                "tags sort the questions of a library, people do not see them",
 }
 
@@ -140,6 +140,8 @@ type xlsform struct {
 	formID      string
 	settingsRow int
 	surveyName  string                          // the name of the sheet of questions, for diagnostics
+	library     bool                            // the questions are a KoboToolbox question library's
+	blocks      []string                        // Options.Blocks
 	texts       Texts                           // the import's own words: Options.Texts
 	suffix      string                          // while writing out a repeat's item: _ and its number, added to its names
 	quiet       bool                            // while writing out a repeat's second and later items: their rows were reported with the first
@@ -219,7 +221,7 @@ func (q *xlsQuestion) answerID(v string) string {
 // YAML when any row cannot be expressed, and diagnostics naming the sheet
 // and row of each problem (errors and warnings, sorted).
 func Import(data []byte, name string, opt Options) ([]byte, content.Diagnostics) {
-	c := &xlsform{name: name, skip: opt.SkipUnsupported, texts: opt.Texts, lists: map[string]*choiceList{},
+	c := &xlsform{name: name, skip: opt.SkipUnsupported, texts: opt.Texts, blocks: opt.Blocks, lists: map[string]*choiceList{},
 		byName: map[string]*xlsQuestion{}, ids: map[string]bool{}, leftOut: map[string]string{}, acks: map[string]*xlsQuestion{}}
 	out := c.convert(data, opt)
 	c.diags.Sort()
@@ -374,8 +376,7 @@ func (c *xlsform) surveySheet(wb book) (*sheet, error) {
 			continue
 		}
 		if strings.EqualFold(name, librarySheet) {
-			c.surveyName = name
-			c.warnf("", 0, "a KoboToolbox question library (sheet %q): its questions are converted as one survey, block after block; delete from the survey file the blocks you do not want", name)
+			c.surveyName, c.library = name, true
 			return s, nil
 		}
 		found = append(found, name)
@@ -748,6 +749,40 @@ type group struct {
 	showIf []content.Condition // the conditions of relevant, put on every question inside
 }
 
+// libraryBlocks returns the rows of the blocks chosen (Options.Blocks) of a
+// KoboToolbox question library, or all its rows when none is chosen, and
+// says which blocks it has. It returns nil after an error.
+func (c *xlsform) libraryBlocks(sr *surveyRows, rows []sheetRow) []sheetRow {
+	var order []string
+	byBlock := map[string][]sheetRow{}
+	for _, r := range rows {
+		b := strings.TrimSpace(sr.get(r, "block"))
+		if _, seen := byBlock[b]; !seen && b != "" {
+			order = append(order, b)
+		}
+		byBlock[b] = append(byBlock[b], r)
+	}
+	var list []string
+	for _, b := range order {
+		list = append(list, fmt.Sprintf("%q (%d)", b, questionRows(byBlock[b], sr.typeCol)))
+	}
+	blocks := strings.Join(list, ", ")
+	if len(c.blocks) == 0 {
+		c.warnf("", 0, "a KoboToolbox question library (sheet %q): all its questions are converted as one survey; choose its blocks with --block (questions of each): %s", c.surveyName, blocks)
+		return rows
+	}
+	var kept []sheetRow
+	for _, b := range c.blocks {
+		if byBlock[b] == nil || b == "" {
+			c.errorf(c.surveyName, 0, "--block %q: the library has no such block; its blocks (questions of each): %s", b, blocks)
+			return nil
+		}
+		kept = append(kept, byBlock[b]...)
+	}
+	c.warnf("", 0, "a KoboToolbox question library (sheet %q): the %d block(s) chosen are converted as one survey, in the order given", c.surveyName, len(c.blocks))
+	return kept
+}
+
 // surveyRows is where the survey sheet's columns are.
 type surveyRows struct {
 	typeCol int
@@ -766,6 +801,9 @@ func (sr *surveyRows) get(r sheetRow, key string) string {
 // survey converts the survey sheet's rows.
 func (c *xlsform) survey(s *sheet) {
 	wanted := []string{"type", "name", "required", "relevant", "constraint", "choice_filter", "calculation", "repeat_count", "parameters"}
+	if c.library {
+		wanted = append(wanted, "block")
+	}
 	cols, text, rows := c.header(c.surveyName, s, wanted, xlsformDropped)
 	typeCol, ok := cols["type"]
 	if !ok {
@@ -773,6 +811,15 @@ func (c *xlsform) survey(s *sheet) {
 		return
 	}
 	sr := &surveyRows{typeCol: typeCol, cols: cols, text: text}
+	switch {
+	case c.library:
+		if rows = c.libraryBlocks(sr, rows); rows == nil {
+			return
+		}
+	case len(c.blocks) > 0:
+		c.errorf(c.surveyName, 0, "--block chooses blocks of a KoboToolbox question library; this form is not one (it has a survey sheet)")
+		return
+	}
 	c.names = map[string]bool{}
 	for _, r := range rows {
 		c.names[sr.get(r, "name")] = true

@@ -1046,8 +1046,7 @@ func TestImportSheetNames(t *testing.T) {
 		{"two candidates", []xlsxSheet{{"Sheet1", rows}, {"Sheet2", rows}, settingsOK}, []string{
 			`error: not an XLSForm: no such sheet "survey" (the workbook has "Sheet1", "Sheet2", "settings")`}},
 		{"a question library", []xlsxSheet{{"library", library}, settingsOK}, []string{
-			`warning: a KoboToolbox question library (sheet "library"): its questions are converted as one survey, block after block; delete from the survey file the blocks you do not want`,
-			`(library sheet):1: warning: column "block" is dropped: the blocks of a question library are asked one after the other`,
+			`warning: a KoboToolbox question library (sheet "library"): all its questions are converted as one survey; choose its blocks with --block (questions of each): "Santé" (1)`,
 			`(library sheet):1: warning: column "tag:clusters:health" is dropped: tags sort the questions of a library, people do not see them`}},
 	}
 	for _, tt := range tests {
@@ -1070,5 +1069,43 @@ func TestImportSheetNames(t *testing.T) {
 				t.Errorf("diagnostics:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 			}
 		})
+	}
+}
+
+// TestImportLibraryBlocks converts the blocks of a question library chosen
+// with --block, in the order given.
+func TestImportLibraryBlocks(t *testing.T) {
+	library := xlsxSheet{"library", [][]string{{"block", "type", "name", "label"},
+		{"", "text", "loose", "Sans bloc ?"}, {"Santé", "text", "a", "Médecin ?"}, {"École", "text", "b", "Classe ?"}, {"Santé", "text", "c", "Pharmacie ?"}}}
+	tests := []struct {
+		blocks []string
+		ids    string // the questions converted, in order
+		diag   string
+	}{
+		{nil, "loose a b c", `choose its blocks with --block (questions of each): "Santé" (2), "École" (1)`},
+		{[]string{"École", "Santé"}, "b a c", "the 2 block(s) chosen are converted as one survey, in the order given"},
+		{[]string{"Sante"}, "", `error: --block "Sante": the library has no such block; its blocks (questions of each): "Santé" (2), "École" (1)`},
+	}
+	for _, tt := range tests {
+		opt := academyOptions
+		opt.Blocks = tt.blocks
+		out, diags := Import(makeXLSX(t, library, settingsOK), "lib.xlsx", opt)
+		if !strings.Contains(diagLines(diags), tt.diag) {
+			t.Errorf("--block %q: no diagnostic with %q:\n%s", tt.blocks, tt.diag, diagLines(diags))
+		}
+		var ids []string
+		if out != nil {
+			for _, q := range loadImported(t, out).Questions {
+				ids = append(ids, q.ID)
+			}
+		}
+		if got := strings.Join(ids, " "); got != tt.ids {
+			t.Errorf("--block %q: questions %q, want %q", tt.blocks, got, tt.ids)
+		}
+	}
+	// --block on a form that is not a library says so.
+	_, diags := Import(makeXLSX(t, xlsxSheet{"survey", [][]string{{"type", "name", "label"}, {"text", "a", "A ?"}}}, settingsOK), "f.xlsx", Options{Blocks: []string{"x"}})
+	if !strings.Contains(diagLines(diags), "--block chooses blocks of a KoboToolbox question library; this form is not one") {
+		t.Errorf("--block on a survey:\n%s", diagLines(diags))
 	}
 }
