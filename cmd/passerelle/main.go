@@ -36,10 +36,11 @@ Usage:
   passerelle locales review [-dir DIR] (-all LANG | LANG ID...)
                                 record that a native speaker approved these messages of LANG as written
   passerelle survey import FORM.xlsx [--id ID] [--opens DATE] [--closes DATE] [--territories a,b]
-                                [--default-language LANG] [--skip-unsupported]
+                                [--default-language LANG] [--skip-unsupported] [--block NAME]...
                                 convert a KoboToolbox/ODK XLSForm (.xlsx or .xls) to a survey file (YAML on stdout);
                                 refuses, row by row, what it cannot express, or with --skip-unsupported
-                                leaves it out and says what that changes
+                                leaves it out and says what that changes; repeats are written out per item;
+                                --block chooses blocks of a KoboToolbox question library
   passerelle export --survey ID [--format csv|json]
                                 write a survey's submissions (pseudonymous) to stdout; needs REDIS_URL
                                 and the content folder the bot uses. CSV is UTF-8 with a BOM (Excel)

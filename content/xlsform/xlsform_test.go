@@ -102,17 +102,7 @@ func TestImportAcademy(t *testing.T) {
 		t.Errorf("diagnostics:\n%s\nwant:\n%s", got, strings.Join(wantDiags, "\n"))
 	}
 
-	golden := filepath.Join("testdata", "academy.golden.yaml")
-	if *update {
-		if err := os.WriteFile(golden, out, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if want, err := os.ReadFile(golden); err != nil {
-		t.Fatalf("%v (run go test -update to write it)", err)
-	} else if !bytes.Equal(out, want) {
-		t.Errorf("the conversion differs from %s (go test -update rewrites it):\n%s", golden, out)
-	}
+	checkGolden(t, filepath.Join("testdata", "academy.golden.yaml"), out)
 	if !strings.HasPrefix(string(out), "# Imported from academy.xlsx; check the dates and the translations.\n") {
 		t.Errorf("no first-line comment:\n%.80s", out)
 	}
@@ -397,6 +387,22 @@ func TestXLSFormConstraint(t *testing.T) {
 
 // xlsxSheet is a sheet for makeXLSX: its name and its rows of cells
 // (an empty cell is left out of the file).
+// checkGolden fails when got differs from the file golden; go test -update
+// writes it.
+func checkGolden(t *testing.T, golden string, got []byte) {
+	t.Helper()
+	if *update {
+		if err := os.WriteFile(golden, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if want, err := os.ReadFile(golden); err != nil {
+		t.Fatalf("%v (run go test -update to write it)", err)
+	} else if !bytes.Equal(got, want) {
+		t.Errorf("%s differs (go test -update rewrites it):\n%.2000s", golden, got)
+	}
+}
+
 type xlsxSheet struct {
 	name string
 	rows [][]string
