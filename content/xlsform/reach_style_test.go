@@ -10,14 +10,12 @@ import (
 )
 
 // The REACH-style form is a real REACH tool (testdata/real/reach-kobo_tool.xlsx,
-// English and Arabic) cut to the rows a survey can hold, with Tigrinya
-// columns added from testdata/reach-style-ti.csv: no public form has both
-// Arabic and Tigrinya. go test -update rebuilds it, and the survey the bot's
-// Arabic and Tigrinya transcripts run (flows/testdata/reach).
-
-// reachStyleRows is how many rows of the REACH tool's survey sheet are kept:
-// the questions after them are past the 60 a survey may have.
-const reachStyleRows = 140
+// English and Arabic) with Tigrinya columns added from
+// testdata/reach-style-ti.csv, which translates the rows that become the
+// survey's 60 questions (the rest is past them): no public form has both
+// Arabic and Tigrinya. Its choices sheet keeps the lists the survey sheet
+// uses. go test -update rebuilds it, and the survey the bot's Arabic and
+// Tigrinya transcripts run (flows/testdata/reach).
 
 // TestReachStyleForm rebuilds the REACH-style form, converts it as a
 // coordinator would and checks that every question is in Arabic and Tigrinya.
@@ -49,7 +47,7 @@ func buildReachStyle(t *testing.T) []byte {
 		t.Fatal(err)
 	}
 	ti := reachStyleTigrinya(t)
-	survey := denseSheet(t, wb, "survey")[:reachStyleRows]
+	survey := denseSheet(t, wb, "survey")
 	choices := denseSheet(t, wb, "choices")
 	settings := denseSheet(t, wb, "settings")
 	col := func(rows [][]string, name string) int {
