@@ -146,8 +146,9 @@ func (d *Dashboard) renderEvent(w http.ResponseWriter, r *http.Request, v *visit
 }
 
 // eventSave creates or changes an event with the rules of /event. Once
-// people answered, its start and places stay as they are: their reminders
-// are scheduled, and the waiting list follows the places.
+// people answered, its start stays as it is (their reminders are
+// scheduled) and its places may only be raised: the store then gives them to
+// the first people waiting.
 func (d *Dashboard) eventSave(w http.ResponseWriter, r *http.Request, v *visit) {
 	tr, ok := d.territory(w, r, v, "event.save")
 	if !ok {
@@ -178,7 +179,7 @@ func (d *Dashboard) eventSave(w http.ResponseWriter, r *http.Request, v *visit) 
 		f.Answered = answered
 	}
 	err := d.cfg.Engine.FillMeeting(&m, f.Form, now)
-	if err == nil && f.Answered && (!m.Start.Equal(old.Start) || m.Capacity != old.Capacity) {
+	if err == nil && f.Answered && (!m.Start.Equal(old.Start) || fewerPlaces(old.Capacity, m.Capacity)) {
 		err = &flows.FieldError{Field: flows.FieldDate, Message: "WebEventLocked"}
 	}
 	if errors.As(err, &f.Error) {
@@ -194,4 +195,10 @@ func (d *Dashboard) eventSave(w http.ResponseWriter, r *http.Request, v *visit) 
 	}
 	d.audit(r.Context(), flows.AuditEntry{Actor: v.sess.ChatID, Role: v.role.Kind, Territory: tr.ID, Action: action, Count: 1})
 	http.Redirect(w, r, "/t/"+tr.ID+"/events", http.StatusSeeOther)
+}
+
+// fewerPlaces reports whether going from before to after places (0: no
+// limit) takes places away.
+func fewerPlaces(before, after int) bool {
+	return after != 0 && (before == 0 || after < before)
 }

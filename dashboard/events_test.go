@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -125,9 +126,10 @@ func TestEventEdit(t *testing.T) {
 		t.Errorf("edited meeting: %+v", moved)
 	}
 
-	// Once someone answered, the start and places stay; the texts can change.
+	// Once someone answered, the start stays and the places may only be
+	// raised; the texts can change.
 	f.commit(600, "fr", flows.RSVPGiven{MeetingID: m.ID, ChatID: 600, Answer: flows.RSVPComing})
-	for _, change := range []url.Values{{"date": {form.Get("date")}, "cap": {"5"}}, {"date": {f.eventValues(csrf, 5).Get("date")}}} {
+	for _, change := range []url.Values{{"cap": {"1"}}, {"date": {f.eventValues(csrf, 5).Get("date")}}} {
 		bad := f.eventValues(csrf, 4)
 		for k, v := range change {
 			bad[k] = v
@@ -139,6 +141,12 @@ func TestEventEdit(t *testing.T) {
 	form.Set("place", "Salle B")
 	if w := f.do("POST", path, form, cookie); w.Code != http.StatusSeeOther || f.onlyEvent().Place != "Salle B" {
 		t.Errorf("changing the place after an answer: %d %s", w.Code, w.Body)
+	}
+	for _, places := range []string{"5", "0"} { // more places, then no limit
+		form.Set("cap", places)
+		if w := f.do("POST", path, form, cookie); w.Code != http.StatusSeeOther || strconv.Itoa(f.onlyEvent().Capacity) != places {
+			t.Errorf("raising the places to %s after an answer: %d %s", places, w.Code, w.Body)
+		}
 	}
 	if !slices.Contains(f.audited(), "web:event:edit") {
 		t.Errorf("audit: %v", f.audited())
@@ -174,5 +182,19 @@ func TestEventAccess(t *testing.T) {
 	}
 	if got := f.onlyEvent(); got.Title["fr"] != "Cours de vélo" {
 		t.Errorf("the event was changed by another territory: %+v", got)
+	}
+}
+
+func TestFewerPlaces(t *testing.T) {
+	for _, tt := range []struct {
+		before, after int
+		fewer         bool
+	}{
+		{10, 10, false}, {10, 12, false}, {10, 0, false}, {0, 0, false},
+		{10, 9, true}, {0, 50, true},
+	} {
+		if got := fewerPlaces(tt.before, tt.after); got != tt.fewer {
+			t.Errorf("fewerPlaces(%d, %d) = %v", tt.before, tt.after, got)
+		}
 	}
 }

@@ -50,6 +50,7 @@ const (
 	rsvpAsk    = "yes"    // flows.RSVPComing: asks for a place
 	rsvpLeave  = "no"     // flows.RSVPNo: gives it back
 	rsvpForget = "forget" // the person is forgotten: no answer is left
+	rsvpFill   = "fill"   // nobody answers: the places the meeting has now go to the first people waiting
 )
 
 // rsvp records a person's answer to a meeting, promotes the first people
@@ -60,7 +61,7 @@ const (
 // meetings set, 5 the person's reminders set, then the reminders set of
 // each of the w people on the waiting list (read under WATCH), whom the
 // script may promote.
-// ARGV: 1 chat id, 2 action (rsvpAsk, rsvpLeave, rsvpForget), 3 capacity
+// ARGV: 1 chat id (unused by rsvpFill), 2 action (rsvpAsk, rsvpLeave, rsvpForget, rsvpFill), 3 capacity
 // (0: no limit), 4 meeting id, 5 meeting expiry (unix ms), 6 w, 7
 // reminderKeep (ms), 8 count k of event reminders, then k pairs (due unix
 // ms, reminderTail), then one pair for the promoted reminder, then the w
@@ -138,6 +139,11 @@ local function list()
   redis.call('PEXPIREAT', queue, expiry)
   redis.call('SADD', mymt, id)
   extend(mymt, expiry)
+end
+
+if action == 'fill' then
+  fill()
+  return ''
 end
 
 local before = redis.call('HGET', answers, chat)

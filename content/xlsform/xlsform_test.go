@@ -807,6 +807,13 @@ func FuzzReadXLSX(f *testing.F) {
 	f.Add(readFixture(f, "academy.xlsx"), base[surveyPart], base[choicesPart])
 	f.Add(readFixture(f, "refused.xlsx"), `<worksheet><sheetData><row><c t="inlineStr"><is><t>type</t></is></c></row></sheetData></worksheet>`, "")
 	f.Add([]byte("PK"), `<worksheet><sheetData><row r="1"><c r="A1" t="s"><v>0</v></c><c r="B1" t="s"><v>1</v></c></row><row r="2"><c r="A2" t="str"><v>integer</v></c><c r="B2" t="str"><v>n</v></c><c r="C2" t="str"><v>N</v></c><c r="L2" t="str"><v>. &gt; 1 and . &lt;= 9</v></c></row></sheetData></worksheet>`, base[choicesPart])
+	cell := func(ref, v string) string { return `<c r="` + ref + `" t="inlineStr"><is><t>` + v + `</t></is></c>` }
+	f.Add([]byte("PK"), `<worksheet><sheetData><row r="1">`+cell("A1", "type")+cell("B1", "name")+cell("C1", "label")+cell("D1", "relevant")+cell("E1", "repeat_count")+`</row>`+
+		`<row r="2">`+cell("A2", "integer")+cell("B2", "n")+cell("C2", "N")+`</row>`+
+		`<row r="3">`+cell("A3", "begin_repeat")+cell("B3", "kids")+cell("C3", "Enfant")+cell("E3", "${n}")+`</row>`+
+		`<row r="4">`+cell("A4", "integer")+cell("B4", "age")+cell("C4", "Âge")+`</row>`+
+		`<row r="5">`+cell("A5", "text")+cell("B5", "school")+cell("C5", "École")+cell("D5", "${age} &gt; 5")+`</row>`+
+		`<row r="6">`+cell("A6", "end_repeat")+`</row></sheetData></worksheet>`, base[choicesPart])
 	territories := fstest.MapFS{}
 	names, err := fs.Glob(content.Sample(), "territories/*.yaml")
 	if err != nil {
