@@ -62,7 +62,7 @@ func TestSaveMeetingMorePlaces(t *testing.T) {
 		waiting  []string
 		promoted []int64
 	}{
-		{1, []string{"42", "43", "44"}, nil},  // the texts changed: nobody moves
+		{1, []string{"42", "43", "44"}, nil}, // the texts changed: nobody moves
 		{3, []string{"44"}, []int64{42, 43}}, // two more places
 		{0, nil, []int64{42, 43, 44}},        // no limit any more
 	}
