@@ -1122,3 +1122,21 @@ func TestImportLibraryBlocks(t *testing.T) {
 		t.Errorf("--block on a survey:\n%s", diagLines(diags))
 	}
 }
+
+// BenchmarkImport converts the largest forms of the corpus with
+// --skip-unsupported, as a coordinator's upload does.
+func BenchmarkImport(b *testing.B) {
+	for _, file := range []string{"reach-kobo_tool.xlsx", "odk-whova_form.xlsx", "kobodocs-collection_import_sample.xlsx", "odk-ifrc-distribution-site-assessment-v1.xlsx"} {
+		data := readFixture(b, filepath.Join("real", file))
+		opt := academyOptions
+		opt.SkipUnsupported = true
+		b.Run(file, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if out, diags := Import(data, file, opt); out == nil {
+					b.Fatalf("not converted:\n%s", diagLines(diags))
+				}
+			}
+		})
+	}
+}
