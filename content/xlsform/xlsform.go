@@ -1271,12 +1271,21 @@ func (c *xlsform) newID(name string, row int, prefix string) string {
 		return name
 	}
 	id := idFrom(name, true)
+	if base, ok := strings.CutSuffix(name, c.suffix); ok && c.suffix != "" {
+		// A repeat's item keeps its number: the name is cut, not the suffix.
+		if b := idFrom(base, true); b != "" {
+			id = strings.TrimRight(b[:min(len(b), content.MaxNameLen-len(c.suffix))], "_-.") + c.suffix
+		}
+	}
 	if id == "" {
 		id = prefix + strconv.Itoa(row)
 	}
 	id = uniqueID(id, func(s string) bool { return c.ids[s] || c.names[s] })
 	if name != "" {
+		quiet := c.quiet
+		c.quiet = false // said for every item of a repeat: each is an export column of its own
 		c.warnf(c.surveyName, row, "name %s becomes %s (ids are up to %d letters, digits, _, - and ., starting with a letter): the export shows %s", content.Quote(name), content.Quote(id), content.MaxNameLen, content.Quote(id))
+		c.quiet = quiet
 	}
 	return id
 }

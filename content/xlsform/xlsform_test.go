@@ -1140,3 +1140,17 @@ func BenchmarkImport(b *testing.B) {
 		})
 	}
 }
+
+// TestImportRepeatLongNames: an item's name cut to the id limit is said for
+// each item, since each is a column of the export.
+func TestImportRepeatLongNames(t *testing.T) {
+	long := strings.Repeat("a", content.MaxNameLen-1)
+	rows := [][]string{{"type", "name", "label", "repeat_count"}, {"begin_repeat", "r", "R", "2"}, {"text", long, "Q ?"}, {"end_repeat"}}
+	_, diags := Import(makeXLSX(t, xlsxSheet{"survey", rows}, settingsOK), "f.xlsx", academyOptions)
+	for _, item := range []string{"_1", "_2"} {
+		id := long[:content.MaxNameLen-2] + item // the name is cut, the item's number kept
+		if !strings.Contains(diagLines(diags), `becomes "`+id+`"`) {
+			t.Errorf("no warning naming %s:\n%s", id, diagLines(diags))
+		}
+	}
+}
