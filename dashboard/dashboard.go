@@ -145,6 +145,7 @@ func New(cfg Config) (*Dashboard, error) {
 	d.mux.HandleFunc("GET /t/{ter}/team", d.staff(d.team))
 	d.mux.HandleFunc("POST /t/{ter}/team/invite", d.staff(d.invite))
 	d.mux.HandleFunc("POST /t/{ter}/team/withdraw", d.staff(d.withdrawInvite))
+	d.mux.HandleFunc("POST /t/{ter}/team/revoke", d.staff(d.revokeMember))
 	d.mux.HandleFunc("GET /audit", d.staff(d.auditLog))
 	d.mux.HandleFunc("GET /t/{ter}/health", d.staff(d.health))
 	d.mux.HandleFunc("GET /t/{ter}/broadcasts", d.staff(d.broadcasts))

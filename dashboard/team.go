@@ -24,10 +24,15 @@ const auditPage = 50
 // auditCursor is the shape of an audit log entry id.
 var auditCursor = regexp.MustCompile(`^[0-9]{1,20}-[0-9]{1,20}$`)
 
-// memberRow is one member of the team.
+// memberRow is one member of the team. Revoke names them in the revoke
+// form ("N:SINCE", /revoke's checked form) when the viewer may revoke them;
+// never a chat id.
 type memberRow struct {
-	Role, Org, Since, Language string
+	Role, Org, Since, Language, Revoke string
 }
+
+// memberRef is the shape of memberRow.Revoke.
+var memberRef = regexp.MustCompile(`^[0-9]{1,6}:-?[0-9]{1,20}$`)
 
 // inviteRow is one open invitation of the member; ID names it in the
 // withdrawal form without showing its token again.
@@ -71,8 +76,11 @@ func (d *Dashboard) showTeam(w http.ResponseWriter, r *http.Request, v *visit, t
 		return org
 	}
 	members := make([]memberRow, 0, len(staff))
-	for _, m := range staff {
+	for i, m := range staff {
 		row := memberRow{Role: d.roleName(lang, m.Role.Kind), Since: m.Role.Since.In(d.cfg.Location).Format("02/01/2006")}
+		if v.role.Kind == flows.RoleAdmin || m.Role.Kind == flows.RolePartner {
+			row.Revoke = strconv.Itoa(i+1) + ":" + strconv.FormatInt(m.Role.Since.UnixMilli(), 10)
+		}
 		if m.Role.Org != "" {
 			row.Org = orgName(m.Role.Org)
 		}
@@ -128,6 +136,31 @@ func (d *Dashboard) invite(w http.ResponseWriter, r *http.Request, v *visit) {
 		return
 	}
 	d.audit(r.Context(), flows.AuditEntry{Actor: v.sess.ChatID, Role: v.role.Kind, Territory: tr.ID, Action: "web:invite", Count: 1})
+	d.showTeam(w, r, v, tr, http.StatusOK, said)
+}
+
+// revokeMember takes a member's role away with the bot's /revoke, in its
+// checked form: a list changed since the page was shown revokes nobody.
+func (d *Dashboard) revokeMember(w http.ResponseWriter, r *http.Request, v *visit) {
+	tr, ok := d.territory(w, r, v, "revoke")
+	if !ok {
+		return
+	}
+	member := r.PostFormValue("member")
+	if !memberRef.MatchString(member) {
+		d.showTeam(w, r, v, tr, http.StatusBadRequest, d.cfg.Messages.Text(v.sess.Lang, "RevokeChanged", nil))
+		return
+	}
+	arg := member
+	if v.role.Kind == flows.RoleAdmin {
+		arg = tr.ID + " " + member
+	}
+	said, err := d.converse(r.Context(), []flows.Input{{ChatID: v.sess.ChatID, Kind: flows.KindCommand, Command: "revoke", Arg: arg, LangHint: v.sess.Lang}}, nil)
+	if err != nil {
+		d.fail(w, r, err)
+		return
+	}
+	d.audit(r.Context(), flows.AuditEntry{Actor: v.sess.ChatID, Role: v.role.Kind, Territory: tr.ID, Action: "web:revoke", Count: 1})
 	d.showTeam(w, r, v, tr, http.StatusOK, said)
 }
 

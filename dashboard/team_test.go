@@ -143,3 +143,65 @@ func TestAuditPages(t *testing.T) {
 		t.Errorf("second page: %d entries:\n%s", n, page)
 	}
 }
+
+var memberField = regexp.MustCompile(`name="member" value="([0-9]+:-?[0-9]+)"`)
+
+// TestTeamRevoke takes roles away from the Team page, by the member shown,
+// never by a list that changed since.
+func TestTeamRevoke(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	co := f.signIn(dijonCo)
+	page := html.UnescapeString(f.do("GET", "/t/dijon/team", nil, co).Body.String())
+	refs := memberField.FindAllStringSubmatch(page, -1)
+	if len(refs) != 1 { // the partner; a coordinator revokes no coordinator
+		t.Fatalf("%d revoke buttons for a coordinator, want 1 (the partner):\n%s", len(refs), page)
+	}
+	ref := refs[0][1]
+	n, since, _ := strings.Cut(ref, ":")
+
+	// Refused: another territory's coordinator, a partner, a list that changed.
+	for who, path := range map[int64]string{lyonCo: "/t/dijon/team/revoke", dijonPart: "/t/dijon/team/revoke"} {
+		s := f.signIn(who)
+		if w := f.do("POST", path, url.Values{"member": {ref}, "csrf": {f.csrf(s, "/")}}, s); w.Code != http.StatusForbidden {
+			t.Errorf("%d revoking: %d", who, w.Code)
+		}
+	}
+	for _, stale := range []string{n + ":" + since + "1", "9:" + since} {
+		if page := f.post(co, "/t/dijon/team/revoke", url.Values{"member": {stale}}, http.StatusOK); !strings.Contains(page, "L'équipe a changé") {
+			t.Errorf("revoking %s, a member no longer shown so:\n%s", stale, page)
+		}
+	}
+	f.post(co, "/t/dijon/team/revoke", url.Values{"member": {"2100"}}, http.StatusBadRequest)
+	if role, err := f.store.Role(ctx, dijonPart); err != nil || role == nil {
+		t.Fatalf("the partner lost their role to a refused request: %v %v", role, err)
+	}
+
+	page = f.post(co, "/t/dijon/team/revoke", url.Values{"member": {ref}}, http.StatusOK)
+	if !strings.Contains(page, "Accès retiré") || memberField.MatchString(page) {
+		t.Errorf("after revoking the partner:\n%s", page)
+	}
+	if role, err := f.store.Role(ctx, dijonPart); err != nil || role != nil {
+		t.Errorf("the partner's role after revoking: %+v %v", role, err)
+	}
+
+	// An admin revokes the coordinator.
+	ad := f.signIn(admin)
+	page = html.UnescapeString(f.do("GET", "/t/dijon/team", nil, ad).Body.String())
+	refs = memberField.FindAllStringSubmatch(page, -1)
+	if len(refs) != 1 {
+		t.Fatalf("%d revoke buttons for an admin, want 1 (the coordinator):\n%s", len(refs), page)
+	}
+	if page := f.post(ad, "/t/dijon/team/revoke", url.Values{"member": {refs[0][1]}}, http.StatusOK); !strings.Contains(page, "Accès retiré") {
+		t.Errorf("admin revoking the coordinator:\n%s", page)
+	}
+	if role, _ := f.store.Role(ctx, dijonCo); role != nil {
+		t.Errorf("the coordinator's role after revoking: %+v", role)
+	}
+	got := f.audited()
+	for _, want := range []string{"revoke:partner", "revoke:coordinator", "web:revoke", "denied:web:revoke"} {
+		if !slices.Contains(got, want) {
+			t.Errorf("audit log without %s: %v", want, got)
+		}
+	}
+}

@@ -218,7 +218,10 @@ func roleName(t *Turn, k RoleKind) string {
 }
 
 // revoke takes a role away: coordinators revoke partner staff of their
-// territory, admins anyone of the territory they name.
+// territory, admins anyone of the territory they name. The member is named
+// by their number in /team; "N:SINCE" (the dashboard's form, SINCE the
+// role's start in Unix milliseconds) also checks that number N still is
+// that member, so that a list changed since it was shown revokes nobody.
 func revoke(t *Turn) {
 	if !t.allowed("revoke", RoleAdmin, RoleCoordinator) {
 		return
@@ -231,8 +234,13 @@ func revoke(t *Turn) {
 	if !t.read(err) {
 		return
 	}
-	n, err := strconv.Atoi(rest)
-	if err != nil || n < 1 || n > len(staff) {
+	num, since, checked := strings.Cut(rest, ":")
+	n, err := strconv.Atoi(num)
+	switch {
+	case checked && (err != nil || n < 1 || n > len(staff) || since != strconv.FormatInt(staff[n-1].Role.Since.UnixMilli(), 10)):
+		t.Say("RevokeChanged", nil, nil)
+		return
+	case err != nil || n < 1 || n > len(staff):
 		t.Say("RevokeUnknown", nil, nil)
 		return
 	}

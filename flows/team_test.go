@@ -378,3 +378,22 @@ func TestRevokeDeletesInvitations(t *testing.T) {
 		t.Errorf("a revoked coordinator's link still worked: %q", replies[0].Text)
 	}
 }
+
+// TestRevokeChecked: "/revoke N:SINCE" revokes member N only while N still
+// is the member who started then; otherwise nobody.
+func TestRevokeChecked(t *testing.T) {
+	w := newTeamWorld(t)
+	since := strconv.FormatInt(w.store.roles[partnerA].Since.UnixMilli(), 10)
+	for _, arg := range []string{"2:" + since + "9", "3:" + since, "x:" + since, "1:" + since} {
+		mark := len(w.store.events)
+		replies := w.cmd(coordA, "/revoke "+arg)
+		if n := countEvents[flows.RoleRevoked](w.store, mark); n != 0 || len(replies) != 1 || replies[0].Text != w.msgs.Text("fr", "RevokeChanged", nil) {
+			t.Errorf("/revoke %s: %d revoked, replies %+v", arg, n, replies)
+		}
+	}
+	mark := len(w.store.events)
+	w.cmd(coordA, "/revoke 2:"+since) // Dijon's second member is the partner
+	if n := countEvents[flows.RoleRevoked](w.store, mark); n != 1 {
+		t.Errorf("/revoke 2:%s revoked %d", since, n)
+	}
+}
