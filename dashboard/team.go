@@ -130,12 +130,18 @@ func (d *Dashboard) invite(w http.ResponseWriter, r *http.Request, v *visit) {
 	if v.role.Kind != flows.RoleAdmin {
 		arg = "partner " + r.PostFormValue("org")
 	}
-	said, err := d.converse(r.Context(), []flows.Input{{ChatID: v.sess.ChatID, Kind: flows.KindCommand, Command: "invite", Arg: arg, LangHint: v.sess.Lang}}, nil)
+	d.teamCommand(w, r, v, tr, "invite", arg)
+}
+
+// teamCommand runs a bot command in the member's conversation, audits it
+// as web:COMMAND and shows the Team page with the bot's answer.
+func (d *Dashboard) teamCommand(w http.ResponseWriter, r *http.Request, v *visit, tr *content.Territory, command, arg string) {
+	said, err := d.converse(r.Context(), []flows.Input{{ChatID: v.sess.ChatID, Kind: flows.KindCommand, Command: command, Arg: arg, LangHint: v.sess.Lang}}, nil)
 	if err != nil {
 		d.fail(w, r, err)
 		return
 	}
-	d.audit(r.Context(), flows.AuditEntry{Actor: v.sess.ChatID, Role: v.role.Kind, Territory: tr.ID, Action: "web:invite", Count: 1})
+	d.audit(r.Context(), flows.AuditEntry{Actor: v.sess.ChatID, Role: v.role.Kind, Territory: tr.ID, Action: "web:" + command, Count: 1})
 	d.showTeam(w, r, v, tr, http.StatusOK, said)
 }
 
@@ -155,13 +161,7 @@ func (d *Dashboard) revokeMember(w http.ResponseWriter, r *http.Request, v *visi
 	if v.role.Kind == flows.RoleAdmin {
 		arg = tr.ID + " " + member
 	}
-	said, err := d.converse(r.Context(), []flows.Input{{ChatID: v.sess.ChatID, Kind: flows.KindCommand, Command: "revoke", Arg: arg, LangHint: v.sess.Lang}}, nil)
-	if err != nil {
-		d.fail(w, r, err)
-		return
-	}
-	d.audit(r.Context(), flows.AuditEntry{Actor: v.sess.ChatID, Role: v.role.Kind, Territory: tr.ID, Action: "web:revoke", Count: 1})
-	d.showTeam(w, r, v, tr, http.StatusOK, said)
+	d.teamCommand(w, r, v, tr, "revoke", arg)
 }
 
 // withdrawInvite withdraws one of the member's open invitations.

@@ -2,7 +2,6 @@ package storage
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"slices"
 	"time"
@@ -21,30 +20,24 @@ import (
 // gives a place back.
 func (r *Redis) SaveMeeting(ctx context.Context, m flows.Meeting) error {
 	key := r.waitingKey(m.ID)
-	for range commitAttempts {
-		err := r.c.Watch(ctx, func(tx *redis.Tx) error {
-			waiting, err := tx.ZRange(ctx, key, 0, -1).Result()
-			if err != nil && !isWrongType(err) {
-				return fmt.Errorf("read waiting list: %w", err)
+	err := r.watched(ctx, func(tx *redis.Tx) error {
+		waiting, err := tx.ZRange(ctx, key, 0, -1).Result()
+		if err != nil && !isWrongType(err) {
+			return fmt.Errorf("read waiting list: %w", err)
+		}
+		now := r.now()
+		_, err = tx.TxPipelined(ctx, func(p redis.Pipeliner) error {
+			if err := r.queueMeeting(ctx, p, m, now); err != nil || len(waiting) == 0 || !m.Start.After(now) {
+				return err
 			}
-			now := r.now()
-			_, err = tx.TxPipelined(ctx, func(p redis.Pipeliner) error {
-				if err := r.queueMeeting(ctx, p, m, now); err != nil || len(waiting) == 0 || !m.Start.After(now) {
-					return err
-				}
-				return r.queueRSVP(ctx, p, &m, 0, rsvpFill, now, r.eventOffsets(), waiting)
-			})
-			return err
-		}, key)
-		if errors.Is(err, redis.TxFailedErr) {
-			continue
-		}
-		if err != nil {
-			return fmt.Errorf("save meeting: %w", err)
-		}
-		return nil
+			return r.queueRSVP(ctx, p, &m, 0, rsvpFill, now, r.eventOffsets(), waiting)
+		})
+		return err
+	}, key)
+	if err != nil {
+		return fmt.Errorf("save meeting: %w", err)
 	}
-	return fmt.Errorf("save meeting: %w after %d attempts", redis.TxFailedErr, commitAttempts)
+	return nil
 }
 
 // EventReminders are how long before a meeting the people coming are

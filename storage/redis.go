@@ -364,6 +364,17 @@ func encodeSession(s *flows.Session) ([]byte, error) {
 // queued the same job); the next attempt sees the change.
 const commitAttempts = 10
 
+// watched runs fn in a WATCH of keys, starting over while a watched key
+// changed under it, commitAttempts times at most.
+func (r *Redis) watched(ctx context.Context, fn func(*redis.Tx) error, keys ...string) error {
+	for range commitAttempts {
+		if err := r.c.Watch(ctx, fn, keys...); !errors.Is(err, redis.TxFailedErr) {
+			return err
+		}
+	}
+	return fmt.Errorf("%w after %d attempts", redis.TxFailedErr, commitAttempts)
+}
+
 // Commit writes the session, or erases the person on flows.Forgotten, and
 // records the events in one transaction. A RoleGranted whose invitation is
 // gone fails the whole Commit with an error wrapping flows.ErrInviteGone, and
@@ -414,23 +425,17 @@ func (r *Redis) Commit(ctx context.Context, chatID int64, s *flows.Session, even
 		}
 		return nil
 	}
-	for range commitAttempts {
-		err := r.c.Watch(ctx, func(tx *redis.Tx) error {
-			if err := c.read(ctx, tx); err != nil {
-				return err
-			}
-			_, err := tx.TxPipelined(ctx, queue)
+	err = r.watched(ctx, func(tx *redis.Tx) error {
+		if err := c.read(ctx, tx); err != nil {
 			return err
-		}, watch...)
-		if errors.Is(err, redis.TxFailedErr) {
-			continue
 		}
-		if err != nil {
-			return fmt.Errorf("commit: %w", err)
-		}
-		return nil
+		_, err := tx.TxPipelined(ctx, queue)
+		return err
+	}, watch...)
+	if err != nil {
+		return fmt.Errorf("commit: %w", err)
 	}
-	return fmt.Errorf("commit: %w after %d attempts", redis.TxFailedErr, commitAttempts)
+	return nil
 }
 
 // sessionScript writes a session and its audience entries, and keeps the

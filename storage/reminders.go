@@ -269,24 +269,18 @@ func (r *Redis) Enqueue(ctx context.Context, job flows.Job, msgs []flows.Bulk) (
 	}
 	e := flows.BroadcastQueued{Job: job, Messages: msgs}
 	c := &commit{keyspace: r.keyspace, events: []flows.Event{e}, now: r.now()}
-	for range commitAttempts {
-		err := r.c.Watch(ctx, func(tx *redis.Tx) error {
-			if err := c.read(ctx, tx); err != nil {
-				return err
-			}
-			queued = !c.jobs[job.ID]
-			_, err := tx.TxPipelined(ctx, func(p redis.Pipeliner) error { return c.enqueue(ctx, p, e) })
+	err = r.watched(ctx, func(tx *redis.Tx) error {
+		if err := c.read(ctx, tx); err != nil {
 			return err
-		}, r.jobKey(job.ID))
-		if errors.Is(err, redis.TxFailedErr) {
-			continue
 		}
-		if err != nil {
-			return false, fmt.Errorf("enqueue: %w", err)
-		}
-		return queued, nil
+		queued = !c.jobs[job.ID]
+		_, err := tx.TxPipelined(ctx, func(p redis.Pipeliner) error { return c.enqueue(ctx, p, e) })
+		return err
+	}, r.jobKey(job.ID))
+	if err != nil {
+		return false, fmt.Errorf("enqueue: %w", err)
 	}
-	return false, fmt.Errorf("enqueue: %w after %d attempts", redis.TxFailedErr, commitAttempts)
+	return queued, nil
 }
 
 // ClaimOccurrence reports whether this caller is the first to claim the
