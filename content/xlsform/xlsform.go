@@ -1112,9 +1112,12 @@ func (c *xlsform) repeat(sr *surveyRows, begin sheetRow, body []sheetRow, open [
 	}
 	c.suffix, c.quiet = "", false
 	for _, n := range names {
+		if _, converted := c.byName[n]; converted {
+			// Left out rows keep their own reason.
+			c.leftOut[n] = fmt.Sprintf("row %d: a question of the repeat %s, written out as %s_1 to %s_%d", begin.num, name, n, n, items)
+		}
 		delete(c.byName, n)
 		delete(c.acks, n)
-		c.leftOut[n] = fmt.Sprintf("row %d: a question of the repeat %s, written out as %s_1 to %s_%d", begin.num, name, n, n, items)
 	}
 	named := fmt.Sprintf("_1 to _%d", items)
 	if items == 1 {

@@ -1141,6 +1141,21 @@ func BenchmarkImport(b *testing.B) {
 	}
 }
 
+// TestImportRepeatLeftOutInside: a row of a repeat left out keeps its own
+// reason for the questions after the repeat that name it.
+func TestImportRepeatLeftOutInside(t *testing.T) {
+	rows := [][]string{{"type", "name", "label", "relevant", "calculation"}, {"begin_repeat", "r", "R"}, {"integer", "a", "A ?"},
+		{"calculate", "c", "", "", "${a} * 2"}, {"end_repeat"}, {"text", "after_a", "B ?", "${a} > 1"}, {"text", "after_c", "C ?", "${c} > 1"}}
+	opt := academyOptions
+	opt.SkipUnsupported = true
+	_, diags := Import(makeXLSX(t, xlsxSheet{"survey", rows}, settingsOK), "f.xlsx", opt)
+	for _, want := range []string{"${a} was not converted (row 2: a question of the repeat r, written out as a_1 to a_3)", "${c} was not converted (row 4: calculate)"} {
+		if !strings.Contains(diagLines(diags), want) {
+			t.Errorf("no %q:\n%s", want, diagLines(diags))
+		}
+	}
+}
+
 // TestImportRepeatLongNames: an item's name cut to the id limit is said for
 // each item, since each is a column of the export.
 func TestImportRepeatLongNames(t *testing.T) {
