@@ -3,6 +3,7 @@ package dashboard
 import (
 	"context"
 	"flag"
+	"log/slog"
 	"net/http/httptest"
 	"net/url"
 	"os"
@@ -37,6 +38,10 @@ func browser(t *testing.T, f *fixture) (context.Context, string) {
 	if path == "" {
 		t.Skipf("no Chromium on PATH (looked for %s): browser tests skipped; install Debian's chromium to run them", strings.Join(browsers, ", "))
 	}
+	// The dashboard's errors go to the test's output: a page that answers
+	// 500 says why. Closing the server waits for its last request, so
+	// nothing logs after the test.
+	f.d.cfg.Logger = slog.New(slog.NewTextHandler(t.Output(), nil))
 	srv := httptest.NewTLSServer(f.d)
 	t.Cleanup(srv.Close)
 	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(path), chromedp.NoSandbox, chromedp.DisableGPU,
@@ -48,9 +53,39 @@ func browser(t *testing.T, f *fixture) (context.Context, string) {
 	if err := chromedp.Do(ctx); err != nil { // starts the browser, for as long as ctx lives
 		t.Fatalf("start %s: %v", path, err)
 	}
-	ctx, cancel = context.WithTimeout(ctx, 60*time.Second)
+	t.Cleanup(func() { showPage(t, ctx) })
+	// One budget for the whole test: a step waiting for an element that
+	// never comes fails instead of hanging, and showPage then says what
+	// the browser showed. Two minutes leave room for a busy CI machine.
+	timed, cancel := context.WithTimeout(ctx, 2*time.Minute)
 	t.Cleanup(cancel)
-	return ctx, srv.URL
+	return timed, srv.URL
+}
+
+// showPage logs where the browser is and the start of what it shows when
+// the test failed: "context deadline exceeded" alone does not say which
+// page lacked the element a step waited for.
+func showPage(t *testing.T, ctx context.Context) {
+	t.Helper()
+	if !t.Failed() {
+		return
+	}
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	loc, err := chromedp.Run(ctx, chromedp.Location())
+	if err != nil {
+		t.Logf("the browser's page could not be read: %v", err)
+		return
+	}
+	text, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.body ? document.body.innerText : ""`))
+	if err != nil {
+		t.Logf("the browser was at %s; its text could not be read: %v", loc, err)
+		return
+	}
+	if len(text) > 2000 {
+		text = text[:2000] + "…"
+	}
+	t.Logf("the browser was at %s and showed:\n%s", loc, text)
 }
 
 // shot saves a screenshot of the page as name.png, once axe-core checked
