@@ -128,19 +128,26 @@ func (d *Dashboard) outcome(w http.ResponseWriter, r *http.Request, v *visit) {
 // sendOutcome queues the outcome to rs as job through the outbox, with the
 // events /outcome emits, committed with the staff member's session (a job
 // id sent twice is queued once), and audits it. It returns how many
-// messages were queued.
+// messages were queued. When a bot step of the member wrote their session
+// meanwhile, the session is read again and the commit tried once more.
 func (d *Dashboard) sendOutcome(r *http.Request, v *visit, o flows.SurveyOutcome, rs []flows.Recipient, job string) (int, error) {
 	now := d.cfg.Clock.Now()
-	sess, err := d.cfg.Store.Load(r.Context(), v.sess.ChatID)
-	if errors.Is(err, flows.ErrNotFound) {
-		sess, err = flows.NewSession(now), nil
-	}
-	if err != nil {
-		return 0, err
-	}
 	events := d.cfg.Engine.OutcomeEvents(o, rs, flows.Job{ID: job, Owner: v.sess.ChatID, OwnerLang: v.sess.Lang, Created: now})
-	if err := d.cfg.Store.Commit(r.Context(), v.sess.ChatID, sess, events); err != nil {
-		return 0, err
+	for try := 1; ; try++ {
+		sess, err := d.cfg.Store.Load(r.Context(), v.sess.ChatID)
+		if errors.Is(err, flows.ErrNotFound) {
+			sess, err = flows.NewSession(now), nil
+		}
+		if err != nil {
+			return 0, err
+		}
+		err = d.cfg.Store.Commit(r.Context(), v.sess.ChatID, sess, events)
+		if err == nil {
+			break
+		}
+		if !errors.Is(err, flows.ErrConflict) || try == 2 {
+			return 0, err
+		}
 	}
 	d.audit(r.Context(), flows.AuditEntry{Actor: v.sess.ChatID, Role: v.role.Kind, Territory: o.Territory, Action: "web:outcome", Count: len(rs)})
 	return len(rs), nil

@@ -108,3 +108,51 @@ func TestOutcomeComposer(t *testing.T) {
 		}
 	}
 }
+
+// raceStore runs meantime once, just before the first commit goes in: a
+// bot step of the same staff member writing their session meanwhile.
+type raceStore struct {
+	Store
+	meantime func()
+}
+
+func (r *raceStore) Commit(ctx context.Context, chat int64, s *flows.Session, events []flows.Event) error {
+	if f := r.meantime; f != nil {
+		r.meantime = nil
+		f()
+	}
+	return r.Store.Commit(ctx, chat, s, events)
+}
+
+// TestOutcomeSentWhileTheBotWrites: the coordinator's bot session changes
+// between the page reading it and committing the outcome's events; the
+// outcome is queued all the same, and the bot's change is kept.
+func TestOutcomeSentWhileTheBotWrites(t *testing.T) {
+	f := newFixture(t)
+	f.respondents(100, 6, "dijon", "ar")
+	ctx := context.Background()
+	f.d.cfg.Store = &raceStore{Store: f.store, meantime: func() {
+		s, err := f.store.Load(ctx, dijonCo)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s.Flow, s.Step = "menu", "written-by-the-bot"
+		if err := f.store.Commit(ctx, dijonCo, s, nil); err != nil {
+			t.Fatal(err)
+		}
+	}}
+	cookie := f.signIn(dijonCo)
+	f.clock.now = time.Date(2028, 1, 3, 10, 0, 0, 0, time.UTC)
+	path := "/t/dijon/surveys/academie-participation/outcome"
+	csrf := csrfOf(t, f.do("GET", path, nil, cookie).Body.String())
+	send := url.Values{"csrf": {csrf}, "t:fr": {"Le marché aura lieu le samedi."}, "job": {"race-job-000000000000000"}, "send": {"1"}}
+	if w := f.do("POST", path, send, cookie); w.Code != http.StatusOK || !strings.Contains(w.Body.String(), "6 messages en file d&#39;attente") {
+		t.Fatalf("send: %d\n%s", w.Code, w.Body)
+	}
+	if n, err := f.store.OutboxLen(ctx); err != nil || n != 6 {
+		t.Errorf("outbox: %d messages, %v", n, err)
+	}
+	if s, err := f.store.Load(ctx, dijonCo); err != nil || s.Step != "written-by-the-bot" {
+		t.Errorf("the bot's write was undone: %+v, %v", s, err)
+	}
+}

@@ -124,6 +124,12 @@ type Session struct {
 	Created   time.Time           `json:"created"`
 	Seen      time.Time           `json:"seen"`
 
+	// Loaded names the stored session this one was read from (the store's
+	// digest of it): Commit refuses with ErrConflict when another step
+	// wrote the session meanwhile, so that neither overwrites the other.
+	// "" (a session not read from the store) writes whatever is stored.
+	Loaded string `json:"-"`
+
 	fresh bool // made by NewSession for someone the store knows nothing about
 }
 
@@ -153,7 +159,9 @@ var ErrNotFound = errors.New("not found")
 var ErrCorrupt = errors.New("corrupt session")
 
 // Store keeps sessions and records events. Commit writes the session (or erases
-// the person on Forgotten) and the events atomically.
+// the person on Forgotten) and the events atomically; it returns an error
+// wrapping ErrConflict, and writes nothing, when the session changed since
+// Load read it (see Session.Loaded).
 type Store interface {
 	Load(ctx context.Context, chatID int64) (*Session, error)
 	Commit(ctx context.Context, chatID int64, s *Session, events []Event) error

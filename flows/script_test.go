@@ -64,10 +64,14 @@ func (m *memStore) Load(_ context.Context, chat int64) (*flows.Session, error) {
 	if err := json.Unmarshal(buf, &s); err != nil {
 		return nil, fmt.Errorf("%w: %w", flows.ErrCorrupt, err)
 	}
+	s.Loaded = string(buf) // what was read, as the store's contract asks
 	return &s, nil
 }
 
 func (m *memStore) Commit(_ context.Context, chat int64, s *flows.Session, events []flows.Event) error {
+	if s != nil && s.Loaded != "" && s.Loaded != string(m.sessions[chat]) {
+		return fmt.Errorf("session of %d: %w", chat, flows.ErrConflict)
+	}
 	for _, ev := range events {
 		if g, ok := ev.(flows.RoleGranted); ok {
 			if _, ok := m.invites[g.Token]; !ok {

@@ -12,6 +12,7 @@ import (
 	"cmp"
 	"context"
 	"crypto/rand"
+	"crypto/sha1"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -165,7 +166,15 @@ func (r *Redis) Load(ctx context.Context, chatID int64) (*flows.Session, error) 
 	if err != nil {
 		return nil, fmt.Errorf("load session: %w", err)
 	}
+	s.Loaded = digest(raw)
 	return s, nil
+}
+
+// digest names a stored session's bytes for Session.Loaded: the hex SHA-1
+// that the commit scripts compare with redis.sha1hex.
+func digest(raw []byte) string {
+	sum := sha1.Sum(raw)
+	return hex.EncodeToString(sum[:])
 }
 
 // openScript claims an update and reads a session and a role, atomically.
@@ -305,6 +314,7 @@ func (r *Redis) Open(ctx context.Context, chatID int64, claim flows.Claim) (*flo
 	if err != nil {
 		return nil, staff, fmt.Errorf("load session: %w", err)
 	}
+	s.Loaded = digest([]byte(raw))
 	return s, staff, nil
 }
 
@@ -396,12 +406,26 @@ func (r *Redis) Commit(ctx context.Context, chatID int64, s *flows.Session, even
 		}
 	}
 	// The update claim Open took for this step is kept for good with it;
-	// if the write fails, the claim expires soon by itself.
+	// if the write fails, the claim expires soon by itself. On a conflict
+	// the step is played again at once: its claim waits for that commit.
 	claim := r.release(&r.claims, chatID)
+	err = r.commit(ctx, chatID, s, payload, forget, events, claim)
+	if errors.Is(err, flows.ErrConflict) && claim != "" {
+		r.hold(&r.claims, chatID, claim)
+	}
+	return err
+}
+
+// commit is Commit's write, once the events are checked and the session
+// encoded: one script without events, else one transaction.
+func (r *Redis) commit(ctx context.Context, chatID int64, s *flows.Session, payload []byte, forget bool, events []flows.Event, claim string) error {
 	if len(events) == 0 { // forgetting is an event
 		return r.writeSession(ctx, chatID, s, payload, claim)
 	}
 	c := &commit{keyspace: r.keyspace, chatID: chatID, s: s, payload: payload, forget: forget, events: events, now: r.now(), offsets: r.eventOffsets()}
+	if !forget {
+		c.loaded = s.Loaded
+	}
 	for _, e := range events {
 		if f, ok := e.(flows.Forgotten); ok {
 			c.pseudonym = f.Pseudonym
@@ -425,7 +449,7 @@ func (r *Redis) Commit(ctx context.Context, chatID int64, s *flows.Session, even
 		}
 		return nil
 	}
-	err = r.watched(ctx, func(tx *redis.Tx) error {
+	err := r.watched(ctx, func(tx *redis.Tx) error {
 		if err := c.read(ctx, tx); err != nil {
 			return err
 		}
@@ -443,14 +467,19 @@ func (r *Redis) Commit(ctx context.Context, chatID int64, s *flows.Session, even
 // events, as one command. KEYS: the session, the audience hash of each
 // purpose (audienceKeys), then the update claim when there is one; ARGV: the
 // session, its TTL in ms, the audience field, the claim's TTL in ms ("": no
-// claim), then the entry in each hash ("": none).
+// claim), the digest of the session as the step read it ("": write
+// whatever is stored), then the entry in each hash ("": none). It returns
+// 0, and writes nothing, when the stored session is no longer the one read.
 var sessionScript = redis.NewScript(`
+if ARGV[5] ~= '' and redis.sha1hex(redis.call('GET', KEYS[1]) or '') ~= ARGV[5] then
+  return 0
+end
 redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
-for i = 5, #ARGV do
+for i = 6, #ARGV do
   if ARGV[i] ~= '' then
-    redis.call('HSET', KEYS[i - 3], ARGV[3], ARGV[i])
+    redis.call('HSET', KEYS[i - 4], ARGV[3], ARGV[i])
   else
-    redis.call('HDEL', KEYS[i - 3], ARGV[3])
+    redis.call('HDEL', KEYS[i - 4], ARGV[3])
   end
 end
 if ARGV[4] ~= '' then
@@ -467,9 +496,9 @@ func (r *Redis) writeSession(ctx context.Context, chatID int64, s *flows.Session
 	hashes := r.audienceKeys()
 	now := r.now()
 	keys := make([]string, 0, 2+len(hashes))
-	args := make([]any, 0, 4+len(hashes))
+	args := make([]any, 0, 5+len(hashes))
 	keys = append(keys, r.sessionKey(chatID))
-	args = append(args, payload, sessionTTL(s).Milliseconds(), audienceField(chatID), "")
+	args = append(args, payload, sessionTTL(s).Milliseconds(), audienceField(chatID), "", s.Loaded)
 	if claim != "" {
 		args[3] = claimKeptArg
 	}
@@ -480,8 +509,12 @@ func (r *Redis) writeSession(ctx context.Context, chatID int64, s *flows.Session
 	if claim != "" {
 		keys = append(keys, claim)
 	}
-	if err := sessionScript.Run(ctx, r.c, keys, args...).Err(); err != nil {
+	written, err := sessionScript.Run(ctx, r.c, keys, args...).Int()
+	if err != nil {
 		return fmt.Errorf("commit: %w", err)
+	}
+	if written == 0 {
+		return fmt.Errorf("commit: session of chat %d: %w", chatID, flows.ErrConflict)
 	}
 	return nil
 }
@@ -588,6 +621,8 @@ type commit struct {
 	answered []string                  // the meetings the forgotten person answered
 	waiting  map[string][]string       // meeting id → the chat ids on its waiting list
 
+	loaded string // the session's digest as the step read it ("": no check)
+
 	pseudonym string   // the forgotten person's survey pseudonym
 	surveys   []string // the surveys they answered
 
@@ -603,6 +638,9 @@ func (c *commit) watchKeys() []string {
 			seen[k] = true
 			keys = append(keys, k)
 		}
+	}
+	if c.loaded != "" {
+		add(c.sessionKey(c.chatID))
 	}
 	if c.forget {
 		add(c.roleKey(c.chatID))
@@ -649,6 +687,15 @@ func (c *commit) reset() {
 // read fetches, under WATCH, what the events depend on.
 func (c *commit) read(ctx context.Context, tx *redis.Tx) error {
 	c.reset()
+	if c.loaded != "" {
+		raw, err := tx.Get(ctx, c.sessionKey(c.chatID)).Bytes()
+		if err != nil && !errors.Is(err, redis.Nil) {
+			return fmt.Errorf("read session: %w", err)
+		}
+		if digest(raw) != c.loaded {
+			return fmt.Errorf("session of chat %d: %w", c.chatID, flows.ErrConflict)
+		}
+	}
 	if c.forget {
 		if err := c.readForgotten(ctx, tx); err != nil {
 			return err

@@ -1,0 +1,104 @@
+package storage
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/territoires-integration/passerelle/flows"
+)
+
+// TestCommitSessionChanged: a step that read the session commits only if
+// nobody wrote it meanwhile (a web action of the same staff member, the
+// bulk sender marking the person blocked); otherwise nothing is written
+// and the error wraps ErrConflict, for the step to be played again. Both
+// ways of committing check: the script (no events) and the transaction.
+func TestCommitSessionChanged(t *testing.T) {
+	ctx := context.Background()
+	r, _ := open(t)
+	events := map[string][]flows.Event{
+		"no events": nil,
+		"events":    {flows.SourceScanned{Territory: "dijon", Source: "gare"}},
+	}
+	for name, evs := range events {
+		t.Run(name, func(t *testing.T) {
+			for i, tc := range []struct {
+				name     string
+				meantime func(chat int64) // what another step does between Open and Commit
+				conflict bool
+			}{
+				{"nobody wrote", func(int64) {}, false},
+				{"another step wrote", func(chat int64) {
+					s, _, err := r.Open(ctx, chat, flows.Claim{})
+					if err != nil {
+						t.Fatal(err)
+					}
+					s.Lang = "uk"
+					mustCommit(t, r, chat, s)
+				}, true},
+				{"the person was forgotten", func(chat int64) {
+					if err := r.Commit(ctx, chat, nil, []flows.Event{flows.Forgotten{}}); err != nil {
+						t.Fatal(err)
+					}
+				}, true},
+			} {
+				chat := int64(930 + 10*len(evs) + i)
+				mustCommit(t, r, chat, onboarded())
+				s, _, err := r.Open(ctx, chat, flows.Claim{})
+				if err != nil {
+					t.Fatal(err)
+				}
+				tc.meantime(chat)
+				before, _ := r.c.Get(ctx, tk.sessionKey(chat)).Result()
+				s.Step = "written-by-the-late-step"
+				err = r.Commit(ctx, chat, s, evs)
+				after, _ := r.c.Get(ctx, tk.sessionKey(chat)).Result()
+				switch {
+				case tc.conflict && (!errors.Is(err, flows.ErrConflict) || after != before):
+					t.Errorf("%s: Commit = %v, session changed %v; want ErrConflict and nothing written", tc.name, err, after != before)
+				case !tc.conflict && (err != nil || after == before):
+					t.Errorf("%s: Commit = %v, session changed %v; want it written", tc.name, err, after != before)
+				}
+			}
+		})
+	}
+
+	// A session made rather than read (Loaded empty) is written whatever
+	// is stored: the imports and tests that build sessions keep working.
+	mustCommit(t, r, 990, onboarded())
+	mustCommit(t, r, 990, onboarded())
+}
+
+// TestConflictKeepsTheClaim: the update whose commit met a conflict is
+// played again at once without claiming it anew; the replay's commit still
+// keeps its claim, so that a redelivery is not handled twice.
+func TestConflictKeepsTheClaim(t *testing.T) {
+	ctx := context.Background()
+	r, srv := open(t)
+	elsewhere := connect(t, srv.URL()) // another replica
+	const chat = 995
+	mustCommit(t, r, chat, onboarded())
+	s, _, err := r.Open(ctx, chat, flows.Claim{UpdateID: 7001, Token: "a"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	other, _ := elsewhere.Load(ctx, chat)
+	other.Lang = "fa"
+	mustCommit(t, elsewhere, chat, other)
+	if err := r.Commit(ctx, chat, s, nil); !errors.Is(err, flows.ErrConflict) {
+		t.Fatalf("late commit: %v, want ErrConflict", err)
+	}
+	s, _, err = r.Open(ctx, chat, flows.Claim{}) // the replay, on fresh data
+	if err != nil || s.Lang != "fa" {
+		t.Fatalf("replay reads %+v, %v", s, err)
+	}
+	mustCommit(t, r, chat, s)
+	ttl, err := r.c.PTTL(ctx, tk.updateKey(7001)).Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := UpdateClaimTTL - ttl; d < 0 || d > 5*time.Second {
+		t.Errorf("claim TTL after the replay's commit: %v, want about %v", ttl, UpdateClaimTTL)
+	}
+}
