@@ -42,7 +42,7 @@ type Store interface {
 	AppendAudit(ctx context.Context, e flows.AuditEntry) error
 	Allow(ctx context.Context, key string, every time.Duration, burst int) (bool, time.Duration, error)
 	// Overview and surveys pages (overview.go, surveys_manage.go).
-	TerritoryPeople(ctx context.Context, territory string, now time.Time) (*flows.People, error)
+	People(ctx context.Context, now time.Time) (map[string]*flows.People, error)
 	SourceCounts(ctx context.Context, territory string) (map[string]int64, error)
 	// Commit is the bot's: the dashboard's actions are steps of the staff
 	// member's conversation (see converse).
@@ -115,7 +115,7 @@ func New(cfg Config) (*Dashboard, error) {
 		return nil, fmt.Errorf("dashboard templates: %w", err)
 	}
 	d := &Dashboard{cfg: cfg, linkKey: flows.SignInKey(cfg.Secret), appKey: webAppKey(cfg.BotToken), pages: pages, mux: http.NewServeMux(),
-		people: newPeopleCache(cfg.Store.TerritoryPeople)}
+		people: newPeopleCache(cfg.Store.People)}
 	d.svc = flows.NewService(cfg.Engine, cfg.Store, cfg.Clock)
 	static, err := fs.Sub(staticFiles, "static")
 	if err != nil {

@@ -22,20 +22,21 @@ func TestPeopleCache(t *testing.T) {
 	}{
 		{"first view counts", "dijon", t0, nil, true, t0},
 		{"a view soon after reuses it", "dijon", t0.Add(PeopleMaxAge - time.Second), nil, false, t0},
-		{"another territory counts its own", "lyon", t0.Add(time.Minute), nil, true, t0.Add(time.Minute)},
+		{"another territory's view uses the same count", "lyon", t0.Add(time.Minute), nil, false, t0},
+		{"a territory nobody names yet: zero counts", "besancon", t0.Add(time.Minute), nil, false, t0},
 		{"older than PeopleMaxAge: counted again", "dijon", t0.Add(PeopleMaxAge), nil, true, t0.Add(PeopleMaxAge)},
-		{"a failed count is not kept", "lyon", t0.Add(PeopleMaxAge + time.Minute), fail, true, time.Time{}},
-		{"so the next view counts again", "lyon", t0.Add(PeopleMaxAge + time.Minute), nil, true, t0.Add(PeopleMaxAge + time.Minute)},
+		{"a failed count is not kept", "lyon", t0.Add(2 * PeopleMaxAge), fail, true, time.Time{}},
+		{"so the next view counts again", "lyon", t0.Add(2 * PeopleMaxAge), nil, true, t0.Add(2 * PeopleMaxAge)},
 		{"a clock set back counts again", "dijon", t0, nil, true, t0},
 	}
 	var counts int
 	var countErr error
-	c := newPeopleCache(func(_ context.Context, territory string, now time.Time) (*flows.People, error) {
+	c := newPeopleCache(func(_ context.Context, now time.Time) (map[string]*flows.People, error) {
 		counts++
 		if countErr != nil {
 			return nil, countErr
 		}
-		return flows.NewPeople(territory, now), nil
+		return map[string]*flows.People{"dijon": flows.NewPeople("dijon", now), "lyon": flows.NewPeople("lyon", now)}, nil
 	})
 	for _, s := range steps {
 		before := counts

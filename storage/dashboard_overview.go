@@ -14,11 +14,13 @@ import (
 // sessions one MGET reads.
 const peopleScan = 1000
 
-// TerritoryPeople counts the people of a territory at now from their
-// sessions: one SCAN over the session keys, one MGET per batch. Only the
-// counts leave this function.
-func (r *Redis) TerritoryPeople(ctx context.Context, territory string, now time.Time) (*flows.People, error) {
-	p := flows.NewPeople(territory, now)
+// People counts the people of every territory at now from their sessions,
+// in one pass: one SCAN over the session keys, one MGET per batch, so that
+// the overviews of all territories cost one read of the sessions, not one
+// each. Only the counts leave this function; a territory nobody names is
+// absent from the map.
+func (r *Redis) People(ctx context.Context, now time.Time) (map[string]*flows.People, error) {
+	people := map[string]*flows.People{}
 	seen := map[string]bool{} // SCAN may return a key twice
 	batch := make([]string, 0, peopleScan)
 	flush := func() error {
@@ -31,8 +33,17 @@ func (r *Redis) TerritoryPeople(ctx context.Context, territory string, now time.
 			return err
 		}
 		for _, raw := range raws {
-			if s, ok := raw.(string); ok {
-				p.Add(counted(s, territory))
+			raw, ok := raw.(string)
+			if !ok {
+				continue
+			}
+			if s := counted(raw); s != nil {
+				p := people[s.Territory]
+				if p == nil {
+					p = flows.NewPeople(s.Territory, now)
+					people[s.Territory] = p
+				}
+				p.Add(s)
 			}
 		}
 		return nil
@@ -43,18 +54,18 @@ func (r *Redis) TerritoryPeople(ctx context.Context, territory string, now time.
 			seen[key] = true
 			if batch = append(batch, key); len(batch) == peopleScan {
 				if err := flush(); err != nil {
-					return nil, fmt.Errorf("count people of %s: %w", territory, err)
+					return nil, fmt.Errorf("count people: %w", err)
 				}
 			}
 		}
 	}
 	if err := iter.Err(); err != nil {
-		return nil, fmt.Errorf("count people of %s: %w", territory, err)
+		return nil, fmt.Errorf("count people: %w", err)
 	}
 	if err := flush(); err != nil {
-		return nil, fmt.Errorf("count people of %s: %w", territory, err)
+		return nil, fmt.Errorf("count people: %w", err)
 	}
-	return p, nil
+	return people, nil
 }
 
 // countedSession is the part of a session's JSON the counts read: decoding
@@ -70,13 +81,13 @@ type countedSession struct {
 }
 
 // counted is the session in raw as far as the counts need it; nil when it
-// is of another territory or does not decode.
-func counted(raw, territory string) *flows.Session {
-	if !strings.Contains(raw, `"ter":"`+territory+`"`) {
-		return nil // not this territory's: no need to decode it
+// names no territory (not onboarded yet) or does not decode.
+func counted(raw string) *flows.Session {
+	if !strings.Contains(raw, `"ter":"`) {
+		return nil // no territory: no need to decode it
 	}
 	var c countedSession
-	if json.Unmarshal([]byte(raw), &c) != nil {
+	if json.Unmarshal([]byte(raw), &c) != nil || c.Territory == "" {
 		return nil
 	}
 	s := &flows.Session{Lang: c.Lang, Territory: c.Territory, Inactive: c.Inactive, Created: c.Created, Seen: c.Seen}
