@@ -110,10 +110,7 @@ func (r *Redis) connectedReplicas(ctx context.Context, c *redis.Conn) (int, erro
 // noteReplicas logs when outbox writes stop, or start again, being
 // acknowledged by a replica.
 func (r *Redis) noteReplicas(n int64) {
-	log := r.log
-	if log == nil {
-		log = slog.Default()
-	}
+	log := r.logger()
 	switch {
 	case n < 1 && r.unreplicated.CompareAndSwap(false, true):
 		log.Warn("no Redis replica acknowledged an outbox write in time: bulk messages go on, but a failover now may send some twice",

@@ -9,6 +9,7 @@
 package storage
 
 import (
+	"bytes"
 	"cmp"
 	"context"
 	"crypto/rand"
@@ -17,7 +18,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
+	"net"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -410,10 +413,59 @@ func (r *Redis) Commit(ctx context.Context, chatID int64, s *flows.Session, even
 	// the step is played again at once: its claim waits for that commit.
 	claim := r.release(&r.claims, chatID)
 	err = r.commit(ctx, chatID, s, payload, forget, events, claim)
+	if err != nil && !forget && answerLost(err) && r.committed(ctx, chatID, payload) {
+		// Carried out: the step's replies can go. Without this read, the
+		// person would be told to try again, and Telegram's next delivery
+		// of the update, already claimed, would be dropped unanswered.
+		r.logger().Warn("a commit's answer was lost (a failover?); reading the session back showed it was carried out", "err", err)
+		return nil
+	}
 	if errors.Is(err, flows.ErrConflict) && claim != "" {
 		r.hold(&r.claims, chatID, claim)
 	}
 	return err
+}
+
+// verifyFor bounds how long a commit whose answer was lost waits for Redis
+// to answer again (a Sentinel failover takes 2–4 s) to learn whether it
+// was carried out: well within an update's 10-second budget.
+const verifyFor = 5 * time.Second
+
+// answerLost reports whether err may hide a commit that Redis carried out:
+// the connection failed once the commit could have been sent (the primary
+// died, a timeout), rather than Redis refusing it or the dial failing.
+func answerLost(err error) bool {
+	var op *net.OpError
+	if errors.As(err, &op) && op.Op == "dial" {
+		return false // nothing was sent
+	}
+	var ne net.Error
+	return errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.As(err, &ne)
+}
+
+// committed reads the session back after a commit whose answer was lost,
+// until Redis answers or verifyFor passes: the commit, atomic, was carried
+// out when the stored session is the one it wrote.
+func (r *Redis) committed(ctx context.Context, chatID int64, payload []byte) bool {
+	ctx, cancel := context.WithTimeout(ctx, verifyFor)
+	defer cancel()
+	for wait := 50 * time.Millisecond; ; wait = min(2*wait, time.Second) {
+		raw, err := r.c.Get(ctx, r.sessionKey(chatID)).Bytes()
+		if err == nil || errors.Is(err, redis.Nil) {
+			return bytes.Equal(raw, payload)
+		}
+		if !sleepCtx(ctx, wait) {
+			return false
+		}
+	}
+}
+
+// logger is the store's logger (SetLogger), else slog's default.
+func (r *Redis) logger() *slog.Logger {
+	if r.log == nil {
+		return slog.Default()
+	}
+	return r.log
 }
 
 // commit is Commit's write, once the events are checked and the session
@@ -469,10 +521,16 @@ func (r *Redis) commit(ctx context.Context, chatID int64, s *flows.Session, payl
 // session, its TTL in ms, the audience field, the claim's TTL in ms ("": no
 // claim), the digest of the session as the step read it ("": write
 // whatever is stored), then the entry in each hash ("": none). It returns
-// 0, and writes nothing, when the stored session is no longer the one read.
+// 0, and writes nothing, when the stored session is no longer the one read,
+// unless it is already the one to write: the client sends the script again
+// when its answer was lost, and that try must find its own write, not a
+// conflict.
 var sessionScript = redis.NewScript(`
-if ARGV[5] ~= '' and redis.sha1hex(redis.call('GET', KEYS[1]) or '') ~= ARGV[5] then
-  return 0
+if ARGV[5] ~= '' then
+  local stored = redis.call('GET', KEYS[1])
+  if stored ~= ARGV[1] and redis.sha1hex(stored or '') ~= ARGV[5] then
+    return 0
+  end
 end
 redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
 for i = 6, #ARGV do

@@ -331,10 +331,11 @@ func TestReplicasBehindLoadBalancer(t *testing.T) {
 	if now == was {
 		t.Errorf("the sentinels still name %s as the primary", was)
 	}
-	// Every update is answered, but for those whose step the failover cut
-	// after it was recorded (the answer of the commit lost with the
-	// primary): their redelivery is a duplicate. Wait until the replies
-	// stop coming.
+	// Every update is answered. A step whose commit's answer was lost with
+	// the primary reads the session back and answers when the commit was
+	// carried out; only if Redis stays silent past that read's 5 s could a
+	// step recorded go unanswered (its redelivery is a duplicate). Wait
+	// until the replies stop coming.
 	for n, still := -1, 0; still < 20; time.Sleep(250 * time.Millisecond) {
 		m := answered(fake.Calls(), from2)
 		if m >= total2 {
