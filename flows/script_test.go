@@ -70,7 +70,7 @@ func (m *memStore) Load(_ context.Context, chat int64) (*flows.Session, error) {
 
 func (m *memStore) Commit(_ context.Context, chat int64, s *flows.Session, events []flows.Event) error {
 	if s != nil && s.Loaded != "" && s.Loaded != string(m.sessions[chat]) {
-		return fmt.Errorf("session of %d: %w", chat, flows.ErrConflict)
+		return fmt.Errorf("session: %w", flows.ErrConflict)
 	}
 	for _, ev := range events {
 		if g, ok := ev.(flows.RoleGranted); ok {

@@ -572,7 +572,7 @@ func (r *Redis) writeSession(ctx context.Context, chatID int64, s *flows.Session
 		return fmt.Errorf("commit: %w", err)
 	}
 	if written == 0 {
-		return fmt.Errorf("commit: session of chat %d: %w", chatID, flows.ErrConflict)
+		return fmt.Errorf("commit: session: %w", flows.ErrConflict)
 	}
 	return nil
 }
@@ -751,7 +751,7 @@ func (c *commit) read(ctx context.Context, tx *redis.Tx) error {
 			return fmt.Errorf("read session: %w", err)
 		}
 		if digest(raw) != c.loaded {
-			return fmt.Errorf("session of chat %d: %w", c.chatID, flows.ErrConflict)
+			return fmt.Errorf("session: %w", flows.ErrConflict)
 		}
 	}
 	if c.forget {
