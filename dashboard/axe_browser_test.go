@@ -20,20 +20,20 @@ func TestBrowserAccessibility(t *testing.T) {
 	ctx, base := browser(t, f)
 	visit := func(name, path string) {
 		t.Helper()
-		if err := chromedp.Do(ctx, chromedp.Navigate(base+path), chromedp.WaitReady("body")); err != nil {
+		if err := chromedp.Do(ctx, goTo(base+path), present("body")); err != nil {
 			t.Fatalf("%s: %v", path, err)
 		}
 		shot(t, ctx, name)
 	}
 	signIn := func(chat int64, nonce string) {
 		t.Helper()
-		if err := chromedp.Do(ctx, chromedp.Navigate(base+"/signin?t="+f.link(chat, nonce)), chromedp.Click("button[type=submit]"), chromedp.WaitVisible("nav")); err != nil {
+		if err := chromedp.Do(ctx, goTo(base+"/signin?t="+f.link(chat, nonce)), click("button[type=submit]"), visible("nav")); err != nil {
 			t.Fatalf("sign-in of %d: %v", chat, err)
 		}
 	}
 	signOut := func() {
 		t.Helper()
-		if err := chromedp.Do(ctx, chromedp.Click("nav button[type=submit]"), chromedp.WaitNotPresent("nav")); err != nil {
+		if err := chromedp.Do(ctx, click("nav button[type=submit]"), gone("nav")); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -57,7 +57,7 @@ func TestBrowserAccessibility(t *testing.T) {
 	signOut()
 
 	signIn(dijonPart, "a11y-partner")
-	if err := chromedp.Do(ctx, chromedp.Navigate(base+"/t/dijon/requests"), chromedp.Click(`button[value="take"]`), chromedp.WaitVisible(".said")); err != nil {
+	if err := chromedp.Do(ctx, goTo(base+"/t/dijon/requests"), click(`button[value="take"]`), visible(".said")); err != nil {
 		t.Fatal(err)
 	}
 	shot(t, ctx, "a11y-requests")
@@ -77,7 +77,7 @@ func TestBrowserAxeFinds(t *testing.T) {
 	}
 	ctx, _ := browser(t, newFixture(t))
 	bad := `<!doctype html><html lang="fr"><title>x</title><main><button></button><input type="text"></main></html>`
-	if err := chromedp.Do(ctx, chromedp.Navigate("data:text/html,"+url.PathEscape(bad)), chromedp.WaitReady("body")); err != nil {
+	if err := chromedp.Do(ctx, goTo("data:text/html,"+url.PathEscape(bad)), present("body")); err != nil {
 		t.Fatal(err)
 	}
 	found, err := axeViolations(ctx, src)

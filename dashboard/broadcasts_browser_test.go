@@ -18,19 +18,19 @@ func TestBrowserBroadcast(t *testing.T) {
 	f.audience(11000, 6, "dijon", "ar")
 	f.audience(12000, 3, "dijon", "uk")
 	ctx, base := browser(t, f)
-	if err := chromedp.Do(ctx, chromedp.Navigate(base+"/signin?t="+f.link(dijonCo, "bc")), chromedp.Click("button[type=submit]"),
-		chromedp.WaitVisible("nav"), chromedp.Navigate(base+"/t/dijon/broadcasts"), chromedp.WaitVisible("#text-fr")); err != nil {
+	if err := chromedp.Do(ctx, goTo(base+"/signin?t="+f.link(dijonCo, "bc")), click("button[type=submit]"),
+		visible("nav"), goTo(base+"/t/dijon/broadcasts"), visible("#text-fr")); err != nil {
 		t.Fatal(err)
 	}
-	if dir, err := chromedp.Run(ctx, chromedp.AttributeValue("#text-ar", "dir")); err != nil || dir.Value != "rtl" {
-		t.Errorf("the Arabic text box has dir=%q (%v)", dir.Value, err)
+	if dir, err := chromedp.Run(ctx, attr("#text-ar", "dir")); err != nil || dir != "rtl" {
+		t.Errorf("the Arabic text box has dir=%q (%v)", dir, err)
 	}
-	if err := chromedp.Do(ctx, chromedp.SendKeys("#text-fr", "Fête de quartier samedi à 15 h,\nplace du Marché."),
-		chromedp.SendKeys("#text-ar", "حفلة الحي يوم السبت الساعة 15."), chromedp.ScrollIntoView(chromedp.CSS("h1"))); err != nil {
+	if err := chromedp.Do(ctx, typeIn("#text-fr", "Fête de quartier samedi à 15 h,\nplace du Marché."),
+		typeIn("#text-ar", "حفلة الحي يوم السبت الساعة 15."), scrollTo("h1")); err != nil {
 		t.Fatal(err)
 	}
 	shot(t, ctx, "broadcasts-fr")
-	if err := chromedp.Do(ctx, chromedp.Click("main form button[type=submit]"), chromedp.WaitVisible(".preview")); err != nil {
+	if err := chromedp.Do(ctx, click("main form button[type=submit]"), visible(".preview")); err != nil {
 		t.Fatalf("preview: %v", err)
 	}
 	_, text := read(t, ctx)
@@ -40,7 +40,7 @@ func TestBrowserBroadcast(t *testing.T) {
 		}
 	}
 	shot(t, ctx, "broadcast-confirm-fr")
-	if err := chromedp.Do(ctx, chromedp.Click(".actions button:not(.secondary)"), chromedp.WaitVisible("progress")); err != nil {
+	if err := chromedp.Do(ctx, click(".actions button:not(.secondary)"), visible("progress")); err != nil {
 		t.Fatalf("send: %v", err)
 	}
 	path, text := read(t, ctx)
@@ -59,15 +59,15 @@ func TestBrowserBroadcast(t *testing.T) {
 	}
 
 	// Lyon's coordinator, in Arabic, on Dijon's broadcast.
-	if err := chromedp.Do(ctx, chromedp.Click("nav button[type=submit]"), chromedp.WaitNotPresent("nav"),
-		chromedp.Navigate(base+"/signin?t="+f.link(lyonCo, "bc-lyon")), chromedp.Click("button[type=submit]"), chromedp.WaitVisible("nav"),
-		chromedp.Navigate(base+path)); err != nil {
+	if err := chromedp.Do(ctx, click("nav button[type=submit]"), gone("nav"),
+		goTo(base+"/signin?t="+f.link(lyonCo, "bc-lyon")), click("button[type=submit]"), visible("nav"),
+		goTo(base+path)); err != nil {
 		t.Fatal(err)
 	}
 	if _, text := read(t, ctx); !strings.Contains(text, f.d.cfg.Messages.Text("ar", "WebForbidden", nil)) {
 		t.Errorf("Dijon's broadcast for Lyon's coordinator: %s", text)
 	}
-	if err := chromedp.Do(ctx, chromedp.Navigate(base+"/t/lyon/broadcasts"), chromedp.WaitVisible("#text-fr")); err != nil {
+	if err := chromedp.Do(ctx, goTo(base+"/t/lyon/broadcasts"), visible("#text-fr")); err != nil {
 		t.Fatal(err)
 	}
 	shot(t, ctx, "broadcasts-ar")
@@ -78,25 +78,25 @@ func TestBrowserEvents(t *testing.T) {
 	f := newFixture(t)
 	ctx, base := browser(t, f)
 	day := f.clock.now.In(f.d.cfg.Engine.TimeZone()).AddDate(0, 0, 3)
-	if err := chromedp.Do(ctx, chromedp.Navigate(base+"/signin?t="+f.link(dijonCo, "ev")), chromedp.Click("button[type=submit]"),
-		chromedp.WaitVisible("nav"), chromedp.Navigate(base+"/t/dijon/events"), chromedp.Click("a.button"), chromedp.WaitVisible("#title")); err != nil {
+	if err := chromedp.Do(ctx, goTo(base+"/signin?t="+f.link(dijonCo, "ev")), click("button[type=submit]"),
+		visible("nav"), goTo(base+"/t/dijon/events"), click("a.button"), visible("#title")); err != nil {
 		t.Fatal(err)
 	}
 	if err := chromedp.Do(ctx,
-		chromedp.SendKeys("#title", "Cours de vélo"),
-		chromedp.SetValue("#date", day.Format(time.DateOnly)),
-		chromedp.SetValue("#time", "18:30"),
-		chromedp.SendKeys("#place", "Maison des associations, 2 rue des Corroyeurs"),
-		chromedp.SendKeys("#desc", "Apprendre à rouler en ville,\nvélos prêtés."),
-		chromedp.SetValue("#cap", "12"),
-		chromedp.Click(`input[name=lang][value=ar]`),
-		chromedp.SendKeys("#title-ar", "دروس ركوب الدراجة"),
-		chromedp.ScrollIntoView(chromedp.CSS("h1")),
+		typeIn("#title", "Cours de vélo"),
+		setValue("#date", day.Format(time.DateOnly)),
+		setValue("#time", "18:30"),
+		typeIn("#place", "Maison des associations, 2 rue des Corroyeurs"),
+		typeIn("#desc", "Apprendre à rouler en ville,\nvélos prêtés."),
+		setValue("#cap", "12"),
+		click(`input[name=lang][value=ar]`),
+		typeIn("#title-ar", "دروس ركوب الدراجة"),
+		scrollTo("h1"),
 	); err != nil {
 		t.Fatal(err)
 	}
 	shot(t, ctx, "event-new-fr")
-	if err := chromedp.Do(ctx, chromedp.Click("main form > button[type=submit]"), chromedp.WaitVisible(chromedp.CSS("main table"))); err != nil {
+	if err := chromedp.Do(ctx, click("main form > button[type=submit]"), visible("main table")); err != nil {
 		t.Fatalf("create: %v", err)
 	}
 	path, text := read(t, ctx)

@@ -2,7 +2,9 @@ package dashboard
 
 import (
 	"context"
+	"errors"
 	"flag"
+	"fmt"
 	"log/slog"
 	"net/http/httptest"
 	"net/url"
@@ -62,6 +64,30 @@ func browser(t *testing.T, f *fixture) (context.Context, string) {
 	return timed, srv.URL
 }
 
+// navigateWait bounds how long goTo waits for chromedp's load event.
+const navigateWait = 15 * time.Second
+
+// goTo is chromedp.Navigate for these tests: on a busy machine chromedp can
+// miss the load event of a page that did load, and Navigate then waits
+// until the test's deadline (seen in CI: the browser showed the page, with
+// the heading the test waited for). Past navigateWait, goTo asks the page
+// itself whether it is url, loaded.
+func goTo(url string) chromedp.Action[chromedp.Void] {
+	return chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+		nctx, cancel := context.WithTimeout(ctx, navigateWait)
+		defer cancel()
+		_, err := chromedp.Navigate(url)(nctx, tg)
+		if err == nil || ctx.Err() != nil || !errors.Is(err, context.DeadlineExceeded) {
+			return err
+		}
+		state, serr := chromedp.Evaluate[string](`document.readyState + " " + location.href`)(ctx, tg)
+		if serr == nil && state == "complete "+url {
+			return nil
+		}
+		return fmt.Errorf("navigate to %s: no load event within %v, and the page says %q (%v): %w", url, navigateWait, state, serr, err)
+	})
+}
+
 // showPage logs where the browser is and the start of what it shows when
 // the test failed: "context deadline exceeded" alone does not say which
 // page lacked the element a step waited for.
@@ -111,12 +137,12 @@ func shot(t *testing.T, ctx context.Context, name string) {
 // read tells where the browser is and what it shows.
 func read(t *testing.T, ctx context.Context) (path, text string) {
 	t.Helper()
-	if err := chromedp.Do(ctx, chromedp.WaitReady("body")); err != nil {
+	if err := chromedp.Do(ctx, present("body")); err != nil {
 		t.Fatalf("read page: %v", err)
 	}
 	loc, err := chromedp.Run(ctx, chromedp.Location())
 	if err == nil {
-		text, err = chromedp.Run(ctx, chromedp.Text("body"))
+		text, err = chromedp.Run(ctx, shown("body"))
 	}
 	if err != nil {
 		t.Fatalf("read page: %v", err)
@@ -131,18 +157,18 @@ func TestBrowserSignInByLink(t *testing.T) {
 	f.submit(0, 10, "dijon", opinions)
 	ctx, base := browser(t, f)
 	tok := f.link(dijonCo, "browser")
-	if err := chromedp.Do(ctx, chromedp.Navigate(base+"/signin?t="+tok)); err != nil {
+	if err := chromedp.Do(ctx, goTo(base+"/signin?t="+tok)); err != nil {
 		t.Fatal(err)
 	}
 	shot(t, ctx, "signin")
-	if err := chromedp.Do(ctx, chromedp.Click("button[type=submit]"), chromedp.WaitVisible("nav")); err != nil {
+	if err := chromedp.Do(ctx, click("button[type=submit]"), visible("nav")); err != nil {
 		t.Fatalf("sign in: %v", err)
 	}
 	path, text := read(t, ctx)
 	if path != "/t/dijon/overview" || !strings.Contains(text, "Dijon") || strings.Contains(path+text, tok) {
 		t.Errorf("after sign-in: %s\n%s", path, text)
 	}
-	if err := chromedp.Do(ctx, chromedp.Navigate(base+"/t/dijon/needs"), chromedp.WaitVisible("h1")); err != nil {
+	if err := chromedp.Do(ctx, goTo(base+"/t/dijon/needs"), visible("h1")); err != nil {
 		t.Fatal(err)
 	}
 	shot(t, ctx, "needs-fr")
@@ -157,30 +183,30 @@ func TestBrowserSignInByLink(t *testing.T) {
 	}
 
 	// Lyon is not Dijon's; surveys are the coordinator's.
-	if err := chromedp.Do(ctx, chromedp.Navigate(base+"/t/lyon/needs")); err != nil {
+	if err := chromedp.Do(ctx, goTo(base+"/t/lyon/needs")); err != nil {
 		t.Fatal(err)
 	}
 	if _, text := read(t, ctx); !strings.Contains(text, f.d.cfg.Messages.Text("fr", "WebForbidden", nil)) {
 		t.Errorf("Lyon for a Dijon coordinator: %s", text)
 	}
 	shot(t, ctx, "forbidden")
-	if err := chromedp.Do(ctx, chromedp.Navigate(base+"/t/dijon/surveys")); err != nil {
+	if err := chromedp.Do(ctx, goTo(base+"/t/dijon/surveys")); err != nil {
 		t.Fatal(err)
 	}
 	shot(t, ctx, "surveys-fr")
-	if err := chromedp.Do(ctx, chromedp.Click("tbody a"), chromedp.WaitVisible("svg")); err != nil {
+	if err := chromedp.Do(ctx, click("tbody a"), visible("svg")); err != nil {
 		t.Fatalf("results: %v", err)
 	}
 	shot(t, ctx, "results-fr")
 
 	// Signing out by the button; the link does not work twice.
-	if err := chromedp.Do(ctx, chromedp.Click("nav button[type=submit]"), chromedp.WaitNotPresent("nav")); err != nil {
+	if err := chromedp.Do(ctx, click("nav button[type=submit]"), gone("nav")); err != nil {
 		t.Fatal(err)
 	}
 	if path, _ := read(t, ctx); path != "/signedout" {
 		t.Errorf("after sign-out: %s", path)
 	}
-	if err := chromedp.Do(ctx, chromedp.Navigate(base+"/signin?t="+tok), chromedp.Click("button[type=submit]"), chromedp.WaitNotPresent("form")); err != nil {
+	if err := chromedp.Do(ctx, goTo(base+"/signin?t="+tok), click("button[type=submit]"), gone("form")); err != nil {
 		t.Fatal(err)
 	}
 	if _, text := read(t, ctx); !strings.Contains(text, "/dashboard") {
@@ -192,24 +218,24 @@ func TestBrowserMiniApp(t *testing.T) {
 	f := newFixture(t)
 	ctx, base := browser(t, f)
 	good := initData(botToken, lyonCo, f.clock.now.Add(-time.Minute)).Encode()
-	if err := chromedp.Do(ctx, chromedp.Navigate(base+"/app#tgWebAppData="+url.QueryEscape(good)+"&tgWebAppVersion=8.0"),
-		chromedp.WaitVisible("nav")); err != nil {
+	if err := chromedp.Do(ctx, goTo(base+"/app#tgWebAppData="+url.QueryEscape(good)+"&tgWebAppVersion=8.0"),
+		visible("nav")); err != nil {
 		t.Fatalf("Mini App sign-in: %v", err)
 	}
-	if dir, err := chromedp.Run(ctx, chromedp.AttributeValue("html", "dir")); err != nil || dir.Value != "rtl" {
-		t.Errorf("an Arabic-speaking coordinator's page has dir=%q (%v)", dir.Value, err)
+	if dir, err := chromedp.Run(ctx, attr("html", "dir")); err != nil || dir != "rtl" {
+		t.Errorf("an Arabic-speaking coordinator's page has dir=%q (%v)", dir, err)
 	}
 	if path, _ := read(t, ctx); path != "/t/lyon/overview" {
 		t.Errorf("Mini App landed on %s", path)
 	}
-	if err := chromedp.Do(ctx, chromedp.Navigate(base+"/t/lyon/needs"), chromedp.WaitVisible("h1")); err != nil {
+	if err := chromedp.Do(ctx, goTo(base+"/t/lyon/needs"), visible("h1")); err != nil {
 		t.Fatal(err)
 	}
 	shot(t, ctx, "needs-ar")
 
 	tampered := strings.Replace(good, "69", "21", 1)
-	if err := chromedp.Do(ctx, chromedp.Navigate(base+"/app#tgWebAppData="+url.QueryEscape(tampered)),
-		chromedp.WaitVisible("#failed")); err != nil {
+	if err := chromedp.Do(ctx, goTo(base+"/app#tgWebAppData="+url.QueryEscape(tampered)),
+		visible("#failed")); err != nil {
 		t.Fatalf("tampered init data: %v", err)
 	}
 }
@@ -217,8 +243,8 @@ func TestBrowserMiniApp(t *testing.T) {
 func TestBrowserPartner(t *testing.T) {
 	f := newFixture(t)
 	ctx, base := browser(t, f)
-	if err := chromedp.Do(ctx, chromedp.Navigate(base+"/signin?t="+f.link(dijonPart, "partner")), chromedp.Click("button[type=submit]"),
-		chromedp.WaitVisible("nav"), chromedp.Navigate(base+"/t/dijon/surveys")); err != nil {
+	if err := chromedp.Do(ctx, goTo(base+"/signin?t="+f.link(dijonPart, "partner")), click("button[type=submit]"),
+		visible("nav"), goTo(base+"/t/dijon/surveys")); err != nil {
 		t.Fatal(err)
 	}
 	if _, text := read(t, ctx); !strings.Contains(text, f.d.cfg.Messages.Text("fr", "WebForbidden", nil)) {

@@ -16,8 +16,8 @@ func TestBrowserRequestTaken(t *testing.T) {
 	f.requests(4)
 	f.partners()
 	ctx, base := browser(t, f)
-	if err := chromedp.Do(ctx, chromedp.Navigate(base+"/signin?t="+f.link(dijonPart, "requests")), chromedp.Click("button[type=submit]"),
-		chromedp.WaitVisible("nav")); err != nil {
+	if err := chromedp.Do(ctx, goTo(base+"/signin?t="+f.link(dijonPart, "requests")), click("button[type=submit]"),
+		visible("nav")); err != nil {
 		t.Fatal(err)
 	}
 	if path, _ := read(t, ctx); path != "/t/dijon/requests" {
@@ -26,7 +26,7 @@ func TestBrowserRequestTaken(t *testing.T) {
 	shot(t, ctx, "requests-queue")
 
 	// Taken in the page, then pressed in the bot by another organisation.
-	if err := chromedp.Do(ctx, chromedp.Click(`form[action$="/DIJ-0002"] button[value="take"]`), chromedp.WaitVisible(".said")); err != nil {
+	if err := chromedp.Do(ctx, click(`form[action$="/DIJ-0002"] button[value="take"]`), visible(".said")); err != nil {
 		t.Fatalf("take in the page: %v", err)
 	}
 	if _, text := read(t, ctx); !strings.Contains(text, "DIJ-0002") {
@@ -37,8 +37,8 @@ func TestBrowserRequestTaken(t *testing.T) {
 	}
 
 	// A message to the person, written in the page.
-	if err := chromedp.Do(ctx, forget(".said"), chromedp.Click(`#req-DIJ-0002 ~ details summary`), chromedp.SendKeys(`#msg-DIJ-0002`, "Venez mardi à 10 h."),
-		chromedp.Submit(`#msg-DIJ-0002`), chromedp.WaitVisible(".said")); err != nil {
+	if err := chromedp.Do(ctx, forget(".said"), click(`#req-DIJ-0002 ~ details summary`), typeIn(`#msg-DIJ-0002`, "Venez mardi à 10 h."),
+		submit(`#msg-DIJ-0002`), visible(".said")); err != nil {
 		t.Fatalf("message: %v", err)
 	}
 	shot(t, ctx, "requests-fr")
@@ -50,7 +50,7 @@ func TestBrowserRequestTaken(t *testing.T) {
 	if said := f.press(mjcPart, "hs:take:DIJ-0003"); !strings.Contains(said, "DIJ-0003") {
 		t.Fatalf("take in the bot: %q", said)
 	}
-	if err := chromedp.Do(ctx, forget(".said"), chromedp.Click(`form[action$="/DIJ-0003"] button[value="take"]`), chromedp.WaitVisible(".said")); err != nil {
+	if err := chromedp.Do(ctx, forget(".said"), click(`form[action$="/DIJ-0003"] button[value="take"]`), visible(".said")); err != nil {
 		t.Fatalf("take in the page: %v", err)
 	}
 	if _, text := read(t, ctx); !strings.Contains(text, "La demande DIJ-0003 a déjà été prise") {

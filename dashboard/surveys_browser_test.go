@@ -26,8 +26,8 @@ func TestBrowserOverviewAndSurveys(t *testing.T) {
 		f.commit(newcomer, "fa", flows.SourceScanned{Territory: "dijon", Source: []string{"cesam", "cesam", "mjc", "caf"}[i%4]})
 	}
 	ctx, base := browser(t, f)
-	if err := chromedp.Do(ctx, chromedp.Navigate(base+"/signin?t="+f.link(dijonCo, "browser")), chromedp.Click("button[type=submit]"),
-		chromedp.WaitVisible("svg.trend")); err != nil {
+	if err := chromedp.Do(ctx, goTo(base+"/signin?t="+f.link(dijonCo, "browser")), click("button[type=submit]"),
+		visible("svg.trend")); err != nil {
 		t.Fatalf("sign in: %v", err)
 	}
 	path, text := read(t, ctx)
@@ -36,7 +36,7 @@ func TestBrowserOverviewAndSurveys(t *testing.T) {
 	}
 	shot(t, ctx, "overview-fr")
 
-	if err := chromedp.Do(ctx, chromedp.Click(`nav a[href$="/surveys"]`), chromedp.WaitVisible(`a[href$="/xlsform"]`)); err != nil {
+	if err := chromedp.Do(ctx, click(`nav a[href$="/surveys"]`), visible(`a[href$="/xlsform"]`)); err != nil {
 		t.Fatal(err)
 	}
 	if _, text := read(t, ctx); !strings.Contains(text, "Ouvert jusqu'au 31/12/2027") {
@@ -47,9 +47,9 @@ func TestBrowserOverviewAndSurveys(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := chromedp.Do(ctx, chromedp.Click(`a[href$="/xlsform"]`), chromedp.WaitVisible("#form"),
-		chromedp.SetUploadFiles("#form", []string{form}), chromedp.Click("#skip"),
-		chromedp.Click(`form[enctype] button[type=submit]`), chromedp.WaitVisible(".preview")); err != nil {
+	if err := chromedp.Do(ctx, click(`a[href$="/xlsform"]`), visible("#form"),
+		upload("#form", []string{form}), click("#skip"),
+		click(`form[enctype] button[type=submit]`), visible(".preview")); err != nil {
 		t.Fatalf("upload: %v", err)
 	}
 	_, text = read(t, ctx)
@@ -61,20 +61,20 @@ func TestBrowserOverviewAndSurveys(t *testing.T) {
 	shot(t, ctx, "xlsform-fr")
 
 	f.clock.now = time.Date(2028, 1, 3, 10, 0, 0, 0, time.UTC)
-	if err := chromedp.Do(ctx, chromedp.Navigate(base+"/t/dijon/surveys/academie-participation"), chromedp.WaitVisible("svg"),
-		chromedp.Click(`a[href$="/outcome"]`), chromedp.WaitVisible("#t-fr"),
-		chromedp.SendKeys("#t-fr", "Le marché aura lieu le samedi."), chromedp.SendKeys("#t-ar", "سيقام السوق يوم السبت."),
-		chromedp.Click(`button[name=preview]`), chromedp.WaitVisible(`button[name=send]`)); err != nil {
+	if err := chromedp.Do(ctx, goTo(base+"/t/dijon/surveys/academie-participation"), visible("svg"),
+		click(`a[href$="/outcome"]`), visible("#t-fr"),
+		typeIn("#t-fr", "Le marché aura lieu le samedi."), typeIn("#t-ar", "سيقام السوق يوم السبت."),
+		click(`button[name=preview]`), visible(`button[name=send]`)); err != nil {
 		t.Fatalf("composer: %v", err)
 	}
 	if _, text := read(t, ctx); !strings.Contains(text, "Envoyer à 13 personnes ?") || !strings.Contains(text, "سيقام السوق يوم السبت.") {
 		t.Errorf("composer's preview:\n%s", text)
 	}
-	if err := chromedp.Do(ctx, chromedp.ScrollIntoView("#preview")); err != nil {
+	if err := chromedp.Do(ctx, scrollTo("#preview")); err != nil {
 		t.Fatal(err)
 	}
 	shot(t, ctx, "outcome-fr")
-	if err := chromedp.Do(ctx, chromedp.Click(`button[name=send]`), chromedp.WaitVisible(`p[role=status]`)); err != nil {
+	if err := chromedp.Do(ctx, click(`button[name=send]`), visible(`p[role=status]`)); err != nil {
 		t.Fatalf("send: %v", err)
 	}
 	if _, text := read(t, ctx); !strings.Contains(text, "13 messages en file d'attente") {
@@ -87,12 +87,12 @@ func TestBrowserOverviewAndSurveys(t *testing.T) {
 func TestBrowserOverviewArabic(t *testing.T) {
 	f := newFixture(t)
 	ctx, base := browser(t, f)
-	if err := chromedp.Do(ctx, chromedp.Navigate(base+"/signin?t="+f.link(lyonCo, "browser")), chromedp.Click("button[type=submit]"),
-		chromedp.WaitVisible("svg.trend")); err != nil {
+	if err := chromedp.Do(ctx, goTo(base+"/signin?t="+f.link(lyonCo, "browser")), click("button[type=submit]"),
+		visible("svg.trend")); err != nil {
 		t.Fatalf("sign in: %v", err)
 	}
-	if dir, err := chromedp.Run(ctx, chromedp.AttributeValue("html", "dir")); err != nil || dir.Value != "rtl" {
-		t.Errorf("dir=%q (%v)", dir.Value, err)
+	if dir, err := chromedp.Run(ctx, attr("html", "dir")); err != nil || dir != "rtl" {
+		t.Errorf("dir=%q (%v)", dir, err)
 	}
 	shot(t, ctx, "overview-ar")
 }
@@ -102,13 +102,13 @@ func TestBrowserOverviewArabic(t *testing.T) {
 func TestBrowserPartnerSurveys(t *testing.T) {
 	f := newFixture(t)
 	ctx, base := browser(t, f)
-	if err := chromedp.Do(ctx, chromedp.Navigate(base+"/signin?t="+f.link(dijonPart, "partner")), chromedp.Click("button[type=submit]"),
-		chromedp.WaitVisible("nav")); err != nil {
+	if err := chromedp.Do(ctx, goTo(base+"/signin?t="+f.link(dijonPart, "partner")), click("button[type=submit]"),
+		visible("nav")); err != nil {
 		t.Fatal(err)
 	}
 	forbidden := f.d.cfg.Messages.Text("fr", "WebForbidden", nil)
 	for _, path := range []string{"/t/dijon/overview", "/t/dijon/surveys", "/t/dijon/xlsform", "/t/dijon/surveys/academie-participation/outcome"} {
-		if err := chromedp.Do(ctx, chromedp.Navigate(base+path)); err != nil {
+		if err := chromedp.Do(ctx, goTo(base+path)); err != nil {
 			t.Fatal(err)
 		}
 		if _, text := read(t, ctx); !strings.Contains(text, forbidden) {
