@@ -18,7 +18,7 @@ func TestBrowserBroadcast(t *testing.T) {
 	f.audience(11000, 6, "dijon", "ar")
 	f.audience(12000, 3, "dijon", "uk")
 	ctx, base := browser(t, f)
-	if err := chromedp.Do(ctx, goTo(base+"/signin?t="+f.link(dijonCo, "bc")), click("button[type=submit]"),
+	if err := chromedp.Do(ctx, goTo(base+"/signin?t="+f.link(dijonCo, "bc")), follow("button[type=submit]"),
 		visible("nav"), goTo(base+"/t/dijon/broadcasts"), visible("#text-fr")); err != nil {
 		t.Fatal(err)
 	}
@@ -30,7 +30,7 @@ func TestBrowserBroadcast(t *testing.T) {
 		t.Fatal(err)
 	}
 	shot(t, ctx, "broadcasts-fr")
-	if err := chromedp.Do(ctx, click("main form button[type=submit]"), visible(".preview")); err != nil {
+	if err := chromedp.Do(ctx, follow("main form button[type=submit]"), visible(".preview")); err != nil {
 		t.Fatalf("preview: %v", err)
 	}
 	_, text := read(t, ctx)
@@ -40,7 +40,7 @@ func TestBrowserBroadcast(t *testing.T) {
 		}
 	}
 	shot(t, ctx, "broadcast-confirm-fr")
-	if err := chromedp.Do(ctx, click(".actions button:not(.secondary)"), visible("progress")); err != nil {
+	if err := chromedp.Do(ctx, follow(".actions button:not(.secondary)"), visible("progress")); err != nil {
 		t.Fatalf("send: %v", err)
 	}
 	path, text := read(t, ctx)
@@ -59,8 +59,8 @@ func TestBrowserBroadcast(t *testing.T) {
 	}
 
 	// Lyon's coordinator, in Arabic, on Dijon's broadcast.
-	if err := chromedp.Do(ctx, click("nav button[type=submit]"), gone("nav"),
-		goTo(base+"/signin?t="+f.link(lyonCo, "bc-lyon")), click("button[type=submit]"), visible("nav"),
+	if err := chromedp.Do(ctx, follow("nav button[type=submit]"), gone("nav"),
+		goTo(base+"/signin?t="+f.link(lyonCo, "bc-lyon")), follow("button[type=submit]"), visible("nav"),
 		goTo(base+path)); err != nil {
 		t.Fatal(err)
 	}
@@ -78,8 +78,8 @@ func TestBrowserEvents(t *testing.T) {
 	f := newFixture(t)
 	ctx, base := browser(t, f)
 	day := f.clock.now.In(f.d.cfg.Engine.TimeZone()).AddDate(0, 0, 3)
-	if err := chromedp.Do(ctx, goTo(base+"/signin?t="+f.link(dijonCo, "ev")), click("button[type=submit]"),
-		visible("nav"), goTo(base+"/t/dijon/events"), click("a.button"), visible("#title")); err != nil {
+	if err := chromedp.Do(ctx, goTo(base+"/signin?t="+f.link(dijonCo, "ev")), follow("button[type=submit]"),
+		visible("nav"), goTo(base+"/t/dijon/events"), follow("a.button"), visible("#title")); err != nil {
 		t.Fatal(err)
 	}
 	if err := chromedp.Do(ctx,
@@ -96,7 +96,7 @@ func TestBrowserEvents(t *testing.T) {
 		t.Fatal(err)
 	}
 	shot(t, ctx, "event-new-fr")
-	if err := chromedp.Do(ctx, click("main form > button[type=submit]"), visible("main table")); err != nil {
+	if err := chromedp.Do(ctx, follow("main form > button[type=submit]"), visible("main table")); err != nil {
 		t.Fatalf("create: %v", err)
 	}
 	path, text := read(t, ctx)

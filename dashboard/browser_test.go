@@ -123,7 +123,7 @@ func shot(t *testing.T, ctx context.Context, name string) {
 	if dir == "" {
 		dir = t.TempDir()
 	}
-	png, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
+	png, err := screenshot(ctx)
 	if err != nil {
 		t.Fatalf("screenshot %s: %v", name, err)
 	}
@@ -132,6 +132,25 @@ func shot(t *testing.T, ctx context.Context, name string) {
 		t.Fatal(err)
 	}
 	t.Logf("screenshot: %s", path)
+}
+
+// screenshotWait bounds one try of a screenshot: a busy machine's Chromium
+// sometimes never answers one (the page was loaded and checked).
+const screenshotWait = 20 * time.Second
+
+// screenshot captures the page, trying twice.
+func screenshot(ctx context.Context) ([]byte, error) {
+	var err error
+	for range 2 {
+		sctx, cancel := context.WithTimeout(ctx, screenshotWait)
+		var png []byte
+		png, err = chromedp.Run(sctx, chromedp.CaptureScreenshot())
+		cancel()
+		if err == nil || ctx.Err() != nil {
+			return png, err
+		}
+	}
+	return nil, err
 }
 
 // read tells where the browser is and what it shows.
@@ -161,7 +180,7 @@ func TestBrowserSignInByLink(t *testing.T) {
 		t.Fatal(err)
 	}
 	shot(t, ctx, "signin")
-	if err := chromedp.Do(ctx, click("button[type=submit]"), visible("nav")); err != nil {
+	if err := chromedp.Do(ctx, follow("button[type=submit]"), visible("nav")); err != nil {
 		t.Fatalf("sign in: %v", err)
 	}
 	path, text := read(t, ctx)
@@ -194,19 +213,19 @@ func TestBrowserSignInByLink(t *testing.T) {
 		t.Fatal(err)
 	}
 	shot(t, ctx, "surveys-fr")
-	if err := chromedp.Do(ctx, click("tbody a"), visible("svg")); err != nil {
+	if err := chromedp.Do(ctx, follow("tbody a"), visible("svg")); err != nil {
 		t.Fatalf("results: %v", err)
 	}
 	shot(t, ctx, "results-fr")
 
 	// Signing out by the button; the link does not work twice.
-	if err := chromedp.Do(ctx, click("nav button[type=submit]"), gone("nav")); err != nil {
+	if err := chromedp.Do(ctx, follow("nav button[type=submit]"), gone("nav")); err != nil {
 		t.Fatal(err)
 	}
 	if path, _ := read(t, ctx); path != "/signedout" {
 		t.Errorf("after sign-out: %s", path)
 	}
-	if err := chromedp.Do(ctx, goTo(base+"/signin?t="+tok), click("button[type=submit]"), gone("form")); err != nil {
+	if err := chromedp.Do(ctx, goTo(base+"/signin?t="+tok), follow("button[type=submit]"), gone("form")); err != nil {
 		t.Fatal(err)
 	}
 	if _, text := read(t, ctx); !strings.Contains(text, "/dashboard") {
@@ -243,7 +262,7 @@ func TestBrowserMiniApp(t *testing.T) {
 func TestBrowserPartner(t *testing.T) {
 	f := newFixture(t)
 	ctx, base := browser(t, f)
-	if err := chromedp.Do(ctx, goTo(base+"/signin?t="+f.link(dijonPart, "partner")), click("button[type=submit]"),
+	if err := chromedp.Do(ctx, goTo(base+"/signin?t="+f.link(dijonPart, "partner")), follow("button[type=submit]"),
 		visible("nav"), goTo(base+"/t/dijon/surveys")); err != nil {
 		t.Fatal(err)
 	}

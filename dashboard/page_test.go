@@ -84,6 +84,19 @@ func click(sel string) chromedp.Action[chromedp.Void] {
 	return until("click "+sel, element(sel, "e.click()"))
 }
 
+// follow clicks the first element matching sel, a link or a form's button,
+// and waits until the page it leads to has loaded: a wait for an element
+// of the next page could otherwise be met by the page being left.
+func follow(sel string) chromedp.Action[chromedp.Void] {
+	return chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+		if _, err := until("click "+sel, element(sel, "window.passerelleLeft = true; e.click()"))(ctx, tg); err != nil {
+			return err
+		}
+		_, err := until("load the page after clicking "+sel, `!window.passerelleLeft`)(ctx, tg)
+		return err
+	})
+}
+
 // typeIn adds text to the field matching sel, as typing would.
 func typeIn(sel, text string) chromedp.Action[chromedp.Void] {
 	return until("type in "+sel, element(sel, `e.focus(); e.value += `+js(text)+`; e.dispatchEvent(new Event("input", {bubbles: true}))`))
@@ -94,9 +107,16 @@ func setValue(sel, value string) chromedp.Action[chromedp.Void] {
 	return until("fill "+sel, element(sel, `e.value = `+js(value)+`; e.dispatchEvent(new Event("input", {bubbles: true})); e.dispatchEvent(new Event("change", {bubbles: true}))`))
 }
 
-// submit submits the form of the field matching sel, as Enter would.
+// submit submits the form of the field matching sel, as Enter would, and
+// waits until the page it leads to has loaded.
 func submit(sel string) chromedp.Action[chromedp.Void] {
-	return until("submit "+sel, element(sel, `(e.form || e).requestSubmit()`))
+	return chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+		if _, err := until("submit "+sel, element(sel, `window.passerelleLeft = true; (e.form || e).requestSubmit()`))(ctx, tg); err != nil {
+			return err
+		}
+		_, err := until("load the page after submitting "+sel, `!window.passerelleLeft`)(ctx, tg)
+		return err
+	})
 }
 
 // scrollTo scrolls the element matching sel into view.

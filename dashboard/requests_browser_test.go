@@ -16,7 +16,7 @@ func TestBrowserRequestTaken(t *testing.T) {
 	f.requests(4)
 	f.partners()
 	ctx, base := browser(t, f)
-	if err := chromedp.Do(ctx, goTo(base+"/signin?t="+f.link(dijonPart, "requests")), click("button[type=submit]"),
+	if err := chromedp.Do(ctx, goTo(base+"/signin?t="+f.link(dijonPart, "requests")), follow("button[type=submit]"),
 		visible("nav")); err != nil {
 		t.Fatal(err)
 	}
@@ -26,7 +26,7 @@ func TestBrowserRequestTaken(t *testing.T) {
 	shot(t, ctx, "requests-queue")
 
 	// Taken in the page, then pressed in the bot by another organisation.
-	if err := chromedp.Do(ctx, click(`form[action$="/DIJ-0002"] button[value="take"]`), visible(".said")); err != nil {
+	if err := chromedp.Do(ctx, follow(`form[action$="/DIJ-0002"] button[value="take"]`), visible(".said")); err != nil {
 		t.Fatalf("take in the page: %v", err)
 	}
 	if _, text := read(t, ctx); !strings.Contains(text, "DIJ-0002") {
@@ -50,7 +50,7 @@ func TestBrowserRequestTaken(t *testing.T) {
 	if said := f.press(mjcPart, "hs:take:DIJ-0003"); !strings.Contains(said, "DIJ-0003") {
 		t.Fatalf("take in the bot: %q", said)
 	}
-	if err := chromedp.Do(ctx, forget(".said"), click(`form[action$="/DIJ-0003"] button[value="take"]`), visible(".said")); err != nil {
+	if err := chromedp.Do(ctx, forget(".said"), follow(`form[action$="/DIJ-0003"] button[value="take"]`), visible(".said")); err != nil {
 		t.Fatalf("take in the page: %v", err)
 	}
 	if _, text := read(t, ctx); !strings.Contains(text, "La demande DIJ-0003 a déjà été prise") {

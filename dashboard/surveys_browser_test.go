@@ -26,7 +26,7 @@ func TestBrowserOverviewAndSurveys(t *testing.T) {
 		f.commit(newcomer, "fa", flows.SourceScanned{Territory: "dijon", Source: []string{"cesam", "cesam", "mjc", "caf"}[i%4]})
 	}
 	ctx, base := browser(t, f)
-	if err := chromedp.Do(ctx, goTo(base+"/signin?t="+f.link(dijonCo, "browser")), click("button[type=submit]"),
+	if err := chromedp.Do(ctx, goTo(base+"/signin?t="+f.link(dijonCo, "browser")), follow("button[type=submit]"),
 		visible("svg.trend")); err != nil {
 		t.Fatalf("sign in: %v", err)
 	}
@@ -36,7 +36,7 @@ func TestBrowserOverviewAndSurveys(t *testing.T) {
 	}
 	shot(t, ctx, "overview-fr")
 
-	if err := chromedp.Do(ctx, click(`nav a[href$="/surveys"]`), visible(`a[href$="/xlsform"]`)); err != nil {
+	if err := chromedp.Do(ctx, follow(`nav a[href$="/surveys"]`), visible(`a[href$="/xlsform"]`)); err != nil {
 		t.Fatal(err)
 	}
 	if _, text := read(t, ctx); !strings.Contains(text, "Ouvert jusqu'au 31/12/2027") {
@@ -47,9 +47,9 @@ func TestBrowserOverviewAndSurveys(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := chromedp.Do(ctx, click(`a[href$="/xlsform"]`), visible("#form"),
+	if err := chromedp.Do(ctx, follow(`a[href$="/xlsform"]`), visible("#form"),
 		upload("#form", []string{form}), click("#skip"),
-		click(`form[enctype] button[type=submit]`), visible(".preview")); err != nil {
+		follow(`form[enctype] button[type=submit]`), visible(".preview")); err != nil {
 		t.Fatalf("upload: %v", err)
 	}
 	_, text = read(t, ctx)
@@ -62,9 +62,9 @@ func TestBrowserOverviewAndSurveys(t *testing.T) {
 
 	f.clock.now = time.Date(2028, 1, 3, 10, 0, 0, 0, time.UTC)
 	if err := chromedp.Do(ctx, goTo(base+"/t/dijon/surveys/academie-participation"), visible("svg"),
-		click(`a[href$="/outcome"]`), visible("#t-fr"),
+		follow(`a[href$="/outcome"]`), visible("#t-fr"),
 		typeIn("#t-fr", "Le marché aura lieu le samedi."), typeIn("#t-ar", "سيقام السوق يوم السبت."),
-		click(`button[name=preview]`), visible(`button[name=send]`)); err != nil {
+		follow(`button[name=preview]`), visible(`button[name=send]`)); err != nil {
 		t.Fatalf("composer: %v", err)
 	}
 	if _, text := read(t, ctx); !strings.Contains(text, "Envoyer à 13 personnes ?") || !strings.Contains(text, "سيقام السوق يوم السبت.") {
@@ -74,7 +74,7 @@ func TestBrowserOverviewAndSurveys(t *testing.T) {
 		t.Fatal(err)
 	}
 	shot(t, ctx, "outcome-fr")
-	if err := chromedp.Do(ctx, click(`button[name=send]`), visible(`p[role=status]`)); err != nil {
+	if err := chromedp.Do(ctx, follow(`button[name=send]`), visible(`p[role=status]`)); err != nil {
 		t.Fatalf("send: %v", err)
 	}
 	if _, text := read(t, ctx); !strings.Contains(text, "13 messages en file d'attente") {
@@ -87,7 +87,7 @@ func TestBrowserOverviewAndSurveys(t *testing.T) {
 func TestBrowserOverviewArabic(t *testing.T) {
 	f := newFixture(t)
 	ctx, base := browser(t, f)
-	if err := chromedp.Do(ctx, goTo(base+"/signin?t="+f.link(lyonCo, "browser")), click("button[type=submit]"),
+	if err := chromedp.Do(ctx, goTo(base+"/signin?t="+f.link(lyonCo, "browser")), follow("button[type=submit]"),
 		visible("svg.trend")); err != nil {
 		t.Fatalf("sign in: %v", err)
 	}
@@ -102,7 +102,7 @@ func TestBrowserOverviewArabic(t *testing.T) {
 func TestBrowserPartnerSurveys(t *testing.T) {
 	f := newFixture(t)
 	ctx, base := browser(t, f)
-	if err := chromedp.Do(ctx, goTo(base+"/signin?t="+f.link(dijonPart, "partner")), click("button[type=submit]"),
+	if err := chromedp.Do(ctx, goTo(base+"/signin?t="+f.link(dijonPart, "partner")), follow("button[type=submit]"),
 		visible("nav")); err != nil {
 		t.Fatal(err)
 	}

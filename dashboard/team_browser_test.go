@@ -13,11 +13,11 @@ import (
 func TestBrowserTeamInvite(t *testing.T) {
 	f := newFixture(t)
 	ctx, base := browser(t, f)
-	if err := chromedp.Do(ctx, goTo(base+"/signin?t="+f.link(dijonCo, "team")), click("button[type=submit]"),
-		visible("nav"), click(`nav a[href="/t/dijon/team"]`), visible("#org")); err != nil {
+	if err := chromedp.Do(ctx, goTo(base+"/signin?t="+f.link(dijonCo, "team")), follow("button[type=submit]"),
+		visible("nav"), follow(`nav a[href="/t/dijon/team"]`), visible("#org")); err != nil {
 		t.Fatal(err)
 	}
-	if err := chromedp.Do(ctx, setValue("#org", "mjc"), click(".invite button"), visible(".said")); err != nil {
+	if err := chromedp.Do(ctx, setValue("#org", "mjc"), follow(".invite button"), visible(".said")); err != nil {
 		t.Fatalf("invite: %v", err)
 	}
 	said, err := chromedp.Run(ctx, shown(".said"))
@@ -32,7 +32,7 @@ func TestBrowserTeamInvite(t *testing.T) {
 		t.Fatalf("invitation stored: %+v", inv)
 	}
 	shot(t, ctx, "team-fr")
-	if err := chromedp.Do(ctx, forget(".said"), click(`input[name="invite"] + button`), visible(".said")); err != nil {
+	if err := chromedp.Do(ctx, forget(".said"), follow(`input[name="invite"] + button`), visible(".said")); err != nil {
 		t.Fatalf("withdraw: %v", err)
 	}
 	if _, text := read(t, ctx); !strings.Contains(text, "Invitation retirée") {
@@ -41,7 +41,7 @@ func TestBrowserTeamInvite(t *testing.T) {
 	if inv, _ := f.store.Invite(context.Background(), m[1]); inv != nil {
 		t.Error("the withdrawn link still works")
 	}
-	if err := chromedp.Do(ctx, click(`nav a[href="/t/dijon/health"]`), visible("h1")); err != nil {
+	if err := chromedp.Do(ctx, follow(`nav a[href="/t/dijon/health"]`), visible("h1")); err != nil {
 		t.Fatal(err)
 	}
 	shot(t, ctx, "health-fr")
