@@ -12,6 +12,11 @@ import (
 	"github.com/territoires-integration/passerelle/flows"
 )
 
+// sampleSurveyOpen is a day within the dates of the sample's survey
+// (academie-participation, 16/11/2026 to 31/12/2027), for the tests that
+// need it open whatever today's date.
+var sampleSurveyOpen = time.Date(2027, 6, 1, 10, 0, 0, 0, time.UTC)
+
 // respondents commits n people of territory in lang from chat first who
 // accept news and answered the sample survey under their real pseudonym.
 func (f *fixture) respondents(first int64, n int, territory, lang string) {
@@ -36,6 +41,7 @@ func TestOutcomeComposer(t *testing.T) {
 	f.people(400, 5, "ar", 0, true) // news, no answers
 	cookie := f.signIn(dijonCo)
 	path := "/t/dijon/surveys/academie-participation/outcome"
+	f.clock.now = sampleSurveyOpen
 	if w := f.do("GET", path, nil, cookie); w.Code != http.StatusConflict || !strings.Contains(w.Body.String(), "encore ouvert jusqu&#39;au 31/12/2027") {
 		t.Fatalf("an open survey's composer: %d\n%s", w.Code, w.Body)
 	}

@@ -36,12 +36,15 @@ func TestBrowserOverviewAndSurveys(t *testing.T) {
 	}
 	shot(t, ctx, "overview-fr")
 
+	today := f.clock.now
+	f.clock.now = sampleSurveyOpen
 	if err := chromedp.Do(ctx, follow(`nav a[href$="/surveys"]`), visible(`a[href$="/xlsform"]`)); err != nil {
 		t.Fatal(err)
 	}
 	if _, text := read(t, ctx); !strings.Contains(text, "Ouvert jusqu'au 31/12/2027") {
 		t.Errorf("surveys page: %s", text)
 	}
+	f.clock.now = today
 
 	form, err := filepath.Abs(filepath.Join(realForms, "odk-socio-economic-survey-v20240515.xlsx"))
 	if err != nil {
