@@ -129,6 +129,11 @@ type Session struct {
 	// wrote the session meanwhile, so that neither overwrites the other.
 	// "" (a session not read from the store) writes whatever is stored.
 	Loaded string `json:"-"`
+	// Claimed is the update this step claimed as it read the session (see
+	// Opener): Commit keeps that claim for good with the session, so that
+	// a redelivery of the update is known. The zero Claim keeps none (a
+	// dashboard action, a bulk sender's mark).
+	Claimed Claim `json:"-"`
 
 	fresh bool // made by NewSession for someone the store knows nothing about
 }

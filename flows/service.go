@@ -50,12 +50,14 @@ func (s *Service) Handle(ctx context.Context, in Input) ([]Reply, error) {
 		}
 		return s.privateOnly(in.LangHint), nil
 	}
-	replies, err := s.handle(ctx, in)
+	claim := in.Claim
+	replies, err := s.handle(ctx, in, claim)
 	if errors.Is(err, ErrConflict) {
-		// Someone else changed what the step read (took the same request):
-		// play it again on fresh data, once; the update is ours already.
+		// Someone else changed what the step read (took the same request,
+		// wrote the session): play it again on fresh data, once; the update
+		// is ours already, and its commit keeps the claim.
 		in.Claim = Claim{}
-		replies, err = s.handle(ctx, in)
+		replies, err = s.handle(ctx, in, claim)
 	}
 	if errors.Is(err, ErrConflict) {
 		return s.tryAgain(in.LangHint, ""), fmt.Errorf("%w: %w", ErrUnavailable, err)
@@ -63,9 +65,10 @@ func (s *Service) Handle(ctx context.Context, in Input) ([]Reply, error) {
 	return replies, err
 }
 
-// handle is one attempt of Handle; an ErrConflict is returned bare, the
-// other store failures with the replies that say to try again.
-func (s *Service) handle(ctx context.Context, in Input) ([]Reply, error) {
+// handle is one attempt of Handle, whose commit keeps claim; an
+// ErrConflict is returned bare, the other store failures with the replies
+// that say to try again.
+func (s *Service) handle(ctx context.Context, in Input, claim Claim) ([]Reply, error) {
 	now := s.clock.Now()
 	sess, role, err := s.open(ctx, in, now)
 	switch {
@@ -90,6 +93,7 @@ func (s *Service) handle(ctx context.Context, in Input) ([]Reply, error) {
 	if res.Discard {
 		return res.Replies, nil
 	}
+	res.Session.Claimed = claim // also when the step started the session afresh (/forget)
 	if err := s.store.Commit(ctx, in.ChatID, res.Session, res.Events); errors.Is(err, ErrConflict) {
 		return nil, err
 	} else if err != nil {

@@ -6,7 +6,6 @@ import (
 	"io"
 	"sync/atomic"
 	"testing"
-	"time"
 
 	"github.com/redis/go-redis/v9"
 
@@ -72,39 +71,6 @@ func TestCommitSessionChanged(t *testing.T) {
 	// is stored: the imports and tests that build sessions keep working.
 	mustCommit(t, r, 990, onboarded())
 	mustCommit(t, r, 990, onboarded())
-}
-
-// TestConflictKeepsTheClaim: the update whose commit met a conflict is
-// played again at once without claiming it anew; the replay's commit still
-// keeps its claim, so that a redelivery is not handled twice.
-func TestConflictKeepsTheClaim(t *testing.T) {
-	ctx := context.Background()
-	r, srv := open(t)
-	elsewhere := connect(t, srv.URL()) // another replica
-	const chat = 995
-	mustCommit(t, r, chat, onboarded())
-	s, _, err := r.Open(ctx, chat, flows.Claim{UpdateID: 7001, Token: "a"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	other, _ := elsewhere.Load(ctx, chat)
-	other.Lang = "fa"
-	mustCommit(t, elsewhere, chat, other)
-	if err := r.Commit(ctx, chat, s, nil); !errors.Is(err, flows.ErrConflict) {
-		t.Fatalf("late commit: %v, want ErrConflict", err)
-	}
-	s, _, err = r.Open(ctx, chat, flows.Claim{}) // the replay, on fresh data
-	if err != nil || s.Lang != "fa" {
-		t.Fatalf("replay reads %+v, %v", s, err)
-	}
-	mustCommit(t, r, chat, s)
-	ttl, err := r.c.PTTL(ctx, tk.updateKey(7001)).Result()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if d := UpdateClaimTTL - ttl; d < 0 || d > 5*time.Second {
-		t.Errorf("claim TTL after the replay's commit: %v, want about %v", ttl, UpdateClaimTTL)
-	}
 }
 
 // lostAnswer is a client hook that loses the answer of the next commit (a

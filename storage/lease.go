@@ -55,28 +55,29 @@ const (
 // ChatLease). Call it before use.
 func (r *Redis) SetChatLease(l ChatLease) { r.lease = l }
 
-// hold remembers v for chatID in *m (the leases or the claims this process
-// holds), making the map if needed and emptying it first when it is full.
-func (r *Redis) hold(m *map[int64]string, chatID int64, v string) {
+// hold remembers the token of the lease this process took for chatID,
+// making the map if needed and emptying it first when it is full.
+func (r *Redis) hold(chatID int64, token string) {
 	r.heldMu.Lock()
 	defer r.heldMu.Unlock()
-	if *m == nil || len(*m) >= maxHeld {
-		*m = map[int64]string{}
+	if r.leases == nil || len(r.leases) >= maxHeld {
+		r.leases = map[int64]string{}
 	}
-	(*m)[chatID] = v
+	r.leases[chatID] = token
 }
 
-// release forgets what *m holds for chatID and returns it, "" when nothing.
-func (r *Redis) release(m *map[int64]string, chatID int64) string {
+// release forgets the lease held for chatID and returns its token, "" when
+// none.
+func (r *Redis) release(chatID int64) string {
 	r.heldMu.Lock()
 	defer r.heldMu.Unlock()
-	v := (*m)[chatID]
-	delete(*m, chatID)
-	return v
+	token := r.leases[chatID]
+	delete(r.leases, chatID)
+	return token
 }
 
-// maxHeld bounds the chats remembered in a held map: steps that commit
-// nothing leave their claim behind (it expires in Redis by itself).
+// maxHeld bounds the chats whose lease is remembered: a lease that was not
+// given back (its release failed) expires in Redis by itself.
 const maxHeld = 100_000
 
 // dropScript deletes a lease if it still holds the token. KEYS: lease;
@@ -92,7 +93,7 @@ return 0
 // the step's replies are out (so that they go before the next update's);
 // otherwise it costs nothing.
 func (r *Redis) ReleaseChat(ctx context.Context, chatID int64) error {
-	token := r.release(&r.leases, chatID) // the lease's token
+	token := r.release(chatID)
 	if token == "" {
 		return nil
 	}

@@ -64,9 +64,8 @@ type Redis struct {
 	clock flows.Clock // nil: flows.SystemClock
 
 	lease  ChatLease        // zero: off
-	heldMu sync.Mutex       // guards leases and claims
+	heldMu sync.Mutex       // guards leases
 	leases map[int64]string // chat → token of the lease this process holds
-	claims map[int64]string // chat → key of the update claim its next Commit confirms
 }
 
 var _ flows.Store = (*Redis)(nil)
@@ -245,8 +244,9 @@ var (
 // entry out of the inbox), and reads the session and the staff role, in one
 // script: one round trip for what a step needs (flows.Opener). A claim
 // already held with the same token is the caller's own, from a try whose
-// answer was lost. The claim lives claimPendingTTL until the chat's next
-// Commit confirms it. The session's errors are Load's, with the role read.
+// answer was lost. The claim lives claimPendingTTL until a Commit of the
+// step's session naming it (Session.Claimed) keeps it. The session's errors
+// are Load's, with the role read.
 //
 // With a ChatLease, Open also takes the chat's lease, waiting for its turn
 // up to ChatLease.Wait (then the error wraps ErrChatBusy and nothing is
@@ -296,11 +296,8 @@ func (r *Redis) Open(ctx context.Context, chatID int64, claim flows.Claim) (*flo
 	if claim.UpdateID != 0 && holder != token {
 		return nil, nil, flows.ErrDuplicate
 	}
-	if claim.UpdateID != 0 {
-		r.hold(&r.claims, chatID, keys[2]) // the update's claim: Commit keeps it
-	}
 	if leased {
-		r.hold(&r.leases, chatID, token) // ReleaseChat gives it back
+		r.hold(chatID, token) // ReleaseChat gives it back
 	}
 	var staff *flows.Role
 	if raw, ok := role.(string); ok {
@@ -409,9 +406,11 @@ func (r *Redis) Commit(ctx context.Context, chatID int64, s *flows.Session, even
 		}
 	}
 	// The update claim Open took for this step is kept for good with it;
-	// if the write fails, the claim expires soon by itself. On a conflict
-	// the step is played again at once: its claim waits for that commit.
-	claim := r.release(&r.claims, chatID)
+	// if the write fails, the claim expires soon by itself.
+	var claim string
+	if s != nil && s.Claimed.UpdateID != 0 {
+		claim = r.updateKey(s.Claimed.UpdateID)
+	}
 	err = r.commit(ctx, chatID, s, payload, forget, events, claim)
 	if err != nil && !forget && answerLost(err) && r.committed(ctx, chatID, payload) {
 		// Carried out: the step's replies can go. Without this read, the
@@ -419,9 +418,6 @@ func (r *Redis) Commit(ctx context.Context, chatID int64, s *flows.Session, even
 		// of the update, already claimed, would be dropped unanswered.
 		r.logger().Warn("a commit's answer was lost (a failover?); reading the session back showed it was carried out", "err", err)
 		return nil
-	}
-	if errors.Is(err, flows.ErrConflict) && claim != "" {
-		r.hold(&r.claims, chatID, claim)
 	}
 	return err
 }

@@ -393,14 +393,19 @@ func TestOpen(t *testing.T) {
 	if _, got, err := r.Open(ctx, 913, flows.Claim{}); !errors.Is(err, flows.ErrNotFound) || got != nil {
 		t.Errorf("nobody: role %v, %v", got, err)
 	}
-	// A claim lives claimPendingTTL until the chat's Commit keeps it.
+	// A claim lives claimPendingTTL until the Commit of the step's session
+	// naming it keeps it; a commit of the same chat naming none (a
+	// dashboard action) leaves it alone.
 	if _, _, err := r.Open(ctx, 914, flows.Claim{UpdateID: 557, Token: "c"}); !errors.Is(err, flows.ErrNotFound) {
 		t.Fatal(err)
 	}
+	mustCommit(t, r, 914, onboarded())
+	step := onboarded()
+	step.Claimed = flows.Claim{UpdateID: 557, Token: "c"}
 	for _, st := range []struct {
 		name string
 		want time.Duration
-	}{{"after Open", claimPendingTTL}, {"after Commit", UpdateClaimTTL}} {
+	}{{"after Open and a commit naming no claim", claimPendingTTL}, {"after the step's Commit", UpdateClaimTTL}} {
 		ttl, err := r.c.PTTL(ctx, tk.updateKey(557)).Result()
 		if err != nil {
 			t.Fatal(err)
@@ -408,7 +413,7 @@ func TestOpen(t *testing.T) {
 		if d := st.want - ttl; d < 0 || d > 5*time.Second {
 			t.Errorf("claim TTL %s: %v, want about %v", st.name, ttl, st.want)
 		}
-		mustCommit(t, r, 914, onboarded())
+		mustCommit(t, r, 914, step)
 	}
 	if err := r.ReleaseUpdate(ctx, 777); err != nil {
 		t.Errorf("releasing an unclaimed update: %v", err)
