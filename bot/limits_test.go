@@ -178,9 +178,6 @@ func allShown(fake *fakeapi.Server, first int64, n, want int) bool {
 // enough for the test machine to reach it, so that Telegram's limit matters.
 const floodRate = 150
 
-// inFlight is how long after a 429 answer a call may arrive that left before
-// the bot could read it: a loopback round trip on a loaded test machine.
-const inFlight = 250 * time.Millisecond
 
 // TestWebhookSkipsUnreadableUpdates: valid JSON the client library cannot
 // decode (a value newer than it) is answered 200 and skipped — a 4xx would
