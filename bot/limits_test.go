@@ -178,7 +178,6 @@ func allShown(fake *fakeapi.Server, first int64, n, want int) bool {
 // enough for the test machine to reach it, so that Telegram's limit matters.
 const floodRate = 150
 
-
 // TestWebhookSkipsUnreadableUpdates: valid JSON the client library cannot
 // decode (a value newer than it) is answered 200 and skipped — a 4xx would
 // make Telegram deliver it for ever and hold the chat's later updates —,
