@@ -88,11 +88,17 @@ func click(sel string) chromedp.Action[chromedp.Void] {
 // and waits until the page it leads to has loaded: a wait for an element
 // of the next page could otherwise be met by the page being left.
 func follow(sel string) chromedp.Action[chromedp.Void] {
+	return leave("click "+sel, sel, "e.click()")
+}
+
+// leave runs body on the first element matching sel, once there is one,
+// and waits until the page it leads to has loaded; what names the action.
+func leave(what, sel, body string) chromedp.Action[chromedp.Void] {
 	return chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
-		if _, err := until("click "+sel, element(sel, "window.passerelleLeft = true; e.click()"))(ctx, tg); err != nil {
+		if _, err := until(what, element(sel, "window.passerelleLeft = true; "+body))(ctx, tg); err != nil {
 			return err
 		}
-		_, err := until("load the page after clicking "+sel, `!window.passerelleLeft`)(ctx, tg)
+		_, err := until("load the page after: "+what, `!window.passerelleLeft`)(ctx, tg)
 		return err
 	})
 }
@@ -110,13 +116,7 @@ func setValue(sel, value string) chromedp.Action[chromedp.Void] {
 // submit submits the form of the field matching sel, as Enter would, and
 // waits until the page it leads to has loaded.
 func submit(sel string) chromedp.Action[chromedp.Void] {
-	return chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
-		if _, err := until("submit "+sel, element(sel, `window.passerelleLeft = true; (e.form || e).requestSubmit()`))(ctx, tg); err != nil {
-			return err
-		}
-		_, err := until("load the page after submitting "+sel, `!window.passerelleLeft`)(ctx, tg)
-		return err
-	})
+	return leave("submit "+sel, sel, "(e.form || e).requestSubmit()")
 }
 
 // scrollTo scrolls the element matching sel into view.

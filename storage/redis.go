@@ -310,11 +310,12 @@ func (r *Redis) Open(ctx context.Context, chatID int64, claim flows.Claim) (*flo
 	if !ok {
 		return nil, staff, flows.ErrNotFound
 	}
-	s, err := decodeSession([]byte(raw))
+	b := []byte(raw)
+	s, err := decodeSession(b)
 	if err != nil {
 		return nil, staff, fmt.Errorf("load session: %w", err)
 	}
-	s.Loaded = digest([]byte(raw))
+	s.Loaded = digest(b)
 	return s, staff, nil
 }
 
@@ -389,7 +390,12 @@ func (r *Redis) watched(ctx context.Context, fn func(*redis.Tx) error, keys ...s
 // records the events in one transaction. A RoleGranted whose invitation is
 // gone fails the whole Commit with an error wrapping flows.ErrInviteGone, and
 // nothing is written. Forgetting wins over the answers and reminders of the
-// same person in the same Commit: they are not recorded.
+// same person in the same Commit: they are not recorded. A session read
+// from the store (Session.Loaded) is written only if nobody wrote it since:
+// otherwise nothing is written and the error wraps flows.ErrConflict. The
+// update claim the session names (Session.Claimed) is kept with it. A
+// commit whose answer was lost (the primary died) is read back, and
+// succeeds when Redis carried it out.
 func (r *Redis) Commit(ctx context.Context, chatID int64, s *flows.Session, events []flows.Event) error {
 	events, forget, err := normalizeEvents(events)
 	if err != nil {
